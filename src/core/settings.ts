@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDurationMs } from './duration.js';
+import { WorkersError, errnoCode } from './errors.js';
+
+interface SettingDefinition<T> {
+  readonly fallback: T;
+  /** Words for the error message: what values are accepted. */
+  readonly accepts: string;
+  readonly schema: z.ZodType<T, z.ZodTypeDef, unknown>;
+}
+
+const SECOND = 1000;
+
+function duration(fallbackSeconds: number, minMs: number, maxMs: number): SettingDefinition<number> {
+  const range = `a duration from ${minMs / SECOND} s to ${maxMs / SECOND} s (seconds, or with a unit such as 500ms, 15m)`;
+  return {
+    fallback: fallbackSeconds * SECOND,
+    accepts: range,
+    schema: z
+      .unknown()
+      .transform((value) => parseDurationMs(value))
+      .pipe(z.number().min(minMs).max(maxMs)),
+  };
+}
+
+function count(fallback: number, min: number, max: number): SettingDefinition<number> {
+  return {
+    fallback,
+    accepts: `a whole number from ${min} to ${max}`,
+    schema: z
+      .unknown()
+      .transform((value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value))
+      .pipe(z.number().int().min(min).max(max)),
+  };
+}
+
+function word(fallback: string, pattern: RegExp, accepts: string): SettingDefinition<string> {
+  return { fallback, accepts, schema: z.string().regex(pattern) };
+}
+
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const HOUR = 3600 * SECOND;
+
+/** SPEC section 4: every setting, its default and its accepted range. Durations are milliseconds. */
+export const SETTING_DEFINITIONS = {
+  HEARTBEAT_INTERVAL: duration(5, 100, HOUR),
+  HEALTH_CHECK_INTERVAL: duration(10, 100, HOUR),
+  DEAD_WORKER_THRESHOLD: duration(30, 1 * SECOND, 24 * HOUR),
+  SLOW_TASK_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
+  MAX_RETRIES: count(3, 1, 100),
+  RETRY_DELAY: duration(5, 0, HOUR),
+  TASK_TIMEOUT: duration(3600, 1 * SECOND, 7 * 24 * HOUR),
+  CHECK_INTERVAL: duration(10, 100, HOUR),
+  RESTART_DELAY: duration(5, 0, HOUR),
+  MAX_RESTART_ATTEMPTS: count(5, 1, 1000),
+  WORKER_BACKEND: {
+    fallback: 'auto',
+    accepts: 'one of auto, pueue, embedded',
+    schema: z.enum(['auto', 'pueue', 'embedded']),
+  } satisfies SettingDefinition<'auto' | 'pueue' | 'embedded'>,
+  WORKER_AGENT_CMD: word('claude', /^\S.{0,4095}$/s, 'a non-empty command'),
+  WORKERS_SESSION: word('claude-workers', NAME, 'a tmux session name of letters, digits, _ . -'),
+  MONITOR_SESSION: word('claude-monitor', NAME, 'a tmux session name of letters, digits, _ . -'),
+  WORKERS_TMUX_SOCKET: word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a tmux socket name of letters, digits, _ . - (empty for the default)'),
+  LOCK_STALE_TIMEOUT: duration(5, 2 * SECOND, 600 * SECOND),
+  PUEUE_GROUP: word('subissues', /^[A-Za-z0-9_-]{1,64}$/, 'a Pueue group name of letters, digits, _ -'),
+} as const;
+
+export type SettingName = keyof typeof SETTING_DEFINITIONS;
+export type Settings = {
+  readonly [K in SettingName]: (typeof SETTING_DEFINITIONS)[K] extends SettingDefinition<infer T> ? T : never;
+};
+
+export const DEFAULT_SETTINGS: Settings = Object.fromEntries(
+  Object.entries(SETTING_DEFINITIONS).map(([name, definition]) => [name, definition.fallback]),
+) as Settings;
+
+const configFileSchema = z.record(z.unknown());
+
+/** Reads config.json; a missing file is no settings, a broken one is a ConfigError. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return {};
+    throw new WorkersError('config', `Cannot read the settings file ${path}: ${(error as Error).message}.`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new WorkersError('config', `The settings file ${path} is not valid JSON; fix it or remove it.`);
+  }
+  const result = configFileSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new WorkersError('config', `The settings file ${path} must hold a JSON object of setting names and values.`);
+  }
+  return result.data;
+}
+
+/**
+ * Settings are defaults < config.json < environment (SPEC section 4). Unknown keys in config.json
+ * are ignored so a newer file still works with an older toolkit.
+ */
+export function resolveSettings(config: Record<string, unknown>, env: NodeJS.ProcessEnv, configPath = 'config.json'): Settings {
+  const resolved: Record<string, unknown> = {};
+  for (const [name, definition] of Object.entries(SETTING_DEFINITIONS) as [SettingName, SettingDefinition<unknown>][]) {
+    const fromEnv = env[name];
+    const [raw, source] =
+      fromEnv !== undefined && fromEnv !== ''
+        ? [fromEnv, 'environment variable']
+        : name in config
+          ? [config[name], `setting in ${configPath}`]
+          : [undefined, 'default'];
+    if (raw === undefined) {
+      resolved[name] = definition.fallback;
+      continue;
+    }
+    const result = definition.schema.safeParse(raw);
+    if (!result.success) {
+      throw new WorkersError('config', `The ${source} ${name}=${JSON.stringify(raw)} is invalid: use ${definition.accepts}.`);
+    }
+    resolved[name] = result.data;
+  }
+  return resolved as Settings;
+}
+
+export function loadSettings(configPath: string, env: NodeJS.ProcessEnv): Settings {
+  return resolveSettings(readConfigFile(configPath), env, configPath);
+}

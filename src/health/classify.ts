@@ -1,0 +1,52 @@
+import type { WorkerRecord } from './metrics-schema.js';
+
+export const HEALTH_STATES = ['healthy', 'working', 'slow', 'unresponsive', 'recovering', 'stopped', 'dead', 'unknown'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+export interface HealthThresholds {
+  readonly DEAD_WORKER_THRESHOLD: number;
+  readonly SLOW_TASK_THRESHOLD: number;
+}
+
+const ageMs = (iso: string | null | undefined, now: Date): number | undefined => {
+  if (iso === undefined || iso === null) return undefined;
+  const at = Date.parse(iso);
+  return Number.isNaN(at) ? Number.POSITIVE_INFINITY : now.getTime() - at;
+};
+
+export const hasTask = (record: WorkerRecord) => record.current_task !== 'none' && record.current_task !== '';
+
+/** SPEC section 5, in its order. The slow check measures the task's own running time. */
+export function classifyHealth(record: WorkerRecord | undefined, now: Date, thresholds: HealthThresholds): HealthState {
+  if (record === undefined) return 'unknown';
+  const heartbeatAge = ageMs(record.last_heartbeat, now);
+  if (heartbeatAge === undefined) return 'unknown';
+  if (heartbeatAge > thresholds.DEAD_WORKER_THRESHOLD) return 'dead';
+  if (heartbeatAge > thresholds.DEAD_WORKER_THRESHOLD / 2) return 'unresponsive';
+  if (record.status === 'stopped') return 'stopped';
+  if (record.status === 'recovering') return 'recovering';
+  if (!hasTask(record)) return 'healthy';
+  const taskAge = ageMs(record.task_started_at, now);
+  if (taskAge !== undefined && taskAge > thresholds.SLOW_TASK_THRESHOLD) return 'slow';
+  return 'working';
+}
+
+/** The monitoring-plugins convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+export function checkExitCode(state: HealthState): 0 | 1 | 2 | 3 {
+  switch (state) {
+    case 'healthy':
+    case 'working':
+      return 0;
+    case 'slow':
+    case 'unresponsive':
+    case 'recovering':
+      return 1;
+    case 'dead':
+      return 2;
+    case 'unknown':
+    case 'stopped':
+      return 3;
+  }
+}
+
+export const heartbeatAgeMs = (record: WorkerRecord, now: Date) => ageMs(record.last_heartbeat, now);

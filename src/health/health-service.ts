@@ -1,0 +1,75 @@
+import { createEventLog, type EventLog } from '../core/event-log.js';
+import { writeFileAtomic } from '../core/fs-safe.js';
+import { JsonFile } from '../core/json-store.js';
+import type { DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import { applyCompletion, applyHeartbeat, applyRestart, type HeartbeatInput } from './metrics-ops.js';
+import { emptyMetrics, emptyStats, metricsSchema, type Metrics, type WorkerRecord } from './metrics-schema.js';
+
+export interface HealthServiceOptions {
+  readonly paths: DataPaths;
+  readonly settings: Pick<Settings, 'LOCK_STALE_TIMEOUT'>;
+  readonly now?: () => Date;
+}
+
+/** Opens the health log (with its alerts twin) of a data root. */
+export const openHealthLog = (paths: DataPaths, now?: () => Date): EventLog =>
+  createEventLog(paths.healthLog, paths.alertsLog, now);
+
+/**
+ * The in-process API over metrics.json: what `worker-health-monitor` runs per command and what a
+ * worker calls on its heartbeat timer, without a child process per beat.
+ */
+export class HealthService {
+  readonly events: EventLog;
+  private readonly file: JsonFile<Metrics>;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: HealthServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.events = openHealthLog(options.paths, this.now);
+    this.file = new JsonFile<Metrics>({
+      path: options.paths.metricsFile,
+      schema: metricsSchema,
+      empty: emptyMetrics,
+      lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
+      now: this.now,
+      onCorrupt: (movedTo, reason) =>
+        this.events.log('ALERT', `metrics.json was unreadable (${reason}); kept it as ${movedTo} and started a fresh file.`),
+    });
+  }
+
+  read(): Promise<Metrics> {
+    return this.file.read();
+  }
+
+  heartbeat(workerId: number, input: HeartbeatInput): Promise<WorkerRecord> {
+    return this.file.update((metrics) => applyHeartbeat(metrics, workerId, input, this.now()));
+  }
+
+  async complete(workerId: number, success: boolean): Promise<WorkerRecord> {
+    const record = await this.file.update((metrics) => applyCompletion(metrics, workerId, success));
+    await this.events.log(success ? 'INFO' : 'WARN', `Worker ${workerId} ${success ? 'completed a task' : 'failed a task'}.`);
+    return record;
+  }
+
+  async restart(workerId: number): Promise<WorkerRecord> {
+    const record = await this.file.update((metrics) => applyRestart(metrics, workerId));
+    await this.events.log('INFO', `Worker ${workerId} restarted (restart ${record.restarts}).`);
+    return record;
+  }
+
+  /** Clears workers and counters; the previous content is kept beside the file, since nothing is lost. */
+  async reset(): Promise<string> {
+    const previous = await this.file.update((metrics) => {
+      const before = JSON.stringify(metrics, null, 2);
+      metrics.workers = {};
+      metrics.stats = emptyStats();
+      return before;
+    });
+    const backup = `${this.options.paths.metricsFile}.reset-${this.now().toISOString().replace(/[:.]/g, '-')}`;
+    await writeFileAtomic(backup, `${previous}\n`);
+    await this.events.log('INFO', `Metrics reset; the previous metrics are kept in ${backup}.`);
+    return backup;
+  }
+}

@@ -1,0 +1,10 @@
+/** The library API: what other programs (and the worker process) call in-process. */
+export * from './core/errors.js';
+export * from './core/paths.js';
+export * from './core/settings.js';
+export * from './core/json-store.js';
+export * from './core/event-log.js';
+export * from './core/task-history.js';
+export * from './health/metrics-schema.js';
+export * from './health/classify.js';
+export * from './health/health-service.js';
