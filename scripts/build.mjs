@@ -1,14 +1,17 @@
 // Bundles each binary under src/cli into dist/ so a command starts without resolving hundreds of
 // modules; dynamic imports become separate chunks, so a fast path never loads a dashboard.
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entryPoints = readdirSync(`${root}src/cli`)
-  .filter((name) => name.endsWith('.ts') && name !== 'run-cli.ts')
-  .map((name) => `${root}src/cli/${name}`);
+const { bin } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const entryPoints = Object.keys(bin)
+  .map((name) => ({ in: `${root}src/cli/${name}.ts`, out: name }))
+  .filter((entry) => existsSync(entry.in));
+entryPoints.push({ in: `${root}src/index.ts`, out: 'index' });
 
+rmSync(`${root}dist`, { recursive: true, force: true });
 await build({
   entryPoints,
   outdir: `${root}dist`,

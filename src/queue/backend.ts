@@ -1,0 +1,82 @@
+/**
+ * The contract every queue backend meets (Pueue through its CLI, or the embedded file queue).
+ * The worker, the manager, setup and worker-queue talk to a queue only through this interface.
+ */
+
+/** What `worker-queue add PRIORITY PARENT SUBISSUE` enqueues. Ids are digit strings. */
+export interface TaskSpec {
+  readonly subissue: string;
+  readonly parent: string;
+  /** 1 is the most urgent, as in the shell tool. */
+  readonly priority: number;
+}
+
+/**
+ * queued: waiting for a worker. claimed: a worker holds it (a run may or may not be in progress).
+ * done / failed / review: finished (review = the agent succeeded but left no new work).
+ */
+export type TaskStatus = 'queued' | 'claimed' | 'done' | 'failed' | 'review';
+
+export interface QueueTask extends TaskSpec {
+  /** The backend's key for the task (stable while the task exists). */
+  readonly id: string;
+  readonly status: TaskStatus;
+  readonly workerId: number | null;
+  /** Runs started so far (startRun increments it; requeue may set it). */
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly claimedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly lastError: string | null;
+}
+
+/** How to run the agent for one attempt: argv (never a shell string), directory, extra environment. */
+export interface RunSpec {
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Where the run's combined output goes (the embedded backend; Pueue keeps its own log). */
+  readonly outputFile?: string;
+}
+
+export type RunObservation =
+  | { readonly state: 'none' }
+  | { readonly state: 'running'; readonly startedAt: string }
+  | { readonly state: 'exited'; readonly exitCode: number; readonly endedAt: string }
+  | { readonly state: 'killed'; readonly endedAt: string | null }
+  /** The run's process is gone without a recorded result (e.g. a daemon restart). */
+  | { readonly state: 'lost' };
+
+export interface QueueDepth {
+  readonly queued: number;
+  readonly claimed: number;
+  readonly running: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly review: number;
+}
+
+export interface QueueBackend {
+  readonly name: 'pueue' | 'embedded';
+  /** Refuses a subissue that is already queued or claimed unless `force`. */
+  add(spec: TaskSpec, options?: { readonly force?: boolean }): Promise<QueueTask>;
+  list(): Promise<QueueTask[]>;
+  get(id: string): Promise<QueueTask | undefined>;
+  /**
+   * Atomically hands the next task (lowest priority number, then oldest) to `workerId`. A worker
+   * that already holds a claimed task gets that task back, so a restarted worker re-attaches.
+   */
+  claim(workerId: number): Promise<QueueTask | undefined>;
+  /** Starts one attempt as a process that outlives the worker; increments `attempts`. */
+  startRun(id: string, run: RunSpec): Promise<void>;
+  observeRun(id: string): Promise<RunObservation>;
+  /** SIGTERM to the run's whole process group, SIGKILL after `graceMs`; resolves when it is gone. */
+  killRun(id: string, graceMs: number): Promise<void>;
+  /** Back to `queued` for any worker; `attempts` replaces the count when given. */
+  requeue(id: string, options?: { readonly error?: string; readonly attempts?: number }): Promise<void>;
+  finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Removes finished tasks older than `days`; returns how many. */
+  clean(days: number): Promise<number>;
+  depth(): Promise<QueueDepth>;
+}
