@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration tests drive real tmux, git and pueue processes; two cores cannot run many at once.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

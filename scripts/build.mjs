@@ -1,7 +1,7 @@
 // Bundles each binary under src/cli into dist/ so a command starts without resolving hundreds of
 // modules; dynamic imports become separate chunks, so a fast path never loads a dashboard.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -11,10 +11,11 @@ const entryPoints = Object.keys(bin)
   .filter((entry) => existsSync(entry.in));
 entryPoints.push({ in: `${root}src/index.ts`, out: 'index' });
 
-rmSync(`${root}dist`, { recursive: true, force: true });
+// Build beside dist/ and swap it in, so commands running meanwhile see a complete tree.
+const staging = `${root}dist.build-${process.pid}`;
 await build({
   entryPoints,
-  outdir: `${root}dist`,
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -29,3 +30,8 @@ await build({
   },
   logLevel: 'warning',
 });
+
+const retired = `${root}dist.old-${process.pid}`;
+if (existsSync(`${root}dist`)) renameSync(`${root}dist`, retired);
+renameSync(staging, `${root}dist`);
+rmSync(retired, { recursive: true, force: true });

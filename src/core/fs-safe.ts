@@ -43,12 +43,13 @@ export async function verifyDataRoot(root: string): Promise<void> {
 /**
  * Replaces `path` with `content` so readers see the old file or the new one, never a part:
  * a uniquely named temp file in the same directory, fsync, then rename over the target.
+ * `mode` (default 0600) is for files meant for other readers, such as a metrics export.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, options: { readonly mode?: number } = {}): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', FILE_MODE);
+  const handle = await open(temp, 'wx', options.mode ?? FILE_MODE);
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();

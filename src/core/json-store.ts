@@ -28,6 +28,9 @@ const pendingByPath = new Map<string, Mutation<unknown>[]>();
 
 export const DEFAULT_LOCK_STALE_MS = 5000;
 
+/** How long a writer waits for the lock before giving up. */
+const lockPatienceMs = (staleMs: number) => Math.max(60_000, staleMs * 6);
+
 /**
  * A JSON file that many processes update: each update is read-modify-write under an inter-process
  * lock (proper-lockfile), written atomically. Updates issued while one is in flight in this process
@@ -148,13 +151,14 @@ export class JsonFile<T> {
         realpath: false,
         stale,
         update: Math.floor(stale / 2),
-        // Enough patience to outlast a stale lock left by a killed writer.
-        retries: { retries: Math.ceil((stale * 3) / 40), factor: 1.2, minTimeout: 2, maxTimeout: 40, randomize: true },
+        // Patient: a stale lock is taken over after `stale`, so waiting longer only happens under
+        // heavy contention, where giving up would lose the update.
+        retries: { retries: Math.ceil(lockPatienceMs(stale) / 40), factor: 1.2, minTimeout: 2, maxTimeout: 40, randomize: true },
         // The holder lost the lock (it was paused longer than `stale`); the atomic write keeps the file whole.
         onCompromised: () => undefined,
       });
     } catch (error) {
-      throw new WorkersError('lock', `Could not lock ${this.path} within ${Math.round((stale * 3) / 1000)} s: another process holds it.`, {
+      throw new WorkersError('lock', `Could not lock ${this.path} within ${Math.round(lockPatienceMs(stale) / 1000)} s: another process holds it.`, {
         cause: error,
       });
     }

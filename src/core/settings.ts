@@ -54,6 +54,10 @@ export const SETTING_DEFINITIONS = {
   CHECK_INTERVAL: duration(10, 100, HOUR),
   RESTART_DELAY: duration(5, 0, HOUR),
   MAX_RESTART_ATTEMPTS: count(5, 1, 1000),
+  /** A worker that dies sooner than this after a (re)start counts as an unstable restart. */
+  RESTART_MIN_UPTIME: duration(10, 0, HOUR),
+  /** A worker up for this long has its consecutive-restart count reset. */
+  RESTART_STABLE_PERIOD: duration(60, 0, 24 * HOUR),
   WORKER_BACKEND: {
     fallback: 'auto',
     accepts: 'one of auto, pueue, embedded',
@@ -65,6 +69,26 @@ export const SETTING_DEFINITIONS = {
   WORKERS_TMUX_SOCKET: word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a tmux socket name of letters, digits, _ . - (empty for the default)'),
   LOCK_STALE_TIMEOUT: duration(5, 2 * SECOND, 600 * SECOND),
   PUEUE_GROUP: word('subissues', /^[A-Za-z0-9_-]{1,64}$/, 'a Pueue group name of letters, digits, _ -'),
+  CLAUDE_MODEL: word('', /^[A-Za-z0-9_.:[\]-]{0,128}$/, 'a model alias or id such as sonnet (empty for the CLI default)'),
+  CLAUDE_PERMISSION_MODE: {
+    fallback: 'acceptEdits',
+    accepts: 'one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions',
+    schema: z.enum(['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions']),
+  } satisfies SettingDefinition<'default' | 'acceptEdits' | 'plan' | 'auto' | 'dontAsk' | 'bypassPermissions'>,
+  CLAUDE_ALLOWED_TOOLS: word('Read,Edit,Write,Glob,Grep,Bash(git *),Bash(gh *)', /^[^\n]{0,4096}$/, 'comma-separated permission rules such as Write,Bash(git *)'),
+  CLAUDE_MAX_TURNS: count(0, 0, 100_000),
+  CLAUDE_MAX_BUDGET_USD: {
+    fallback: 0,
+    accepts: 'a cost in USD such as 5 or 0.5 (0 for no budget)',
+    schema: z
+      .unknown()
+      .transform((value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value))
+      .pipe(z.number().min(0).max(100_000)),
+  } satisfies SettingDefinition<number>,
+  CLAUDE_CONFIG_DIR_TEMPLATE: word('', /^[^\n]{0,1024}$/, 'a directory path, {worker} stands for the worker id (empty to share the default)'),
+  CLAUDE_PROMPT_TEMPLATE: word('', /^.{0,16384}$/s, 'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)'),
+  PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
+  USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
 } as const;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

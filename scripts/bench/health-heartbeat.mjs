@@ -1,0 +1,70 @@
+// In-process heartbeat latency: WORKERS simulated workers (default 64) each write a heartbeat every
+// 100 ms for DURATION seconds (default 30) through the library API, spread over PROCESSES processes
+// (default 1; more adds cross-process lock contention). Prints p50/p99 latency of one heartbeat and
+// the lost updates (a worker whose final record is not its last beat, or missing completions).
+// Usage: npm run build && node scripts/bench/health-heartbeat.mjs [WORKERS] [DURATION_S] [PROCESSES]
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [workers = 64, durationS = 30, processes = 1] = process.argv.slice(2).map(Number);
+const PERIOD_MS = 100;
+
+async function simulate(root, firstId, count, durationMs) {
+  const { HealthService, dataPaths, DEFAULT_SETTINGS } = await import('../../dist/index.js');
+  const service = new HealthService({ paths: dataPaths(root), settings: DEFAULT_SETTINGS });
+  const latencies = [];
+  const deadline = Date.now() + durationMs;
+  const beat = async (id) => {
+    let seq = 0;
+    while (Date.now() < deadline) {
+      seq += 1;
+      const started = performance.now();
+      await service.heartbeat(id, { status: 'working', task: `seq-${seq}` });
+      latencies.push(performance.now() - started);
+      // Every tenth beat also counts a completion, so totals show lost read-modify-writes.
+      if (seq % 10 === 0) await service.complete(id, true);
+      await new Promise((resolve) => setTimeout(resolve, PERIOD_MS));
+    }
+    return { id, seq };
+  };
+  // Stagger the starts over one period, as independent workers would be.
+  const runs = [];
+  for (let index = 0; index < count; index += 1) {
+    runs.push(new Promise((resolve) => setTimeout(resolve, (index * PERIOD_MS) / count)).then(() => beat(firstId + index)));
+  }
+  return { latencies, finals: await Promise.all(runs) };
+}
+
+if (process.argv[2] === '--child') {
+  process.on('message', async ({ root, firstId, count, durationMs }) => {
+    process.send(await simulate(root, firstId, count, durationMs));
+  });
+} else {
+  const root = mkdtempSync(join(tmpdir(), 'hw-bench-heartbeat-'));
+  const perProcess = Math.ceil(workers / processes);
+  const script = fileURLToPath(import.meta.url);
+  const results = await Promise.all(
+    Array.from({ length: processes }, (_, index) => {
+      const child = fork(script, ['--child']);
+      const count = Math.min(perProcess, workers - index * perProcess);
+      child.send({ root, firstId: index * perProcess + 1, count, durationMs: durationS * 1000 });
+      return new Promise((resolve) => child.once('message', (message) => { child.kill(); resolve(message); }));
+    }),
+  );
+  const latencies = results.flatMap((result) => result.latencies).sort((a, b) => a - b);
+  const finals = results.flatMap((result) => result.finals);
+  const metrics = JSON.parse(readFileSync(join(root, 'health', 'metrics.json'), 'utf8'));
+  const lostBeats = finals.filter(({ id, seq }) => metrics.workers[id]?.current_task !== `seq-${seq}`).length;
+  const expectedCompletions = finals.reduce((sum, { seq }) => sum + Math.floor(seq / 10), 0);
+  const lostCompletions = expectedCompletions - metrics.stats.total_tasks;
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
+  console.log(
+    `${workers} workers, ${processes} process(es), ${durationS} s: ${latencies.length} heartbeats, ` +
+      `p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1).toFixed(2)} ms; ` +
+      `lost updates: ${lostBeats} final heartbeats, ${lostCompletions} completions (target 0, p99 < 5 ms)`,
+  );
+  rmSync(root, { recursive: true, force: true });
+}

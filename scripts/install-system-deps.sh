@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the toolkit and its tests use, only those missing.
+set -euo pipefail
+declare -A package_for=([tmux]=tmux [git]=git [jq]=jq [promtool]=prometheus [hyperfine]=hyperfine)
+missing=()
+for command in "${!package_for[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${package_for[$command]}")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+echo "system packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

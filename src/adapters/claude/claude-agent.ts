@@ -1,0 +1,116 @@
+import type { AgentAdapter, AgentUsage, AgentVerdict, FinishedRun, TaskFacts } from '../../agent/agent-adapter.js';
+import { taskEnvironment } from '../../agent/agent-adapter.js';
+import type { Settings } from '../../core/settings.js';
+import { classifyRun, type ClaudeOutcome } from './classify.js';
+import { buildClaudeInvocation, configDirFor, newSession, parseAllowedTools, type PermissionMode } from './invocation.js';
+import { parseClaudeOutputFile } from './output-file.js';
+import { renderPrompt } from './prompt.js';
+import type { RunUsage } from './usage.js';
+
+export interface ClaudeAgentConfig {
+  readonly program: string;
+  readonly model: string;
+  readonly permissionMode: PermissionMode;
+  readonly allowedTools: readonly string[];
+  readonly maxTurns: number;
+  readonly maxBudgetUsd: number;
+  readonly configDirTemplate: string;
+  readonly promptTemplate: string;
+  readonly now: () => Date;
+  readonly newSessionId?: () => string;
+}
+
+type ClaudeSettings = Pick<
+  Settings,
+  'CLAUDE_MODEL' | 'CLAUDE_PERMISSION_MODE' | 'CLAUDE_ALLOWED_TOOLS' | 'CLAUDE_MAX_TURNS' | 'CLAUDE_MAX_BUDGET_USD' | 'CLAUDE_CONFIG_DIR_TEMPLATE' | 'CLAUDE_PROMPT_TEMPLATE'
+>;
+
+export function claudeAgentConfig(settings: ClaudeSettings, program: string, now: () => Date): ClaudeAgentConfig {
+  return {
+    program,
+    model: settings.CLAUDE_MODEL,
+    permissionMode: settings.CLAUDE_PERMISSION_MODE,
+    allowedTools: parseAllowedTools(settings.CLAUDE_ALLOWED_TOOLS),
+    maxTurns: settings.CLAUDE_MAX_TURNS,
+    maxBudgetUsd: settings.CLAUDE_MAX_BUDGET_USD,
+    configDirTemplate: settings.CLAUDE_CONFIG_DIR_TEMPLATE,
+    promptTemplate: settings.CLAUDE_PROMPT_TEMPLATE,
+    now,
+  };
+}
+
+/**
+ * Backends give a run a stdin that may be a pipe left open; `claude -p` then waits 3 s and warns
+ * (CLI.md section 1). The shell only redirects stdin and execs, so the pid is claude's.
+ */
+const withStdinFromDevNull = (argv: readonly string[]) => ['sh', '-c', 'exec "$@" </dev/null', 'claude-run', ...argv];
+
+export interface ClaudeAgent extends AgentAdapter {
+  /** The full outcome, with usage, for callers that want more than the verdict. */
+  outcomeOf(run: FinishedRun): Promise<ClaudeOutcome>;
+}
+
+/** The Claude Code agent behind the worker's AgentAdapter seam. */
+export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
+  const outcomeOf = async (run: FinishedRun): Promise<ClaudeOutcome> => {
+    const summary = run.outputFile ? await parseClaudeOutputFile(run.outputFile) : { cliText: [] };
+    return classifyRun({ summary, exitCode: run.exitCode, now: config.now() });
+  };
+  return {
+    name: 'claude',
+    prepare(facts: TaskFacts, options) {
+      const session = options.resumeSessionId ? { kind: 'resume' as const, id: options.resumeSessionId } : newSession(config.newSessionId);
+      const configDir = configDirFor(config.configDirTemplate, facts.workerId);
+      const invocation = buildClaudeInvocation({
+        program: config.program,
+        prompt: renderPrompt(config.promptTemplate, facts),
+        session,
+        model: config.model,
+        permissionMode: config.permissionMode,
+        allowedTools: config.allowedTools,
+        maxTurns: config.maxTurns,
+        maxBudgetUsd: config.maxBudgetUsd,
+        ...(configDir ? { configDir } : {}),
+      });
+      return {
+        run: { argv: withStdinFromDevNull(invocation.argv), cwd: facts.worktree, env: { ...taskEnvironment(facts), ...invocation.env }, outputFile: options.outputFile },
+        sessionId: invocation.sessionId,
+      };
+    },
+    outcomeOf,
+    async interpret(run) {
+      return toVerdict(await outcomeOf(run));
+    },
+  };
+}
+
+const agentUsage = (usage: RunUsage | undefined): AgentUsage =>
+  usage
+    ? { sessionId: usage.sessionId, costUsd: usage.costUsd, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, numTurns: usage.numTurns }
+    : {};
+
+export function toVerdict(outcome: ClaudeOutcome): AgentVerdict {
+  const usage = agentUsage(outcome.usage);
+  switch (outcome.kind) {
+    case 'success':
+      return { kind: 'finished', ...usage };
+    case 'agent_error':
+      return { kind: 'failed', errorClass: 'agent_error', message: outcome.message, retry: outcome.retry, ...usage };
+    case 'transient':
+      return { kind: 'failed', errorClass: 'agent_error', message: `transient API error: ${outcome.message}`, retry: true, ...usage };
+    case 'max_turns':
+      // Another attempt with the same cap would most likely stop at it again: a person decides.
+      return { kind: 'failed', errorClass: 'max_turns', message: outcome.message, retry: false, ...usage };
+    case 'auth_failure':
+      return { kind: 'failed', errorClass: 'auth_error', message: outcome.message, retry: false, ...usage };
+    case 'usage_limit':
+      return {
+        kind: 'failed',
+        errorClass: 'usage_limit',
+        message: outcome.message,
+        retry: true,
+        ...(outcome.resetsAt ? { resetsAt: outcome.resetsAt.toISOString() } : {}),
+        ...usage,
+      };
+  }
+}

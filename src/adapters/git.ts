@@ -1,0 +1,130 @@
+import { execa } from 'execa';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { WorkersError } from '../core/errors.js';
+
+/**
+ * git through simple-git, one small function per question (np's habit): `is*`/`has*` answer a
+ * boolean, `get*` return data, `verify*` throw a message saying what to do, `ensure*`/`remove*`
+ * repair. Every command is an argv array; queries are chosen so that "no" is an answer, not an error.
+ */
+const GIT_TIMEOUT_MS = 60_000;
+
+const gitAt = (cwd: string): SimpleGit => simpleGit({ baseDir: cwd, timeout: { block: GIT_TIMEOUT_MS } });
+
+async function run(cwd: string, args: readonly string[]): Promise<string> {
+  try {
+    return (await gitAt(cwd).raw([...args])).trim();
+  } catch (error) {
+    throw new WorkersError('tool', `git ${args[0]} failed in ${cwd}: ${(error as Error).message.trim()}`, { cause: error });
+  }
+}
+
+/** The top directory of the repository that holds `cwd`. */
+export async function getRepoRoot(cwd: string): Promise<string> {
+  return run(cwd, ['rev-parse', '--show-toplevel']);
+}
+
+export async function verifyRepo(cwd: string): Promise<string> {
+  try {
+    return await getRepoRoot(cwd);
+  } catch (error) {
+    throw new WorkersError('usage', `${cwd} is not inside a git repository: run the worker in one or pass --repo.`, { cause: error });
+  }
+}
+
+/** The checked-out branch; a detached HEAD is refused because the base would be ambiguous. */
+export async function getCurrentBranch(cwd: string): Promise<string> {
+  const name = await run(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
+  if (name === 'HEAD') {
+    throw new WorkersError('usage', `The repository at ${cwd} has a detached HEAD: check out a branch or pass --base.`);
+  }
+  return name;
+}
+
+export async function hasBranch(cwd: string, branch: string): Promise<boolean> {
+  return (await run(cwd, ['branch', '--list', branch])) !== '';
+}
+
+export async function verifyBranch(cwd: string, branch: string): Promise<void> {
+  if (!(await hasBranch(cwd, branch))) {
+    throw new WorkersError('usage', `The base branch ${branch} does not exist in ${cwd}: pass an existing branch to --base.`);
+  }
+}
+
+export interface WorktreeEntry {
+  readonly path: string;
+  readonly branch: string | null;
+  /** Registered but its directory is gone. */
+  readonly prunable: boolean;
+}
+
+/** Parses `git worktree list --porcelain` (blank-line separated records). */
+export function parseWorktreeList(text: string): WorktreeEntry[] {
+  return text
+    .split(/\n\s*\n/)
+    .map((block) => block.trim().split('\n'))
+    .filter((lines) => lines[0]?.startsWith('worktree '))
+    .map((lines) => {
+      const branchLine = lines.find((line) => line.startsWith('branch '));
+      return {
+        path: lines[0]!.slice('worktree '.length),
+        branch: branchLine ? branchLine.slice('branch '.length).replace(/^refs\/heads\//, '') : null,
+        prunable: lines.some((line) => line.startsWith('prunable')),
+      };
+    });
+}
+
+export async function getWorktrees(repo: string): Promise<WorktreeEntry[]> {
+  return parseWorktreeList(await run(repo, ['worktree', 'list', '--porcelain']));
+}
+
+/** Checks out `branch` at `path`; with `from`, the branch is created there first. */
+export async function addWorktree(repo: string, path: string, branch: string, options: { readonly from?: string } = {}): Promise<void> {
+  const args = options.from === undefined ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, options.from];
+  await run(repo, args);
+}
+
+export async function removeWorktree(repo: string, path: string): Promise<void> {
+  await run(repo, ['worktree', 'remove', '--force', '--force', path]);
+}
+
+export async function pruneWorktrees(repo: string): Promise<void> {
+  await run(repo, ['worktree', 'prune']);
+}
+
+/** Commits on `branch` that `base` does not have. */
+export async function getCommitsAhead(cwd: string, base: string, branch: string): Promise<number> {
+  return Number(await run(cwd, ['rev-list', '--count', `${base}..${branch}`]));
+}
+
+/** Aborts whatever a crashed agent left half done inside one worktree (never the main checkout). */
+export async function ensureCleanOperation(worktree: string): Promise<void> {
+  const gitDir = await run(worktree, ['rev-parse', '--absolute-git-dir']);
+  for (const [marker, abort] of [
+    ['rebase-merge', ['rebase', '--abort']],
+    ['rebase-apply', ['rebase', '--abort']],
+    ['MERGE_HEAD', ['merge', '--abort']],
+    ['CHERRY_PICK_HEAD', ['cherry-pick', '--abort']],
+  ] as const) {
+    if (existsSync(join(gitDir, marker))) await run(worktree, abort).catch(() => undefined);
+  }
+  rmSync(join(gitDir, 'index.lock'), { force: true });
+}
+
+/** `gh` installed and logged in: then success means a pull request, not just commits. */
+export async function isGhReady(cwd: string): Promise<boolean> {
+  const result = await execa('gh', ['auth', 'status'], { cwd, reject: false, stdin: 'ignore', timeout: 15_000 });
+  return result.exitCode === 0;
+}
+
+export async function hasPullRequest(cwd: string, branch: string): Promise<boolean> {
+  const result = await execa('gh', ['pr', 'view', branch, '--json', 'url'], { cwd, reject: false, stdin: 'ignore', timeout: 30_000 });
+  return result.exitCode === 0;
+}
+
+/** The repository's shared .git directory (the same for every worktree). */
+export async function getGitCommonDir(cwd: string): Promise<string> {
+  return run(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+}

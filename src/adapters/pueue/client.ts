@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { execa } from 'execa';
+import { WorkersError } from '../../core/errors.js';
+import { globalArgs, groupAddArgs, groupListArgs, isDaemonUnreachable, pauseGroupArgs, statusArgs, stripAnsi } from './argv.js';
+import { parsePueueState, type PueueState } from './status-schema.js';
+
+export interface PueueClientOptions {
+  /** `-c` for both binaries; when absent Pueue looks up PUEUE_CONFIG_PATH, then its default. */
+  readonly configPath?: string;
+  /** The environment of every `pueue` process: a task added through it runs with this env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly timeoutMs?: number;
+  /** How long to wait for a freshly started daemon. */
+  readonly startTimeoutMs?: number;
+}
+
+export interface PueueOutput {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The `pueue` client and, when it is down, the `pueued` daemon; argv arrays only. */
+export class PueueClient {
+  private daemonStart: Promise<void> | undefined;
+
+  constructor(private readonly options: PueueClientOptions) {}
+
+  /** Runs one client command; starts the daemon and retries once when none answers. */
+  async run(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<PueueOutput> {
+    const first = await this.runOnce(args, env);
+    if (first.exitCode === 0 || !isDaemonUnreachable(first.stderr + first.stdout)) return first;
+    await this.startDaemon();
+    return this.runOnce(args, env);
+  }
+
+  /** Like run, but a non-zero exit is an error that quotes Pueue's own message. */
+  async runOk(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<PueueOutput> {
+    const output = await this.run(args, env);
+    if (output.exitCode !== 0) {
+      const detail = (output.stderr.trim() || output.stdout.trim()).split('\n')[0] ?? '';
+      throw new WorkersError('tool', `pueue ${args[0]} failed (exit ${output.exitCode}): ${detail}`);
+    }
+    return output;
+  }
+
+  async status(): Promise<PueueState> {
+    const output = await this.runOk(statusArgs());
+    return parsePueueState(output.stdout);
+  }
+
+  /** Creates the group if missing and pauses it, so Pueue never starts its tasks on its own. */
+  async ensurePausedGroup(group: string): Promise<void> {
+    const groups = JSON.parse((await this.runOk(groupListArgs())).stdout) as Record<string, { status: string }>;
+    if (!(group in groups)) {
+      const added = await this.run(groupAddArgs(group));
+      if (added.exitCode !== 0 && !/already exists/.test(added.stderr + added.stdout)) {
+        throw new WorkersError('tool', `Cannot create the Pueue group ${group}: ${added.stderr.trim() || added.stdout.trim()}`);
+      }
+    }
+    if (groups[group]?.status !== 'Paused') await this.runOk(pauseGroupArgs(group));
+  }
+
+  private async runOnce(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<PueueOutput> {
+    const result = await execa('pueue', [...globalArgs(this.options.configPath), ...args], {
+      reject: false,
+      stdin: 'ignore',
+      timeout: this.options.timeoutMs ?? 15_000,
+      env: env ?? this.options.env,
+      extendEnv: false,
+    });
+    if (result.failed && result.exitCode === undefined) {
+      const reason = result.timedOut ? 'timed out' : result.shortMessage;
+      throw new WorkersError('tool', `pueue ${args[0]} could not run: ${reason}.`, { cause: result });
+    }
+    return { exitCode: result.exitCode ?? 1, stdout: stripAnsi(String(result.stdout)), stderr: stripAnsi(String(result.stderr)) };
+  }
+
+  /** One start at a time per client; concurrent callers share it. */
+  private startDaemon(): Promise<void> {
+    this.daemonStart ??= this.spawnAndAwaitDaemon().finally(() => {
+      this.daemonStart = undefined;
+    });
+    return this.daemonStart;
+  }
+
+  private async spawnAndAwaitDaemon(): Promise<void> {
+    // Not `pueued -d`: its fork inherits our pipes (CONTRACT.md 5.1). Detached, stdio ignored.
+    const args = this.options.configPath === undefined ? [] : ['-c', this.options.configPath];
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('pueued', args, { detached: true, stdio: 'ignore', env: { ...this.options.env } });
+      child.once('error', (error) => reject(new WorkersError('tool', `Cannot start pueued: ${error.message}.`, { cause: error })));
+      child.once('spawn', () => {
+        child.unref();
+        resolve();
+      });
+    });
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
+    let delay = 25;
+    let last = '';
+    while (Date.now() < deadline) {
+      const probe = await this.runOnce(statusArgs());
+      if (probe.exitCode === 0) return;
+      last = (probe.stderr.trim() || probe.stdout.trim()).split('\n').at(-1) ?? '';
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 500);
+    }
+    throw new WorkersError('tool', `The Pueue daemon could not be reached after starting it (${last || 'no answer'}); check pueued and its config.`);
+  }
+}

@@ -1,0 +1,85 @@
+import type { RunSpec } from '../queue/backend.js';
+
+/**
+ * The seam between the worker and a coding agent. The worker owns the queue, the worktree, the
+ * timeout and the retries; an adapter only says how to start one attempt and what a finished run
+ * meant. The Claude Code adapter (src/adapters/claude/) implements this too.
+ */
+
+/** What the worker knows about the task when it starts an attempt. Ids are validated digit strings. */
+export interface TaskFacts {
+  /** The backend's task key. */
+  readonly queueTaskId: string;
+  readonly subissue: string;
+  readonly parent: string;
+  readonly workerId: number;
+  readonly worktree: string;
+  readonly branch: string;
+  readonly baseBranch: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+}
+
+export interface AttemptOptions {
+  /** Where the run's output goes (and where `interpret` reads it back). */
+  readonly outputFile: string;
+  /** The session of an earlier attempt, for adapters that can resume a conversation. */
+  readonly resumeSessionId?: string;
+}
+
+export interface PreparedRun {
+  readonly run: RunSpec;
+  /** The session this attempt runs under, stored in the worker state for a later resume. */
+  readonly sessionId?: string;
+}
+
+export interface FinishedRun {
+  readonly exitCode: number;
+  readonly outputFile?: string;
+}
+
+/**
+ * What the run itself says, before the worker looks at the branch. `finished` = the agent claims
+ * success (exit 0 or its result says so); the worker then decides success or review from the
+ * branch. `failed` carries the failure class; `retry: false` means retrying cannot help (e.g.
+ * authentication). `usage_limit` may say when the limit resets.
+ */
+export type AgentVerdict =
+  | ({ readonly kind: 'finished' } & AgentUsage)
+  | ({
+      readonly kind: 'failed';
+      readonly errorClass: 'agent_error' | 'auth_error' | 'usage_limit' | 'max_turns';
+      readonly message: string;
+      readonly retry: boolean;
+      readonly resetsAt?: string;
+    } & AgentUsage);
+
+/** Optional facts an agent reports; they go into the task's history record. */
+export interface AgentUsage {
+  readonly sessionId?: string;
+  readonly costUsd?: number;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly numTurns?: number;
+}
+
+export interface AgentAdapter {
+  readonly name: string;
+  prepare(facts: TaskFacts, options: AttemptOptions): PreparedRun;
+  interpret(run: FinishedRun): Promise<AgentVerdict>;
+}
+
+/** The environment every agent gets: the task's facts, never spliced into a command string. */
+export function taskEnvironment(facts: TaskFacts): Record<string, string> {
+  return {
+    TASK_ID: facts.subissue,
+    SUBISSUE: facts.subissue,
+    PARENT_ISSUE: facts.parent,
+    WORKTREE: facts.worktree,
+    WORKER_ID: String(facts.workerId),
+    BRANCH: facts.branch,
+    BASE_BRANCH: facts.baseBranch,
+    QUEUE_TASK_ID: facts.queueTaskId,
+    ATTEMPT: String(facts.attempt),
+  };
+}

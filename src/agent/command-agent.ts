@@ -1,0 +1,45 @@
+import { basename } from 'node:path';
+import { splitWords } from './split-words.js';
+import { taskEnvironment, type AgentAdapter, type AgentVerdict, type FinishedRun, type TaskFacts } from './agent-adapter.js';
+
+/**
+ * Any command as the agent: WORKER_AGENT_CMD split into words (no shell), then the sub-issue and
+ * the parent issue as trailing arguments; the task's facts also go in the environment. Exit 0 is
+ * "finished", anything else an agent error worth retrying.
+ */
+export function commandAgent(command: string, extraArgs: (facts: TaskFacts) => string[] = (facts) => [facts.subissue, facts.parent]): AgentAdapter {
+  const words = splitWords(command);
+  return {
+    name: 'command',
+    prepare(facts, options) {
+      return {
+        run: { argv: [...words, ...extraArgs(facts)], cwd: facts.worktree, env: taskEnvironment(facts), outputFile: options.outputFile },
+      };
+    },
+    interpret(run: FinishedRun): Promise<AgentVerdict> {
+      if (run.exitCode === 0) return Promise.resolve({ kind: 'finished' });
+      return Promise.resolve({ kind: 'failed', errorClass: 'agent_error', message: `the agent exited with code ${run.exitCode}`, retry: true });
+    },
+  };
+}
+
+/** The prompt of SPEC section 7: names the sub-issue and the parent and asks for a pull request. */
+export function defaultPrompt(facts: TaskFacts): string {
+  return [
+    `Work on GitHub sub-issue #${facts.subissue} of parent issue #${facts.parent}.`,
+    `You are in a git worktree on branch ${facts.branch}, created from ${facts.baseBranch}.`,
+    'Read the sub-issue, implement it, commit your work on this branch, push it and open a pull request that references both issues.',
+  ].join(' ');
+}
+
+/**
+ * Picks the adapter for WORKER_AGENT_CMD. A command whose program is `claude` runs Claude Code
+ * non-interactively with the task's prompt (`claude -p <prompt>`); anything else is a plain command.
+ */
+export function selectAgent(command: string): AgentAdapter {
+  const [program] = splitWords(command);
+  if (basename(program!) === 'claude') {
+    return { ...commandAgent(command, (facts) => ['-p', defaultPrompt(facts)]), name: 'claude' };
+  }
+  return commandAgent(command);
+}

@@ -1,0 +1,153 @@
+import { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { usageError } from '../core/errors.js';
+import { parseWorkerId } from '../core/worker-id.js';
+import { loadContext, printJson, printText, type CliContext } from './context.js';
+import { runCli } from './run-cli.js';
+
+const BIN = 'worker-manager';
+const HEALTH_REFRESH_MS = 2000;
+// This file is bundled to dist/worker-manager.js; the launchers live in bin/ beside dist/.
+const launcherPath = (name: string) => fileURLToPath(new URL(`../bin/${name}.js`, import.meta.url));
+
+const manager = () => import('../manager/commands.js');
+const warn = (line: string) => process.stderr.write(`${BIN}: warning: ${line}\n`);
+
+async function managerContext(context: CliContext) {
+  const { workerEnvironment } = await import('../manager/worker-command.js');
+  return {
+    paths: context.paths,
+    settings: context.settings,
+    now: context.now,
+    // The queue is opened only when a forced removal needs it.
+    requeueTasksOf: async (id: number) => (await import('../manager/requeue.js')).requeueTasksOfWorker(context)(id),
+    launch: {
+      nodePath: process.execPath,
+      workerBin: launcherPath('hybrid-worker-enhanced'),
+      cwd: process.cwd(),
+      env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
+    },
+  };
+}
+
+async function runLoop(context: CliContext): Promise<number> {
+  const { signalOnTermination } = await import('../core/live-view.js');
+  return (await manager()).monitor(await managerContext(context), signalOnTermination());
+}
+
+function parseLineCount(raw: string): number {
+  if (!/^\d{1,6}$/.test(raw)) throw usageError(`Invalid line count ${JSON.stringify(raw.slice(0, 40))}: use a whole number.`);
+  return Number(raw);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command(BIN).description('Supervise, restart and scale the hybrid workers in tmux.').exitOverride().showSuggestionAfterError();
+
+  program
+    .command('start')
+    .description('run the manager loop in the monitor tmux session (does nothing when it already runs)')
+    .option('--foreground', 'run the loop in this terminal (for a service manager)')
+    .action(async (options: { foreground?: boolean }) => {
+      const context = await loadContext();
+      if (options.foreground) {
+        exitCode = await runLoop(context);
+        return;
+      }
+      const launch = { managerBin: launcherPath(BIN), monitorSession: context.settings.MONITOR_SESSION };
+      exitCode = await (await manager()).startManager(await managerContext(context), launch, printText);
+    });
+
+  program
+    .command('monitor')
+    .description('the manager loop: restart dead, hung and missing workers (what start runs)')
+    .action(async () => {
+      exitCode = await runLoop(await loadContext());
+    });
+
+  program
+    .command('stop')
+    .description('stop the manager; the workers keep running')
+    .action(async () => {
+      const context = await loadContext();
+      exitCode = await (await manager()).stop(await managerContext(context), context.settings.MONITOR_SESSION, printText);
+    });
+
+  program
+    .command('status')
+    .description('manager state, one row per worker, recent manager log lines')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const context = await loadContext();
+      const snapshot = await (await manager()).status(await managerContext(context));
+      if (options.json) {
+        printJson(snapshot);
+        return;
+      }
+      const { renderStatus } = await import('../manager/status.js');
+      printText(renderStatus(snapshot, context.colorLevel));
+    });
+
+  program
+    .command('restart')
+    .description('restart one worker, or all one at a time; each is drained first unless --force')
+    .argument('[id]', 'worker id')
+    .option('--force', 'restart at once; an in-flight task is picked up again by the new worker')
+    .action(async (id: string | undefined, options: { force?: boolean }) => {
+      const workerId = id === undefined ? undefined : parseWorkerId(id);
+      const context = await loadContext();
+      exitCode = await (await manager()).restart(await managerContext(context), workerId, options.force === true, printText);
+    });
+
+  program
+    .command('scale')
+    .description('grow or shrink the pool to N workers; shrinking drains the highest ids first')
+    .argument('<n>', 'number of workers')
+    .option('--force', 'when shrinking, requeue in-flight tasks instead of waiting for them')
+    .action(async (n: string, options: { force?: boolean }) => {
+      const { parsePoolSize } = await import('../manager/pool-requests.js');
+      const count = parsePoolSize(n);
+      const context = await loadContext();
+      exitCode = await (await manager()).scale(await managerContext(context), count, options.force === true, printText, warn);
+    });
+
+  program
+    .command('health')
+    .description('the health dashboard (one frame when stdout is not a terminal)')
+    .option('--once', 'print one frame and exit')
+    .option('--json', 'print the data behind the dashboard as JSON')
+    .action(async (options: { once?: boolean; json?: boolean }) => {
+      const context = await loadContext();
+      const { buildReport } = await import('../health/commands.js');
+      if (options.json) {
+        printJson(await buildReport(context));
+        return;
+      }
+      const [{ renderDashboard }, { runLiveView, signalOnTermination }] = await Promise.all([import('../health/views.js'), import('../core/live-view.js')]);
+      await runLiveView({
+        render: async () => renderDashboard(await buildReport(context), { colorLevel: context.colorLevel }),
+        intervalMs: HEALTH_REFRESH_MS,
+        once: options.once === true || !context.stdoutIsTty,
+        write: (text) => process.stdout.write(text),
+        signal: signalOnTermination(),
+      });
+    });
+
+  program
+    .command('logs')
+    .description('follow manager.log')
+    .option('--lines <n>', 'lines of history to show first', '20')
+    .option('--no-follow', 'print the last lines and exit')
+    .action(async (options: { lines: string; follow: boolean }) => {
+      const lines = parseLineCount(options.lines);
+      const context = await loadContext();
+      const { followLog } = await import('../manager/follow-log.js');
+      const { signalOnTermination } = await import('../core/live-view.js');
+      await followLog(context.paths.managerLog, { lines, follow: options.follow, write: (text) => process.stdout.write(text), signal: signalOnTermination() });
+    });
+
+  await program.parseAsync(argv);
+  return exitCode;
+}
+
+await runCli(BIN, main);

@@ -1,0 +1,159 @@
+import { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { parseDurationMs } from '../core/duration.js';
+import { usageError } from '../core/errors.js';
+import { describeValue, parseWorkerId } from '../core/worker-id.js';
+import type { PerformanceContext } from '../performance/load.js';
+import type { QueueState } from '../performance/report.js';
+import { loadContext, printJson, printText, type CliContext } from './context.js';
+import { runCli } from './run-cli.js';
+
+const BIN = 'worker-performance';
+const MONITOR_REFRESH_MS = 5000;
+const MONITOR_RECENT = 10;
+const MAX_TIMELINE_LIMIT = 100_000;
+
+/** `--since`: a duration back from now (`24h`, `90m`, plain seconds) or an ISO-8601 time. */
+function parseSince(raw: string, now: Date): Date {
+  const ms = parseDurationMs(raw);
+  if (ms !== undefined) return new Date(now.getTime() - ms);
+  const at = /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(at)) throw usageError(`Invalid --since ${describeValue(raw)}: use a duration such as 24h or 90m, or an ISO-8601 time.`);
+  return new Date(at);
+}
+
+function parseLimit(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_TIMELINE_LIMIT) {
+    throw usageError(`Invalid --limit ${describeValue(raw)}: use a whole number from 1 to ${MAX_TIMELINE_LIMIT}.`);
+  }
+  return Number(raw);
+}
+
+/** The queue backend is opened by the lead's wiring; until then the report says the queue is unavailable. */
+const queueUnavailable = async (): Promise<QueueState> => ({
+  available: false,
+  reason: 'worker-performance does not open the queue backend yet',
+});
+
+const performanceContext = (cli: CliContext): PerformanceContext => ({
+  paths: cli.paths,
+  settings: cli.settings,
+  now: cli.now(),
+  cores: availableParallelism(),
+  queue: queueUnavailable,
+});
+
+const commands = () => import('../performance/commands.js');
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command(BIN)
+    .description('Reports, analysis, live monitor and exports of hybrid worker performance.')
+    .exitOverride()
+    .showSuggestionAfterError();
+
+  program
+    .command('report')
+    .description('overall figures, queue depth and one row per worker')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => {
+      const cli = await loadContext();
+      const report = await (await commands()).buildReport(performanceContext(cli));
+      if (options.json) {
+        printJson(report);
+        return;
+      }
+      const { renderReport } = await import('../performance/report-view.js');
+      printText(renderReport(report, cli));
+    });
+
+  program
+    .command('timeline')
+    .description('finished tasks, newest first (the last 24 hours unless --since)')
+    .option('--since <when>', 'a duration back from now (24h, 90m) or an ISO-8601 time')
+    .option('--limit <n>', 'show at most this many tasks', '50')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { since?: string; limit: string; json?: boolean }) => {
+      const cli = await loadContext();
+      const context = performanceContext(cli);
+      const request = { since: options.since === undefined ? undefined : parseSince(options.since, context.now), limit: parseLimit(options.limit) };
+      const timeline = await (await commands()).buildTimelineFor(context, request);
+      if (options.json) {
+        printJson(timeline);
+        return;
+      }
+      const { renderTimeline } = await import('../performance/timeline-view.js');
+      printText(renderTimeline(timeline, cli));
+    });
+
+  program
+    .command('analyze')
+    .description('the report plus findings, recommendations and a scaling recommendation')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => {
+      const cli = await loadContext();
+      const analysis = await (await commands()).analyze(performanceContext(cli));
+      if (options.json) {
+        printJson(analysis);
+        return;
+      }
+      const { renderAnalysis } = await import('../performance/analysis-view.js');
+      printText(renderAnalysis(analysis, cli));
+    });
+
+  program
+    .command('monitor')
+    .description(`the report and recent completions, redrawn every ${MONITOR_REFRESH_MS / 1000} s; one frame when not a terminal`)
+    .option('--once', 'print one frame and exit')
+    .action(async (options: { once?: boolean }) => {
+      const cli = await loadContext();
+      const [{ buildMonitorFrame }, { renderMonitorFrame }, { runLiveView, signalOnTermination }] = await Promise.all([
+        commands(),
+        import('../performance/monitor-view.js'),
+        import('../core/live-view.js'),
+      ]);
+      await runLiveView({
+        render: async () => renderMonitorFrame(await buildMonitorFrame(performanceContext(cli), MONITOR_RECENT), cli),
+        intervalMs: MONITOR_REFRESH_MS,
+        once: options.once === true || !cli.stdoutIsTty,
+        write: (text) => process.stdout.write(text),
+        signal: signalOnTermination(),
+      });
+    });
+
+  program
+    .command('export')
+    .description('write metrics as csv (the shell tool\'s columns), json or prom (Prometheus text); - is stdout')
+    .argument('[file]', 'target file, or - for stdout', '-')
+    .option('--format <format>', 'csv, json or prom (default: from the file extension, else csv)')
+    .action(async (file: string, options: { format?: string }) => {
+      const cli = await loadContext();
+      const format = await (await commands()).exportReport(performanceContext(cli), {
+        file,
+        format: options.format,
+        writeStdout: (text) => process.stdout.write(text),
+      });
+      if (file !== '-') process.stderr.write(`Exported ${format} to ${file}.\n`);
+    });
+
+  program
+    .command('efficiency')
+    .description("one worker's efficiency: succeeded tasks over finished tasks")
+    .argument('<id>', 'worker id')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const workerId = parseWorkerId(id);
+      const cli = await loadContext();
+      const row = await (await commands()).workerEfficiency(performanceContext(cli), workerId);
+      if (options.json) {
+        printJson(row);
+        return;
+      }
+      const { renderEfficiency } = await import('../performance/report-view.js');
+      printText(renderEfficiency(row, cli));
+    });
+
+  await program.parseAsync(argv);
+  return 0;
+}
+
+await runCli(BIN, main);

@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { usageError } from '../core/errors.js';
+import type { QueueBackend } from '../queue/backend.js';
+import { MAX_PRIORITY, MIN_PRIORITY, parsePriority, validateTaskSpec } from '../queue/task-rules.js';
+import { loadContext, printJson, printText, type CliContext } from './context.js';
+import { runCli } from './run-cli.js';
+
+const BIN = 'worker-queue';
+const MONITOR_REFRESH_MS = 2000;
+const DEFAULT_CLEAN_DAYS = 7;
+
+function parseTaskId(raw: string): string {
+  if (!/^\d{1,18}$/.test(raw)) throw usageError(`The task id ${JSON.stringify(raw.slice(0, 40))} is not a number; see worker-queue list.`);
+  return String(Number(raw));
+}
+
+function parseDays(raw: string): number {
+  if (!/^\d{1,5}$/.test(raw)) throw usageError(`DAYS must be a whole number of days (0 or more), not ${JSON.stringify(raw.slice(0, 40))}.`);
+  return Number(raw);
+}
+
+/** Opens the configured backend and says once, on stderr, which one it is. */
+async function openBackend(context: CliContext): Promise<QueueBackend> {
+  const { openQueueBackend } = await import('../queue/open-backend.js');
+  const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
+  process.stderr.write(`${notice}\n`);
+  return backend;
+}
+
+const commands = () => import('../queue/queue-commands.js');
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command(BIN)
+    .description(`Add, list, monitor, clean, retry and remove queued sub-issues. Priority ${MIN_PRIORITY} is the most urgent, ${MAX_PRIORITY} the least.`)
+    .exitOverride()
+    .showSuggestionAfterError();
+
+  program
+    .command('add')
+    .description(`queue a sub-issue; PRIORITY ${MIN_PRIORITY} (most urgent) to ${MAX_PRIORITY}`)
+    .argument('<priority>', `${MIN_PRIORITY}-${MAX_PRIORITY}, 1 is the most urgent`)
+    .argument('<parent>', 'parent issue number')
+    .argument('<subissue>', 'sub-issue number')
+    .option('--force', 'add even if the sub-issue is already queued or claimed')
+    .option('--json', 'print the new task as JSON')
+    .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
+      const spec = validateTaskSpec({ priority: parsePriority(priority), parent, subissue });
+      const task = await (await openBackend(await loadContext())).add(spec, { force: options.force === true });
+      if (options.json) printJson(task);
+      else printText(`Queued task ${task.id}: sub-issue ${task.subissue} of #${task.parent}, priority ${task.priority}.`);
+    });
+
+  program
+    .command('list')
+    .description('show every task')
+    .option('--json', 'print the queue as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const context = await loadContext();
+      const snapshot = await (await commands()).snapshotQueue(await openBackend(context), context.now());
+      if (options.json) {
+        printJson(snapshot);
+        return;
+      }
+      const { renderDepthLine, renderQueueTable } = await import('../queue/queue-views.js');
+      printText(`${renderQueueTable(snapshot, context.colorLevel)}\n${renderDepthLine(snapshot)}`);
+    });
+
+  program
+    .command('monitor')
+    .description('live queue view (one frame when stdout is not a terminal)')
+    .option('--once', 'print one frame and exit')
+    .action(async (options: { once?: boolean }) => {
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const [{ snapshotQueue }, { renderMonitorFrame }, { runLiveView, signalOnTermination }] = await Promise.all([
+        commands(),
+        import('../queue/queue-views.js'),
+        import('../core/live-view.js'),
+      ]);
+      await runLiveView({
+        render: async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel),
+        intervalMs: MONITOR_REFRESH_MS,
+        once: options.once === true || !context.stdoutIsTty,
+        write: (text) => process.stdout.write(text),
+        signal: signalOnTermination(),
+      });
+    });
+
+  program
+    .command('clean')
+    .description(`remove finished tasks older than DAYS (default ${DEFAULT_CLEAN_DAYS})`)
+    .argument('[days]', 'age in days', String(DEFAULT_CLEAN_DAYS))
+    .action(async (days: string) => {
+      const age = parseDays(days);
+      const removed = await (await openBackend(await loadContext())).clean(age);
+      printText(`Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}.`);
+    });
+
+  program
+    .command('retry')
+    .description('put a done, failed or review task back in the queue with a fresh attempt budget')
+    .argument('<id>', 'task id')
+    .action(async (raw: string) => {
+      const id = parseTaskId(raw);
+      const task = await (await commands()).retryTask(await openBackend(await loadContext()), id);
+      printText(`Task ${task.id} (sub-issue ${task.subissue}) is queued again.`);
+    });
+
+  program
+    .command('remove')
+    .description('delete a task that has no run in progress')
+    .argument('<id>', 'task id')
+    .action(async (raw: string) => {
+      const id = parseTaskId(raw);
+      await (await openBackend(await loadContext())).remove(id);
+      printText(`Task ${id} removed.`);
+    });
+
+  program
+    .command('import')
+    .description("import the shell tool's queue.txt (PRIORITY|PARENT|SUBISSUE|STATUS|WORKER|CREATED lines); all or nothing")
+    .argument('[file]', 'queue.txt to read (default: queue.txt in the data root)')
+    .action(async (file: string | undefined) => {
+      const context = await loadContext();
+      const source = file ?? join(context.paths.root, 'queue.txt');
+      const { importPlan, planQueueTxtFile } = await commands();
+      const plan = await planQueueTxtFile(source);
+      const result = await importPlan(await openBackend(context), plan);
+      const notes = [
+        result.skippedFinished > 0 ? `${result.skippedFinished} finished line(s) skipped` : '',
+        result.skippedActive.length > 0 ? `already queued: ${result.skippedActive.join(', ')}` : '',
+      ].filter(Boolean);
+      printText(`Imported ${result.imported.length} task(s) from ${source}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`);
+    });
+
+  await program.parseAsync(argv);
+}
+
+await runCli(BIN, main);

@@ -1,0 +1,62 @@
+import { readLastLines } from '../core/log-tail.js';
+import { WorkersError } from '../core/errors.js';
+import type { DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import { checkExitCode, classifyHealth, type HealthState } from './classify.js';
+import { HealthService } from './health-service.js';
+import type { HeartbeatInput } from './metrics-ops.js';
+import type { WorkerRecord } from './metrics-schema.js';
+import { runHealthMonitor, healthTransitions } from './monitor.js';
+import { buildHealthReport, type HealthReport } from './report.js';
+
+/** What the health commands need: the CLI builds it from the process, tests from fixtures. */
+export interface HealthContext {
+  readonly paths: DataPaths;
+  readonly settings: Settings;
+  readonly now: () => Date;
+}
+
+const RECENT_ALERTS = 5;
+
+const serviceFor = (context: HealthContext) =>
+  new HealthService({ paths: context.paths, settings: context.settings, now: context.now });
+
+export const recordHeartbeat = (context: HealthContext, workerId: number, input: HeartbeatInput) =>
+  serviceFor(context).heartbeat(workerId, input);
+
+export const recordCompletion = (context: HealthContext, workerId: number, success: boolean) =>
+  serviceFor(context).complete(workerId, success);
+
+export const recordRestart = (context: HealthContext, workerId: number) => serviceFor(context).restart(workerId);
+
+export const resetMetrics = (context: HealthContext) => serviceFor(context).reset();
+
+export async function checkWorker(context: HealthContext, workerId: number): Promise<{ state: HealthState; exitCode: number }> {
+  const metrics = await serviceFor(context).read();
+  const state = classifyHealth(metrics.workers[String(workerId)], context.now(), context.settings);
+  return { state, exitCode: checkExitCode(state) };
+}
+
+export async function getWorkerRecord(context: HealthContext, workerId: number): Promise<WorkerRecord> {
+  const record = (await serviceFor(context).read()).workers[String(workerId)];
+  if (!record) throw new WorkersError('not-found', `Worker ${workerId} has no metrics yet: it has never sent a heartbeat.`);
+  return record;
+}
+
+export async function buildReport(context: HealthContext): Promise<HealthReport> {
+  const [metrics, alerts] = await Promise.all([serviceFor(context).read(), readLastLines(context.paths.alertsLog, RECENT_ALERTS)]);
+  return buildHealthReport(metrics, context.now(), context.settings, alerts);
+}
+
+/** The monitor loop, or one cycle with `once` (then every troubled worker is reported). */
+export async function monitorHealth(context: HealthContext, options: { once: boolean; signal: AbortSignal }): Promise<void> {
+  const service = serviceFor(context);
+  const log = (event: { level: 'INFO' | 'WARN' | 'ERROR' | 'ALERT'; message: string }) => service.events.log(event.level, event.message);
+  if (options.once) {
+    for (const event of healthTransitions(await buildReport(context), new Map()).events) await log(event);
+    return;
+  }
+  await service.events.log('INFO', `Health monitor started (every ${context.settings.HEALTH_CHECK_INTERVAL / 1000} s).`);
+  await runHealthMonitor({ intervalMs: context.settings.HEALTH_CHECK_INTERVAL, signal: options.signal, snapshot: () => buildReport(context), log });
+  await service.events.log('INFO', 'Health monitor stopped.');
+}

@@ -1,0 +1,99 @@
+import { hasSession, killSession, newSession } from '../adapters/tmux.js';
+import { WorkersError } from '../core/errors.js';
+import { runningManagerPid, monitorSessionAlive, stopManager } from './manager-process.js';
+import { workerIds } from './manager-state.js';
+import { runMonitorLoop } from './monitor-loop.js';
+import { openPool, type ManagerContext } from './pool.js';
+import { oversubscriptionWarning, requestRestart, requestScale, restartSettled, scaleSettled, settle, verifyPoolWorker } from './pool-requests.js';
+import { buildStatus, type ManagerStatus } from './status.js';
+
+/** How `start` launches the loop in the monitor session: `node <bin/worker-manager.js> monitor`. */
+export interface ManagerLaunch {
+  readonly managerBin: string;
+  readonly monitorSession: string;
+}
+
+export type Say = (line: string) => void;
+
+export async function startManager(context: ManagerContext, launch: ManagerLaunch, say: Say): Promise<number> {
+  const pool = openPool(context);
+  const pid = await runningManagerPid(context.paths);
+  if (pid !== null || (await monitorSessionAlive(pool.tmux, launch.monitorSession))) {
+    say(`The manager is already running${pid === null ? '' : ` (pid ${pid})`}.`);
+    return 0;
+  }
+  // A leftover session whose loop has exited would make new-session fail.
+  if (await hasSession(pool.tmux, launch.monitorSession)) await killSession(pool.tmux, launch.monitorSession);
+  await newSession(pool.tmux, launch.monitorSession, {
+    argv: [context.launch.nodePath, launch.managerBin, 'monitor'],
+    env: context.launch.env,
+    cwd: context.launch.cwd,
+  });
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const started = await runningManagerPid(context.paths);
+    if (started !== null) {
+      say(`Manager started in tmux session ${launch.monitorSession} (pid ${started}).`);
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new WorkersError('tool', `The manager did not come up in tmux session ${launch.monitorSession}; see ${context.paths.managerLog}.`);
+}
+
+/** `monitor` and `start --foreground`: the loop in this process until SIGINT/SIGTERM. */
+export async function monitor(context: ManagerContext, signal: AbortSignal): Promise<number> {
+  const pid = await runningManagerPid(context.paths);
+  if (pid !== null && pid !== process.pid) {
+    throw new WorkersError('conflict', `Another manager is already running (pid ${pid}); stop it first with worker-manager stop.`);
+  }
+  await runMonitorLoop(context, openPool(context), { signal });
+  return 0;
+}
+
+export async function stop(context: ManagerContext, monitorSession: string, say: Say): Promise<number> {
+  const pool = openPool(context);
+  const stopped = await stopManager(context.paths, pool.tmux, monitorSession);
+  say(stopped ? 'Manager stopped; the workers keep running.' : 'The manager was not running.');
+  return 0;
+}
+
+export const status = (context: ManagerContext): Promise<ManagerStatus> => buildStatus(context, openPool(context));
+
+export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say): Promise<number> {
+  const pool = openPool(context);
+  const warning = oversubscriptionWarning(count);
+  if (warning) warn(warning);
+  await pool.supervisor.pass();
+  const { added, removed } = await requestScale(pool, count, force);
+  if (added.length > 0) say(`Starting worker${added.length > 1 ? 's' : ''} ${added.join(', ')}.`);
+  if (removed.length > 0) say(`${force ? 'Stopping' : 'Draining'} worker${removed.length > 1 ? 's' : ''} ${removed.join(', ')}${force ? ' (in-flight tasks requeued)' : ' (each finishes its current task)'}.`);
+  let told = false;
+  await settle(pool, scaleSettled, {
+    onWait: () => {
+      if (!told && removed.length > 0 && !force) say('Waiting for the draining workers to finish their tasks...');
+      told = true;
+    },
+  });
+  const ids = workerIds(await pool.state.read());
+  say(`The pool has ${ids.length} worker${ids.length === 1 ? '' : 's'}${ids.length > 0 ? `: ${ids.join(', ')}` : ''}.`);
+  return 0;
+}
+
+export async function restart(context: ManagerContext, workerId: number | undefined, force: boolean, say: Say): Promise<number> {
+  const pool = openPool(context);
+  if (workerId !== undefined) await verifyPoolWorker(pool, workerId);
+  else if (!(await hasSession(pool.tmux, pool.session))) {
+    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with setup-hybrid-enhanced or worker-manager scale N.`);
+  }
+  const ids = workerId === undefined ? workerIds(await pool.state.read()) : [workerId];
+  // One at a time, so the pool never loses more than one worker's capacity.
+  for (const id of ids) {
+    const request = await requestRestart(pool, id, force);
+    if (request === undefined) continue;
+    if (!force) say(`Draining worker ${id} before its restart...`);
+    await settle(pool, restartSettled(id, request.startedBefore));
+    say(`Worker ${id} restarted.`);
+  }
+  return 0;
+}

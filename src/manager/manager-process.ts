@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { hasSession, killSession, listPanes, type TmuxOptions } from '../adapters/tmux.js';
+import { isProcessAlive } from './worker-actions.js';
+import { managerPidFile } from './manager-state.js';
+import type { DataPaths } from '../core/paths.js';
+
+/** The running manager's pid (from its pid file, checked alive and still a worker-manager), or null. */
+export async function runningManagerPid(paths: DataPaths): Promise<number | null> {
+  let text: string;
+  try {
+    text = await readFile(managerPidFile(paths), 'utf8');
+  } catch {
+    return null;
+  }
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return null;
+  // A recycled pid belongs to some other program.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => 'worker-manager');
+  return cmdline.includes('worker-manager') ? pid : null;
+}
+
+export async function monitorSessionAlive(tmux: TmuxOptions, session: string): Promise<boolean> {
+  if (!(await hasSession(tmux, session))) return false;
+  return (await listPanes(tmux, session)).some((pane) => !pane.dead);
+}
+
+/** SIGTERM to the loop (it finishes its pass and exits), then the monitor session goes; workers stay. */
+export async function stopManager(paths: DataPaths, tmux: TmuxOptions, session: string, waitMs = 10_000): Promise<boolean> {
+  const pid = await runningManagerPid(paths);
+  if (pid !== null) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + waitMs;
+    while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  const hadSession = await hasSession(tmux, session);
+  if (hadSession) await killSession(tmux, session);
+  return pid !== null || hadSession;
+}

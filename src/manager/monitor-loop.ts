@@ -1,0 +1,57 @@
+import { rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/fs-safe.js';
+import { watchDeathEvents } from './death-events.js';
+import { deathEventsFile, managerPidFile } from './manager-state.js';
+import type { ManagerContext, Pool } from './pool.js';
+
+export interface MonitorOptions {
+  readonly signal: AbortSignal;
+  /** Called after every pass with its wall time (benchmarks, tests). */
+  readonly onPass?: (wallMs: number) => void;
+}
+
+/**
+ * The manager daemon: a pass at once whenever tmux reports a pane death, every CHECK_INTERVAL
+ * otherwise (the hung worker that no exit event reveals), and when a backoff restart falls due.
+ */
+export async function runMonitorLoop(context: ManagerContext, pool: Pool, options: MonitorOptions): Promise<void> {
+  const { paths, settings } = context;
+  let woken = false;
+  let wake: () => void = () => undefined;
+  const watcher = await watchDeathEvents(deathEventsFile(paths), () => {
+    woken = true;
+    wake();
+  });
+  await writeFileAtomic(managerPidFile(paths), `${process.pid}\n`);
+  await pool.log.log('INFO', `Manager started (pid ${process.pid}), checking every ${settings.CHECK_INTERVAL / 1000} s.`);
+  const onAbort = () => wake();
+  options.signal.addEventListener('abort', onAbort);
+  try {
+    while (!options.signal.aborted) {
+      woken = false;
+      const started = performance.now();
+      let nextRestartAt: number | null = null;
+      try {
+        nextRestartAt = (await pool.supervisor.pass()).nextRestartAt;
+      } catch (error) {
+        await pool.log.log('ERROR', `Check failed: ${(error as Error).message}`);
+      }
+      options.onPass?.(performance.now() - started);
+      if (woken || options.signal.aborted) continue;
+      const until = Math.min(Date.now() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, until - Date.now()));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = () => undefined;
+    }
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+    watcher.close();
+    await rm(managerPidFile(paths), { force: true });
+    await pool.log.log('INFO', 'Manager stopped; workers left running.');
+  }
+}

@@ -1,0 +1,53 @@
+import type { TmuxOptions } from '../adapters/tmux.js';
+import { createEventLog, type EventLog } from '../core/event-log.js';
+import type { JsonFile } from '../core/json-store.js';
+import type { DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import { HealthService } from '../health/health-service.js';
+import { openManagerState, type ManagerState } from './manager-state.js';
+import { Supervisor } from './supervisor.js';
+import { buildWorkerCommand, type WorkerLaunch } from './worker-command.js';
+
+/** What every manager command needs; the CLI builds it from the process, tests from a temp root. */
+export interface ManagerContext {
+  readonly paths: DataPaths;
+  readonly settings: Settings;
+  readonly now: () => Date;
+  readonly launch: WorkerLaunch;
+  /** Requeues the in-flight task of a worker removed by force (wired to the queue backend). */
+  readonly requeueTasksOf?: (workerId: number) => Promise<void>;
+}
+
+export interface Pool {
+  readonly tmux: TmuxOptions;
+  readonly session: string;
+  readonly log: EventLog;
+  readonly health: HealthService;
+  readonly state: JsonFile<ManagerState>;
+  readonly supervisor: Supervisor;
+}
+
+export const tmuxOptionsFor = (settings: Pick<Settings, 'WORKERS_TMUX_SOCKET'>): TmuxOptions => ({ socket: settings.WORKERS_TMUX_SOCKET });
+
+export function openPool(context: ManagerContext): Pool {
+  const { paths, settings, now } = context;
+  const tmux = tmuxOptionsFor(settings);
+  const session = settings.WORKERS_SESSION;
+  // manager.log with the ALERTs also in the shared alerts log, where the dashboards look.
+  const log = createEventLog(paths.managerLog, paths.alertsLog, now);
+  const health = new HealthService({ paths, settings, now });
+  const state = openManagerState(paths, log, settings.LOCK_STALE_TIMEOUT, now);
+  const supervisor = new Supervisor({
+    tmux,
+    session,
+    paths,
+    settings,
+    log,
+    health,
+    state,
+    now,
+    workerCommand: (id) => buildWorkerCommand(context.launch, id),
+    ...(context.requeueTasksOf ? { requeueTasksOf: context.requeueTasksOf } : {}),
+  });
+  return { tmux, session, log, health, state, supervisor };
+}

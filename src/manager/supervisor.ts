@@ -1,0 +1,221 @@
+import lockfile from 'proper-lockfile';
+import { join } from 'node:path';
+import { hasSession, installDeathHook, listWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
+import { WorkersError } from '../core/errors.js';
+import type { EventLog } from '../core/event-log.js';
+import { ensureDir } from '../core/fs-safe.js';
+import type { JsonFile } from '../core/json-store.js';
+import type { Settings } from '../core/settings.js';
+import type { HealthService } from '../health/health-service.js';
+import type { Metrics } from '../health/metrics-schema.js';
+import { classifyWorker, describeVerdict, type WorkerVerdict } from './classify-worker.js';
+import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, type WorkerEntry } from './manager-state.js';
+import { currentCount, decideRestart, uptimeMs } from './restart-policy.js';
+import { isProcessAlive, killProcess, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
+import { deathHookCommand } from './death-events.js';
+
+export type SupervisorSettings = Pick<
+  Settings,
+  'DEAD_WORKER_THRESHOLD' | 'SLOW_TASK_THRESHOLD' | 'RESTART_DELAY' | 'MAX_RESTART_ATTEMPTS' | 'RESTART_MIN_UPTIME' | 'RESTART_STABLE_PERIOD'
+>;
+
+export interface SupervisorOptions extends PaneActions {
+  readonly settings: SupervisorSettings;
+  readonly log: EventLog;
+  readonly health: HealthService;
+  readonly state: JsonFile<ManagerState>;
+  readonly now: () => Date;
+  /** Called with a worker id whose in-flight task must go back to the queue (forced removal). */
+  readonly requeueTasksOf?: (workerId: number) => Promise<void>;
+}
+
+export interface PassResult {
+  readonly sessionMissing: boolean;
+  readonly workers: number;
+  /** Earliest scheduled backoff restart, so the loop wakes for it. */
+  readonly nextRestartAt: number | null;
+}
+
+/**
+ * One reconcile pass: make tmux match manager/state.json. The daemon runs it every CHECK_INTERVAL
+ * and on every pane death; CLI commands (scale, restart) edit the state and run passes until their
+ * request is done. A cross-process lock keeps passes one at a time, so a pane is never created or
+ * respawned twice for one decision.
+ */
+export class Supervisor {
+  private hookInstalled = false;
+  private alertedMissingSession = false;
+  private readonly warnedSlow = new Map<number, string>();
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  async pass({ createSession = false } = {}): Promise<PassResult> {
+    const dir = managerDir(this.options.paths);
+    await ensureDir(dir);
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(join(dir, 'reconcile'), { realpath: false, stale: 10_000, update: 3000, retries: { retries: 300, minTimeout: 20, maxTimeout: 100 } });
+    } catch (error) {
+      throw new WorkersError('lock', 'Another worker-manager pass has held the pool for too long; try again.', { cause: error });
+    }
+    try {
+      return await this.reconcile(createSession);
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  private async reconcile(createSession: boolean): Promise<PassResult> {
+    const { tmux, session, state, health } = this.options;
+    const snapshot = await state.read();
+    const ids = workerIds(snapshot);
+    const wantsNew = ids.some((id) => snapshot.workers[String(id)]!.intent !== 'run');
+    if (!(await hasSession(tmux, session)) && !(createSession && wantsNew)) {
+      this.hookInstalled = false;
+      if (!this.alertedMissingSession) {
+        this.alertedMissingSession = true;
+        await this.options.log.log('ALERT', `The tmux session ${session} is missing; waiting for it (run setup-hybrid-enhanced or worker-manager scale N).`);
+      }
+      return { sessionMissing: true, workers: ids.length, nextRestartAt: null };
+    }
+    this.alertedMissingSession = false;
+    const panes = await listWorkerPanes(tmux, session);
+    await this.adoptUntracked(panes, snapshot);
+    const metrics = await health.read();
+    const current = await state.read();
+    let nextRestartAt: number | null = null;
+    for (const id of workerIds(current)) {
+      const due = await this.superviseOne(id, panes.get(id), current.workers[String(id)]!, metrics);
+      if (due !== null) nextRestartAt = Math.min(nextRestartAt ?? due, due);
+    }
+    if (!this.hookInstalled && (await hasSession(tmux, session))) {
+      await installDeathHook(tmux, session, deathHookCommand(deathEventsFile(this.options.paths)));
+      this.hookInstalled = true;
+    }
+    return { sessionMissing: false, workers: panes.size, nextRestartAt };
+  }
+
+  /** Panes tagged by someone else (setup) join the pool as they are. */
+  private async adoptUntracked(panes: Map<number, PaneInfo>, snapshot: ManagerState): Promise<void> {
+    const untracked = [...panes.keys()].filter((id) => snapshot.workers[String(id)] === undefined);
+    if (untracked.length === 0) return;
+    const at = this.options.now().toISOString();
+    await this.options.state.update((draft) => {
+      for (const id of untracked) entryOf(draft, id).started_at ??= at;
+    });
+    await this.options.log.log('INFO', `Supervising worker panes ${untracked.join(', ')}.`);
+  }
+
+  private async superviseOne(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, metrics: Metrics): Promise<number | null> {
+    const now = this.options.now();
+    const verdict = classifyWorker(
+      { pane, processAlive: isProcessAlive(pane?.pid ?? null), record: metrics.workers[String(id)], startedAt: entry.started_at },
+      now,
+      this.options.settings,
+    );
+    switch (entry.intent) {
+      case 'start':
+        await this.restart(id, pane, entry, 'started', { counts: false });
+        return null;
+      case 'remove':
+        await this.remove(id, pane, entry, verdict);
+        return null;
+      case 'restart':
+        if (entry.force || verdict.kind !== 'running') {
+          await this.restart(id, pane, entry, 'restarted on request', { counts: true, resetCount: true });
+        } else if (entry.drain_requested_at === null) {
+          await this.drain(id, 'restart');
+        }
+        return null;
+      case 'run':
+        return this.keepRunning(id, pane, entry, verdict, now, metrics.workers[String(id)]?.current_task ?? 'none');
+    }
+  }
+
+  private async keepRunning(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, verdict: WorkerVerdict, now: Date, task: string): Promise<number | null> {
+    if (entry.gave_up) return null;
+    if (entry.next_restart_at !== null) {
+      const due = Date.parse(entry.next_restart_at);
+      if (due > now.getTime()) return due;
+      await this.restart(id, pane, entry, entry.last_reason ?? 'backoff over', { counts: true });
+      return null;
+    }
+    if (verdict.kind === 'running') {
+      await this.noteRunning(id, entry, verdict, now, task);
+      return null;
+    }
+    const reason = describeVerdict(verdict);
+    const decision = decideRestart(entry, now, this.options.settings);
+    const { log, state } = this.options;
+    if (decision.kind === 'give-up') {
+      if (verdict.kind === 'hung') killProcess(pane?.pid ?? null);
+      await state.update((draft) => Object.assign(entryOf(draft, id), { gave_up: true, last_reason: reason }));
+      await log.log('ALERT', `Worker ${id} gave up: ${reason} after ${decision.consecutive} consecutive unstable restarts; left stopped (worker-manager restart ${id} to try again).`);
+      return null;
+    }
+    await log.log('WARN', `Worker ${id}: ${reason}.`);
+    await state.update((draft) => Object.assign(entryOf(draft, id), { consecutive_unstable: decision.consecutive, last_reason: reason }));
+    if (decision.delayMs === 0) {
+      await this.restart(id, pane, entry, reason, { counts: true });
+      return null;
+    }
+    const due = now.getTime() + decision.delayMs;
+    await state.update((draft) => Object.assign(entryOf(draft, id), { next_restart_at: new Date(due).toISOString() }));
+    await log.log('INFO', `Worker ${id} will be restarted in ${decision.delayMs} ms (restart ${decision.consecutive} in a row).`);
+    return due;
+  }
+
+  private async noteRunning(id: number, entry: WorkerEntry, verdict: WorkerVerdict & { kind: 'running' }, now: Date, task: string): Promise<void> {
+    if (entry.consecutive_unstable > 0 && currentCount(entry, now, this.options.settings) === 0) {
+      await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { consecutive_unstable: 0 }));
+      await this.options.log.log('INFO', `Worker ${id} has been stable for ${Math.round(uptimeMs(entry, now) / 1000)} s; its restart count is reset.`);
+    }
+    if (verdict.health !== 'slow') return;
+    if (this.warnedSlow.get(id) === task) return;
+    this.warnedSlow.set(id, task);
+    await this.options.log.log('WARN', `Worker ${id} is slow on task ${task} (longer than ${this.options.settings.SLOW_TASK_THRESHOLD / 1000} s); left running.`);
+  }
+
+  private async restart(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, reason: string, how: { counts: boolean; resetCount?: boolean }): Promise<void> {
+    await startWorker(this.options, id, pane);
+    const at = this.options.now().toISOString();
+    await this.options.state.update((draft) => {
+      const target = entryOf(draft, id);
+      Object.assign(target, { intent: target.intent === entry.intent ? 'run' : target.intent, force: false, drain_requested_at: null, started_at: at, next_restart_at: null });
+      if (how.counts) target.restarts += 1;
+      if (how.resetCount) Object.assign(target, { consecutive_unstable: 0, gave_up: false });
+    });
+    if (how.counts) await this.options.health.restart(id);
+    await this.options.log.log('INFO', `Worker ${id} ${how.counts ? 'restarted' : 'started'} (${reason}) in ${pane === undefined ? 'a new pane' : `pane ${pane.paneId}`}.`);
+  }
+
+  private async drain(id: number, why: 'restart' | 'remove'): Promise<void> {
+    await requestDrain(this.options.paths, id);
+    const at = this.options.now().toISOString();
+    await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { drain_requested_at: at }));
+    await this.options.log.log('INFO', `Worker ${id} asked to drain before ${why === 'restart' ? 'its restart' : 'removal'}.`);
+  }
+
+  private async remove(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, verdict: WorkerVerdict): Promise<void> {
+    // A hung worker cannot drain: it is killed, and its task goes back to the queue below.
+    if (verdict.kind === 'hung') killProcess(pane?.pid ?? null);
+    const alive = verdict.kind === 'running';
+    if (alive && !entry.force) {
+      if (entry.drain_requested_at === null) await this.drain(id, 'remove');
+      return;
+    }
+    if (alive) {
+      requestStopNow(pane?.pid ?? null);
+      if (entry.drain_requested_at === null) {
+        await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { drain_requested_at: this.options.now().toISOString() }));
+      }
+      return;
+    }
+    await removeWorkerPane(this.options, pane);
+    if (entry.force || verdict.kind === 'hung') await this.options.requeueTasksOf?.(id);
+    await this.options.state.update((draft) => {
+      if (draft.workers[String(id)]?.intent === 'remove') delete draft.workers[String(id)];
+    });
+    await this.options.log.log('INFO', `Worker ${id} removed${entry.force ? ' (forced)' : ' after draining'}.`);
+  }
+}

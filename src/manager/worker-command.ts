@@ -1,0 +1,41 @@
+import { isAbsolute } from 'node:path';
+import type { PaneCommand } from '../adapters/tmux.js';
+import { WorkersError } from '../core/errors.js';
+import { parseWorkerId } from '../core/worker-id.js';
+import { SETTING_DEFINITIONS } from '../core/settings.js';
+
+export interface WorkerLaunch {
+  /** The node binary and the worker's launcher script, both absolute. */
+  readonly nodePath: string;
+  readonly workerBin: string;
+  /** Where workers run (the repository they work on). */
+  readonly cwd: string;
+  /** Passed to every worker: the data root and the settings the manager was given. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Environment a worker inherits from the manager; tmux panes otherwise get the server's environment. */
+const PASSED_NAMES = ['CLAUDE_WORKERS_HOME', 'PATH', 'HOME', 'NO_COLOR', 'FORCE_COLOR', 'PUEUE_CONFIG_PATH', ...Object.keys(SETTING_DEFINITIONS)];
+
+export function workerEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const passed: Record<string, string> = {};
+  for (const name of PASSED_NAMES) {
+    const value = env[name];
+    if (value !== undefined && value !== '') passed[name] = value;
+  }
+  return passed;
+}
+
+/**
+ * `node <bin/hybrid-worker-enhanced.js> <id>`: an argv, so tmux runs it without a shell, built from
+ * checked values only (absolute paths without control characters, a validated id).
+ */
+export function buildWorkerCommand(launch: WorkerLaunch, workerId: number): PaneCommand {
+  for (const path of [launch.nodePath, launch.workerBin, launch.cwd]) {
+    if (!isAbsolute(path) || [...path].some((char) => char.charCodeAt(0) < 0x20)) {
+      throw new WorkersError('tool', `Refusing to start a worker from ${JSON.stringify(path)}: an absolute path without control characters is needed.`);
+    }
+  }
+  const id = parseWorkerId(workerId);
+  return { argv: [launch.nodePath, launch.workerBin, String(id)], env: { ...launch.env, WORKER_ID: String(id) }, cwd: launch.cwd };
+}

@@ -1,0 +1,160 @@
+import { formatDuration } from '../core/duration.js';
+import type { HistorySummary, TimelineEntry } from './history-summary.js';
+import type { PerformanceReport, WorkerRow } from './report.js';
+import { round } from './report.js';
+
+export const FAILURE_RATE_LIMIT_PERCENT = 30;
+export const RESTART_LIMIT = 3;
+export const BACKLOG_LIMIT = 10;
+/** One more worker per this many pending tasks. */
+export const TASKS_PER_EXTRA_WORKER = 5;
+
+export type FindingKind =
+  | 'high-failure-rate'
+  | 'frequent-restarts'
+  | 'queue-backlog'
+  | 'slow-tasks'
+  | 'idle-workers-with-backlog'
+  | 'more-workers-than-cores';
+
+export interface Finding {
+  readonly kind: FindingKind;
+  readonly message: string;
+  /** The numbers behind the message. */
+  readonly numbers: Readonly<Record<string, number | readonly number[]>>;
+  readonly recommendation: string;
+}
+
+export interface ScalingRecommendation {
+  readonly current_workers: number;
+  readonly pending: number | null;
+  readonly cores: number;
+  readonly recommended_workers: number;
+  readonly reason: string;
+}
+
+export interface PerformanceAnalysis {
+  readonly report: PerformanceReport;
+  readonly findings: readonly Finding[];
+  readonly scaling: ScalingRecommendation;
+  readonly slow_tasks: { readonly threshold_s: number; readonly count: number; readonly slowest: readonly TimelineEntry[] };
+}
+
+const NOT_RUNNING = new Set(['dead', 'stopped', 'unknown']);
+const isLive = (row: WorkerRow) => !NOT_RUNNING.has(row.health);
+
+function workerFindings(workers: readonly WorkerRow[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const row of workers) {
+    const failureRate = row.tasks === 0 ? 0 : round((row.failed / row.tasks) * 100, 1);
+    if (failureRate > FAILURE_RATE_LIMIT_PERCENT) {
+      findings.push({
+        kind: 'high-failure-rate',
+        message: `Worker ${row.id} failed ${row.failed} of ${row.tasks} tasks (${failureRate}%, above ${FAILURE_RATE_LIMIT_PERCENT}%).`,
+        numbers: { worker: row.id, failed: row.failed, tasks: row.tasks, failure_rate_percent: failureRate, limit_percent: FAILURE_RATE_LIMIT_PERCENT },
+        recommendation: `Read errors/worker-${row.id}.log and the error classes of its failed tasks in the timeline.`,
+      });
+    }
+    if (row.restarts > RESTART_LIMIT) {
+      findings.push({
+        kind: 'frequent-restarts',
+        message: `Worker ${row.id} was restarted ${row.restarts} times (more than ${RESTART_LIMIT}).`,
+        numbers: { worker: row.id, restarts: row.restarts, limit: RESTART_LIMIT },
+        recommendation: `Look in manager.log and errors/worker-${row.id}.log for why worker ${row.id} keeps stopping.`,
+      });
+    }
+  }
+  return findings;
+}
+
+function queueFindings(report: PerformanceReport): Finding[] {
+  if (!report.queue.available) return [];
+  const { pending } = report.queue;
+  const findings: Finding[] = [];
+  if (pending > BACKLOG_LIMIT) {
+    findings.push({
+      kind: 'queue-backlog',
+      message: `${pending} tasks are waiting in the queue (more than ${BACKLOG_LIMIT}).`,
+      numbers: { pending, limit: BACKLOG_LIMIT },
+      recommendation: 'Add workers (see the scaling recommendation) or check that workers are claiming tasks.',
+    });
+  }
+  const idle = report.workers.filter((row) => row.health === 'healthy').map((row) => row.id);
+  if (pending > 0 && idle.length > 0) {
+    findings.push({
+      kind: 'idle-workers-with-backlog',
+      message: `${idle.length} worker(s) idle (${idle.join(', ')}) while ${pending} task(s) wait.`,
+      numbers: { idle_workers: idle, pending },
+      recommendation: 'Check that idle workers reach the queue backend (WORKER_BACKEND, PUEUE_GROUP) and their error logs.',
+    });
+  }
+  return findings;
+}
+
+function slowFinding(report: PerformanceReport, slow: HistorySummary['slow']): Finding[] {
+  const running = report.workers.filter((row) => row.health === 'slow').map((row) => row.id);
+  if (slow.count === 0 && running.length === 0) return [];
+  const threshold = formatDuration(slow.threshold_ms);
+  const slowest = slow.slowest[0];
+  const parts = [`${slow.count} finished task(s) took longer than ${threshold}`];
+  if (slowest) parts.push(`the slowest, ${slowest.task_id}, took ${formatDuration(slowest.duration_ms)}`);
+  if (running.length > 0) parts.push(`worker(s) ${running.join(', ')} are on a task running longer than that now`);
+  return [
+    {
+      kind: 'slow-tasks',
+      message: `${parts.join('; ')}.`,
+      numbers: {
+        threshold_s: slow.threshold_ms / 1000,
+        finished_slow: slow.count,
+        slowest_s: slowest ? round(slowest.duration_ms / 1000, 1) : 0,
+        running_slow_workers: running,
+      },
+      recommendation: 'Split large sub-issues, or raise SLOW_TASK_THRESHOLD if such durations are expected.',
+    },
+  ];
+}
+
+function coresFinding(live: number, cores: number): Finding[] {
+  if (live <= cores) return [];
+  return [
+    {
+      kind: 'more-workers-than-cores',
+      message: `${live} workers are running on ${cores} CPU cores.`,
+      numbers: { workers: live, cores },
+      recommendation: `Scale down to ${cores} workers: more compete for the same cores.`,
+    },
+  ];
+}
+
+/** Current workers plus one per 5 pending tasks (at least one while tasks wait), at most one per core. */
+export function recommendScaling(current: number, pending: number | null, cores: number): ScalingRecommendation {
+  const base = { current_workers: current, pending, cores };
+  if (pending === null) {
+    const recommended = Math.min(current, cores);
+    return { ...base, recommended_workers: recommended, reason: 'The queue depth is unavailable, so only the CPU core count bounds the pool.' };
+  }
+  const wanted = Math.max(current + Math.floor(pending / TASKS_PER_EXTRA_WORKER), pending > 0 ? 1 : 0);
+  const recommended = Math.min(wanted, cores);
+  let reason: string;
+  if (recommended > current) {
+    reason = `${pending} pending task(s) call for one more worker per ${TASKS_PER_EXTRA_WORKER}${wanted > cores ? `, capped at ${cores} CPU cores` : ''}.`;
+  } else if (recommended < current) {
+    reason = `${current} workers exceed the ${cores} CPU cores.`;
+  } else if (pending === 0) {
+    reason = 'No tasks are waiting; the pool size fits.';
+  } else {
+    reason = wanted > cores ? `The pool is already at the ${cores} CPU cores.` : `${pending} pending task(s) do not call for more workers.`;
+  }
+  return { ...base, recommended_workers: recommended, reason };
+}
+
+/** The report plus findings with the numbers behind them and a scaling recommendation. */
+export function buildAnalysis(report: PerformanceReport, slow: HistorySummary['slow'], cores: number): PerformanceAnalysis {
+  const live = report.workers.filter(isLive).length;
+  return {
+    report,
+    findings: [...workerFindings(report.workers), ...queueFindings(report), ...slowFinding(report, slow), ...coresFinding(live, cores)],
+    scaling: recommendScaling(live, report.queue.available ? report.queue.pending : null, cores),
+    slow_tasks: { threshold_s: slow.threshold_ms / 1000, count: slow.count, slowest: slow.slowest },
+  };
+}

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HEALTH_STATES } from '../health/classify.js';
+import { DURATION_BUCKETS_S } from './history-summary.js';
+import type { CostReport, PerformanceReport } from './report.js';
+
+const PREFIX = 'hybrid_workers_';
+
+/** The worker-labelled cost counters; workers whose agent reported nothing get no sample. */
+function registerCost(registry: Registry, report: PerformanceReport): void {
+  const cost = new Counter({ name: `${PREFIX}task_cost_usd_total`, help: 'Agent cost of finished tasks in US dollars, as reported by the agent.', labelNames: ['worker'], registers: [registry] });
+  const tokens = new Counter({ name: `${PREFIX}task_tokens_total`, help: 'Agent tokens used by finished tasks.', labelNames: ['worker', 'direction'], registers: [registry] });
+  const turns = new Counter({ name: `${PREFIX}task_turns_total`, help: 'Agent turns taken by finished tasks.', labelNames: ['worker'], registers: [registry] });
+  const add = (worker: string, part: CostReport) => {
+    if (part.tasks_with_cost > 0) cost.inc({ worker }, part.total_usd);
+    if (part.input_tokens + part.output_tokens > 0) {
+      tokens.inc({ worker, direction: 'input' }, part.input_tokens);
+      tokens.inc({ worker, direction: 'output' }, part.output_tokens);
+    }
+    if (part.num_turns > 0) turns.inc({ worker }, part.num_turns);
+  };
+  for (const row of report.workers) add(String(row.id), row.history.cost);
+}
+
+function registerWorkers(registry: Registry, report: PerformanceReport): void {
+  const tasks = new Counter({ name: `${PREFIX}tasks_total`, help: 'Tasks finished by each worker, by result.', labelNames: ['worker', 'result'], registers: [registry] });
+  const restarts = new Counter({ name: `${PREFIX}worker_restarts_total`, help: 'Restarts of each worker.', labelNames: ['worker'], registers: [registry] });
+  const efficiency = new Gauge({ name: `${PREFIX}worker_efficiency_ratio`, help: 'Succeeded tasks over finished tasks for each worker (0 without tasks).', labelNames: ['worker'], registers: [registry] });
+  const state = new Gauge({ name: `${PREFIX}worker_state`, help: 'Health state of each worker: 1 for its current state, 0 for the others.', labelNames: ['worker', 'state'], registers: [registry] });
+  for (const row of report.workers) {
+    const worker = String(row.id);
+    tasks.inc({ worker, result: 'succeeded' }, row.succeeded);
+    tasks.inc({ worker, result: 'failed' }, row.failed);
+    restarts.inc({ worker }, row.restarts);
+    efficiency.set({ worker }, row.efficiency_percent / 100);
+    for (const name of HEALTH_STATES) state.set({ worker, state: name }, row.health === name ? 1 : 0);
+  }
+}
+
+function registerQueue(registry: Registry, report: PerformanceReport): void {
+  const up = new Gauge({ name: `${PREFIX}queue_up`, help: 'Whether the queue backend answered (1) or not (0).', registers: [registry] });
+  const depth = new Gauge({ name: `${PREFIX}queue_tasks`, help: 'Tasks in the queue by state.', labelNames: ['state'], registers: [registry] });
+  up.set(report.queue.available ? 1 : 0);
+  if (!report.queue.available) return;
+  depth.set({ state: 'pending' }, report.queue.pending);
+  depth.set({ state: 'running' }, report.queue.running);
+}
+
+/**
+ * The history keeps per-bucket counts and sums rather than every duration. Observing a bucket's
+ * mean `count` times reproduces prom-client's buckets, count and sum exactly: the mean of values
+ * inside a bucket lies inside it.
+ */
+function registerDurations(registry: Registry, report: PerformanceReport): void {
+  const histogram = new Histogram({
+    name: `${PREFIX}task_duration_seconds`,
+    help: 'Duration of finished tasks from the task history.',
+    buckets: [...DURATION_BUCKETS_S],
+    registers: [registry],
+  });
+  histogram.zero({});
+  for (const bucket of report.duration_histogram.buckets) {
+    if (bucket.count === 0) continue;
+    const mean = bucket.sum_s / bucket.count;
+    for (let i = 0; i < bucket.count; i += 1) histogram.observe(mean);
+  }
+}
+
+/** The Prometheus text exposition format, for node_exporter's textfile collector. */
+export async function renderProm(report: PerformanceReport): Promise<string> {
+  const registry = new Registry();
+  registerWorkers(registry, report);
+  registerQueue(registry, report);
+  registerDurations(registry, report);
+  registerCost(registry, report);
+  const invalid = new Gauge({ name: `${PREFIX}history_invalid_lines`, help: 'Lines of the task history that are not valid records.', registers: [registry] });
+  invalid.set(report.history.invalid_lines);
+  const generated = new Gauge({ name: `${PREFIX}performance_generated_timestamp_seconds`, help: 'When this export was produced (Unix time).', registers: [registry] });
+  generated.set(Date.parse(report.generated_at) / 1000);
+  return registry.metrics();
+}

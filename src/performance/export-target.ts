@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import { WorkersError, errnoCode, usageError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs-safe.js';
+import { describeValue } from '../core/worker-id.js';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'prom'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Exports are read by other programs (a scraper, a spreadsheet), unlike the data root's 0600 files. */
+const EXPORT_FILE_MODE = 0o644;
+
+const isExportFormat = (value: string): value is ExportFormat => (EXPORT_FORMATS as readonly string[]).includes(value);
+
+/** `--format` wins; else the file's extension (.csv, .json, .prom); else csv, as the shell tool wrote. */
+export function resolveExportFormat(file: string, format: string | undefined): ExportFormat {
+  if (format !== undefined) {
+    if (!isExportFormat(format)) throw usageError(`Unknown export format ${describeValue(format)}: use csv, json or prom.`);
+    return format;
+  }
+  const extension = extname(file).slice(1).toLowerCase();
+  return isExportFormat(extension) ? extension : 'csv';
+}
+
+/** Refuses a target that cannot be written before any data is read, so a mistake writes nothing. */
+export async function verifyExportTarget(file: string): Promise<void> {
+  if (file === '-') return;
+  const dir = dirname(file);
+  const info = await stat(dir).catch((error: unknown) => {
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new WorkersError('usage', `Cannot export to ${file}: ${(error as Error).message}.`, { cause: error });
+  });
+  if (info === undefined || !info.isDirectory()) {
+    throw usageError(`Cannot export to ${file}: the directory ${dir} does not exist; create it first.`);
+  }
+  const target = await stat(file).catch(() => undefined);
+  if (target?.isDirectory()) throw usageError(`Cannot export to ${file}: it is a directory; name a file in it.`);
+}
+
+/** Writes the export atomically (a cron job never leaves half a file for a scraper); `-` is stdout. */
+export async function writeExport(file: string, content: string, writeStdout: (text: string) => void): Promise<void> {
+  if (file === '-') {
+    writeStdout(content);
+    return;
+  }
+  try {
+    await writeFileAtomic(file, content, { mode: EXPORT_FILE_MODE });
+  } catch (error) {
+    if (error instanceof WorkersError) throw error;
+    throw new WorkersError('store', `Cannot write the export ${file}: ${(error as Error).message}.`, { cause: error });
+  }
+}

@@ -1,0 +1,194 @@
+import type { TaskHistoryRecord } from '../core/task-history.js';
+import type { HistoryVisitor } from './history-reader.js';
+import type { PerformanceRecord } from './history-record.js';
+import { DurationWindow } from './duration-window.js';
+import { TopN } from './top-n.js';
+
+export type TaskResult = TaskHistoryRecord['result'];
+
+export interface CostTotals {
+  /** Tasks whose record carried a cost (agents that do not report one are left out of averages). */
+  tasks_with_cost: number;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  num_turns: number;
+}
+
+export interface WorkerHistory {
+  tasks: number;
+  results: Record<TaskResult, number>;
+  duration_ms_total: number;
+  cost: CostTotals;
+}
+
+export interface TimelineEntry {
+  readonly ended_at: string;
+  readonly task_id: string;
+  readonly parent: string;
+  readonly worker_id: number;
+  readonly result: TaskResult;
+  readonly attempts: number;
+  readonly duration_ms: number;
+  readonly error_class: string | null;
+  readonly cost_usd: number | null;
+}
+
+/** Counts per duration bucket (not cumulative); `le_s` null is the overflow bucket (+Inf). */
+export interface DurationBucket {
+  readonly le_s: number | null;
+  count: number;
+  sum_ms: number;
+}
+
+export interface HistorySummary {
+  readonly records: number;
+  readonly invalid: number;
+  readonly results: Record<TaskResult, number>;
+  readonly duration: {
+    readonly count: number;
+    readonly total_ms: number;
+    /** Median and p90 are over the most recent `window` tasks, so memory stays bounded. */
+    readonly window: number;
+    readonly median_ms: number | null;
+    readonly p90_ms: number | null;
+    readonly buckets: readonly DurationBucket[];
+  };
+  readonly finished_last_hour: number;
+  readonly finished_last_day: number;
+  readonly cost: CostTotals;
+  readonly workers: ReadonlyMap<number, WorkerHistory>;
+  readonly timeline: { readonly since: string; readonly matching: number; readonly entries: readonly TimelineEntry[] };
+  readonly slow: { readonly threshold_ms: number; readonly count: number; readonly slowest: readonly TimelineEntry[] };
+}
+
+export interface HistorySummaryOptions {
+  readonly now: Date;
+  /** Start of the timeline window. */
+  readonly since: Date;
+  readonly timelineLimit: number;
+  readonly slowTaskThresholdMs: number;
+  readonly durationWindow?: number;
+}
+
+export const DURATION_BUCKETS_S = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400] as const;
+export const DEFAULT_DURATION_WINDOW = 10_000;
+const SLOWEST_SHOWN = 5;
+const HOUR_MS = 3_600_000;
+
+export const emptyCost = (): CostTotals => ({ tasks_with_cost: 0, cost_usd: 0, input_tokens: 0, output_tokens: 0, num_turns: 0 });
+const emptyResults = (): Record<TaskResult, number> => ({ success: 0, review: 0, failed: 0 });
+
+function addCost(totals: CostTotals, record: PerformanceRecord): void {
+  if (record.cost_usd !== undefined) {
+    totals.tasks_with_cost += 1;
+    totals.cost_usd += record.cost_usd;
+  }
+  totals.input_tokens += record.input_tokens ?? 0;
+  totals.output_tokens += record.output_tokens ?? 0;
+  totals.num_turns += record.num_turns ?? 0;
+}
+
+const toEntry = (record: PerformanceRecord): TimelineEntry => ({
+  ended_at: new Date(record.endedAt).toISOString(),
+  task_id: record.task_id,
+  parent: record.parent,
+  worker_id: record.worker_id,
+  result: record.result,
+  attempts: record.attempts,
+  duration_ms: record.durationMs,
+  error_class: record.error_class,
+  cost_usd: record.cost_usd ?? null,
+});
+
+/**
+ * Folds history records into a summary whose size depends on the number of workers and the
+ * configured windows, never on the number of records.
+ */
+export class HistoryAccumulator implements HistoryVisitor {
+  private records = 0;
+  private invalid = 0;
+  private readonly results = emptyResults();
+  private durationTotal = 0;
+  private readonly buckets: DurationBucket[] = [...DURATION_BUCKETS_S, null].map((le_s) => ({ le_s, count: 0, sum_ms: 0 }));
+  private readonly window: DurationWindow;
+  private lastHour = 0;
+  private lastDay = 0;
+  private readonly cost = emptyCost();
+  private readonly workers = new Map<number, WorkerHistory>();
+  private timelineMatching = 0;
+  /** Newest first; ties keep the later line first. */
+  private readonly timeline: TopN<PerformanceRecord>;
+  private slowCount = 0;
+  private readonly slowest = new TopN<PerformanceRecord>(SLOWEST_SHOWN, (record) => record.durationMs);
+
+  constructor(private readonly options: HistorySummaryOptions) {
+    this.window = new DurationWindow(options.durationWindow ?? DEFAULT_DURATION_WINDOW);
+    this.timeline = new TopN(options.timelineLimit, (record) => record.endedAt);
+  }
+
+  skip(): void {
+    this.invalid += 1;
+  }
+
+  add(record: PerformanceRecord): void {
+    const now = this.options.now.getTime();
+    this.records += 1;
+    this.results[record.result] += 1;
+    this.durationTotal += record.durationMs;
+    this.window.push(record.durationMs);
+    const bucket = this.buckets.find((b) => b.le_s === null || record.durationMs <= b.le_s * 1000)!;
+    bucket.count += 1;
+    bucket.sum_ms += record.durationMs;
+    if (record.endedAt >= now - HOUR_MS) this.lastHour += 1;
+    if (record.endedAt >= now - 24 * HOUR_MS) this.lastDay += 1;
+    addCost(this.cost, record);
+    this.addToWorker(record);
+    if (record.endedAt >= this.options.since.getTime()) {
+      this.timelineMatching += 1;
+      this.timeline.offer(record);
+    }
+    if (record.durationMs > this.options.slowTaskThresholdMs) {
+      this.slowCount += 1;
+      this.slowest.offer(record);
+    }
+  }
+
+  private addToWorker(record: PerformanceRecord): void {
+    let worker = this.workers.get(record.worker_id);
+    if (worker === undefined) {
+      worker = { tasks: 0, results: emptyResults(), duration_ms_total: 0, cost: emptyCost() };
+      this.workers.set(record.worker_id, worker);
+    }
+    worker.tasks += 1;
+    worker.results[record.result] += 1;
+    worker.duration_ms_total += record.durationMs;
+    addCost(worker.cost, record);
+  }
+
+  summary(): HistorySummary {
+    return {
+      records: this.records,
+      invalid: this.invalid,
+      results: { ...this.results },
+      duration: {
+        count: this.records,
+        total_ms: this.durationTotal,
+        window: this.window.capacity,
+        median_ms: this.window.quantile(0.5),
+        p90_ms: this.window.quantile(0.9),
+        buckets: this.buckets.map((bucket) => ({ ...bucket })),
+      },
+      finished_last_hour: this.lastHour,
+      finished_last_day: this.lastDay,
+      cost: { ...this.cost },
+      workers: new Map([...this.workers].sort(([a], [b]) => a - b)),
+      timeline: {
+        since: this.options.since.toISOString(),
+        matching: this.timelineMatching,
+        entries: this.timeline.values().map(toEntry),
+      },
+      slow: { threshold_ms: this.options.slowTaskThresholdMs, count: this.slowCount, slowest: this.slowest.values().map(toEntry) },
+    };
+  }
+}

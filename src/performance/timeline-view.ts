@@ -1,0 +1,58 @@
+import type { ChalkInstance } from 'chalk';
+import { formatDuration } from '../core/duration.js';
+import { chalkFor, formatCount, formatTime, makeTable, type ViewOptions } from './format.js';
+import type { HistorySummary, TaskResult, TimelineEntry } from './history-summary.js';
+
+/** What `timeline --json` prints. */
+export interface Timeline {
+  readonly generated_at: string;
+  readonly since: string;
+  /** Tasks finished since `since`; `entries` holds the newest of them, up to the limit. */
+  readonly matching: number;
+  readonly entries: readonly TimelineEntry[];
+}
+
+export const buildTimeline = (now: Date, history: HistorySummary): Timeline => ({
+  generated_at: now.toISOString(),
+  since: history.timeline.since,
+  matching: history.timeline.matching,
+  entries: history.timeline.entries,
+});
+
+const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
+  success: (chalk) => chalk.green('✓'),
+  review: (chalk) => chalk.yellow('?'),
+  failed: (chalk) => chalk.red('✗'),
+};
+
+export function renderTimelineTable(entries: readonly TimelineEntry[], chalk: ChalkInstance): string {
+  const table = makeTable(['', 'Finished', 'Task', 'Parent', 'Worker', 'Duration', 'Result'], ['left', 'left', 'left', 'left', 'right', 'right', 'left']);
+  for (const entry of entries) {
+    const result = entry.error_class === null ? entry.result : `${entry.result} (${entry.error_class})`;
+    table.push([
+      MARKS[entry.result](chalk),
+      formatTime(entry.ended_at),
+      entry.task_id,
+      entry.parent,
+      String(entry.worker_id),
+      formatDuration(entry.duration_ms),
+      result,
+    ]);
+  }
+  return table.toString();
+}
+
+/** `worker-performance timeline`: finished tasks, newest first, ✓ success, ? review, ✗ failure. */
+export function renderTimeline(timeline: Timeline, options: ViewOptions): string {
+  const chalk = chalkFor(options);
+  const since = formatTime(timeline.since);
+  if (timeline.matching === 0) return `No tasks finished since ${since}.\n`;
+  const shown =
+    timeline.entries.length < timeline.matching ? ` (the newest ${formatCount(timeline.entries.length)} shown)` : '';
+  return [
+    chalk.bold(`${formatCount(timeline.matching)} task(s) finished since ${since}${shown}`),
+    '',
+    renderTimelineTable(timeline.entries, chalk),
+    '',
+  ].join('\n');
+}

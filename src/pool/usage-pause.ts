@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { JsonFile } from '../core/json-store.js';
+import type { DataPaths } from '../core/paths.js';
+
+/**
+ * The pool-wide pause after a usage limit: the plan quota is shared by every worker on the
+ * account, so one worker's limit stops dispatch for all until the reset (CLI.md section 6). It
+ * lives in the data root so a manager or worker started later honours it too.
+ */
+const pauseSchema = z.object({
+  /** Dispatch resumes at this instant: the reset plus jitter, so workers do not all start at once. */
+  until: z.string().datetime(),
+  /** The reset the CLI reported, when it reported one. */
+  resetsAt: z.string().datetime().nullable(),
+  limitType: z.string().nullable(),
+  setAt: z.string().datetime(),
+  /** Who saw the limit, e.g. `worker-3`. */
+  source: z.string(),
+  message: z.string(),
+});
+export type UsagePauseRecord = z.infer<typeof pauseSchema>;
+
+const fileSchema = z.object({ version: z.literal(1), pause: pauseSchema.nullable() });
+type PauseFile = z.infer<typeof fileSchema>;
+
+export interface UsageLimitSeen {
+  /** Undefined when the CLI gave no reset time: then `fallbackMs` from now applies. */
+  readonly resetsAt?: Date;
+  readonly limitType?: string;
+  readonly source: string;
+  readonly message: string;
+}
+
+export interface UsagePauseOptions {
+  readonly paths: Pick<DataPaths, 'stateDir'>;
+  readonly now: () => Date;
+  /** [0, 1); injected so tests are exact. */
+  readonly random: () => number;
+  /** USAGE_PAUSE_JITTER: at most this much is added to the reset time. */
+  readonly jitterMaxMs: number;
+  /** How long to pause when the limit came without a reset time. */
+  readonly fallbackMs?: number;
+  readonly lockStaleMs?: number;
+}
+
+export const usagePauseFile = (paths: Pick<DataPaths, 'stateDir'>) => join(paths.stateDir, 'usage-pause.json');
+
+const DEFAULT_FALLBACK_MS = 15 * 60_000;
+
+export class UsagePause {
+  private readonly file: JsonFile<PauseFile>;
+
+  constructor(private readonly options: UsagePauseOptions) {
+    this.file = new JsonFile<PauseFile>({
+      path: usagePauseFile(options.paths),
+      schema: fileSchema,
+      empty: () => ({ version: 1, pause: null }),
+      now: options.now,
+      ...(options.lockStaleMs === undefined ? {} : { lockStaleMs: options.lockStaleMs }),
+    });
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  /**
+   * Pauses the pool until the reset plus jitter. Several workers usually see the same limit: a
+   * pause already running until at least this reset is kept as is (not re-jittered), a later
+   * reset extends it. Returns the pause in force.
+   */
+  pauseFor(seen: UsageLimitSeen): Promise<UsagePauseRecord> {
+    const now = this.options.now();
+    const reset = seen.resetsAt ?? new Date(now.getTime() + (this.options.fallbackMs ?? DEFAULT_FALLBACK_MS));
+    const until = new Date(Math.max(reset.getTime(), now.getTime()) + Math.floor(this.options.random() * this.options.jitterMaxMs));
+    return this.file.update((draft) => {
+      const current = activeAt(draft.pause, now);
+      if (current && Date.parse(current.resetsAt ?? current.until) >= reset.getTime()) return current;
+      draft.pause = {
+        until: until.toISOString(),
+        resetsAt: seen.resetsAt ? seen.resetsAt.toISOString() : null,
+        limitType: seen.limitType ?? null,
+        setAt: now.toISOString(),
+        source: seen.source,
+        message: seen.message,
+      };
+      return draft.pause;
+    });
+  }
+
+  /** The pause in force now, or null (none, or it has run out). */
+  async current(): Promise<UsagePauseRecord | null> {
+    const { pause } = await this.file.read();
+    return activeAt(pause, this.options.now());
+  }
+
+  /** Lifts the pause early (`worker-manager resume`). Returns the pause that was in force, if any. */
+  lift(): Promise<UsagePauseRecord | null> {
+    const now = this.options.now();
+    return this.file.update((draft) => {
+      const was = activeAt(draft.pause, now);
+      draft.pause = null;
+      return was;
+    });
+  }
+}
+
+function activeAt(pause: UsagePauseRecord | null, now: Date): UsagePauseRecord | null {
+  return pause && Date.parse(pause.until) > now.getTime() ? pause : null;
+}
+
+/** "paused until <time> (<limit type>)", for status views. */
+export const describePause = (pause: UsagePauseRecord) => `paused until ${pause.until}${pause.limitType ? ` (${pause.limitType})` : ''}`;

@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkersError } from '../core/errors.js';
+import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
+import { openEmbeddedStore, type EmbeddedTask } from './embedded-store.js';
+import { isProcessAlive, killProcessGroup, readStartTime } from './process-group.js';
+import { readRunResult, removeRunFiles, runFilesFor, writeRunSpec } from './run-files.js';
+import { ensureRunnerScript } from './runner-script.js';
+import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec } from './task-rules.js';
+import { notFound, type BackendOptions } from './backend-options.js';
+
+const toQueueTask = ({ run: _run, ...task }: EmbeddedTask): QueueTask => task;
+
+/** The file queue: every change is one locked read-modify-write of embedded-queue.json. */
+export class EmbeddedBackend implements QueueBackend {
+  readonly name = 'embedded';
+  private readonly store;
+  private readonly runsDir: string;
+
+  constructor(private readonly options: BackendOptions) {
+    this.store = openEmbeddedStore(options.queueDir, options.lockStaleMs, options.now);
+    this.runsDir = join(options.queueDir, 'runs');
+  }
+
+  async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {
+    const valid = validateTaskSpec(spec);
+    const created = await this.store.update((draft) => {
+      const duplicate = findActiveDuplicate(draft.tasks.map(toQueueTask), valid.subissue);
+      if (duplicate && options.force !== true) throw duplicateError(duplicate);
+      const task: EmbeddedTask = {
+        ...valid,
+        id: String(draft.nextId),
+        status: 'queued',
+        workerId: null,
+        attempts: 0,
+        createdAt: this.options.now().toISOString(),
+        claimedAt: null,
+        finishedAt: null,
+        lastError: null,
+        run: null,
+      };
+      draft.nextId += 1;
+      draft.tasks.push(task);
+      return task;
+    });
+    return toQueueTask(created);
+  }
+
+  async list(): Promise<QueueTask[]> {
+    return (await this.store.read()).tasks.map(toQueueTask);
+  }
+
+  async get(id: string): Promise<QueueTask | undefined> {
+    const task = (await this.store.read()).tasks.find((candidate) => candidate.id === id);
+    return task && toQueueTask(task);
+  }
+
+  async claim(workerId: number): Promise<QueueTask | undefined> {
+    const claimedAt = this.options.now().toISOString();
+    const task = await this.store.update((draft) => {
+      const held = draft.tasks.find((candidate) => candidate.status === 'claimed' && candidate.workerId === workerId);
+      if (held) return held;
+      const next = draft.tasks.filter((candidate) => candidate.status === 'queued').sort((a, b) => compareForClaim(toQueueTask(a), toQueueTask(b)))[0];
+      if (!next) return undefined;
+      Object.assign(next, { status: 'claimed', workerId, claimedAt });
+      return next;
+    });
+    return task && toQueueTask(task);
+  }
+
+  async startRun(id: string, run: RunSpec): Promise<void> {
+    const task = await this.require(id);
+    if (task.status !== 'claimed') throw new WorkersError('conflict', `Task ${id} is ${task.status}; only a claimed task can start a run.`);
+    if (task.run && (await isProcessAlive(task.run))) {
+      throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
+    }
+    const key = `${id}-${task.attempts + 1}`;
+    const files = runFilesFor(this.runsDir, key);
+    await writeRunSpec(files, run, this.options.env);
+    const runner = await ensureRunnerScript(this.options.queueDir);
+    const outputFile = run.outputFile ?? join(this.runsDir, `${key}.output.log`);
+    const output = await open(outputFile, 'a', 0o600);
+    let pid: number;
+    try {
+      pid = await new Promise<number>((resolve, reject) => {
+        // Detached: its own process group, so it survives the worker and dies as one group.
+        const child = spawn(this.options.nodePath, [runner, files.specFile], {
+          detached: true,
+          stdio: ['ignore', output.fd, output.fd],
+          cwd: this.options.queueDir,
+          env: this.options.env,
+        });
+        child.once('error', reject);
+        child.once('spawn', () => {
+          child.unref();
+          resolve(child.pid!);
+        });
+      });
+    } finally {
+      await output.close();
+    }
+    const startTime = (await readStartTime(pid)) ?? '';
+    const startedAt = this.options.now().toISOString();
+    await this.store.update((draft) => {
+      const current = draft.tasks.find((candidate) => candidate.id === id);
+      if (!current) return;
+      current.attempts += 1;
+      current.run = { key, pid, pgid: pid, startTime, startedAt, outputFile, killRequested: false };
+    });
+  }
+
+  async observeRun(id: string): Promise<RunObservation> {
+    const run = (await this.findTask(id))?.run;
+    if (!run) return { state: 'none' };
+    const files = runFilesFor(this.runsDir, run.key);
+    const result = await readRunResult(files);
+    if (result) return result;
+    if (await isProcessAlive(run)) return { state: 'running', startedAt: run.startedAt };
+    return run.killRequested ? { state: 'killed', endedAt: null } : { state: 'lost' };
+  }
+
+  async killRun(id: string, graceMs: number): Promise<void> {
+    const run = await this.store.update((draft) => {
+      const task = draft.tasks.find((candidate) => candidate.id === id);
+      if (task?.run) task.run.killRequested = true;
+      return task?.run ?? null;
+    });
+    if (run) await killProcessGroup(run, graceMs);
+  }
+
+  async requeue(id: string, options: { readonly error?: string; readonly attempts?: number } = {}): Promise<void> {
+    await this.refuseWhileRunning(id, 'requeued');
+    await this.mutate(id, (task) => {
+      Object.assign(task, { status: 'queued', workerId: null, claimedAt: null, finishedAt: null, run: null });
+      if (options.error !== undefined) task.lastError = options.error;
+      if (options.attempts !== undefined) task.attempts = options.attempts;
+    });
+  }
+
+  async finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void> {
+    await this.mutate(id, (task) => {
+      task.status = outcome.status;
+      task.finishedAt = this.options.now().toISOString();
+      if (outcome.error !== undefined) task.lastError = outcome.error;
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.refuseWhileRunning(id, 'removed');
+    const removed = await this.store.update((draft) => {
+      const index = draft.tasks.findIndex((candidate) => candidate.id === id);
+      if (index < 0) throw notFound(id);
+      return draft.tasks.splice(index, 1)[0]!;
+    });
+    if (removed.run) await removeRunFiles(runFilesFor(this.runsDir, removed.run.key));
+  }
+
+  async clean(days: number): Promise<number> {
+    const now = this.options.now();
+    const removed = await this.store.update((draft) => {
+      const old = draft.tasks.filter((task) => isOlderThan(toQueueTask(task), days, now));
+      draft.tasks = draft.tasks.filter((task) => !old.includes(task));
+      return old;
+    });
+    for (const task of removed) if (task.run) await removeRunFiles(runFilesFor(this.runsDir, task.run.key));
+    return removed.length;
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const { tasks } = await this.store.read();
+    let running = 0;
+    for (const task of tasks) if (task.run && (await isProcessAlive(task.run))) running += 1;
+    return countDepth(tasks.map(toQueueTask), running);
+  }
+
+  private async findTask(id: string): Promise<EmbeddedTask | undefined> {
+    return (await this.store.read()).tasks.find((candidate) => candidate.id === id);
+  }
+
+  private async require(id: string): Promise<EmbeddedTask> {
+    const task = await this.findTask(id);
+    if (!task) throw notFound(id);
+    return task;
+  }
+
+  private async refuseWhileRunning(id: string, verb: string): Promise<void> {
+    const task = await this.require(id);
+    if (task.run && (await isProcessAlive(task.run))) {
+      throw new WorkersError('conflict', `Task ${id} has a run in progress; kill it before it can be ${verb}.`);
+    }
+  }
+
+  private async mutate(id: string, change: (task: EmbeddedTask) => void): Promise<void> {
+    await this.store.update((draft) => {
+      const task = draft.tasks.find((candidate) => candidate.id === id);
+      if (!task) throw notFound(id);
+      change(task);
+    });
+  }
+}

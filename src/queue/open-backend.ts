@@ -1,0 +1,75 @@
+/**
+ * openQueueBackend: the one way to get a queue. Every tool (worker, manager, performance, setup,
+ * worker-queue) calls it the same way:
+ *
+ *   const { backend, notice } = await openQueueBackend({ paths, settings, env });
+ *
+ * - WORKER_BACKEND=pueue | embedded picks that backend; auto picks Pueue when the `pueue` client is
+ *   on env.PATH, else the embedded file queue.
+ * - `notice` is one sentence saying which backend was chosen and why; the library never prints it,
+ *   a CLI prints it once on stderr.
+ * - The Pueue backend talks to the daemon of `pueueConfigPath` (else env.PUEUE_CONFIG_PATH, else
+ *   Pueue's default config); tests point it at an isolated daemon this way. A daemon that is down
+ *   is started on the first call.
+ * - `env` is also the base environment of every agent run (a RunSpec adds its own variables).
+ */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { WorkersError } from '../core/errors.js';
+import type { DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import { PueueClient } from '../adapters/pueue/client.js';
+import type { QueueBackend } from './backend.js';
+import { EmbeddedBackend } from './embedded-backend.js';
+import { PueueBackend } from './pueue-backend.js';
+
+export interface OpenQueueBackendOptions {
+  readonly paths: DataPaths;
+  readonly settings: Pick<Settings, 'WORKER_BACKEND' | 'PUEUE_GROUP' | 'LOCK_STALE_TIMEOUT'>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now?: () => Date;
+  readonly pueueConfigPath?: string;
+  /** The node binary that runs the run trampoline; defaults to the current one. */
+  readonly nodePath?: string;
+}
+
+export interface OpenedQueueBackend {
+  readonly backend: QueueBackend;
+  readonly notice: string;
+}
+
+/** True when an executable `pueue` is on the PATH of `env`. */
+export async function isPueueOnPath(env: Readonly<Record<string, string | undefined>>): Promise<boolean> {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const found = await access(join(dir, 'pueue'), constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (found) return true;
+  }
+  return false;
+}
+
+export async function openQueueBackend(options: OpenQueueBackendOptions): Promise<OpenedQueueBackend> {
+  const setting = options.settings.WORKER_BACKEND;
+  const hasPueue = await isPueueOnPath(options.env);
+  if (setting === 'pueue' && !hasPueue) {
+    throw new WorkersError('config', 'WORKER_BACKEND=pueue but no pueue client is on PATH; run scripts/install-pueue.sh or set WORKER_BACKEND=embedded.');
+  }
+  const base = {
+    queueDir: options.paths.queueDir,
+    env: options.env,
+    now: options.now ?? (() => new Date()),
+    lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
+    nodePath: options.nodePath ?? process.execPath,
+  };
+  const why = setting === 'auto' ? `WORKER_BACKEND=auto, pueue ${hasPueue ? 'found' : 'not found'} on PATH` : `WORKER_BACKEND=${setting}`;
+  if (setting === 'embedded' || !hasPueue) {
+    return { backend: new EmbeddedBackend(base), notice: `Queue backend: embedded (${why}).` };
+  }
+  const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
+  const client = new PueueClient({ env: options.env, ...(configPath === undefined ? {} : { configPath }) });
+  const group = options.settings.PUEUE_GROUP;
+  return { backend: new PueueBackend({ ...base, client, group }), notice: `Queue backend: pueue, group ${group} (${why}).` };
+}

@@ -1,0 +1,65 @@
+import type { HealthService } from '../health/health-service.js';
+import type { ReportedStatus } from '../health/metrics-schema.js';
+
+export interface Beat {
+  readonly status: ReportedStatus;
+  readonly task?: string;
+  readonly taskStartedAt?: string;
+}
+
+/**
+ * Heartbeats on their own timer, independent of the worker loop, so they keep coming while the
+ * agent runs. A status change is reported at once; a failed beat is reported and the timer goes on.
+ */
+export class Heartbeat {
+  private current: Beat = { status: 'starting' };
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly health: HealthService,
+    private readonly workerId: number,
+    private readonly intervalMs: number,
+    private readonly onError: (message: string) => void,
+    private readonly pid: number = process.pid,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    void this.beat();
+  }
+
+  set(beat: Beat): void {
+    const changed = beat.status !== this.current.status || beat.task !== this.current.task;
+    this.current = beat;
+    if (changed) void this.beat();
+  }
+
+  /** Changes the status only, keeping the task. */
+  setStatus(status: ReportedStatus): void {
+    this.set({ ...this.current, status });
+  }
+
+  get status(): ReportedStatus {
+    return this.current.status;
+  }
+
+  /** Reports `stopped` and stops the timer. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.current = { status: 'stopped' };
+    await this.inFlight;
+    await this.beat();
+  }
+
+  private beat(): Promise<void> {
+    const { status, task, taskStartedAt } = this.current;
+    this.inFlight = this.health
+      .heartbeat(this.workerId, { status, task: task ?? 'none', pid: this.pid, ...(taskStartedAt ? { taskStartedAt } : {}) })
+      .then(
+        () => undefined,
+        (error: unknown) => this.onError(`heartbeat failed: ${(error as Error).message}`),
+      );
+    return this.inFlight;
+  }
+}

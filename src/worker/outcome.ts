@@ -1,0 +1,44 @@
+import type { AgentVerdict } from '../agent/agent-adapter.js';
+
+export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns';
+
+/** What one attempt came to. */
+export type AttemptOutcome =
+  | { readonly kind: 'success'; readonly evidence: string }
+  | { readonly kind: 'review' }
+  | { readonly kind: 'failure'; readonly errorClass: FailureClass; readonly message: string; readonly retry: boolean };
+
+/** The branch's state after an exit 0: a pull request (gh ready) or commits ahead of the base. */
+export interface NewWork {
+  readonly ghReady: boolean;
+  readonly hasPullRequest: boolean;
+  readonly commitsAhead: number;
+}
+
+/**
+ * SPEC section 7: exit 0 with new work is success, exit 0 without it is review (not retried),
+ * anything else is the agent's failure class.
+ */
+export function decideOutcome(verdict: AgentVerdict, work: NewWork | undefined): AttemptOutcome {
+  if (verdict.kind === 'failed') {
+    return { kind: 'failure', errorClass: verdict.errorClass, message: verdict.message, retry: verdict.retry };
+  }
+  if (work === undefined) return { kind: 'failure', errorClass: 'git_error', message: 'could not inspect the branch', retry: true };
+  if (work.ghReady) {
+    return work.hasPullRequest ? { kind: 'success', evidence: 'pull request' } : { kind: 'review' };
+  }
+  return work.commitsAhead > 0 ? { kind: 'success', evidence: `${work.commitsAhead} commit(s) ahead` } : { kind: 'review' };
+}
+
+/** The next step after an attempt: finish the task, or retry after a delay. */
+export type NextStep =
+  | { readonly kind: 'finish'; readonly status: 'done' | 'review' | 'failed'; readonly error?: string }
+  | { readonly kind: 'retry' };
+
+export function nextStep(outcome: AttemptOutcome, attempts: number, maxAttempts: number): NextStep {
+  if (outcome.kind === 'success') return { kind: 'finish', status: 'done' };
+  if (outcome.kind === 'review') return { kind: 'finish', status: 'review', error: 'the agent finished without new work' };
+  if (outcome.retry && attempts < maxAttempts) return { kind: 'retry' };
+  const reason = outcome.retry ? `after ${attempts} attempt(s)` : 'not retried';
+  return { kind: 'finish', status: 'failed', error: `${outcome.errorClass}: ${outcome.message} (${reason})` };
+}

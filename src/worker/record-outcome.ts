@@ -1,0 +1,59 @@
+import type { AgentUsage } from '../agent/agent-adapter.js';
+import { getCommitsAhead } from '../adapters/git.js';
+import { appendTaskHistory } from '../core/task-history.js';
+import { saveState, withBackend, type Runtime } from './runtime.js';
+import type { TaskState } from './worker-state.js';
+import { removeTaskWorktree } from './worktree.js';
+
+const RESULT_OF = { done: 'success', review: 'review', failed: 'failed' } as const;
+
+/** The agent's usage facts under the history record's names. */
+export function usageFields(usage: AgentUsage | undefined): Record<string, string | number> {
+  const fields: Record<string, string | number | undefined> = {
+    session_id: usage?.sessionId,
+    cost_usd: usage?.costUsd,
+    input_tokens: usage?.inputTokens,
+    output_tokens: usage?.outputTokens,
+    num_turns: usage?.numTurns,
+  };
+  return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string | number] => entry[1] !== undefined));
+}
+
+/**
+ * Records a finished task once: history record and health counters (guarded by `recorded`, so a
+ * restart in the middle does not count it twice), then the worktree, then the backend's status.
+ * The worktree goes unless a failure left commits on the branch; then it is kept and named.
+ */
+export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
+  const final = ts.final!;
+  if (!ts.recorded) {
+    await appendTaskHistory(rt.paths.historyFile, {
+      version: 1,
+      task_id: ts.subissue,
+      parent: ts.parent,
+      worker_id: rt.workerId,
+      attempts: ts.attempt,
+      started_at: ts.started_at,
+      ended_at: final.ended_at,
+      result: RESULT_OF[final.status],
+      error_class: final.error_class,
+      error: final.error,
+      backend: rt.backendNow.name,
+      ...final.usage,
+    });
+    await rt.health.complete(rt.workerId, final.status === 'done');
+    ts.recorded = true;
+    await saveState(rt, ts);
+  }
+  const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
+  if (keep) {
+    rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
+  } else {
+    await removeTaskWorktree(rt.repo, ts.worktree);
+  }
+  await withBackend(rt, 'finishing the task', (backend) =>
+    backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
+  );
+  rt.say(`task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`);
+  await saveState(rt, null);
+}

@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AgentUsage } from '../agent/agent-adapter.js';
+import { ensureCleanOperation, getCommitsAhead, hasPullRequest } from '../adapters/git.js';
+import { formatDuration } from '../core/duration.js';
+import { ensureDir } from '../core/fs-safe.js';
+import { decideOutcome, type AttemptOutcome, type NewWork } from './outcome.js';
+import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
+import type { TaskState } from './worker-state.js';
+import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
+
+export interface Settled {
+  readonly outcome: AttemptOutcome;
+  readonly usage?: AgentUsage;
+}
+
+/** Not an outcome: the task was removed from the queue, the run never started, or we were told to abort. */
+export type Interrupted = 'gone' | 'not-started' | 'aborted';
+
+const DEFAULT_KILL_GRACE_MS = 5000;
+const FIRST_POLL_MS = 10;
+const LONGEST_POLL_MS = 250;
+
+const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout', message: string): Settled => ({
+  outcome: { kind: 'failure', errorClass, message, retry: true },
+});
+
+const backendFailed = (error: unknown): Settled => {
+  if (error instanceof BackendFailure) return failure('backend_error', error.message);
+  throw error;
+};
+
+/** The recovery each failure class gets before the next attempt, then the worktree. */
+async function prepareWorktree(rt: Runtime, ts: TaskState): Promise<void> {
+  if (ts.last_error_class === 'worktree_error') await removeTaskWorktree(rt.repo, ts.worktree);
+  if (ts.last_error_class === 'git_error' && existsSync(ts.worktree)) await ensureCleanOperation(ts.worktree);
+  await ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch);
+}
+
+/** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
+export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled | 'gone' | 'started'> {
+  try {
+    await prepareWorktree(rt, ts);
+  } catch (error) {
+    return failure('worktree_error', `the worktree ${ts.worktree} could not be prepared: ${(error as Error).message}`);
+  }
+  try {
+    const current = await withBackend(rt, 'reading the task', (backend) => backend.get(ts.queue_task_id));
+    if (current === undefined) return 'gone';
+    // After a backend error the earlier run may still be going: take it up, never start a second.
+    if (ts.last_error_class === 'backend_error') {
+      const seen = await withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
+      if (seen.state === 'running') {
+        Object.assign(ts, { phase: 'running', expected_runs: current.attempts });
+        await saveState(rt, ts);
+        return 'started';
+      }
+    }
+    const outputFile = runOutputFile(rt.paths, rt.workerId, current, ts.attempt);
+    await ensureDir(dirname(outputFile));
+    const prepared = rt.agent.prepare(factsOf(rt, ts), { outputFile, ...(ts.session_id ? { resumeSessionId: ts.session_id } : {}) });
+    Object.assign(ts, {
+      phase: 'running',
+      expected_runs: current.attempts + 1,
+      attempt_started_at: rt.now().toISOString(),
+      output_file: outputFile,
+      session_id: prepared.sessionId ?? ts.session_id,
+    });
+    await saveState(rt, ts);
+    await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, prepared.run));
+    return 'started';
+  } catch (error) {
+    return backendFailed(error);
+  }
+}
+
+async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | undefined> {
+  try {
+    const commitsAhead = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch);
+    const withPr = rt.ghReady && commitsAhead > 0 ? await hasPullRequest(ts.worktree, ts.branch) : false;
+    return { ghReady: rt.ghReady, hasPullRequest: withPr, commitsAhead };
+  } catch {
+    return undefined;
+  }
+}
+
+async function judge(rt: Runtime, ts: TaskState, exitCode: number): Promise<Settled> {
+  const verdict = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
+  const work = verdict.kind === 'finished' ? await inspectWork(rt, ts) : undefined;
+  const { kind: _kind, ...usage } = verdict;
+  return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage };
+}
+
+/**
+ * Waits for the attempt's run (also a run started before a worker restart) and judges it.
+ * TASK_TIMEOUT counts from the run's start; past it the run's process group is killed.
+ * Polls start fast and slow down, so a short run is noticed at once and a long one cheaply.
+ */
+export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): Promise<Settled | Interrupted> {
+  try {
+    if (resumed) {
+      const current = await withBackend(rt, 'reading the task', (backend) => backend.get(ts.queue_task_id));
+      if (current === undefined) return 'gone';
+      if (current.attempts < ts.expected_runs) return 'not-started';
+    }
+    const grace = rt.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    for (let pollMs = FIRST_POLL_MS; ; pollMs = Math.min(pollMs * 2, LONGEST_POLL_MS)) {
+      const seen = await withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
+      if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
+      if (seen.state === 'killed') return failure('agent_error', 'the run was killed by a signal');
+      if (seen.state === 'lost') return failure('agent_error', 'the run vanished without a result');
+      if (seen.state === 'none') return 'not-started';
+      if (rt.control.aborting) {
+        await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));
+        return 'aborted';
+      }
+      const startedMs = Date.parse(seen.startedAt) || Date.parse(ts.attempt_started_at ?? '') || rt.now().getTime();
+      const left = startedMs + rt.settings.TASK_TIMEOUT - rt.now().getTime();
+      if (left <= 0) {
+        await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));
+        return failure('timeout', `the agent ran longer than TASK_TIMEOUT (${formatDuration(rt.settings.TASK_TIMEOUT)}) and was stopped`);
+      }
+      await rt.control.sleep(Math.min(pollMs, left));
+    }
+  } catch (error) {
+    return backendFailed(error);
+  }
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import type { AgentAdapter, TaskFacts } from '../agent/agent-adapter.js';
+import { appendLine, formatAlertLine } from '../core/event-log.js';
+import type { JsonFile } from '../core/json-store.js';
+import { workerErrorLog, type DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import type { HealthService } from '../health/health-service.js';
+import type { QueueBackend, QueueTask } from '../queue/backend.js';
+import { retryCapMs, retryDelayMs } from './backoff.js';
+import type { WorkerControl } from './control.js';
+import type { Heartbeat } from './heartbeat.js';
+import type { TaskState, WorkerState } from './worker-state.js';
+
+/** Everything a worker is given; time, randomness and the environment come in from outside. */
+export interface WorkerDeps {
+  readonly workerId: number;
+  /** The repository the worktrees hang off (`--repo`, else the worker's cwd). */
+  readonly repo: string;
+  /** The branch new task branches start from (`--base`, else the repo's current branch). */
+  readonly baseBranch: string;
+  readonly backend: QueueBackend;
+  /** Opens the backend again (and starts its daemon) after a backend error. */
+  readonly reconnect?: () => Promise<QueueBackend>;
+  readonly agent: AgentAdapter;
+  readonly paths: DataPaths;
+  readonly settings: Settings;
+  readonly health: HealthService;
+  readonly control: WorkerControl;
+  readonly now: () => Date;
+  readonly random: () => number;
+  /** A line for the person watching the pane. */
+  readonly say: (message: string) => void;
+  /** `gh` installed and authenticated (detected once by the caller). */
+  readonly ghReady: boolean;
+  /** Longest wait between claims while the queue is empty. */
+  readonly idlePollMs?: number;
+  /** Between SIGTERM and SIGKILL when a run is stopped. */
+  readonly killGraceMs?: number;
+}
+
+export interface Runtime extends WorkerDeps {
+  backendNow: QueueBackend;
+  readonly heartbeat: Heartbeat;
+  readonly stateFile: JsonFile<WorkerState>;
+}
+
+export const runOutputFile = (paths: DataPaths, workerId: number, task: QueueTask, attempt: number) =>
+  join(paths.root, 'runs', `worker-${workerId}`, `task-${task.id}-attempt-${attempt}.log`);
+
+export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {
+  return {
+    queueTaskId: ts.queue_task_id,
+    subissue: ts.subissue,
+    parent: ts.parent,
+    workerId: rt.workerId,
+    worktree: ts.worktree,
+    branch: ts.branch,
+    baseBranch: ts.base_branch,
+    attempt: ts.attempt,
+  };
+}
+
+/** Writes the task's state (or clears it) with the worker's status: every transition goes through here. */
+export async function saveState(rt: Runtime, task: TaskState | null): Promise<void> {
+  await rt.stateFile.update((draft) => {
+    draft.status = rt.heartbeat.status;
+    draft.pid = process.pid;
+    draft.updated_at = rt.now().toISOString();
+    draft.task = task === null ? null : structuredClone(task);
+  });
+}
+
+/** `errors/worker-<id>.log`, one `[time] message` line per error; also shown in the pane. */
+export async function logError(rt: Runtime, message: string): Promise<void> {
+  rt.say(`error: ${message}`);
+  await appendLine(workerErrorLog(rt.paths, rt.workerId), formatAlertLine(message, rt.now())).catch(() => undefined);
+}
+
+export class BackendFailure extends Error {}
+
+/**
+ * A backend call with recovery: on failure the worker reports `recovering`, reconnects (which
+ * starts a stopped daemon) and tries again with growing delays; after MAX_RETRIES failures in a
+ * row it gives up with a BackendFailure. `forever` keeps trying (used while idle).
+ */
+export async function withBackend<T>(rt: Runtime, what: string, call: (backend: QueueBackend) => Promise<T>, forever = false): Promise<T> {
+  for (let failures = 1; ; failures += 1) {
+    try {
+      return await call(rt.backendNow);
+    } catch (error) {
+      const message = `${what} failed on the ${rt.backendNow.name} backend: ${(error as Error).message}`;
+      await logError(rt, message);
+      if (!forever && failures >= rt.settings.MAX_RETRIES) throw new BackendFailure(message, { cause: error });
+      if (rt.control.aborting) throw new BackendFailure(message, { cause: error });
+      const previous = rt.heartbeat.status;
+      rt.heartbeat.setStatus('recovering');
+      const base = Math.max(rt.settings.RETRY_DELAY, 100);
+      await rt.control.sleep(retryDelayMs(failures, base, retryCapMs(base), rt.random));
+      if (rt.reconnect) rt.backendNow = await rt.reconnect().catch(() => rt.backendNow);
+      rt.heartbeat.setStatus(previous);
+    }
+  }
+}

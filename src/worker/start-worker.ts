@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { selectAgent } from '../agent/command-agent.js';
+import { getCurrentBranch, isGhReady, verifyBranch, verifyRepo } from '../adapters/git.js';
+import type { DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import { HealthService } from '../health/health-service.js';
+import { openQueueBackend } from '../queue/open-backend.js';
+import { WorkerControl, drainFile } from './control.js';
+import { runWorker } from './worker-loop.js';
+
+export interface StartWorkerOptions {
+  readonly workerId: number;
+  readonly paths: DataPaths;
+  readonly settings: Settings;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+  /** The directory the worker was started in. */
+  readonly cwd: string;
+  /** `--repo`: the repository whose worktrees the worker makes; default: the one holding `cwd`. */
+  readonly repo?: string;
+  /** `--base`: the branch tasks start from; default: the repository's current branch. */
+  readonly base?: string;
+  readonly say: (line: string) => void;
+  readonly warn: (line: string) => void;
+}
+
+/**
+ * Resolves the repository and base branch, opens the queue and the health service, and runs the
+ * worker loop until it stops. The caller wires signals to the returned control.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<{ control: WorkerControl; done: Promise<number> }> {
+  const repo = await verifyRepo(resolve(options.cwd, options.repo ?? '.'));
+  const baseBranch = options.base ?? (await getCurrentBranch(repo));
+  await verifyBranch(repo, baseBranch);
+  const agent = selectAgent(options.settings.WORKER_AGENT_CMD);
+  const open = () => openQueueBackend({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
+  const { backend, notice } = await open();
+  options.warn(notice);
+  const health = new HealthService({ paths: options.paths, settings: options.settings, now: options.now });
+  const control = new WorkerControl(drainFile(options.paths, options.workerId));
+  const done = runWorker({
+    workerId: options.workerId,
+    repo,
+    baseBranch,
+    backend,
+    reconnect: async () => (await open()).backend,
+    agent,
+    paths: options.paths,
+    settings: options.settings,
+    health,
+    control,
+    now: options.now,
+    random: Math.random,
+    say: options.say,
+    ghReady: await isGhReady(repo),
+  });
+  return { control, done };
+}

@@ -1,0 +1,120 @@
+import type { QueueTask } from '../queue/backend.js';
+import { retryCapMs, retryDelayMs } from './backoff.js';
+import { nextStep } from './outcome.js';
+import { recordFinal, usageFields } from './record-outcome.js';
+import { settleRun, startAttempt, type Settled } from './run-attempt.js';
+import { logError, saveState, withBackend, type Runtime } from './runtime.js';
+import type { TaskState } from './worker-state.js';
+import { taskPlace } from './worktree.js';
+
+/** How handling a task ended for the loop: finished (or vanished), handed back, or aborted. */
+export type TaskEnd = 'finished' | 'requeued' | 'aborted';
+
+export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
+  const place = taskPlace(rt.repo, task.subissue, task.parent);
+  return {
+    queue_task_id: task.id,
+    subissue: task.subissue,
+    parent: task.parent,
+    repo: rt.repo,
+    worktree: place.worktree,
+    branch: place.branch,
+    base_branch: rt.baseBranch,
+    phase: 'preparing',
+    attempt: task.attempts + 1,
+    started_at: rt.now().toISOString(),
+    attempt_started_at: null,
+    retry_at: null,
+    output_file: null,
+    session_id: null,
+    last_error_class: null,
+    last_error: null,
+    expected_runs: 0,
+    final: null,
+    recorded: false,
+  };
+}
+
+/** Decides what follows an attempt and moves the task to `backoff` or `recording`. */
+async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promise<void> {
+  const { outcome } = settled;
+  if (outcome.kind === 'failure') {
+    await logError(rt, `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}`);
+  }
+  const step = nextStep(outcome, ts.attempt, rt.settings.MAX_RETRIES);
+  if (step.kind === 'retry' && outcome.kind === 'failure') {
+    const delay = retryDelayMs(ts.attempt, rt.settings.RETRY_DELAY, retryCapMs(rt.settings.RETRY_DELAY), rt.random);
+    Object.assign(ts, {
+      phase: 'backoff',
+      retry_at: new Date(rt.now().getTime() + delay).toISOString(),
+      last_error_class: outcome.errorClass,
+      last_error: outcome.message,
+    });
+    rt.heartbeat.setStatus('recovering');
+    rt.say(`task ${ts.subissue}: retrying in ${Math.round(delay)} ms (attempt ${ts.attempt + 1} of ${rt.settings.MAX_RETRIES})`);
+  } else if (step.kind === 'finish') {
+    ts.phase = 'recording';
+    ts.final = {
+      status: step.status,
+      error: step.error ?? null,
+      error_class: outcome.kind === 'failure' && step.status === 'failed' ? outcome.errorClass : null,
+      ended_at: rt.now().toISOString(),
+      usage: usageFields(settled.usage),
+    };
+  }
+  await saveState(rt, ts);
+}
+
+async function handBack(rt: Runtime, ts: TaskState, attempts: number, reason: string): Promise<void> {
+  await withBackend(rt, 'requeueing the task', (backend) => backend.requeue(ts.queue_task_id, { error: reason, attempts }));
+  rt.say(`task ${ts.subissue} went back to the queue (${reason})`);
+  await saveState(rt, null);
+}
+
+/**
+ * Takes one claimed task to its end, phase by phase, saving the state at every transition.
+ * `resume` is the state a previous run of this worker left for the same task: the worker then
+ * re-attaches to a run still going, takes the result of one that finished, or goes on waiting.
+ */
+export async function processTask(rt: Runtime, task: QueueTask, resume: TaskState | null): Promise<TaskEnd> {
+  const ts = resume ?? newTaskState(rt, task);
+  let resumed = resume !== null;
+  rt.heartbeat.set({ status: ts.phase === 'backoff' ? 'recovering' : 'working', task: ts.subissue, taskStartedAt: ts.started_at });
+  await saveState(rt, ts);
+  for (;;) {
+    if (ts.phase === 'recording') {
+      await recordFinal(rt, ts);
+      return 'finished';
+    }
+    if (ts.phase === 'backoff') {
+      if (rt.control.stopping) {
+        await handBack(rt, ts, ts.attempt, 'the worker was stopped before retrying');
+        return 'requeued';
+      }
+      await rt.control.sleep(Date.parse(ts.retry_at ?? '') - rt.now().getTime());
+      if (rt.control.stopping) continue;
+      Object.assign(ts, { phase: 'preparing', attempt: ts.attempt + 1 });
+      rt.heartbeat.setStatus('working');
+      await saveState(rt, ts);
+      continue;
+    }
+    const result = ts.phase === 'preparing' ? await startAttempt(rt, ts) : await settleRun(rt, ts, resumed);
+    resumed = false;
+    if (result === 'started') continue;
+    if (result === 'gone') {
+      rt.say(`task ${ts.subissue} was removed from the queue; dropping it`);
+      await saveState(rt, null);
+      return 'finished';
+    }
+    if (result === 'not-started') {
+      ts.phase = 'preparing';
+      await saveState(rt, ts);
+      continue;
+    }
+    if (result === 'aborted') {
+      await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'the worker was interrupted');
+      return 'aborted';
+    }
+    await afterAttempt(rt, ts, result);
+  }
+}

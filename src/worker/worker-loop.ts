@@ -1,0 +1,68 @@
+import { rm } from 'node:fs/promises';
+import { drainFile } from './control.js';
+import { Heartbeat } from './heartbeat.js';
+import { logError, saveState, withBackend, type Runtime, type WorkerDeps } from './runtime.js';
+import { processTask } from './task-runner.js';
+import { openWorkerState } from './worker-state.js';
+
+const IDLE_POLL_MS = 250;
+
+/**
+ * The worker: heartbeats on their own timer, claims tasks one at a time (waiting with a ~250 ms
+ * poll while the queue is empty), takes each to its end, and stops when asked (see control.ts).
+ * A task the previous run of this worker left in its state file is taken up first: the backend
+ * hands a worker back the task it already holds. Resolves to the exit code.
+ */
+export async function runWorker(deps: WorkerDeps): Promise<number> {
+  const heartbeat = new Heartbeat(deps.health, deps.workerId, deps.settings.HEARTBEAT_INTERVAL, (message) => deps.say(message));
+  const rt: Runtime = {
+    ...deps,
+    backendNow: deps.backend,
+    heartbeat,
+    stateFile: openWorkerState(deps.paths, deps.workerId, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
+  };
+  heartbeat.start();
+  rt.say(`worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`);
+  try {
+    // A task in flight when this worker last stopped is taken up even when told to stop or drain.
+    let pending = (await rt.stateFile.read()).task;
+    await saveState(rt, pending);
+    let announcedIdle = false;
+    for (;;) {
+      if (deps.control.closed && pending === null) break;
+      const task = await withBackend(rt, 'claiming a task', (backend) => backend.claim(deps.workerId), true).catch(() => undefined);
+      if (task === undefined) {
+        pending = null;
+        if (!announcedIdle) {
+          heartbeat.set({ status: 'idle' });
+          await saveState(rt, null);
+          announcedIdle = true;
+        }
+        if (!deps.control.closed) await deps.control.sleep(deps.idlePollMs ?? IDLE_POLL_MS);
+        continue;
+      }
+      announcedIdle = false;
+      const resume = pending?.queue_task_id === task.id && pending.repo === deps.repo ? pending : null;
+      pending = null;
+      rt.say(resume ? `re-attaching to task ${task.subissue} (attempt ${resume.attempt}, ${resume.phase})` : `claimed task ${task.subissue} (parent ${task.parent})`);
+      const end = await processTask(rt, task, resume).catch(async (error: unknown) => {
+        await logError(rt, `task ${task.subissue}: ${(error as Error).message}`);
+        await deps.control.sleep(Math.max(deps.settings.RETRY_DELAY, 250));
+        return 'error' as const;
+      });
+      // After an unexpected error the state file still holds the task: resume from it.
+      if (end === 'error') pending = (await rt.stateFile.read()).task;
+      heartbeat.set({ status: 'idle' });
+      if (end === 'aborted' || (deps.control.stopping && pending === null)) break;
+    }
+  } finally {
+    await heartbeat.stop();
+    await rt.stateFile.update((draft) => {
+      draft.status = 'stopped';
+      draft.updated_at = deps.now().toISOString();
+    });
+    await rm(drainFile(deps.paths, deps.workerId), { force: true });
+    rt.say(`worker ${deps.workerId} stopped`);
+  }
+  return 0;
+}

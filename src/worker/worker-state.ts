@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { JsonFile } from '../core/json-store.js';
+import { workerStateFile, type DataPaths } from '../core/paths.js';
+import { REPORTED_STATUSES } from '../health/metrics-schema.js';
+import { ERROR_CLASSES } from '../core/task-history.js';
+
+/**
+ * `state/worker-<id>.state`: written at every transition so a worker restarted after a crash knows
+ * which task it held, in which phase, at which attempt, and picks up from there.
+ *
+ * phases: preparing (worktree) -> running (agent run started) -> backoff (waiting to retry) ->
+ * recording (outcome decided, being recorded) -> the task is cleared.
+ */
+export const TASK_PHASES = ['preparing', 'running', 'backoff', 'recording'] as const;
+export type TaskPhase = (typeof TASK_PHASES)[number];
+
+const finalSchema = z.object({
+  status: z.enum(['done', 'review', 'failed']),
+  error: z.string().nullable(),
+  error_class: z.enum(ERROR_CLASSES).nullable(),
+  ended_at: z.string(),
+  usage: z.record(z.union([z.string(), z.number()])),
+});
+
+const taskStateSchema = z.object({
+  queue_task_id: z.string(),
+  subissue: z.string(),
+  parent: z.string(),
+  repo: z.string(),
+  worktree: z.string(),
+  branch: z.string(),
+  base_branch: z.string(),
+  phase: z.enum(TASK_PHASES),
+  /** Attempts started so far (the backend's count). */
+  attempt: z.number().int().nonnegative(),
+  started_at: z.string(),
+  attempt_started_at: z.string().nullable(),
+  retry_at: z.string().nullable(),
+  output_file: z.string().nullable(),
+  session_id: z.string().nullable(),
+  last_error_class: z.enum(ERROR_CLASSES).nullable(),
+  last_error: z.string().nullable(),
+  /** The backend's run count once this attempt's run has started (tells a restart whether it did). */
+  expected_runs: z.number().int().nonnegative(),
+  /** The outcome being recorded (phase `recording`). */
+  final: finalSchema.nullable(),
+  /** History and counters written, so a crash while recording does not record twice. */
+  recorded: z.boolean(),
+});
+
+export const workerStateSchema = z.object({
+  version: z.literal(1),
+  worker_id: z.number().int().positive(),
+  status: z.enum(REPORTED_STATUSES),
+  pid: z.number().int().positive().nullable(),
+  updated_at: z.string().nullable(),
+  task: taskStateSchema.nullable(),
+});
+
+export type WorkerState = z.infer<typeof workerStateSchema>;
+export type TaskState = z.infer<typeof taskStateSchema>;
+
+export const emptyWorkerState = (workerId: number): WorkerState => ({
+  version: 1,
+  worker_id: workerId,
+  status: 'starting',
+  pid: null,
+  updated_at: null,
+  task: null,
+});
+
+export function openWorkerState(paths: DataPaths, workerId: number, lockStaleMs: number, now: () => Date): JsonFile<WorkerState> {
+  return new JsonFile<WorkerState>({
+    path: workerStateFile(paths, workerId),
+    schema: workerStateSchema,
+    empty: () => emptyWorkerState(workerId),
+    lockStaleMs,
+    now,
+  });
+}

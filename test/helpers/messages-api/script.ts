@@ -1,0 +1,91 @@
+import type { ContentBlock } from './sse.js';
+
+/** One scripted answer to a `POST /v1/messages`. */
+export type ScriptedAnswer =
+  | { readonly kind: 'message'; readonly content: readonly ContentBlock[] }
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly errorType: string;
+      readonly message: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
+
+/** What the script sees of a request: its parsed body and how many requests came before it. */
+export interface ScriptedRequest {
+  readonly index: number;
+  readonly body: MessagesRequestBody;
+  readonly toolResults: number;
+}
+
+export interface MessagesRequestBody {
+  readonly model?: string;
+  readonly stream?: boolean;
+  readonly messages?: readonly { readonly role: string; readonly content: unknown }[];
+}
+
+export type Script = (request: ScriptedRequest) => ScriptedAnswer;
+
+let toolUseCounter = 0;
+
+export const text = (value: string): ScriptedAnswer => ({ kind: 'message', content: [{ type: 'text', text: value }] });
+
+export const toolUse = (name: string, input: Record<string, unknown>): ScriptedAnswer => ({
+  kind: 'message',
+  content: [{ type: 'tool_use', id: `toolu_scripted_${++toolUseCounter}`, name, input }],
+});
+
+export const apiError = (status: number, errorType: string, message: string, headers?: Record<string, string>): ScriptedAnswer => ({
+  kind: 'error',
+  status,
+  errorType,
+  message,
+  ...(headers ? { headers } : {}),
+});
+
+export const overloaded = () => apiError(529, 'overloaded_error', 'Overloaded');
+export const unauthorized = () => apiError(401, 'authentication_error', 'invalid x-api-key');
+
+/**
+ * A subscription plan limit: the unified rate-limit headers the CLI turns into a
+ * `rate_limit_event` (only when logged in with an OAuth token), and `x-should-retry: false` so
+ * the CLI does not retry it itself.
+ */
+export function usageLimit(resetsAtEpochSeconds: number, claim = 'five_hour'): ScriptedAnswer {
+  const reset = String(resetsAtEpochSeconds);
+  return apiError(429, 'rate_limit_error', 'You have reached your usage limit', {
+    'anthropic-ratelimit-unified-status': 'rejected',
+    'anthropic-ratelimit-unified-reset': reset,
+    'anthropic-ratelimit-unified-representative-claim': claim,
+    'anthropic-ratelimit-unified-5h-status': 'rejected',
+    'anthropic-ratelimit-unified-5h-reset': reset,
+    'x-should-retry': 'false',
+  });
+}
+
+/**
+ * Answers by how far the conversation got: the number of `tool_result` blocks in the request
+ * (CLI.md: the first request already carries two messages, so message counts mislead). Past the
+ * end, the last answer repeats.
+ */
+export function byToolResults(answers: readonly ScriptedAnswer[]): Script {
+  return ({ toolResults }) => answers[Math.min(toolResults, answers.length - 1)]!;
+}
+
+/** The same answer to every request. */
+export const always =
+  (answer: ScriptedAnswer): Script =>
+  () =>
+    answer;
+
+/** Counts `tool_result` blocks in every message of a request. */
+export function countToolResults(body: MessagesRequestBody): number {
+  let count = 0;
+  for (const message of body.messages ?? []) {
+    if (!Array.isArray(message.content)) continue;
+    for (const block of message.content as unknown[]) {
+      if (typeof block === 'object' && block !== null && (block as { type?: unknown }).type === 'tool_result') count += 1;
+    }
+  }
+  return count;
+}

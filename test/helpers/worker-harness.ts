@@ -1,0 +1,127 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commandAgent } from '../../src/agent/command-agent.js';
+import { dataPaths, type DataPaths } from '../../src/core/paths.js';
+import { resolveSettings, type Settings } from '../../src/core/settings.js';
+import { HealthService } from '../../src/health/health-service.js';
+import type { QueueBackend } from '../../src/queue/backend.js';
+import { openQueueBackend } from '../../src/queue/open-backend.js';
+import { WorkerControl, drainFile } from '../../src/worker/control.js';
+import { runWorker } from '../../src/worker/worker-loop.js';
+import { afterEach } from 'vitest';
+import { makeGitRepo } from './git-repo.js';
+import { isolatedPueue, pueueAvailable, type IsolatedPueue } from './pueue-daemon.js';
+import { makeTempDir } from './temp.js';
+
+export const FAKE_AGENT = fileURLToPath(new URL('../fixtures/fake-agent.mjs', import.meta.url));
+
+export type BackendName = 'embedded' | 'pueue';
+/** The queue backends the worker's tests run against: Pueue wherever its client is installed. */
+export const WORKER_BACKENDS: readonly BackendName[] = pueueAvailable ? ['embedded', 'pueue'] : ['embedded'];
+
+const daemons: IsolatedPueue[] = [];
+afterEach(async () => {
+  for (const daemon of daemons.splice(0)) await daemon.stop();
+});
+
+export interface WorkerBench {
+  readonly home: string;
+  readonly paths: DataPaths;
+  readonly repo: string;
+  /** The fake agent's notes (starts.log, pids.log, commits.log). */
+  readonly agentDir: string;
+  readonly scenarioFile: string;
+  readonly backend: QueueBackend;
+  readonly health: HealthService;
+  readonly settings: Settings;
+  /** Environment for a worker process (bin) run against the same data root and agent. */
+  readonly env: Record<string, string>;
+  setScenario(plan: { default?: string; tasks?: Record<string, string> }): void;
+  startWorker(workerId: number): RunningWorker;
+  /** Subissue ids in the order the agent started them. */
+  starts(): { task: string; at: number; pid: number }[];
+  commits(): string[];
+}
+
+export interface RunningWorker {
+  readonly control: WorkerControl;
+  readonly done: Promise<number>;
+  readonly output: string[];
+}
+
+const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+export async function makeWorkerBench(backendName: BackendName, overrides: Record<string, string> = {}): Promise<WorkerBench> {
+  const home = makeTempDir('hw-worker-');
+  const paths = dataPaths(home);
+  const repo = makeGitRepo();
+  const agentDir = join(home, 'agent');
+  const scenarioFile = join(home, 'scenario.json');
+  const settingsEnv = { HEARTBEAT_INTERVAL: '1', RETRY_DELAY: '100ms', TASK_TIMEOUT: '60', MAX_RETRIES: '3', ...overrides };
+  const settings = resolveSettings({}, { ...settingsEnv, WORKER_BACKEND: backendName });
+  const agentEnv: Record<string, string> = { FAKE_AGENT_STATE_DIR: agentDir, FAKE_AGENT_SCENARIO_FILE: scenarioFile };
+  if (backendName === 'pueue') {
+    const daemon = isolatedPueue();
+    daemons.push(daemon);
+    await daemon.start();
+    agentEnv.PUEUE_CONFIG_PATH = daemon.configPath;
+  }
+  const { backend } = await openQueueBackend({ paths, settings, env: { ...process.env, ...agentEnv } });
+  const health = new HealthService({ paths, settings });
+  const agentCommand = `"${process.execPath}" "${FAKE_AGENT}"`;
+  writeFileSync(scenarioFile, JSON.stringify({ default: 'commit' }));
+  return {
+    home,
+    paths,
+    repo,
+    agentDir,
+    scenarioFile,
+    backend,
+    health,
+    settings,
+    env: { ...settingsEnv, ...agentEnv, CLAUDE_WORKERS_HOME: home, WORKER_BACKEND: backendName, WORKER_AGENT_CMD: agentCommand },
+    setScenario: (plan) => writeFileSync(scenarioFile, JSON.stringify(plan)),
+    startWorker(workerId) {
+      const control = new WorkerControl(drainFile(paths, workerId));
+      const output: string[] = [];
+      const done = runWorker({
+        workerId,
+        repo,
+        baseBranch: 'main',
+        backend,
+        agent: commandAgent(agentCommand),
+        paths,
+        settings,
+        health,
+        control,
+        now: () => new Date(),
+        random: Math.random,
+        say: (line) => output.push(line),
+        ghReady: false,
+        killGraceMs: 500,
+      });
+      return { control, done, output };
+    },
+    starts: () =>
+      readLines(join(agentDir, 'starts.log')).map((line) => {
+        const [task, at, pid] = line.split(' ');
+        return { task: task!, at: Number(at), pid: Number(pid) };
+      }),
+    commits: () => readLines(join(agentDir, 'commits.log')),
+  };
+}
+
+/** A pid that no longer runs (a zombie waiting for its reaper counts as gone). */
+export function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    return /\)\s+Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}

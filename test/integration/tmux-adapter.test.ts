@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  findWorkerPane,
+  hasSession,
+  installDeathHook,
+  killPane,
+  listWorkerPanes,
+  newSession,
+  respawnPane,
+  splitPane,
+  tagPane,
+} from '../../src/adapters/tmux.js';
+import { deathHookCommand } from '../../src/manager/death-events.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const SLEEP = ['sleep', '1000'];
+
+describe('tmux adapter against a real tmux server', () => {
+  it('creates, tags, finds by @worker_id (not by position) and kills panes', async () => {
+    const tmux = { socket: makeTmuxSocket() };
+    expect(await hasSession(tmux, 'pool')).toBe(false);
+    const first = await newSession(tmux, 'pool', { argv: SLEEP });
+    const second = await splitPane(tmux, 'pool', { argv: SLEEP });
+    const third = await splitPane(tmux, 'pool', { argv: SLEEP });
+    await tagPane(tmux, first, 1);
+    await tagPane(tmux, second, 2);
+    await tagPane(tmux, third, 3);
+    expect(await hasSession(tmux, 'pool')).toBe(true);
+    // A session whose name starts like ours is not ours.
+    expect(await hasSession(tmux, 'poo')).toBe(false);
+    await killPane(tmux, first);
+    const panes = await listWorkerPanes(tmux, 'pool');
+    expect([...panes.keys()].sort()).toEqual([2, 3]);
+    expect(panes.get(3)!.paneId).toBe(third);
+    expect(panes.get(3)!.command).toBe('sleep');
+    expect(await findWorkerPane(tmux, 'pool', 1)).toBeUndefined();
+  });
+
+  it('respawns the same pane with an argv that no shell parses, with its environment', async () => {
+    const tmux = { socket: makeTmuxSocket() };
+    const dir = makeTempDir();
+    const out = join(dir, 'out.txt');
+    const pane = await newSession(tmux, 'pool', { argv: SLEEP });
+    await tagPane(tmux, pane, 4);
+    const hostile = '$(touch pwned); `id` "quoted" \'single\'';
+    const script = 'require("fs").writeFileSync(process.argv[1], process.argv[2] + "|" + process.env.HW_VALUE); setInterval(() => {}, 1000)';
+    await respawnPane(tmux, pane, { argv: [process.execPath, '-e', script, out, hostile], env: { HW_VALUE: hostile }, cwd: dir });
+    await waitFor(() => readFileSync(out, 'utf8').length > 0, { what: 'the respawned command to write its argv' });
+    expect(readFileSync(out, 'utf8')).toBe(`${hostile}|${hostile}`);
+    const after = await findWorkerPane(tmux, 'pool', 4);
+    expect(after!.paneId).toBe(pane);
+  });
+
+  it('keeps a dead pane with its exit status and reports the death through the hook at once', async () => {
+    const tmux = { socket: makeTmuxSocket() };
+    const dir = makeTempDir('hw tmux #hook ');
+    const events = join(dir, 'events');
+    const keeper = await newSession(tmux, 'pool', { argv: SLEEP });
+    await installDeathHook(tmux, 'pool', deathHookCommand(events));
+    const pane = await splitPane(tmux, 'pool', { argv: ['sh', '-c', 'read never'] });
+    await tagPane(tmux, pane, 5);
+    const { pid } = (await findWorkerPane(tmux, 'pool', 5))!;
+    process.kill(pid!, 'SIGKILL');
+    await waitFor(() => readFileSync(events, 'utf8').includes(pane), { what: 'the pane-died hook to append the pane id' });
+    const dead = (await findWorkerPane(tmux, 'pool', 5))!;
+    expect(dead.dead).toBe(true);
+    expect(dead.paneId).toBe(pane);
+    expect(readFileSync(events, 'utf8')).not.toContain(keeper);
+    expect(tmuxOn(tmux.socket, 'show-options', '-w', '-t', '=pool:0', 'remain-on-exit')).toContain('on');
+  });
+});

@@ -1,0 +1,110 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findWorkerPane, listWorkerPanes } from '../../src/adapters/tmux.js';
+import { dataPaths } from '../../src/core/paths.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
+import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
+import { openPool, type ManagerContext } from '../../src/manager/pool.js';
+import { requestScale, scaleSettled, settle } from '../../src/manager/pool-requests.js';
+import { buildStatus } from '../../src/manager/status.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+// A trivial pane command stands in for the worker here: these tests are about the supervisor's
+// tmux mechanics; the must-show behaviours run the real worker in test/e2e/worker-manager-*.
+const STAND_IN = `if (process.env.HW_MODE === 'crash') process.exit(1); setInterval(() => {}, 1000);`;
+
+function managerContext(overrides: Partial<Settings>, mode = 'idle'): ManagerContext {
+  const root = makeTempDir('hw-manager-');
+  const script = join(root, 'stand-in.mjs');
+  writeFileSync(script, STAND_IN);
+  return {
+    paths: dataPaths(root),
+    settings: { ...DEFAULT_SETTINGS, WORKERS_TMUX_SOCKET: makeTmuxSocket(), WORKERS_SESSION: 'pool', ...overrides },
+    now: () => new Date(),
+    launch: { nodePath: process.execPath, workerBin: script, cwd: root, env: { HW_MODE: mode } },
+  };
+}
+
+function startLoop(context: ManagerContext) {
+  const controller = new AbortController();
+  const done = runMonitorLoop(context, openPool(context), { signal: controller.signal });
+  return { stop: () => (controller.abort(), done) };
+}
+
+const logOf = (context: ManagerContext) => readFileSync(context.paths.managerLog, 'utf8');
+
+describe('supervisor on a real tmux server (stand-in pane command)', () => {
+  it('scales up into tagged panes and restarts a SIGKILLed process in its own pane from the pane-died hook', async () => {
+    const context = managerContext({ CHECK_INTERVAL: 3_600_000 });
+    const pool = openPool(context);
+    await requestScale(pool, 2, false);
+    await settle(pool, scaleSettled);
+    const before = await listWorkerPanes(pool.tmux, 'pool');
+    expect([...before.keys()].sort()).toEqual([1, 2]);
+    const loop = startLoop(context);
+    try {
+      await waitFor(() => logOf(context).includes('Manager started'), { what: 'the loop to start' });
+      process.kill(before.get(2)!.pid!, 'SIGKILL');
+      const after = await waitFor(
+        async () => {
+          const pane = await findWorkerPane(pool.tmux, 'pool', 2);
+          return pane && !pane.dead && pane.pid !== before.get(2)!.pid ? pane : undefined;
+        },
+        { timeoutMs: 20_000, what: 'worker 2 to be respawned' },
+      );
+      expect(after.paneId).toBe(before.get(2)!.paneId);
+      await waitFor(async () => (await pool.health.read()).workers['2']?.restarts === 1, { what: 'the restart to be counted' });
+      expect((await pool.state.read()).workers['2']!.restarts).toBe(1);
+      expect(logOf(context)).toMatch(/Worker 2: its process was killed by signal 9/);
+    } finally {
+      await loop.stop();
+    }
+  });
+
+  it('reports a killed pane missing, then recreates it with the same worker id', async () => {
+    const context = managerContext({ CHECK_INTERVAL: 300 });
+    const pool = openPool(context);
+    await requestScale(pool, 3, false);
+    await settle(pool, scaleSettled);
+    const victim = (await findWorkerPane(pool.tmux, 'pool', 2))!;
+    tmuxOn(context.settings.WORKERS_TMUX_SOCKET, 'kill-pane', '-t', victim.paneId);
+    const status = await buildStatus(context, pool);
+    expect(status.workers.find((row) => row.id === 2)!.health).toBe('missing');
+    const loop = startLoop(context);
+    try {
+      const recreated = await waitFor(async () => findWorkerPane(pool.tmux, 'pool', 2), { timeoutMs: 20_000, what: 'worker 2 recreated' });
+      expect(recreated.paneId).not.toBe(victim.paneId);
+      expect(logOf(context)).toMatch(/Worker 2: its pane is missing/);
+    } finally {
+      await loop.stop();
+    }
+  });
+
+  it('backs off a crash loop, gives up with an ALERT, and keeps the count across a manager restart', async () => {
+    const context = managerContext({ CHECK_INTERVAL: 200, RESTART_DELAY: 200, MAX_RESTART_ATTEMPTS: 3, RESTART_MIN_UPTIME: 30_000 }, 'crash');
+    const pool = openPool(context);
+    await requestScale(pool, 1, false);
+    await settle(pool, scaleSettled);
+    const first = startLoop(context);
+    await waitFor(async () => (await pool.state.read()).workers['1']!.restarts >= 1, { timeoutMs: 20_000, what: 'a first restart' });
+    await first.stop();
+    const kept = (await pool.state.read()).workers['1']!;
+    expect(kept.consecutive_unstable).toBeGreaterThanOrEqual(1);
+    const second = startLoop(context);
+    try {
+      await waitFor(async () => (await pool.state.read()).workers['1']!.gave_up, { timeoutMs: 30_000, what: 'give-up' });
+    } finally {
+      await second.stop();
+    }
+    const entry = (await pool.state.read()).workers['1']!;
+    expect(entry.restarts).toBe(3);
+    expect(logOf(context)).toMatch(/\[ALERT\] Worker 1 gave up/);
+    expect(readFileSync(context.paths.alertsLog, 'utf8')).toMatch(/Worker 1 gave up/);
+    const delays = [...logOf(context).matchAll(/will be restarted in (\d+) ms/g)].map((match) => Number(match[1]));
+    expect(delays).toEqual([200, 400]);
+    expect((await buildStatus(context, pool)).workers[0]!.health).toBe('gave-up');
+  });
+});

@@ -1,0 +1,207 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
+import { drainFile } from '../../src/worker/control.js';
+import { git } from '../helpers/git-repo.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, type WorkerBench } from '../helpers/worker-harness.js';
+
+const running: RunningWorker[] = [];
+afterEach(async () => {
+  for (const worker of running.splice(0)) {
+    worker.control.requestStop();
+    worker.control.requestStop();
+    await worker.done.catch(() => undefined);
+  }
+});
+
+const start = (bench: WorkerBench, id: number) => {
+  const worker = bench.startWorker(id);
+  running.push(worker);
+  return worker;
+};
+
+const history = (bench: WorkerBench) =>
+  existsSync(bench.paths.historyFile)
+    ? readFileSync(bench.paths.historyFile, 'utf8').split('\n').filter(Boolean).map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)))
+    : [];
+
+const finished = async (bench: WorkerBench, count: number, timeoutMs = 60_000) =>
+  waitFor(async () => (await bench.backend.list()).filter((task) => ['done', 'failed', 'review'].includes(task.status)).length >= count, {
+    timeoutMs,
+    intervalMs: 100,
+    what: `${count} finished tasks`,
+  });
+
+describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) => {
+  it('3 workers drain 30 tasks: each succeeds once, on its branch, leaving no worktree and the checkout untouched', async () => {
+    const bench = await makeWorkerBench(backendName);
+    const head = git(bench.repo, 'rev-parse', 'HEAD');
+    for (let index = 1; index <= 30; index += 1) await bench.backend.add({ subissue: String(100 + index), parent: '9', priority: 1 + (index % 3) });
+    const workers = [1, 2, 3].map((id) => start(bench, id));
+    await finished(bench, 30, 120_000);
+    for (const worker of workers) worker.control.requestDrain();
+    await Promise.all(workers.map((worker) => worker.done));
+
+    const tasks = await bench.backend.list();
+    const errors = [1, 2, 3].map((id) => join(bench.paths.errorsDir, `worker-${id}.log`)).filter(existsSync);
+    expect({ notDone: tasks.filter((task) => task.status !== 'done'), errors: errors.map((file) => readFileSync(file, 'utf8')) }).toMatchObject({ notDone: [] });
+    const records = history(bench);
+    expect(records.filter((record) => record.result === 'success').map((record) => record.task_id).sort()).toEqual(tasks.map((task) => task.subissue).sort());
+    expect(bench.commits().sort()).toEqual(tasks.map((task) => task.subissue).sort());
+    for (const task of tasks) {
+      expect(git(bench.repo, 'log', '-1', '--format=%s', `subissue/9-${task.subissue}`)).toBe(`agent: sub-issue ${task.subissue}`);
+    }
+    expect(git(bench.repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(git(bench.repo, 'status', '--porcelain')).toBe('');
+    expect(git(bench.repo, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(bench.repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    const metrics = await bench.health.read();
+    expect(metrics.stats.successful_tasks).toBe(30);
+    expect(new Set(records.map((record) => record.worker_id)).size).toBeGreaterThan(1);
+  });
+
+  it('fails twice, then succeeds: 3 attempts with growing delays, success recorded once', async () => {
+    const bench = await makeWorkerBench(backendName, { RETRY_DELAY: '300ms' });
+    bench.setScenario({ default: 'fail:2' });
+    await bench.backend.add({ subissue: '7', parent: '1', priority: 1 });
+    const worker = start(bench, 1);
+    await finished(bench, 1);
+
+    expect(bench.starts().map((entry) => entry.task)).toEqual(['7', '7', '7']);
+    const delays = worker.output.flatMap((line) => /retrying in (\d+) ms/.exec(line)?.[1] ?? []).map(Number);
+    expect(delays).toHaveLength(2);
+    expect(delays[1]).toBeGreaterThanOrEqual(delays[0]!);
+    expect(delays[0]).toBeGreaterThanOrEqual(150);
+    const records = history(bench);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ task_id: '7', parent: '1', worker_id: 1, attempts: 3, result: 'success', error_class: null });
+    expect((await bench.backend.list())[0]?.status).toBe('done');
+    expect((await bench.health.read()).stats).toMatchObject({ total_tasks: 1, successful_tasks: 1, failed_tasks: 0 });
+    expect(readFileSync(join(bench.paths.errorsDir, 'worker-1.log'), 'utf8')).toMatch(/task 7 attempt 2: agent_error/);
+  });
+
+  it('kills a hanging agent at TASK_TIMEOUT, with its SIGTERM-ignoring child, and classifies it timeout', async () => {
+    const bench = await makeWorkerBench(backendName, { TASK_TIMEOUT: '5', MAX_RETRIES: '1' });
+    bench.setScenario({ default: 'stubborn' });
+    await bench.backend.add({ subissue: '31', parent: '3', priority: 1 });
+    start(bench, 1);
+    await finished(bench, 1);
+
+    const pids = readFileSync(join(bench.agentDir, 'pids.log'), 'utf8').split('\n').filter(Boolean).map(Number);
+    expect(pids).toHaveLength(2);
+    await waitFor(() => pids.every(isGone), { what: 'every agent process to be gone', timeoutMs: 10_000 });
+    const [record] = history(bench);
+    expect(record).toMatchObject({ task_id: '31', result: 'failed', error_class: 'timeout', attempts: 1 });
+    expect((await bench.backend.list())[0]).toMatchObject({ status: 'failed' });
+  });
+
+  it('repairs a stale worktree directory and reuses the existing branch', async () => {
+    const bench = await makeWorkerBench(backendName);
+    const branch = 'subissue/4-44';
+    git(bench.repo, 'branch', branch);
+    const scratch = join(bench.repo, '..', `${bench.repo.split('/').pop()}-scratch`);
+    git(bench.repo, 'worktree', 'add', scratch, branch);
+    writeFileSync(join(scratch, 'earlier.txt'), 'from an earlier attempt\n');
+    git(scratch, 'add', 'earlier.txt');
+    git(scratch, 'commit', '-q', '-m', 'earlier attempt');
+    git(bench.repo, 'worktree', 'remove', scratch);
+    const stale = join(bench.repo, '.worktrees', 'subissue-44');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'stale.txt'), 'left behind\n');
+
+    await bench.backend.add({ subissue: '44', parent: '4', priority: 1 });
+    start(bench, 1);
+    await finished(bench, 1);
+
+    expect(git(bench.repo, 'log', '--format=%s', branch).split('\n')).toEqual(['agent: sub-issue 44', 'earlier attempt', 'initial commit']);
+    expect(history(bench)[0]).toMatchObject({ result: 'success' });
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it('keeps heartbeating while the agent runs for 10 seconds', async () => {
+    const bench = await makeWorkerBench(backendName, { HEARTBEAT_INTERVAL: '1' });
+    bench.setScenario({ default: 'sleep:10000' });
+    await bench.backend.add({ subissue: '55', parent: '5', priority: 1 });
+    start(bench, 1);
+    await waitFor(() => bench.starts().length === 1, { what: 'the agent to start' });
+    const beats = new Set<string>();
+    await waitFor(
+      async () => {
+        const record = (await bench.health.read()).workers['1'];
+        if (record?.status === 'working' && record.current_task === '55' && record.last_heartbeat) beats.add(record.last_heartbeat);
+        return bench.commits().length === 1;
+      },
+      { intervalMs: 200, timeoutMs: 30_000, what: 'the agent to finish' },
+    );
+    expect(beats.size).toBeGreaterThanOrEqual(6);
+    const record = (await bench.health.read()).workers['1'];
+    expect(record?.task_started_at === undefined).toBe(false);
+  });
+
+  it('picks up a task added to an empty queue in under a second', async () => {
+    const bench = await makeWorkerBench(backendName);
+    start(bench, 1);
+    await waitFor(async () => (await bench.health.read()).workers['1']?.status === 'idle', { what: 'the worker to be idle' });
+    const added = await bench.backend.add({ subissue: '66', parent: '6', priority: 1 });
+    const claimed = await waitFor(async () => (await bench.backend.get(added.id))?.claimedAt, { what: 'the claim' });
+    expect(Date.parse(claimed) - Date.parse(added.createdAt)).toBeLessThan(1000);
+  });
+
+  it('on a stop request lets the attempt finish, then exits with heartbeat stopped', async () => {
+    const bench = await makeWorkerBench(backendName);
+    bench.setScenario({ default: 'sleep:1500' });
+    await bench.backend.add({ subissue: '77', parent: '7', priority: 1 });
+    await bench.backend.add({ subissue: '78', parent: '7', priority: 2 });
+    const worker = start(bench, 1);
+    await waitFor(() => bench.starts().length === 1, { what: 'the agent to start' });
+    worker.control.requestStop();
+    await expect(worker.done).resolves.toBe(0);
+    const tasks = await bench.backend.list();
+    expect(tasks.map((task) => [task.subissue, task.status])).toEqual([
+      ['77', 'done'],
+      ['78', 'queued'],
+    ]);
+    expect((await bench.health.read()).workers['1']?.status).toBe('stopped');
+  });
+
+  it('on a second stop request kills the run and requeues the task without counting the attempt', async () => {
+    const bench = await makeWorkerBench(backendName);
+    bench.setScenario({ default: 'hang' });
+    await bench.backend.add({ subissue: '88', parent: '8', priority: 1 });
+    const worker = start(bench, 1);
+    await waitFor(() => bench.starts().length === 1, { what: 'the agent to start' });
+    worker.control.requestStop();
+    worker.control.requestStop();
+    await expect(worker.done).resolves.toBe(0);
+    expect((await bench.backend.list())[0]).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(isGone(bench.starts()[0]!.pid)).toBe(true);
+    expect(history(bench)).toEqual([]);
+  });
+
+  it('drains when its control file appears: finishes the task, exits, removes the file', async () => {
+    const bench = await makeWorkerBench(backendName);
+    bench.setScenario({ default: 'sleep:1000' });
+    await bench.backend.add({ subissue: '91', parent: '9', priority: 1 });
+    await bench.backend.add({ subissue: '92', parent: '9', priority: 2 });
+    const worker = start(bench, 2);
+    await waitFor(() => bench.starts().length === 1, { what: 'the agent to start' });
+    writeFileSync(drainFile(bench.paths, 2), '');
+    await expect(worker.done).resolves.toBe(0);
+    expect((await bench.backend.list()).map((task) => task.status)).toEqual(['done', 'queued']);
+    expect(existsSync(drainFile(bench.paths, 2))).toBe(false);
+  });
+
+  it('sends exit 0 without new work to review, without retrying, and removes the worktree', async () => {
+    const bench = await makeWorkerBench(backendName);
+    bench.setScenario({ default: 'noop' });
+    await bench.backend.add({ subissue: '93', parent: '9', priority: 1 });
+    start(bench, 1);
+    await finished(bench, 1);
+    expect((await bench.backend.list())[0]?.status).toBe('review');
+    expect(bench.starts()).toHaveLength(1);
+    expect(history(bench)[0]).toMatchObject({ result: 'review', attempts: 1 });
+    expect(existsSync(join(bench.repo, '.worktrees', 'subissue-93'))).toBe(false);
+  });
+});

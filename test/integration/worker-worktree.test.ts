@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ensureTaskWorktree, removeTaskWorktree, taskPlace } from '../../src/worker/worktree.js';
+import { git, makeGitRepo } from '../helpers/git-repo.js';
+
+describe('task worktrees (real git)', () => {
+  it('creates the worktree on a new branch from the base, outside the user checkout', async () => {
+    const repo = makeGitRepo();
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const place = taskPlace(repo, '12', '3');
+    expect(place).toEqual({ worktree: join(repo, '.worktrees', 'subissue-12'), branch: 'subissue/3-12' });
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false });
+    expect(git(place.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('subissue/3-12');
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: true });
+    await removeTaskWorktree(repo, place.worktree);
+    expect(existsSync(place.worktree)).toBe(false);
+    expect(git(repo, 'branch', '--list', 'subissue/3-12')).toContain('subissue/3-12');
+  });
+
+  it('repairs a leftover directory and reuses an existing branch with its commits', async () => {
+    const repo = makeGitRepo();
+    const place = taskPlace(repo, '5', '1');
+    git(repo, 'branch', place.branch);
+    git(repo, 'worktree', 'add', join(repo, 'elsewhere'), place.branch);
+    writeFileSync(join(repo, 'elsewhere', 'earlier.txt'), 'earlier attempt\n');
+    git(join(repo, 'elsewhere'), 'add', 'earlier.txt');
+    git(join(repo, 'elsewhere'), 'commit', '-q', '-m', 'earlier attempt');
+    const earlier = git(repo, 'rev-parse', place.branch);
+    git(repo, 'worktree', 'remove', join(repo, 'elsewhere'));
+    mkdirSync(place.worktree, { recursive: true });
+    writeFileSync(join(place.worktree, 'junk.txt'), 'left behind\n');
+
+    await ensureTaskWorktree(repo, place, 'main');
+    expect(git(place.worktree, 'rev-parse', 'HEAD')).toBe(earlier);
+    expect(existsSync(join(place.worktree, 'junk.txt'))).toBe(false);
+    expect(existsSync(join(place.worktree, 'earlier.txt'))).toBe(true);
+  });
+
+  it('prunes a registered worktree whose directory is gone', async () => {
+    const repo = makeGitRepo();
+    const place = taskPlace(repo, '8', '2');
+    await ensureTaskWorktree(repo, place, 'main');
+    rmSync(place.worktree, { recursive: true, force: true });
+    expect(git(repo, 'worktree', 'list', '--porcelain')).toContain('prunable');
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false });
+    expect(git(place.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('subissue/2-8');
+  });
+
+  it('refuses ids that are not digits before touching git', () => {
+    expect(() => taskPlace('/repo', '1;rm -rf /', '2')).toThrow(/digits/);
+    expect(() => taskPlace('/repo', '1', '../x')).toThrow(/digits/);
+  });
+});

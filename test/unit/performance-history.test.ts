@@ -1,0 +1,138 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
+import { DurationWindow } from '../../src/performance/duration-window.js';
+import { readHistory } from '../../src/performance/history-reader.js';
+import { toPerformanceRecord, type PerformanceRecord } from '../../src/performance/history-record.js';
+import { HistoryAccumulator } from '../../src/performance/history-summary.js';
+import { TopN } from '../../src/performance/top-n.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+const valid = {
+  version: 1,
+  task_id: '1201',
+  parent: '120',
+  worker_id: 2,
+  attempts: 1,
+  started_at: '2026-11-27T06:10:00Z',
+  ended_at: '2026-11-27T07:16:30.250+01:00',
+  result: 'success',
+  error_class: null,
+  cost_usd: 0.35,
+  input_tokens: 20000,
+  output_tokens: 3500,
+  num_turns: 14,
+};
+
+const CASES: [string, unknown][] = [
+  ['a full record', valid],
+  ['a minimal record', { task_id: 'a', parent: '', worker_id: 1, attempts: 0, started_at: valid.started_at, ended_at: '2026-11-27T07:00:00Z', result: 'review' }],
+  ['a failure with its class and message', { ...valid, result: 'failed', error_class: 'timeout', error: 'took too long' }],
+  ['extra keys', { ...valid, session_id: 's-1', resumed: true, backend: 'pueue', something_new: [1] }],
+  ['version 2', { ...valid, version: 2 }],
+  ['no task id', { ...valid, task_id: undefined }],
+  ['an empty task id', { ...valid, task_id: '' }],
+  ['a numeric parent', { ...valid, parent: 120 }],
+  ['worker 0', { ...valid, worker_id: 0 }],
+  ['a fractional worker', { ...valid, worker_id: 1.5 }],
+  ['a string worker', { ...valid, worker_id: '2' }],
+  ['negative attempts', { ...valid, attempts: -1 }],
+  ['an unknown result', { ...valid, result: 'done' }],
+  ['an unknown error class', { ...valid, error_class: 'cosmic_ray' }],
+  ['a date without time', { ...valid, started_at: '2026-11-27' }],
+  ['a time without zone', { ...valid, ended_at: '2026-11-27T06:16:30' }],
+  ['February 30', { ...valid, started_at: '2026-02-30T06:10:00Z' }],
+  ['epoch seconds', { ...valid, started_at: 1795759200 }],
+  ['a negative cost', { ...valid, cost_usd: -1 }],
+  ['fractional tokens', { ...valid, input_tokens: 1.5 }],
+  ['a numeric error', { ...valid, error: 3 }],
+  ['a string resumed', { ...valid, resumed: 'yes' }],
+  ['an array', [valid]],
+  ['null', null],
+];
+
+describe('history record validation', () => {
+  it.each(CASES)('agrees with taskHistoryRecordSchema on %s', (_name, value) => {
+    expect(toPerformanceRecord(value) !== undefined).toBe(taskHistoryRecordSchema.safeParse(value).success);
+  });
+
+  it('refuses a record that ends before it starts, and measures the duration across offsets', () => {
+    expect(toPerformanceRecord({ ...valid, ended_at: '2026-11-27T06:00:00Z' })).toBeUndefined();
+    expect(toPerformanceRecord(valid)?.durationMs).toBe(390_250);
+  });
+});
+
+const record = (overrides: Partial<PerformanceRecord>): PerformanceRecord => ({
+  task_id: '1',
+  parent: '1',
+  worker_id: 1,
+  attempts: 1,
+  result: 'success',
+  error_class: null,
+  cost_usd: undefined,
+  input_tokens: undefined,
+  output_tokens: undefined,
+  num_turns: undefined,
+  endedAt: 0,
+  durationMs: 1000,
+  ...overrides,
+});
+
+describe('bounded aggregation', () => {
+  it('DurationWindow gives nearest-rank quantiles over the most recent values only', () => {
+    const window = new DurationWindow(4);
+    expect(window.quantile(0.5)).toBeNull();
+    for (const value of [1000, 1, 2, 3, 4]) window.push(value);
+    expect(window.quantile(0.5)).toBe(2);
+    expect(window.quantile(0.9)).toBe(4);
+  });
+
+  it('TopN keeps the largest keys, later offers first on ties, within twice its limit', () => {
+    const top = new TopN<{ id: number; key: number }>(2, (item) => item.key);
+    for (let id = 0; id < 1000; id += 1) top.offer({ id, key: id % 10 });
+    expect(top.values()).toEqual([
+      { id: 999, key: 9 },
+      { id: 989, key: 9 },
+    ]);
+  });
+
+  it('summarises 30,000 records with a timeline of at most the limit, newest first', () => {
+    const now = new Date('2026-11-27T12:00:00Z');
+    const accumulator = new HistoryAccumulator({ now, since: new Date(now.getTime() - 3_600_000), timelineLimit: 3, slowTaskThresholdMs: 5000, durationWindow: 100 });
+    for (let i = 0; i < 30_000; i += 1) {
+      accumulator.add(record({ task_id: String(i), worker_id: 1 + (i % 3), endedAt: now.getTime() - (30_000 - i) * 1000, durationMs: i % 10 === 0 ? 6000 : 1000, cost_usd: 0.5 }));
+    }
+    accumulator.skip();
+    const summary = accumulator.summary();
+    expect(summary.records).toBe(30_000);
+    expect(summary.invalid).toBe(1);
+    expect(summary.timeline.matching).toBe(3600);
+    expect(summary.timeline.entries.map((entry) => entry.task_id)).toEqual(['29999', '29998', '29997']);
+    expect(summary.finished_last_hour).toBe(3600);
+    expect(summary.finished_last_day).toBe(30_000);
+    expect(summary.slow.count).toBe(3000);
+    expect(summary.slow.slowest).toHaveLength(5);
+    expect(summary.duration.median_ms).toBe(1000);
+    expect(summary.cost.cost_usd).toBe(15_000);
+    expect([...summary.workers.keys()]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('readHistory', () => {
+  it('streams valid records, counts invalid lines, ignores blank ones', async () => {
+    const file = join(makeTempDir(), 'tasks.jsonl');
+    writeFileSync(file, [JSON.stringify(valid), 'not json', '', '   ', JSON.stringify({ ...valid, worker_id: -1 }), JSON.stringify(valid), '{"task_id":"half'].join('\n'));
+    const seen: string[] = [];
+    let skipped = 0;
+    await readHistory(file, { add: (value) => seen.push(value.task_id), skip: () => (skipped += 1) });
+    expect(seen).toEqual(['1201', '1201']);
+    expect(skipped).toBe(3);
+  });
+
+  it('reads a missing history as empty', async () => {
+    let calls = 0;
+    await readHistory(join(makeTempDir(), 'none', 'tasks.jsonl'), { add: () => (calls += 1), skip: () => (calls += 1) });
+    expect(calls).toBe(0);
+  });
+});

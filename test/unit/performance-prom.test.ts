@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { exportReport } from '../../src/performance/commands.js';
+import { fixtureContext } from './performance-fixture.js';
+
+interface Sample {
+  readonly value?: string;
+  readonly labels?: Record<string, string>;
+  readonly buckets?: Record<string, string>;
+  readonly count?: string;
+  readonly sum?: string;
+}
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly metrics: Sample[];
+}
+const parsePrometheusTextFormat = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
+
+/** CI installs promtool (Debian package `prometheus`); without it this proof cannot run, so it fails. */
+function promtoolCheck(text: string) {
+  const which = spawnSync('promtool', ['--version'], { stdio: 'ignore' });
+  if (which.error) {
+    throw new Error('promtool is not installed: run `apt-get install -y prometheus` (the .ci/run step installs it).');
+  }
+  return spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+}
+
+async function promExport(fixture: 'basic' | 'empty', queueAvailable = true): Promise<string> {
+  let text = '';
+  const context = fixtureContext(fixture, queueAvailable ? undefined : { available: false, reason: 'no daemon' });
+  await exportReport(context, { file: '-', format: 'prom', writeStdout: (chunk) => (text += chunk) });
+  return text;
+}
+
+const family = (families: Family[], name: string) => {
+  const found = families.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no metric family ${name}`);
+  return found;
+};
+const valueOf = (families: Family[], name: string, labels: Record<string, string> = {}) =>
+  Number(family(families, name).metrics.find((sample) => JSON.stringify(sample.labels ?? {}) === JSON.stringify(labels))?.value);
+
+describe('Prometheus export', () => {
+  it.each([
+    ['fixture data', 'basic', true],
+    ['an empty data root with the queue unavailable', 'empty', false],
+  ] as const)('passes promtool check metrics for %s', async (_name, fixture, queueAvailable) => {
+    const result = promtoolCheck(await promExport(fixture, queueAvailable));
+    expect(result.stderr + result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('promtool itself rejects a broken exposition (the check can fail)', () => {
+    const result = promtoolCheck('# TYPE x counter\nx{worker="1" 3\n');
+    expect(result.status).not.toBe(0);
+  });
+
+  it('parses with parse-prometheus-text-format and carries the report numbers', async () => {
+    const families = parsePrometheusTextFormat(await promExport('basic'));
+    for (const metric of families) expect(metric.help.length).toBeGreaterThan(0);
+    expect(family(families, 'hybrid_workers_tasks_total').type).toBe('COUNTER');
+    expect(valueOf(families, 'hybrid_workers_tasks_total', { worker: '1', result: 'succeeded' })).toBe(19);
+    expect(valueOf(families, 'hybrid_workers_tasks_total', { worker: '3', result: 'failed' })).toBe(5);
+    expect(valueOf(families, 'hybrid_workers_worker_restarts_total', { worker: '3' })).toBe(4);
+    expect(valueOf(families, 'hybrid_workers_worker_state', { worker: '3', state: 'slow' })).toBe(1);
+    expect(valueOf(families, 'hybrid_workers_worker_state', { worker: '3', state: 'working' })).toBe(0);
+    expect(valueOf(families, 'hybrid_workers_queue_tasks', { state: 'pending' })).toBe(12);
+    expect(valueOf(families, 'hybrid_workers_queue_tasks', { state: 'running' })).toBe(2);
+    expect(valueOf(families, 'hybrid_workers_task_cost_usd_total', { worker: '3' })).toBeCloseTo(2.37, 6);
+    expect(valueOf(families, 'hybrid_workers_task_tokens_total', { worker: '1', direction: 'input' })).toBe(62000);
+    expect(valueOf(families, 'hybrid_workers_task_turns_total', { worker: '2' })).toBe(53);
+    const histogram = family(families, 'hybrid_workers_task_duration_seconds');
+    expect(histogram.type).toBe('HISTOGRAM');
+    const [durations] = histogram.metrics;
+    expect(Number(durations?.count)).toBe(15);
+    expect(Number(durations?.sum)).toBeCloseTo(8685, 6);
+    expect(durations?.buckets).toMatchObject({ '60': '1', '300': '7', '900': '12', '1800': '13', '3600': '15', '+Inf': '15' });
+  });
+
+  it('marks the queue down, with no depth samples, when the backend cannot answer', async () => {
+    const families = parsePrometheusTextFormat(await promExport('empty', false));
+    expect(valueOf(families, 'hybrid_workers_queue_up')).toBe(0);
+    expect(families.find((metric) => metric.name === 'hybrid_workers_queue_tasks')?.metrics ?? []).toEqual([]);
+  });
+});
