@@ -26,6 +26,13 @@ else
   hash -r
   current="$(installed_version)"
   if [[ "$current" != "$CLAUDE_VERSION" ]]; then
+    # npm may hold back the package's postinstall, which puts the native binary in place.
+    echo "claude not usable yet; running the package's postinstall"
+    (cd "$(npm root --global)/$PACKAGE" && node install.cjs)
+    hash -r
+    current="$(installed_version)"
+  fi
+  if [[ "$current" != "$CLAUDE_VERSION" ]]; then
     echo "error: after install, 'claude --version' reports '${current:-nothing}', expected $CLAUDE_VERSION" >&2
     exit 1
   fi

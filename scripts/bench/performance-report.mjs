@@ -16,6 +16,8 @@ const NOW = Date.now();
 const RESULTS = ['success', 'success', 'success', 'success', 'review', 'failed'];
 const ERRORS = ['timeout', 'git_error', 'agent_error'];
 // Prints the process's peak resident set size when it exits (no /usr/bin/time needed).
+// The embedded queue (empty here) keeps the benchmark off any Pueue daemon of the user.
+const benchEnv = (home) => ({ ...process.env, CLAUDE_WORKERS_HOME: home, NO_COLOR: '1', WORKER_BACKEND: 'embedded' });
 const MAXRSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss_kb='+process.resourceUsage().maxRSS+'\\n'))`;
 
 function metricsFile() {
@@ -71,7 +73,7 @@ function makeDataRoot(records) {
 
 function maxRssMb(home, args) {
   const run = spawnSync(process.execPath, ['--import', MAXRSS_HOOK, bin, ...args], {
-    env: { ...process.env, CLAUDE_WORKERS_HOME: home, NO_COLOR: '1' },
+    env: benchEnv(home),
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
@@ -84,7 +86,7 @@ function hyperfine(home, commands) {
   execFileSync(
     'hyperfine',
     ['--warmup', '2', '--runs', '10', '--style', 'none', '--export-json', out, ...commands.map((args) => `${process.execPath} ${bin} ${args}`)],
-    { env: { ...process.env, CLAUDE_WORKERS_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
+    { env: benchEnv(home), stdio: ['ignore', 'ignore', 'inherit'] },
   );
   // CPU time (user + system) is shown beside wall time: on a busy machine it is the steadier figure.
   return JSON.parse(readFileSync(out, 'utf8')).results.map((result) => ({ wall: result.median * 1000, cpu: (result.user + result.system) * 1000 }));

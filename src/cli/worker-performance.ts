@@ -29,18 +29,18 @@ function parseLimit(raw: string): number {
   return Number(raw);
 }
 
-/** The queue backend is opened by the lead's wiring; until then the report says the queue is unavailable. */
-const queueUnavailable = async (): Promise<QueueState> => ({
-  available: false,
-  reason: 'worker-performance does not open the queue backend yet',
-});
+/** Queue depth from the configured backend; a backend that cannot answer leaves the queue "unavailable". */
+async function readQueue(cli: CliContext): Promise<QueueState> {
+  const [{ openQueueBackend }, { readQueueState }] = await Promise.all([import('../queue/open-backend.js'), import('../performance/queue-state.js')]);
+  return readQueueState(async () => (await openQueueBackend({ paths: cli.paths, settings: cli.settings, env: cli.env, now: cli.now })).backend);
+}
 
 const performanceContext = (cli: CliContext): PerformanceContext => ({
   paths: cli.paths,
   settings: cli.settings,
   now: cli.now(),
   cores: availableParallelism(),
-  queue: queueUnavailable,
+  queue: () => readQueue(cli),
 });
 
 const commands = () => import('../performance/commands.js');
@@ -70,12 +70,15 @@ async function main(argv: string[]): Promise<number> {
     .command('timeline')
     .description('finished tasks, newest first (the last 24 hours unless --since)')
     .option('--since <when>', 'a duration back from now (24h, 90m) or an ISO-8601 time')
-    .option('--limit <n>', 'show at most this many tasks', '50')
+    .option('--limit <n>', 'show at most this many tasks (default 50)')
     .option('--json', 'print one JSON document')
-    .action(async (options: { since?: string; limit: string; json?: boolean }) => {
+    .action(async (options: { since?: string; limit?: string; json?: boolean }) => {
       const cli = await loadContext();
       const context = performanceContext(cli);
-      const request = { since: options.since === undefined ? undefined : parseSince(options.since, context.now), limit: parseLimit(options.limit) };
+      const request = {
+        since: options.since === undefined ? undefined : parseSince(options.since, context.now),
+        limit: options.limit === undefined ? undefined : parseLimit(options.limit),
+      };
       const timeline = await (await commands()).buildTimelineFor(context, request);
       if (options.json) {
         printJson(timeline);
@@ -127,12 +130,12 @@ async function main(argv: string[]): Promise<number> {
     .option('--format <format>', 'csv, json or prom (default: from the file extension, else csv)')
     .action(async (file: string, options: { format?: string }) => {
       const cli = await loadContext();
-      const format = await (await commands()).exportReport(performanceContext(cli), {
+      // Quiet on success: cron mails whatever a job prints.
+      await (await commands()).exportReport(performanceContext(cli), {
         file,
         format: options.format,
         writeStdout: (text) => process.stdout.write(text),
       });
-      if (file !== '-') process.stderr.write(`Exported ${format} to ${file}.\n`);
     });
 
   program

@@ -10,9 +10,6 @@ export type WorkerVerdict =
   | { readonly kind: 'hung'; readonly health: 'dead' | 'unresponsive' }
   | { readonly kind: 'running'; readonly health: HealthState };
 
-/** A pane whose foreground program is a shell: the worker started in it has exited. */
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'fish', 'ksh']);
-
 export interface WorkerObservation {
   readonly pane: PaneInfo | undefined;
   /** Whether the pane's process exists (kill -0); tmux may lag behind a SIGKILL. */
@@ -36,7 +33,7 @@ export function classifyWorker(observation: WorkerObservation, now: Date, thresh
   const { pane } = observation;
   if (pane === undefined) return { kind: 'missing' };
   if (pane.dead) return { kind: 'pane-dead', exitStatus: pane.deadStatus, signal: pane.deadSignal };
-  if (!observation.processAlive || SHELLS.has(pane.command)) return { kind: 'process-gone' };
+  if (!observation.processAlive) return { kind: 'process-gone' };
   const base = observation.record ?? { status: 'starting', current_task: 'none', tasks_completed: 0, tasks_failed: 0, restarts: 0 };
   const lastHeartbeat = later(base.last_heartbeat, observation.startedAt);
   const health = classifyHealth({ ...base, last_heartbeat: lastHeartbeat }, now, thresholds);
@@ -52,6 +49,8 @@ export function describeVerdict(verdict: WorkerVerdict): string {
       return 'its pane is missing';
     case 'pane-dead':
       if (verdict.signal !== null) return `its process was killed by signal ${verdict.signal}`;
+      // The sh wrapper reports a worker killed by signal N as status 128 + N.
+      if (verdict.exitStatus !== null && verdict.exitStatus > 128) return `its process was killed by signal ${verdict.exitStatus - 128}`;
       return `its process exited${verdict.exitStatus === null ? '' : ` with status ${verdict.exitStatus}`}`;
     case 'process-gone':
       return 'its process is gone from the pane';

@@ -64,7 +64,8 @@ export async function scale(context: ManagerContext, count: number, force: boole
   const pool = openPool(context);
   const warning = oversubscriptionWarning(count);
   if (warning) warn(warning);
-  await pool.supervisor.pass();
+  // Adopt panes tagged by someone else first, so new ids do not collide with them.
+  if (await hasSession(pool.tmux, pool.session)) await pool.supervisor.pass();
   const { added, removed } = await requestScale(pool, count, force);
   if (added.length > 0) say(`Starting worker${added.length > 1 ? 's' : ''} ${added.join(', ')}.`);
   if (removed.length > 0) say(`${force ? 'Stopping' : 'Draining'} worker${removed.length > 1 ? 's' : ''} ${removed.join(', ')}${force ? ' (in-flight tasks requeued)' : ' (each finishes its current task)'}.`);

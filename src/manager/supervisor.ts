@@ -11,7 +11,7 @@ import type { Metrics } from '../health/metrics-schema.js';
 import { classifyWorker, describeVerdict, type WorkerVerdict } from './classify-worker.js';
 import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, type WorkerEntry } from './manager-state.js';
 import { currentCount, decideRestart, uptimeMs } from './restart-policy.js';
-import { isProcessAlive, killProcess, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
+import { isProcessAlive, killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
 import { deathHookCommand } from './death-events.js';
 
 export type SupervisorSettings = Pick<
@@ -148,7 +148,7 @@ export class Supervisor {
     const decision = decideRestart(entry, now, this.options.settings);
     const { log, state } = this.options;
     if (decision.kind === 'give-up') {
-      if (verdict.kind === 'hung') killProcess(pane?.pid ?? null);
+      if (verdict.kind === 'hung') killPaneProcesses(pane?.pid ?? null);
       await state.update((draft) => Object.assign(entryOf(draft, id), { gave_up: true, last_reason: reason }));
       await log.log('ALERT', `Worker ${id} gave up: ${reason} after ${decision.consecutive} consecutive unstable restarts; left stopped (worker-manager restart ${id} to try again).`);
       return null;
@@ -198,7 +198,7 @@ export class Supervisor {
 
   private async remove(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, verdict: WorkerVerdict): Promise<void> {
     // A hung worker cannot drain: it is killed, and its task goes back to the queue below.
-    if (verdict.kind === 'hung') killProcess(pane?.pid ?? null);
+    if (verdict.kind === 'hung') killPaneProcesses(pane?.pid ?? null);
     const alive = verdict.kind === 'running';
     if (alive && !entry.force) {
       if (entry.drain_requested_at === null) await this.drain(id, 'remove');

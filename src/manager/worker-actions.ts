@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -35,13 +36,30 @@ export function isProcessAlive(pid: number | null): boolean {
   }
 }
 
-/** SIGKILL works on a stopped (SIGSTOP) process too, where tmux's SIGHUP would wait forever. */
-export function killProcess(pid: number | null): void {
-  if (pid === null) return;
+/**
+ * SIGKILL to the pane's process group (the sh wrapper and the worker; agent runs have their own
+ * groups and survive for the next worker to re-attach). SIGKILL also ends a stopped (SIGSTOP)
+ * worker, where tmux's SIGHUP would stay pending forever.
+ */
+export function killPaneProcesses(panePid: number | null): void {
+  if (panePid === null) return;
+  for (const target of [-panePid, panePid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+      return;
+    } catch {
+      // Not a group leader, or already gone.
+    }
+  }
+}
+
+/** The worker process under the pane's sh wrapper (Linux /proc), else the pane process itself. */
+export function workerPidOf(panePid: number): number {
   try {
-    process.kill(pid, 'SIGKILL');
+    const children = readFileSync(`/proc/${panePid}/task/${panePid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length > 0 ? Number(children[0]) : panePid;
   } catch {
-    // Already gone.
+    return panePid;
   }
 }
 
@@ -50,7 +68,7 @@ export async function startWorker(actions: PaneActions, workerId: number, pane: 
   await clearDrain(actions.paths, workerId);
   const command = actions.workerCommand(workerId);
   if (pane !== undefined) {
-    if (!pane.dead) killProcess(pane.pid);
+    if (!pane.dead) killPaneProcesses(pane.pid);
     await respawnPane(actions.tmux, pane.paneId, command);
     return;
   }
@@ -63,7 +81,7 @@ export async function startWorker(actions: PaneActions, workerId: number, pane: 
 
 export async function removeWorkerPane(actions: PaneActions, pane: PaneInfo | undefined): Promise<void> {
   if (pane !== undefined) {
-    killProcess(pane.dead ? null : pane.pid);
+    killPaneProcesses(pane.dead ? null : pane.pid);
     await killPane(actions.tmux, pane.paneId);
   }
   await tileLayout(actions.tmux, actions.session);
@@ -83,8 +101,9 @@ export const clearDrain = (paths: DataPaths, workerId: number) => rm(drainFile(p
  * Force: the worker's second SIGTERM kills the running attempt and requeues its task, then the
  * worker exits (src/worker/control.ts).
  */
-export function requestStopNow(pid: number | null): void {
-  if (pid === null) return;
+export function requestStopNow(panePid: number | null): void {
+  if (panePid === null) return;
+  const pid = workerPidOf(panePid);
   for (let i = 0; i < 2; i += 1) {
     try {
       process.kill(pid, 'SIGTERM');

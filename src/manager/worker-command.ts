@@ -27,9 +27,15 @@ export function workerEnvironment(env: NodeJS.ProcessEnv): Record<string, string
 }
 
 /**
- * `node <bin/hybrid-worker-enhanced.js> <id>`: an argv, so tmux runs it without a shell, built from
- * checked values only (absolute paths without control characters, a validated id).
+ * The pane runs `/bin/sh -c '"$@"; exit $?' hybrid-worker <node> <bin> <id>`: the words reach sh
+ * as positional parameters, never as script text, so nothing is parsed or interpolated. sh stays
+ * as the pane's process and the worker is its child because tmux sends SIGCONT to a pane process
+ * that stops (server_child_stopped): a worker tmux started directly could never be seen hung. The
+ * exit status passes through to tmux's pane_dead_status.
  */
+export const PANE_WRAPPER = ['/bin/sh', '-c', '"$@"; exit $?', 'hybrid-worker'] as const;
+
+/** `node <bin/hybrid-worker-enhanced.js> <id>` from checked values only (absolute paths without control characters, a validated id). */
 export function buildWorkerCommand(launch: WorkerLaunch, workerId: number): PaneCommand {
   for (const path of [launch.nodePath, launch.workerBin, launch.cwd]) {
     if (!isAbsolute(path) || [...path].some((char) => char.charCodeAt(0) < 0x20)) {
@@ -37,5 +43,5 @@ export function buildWorkerCommand(launch: WorkerLaunch, workerId: number): Pane
     }
   }
   const id = parseWorkerId(workerId);
-  return { argv: [launch.nodePath, launch.workerBin, String(id)], env: { ...launch.env, WORKER_ID: String(id) }, cwd: launch.cwd };
+  return { argv: [...PANE_WRAPPER, launch.nodePath, launch.workerBin, String(id)], env: { ...launch.env, WORKER_ID: String(id) }, cwd: launch.cwd };
 }

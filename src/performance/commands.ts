@@ -40,12 +40,11 @@ async function renderExport(report: PerformanceReport, format: ExportFormat): Pr
 export async function exportReport(
   context: PerformanceContext,
   options: { readonly file: string; readonly format?: string; readonly writeStdout: (text: string) => void },
-): Promise<ExportFormat> {
+): Promise<void> {
   const format = resolveExportFormat(options.file, options.format);
   await verifyExportTarget(options.file);
   const content = await renderExport(await buildReport(context), format);
   await writeExport(options.file, content, options.writeStdout);
-  return format;
 }
 
 export async function workerEfficiency(context: PerformanceContext, workerId: number): Promise<WorkerRow> {

@@ -1,5 +1,5 @@
-import { datetimeRegex } from 'zod';
 import { ERROR_CLASSES, TASK_RESULTS, type TaskHistoryRecord } from '../core/task-history.js';
+import { parseIsoTime } from './iso-time.js';
 
 /** The fields of a task history record that performance reads, with its times parsed. */
 export type PerformanceRecord = Pick<
@@ -13,9 +13,6 @@ export type PerformanceRecord = Pick<
 
 type Json = Record<string, unknown>;
 
-/** The very pattern behind the schema's `.datetime({ offset: true })`. */
-const ISO_DATETIME = datetimeRegex({ offset: true, local: false, precision: null });
-
 const isString = (value: unknown) => typeof value === 'string';
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 const isOptional = (value: unknown, check: (v: unknown) => boolean) => value === undefined || check(value);
@@ -27,8 +24,6 @@ const isOneOf =
 const isResult = isOneOf(TASK_RESULTS);
 const isErrorClass = isOneOf(ERROR_CLASSES);
 
-const timeOf = (value: unknown): number =>
-  typeof value === 'string' && ISO_DATETIME.test(value) ? Date.parse(value) : Number.NaN;
 
 /**
  * Validates one parsed history line against the rules of `taskHistoryRecordSchema` for the fields
@@ -52,8 +47,8 @@ export function toPerformanceRecord(value: unknown): PerformanceRecord | undefin
   if (!isOptional(raw.input_tokens, isCount) || !isOptional(raw.output_tokens, isCount) || !isOptional(raw.num_turns, isCount)) {
     return undefined;
   }
-  const startedAt = timeOf(raw.started_at);
-  const endedAt = timeOf(raw.ended_at);
+  const startedAt = parseIsoTime(raw.started_at);
+  const endedAt = parseIsoTime(raw.ended_at);
   if (Number.isNaN(startedAt) || Number.isNaN(endedAt) || endedAt < startedAt) return undefined;
   return {
     task_id,

@@ -40,7 +40,8 @@ export async function loadPerformanceData(
   const accumulator = new HistoryAccumulator({
     now,
     since: options.since ?? new Date(now.getTime() - DAY_MS),
-    timelineLimit: options.timelineLimit ?? DEFAULT_TIMELINE_LIMIT,
+    // Only the timeline and the monitor show entries; the rest need the counts alone.
+    timelineLimit: options.timelineLimit ?? 0,
     slowTaskThresholdMs: settings.SLOW_TASK_THRESHOLD,
   });
   const health = new HealthService({ paths, settings, now: () => now });

@@ -25,7 +25,9 @@ function renderOverall(report: PerformanceReport): string[] {
     `  Cost:        ${describeCost(report.cost)}`,
     `  History:     ${formatCount(history.records)} record(s)${invalid}`,
     '',
-    queue.available ? `Queue: ${formatCount(queue.pending)} pending, ${formatCount(queue.running)} running` : `Queue: unavailable (${queue.reason})`,
+    queue.available
+      ? `Queue (${queue.backend}): ${formatCount(queue.pending)} pending, ${formatCount(queue.running)} running`
+      : `Queue: unavailable (${queue.reason})`,
   ];
 }
 

@@ -4,7 +4,7 @@ import { emptyCost, type CostTotals, type HistorySummary, type TaskResult, type 
 
 /** Queue depth as the backend reported it, or why it could not be asked. */
 export type QueueState =
-  | { readonly available: true; readonly pending: number; readonly running: number }
+  | { readonly available: true; readonly backend: string; readonly pending: number; readonly running: number }
   | { readonly available: false; readonly reason: string };
 
 export interface ReportInputs {

@@ -28,7 +28,12 @@ interface Entry {
 const POLL_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The queue as a paused Pueue group; Pueue owns the processes, a side file owns the claims. */
+/**
+ * The queue as a paused Pueue group; Pueue owns the processes, a side file in the data root owns
+ * the claims. So one data root per group: two data roots sharing a daemon need two PUEUE_GROUPs.
+ * A task's command is fixed at `add` (the runner plus a spec file named by a random run key);
+ * startRun writes the spec, then force-starts the task with `pueue start ID`.
+ */
 export class PueueBackend implements QueueBackend {
   readonly name = 'pueue';
   private readonly records;

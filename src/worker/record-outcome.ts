@@ -27,8 +27,8 @@ export function usageFields(usage: AgentUsage | undefined): Record<string, strin
 export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
   const final = ts.final!;
   if (!ts.recorded) {
-    await appendTaskHistory(rt.paths.historyFile, {
-      version: 1,
+    const record = {
+      version: 1 as const,
       task_id: ts.subissue,
       parent: ts.parent,
       worker_id: rt.workerId,
@@ -40,20 +40,20 @@ export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
       error: final.error,
       backend: rt.backendNow.name,
       ...final.usage,
-    });
-    await rt.health.complete(rt.workerId, final.status === 'done');
+    };
+    await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
     ts.recorded = true;
     await saveState(rt, ts);
   }
   const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
-  if (keep) {
-    rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
-  } else {
-    await removeTaskWorktree(rt.repo, ts.worktree);
-  }
-  await withBackend(rt, 'finishing the task', (backend) =>
-    backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
-  );
+  if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
+  // Independent: a worktree left by a crash between the two is repaired by the next attempt anyway.
+  await Promise.all([
+    keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree),
+    withBackend(rt, 'finishing the task', (backend) =>
+      backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
+    ),
+  ]);
   rt.say(`task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`);
   await saveState(rt, null);
 }

@@ -18,8 +18,11 @@ export interface Settled {
 export type Interrupted = 'gone' | 'not-started' | 'aborted';
 
 const DEFAULT_KILL_GRACE_MS = 5000;
-const FIRST_POLL_MS = 10;
+const SHORTEST_POLL_MS = 10;
 const LONGEST_POLL_MS = 250;
+
+/** A tenth of the run's age, within bounds: a quick run is noticed quickly, a long one cheaply. */
+const pollDelay = (ageMs: number) => Math.min(LONGEST_POLL_MS, Math.max(SHORTEST_POLL_MS, ageMs / 10));
 
 const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout', message: string): Settled => ({
   outcome: { kind: 'failure', errorClass, message, retry: true },
@@ -94,7 +97,6 @@ async function judge(rt: Runtime, ts: TaskState, exitCode: number): Promise<Sett
 /**
  * Waits for the attempt's run (also a run started before a worker restart) and judges it.
  * TASK_TIMEOUT counts from the run's start; past it the run's process group is killed.
- * Polls start fast and slow down, so a short run is noticed at once and a long one cheaply.
  */
 export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): Promise<Settled | Interrupted> {
   try {
@@ -104,7 +106,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
       if (current.attempts < ts.expected_runs) return 'not-started';
     }
     const grace = rt.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-    for (let pollMs = FIRST_POLL_MS; ; pollMs = Math.min(pollMs * 2, LONGEST_POLL_MS)) {
+    for (;;) {
       const seen = await withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
       if (seen.state === 'killed') return failure('agent_error', 'the run was killed by a signal');
@@ -120,7 +122,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));
         return failure('timeout', `the agent ran longer than TASK_TIMEOUT (${formatDuration(rt.settings.TASK_TIMEOUT)}) and was stopped`);
       }
-      await rt.control.sleep(Math.min(pollMs, left));
+      await rt.control.sleep(Math.min(pollDelay(rt.now().getTime() - startedMs), left));
     }
   } catch (error) {
     return backendFailed(error);

@@ -91,7 +91,8 @@ export async function withBackend<T>(rt: Runtime, what: string, call: (backend: 
       const message = `${what} failed on the ${rt.backendNow.name} backend: ${(error as Error).message}`;
       await logError(rt, message);
       if (!forever && failures >= rt.settings.MAX_RETRIES) throw new BackendFailure(message, { cause: error });
-      if (rt.control.aborting) throw new BackendFailure(message, { cause: error });
+      // A worker told to stop must not wait forever for a backend that is down.
+      if (rt.control.aborting || (forever && rt.control.closed)) throw new BackendFailure(message, { cause: error });
       const previous = rt.heartbeat.status;
       rt.heartbeat.setStatus('recovering');
       const base = Math.max(rt.settings.RETRY_DELAY, 100);

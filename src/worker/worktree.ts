@@ -44,6 +44,18 @@ async function ensureExcluded(repo: string): Promise<void> {
  */
 export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
   await ensureExcluded(repo);
+  // The common case (nothing left over, new branch) costs one git call; anything else is repaired.
+  if (!existsSync(place.worktree)) {
+    const added = await addWorktree(repo, place.worktree, place.branch, { from: base }).then(
+      () => true,
+      () => false,
+    );
+    if (added) return { reused: false };
+  }
+  return repairTaskWorktree(repo, place, base);
+}
+
+async function repairTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
   const target = canonical(place.worktree);
   const ours = canonical(join(repo, '.worktrees')) + sep;
   let pruned = false;
@@ -70,12 +82,7 @@ export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: s
 
 /** Removes the task's worktree (the branch stays: it holds the work). */
 export async function removeTaskWorktree(repo: string, worktree: string): Promise<void> {
-  const target = canonical(worktree);
-  const registered = (await getWorktrees(repo)).some((entry) => canonical(entry.path) === target);
-  if (registered && existsSync(worktree)) {
-    await removeWorktree(repo, worktree);
-    return;
-  }
+  if (existsSync(worktree) && (await removeWorktree(repo, worktree).then(() => true, () => false))) return;
   await rm(worktree, { recursive: true, force: true });
-  if (registered) await pruneWorktrees(repo);
+  await pruneWorktrees(repo);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toVerdict } from '../../src/adapters/claude/claude-agent.js';
 import { UsagePause } from '../../src/pool/usage-pause.js';
@@ -44,11 +45,16 @@ describe('real claude CLI failures, classified from the stream', () => {
   });
 
   it('a plan usage-limit 429 is a usage limit with its reset time; the pool pauses, and after the reset the session resumes', async () => {
-    const resetsAtSeconds = Math.ceil(Date.now() / 1000) + 4;
-    api = await startMessagesApi(always(usageLimit(resetsAtSeconds)));
+    // The reset is set when the request arrives, a few seconds ahead, however slowly the CLI started.
+    let resetsAtSeconds = 0;
+    api = await startMessagesApi(() => {
+      resetsAtSeconds = Math.ceil(Date.now() / 1000) + 4;
+      return usageLimit(resetsAtSeconds);
+    });
     const sandbox = claudeSandbox(api, []);
     const repo = makeGitRepo();
     const attempt = await runAttempt(sandbox, factsFor(repo), { auth: 'oauth' });
+    expect(attempt.summary.lastRateLimit, readFileSync(attempt.outputFile, 'utf8').slice(-3000)).toBeDefined();
     expect(attempt.outcome).toMatchObject({ kind: 'usage_limit', limitType: 'five_hour', resetsAt: new Date(resetsAtSeconds * 1000) });
     expect(attempt.summary.lastRateLimit).toMatchObject({ status: 'rejected', resetsAt: resetsAtSeconds });
     expect(api.messageRequests()).toHaveLength(1);

@@ -1,13 +1,17 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dataPaths } from '../../src/core/paths.js';
 import { CSV_HEADER } from '../../src/performance/export-csv.js';
+import { EmbeddedBackend } from '../../src/queue/embedded-backend.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { EXPECTED, FIXTURES } from '../unit/performance-fixture.js';
 
 const BIN = 'worker-performance';
-const run = (home: string, args: string[], options: { cwd?: string } = {}) => runBin(BIN, args, { home, ...options });
+/** The embedded queue keeps every run off the user's Pueue daemon. */
+const EMBEDDED = { WORKER_BACKEND: 'embedded' };
+const run = (home: string, args: string[], options: { cwd?: string } = {}) => runBin(BIN, args, { home, env: EMBEDDED, ...options });
 
 function fixtureHome(fixture: 'basic' | 'shell-era'): string {
   const home = makeTempDir('hw-perf-e2e-');
@@ -37,9 +41,9 @@ describe('worker-performance on an empty data root', () => {
     expect(existsSync(home)).toBe(false);
   });
 
-  it('reports the queue as unavailable until the backend is wired', async () => {
+  it('reports the empty embedded queue', async () => {
     const result = await run(makeTempDir(), ['report', '--json']);
-    expect(JSON.parse(result.stdout).queue).toMatchObject({ available: false });
+    expect(JSON.parse(result.stdout).queue).toEqual({ available: true, backend: 'embedded', pending: 0, running: 0 });
   });
 });
 
@@ -70,12 +74,13 @@ describe('worker-performance export', () => {
   it('writes each format atomically to a file (mode 0644, no temp file left), chosen by extension', async () => {
     const home = fixtureHome('basic');
     const out = makeTempDir();
-    for (const [name, marker] of [
+    const cases: [string, string][] = [
       ['metrics.csv', CSV_HEADER],
       ['metrics.json', '"generated_at"'],
       ['metrics.prom', '# HELP hybrid_workers_tasks_total'],
       ['metrics.txt', CSV_HEADER],
-    ]) {
+    ];
+    for (const [name, marker] of cases) {
       const result = await run(home, ['export', join(out, name)]);
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toBe('');
@@ -96,7 +101,7 @@ describe('worker-performance export', () => {
   it('reads a shell-era metrics.json into the golden CSV', async () => {
     const result = await run(fixtureHome('shell-era'), ['export', '-']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe(readFileSync(join(EXPECTED, 'shell-era.csv'), 'utf8'));
+    expect(result.stdout).toBe(readFileSync(join(EXPECTED, 'shell-era.csv'), 'utf8').trimEnd());
   });
 
   it('refuses a directory as the target', async () => {
@@ -108,10 +113,28 @@ describe('worker-performance export', () => {
   });
 });
 
+describe('worker-performance queue depth', () => {
+  it('counts pending tasks of the embedded queue and flags the backlog', async () => {
+    const home = fixtureHome('basic');
+    const backend = new EmbeddedBackend({ queueDir: dataPaths(home).queueDir, env: {}, now: () => new Date(), lockStaleMs: 5000, nodePath: process.execPath });
+    for (let id = 1; id <= 11; id += 1) await backend.add({ subissue: String(900 + id), parent: '90', priority: 2 });
+    const report = JSON.parse((await run(home, ['report', '--json'])).stdout);
+    expect(report.queue).toEqual({ available: true, backend: 'embedded', pending: 11, running: 0 });
+    const analysis = JSON.parse((await run(home, ['analyze', '--json'])).stdout);
+    expect(analysis.findings.map((finding: { kind: string }) => finding.kind)).toContain('queue-backlog');
+  });
+
+  it('reports the queue as unavailable, with the reason, when the backend cannot be opened', async () => {
+    const result = await runBin(BIN, ['report'], { home: makeTempDir(), env: { WORKER_BACKEND: 'pueue', PATH: '/nonexistent' } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/Queue: unavailable \(WORKER_BACKEND=pueue but no pueue client is on PATH/);
+  });
+});
+
 describe('worker-performance on fixture data', () => {
   it('efficiency prints one worker, with a JSON twin', async () => {
     const home = fixtureHome('basic');
-    expect((await run(home, ['efficiency', '1'])).stdout).toBe('Worker 1: 95.0% efficiency (19 of 20 task(s) succeeded, 1 failed)\n');
+    expect((await run(home, ['efficiency', '1'])).stdout).toBe('Worker 1: 95.0% efficiency (19 of 20 task(s) succeeded, 1 failed)');
     expect(JSON.parse((await run(home, ['efficiency', '6', '--json'])).stdout)).toMatchObject({ id: 6, source: 'history', efficiency_percent: 100 });
   });
 
@@ -123,7 +146,7 @@ describe('worker-performance on fixture data', () => {
   });
 
   it('colours efficiency when FORCE_COLOR is set', async () => {
-    const result = await runBin(BIN, ['report'], { home: fixtureHome('basic'), env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    const result = await runBin(BIN, ['report'], { home: fixtureHome('basic'), env: { ...EMBEDDED, NO_COLOR: undefined, FORCE_COLOR: '1' } });
     expect(result.stdout).toContain('\u001b[32m95.0%\u001b[39m');
   });
 });

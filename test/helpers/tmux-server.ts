@@ -1,18 +1,45 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
+import { waitFor } from './wait-for.js';
 
 const sockets: string[] = [];
 
-afterEach(() => {
-  for (const socket of sockets.splice(0)) {
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) await killTmuxServer(socket);
+});
+
+/**
+ * Kills the server on `socket` and waits until its panes' processes (workers, a manager) are gone,
+ * so the data root can be removed without a process still writing into it. Tests with processes
+ * that write into a temp dir call it themselves (hook order between helpers is not guaranteed).
+ */
+export async function killTmuxServer(socket: string): Promise<void> {
+  let pids: number[] = [];
+  try {
+    pids = tmuxOn(socket, 'list-panes', '-a', '-F', '#{pane_pid}').split('\n').filter(Boolean).map(Number);
+    tmuxOn(socket, 'kill-server');
+  } catch {
+    // No server was started on it, or it already exited.
+  }
+  for (const pid of pids) {
     try {
-      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
+      process.kill(pid, 'SIGKILL');
     } catch {
-      // No server was started on it, or it already exited.
+      // Already gone.
     }
   }
-});
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), { timeoutMs: 10_000, what: 'the tmux panes’ processes to exit' });
+}
 
 /** A private tmux socket name for the current test; its server is killed after the test. */
 export function makeTmuxSocket(): string {

@@ -60,7 +60,7 @@ describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) =>
     const metrics = await bench.health.read();
     expect(metrics.stats.successful_tasks).toBe(30);
     expect(new Set(records.map((record) => record.worker_id)).size).toBeGreaterThan(1);
-  });
+  }, 240_000);
 
   it('fails twice, then succeeds: 3 attempts with growing delays, success recorded once', async () => {
     const bench = await makeWorkerBench(backendName, { RETRY_DELAY: '300ms' });
@@ -191,6 +191,24 @@ describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) =>
     await expect(worker.done).resolves.toBe(0);
     expect((await bench.backend.list()).map((task) => task.status)).toEqual(['done', 'queued']);
     expect(existsSync(drainFile(bench.paths, 2))).toBe(false);
+  });
+
+  it('keeps the worktree of a failure that left commits and says where; classifies a crash by signal', async () => {
+    const bench = await makeWorkerBench(backendName, { MAX_RETRIES: '1' });
+    bench.setScenario({ tasks: { '94': 'commit-fail', '95': 'crash:SIGSEGV' } });
+    await bench.backend.add({ subissue: '94', parent: '9', priority: 1 });
+    await bench.backend.add({ subissue: '95', parent: '9', priority: 2 });
+    const worker = start(bench, 1);
+    await finished(bench, 2);
+    const kept = join(bench.repo, '.worktrees', 'subissue-94');
+    expect(existsSync(join(kept, 'task-94.txt'))).toBe(true);
+    expect(worker.output.join('\n')).toContain(`worktree is kept at ${kept}`);
+    expect(existsSync(join(bench.repo, '.worktrees', 'subissue-95'))).toBe(false);
+    expect(history(bench).map((record) => [record.task_id, record.result, record.error_class])).toEqual([
+      ['94', 'failed', 'agent_error'],
+      ['95', 'failed', 'agent_error'],
+    ]);
+    expect((await bench.health.read()).stats).toMatchObject({ total_tasks: 2, failed_tasks: 2 });
   });
 
   it('sends exit 0 without new work to review, without retrying, and removes the worktree', async () => {

@@ -1,4 +1,8 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ClaudeOutputTail, parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
+import { makeTempDir } from '../helpers/temp.js';
 import { ClaudeStreamParser, parseClaudeStream, type StreamSignal } from '../../src/adapters/claude/stream-parser.js';
 
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
@@ -30,14 +34,18 @@ describe('ClaudeStreamParser', () => {
         line({ type: 'something_new_in_2027', payload: [1, 2, 3] }),
         line({ type: 'system', subtype: 'hook_progress' }),
         line({ type: 'result', subtype: 'success' }),
-        '{"type":"assistant", broken\n',
+        '{"type":"result", broken\n',
+        line({ type: 'assistant', message: { content: [{ type: 'text', text: 'the word "tool_use" quoted' }] } }),
         'Error: Session ID 1 is already in use.\n',
         success,
       ].join(''),
     );
-    expect(summary.unknownEvents).toBe(3);
+    expect(summary.unknownEvents).toBe(2);
+    // The partial-message delta and the plain text message cannot carry a signal: not even parsed.
+    expect(summary.skippedEvents).toBe(2);
+    expect(summary.toolCalls).toBe(0);
     expect(summary.invalidLines).toBe(1);
-    expect(summary.cliText).toEqual(['{"type":"assistant", broken', 'Error: Session ID 1 is already in use.']);
+    expect(summary.cliText).toEqual(['{"type":"result", broken', 'Error: Session ID 1 is already in use.']);
     expect(summary.result?.result).toBe('done');
   });
 
@@ -79,5 +87,23 @@ describe('ClaudeStreamParser', () => {
         line({ type: 'rate_limit_event', rate_limit_info: { status: 'allowed' } }),
     );
     expect(summary.lastRateLimit?.status).toBe('allowed');
+  });
+});
+
+describe('ClaudeOutputTail', () => {
+  it('sees progress appended to a running attempt\'s output file, reading only the new bytes', async () => {
+    const file = join(makeTempDir('hw-tail-'), 'out.log');
+    const progress: string[] = [];
+    const tail = new ClaudeOutputTail(file, { onSignal: (signal) => signal.kind === 'progress' && progress.push(signal.what) });
+    expect(await tail.poll()).toBe(0);
+    const first = toolUse('Bash');
+    appendFileSync(file, first + toolResult.slice(0, 20));
+    expect(await tail.poll()).toBe(first.length + 20);
+    expect(progress).toEqual(['tool_use']);
+    appendFileSync(file, toolResult.slice(20) + success);
+    await tail.poll();
+    expect(progress).toEqual(['tool_use', 'tool_result']);
+    expect(tail.parser.summary.result?.subtype).toBe('success');
+    expect((await parseClaudeOutputFile(file)).toolCalls).toBe(1);
   });
 });

@@ -23,7 +23,7 @@ describe('analyze findings', () => {
         { tasks: 10, succeeded: 7, failed: 3, restarts: 3 },
         { tasks: 10, succeeded: 6, failed: 4, restarts: 4 },
       ],
-      { available: true, pending: 0, running: 0 },
+      { available: true, backend: 'embedded', pending: 0, running: 0 },
     );
     const analysis = buildAnalysis(report, noSlow, 8);
     expect(analysis.findings.map((finding) => [finding.kind, finding.numbers.worker])).toEqual([
@@ -34,21 +34,21 @@ describe('analyze findings', () => {
   });
 
   it('flags a backlog above 10 pending and idle workers while tasks wait', async () => {
-    expect(kinds(await reportWith([{ health: 'working' }], { available: true, pending: 10, running: 1 }))).toEqual([]);
-    expect(kinds(await reportWith([{ health: 'healthy' }], { available: true, pending: 11, running: 0 }))).toEqual([
+    expect(kinds(await reportWith([{ health: 'working' }], { available: true, backend: 'embedded', pending: 10, running: 1 }))).toEqual([]);
+    expect(kinds(await reportWith([{ health: 'healthy' }], { available: true, backend: 'embedded', pending: 11, running: 0 }))).toEqual([
       'queue-backlog',
       'idle-workers-with-backlog',
     ]);
   });
 
   it('flags more live workers than cores, ignoring dead ones', async () => {
-    const report = await reportWith([{ health: 'working' }, { health: 'working' }, { health: 'dead' }], { available: true, pending: 0, running: 2 });
+    const report = await reportWith([{ health: 'working' }, { health: 'working' }, { health: 'dead' }], { available: true, backend: 'embedded', pending: 0, running: 2 });
     expect(kinds(report, 2)).toEqual([]);
     expect(kinds(report, 1)).toEqual(['more-workers-than-cores']);
   });
 
   it('flags slow finished tasks with the numbers behind them', async () => {
-    const report = await reportWith([], { available: true, pending: 0, running: 0 });
+    const report = await reportWith([], { available: true, backend: 'embedded', pending: 0, running: 0 });
     const slowest = { ended_at: '2026-11-27T11:00:00.000Z', task_id: '7', parent: '1', worker_id: 1, result: 'success', attempts: 1, duration_ms: 1_800_000, error_class: null, cost_usd: null } as const;
     const [finding] = buildAnalysis(report, { threshold_ms: 900_000, count: 2, slowest: [slowest] }, 4).findings;
     expect(finding).toMatchObject({ kind: 'slow-tasks', numbers: { threshold_s: 900, finished_slow: 2, slowest_s: 1800 } });
@@ -83,7 +83,7 @@ describe('efficiency colours', () => {
         { tasks: 10, succeeded: 7, failed: 3, efficiency_percent: 70 },
         { tasks: 10, succeeded: 6, failed: 4, efficiency_percent: 60 },
       ],
-      { available: true, pending: 0, running: 0 },
+      { available: true, backend: 'embedded', pending: 0, running: 0 },
     );
     const coloured = renderReport(report, { colorLevel: 1 });
     expect(coloured).toContain('\u001b[32m90.0%\u001b[39m');

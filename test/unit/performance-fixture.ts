@@ -10,7 +10,7 @@ export const FIXTURES = fileURLToPath(new URL('../fixtures/performance/', import
 export const EXPECTED = `${FIXTURES}expected/`;
 /** The fixed clock of every golden output. */
 export const NOW = new Date('2026-11-27T12:00:00.000Z');
-export const FIXTURE_QUEUE: QueueState = { available: true, pending: 12, running: 2 };
+export const FIXTURE_QUEUE: QueueState = { available: true, backend: 'embedded', pending: 12, running: 2 };
 
 /** A private copy of a fixture data root (or an empty root), with the fixed clock and 4 cores. */
 export function fixtureContext(fixture: 'basic' | 'shell-era' | 'empty', queue: QueueState = FIXTURE_QUEUE): PerformanceContext {

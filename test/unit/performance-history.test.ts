@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
 import { DurationWindow } from '../../src/performance/duration-window.js';
 import { readHistory } from '../../src/performance/history-reader.js';
 import { toPerformanceRecord, type PerformanceRecord } from '../../src/performance/history-record.js';
 import { HistoryAccumulator } from '../../src/performance/history-summary.js';
+import { parseIsoTime } from '../../src/performance/iso-time.js';
 import { TopN } from '../../src/performance/top-n.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -135,4 +137,28 @@ describe('readHistory', () => {
     await readHistory(join(makeTempDir(), 'none', 'tasks.jsonl'), { add: () => (calls += 1), skip: () => (calls += 1) });
     expect(calls).toBe(0);
   });
+});
+
+describe('parseIsoTime', () => {
+  it.each([
+    '2026-11-27T06:10:00Z',
+    '2026-11-27T06:10:00.1Z',
+    '2026-11-27T06:10:00.129Z',
+    '2026-11-27T06:10:00.123456789Z',
+    '2026-11-27T06:10Z',
+    '2026-11-27T23:59:59+05:30',
+    '2026-11-27T00:00:00-0800',
+    '2028-02-29T12:00:00Z',
+    '1999-12-31T23:59:59.999-01:00',
+  ])('reads %s as Date.parse does', (text) => {
+    expect(parseIsoTime(text)).toBe(Date.parse(text));
+  });
+
+  it.each(['2026-02-30T06:10:00Z', '2027-02-29T06:10:00Z', '2026-11-27T24:00:00Z', '2026-11-27T06:10:00', '2026-11-27', '2026-11-27 06:10:00Z', 'soon', 12])(
+    'refuses %s, as zod does',
+    (text) => {
+      expect(parseIsoTime(text)).toBeNaN();
+      expect(z.string().datetime({ offset: true }).safeParse(text).success).toBe(false);
+    },
+  );
 });

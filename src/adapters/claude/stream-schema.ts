@@ -46,7 +46,8 @@ const contentBlock = z.object({
 /** `assistant` and `user` messages; content is a string for plain prompts. */
 export const messageEventSchema = z.object({
   type: z.enum(['assistant', 'user']),
-  message: z.object({ content: z.union([z.string(), z.array(contentBlock)]) }),
+  // Array first: a union stops at the first option that fits, and arrays are the common case.
+  message: z.object({ content: z.union([z.array(contentBlock), z.string()]) }),
   /** Set by the CLI (not the model) on the synthetic message that reports an API error. */
   is_api_error_message: z.boolean().optional(),
   api_error_status: z.number().nullable().optional(),

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { TaskFacts } from '../../../src/agent/agent-adapter.js';
@@ -86,24 +86,18 @@ export async function runAttempt(
   mkdirSync(outputDir, { recursive: true });
   const outputFile = join(outputDir, `attempt-${facts.attempt}-${Date.now()}.log`);
   const prepared = sandbox.agent.prepare(facts, { outputFile, ...(options.resumeSessionId ? { resumeSessionId: options.resumeSessionId } : {}) });
-  const fd = openSync(outputFile, 'a');
-  let exitCode: number | undefined;
-  try {
-    const [program, ...args] = prepared.run.argv;
-    const result = await execa(program!, args, {
-      cwd: prepared.run.cwd,
-      env: { ...environment(sandbox, options.auth ?? 'api-key', options.env ?? {}), ...prepared.run.env },
-      extendEnv: false,
-      stdin: 'ignore',
-      stdout: fd,
-      stderr: fd,
-      reject: false,
-      timeout: 120_000,
-    });
-    exitCode = result.exitCode;
-  } finally {
-    closeSync(fd);
-  }
+  const [program, ...args] = prepared.run.argv;
+  // Both streams appended to one file, as a backend's combined log would hold them.
+  const { exitCode } = await execa(program!, args, {
+    cwd: prepared.run.cwd,
+    env: { ...environment(sandbox, options.auth ?? 'api-key', options.env ?? {}), ...prepared.run.env },
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: { file: outputFile, append: true },
+    stderr: { file: outputFile, append: true },
+    reject: false,
+    timeout: 120_000,
+  });
   const signals: StreamSignal[] = [];
   const summary = await parseClaudeOutputFile(outputFile, { onSignal: (signal) => signals.push(signal) });
   const outcome = await sandbox.agent.outcomeOf({ exitCode: exitCode ?? 1, outputFile });

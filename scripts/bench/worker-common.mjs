@@ -1,0 +1,81 @@
+// Shared by the worker benchmarks: a temp repo, a data root, the queue library bundled from this
+// tree's source, and a worker process (the built binary, `npm run build` first).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const work = mkdtempSync(join(tmpdir(), 'hw-bench-worker-'));
+export const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function makeRepo() {
+  const repo = join(work, 'repo');
+  execFileSync('mkdir', ['-p', repo]);
+  git(repo, 'init', '-q', '-b', 'main');
+  for (const [key, value] of [['user.name', 'Bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false'], ['gc.auto', '0']]) git(repo, 'config', key, value);
+  writeFileSync(join(repo, 'README.md'), '# bench\n');
+  git(repo, 'add', 'README.md');
+  git(repo, 'commit', '-q', '-m', 'initial');
+  return repo;
+}
+
+export async function openBackend(home) {
+  const entry = join(work, 'entry.ts');
+  writeFileSync(
+    entry,
+    `export { openQueueBackend } from '${ROOT}src/queue/open-backend.ts';\nexport { dataPaths } from '${ROOT}src/core/paths.ts';\nexport { DEFAULT_SETTINGS } from '${ROOT}src/core/settings.ts';\n`,
+  );
+  const outfile = join(work, 'lib.mjs');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  const { openQueueBackend, dataPaths, DEFAULT_SETTINGS } = await import(outfile);
+  const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'embedded' };
+  return (await openQueueBackend({ paths: dataPaths(home), settings, env: process.env })).backend;
+}
+
+/** Starts `hybrid-worker-enhanced 1` in `repo` with the agent command; resolves once it is idle. */
+export async function startWorker(home, repo, agentCommand) {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'hybrid-worker-enhanced.js'), '1'], {
+    cwd: repo,
+    env: { ...process.env, CLAUDE_WORKERS_HOME: home, WORKER_BACKEND: 'embedded', WORKER_AGENT_CMD: agentCommand, HEARTBEAT_INTERVAL: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const metrics = join(home, 'health', 'metrics.json');
+  for (;;) {
+    if (existsSync(metrics)) {
+      try {
+        if (JSON.parse(readFileSync(metrics, 'utf8')).workers['1']?.status === 'idle') return child;
+      } catch {
+        // Mid-write: read again.
+      }
+    }
+    await sleep(20);
+  }
+}
+
+export async function waitFinished(backend, count) {
+  for (;;) {
+    const tasks = await backend.list();
+    if (tasks.filter((task) => ['done', 'review', 'failed'].includes(task.status)).length >= count) return tasks;
+    await sleep(20);
+  }
+}
+
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+export const median = (values) => quantile(values, 0.5);

@@ -1,0 +1,30 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { dataPaths } from '../../src/core/paths.js';
+import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
+import { openQueueBackend } from '../../src/queue/open-backend.js';
+import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { runBin } from '../helpers/run-bin.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+let daemon: IsolatedPueue | undefined;
+
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = undefined;
+});
+
+describe.skipIf(!pueueAvailable)('worker-performance with the Pueue backend (a private pueued)', () => {
+  it('reports the pending tasks of the Pueue group', async () => {
+    daemon = isolatedPueue();
+    await daemon.start();
+    const home = makeTempDir('hw-perf-pueue-');
+    const env = { WORKER_BACKEND: 'pueue', PUEUE_CONFIG_PATH: daemon.configPath };
+    const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'pueue' as const };
+    const { backend } = await openQueueBackend({ paths: dataPaths(home), settings, env: { ...process.env, ...env } });
+    for (const id of ['701', '702', '703']) await backend.add({ subissue: id, parent: '70', priority: 1 });
+
+    const result = await runBin('worker-performance', ['report', '--json'], { home, env });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).queue).toEqual({ available: true, backend: 'pueue', pending: 3, running: 0 });
+  });
+});

@@ -1,0 +1,90 @@
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { binPath, runBin } from '../helpers/run-bin.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WORKER_BACKENDS, isGone, makeWorkerBench, type WorkerBench } from '../helpers/worker-harness.js';
+
+const processes: ResultPromise[] = [];
+afterEach(async () => {
+  for (const child of processes.splice(0)) {
+    child.kill('SIGKILL');
+    await child.catch(() => undefined);
+  }
+});
+
+function spawnWorker(bench: WorkerBench, id: number) {
+  const child = execa(process.execPath, [binPath('hybrid-worker-enhanced'), String(id)], {
+    cwd: bench.repo,
+    env: { ...bench.env, NO_COLOR: '1' },
+    extendEnv: true,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+  });
+  processes.push(child);
+  return child;
+}
+
+const historyLines = (bench: WorkerBench) =>
+  existsSync(bench.paths.historyFile) ? readFileSync(bench.paths.historyFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+
+describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend', (backendName) => {
+  it('killed with SIGKILL mid-task and started again: re-attaches and the task completes exactly once', async () => {
+    const bench = await makeWorkerBench(backendName);
+    bench.setScenario({ default: 'sleep:4000' });
+    await bench.backend.add({ subissue: '21', parent: '2', priority: 1 });
+    const first = spawnWorker(bench, 4);
+    await waitFor(() => bench.starts().length === 1, { what: 'the agent to start', timeoutMs: 30_000 });
+    first.kill('SIGKILL');
+    await first;
+    const agentPid = bench.starts()[0]!.pid;
+    expect(isGone(agentPid)).toBe(false);
+
+    const second = spawnWorker(bench, 4);
+    await waitFor(async () => (await bench.backend.list())[0]?.status === 'done', { what: 'the task to be done', timeoutMs: 60_000 });
+    second.kill('SIGTERM');
+    const result = await second;
+    expect(result.exitCode).toBe(0);
+    expect(result.all).toMatch(/re-attaching to task 21/);
+    expect(bench.starts()).toHaveLength(1);
+    expect(bench.commits()).toEqual(['21']);
+    const records = historyLines(bench);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ task_id: '21', result: 'success', attempts: 1, worker_id: 4 });
+    expect((await bench.health.read()).stats.successful_tasks).toBe(1);
+  });
+
+  it('SIGUSR1 drains: the running task finishes, then the worker exits 0 reporting stopped', async () => {
+    const bench = await makeWorkerBench(backendName);
+    bench.setScenario({ default: 'sleep:1500' });
+    await bench.backend.add({ subissue: '22', parent: '2', priority: 1 });
+    await bench.backend.add({ subissue: '23', parent: '2', priority: 2 });
+    const worker = spawnWorker(bench, 5);
+    await waitFor(() => bench.starts().length === 1, { what: 'the agent to start', timeoutMs: 30_000 });
+    worker.kill('SIGUSR1');
+    const result = await worker;
+    expect(result.exitCode).toBe(0);
+    expect((await bench.backend.list()).map((task) => task.status)).toEqual(['done', 'queued']);
+    expect((await bench.health.read()).workers['5']?.status).toBe('stopped');
+    expect(JSON.parse(readFileSync(`${bench.paths.stateDir}/worker-5.state`, 'utf8'))).toMatchObject({ version: 1, status: 'stopped', task: null });
+  });
+});
+
+describe('hybrid-worker-enhanced usage', () => {
+  it('refuses a bad worker id with exit 2 and writes nothing', async () => {
+    const home = makeTempDir();
+    const result = await runBin('hybrid-worker-enhanced', ['1;rm'], { home });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/Invalid worker id/);
+    expect(existsSync(`${home}/state`)).toBe(false);
+  });
+
+  it('refuses a directory that is not a git repository', async () => {
+    const home = makeTempDir();
+    const result = await runBin('hybrid-worker-enhanced', ['1', '--repo', makeTempDir()], { home, env: { WORKER_BACKEND: 'embedded' } });
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/not inside a git repository/);
+  });
+});
