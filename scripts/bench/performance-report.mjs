@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'worker-performance.js');
 const WORKERS = 64;
-const SIZES = [10_000, 100_000];
+/** History sizes to compare; more can be given as arguments (node ... 10000 100000 300000). */
+const SIZES = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [10_000, 100_000];
 const NOW = Date.now();
 const RESULTS = ['success', 'success', 'success', 'success', 'review', 'failed'];
 const ERRORS = ['timeout', 'git_error', 'agent_error'];
@@ -114,7 +115,7 @@ for (const records of SIZES) {
 console.log(`worker-performance with ${WORKERS} workers (median wall time and mean CPU time of 10 runs, peak RSS of one run)`);
 console.table(rows);
 for (const command of COMMANDS) {
-  const [small, large] = SIZES.map((records) => rows.find((row) => row.records === records && row.command === command));
+  const [small, large] = [SIZES[0], SIZES.at(-1)].map((records) => rows.find((row) => row.records === records && row.command === command));
   console.log(
     `${command}: ${large.records / small.records}x the records -> time x${(large.median_ms / small.median_ms).toFixed(2)}, CPU x${(large.cpu_ms / small.cpu_ms).toFixed(2)}, peak memory x${(large.max_rss_mb / small.max_rss_mb).toFixed(2)}`,
   );

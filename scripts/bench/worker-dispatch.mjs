@@ -12,7 +12,7 @@ const repo = makeRepo();
 const starts = join(work, 'starts.log');
 const backend = await openBackend(home);
 // A shell agent that only records when it started: its own start-up is a few ms, not a node boot.
-const worker = await startWorker(home, repo, `sh -c 'date +%s%3N >> ${starts}'`);
+const worker = await startWorker(home, repo, `sh -c 'echo "$TASK_ID $(date +%s%3N)" >> ${starts}'`);
 const latencies = [];
 try {
   for (let trial = 1; trial <= TRIALS; trial += 1) {
@@ -20,7 +20,9 @@ try {
     const task = await backend.add({ subissue: String(trial), parent: '1', priority: 1 });
     await waitFinished(backend, trial);
     const lines = existsSync(starts) ? readFileSync(starts, 'utf8').trim().split('\n') : [];
-    latencies.push(Number(lines[trial - 1]) - Date.parse(task.createdAt));
+    const started = lines.map((line) => line.split(' ')).filter(([id]) => id === task.subissue);
+    if (started.length !== 1) throw new Error(`task ${task.subissue} started ${started.length} times`);
+    latencies.push(Number(started[0][1]) - Date.parse(task.createdAt));
   }
 } finally {
   worker.kill('SIGTERM');

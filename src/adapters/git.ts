@@ -124,6 +124,21 @@ export async function hasPullRequest(cwd: string, branch: string): Promise<boole
   return result.exitCode === 0;
 }
 
+/**
+ * Opens the pull request the agent did not: pushes the branch to origin and runs `gh pr create`
+ * with the commits' messages. Answers whether a pull request exists afterwards.
+ */
+export async function ensurePullRequest(cwd: string, branch: string, base: string): Promise<boolean> {
+  if (await hasPullRequest(cwd, branch)) return true;
+  const pushed = await run(cwd, ['push', '--set-upstream', 'origin', branch]).then(
+    () => true,
+    () => false,
+  );
+  if (!pushed) return false;
+  await execa('gh', ['pr', 'create', '--fill', '--head', branch, '--base', base], { cwd, reject: false, stdin: 'ignore', timeout: 60_000 });
+  return hasPullRequest(cwd, branch);
+}
+
 /** The repository's shared .git directory (the same for every worktree). */
 export async function getGitCommonDir(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);

@@ -1,23 +1,34 @@
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { hasSession, killSession, listPanes, type TmuxOptions } from '../adapters/tmux.js';
 import { isProcessAlive } from './worker-actions.js';
 import { managerPidFile } from './manager-state.js';
 import type { DataPaths } from '../core/paths.js';
 
-/** The running manager's pid (from its pid file, checked alive and still a worker-manager), or null. */
-export async function runningManagerPid(paths: DataPaths): Promise<number | null> {
-  let text: string;
+const loopRecordSchema = z.object({
+  pid: z.number().int().positive(),
+  started_at: z.string(),
+  last_pass_ms: z.number().nullable(),
+  last_pass_at: z.string(),
+});
+
+export type LoopRecord = z.infer<typeof loopRecordSchema>;
+
+/** The running manager's pid file (checked alive and still a worker-manager), or null. */
+export async function runningManager(paths: DataPaths): Promise<LoopRecord | null> {
+  let parsed;
   try {
-    text = await readFile(managerPidFile(paths), 'utf8');
+    parsed = loopRecordSchema.safeParse(JSON.parse(await readFile(managerPidFile(paths), 'utf8')));
   } catch {
     return null;
   }
-  const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return null;
+  if (!parsed.success || !isProcessAlive(parsed.data.pid)) return null;
   // A recycled pid belongs to some other program.
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => 'worker-manager');
-  return cmdline.includes('worker-manager') ? pid : null;
+  const cmdline = await readFile(`/proc/${parsed.data.pid}/cmdline`, 'utf8').catch(() => 'worker-manager');
+  return cmdline.includes('worker-manager') ? parsed.data : null;
 }
+
+export const runningManagerPid = async (paths: DataPaths) => (await runningManager(paths))?.pid ?? null;
 
 export async function monitorSessionAlive(tmux: TmuxOptions, session: string): Promise<boolean> {
   if (!(await hasSession(tmux, session))) return false;

@@ -6,8 +6,6 @@ import type { ManagerContext, Pool } from './pool.js';
 
 export interface MonitorOptions {
   readonly signal: AbortSignal;
-  /** Called after every pass with its wall time (benchmarks, tests). */
-  readonly onPass?: (wallMs: number) => void;
 }
 
 /**
@@ -22,7 +20,10 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     woken = true;
     wake();
   });
-  await writeFileAtomic(managerPidFile(paths), `${process.pid}\n`);
+  const startedAt = new Date().toISOString();
+  const record = (lastPassMs: number | null) =>
+    writeFileAtomic(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: new Date().toISOString() })}\n`);
+  await record(null);
   await pool.log.log('INFO', `Manager started (pid ${process.pid}), checking every ${settings.CHECK_INTERVAL / 1000} s.`);
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
@@ -36,7 +37,9 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       } catch (error) {
         await pool.log.log('ERROR', `Check failed: ${(error as Error).message}`);
       }
-      options.onPass?.(performance.now() - started);
+      const wallMs = performance.now() - started;
+      // The pid file also tells `status` (and the benchmarks) how long the last check took.
+      await record(Math.round(wallMs * 100) / 100);
       if (woken || options.signal.aborted) continue;
       const until = Math.min(Date.now() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
       await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { readLastLines } from '../core/log-tail.js';
 import { heartbeatAgeMs } from '../health/classify.js';
 import type { Metrics } from '../health/metrics-schema.js';
 import { classifyWorker, type WorkerVerdict } from './classify-worker.js';
-import { runningManagerPid } from './manager-process.js';
+import { runningManager } from './manager-process.js';
 import { workerIds, type ManagerState } from './manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 import { isProcessAlive } from './worker-actions.js';
@@ -25,7 +25,7 @@ export interface WorkerStatusRow {
 
 export interface ManagerStatus {
   readonly generated_at: string;
-  readonly manager: { readonly running: boolean; readonly pid: number | null };
+  readonly manager: { readonly running: boolean; readonly pid: number | null; readonly last_check_ms: number | null; readonly last_check_at: string | null };
   readonly session: { readonly name: string; readonly exists: boolean };
   readonly workers: WorkerStatusRow[];
   readonly recent_log: string[];
@@ -65,8 +65,8 @@ export function workerRow(id: number, pane: PaneInfo | undefined, state: Manager
 
 export async function buildStatus(context: ManagerContext, pool: Pool): Promise<ManagerStatus> {
   const now = context.now();
-  const [pid, exists, panes, state, metrics, recent] = await Promise.all([
-    runningManagerPid(context.paths),
+  const [loop, exists, panes, state, metrics, recent] = await Promise.all([
+    runningManager(context.paths),
     hasSession(pool.tmux, pool.session),
     listWorkerPanes(pool.tmux, pool.session),
     pool.state.read(),
@@ -76,7 +76,7 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
   const ids = [...new Set([...workerIds(state), ...panes.keys()])].sort((a, b) => a - b);
   return {
     generated_at: now.toISOString(),
-    manager: { running: pid !== null, pid },
+    manager: { running: loop !== null, pid: loop?.pid ?? null, last_check_ms: loop?.last_pass_ms ?? null, last_check_at: loop?.last_pass_at ?? null },
     session: { name: pool.session, exists },
     workers: ids.map((id) => workerRow(id, panes.get(id), state, metrics, now, context)),
     recent_log: recent,
@@ -85,7 +85,10 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
 
 export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3): string {
   const chalk = new Chalk({ level: colorLevel });
-  const manager = status.manager.running ? chalk.green(`running (pid ${status.manager.pid})`) : chalk.yellow('not running');
+  const { last_check_ms: took } = status.manager;
+  const manager = status.manager.running
+    ? chalk.green(`running (pid ${status.manager.pid}${took === null ? '' : `, last check took ${took} ms`})`)
+    : chalk.yellow('not running');
   const session = status.session.exists ? status.session.name : `${status.session.name} (missing)`;
   const table = new Table({
     head: ['Worker', 'Pane', 'Health', 'Task', 'Done', 'Failed', 'Restarts', 'Heartbeat'],

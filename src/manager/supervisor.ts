@@ -185,8 +185,17 @@ export class Supervisor {
       if (how.counts) target.restarts += 1;
       if (how.resetCount) Object.assign(target, { consecutive_unstable: 0, gave_up: false });
     });
-    if (how.counts) await this.options.health.restart(id);
+    if (how.counts) this.countRestart(id);
     await this.options.log.log('INFO', `Worker ${id} ${how.counts ? 'restarted' : 'started'} (${reason}) in ${pane === undefined ? 'a new pane' : `pane ${pane.paneId}`}.`);
+  }
+
+  /**
+   * metrics.json is shared with the workers, and a worker SIGKILLed while writing it leaves a lock
+   * that only goes stale after LOCK_STALE_TIMEOUT: the count is not awaited, so that wait never
+   * holds up the restart of another worker.
+   */
+  private countRestart(id: number): void {
+    this.options.health.restart(id).catch((error: unknown) => this.options.log.log('ERROR', `Could not count the restart of worker ${id}: ${(error as Error).message}`));
   }
 
   private async drain(id: number, why: 'restart' | 'remove'): Promise<void> {

@@ -30,7 +30,7 @@ function visitLine(line: string, visitor: HistoryVisitor): void {
 export async function readHistory(historyFile: string, visitor: HistoryVisitor): Promise<void> {
   let rest = '';
   try {
-    for await (const chunk of createReadStream(historyFile, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+    for await (const chunk of createReadStream(historyFile, { encoding: 'utf8', highWaterMark: 64 * 1024 })) {
       const text = rest + (chunk as string);
       let start = 0;
       for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {

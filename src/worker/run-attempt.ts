@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentUsage } from '../agent/agent-adapter.js';
-import { ensureCleanOperation, getCommitsAhead, hasPullRequest } from '../adapters/git.js';
+import { ensureCleanOperation, ensurePullRequest, getCommitsAhead } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDir } from '../core/fs-safe.js';
 import { decideOutcome, type AttemptOutcome, type NewWork } from './outcome.js';
@@ -80,7 +80,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
 async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | undefined> {
   try {
     const commitsAhead = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch);
-    const withPr = rt.ghReady && commitsAhead > 0 ? await hasPullRequest(ts.worktree, ts.branch) : false;
+    const withPr = rt.ghReady && commitsAhead > 0 ? await ensurePullRequest(ts.worktree, ts.branch, ts.base_branch) : false;
     return { ghReady: rt.ghReady, hasPullRequest: withPr, commitsAhead };
   } catch {
     return undefined;

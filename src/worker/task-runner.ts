@@ -79,8 +79,8 @@ async function handBack(rt: Runtime, ts: TaskState, attempts: number, reason: st
 export async function processTask(rt: Runtime, task: QueueTask, resume: TaskState | null): Promise<TaskEnd> {
   const ts = resume ?? newTaskState(rt, task);
   let resumed = resume !== null;
+  // A fresh task is not saved yet: until its run starts, the backend's claim alone is enough to resume it.
   rt.heartbeat.set({ status: ts.phase === 'backoff' ? 'recovering' : 'working', task: ts.subissue, taskStartedAt: ts.started_at });
-  await saveState(rt, ts);
   for (;;) {
     if (ts.phase === 'recording') {
       await recordFinal(rt, ts);

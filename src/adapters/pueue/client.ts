@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
+import { z } from 'zod';
 import { WorkersError } from '../../core/errors.js';
 import { globalArgs, groupAddArgs, groupListArgs, isDaemonUnreachable, pauseGroupArgs, statusArgs, stripAnsi } from './argv.js';
 import { parsePueueState, type PueueState } from './status-schema.js';
+
+const groupsSchema = z.record(z.object({ status: z.string() }).passthrough());
 
 export interface PueueClientOptions {
   /** `-c` for both binaries; when absent Pueue looks up PUEUE_CONFIG_PATH, then its default. */
@@ -46,12 +49,16 @@ export class PueueClient {
 
   async status(): Promise<PueueState> {
     const output = await this.runOk(statusArgs());
-    return parsePueueState(output.stdout);
+    try {
+      return parsePueueState(output.stdout);
+    } catch (error) {
+      throw new WorkersError('tool', 'pueue status --json printed something this toolkit cannot read; is pueue v3 or v4 installed?', { cause: error });
+    }
   }
 
   /** Creates the group if missing and pauses it, so Pueue never starts its tasks on its own. */
   async ensurePausedGroup(group: string): Promise<void> {
-    const groups = JSON.parse((await this.runOk(groupListArgs())).stdout) as Record<string, { status: string }>;
+    const groups = groupsSchema.parse(JSON.parse((await this.runOk(groupListArgs())).stdout));
     if (!(group in groups)) {
       const added = await this.run(groupAddArgs(group));
       if (added.exitCode !== 0 && !/already exists/.test(added.stderr + added.stdout)) {
