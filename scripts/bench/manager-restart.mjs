@@ -3,6 +3,7 @@
 //     the pane-died hook path). RESTART_MIN_UPTIME=0 so the 10 back-to-back kills are not a crash loop.
 //  2. SIGSTOP of a worker -> restarted, with CHECK_INTERVAL=1 and DEAD_WORKER_THRESHOLD=3.
 // Usage: node scripts/bench/manager-restart.mjs [runs=10]
+import { readFileSync } from 'node:fs';
 import { makePool, median, sleep, until } from './manager-pool.mjs';
 
 const runs = Number(process.argv[2] ?? 10);
@@ -39,6 +40,8 @@ async function series(title, settings, signal, count) {
     console.log(`${title} (n=${count})`);
     console.log(`  replacement running: median ${ms(median(results.map((r) => r.running)))}, min ${ms(Math.min(...results.map((r) => r.running)))}, max ${ms(Math.max(...results.map((r) => r.running)))}`);
     console.log(`  first heartbeat:     median ${ms(median(results.map((r) => r.heartbeat)))}, min ${ms(Math.min(...results.map((r) => r.heartbeat)))}, max ${ms(Math.max(...results.map((r) => r.heartbeat)))}`);
+    const problems = readFileSync(`${pool.home}/manager.log`, 'utf8').split('\n').filter((line) => /\[(ERROR|ALERT)\]/.test(line));
+    if (problems.length > 0) console.log(`  manager log problems:\n    ${problems.join('\n    ')}`);
     return results;
   } finally {
     await pool.cleanup();

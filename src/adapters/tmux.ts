@@ -110,14 +110,21 @@ export async function listPanes(options: TmuxOptions, session: string): Promise<
   return result.ok ? parsePaneList(result.stdout) : [];
 }
 
-/** The panes that carry a worker id, by id (a duplicate tag keeps the first pane). */
-export async function listWorkerPanes(options: TmuxOptions, session: string): Promise<Map<number, PaneInfo>> {
+/**
+ * The panes that carry a worker id, by id (a duplicate tag keeps the first pane), or null when the
+ * session does not exist: one tmux call answers both questions.
+ */
+export async function readWorkerPanes(options: TmuxOptions, session: string): Promise<Map<number, PaneInfo> | null> {
+  const result = await runTmux(options, ['list-panes', '-s', '-t', sessionTarget(session), '-F', PANE_FORMAT]);
+  if (!result.ok) return null;
   const panes = new Map<number, PaneInfo>();
-  for (const pane of await listPanes(options, session)) {
+  for (const pane of parsePaneList(result.stdout)) {
     if (pane.workerId !== null && !panes.has(pane.workerId)) panes.set(pane.workerId, pane);
   }
   return panes;
 }
+
+export const listWorkerPanes = async (options: TmuxOptions, session: string) => (await readWorkerPanes(options, session)) ?? new Map<number, PaneInfo>();
 
 export async function findWorkerPane(options: TmuxOptions, session: string, workerId: number): Promise<PaneInfo | undefined> {
   return (await listWorkerPanes(options, session)).get(workerId);

@@ -146,6 +146,14 @@ async function main(argv: string[]): Promise<number> {
       await followLog(context.paths.managerLog, { lines, follow: options.follow, write: (text) => process.stdout.write(text), signal: signalOnTermination() });
     });
 
+  program
+    .command('resume')
+    .description('lift the pool-wide pause after a usage limit now, instead of at the reset time')
+    .action(async () => {
+      const context = await loadContext();
+      exitCode = await (await manager()).resume(await managerContext(context), printText);
+    });
+
   await program.parseAsync(argv);
   return exitCode;
 }

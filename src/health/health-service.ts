@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../core/fs-safe.js';
 import { JsonFile } from '../core/json-store.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { applyCompletion, applyHeartbeat, applyRestart, type HeartbeatInput } from './metrics-ops.js';
+import { applyCompletion, applyHeartbeat, applyRestart, retireWorkersExcept, type HeartbeatInput } from './metrics-ops.js';
 import { emptyMetrics, emptyStats, metricsSchema, type Metrics, type WorkerRecord } from './metrics-schema.js';
 
 export interface HealthServiceOptions {
@@ -57,6 +57,11 @@ export class HealthService {
     const record = await this.file.update((metrics) => applyRestart(metrics, workerId));
     await this.events.log('INFO', `Worker ${workerId} restarted (restart ${record.restarts}).`);
     return record;
+  }
+
+  /** Clears the live state of workers that are not in the pool; their counters are kept. */
+  retireWorkersExcept(keep: ReadonlySet<number>): Promise<number[]> {
+    return this.file.update((metrics) => retireWorkersExcept(metrics, keep));
   }
 
   /** Clears workers and counters; the previous content is kept beside the file, since nothing is lost. */

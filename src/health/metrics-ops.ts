@@ -58,3 +58,19 @@ export function applyRestart(metrics: Metrics, workerId: number): WorkerRecord {
   metrics.stats.restarts += 1;
   return record;
 }
+
+/**
+ * Marks every worker outside `keep` as stopped with no task: its live fields no longer claim it
+ * works, while its counters stay for the reports. Returns the ids changed.
+ */
+export function retireWorkersExcept(metrics: Metrics, keep: ReadonlySet<number>): number[] {
+  const retired: number[] = [];
+  for (const [key, record] of Object.entries(metrics.workers)) {
+    if (keep.has(Number(key)) || (record.status === 'stopped' && record.current_task === 'none')) continue;
+    record.status = 'stopped';
+    record.current_task = 'none';
+    record.task_started_at = null;
+    retired.push(Number(key));
+  }
+  return retired;
+}

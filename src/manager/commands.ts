@@ -98,3 +98,11 @@ export async function restart(context: ManagerContext, workerId: number | undefi
   }
   return 0;
 }
+
+/** Lifts the pool-wide usage-limit pause early, so the workers claim again. */
+export async function resume(context: ManagerContext, say: Say): Promise<number> {
+  const { UsagePause, describePause } = await import('../pool/usage-pause.js');
+  const lifted = await new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 }).lift();
+  say(lifted === null ? 'The pool was not paused.' : `Resumed: the pool was ${describePause(lifted)}.`);
+  return 0;
+}

@@ -4,6 +4,8 @@ import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 
+const RETRY_AFTER_FAILURE_MS = 1000;
+
 export interface MonitorOptions {
   readonly signal: AbortSignal;
 }
@@ -36,6 +38,8 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
         nextRestartAt = (await pool.supervisor.pass()).nextRestartAt;
       } catch (error) {
         await pool.log.log('ERROR', `Check failed: ${(error as Error).message}`);
+        // A failed pass may have missed a death: try again soon, not a whole interval later.
+        nextRestartAt = Date.now() + RETRY_AFTER_FAILURE_MS;
       }
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.

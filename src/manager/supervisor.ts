@@ -1,6 +1,6 @@
 import lockfile from 'proper-lockfile';
 import { join } from 'node:path';
-import { hasSession, installDeathHook, listWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
+import { hasSession, installDeathHook, readWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import type { EventLog } from '../core/event-log.js';
 import { ensureDir } from '../core/fs-safe.js';
@@ -70,7 +70,8 @@ export class Supervisor {
     const snapshot = await state.read();
     const ids = workerIds(snapshot);
     const wantsNew = ids.some((id) => snapshot.workers[String(id)]!.intent !== 'run');
-    if (!(await hasSession(tmux, session)) && !(createSession && wantsNew)) {
+    const found = await readWorkerPanes(tmux, session);
+    if (found === null && !(createSession && wantsNew)) {
       this.hookInstalled = false;
       if (!this.alertedMissingSession) {
         this.alertedMissingSession = true;
@@ -79,10 +80,10 @@ export class Supervisor {
       return { sessionMissing: true, workers: ids.length, nextRestartAt: null };
     }
     this.alertedMissingSession = false;
-    const panes = await listWorkerPanes(tmux, session);
-    await this.adoptUntracked(panes, snapshot);
+    const panes = found ?? new Map<number, PaneInfo>();
+    const adopted = await this.adoptUntracked(panes, snapshot);
     const metrics = await health.read();
-    const current = await state.read();
+    const current = adopted ? await state.read() : snapshot;
     let nextRestartAt: number | null = null;
     for (const id of workerIds(current)) {
       const due = await this.superviseOne(id, panes.get(id), current.workers[String(id)]!, metrics);
@@ -96,14 +97,15 @@ export class Supervisor {
   }
 
   /** Panes tagged by someone else (setup) join the pool as they are. */
-  private async adoptUntracked(panes: Map<number, PaneInfo>, snapshot: ManagerState): Promise<void> {
+  private async adoptUntracked(panes: Map<number, PaneInfo>, snapshot: ManagerState): Promise<boolean> {
     const untracked = [...panes.keys()].filter((id) => snapshot.workers[String(id)] === undefined);
-    if (untracked.length === 0) return;
+    if (untracked.length === 0) return false;
     const at = this.options.now().toISOString();
     await this.options.state.update((draft) => {
       for (const id of untracked) entryOf(draft, id).started_at ??= at;
     });
     await this.options.log.log('INFO', `Supervising worker panes ${untracked.join(', ')}.`);
+    return true;
   }
 
   private async superviseOne(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, metrics: Metrics): Promise<number | null> {

@@ -8,6 +8,7 @@ import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
 import { openPool, type ManagerContext } from '../../src/manager/pool.js';
 import { requestScale, scaleSettled, settle } from '../../src/manager/pool-requests.js';
 import { buildStatus } from '../../src/manager/status.js';
+import { workerPidOf } from '../../src/manager/worker-actions.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -47,7 +48,8 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
     const loop = startLoop(context);
     try {
       await waitFor(() => logOf(context).includes('Manager started'), { what: 'the loop to start' });
-      process.kill(before.get(2)!.pid!, 'SIGKILL');
+      // The stand-in runs under the pane's sh wrapper, as a worker does.
+      process.kill(workerPidOf(before.get(2)!.pid!), 'SIGKILL');
       const after = await waitFor(
         async () => {
           const pane = await findWorkerPane(pool.tmux, 'pool', 2);

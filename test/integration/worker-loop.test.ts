@@ -45,8 +45,13 @@ describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) =>
     await Promise.all(workers.map((worker) => worker.done));
 
     const tasks = await bench.backend.list();
-    const errors = [1, 2, 3].map((id) => join(bench.paths.errorsDir, `worker-${id}.log`)).filter(existsSync);
-    expect({ notDone: tasks.filter((task) => task.status !== 'done'), errors: errors.map((file) => readFileSync(file, 'utf8')) }).toMatchObject({ notDone: [] });
+    const notDone = tasks.filter((task) => task.status !== 'done');
+    // On failure, show what the agent said in every attempt.
+    const outputs = notDone.flatMap((task) =>
+      [1, 2, 3].map((attempt) => join(bench.home, 'runs', `worker-${task.workerId}`, `task-${task.id}-attempt-${attempt}.log`)).filter(existsSync),
+    );
+    const agentNotes = ['errors.log', 'heads.log'].map((name) => join(bench.agentDir, name)).filter(existsSync);
+    expect(notDone, [...outputs, ...agentNotes].map((file) => readFileSync(file, 'utf8')).join('\n')).toEqual([]);
     const records = history(bench);
     expect(records.filter((record) => record.result === 'success').map((record) => record.task_id).sort()).toEqual(tasks.map((task) => task.subissue).sort());
     expect(bench.commits().sort()).toEqual(tasks.map((task) => task.subissue).sort());

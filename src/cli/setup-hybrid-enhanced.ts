@@ -1,0 +1,90 @@
+import { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { usageError } from '../core/errors.js';
+import type { SetupStep } from '../setup/setup.js';
+import { loadContext, printJson, printText } from './context.js';
+import { runCli } from './run-cli.js';
+
+const BIN = 'setup-hybrid-enhanced';
+const DEFAULT_WORKERS = '4';
+// This file is bundled to dist/setup-hybrid-enhanced.js; the launchers live in bin/ beside dist/.
+const launcherPath = (name: string) => fileURLToPath(new URL(`../bin/${name}.js`, import.meta.url));
+
+interface SetupFlags {
+  recreate?: boolean;
+  reuse?: boolean;
+  resetMetrics?: boolean;
+  dashboard?: boolean;
+  json?: boolean;
+  repo?: string;
+}
+
+async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+const formatStep = (step: SetupStep) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command(BIN)
+    .description('Bring up the hybrid worker pool: dependencies, queue, tmux session, health, manager, workers.')
+    .argument('[workers]', `number of workers (default ${DEFAULT_WORKERS}; USE_ENHANCED=true is accepted and is the only mode)`, DEFAULT_WORKERS)
+    .option('--recreate', 'kill and recreate an existing workers session without asking')
+    .option('--reuse', 'keep an existing workers session without asking')
+    .option('--reset-metrics', 'start the health counters from zero (the old file is kept as a backup)')
+    .option('--dashboard', 'open the health dashboard in a new tmux window of the session')
+    .option('--repo <path>', 'the git repository the workers work on (default: the current directory)')
+    .option('--json', 'print the summary as JSON')
+    .exitOverride()
+    .showSuggestionAfterError();
+  await program.parseAsync(argv);
+  const flags = program.opts<SetupFlags>();
+  const [rawWorkers] = program.processedArgs as [string];
+  const [{ parsePoolSize }, { workerEnvironment }] = await Promise.all([import('../manager/pool-requests.js'), import('../manager/worker-command.js')]);
+  const workers = parsePoolSize(rawWorkers);
+  if (workers === 0) throw usageError('Setup needs at least 1 worker; use worker-manager scale 0 to stop all workers.');
+  if (flags.recreate && flags.reuse) throw usageError('Use either --recreate or --reuse, not both.');
+
+  const context = await loadContext();
+  const { resolveRepository } = await import('../setup/repository.js');
+  const repository = await resolveRepository(flags.repo ?? process.cwd());
+  const interactive = context.stdinIsTty && context.stdoutIsTty;
+  const { runSetup } = await import('../setup/setup.js');
+  const summary = await runSetup(
+    {
+      paths: context.paths,
+      settings: context.settings,
+      now: context.now,
+      requeueTasksOf: async (id: number) => (await import('../manager/requeue.js')).requeueTasksOfWorker(context)(id),
+      launch: {
+        nodePath: process.execPath,
+        workerBin: launcherPath('hybrid-worker-enhanced'),
+        cwd: repository,
+        env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
+      },
+    },
+    { managerBin: launcherPath('worker-manager'), monitorSession: context.settings.MONITOR_SESSION },
+    { workers, session: flags.recreate ? 'recreate' : flags.reuse ? 'reuse' : 'ask', resetMetrics: flags.resetMetrics === true },
+    { report: (step) => (flags.json ? undefined : printText(formatStep(step))), confirm: interactive ? askYesNo : undefined },
+  );
+  const openDashboard = flags.dashboard === true || (flags.dashboard === undefined && interactive && !flags.json && (await askYesNo('Open the health dashboard in a new tmux window?')));
+  if (openDashboard) {
+    const { openDashboardWindow } = await import('../setup/dashboard-window.js');
+    await openDashboardWindow(context.settings, { argv: [process.execPath, launcherPath('worker-health-monitor'), 'dashboard'], env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root }, cwd: repository });
+  }
+  if (flags.json) {
+    printJson({ ...summary, dashboard_window: openDashboard });
+    return 0;
+  }
+  const { renderSetupSummary } = await import('../setup/summary-view.js');
+  printText(renderSetupSummary(summary, openDashboard));
+  return 0;
+}
+
+await runCli(BIN, main);

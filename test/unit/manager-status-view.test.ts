@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { renderStatus, type ManagerStatus } from '../../src/manager/status.js';
+
+const snapshot: ManagerStatus = {
+  generated_at: '2026-01-01T00:00:00.000Z',
+  manager: { running: true, pid: 4242, last_check_ms: 12.5, last_check_at: '2026-01-01T00:00:00.000Z' },
+  session: { name: 'claude-workers', exists: true },
+  pause: null,
+  workers: [
+    { id: 1, pane: '%3', health: 'working', current_task: '101', completed: 4, failed: 1, restarts: 0, heartbeat_age_s: 1.2 },
+    { id: 2, pane: '%7', health: 'gave-up', current_task: 'none', completed: 0, failed: 0, restarts: 5, heartbeat_age_s: null },
+  ],
+  recent_log: ['[2026-01-01T00:00:00.000Z] [ALERT] Worker 2 gave up'],
+};
+
+describe('manager status view', () => {
+  it('shows the manager, one row per worker and the recent log, without colour at level 0', () => {
+    const text = renderStatus(snapshot, 0);
+    expect(text).toContain('Manager: running (pid 4242, last check took 12.5 ms)');
+    expect(text).toContain('Session: claude-workers');
+    expect(text).toMatch(/│ 1\s+│ %3\s+│ working\s+│ 101\s+│ 4\s+│ 1\s+│ 0\s+│ 1.2s ago\s+│/);
+    expect(text).toMatch(/│ 2\s+│ %7\s+│ gave-up\s+│ -\s+│ 0\s+│ 0\s+│ 5\s+│ never\s+│/);
+    expect(text).toContain('[ALERT] Worker 2 gave up');
+    expect(text).not.toContain('\u001b[');
+    expect(text).not.toContain('paused');
+  });
+
+  it('shows a usage-limit pause and how to lift it', () => {
+    expect(renderStatus({ ...snapshot, pause: 'paused until 2026-01-01T05:00:00.000Z (five_hour)' }, 0)).toContain(
+      'Dispatch paused until 2026-01-01T05:00:00.000Z (five_hour) (worker-manager resume lifts it)',
+    );
+  });
+
+  it('says when the manager is down and the session is missing', () => {
+    const text = renderStatus({ ...snapshot, manager: { running: false, pid: null, last_check_ms: null, last_check_at: null }, session: { name: 'w', exists: false }, workers: [], recent_log: [] }, 0);
+    expect(text).toContain('Manager: not running');
+    expect(text).toContain('Session: w (missing)');
+    expect(text).toContain('No workers in the pool.');
+  });
+});
