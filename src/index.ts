@@ -8,3 +8,4 @@ export * from './core/task-history.js';
 export * from './health/metrics-schema.js';
 export * from './health/classify.js';
 export * from './health/health-service.js';
+export { writeIsolatedPueueConfig } from './adapters/pueue/isolated-config.js';

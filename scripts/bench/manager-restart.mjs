@@ -34,9 +34,16 @@ async function series(title, settings, signal, count) {
     pool.wm('start');
     const results = [];
     for (let i = 0; i < count; i += 1) {
-      results.push(await measure(pool, signal));
+      const killedAt = new Date().toISOString();
+      const result = await measure(pool, signal);
+      results.push(result);
+      if (result.running > 2000) {
+        const later = readFileSync(`${pool.home}/manager.log`, 'utf8').split('\n').filter((line) => line.slice(1, 25) >= killedAt);
+        console.log(`  slow run ${i} (${ms(result.running)}), killed at ${killedAt}; manager log since:\n    ${later.join('\n    ')}`);
+      }
       await sleep(300);
     }
+    console.log(`  runs: ${results.map((r) => ms(r.running)).join(', ')}`);
     console.log(`${title} (n=${count})`);
     console.log(`  replacement running: median ${ms(median(results.map((r) => r.running)))}, min ${ms(Math.min(...results.map((r) => r.running)))}, max ${ms(Math.max(...results.map((r) => r.running)))}`);
     console.log(`  first heartbeat:     median ${ms(median(results.map((r) => r.heartbeat)))}, min ${ms(Math.min(...results.map((r) => r.heartbeat)))}, max ${ms(Math.max(...results.map((r) => r.heartbeat)))}`);

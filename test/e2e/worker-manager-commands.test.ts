@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsagePause } from '../../src/pool/usage-pause.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { out, withManagerBench } from './worker-manager-helpers.js';
 
@@ -55,6 +56,17 @@ describe('worker-manager restart, logs, health and stop with real workers', () =
       expect(out((await pool.wm('status', '--json')).stdout)).toMatch(/"running": false/);
       const still = await pool.panes();
       expect([...still.values()].map((pane) => [pane.paneId, pane.dead])).toEqual([...panes.values()].map((pane) => [pane.paneId, false]));
+    });
+  });
+
+  it('resume lifts the pool-wide usage-limit pause, which status shows', async () => {
+    await withManagerBench({}, async (pool) => {
+      expect(out((await pool.wm('resume')).stdout)).toMatch(/The pool was not paused/);
+      const pause = new UsagePause({ paths: pool.bench.paths, now: () => new Date(), random: () => 0, jitterMaxMs: 0 });
+      await pause.pauseFor({ resetsAt: new Date(Date.now() + 3_600_000), limitType: 'five_hour', source: 'worker-1', message: 'limit' });
+      expect(JSON.parse(out((await pool.wm('status', '--json')).stdout)).pause).toMatch(/^paused until .* \(five_hour\)$/);
+      expect(out((await pool.wm('resume')).stdout)).toMatch(/Resumed: the pool was paused until/);
+      expect(await pause.current()).toBeNull();
     });
   });
 });

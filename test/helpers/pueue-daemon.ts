@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeIsolatedPueueConfig } from '../../src/adapters/pueue/isolated-config.js';
 import { waitFor } from './wait-for.js';
 
 /** Pueue tests may skip only when the client is missing. */
@@ -22,31 +23,7 @@ export interface IsolatedPueue {
  */
 export function isolatedPueue(): IsolatedPueue {
   const dir = mkdtempSync('/tmp/pq-');
-  const configPath = `${dir}/pueue.yml`;
-  writeFileSync(
-    configPath,
-    [
-      'shared:',
-      `  pueue_directory: ${dir}`,
-      `  runtime_directory: ${dir}`,
-      `  unix_socket_path: ${dir}/pueue.sock`,
-      `  pid_path: ${dir}/pueue.pid`,
-      `  alias_file: ${dir}/pueue_aliases.yml`,
-      `  shared_secret_path: ${dir}/shared_secret`,
-      '  use_unix_socket: true',
-      '  host: "127.0.0.1"',
-      '  port: "6924"',
-      'client:',
-      '  read_local_logs: true',
-      '  show_confirmation_questions: false',
-      '  restart_in_place: false',
-      'daemon:',
-      '  pause_group_on_failure: false',
-      '  pause_all_on_failure: false',
-      '  callback_log_lines: 10',
-      '',
-    ].join('\n'),
-  );
+  const configPath = writeIsolatedPueueConfig(dir);
   const pid = () => {
     const file = `${dir}/pueue.pid`;
     return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
