@@ -14,20 +14,8 @@ const manager = () => import('../manager/commands.js');
 const warn = (line: string) => process.stderr.write(`${BIN}: warning: ${line}\n`);
 
 async function managerContext(context: CliContext) {
-  const { workerEnvironment } = await import('../manager/worker-command.js');
-  return {
-    paths: context.paths,
-    settings: context.settings,
-    now: context.now,
-    // The queue is opened only when a forced removal needs it.
-    requeueTasksOf: async (id: number) => (await import('../manager/requeue.js')).requeueTasksOfWorker(context)(id),
-    launch: {
-      nodePath: process.execPath,
-      workerBin: launcherPath('hybrid-worker-enhanced'),
-      cwd: process.cwd(),
-      env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
-    },
-  };
+  const { managerContextFor } = await import('../manager/pool.js');
+  return managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: process.cwd() });
 }
 
 async function runLoop(context: CliContext): Promise<number> {

@@ -6,7 +6,7 @@ import type { Settings } from '../core/settings.js';
 import { HealthService } from '../health/health-service.js';
 import { openManagerState, type ManagerState } from './manager-state.js';
 import { Supervisor } from './supervisor.js';
-import { buildWorkerCommand, type WorkerLaunch } from './worker-command.js';
+import { buildWorkerCommand, workerEnvironment, type WorkerLaunch } from './worker-command.js';
 
 /** What every manager command needs; the CLI builds it from the process, tests from a temp root. */
 export interface ManagerContext {
@@ -25,6 +25,29 @@ export interface Pool {
   readonly health: HealthService;
   readonly state: JsonFile<ManagerState>;
   readonly supervisor: Supervisor;
+}
+
+/**
+ * The context a CLI builds for the manager from its own: workers run `workerBin` in `cwd` (the
+ * repository) with the manager's settings and data root; a forced removal requeues through the
+ * queue, opened only when needed.
+ */
+export function managerContextFor(
+  context: { readonly paths: DataPaths; readonly settings: Settings; readonly now: () => Date; readonly env: NodeJS.ProcessEnv },
+  where: { readonly workerBin: string; readonly cwd: string },
+): ManagerContext {
+  return {
+    paths: context.paths,
+    settings: context.settings,
+    now: context.now,
+    requeueTasksOf: async (id) => (await import('./requeue.js')).requeueTasksOfWorker(context)(id),
+    launch: {
+      nodePath: process.execPath,
+      workerBin: where.workerBin,
+      cwd: where.cwd,
+      env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
+    },
+  };
 }
 
 export const tmuxOptionsFor = (settings: Pick<Settings, 'WORKERS_TMUX_SOCKET'>): TmuxOptions => ({ socket: settings.WORKERS_TMUX_SOCKET });
