@@ -2,9 +2,11 @@ import { rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/fs-safe.js';
 import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
+import { isProcessAlive } from './worker-actions.js';
 import type { ManagerContext, Pool } from './pool.js';
 
 const RETRY_AFTER_FAILURE_MS = 1000;
+const LIVENESS_POLL_MS = 500;
 
 export interface MonitorOptions {
   readonly signal: AbortSignal;
@@ -27,6 +29,17 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     writeFileAtomic(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: new Date().toISOString() })}\n`);
   await record(null);
   await pool.log.log('INFO', `Manager started (pid ${process.pid}), checking every ${settings.CHECK_INTERVAL / 1000} s.`);
+  // tmux sometimes skips the pane-died hook (tmux/tmux#2483: the pty closes before the exit is
+  // collected); a cheap poll of the pane processes (kill -0 and /proc, no tmux call) catches that
+  // case within LIVENESS_POLL_MS instead of at the next check.
+  const liveness = setInterval(() => {
+    if (pool.supervisor.livePanePids.some((pid) => !isProcessAlive(pid))) {
+      pool.supervisor.livePanePids = [];
+      woken = true;
+      wake();
+    }
+  }, LIVENESS_POLL_MS);
+  liveness.unref();
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -56,6 +69,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       wake = () => undefined;
     }
   } finally {
+    clearInterval(liveness);
     options.signal.removeEventListener('abort', onAbort);
     watcher.close();
     await rm(managerPidFile(paths), { force: true });

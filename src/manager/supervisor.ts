@@ -46,6 +46,8 @@ export class Supervisor {
   private hookInstalled = false;
   private alertedMissingSession = false;
   private readonly warnedSlow = new Map<number, string>();
+  /** The pane processes seen running at the last pass, for the loop's cheap liveness poll. */
+  livePanePids: number[] = [];
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -81,6 +83,7 @@ export class Supervisor {
     }
     this.alertedMissingSession = false;
     const panes = found ?? new Map<number, PaneInfo>();
+    this.livePanePids = [...panes.values()].flatMap((pane) => (pane.dead || pane.pid === null ? [] : [pane.pid]));
     const adopted = await this.adoptUntracked(panes, snapshot);
     const metrics = await health.read();
     const current = adopted ? await state.read() : snapshot;

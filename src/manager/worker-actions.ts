@@ -25,14 +25,21 @@ export interface PaneActions {
   readonly workerCommand: (workerId: number) => PaneCommand;
 }
 
-/** kill -0: does the process exist (EPERM means it does, owned by someone else). */
+/**
+ * Whether the process runs: kill -0 (EPERM means it does, owned by someone else), and not a zombie
+ * (Linux /proc): a pane process that exited but that tmux has not reaped yet is dead for us.
+ */
 export function isProcessAlive(pid: number | null): boolean {
   if (pid === null) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 

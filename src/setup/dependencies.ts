@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { splitWords } from '../agent/split-words.js';
 
 export interface DependencySpec {
   readonly name: string;
@@ -19,7 +20,7 @@ export type DependencyStatus =
 
 /** tmux 3.0 brought pane options (@worker_id) and per-pane remain-on-exit; worktree remove is git 2.17. */
 export function dependencySpecs(agentCommand: string): DependencySpec[] {
-  const agent = agentCommand.split(/\s+/)[0] ?? agentCommand;
+  const agent = splitWords(agentCommand)[0] ?? agentCommand;
   return [
     { name: 'tmux', versionArgv: ['tmux', '-V'], minimum: '3.0', required: true, purpose: 'worker panes', install: { apt: 'apt-get install tmux', brew: 'brew install tmux' } },
     { name: 'git', versionArgv: ['git', '--version'], minimum: '2.17', required: true, purpose: 'worktrees', install: { apt: 'apt-get install git', brew: 'brew install git' } },

@@ -2,7 +2,7 @@ import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { HealthService } from '../health/health-service.js';
 import { startManager, scale, type ManagerLaunch } from '../manager/commands.js';
-import { tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
+import { openPool, tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { checkDependencies, dependencySpecs, installHint, type DependencyStatus } from './dependencies.js';
 import { importQueueTxtOnce } from './queue-txt-import.js';
@@ -79,6 +79,10 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
       (request.session === 'ask' && io.confirm !== undefined && (await io.confirm(`The tmux session ${session} exists. Recreate it?`)));
     if (recreate) {
       await killSession(tmux, session);
+      // A fresh pool: the workers are started anew, with no restart history to back off from.
+      await openPool(context).state.update((draft) => {
+        draft.workers = {};
+      });
       report({ step: 'tmux', ok: true, detail: `recreated session ${session}; tasks of the old workers are taken up again by the new ones` });
     } else {
       report({ step: 'tmux', ok: true, detail: `reusing the existing session ${session}${request.session === 'ask' && io.confirm === undefined ? ' (no terminal: pass --recreate to start afresh)' : ''}` });

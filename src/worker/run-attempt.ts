@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentUsage } from '../agent/agent-adapter.js';
+import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, ensurePullRequest, getCommitsAhead } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDir } from '../core/fs-safe.js';
@@ -94,6 +95,20 @@ async function judge(rt: Runtime, ts: TaskState, exitCode: number): Promise<Sett
   return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage };
 }
 
+const LOST_RECHECK_MS = 100;
+
+/**
+ * Observes the run; `lost` is asked again once, because a run that ends between the backend's
+ * "no result yet" and "process gone" checks looks lost for a moment while its result is written.
+ */
+async function observeSettled(rt: Runtime, ts: TaskState): Promise<RunObservation> {
+  const observe = () => withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
+  const seen = await observe();
+  if (seen.state !== 'lost') return seen;
+  await rt.control.sleep(LOST_RECHECK_MS);
+  return observe();
+}
+
 /**
  * Waits for the attempt's run (also a run started before a worker restart) and judges it.
  * TASK_TIMEOUT counts from the run's start; past it the run's process group is killed.
@@ -107,7 +122,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
     }
     const grace = rt.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     for (;;) {
-      const seen = await withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
+      const seen = await observeSettled(rt, ts);
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
       if (seen.state === 'killed') return failure('agent_error', 'the run was killed by a signal');
       if (seen.state === 'lost') return failure('agent_error', 'the run vanished without a result');

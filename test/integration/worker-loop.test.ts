@@ -50,7 +50,9 @@ describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) =>
     const outputs = notDone.flatMap((task) =>
       [1, 2, 3].map((attempt) => join(bench.home, 'runs', `worker-${task.workerId}`, `task-${task.id}-attempt-${attempt}.log`)).filter(existsSync),
     );
-    const agentNotes = ['errors.log', 'heads.log'].map((name) => join(bench.agentDir, name)).filter(existsSync);
+    const agentNotes = ['errors.log', 'starts.log'].map((name) => join(bench.agentDir, name))
+      .concat([1, 2, 3].map((id) => join(bench.paths.errorsDir, `worker-${id}.log`)))
+      .filter(existsSync);
     expect(notDone, [...outputs, ...agentNotes].map((file) => readFileSync(file, 'utf8')).join('\n')).toEqual([]);
     const records = history(bench);
     expect(records.filter((record) => record.result === 'success').map((record) => record.task_id).sort()).toEqual(tasks.map((task) => task.subissue).sort());
