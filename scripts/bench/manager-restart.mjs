@@ -27,7 +27,7 @@ async function measure(pool, signal) {
   return { running, heartbeat: performance.now() - start };
 }
 
-async function series(title, settings, signal, count) {
+async function series(title, settings, signal, count, slowMs) {
   const pool = makePool(settings);
   try {
     pool.wm('scale', '1');
@@ -37,7 +37,7 @@ async function series(title, settings, signal, count) {
       const killedAt = new Date().toISOString();
       const result = await measure(pool, signal);
       results.push(result);
-      if (result.running > 2000) {
+      if (result.running > slowMs) {
         const later = readFileSync(`${pool.home}/manager.log`, 'utf8').split('\n').filter((line) => line.slice(1, 25) >= killedAt);
         console.log(`  slow run ${i} (${ms(result.running)}), killed at ${killedAt}; manager log since:\n    ${later.join('\n    ')}`);
       }
@@ -55,12 +55,14 @@ async function series(title, settings, signal, count) {
   }
 }
 
-const killed = await series('SIGKILL -> restart, default CHECK_INTERVAL (10 s)', { RESTART_MIN_UPTIME: '0' }, 'SIGKILL', runs);
+// Runs slower than the target (1 s after SIGKILL, CHECK_INTERVAL + DEAD_WORKER_THRESHOLD after SIGSTOP) print the manager log.
+const killed = await series('SIGKILL -> restart, default CHECK_INTERVAL (10 s)', { RESTART_MIN_UPTIME: '0' }, 'SIGKILL', runs, 1000);
 const stopped = await series(
   'SIGSTOP -> restart, CHECK_INTERVAL=1 DEAD_WORKER_THRESHOLD=3 HEARTBEAT_INTERVAL=0.5',
   { RESTART_MIN_UPTIME: '0', CHECK_INTERVAL: '1', DEAD_WORKER_THRESHOLD: '3', HEARTBEAT_INTERVAL: '0.5' },
   'SIGSTOP',
   Math.min(runs, 5),
+  4000,
 );
 const pm2 = 150;
 console.log(`ratio to PM2 (~${pm2} ms to replacement running after SIGKILL): ${(median(killed.map((r) => r.running)) / pm2).toFixed(2)}x`);

@@ -142,6 +142,13 @@ export async function splitPane(options: TmuxOptions, session: string, command: 
   return out.trim();
 }
 
+/** The pid of the process a pane runs now, or null when the pane is gone or dead. */
+export async function panePid(options: TmuxOptions, paneId: string): Promise<number | null> {
+  const result = await runTmux(options, ['display-message', '-p', '-t', paneId, '#{pane_dead} #{pane_pid}']);
+  const match = /^0 (\d+)$/.exec(result.stdout.trim());
+  return result.ok && match ? Number(match[1]) : null;
+}
+
 export async function tagPane(options: TmuxOptions, paneId: string, workerId: number): Promise<void> {
   await tmuxOrThrow(options, ['set-option', '-p', '-t', paneId, WORKER_ID_OPTION, String(workerId)]);
 }

@@ -1,6 +1,6 @@
 import lockfile from 'proper-lockfile';
 import { join } from 'node:path';
-import { hasSession, installDeathHook, readWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
+import { hasSession, installDeathHook, panePid, readWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import type { EventLog } from '../core/event-log.js';
 import { ensureDir } from '../core/fs-safe.js';
@@ -182,7 +182,10 @@ export class Supervisor {
   }
 
   private async restart(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, reason: string, how: { counts: boolean; resetCount?: boolean }): Promise<void> {
-    await startWorker(this.options, id, pane);
+    const paneId = await startWorker(this.options, id, pane);
+    // The new process joins the liveness poll at once, not only at the next pass.
+    const pid = await panePid(this.options.tmux, paneId);
+    if (pid !== null) this.livePanePids.push(pid);
     const at = this.options.now().toISOString();
     await this.options.state.update((draft) => {
       const target = entryOf(draft, id);

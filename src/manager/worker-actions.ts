@@ -70,20 +70,21 @@ export function workerPidOf(panePid: number): number {
   }
 }
 
-/** Starts the worker in its pane again, or in a new tagged pane when its pane is gone. */
-export async function startWorker(actions: PaneActions, workerId: number, pane: PaneInfo | undefined): Promise<void> {
+/** Starts the worker in its pane again, or in a new tagged pane when its pane is gone; returns the pane. */
+export async function startWorker(actions: PaneActions, workerId: number, pane: PaneInfo | undefined): Promise<string> {
   await clearDrain(actions.paths, workerId);
   const command = actions.workerCommand(workerId);
   if (pane !== undefined) {
     if (!pane.dead) killPaneProcesses(pane.pid);
     await respawnPane(actions.tmux, pane.paneId, command);
-    return;
+    return pane.paneId;
   }
   const paneId = (await hasSession(actions.tmux, actions.session))
     ? await splitPane(actions.tmux, actions.session, command)
     : await newSession(actions.tmux, actions.session, command);
   await tagPane(actions.tmux, paneId, workerId);
   await tileLayout(actions.tmux, actions.session);
+  return paneId;
 }
 
 export async function removeWorkerPane(actions: PaneActions, pane: PaneInfo | undefined): Promise<void> {

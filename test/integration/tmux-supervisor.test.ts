@@ -60,7 +60,9 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
       expect(after.paneId).toBe(before.get(2)!.paneId);
       await waitFor(async () => (await pool.health.read()).workers['2']?.restarts === 1, { what: 'the restart to be counted' });
       expect((await pool.state.read()).workers['2']!.restarts).toBe(1);
-      expect(logOf(context)).toMatch(/Worker 2: its process was killed by signal 9/);
+      // Usually "killed by signal 9" from the hook; when tmux skips the hook (tmux/tmux#2483) the
+      // liveness poll finds the unreaped pane process first, without a status.
+      expect(logOf(context)).toMatch(/Worker 2: its process (was killed by signal 9|exited|is gone from the pane)/);
     } finally {
       await loop.stop();
     }
