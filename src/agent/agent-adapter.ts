@@ -52,6 +52,10 @@ export type AgentVerdict =
       readonly message: string;
       readonly retry: boolean;
       readonly resetsAt?: string;
+      /** The usage limit's kind, e.g. `five_hour`. */
+      readonly limitType?: string;
+      /** The attempt asked to resume a session the agent does not know: the next one starts afresh. */
+      readonly resumeFailed?: boolean;
     } & AgentUsage);
 
 /** Optional facts an agent reports; they go into the task's history record. */

@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { splitWords } from './split-words.js';
 import { taskEnvironment, type AgentAdapter, type AgentVerdict, type FinishedRun, type TaskFacts } from './agent-adapter.js';
 
@@ -30,16 +29,4 @@ export function defaultPrompt(facts: TaskFacts): string {
     `You are in a git worktree on branch ${facts.branch}, created from ${facts.baseBranch}.`,
     'Read the sub-issue, implement it, commit your work on this branch, push it and open a pull request that references both issues.',
   ].join(' ');
-}
-
-/**
- * Picks the adapter for WORKER_AGENT_CMD. A command whose program is `claude` runs Claude Code
- * non-interactively with the task's prompt (`claude -p <prompt>`); anything else is a plain command.
- */
-export function selectAgent(command: string): AgentAdapter {
-  const [program] = splitWords(command);
-  if (basename(program!) === 'claude') {
-    return { ...commandAgent(command, (facts) => ['-p', defaultPrompt(facts)]), name: 'claude' };
-  }
-  return commandAgent(command);
 }

@@ -89,6 +89,15 @@ export const SETTING_DEFINITIONS = {
   CLAUDE_PROMPT_TEMPLATE: word('', /^.{0,16384}$/s, 'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)'),
   PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
+  /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
+  CLAUDE_RESUME: {
+    fallback: true,
+    accepts: 'true or false',
+    schema: z
+      .unknown()
+      .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
+      .pipe(z.boolean()),
+  } satisfies SettingDefinition<boolean>,
 } as const;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

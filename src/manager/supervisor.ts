@@ -75,7 +75,14 @@ export class Supervisor {
     const found = await readWorkerPanes(tmux, session);
     if (found === null && !(createSession && wantsNew)) {
       this.hookInstalled = false;
-      if (!this.alertedMissingSession) {
+      // Workers being removed went with the session; an empty pool (scale 0) has no session by design.
+      const removing = ids.filter((id) => snapshot.workers[String(id)]!.intent === 'remove');
+      if (removing.length > 0) {
+        await state.update((draft) => {
+          for (const id of removing) if (draft.workers[String(id)]?.intent === 'remove') delete draft.workers[String(id)];
+        });
+      }
+      if (!this.alertedMissingSession && ids.length > removing.length) {
         this.alertedMissingSession = true;
         await this.options.log.log('ALERT', `The tmux session ${session} is missing; waiting for it (run setup-hybrid-enhanced or worker-manager scale N).`);
       }

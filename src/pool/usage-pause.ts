@@ -47,6 +47,9 @@ export interface UsagePauseOptions {
 export const usagePauseFile = (paths: Pick<DataPaths, 'stateDir'>) => join(paths.stateDir, 'usage-pause.json');
 
 const DEFAULT_FALLBACK_MS = 15 * 60_000;
+/** The limit type of a hold only a person can lift, and its (never reached) end. */
+export const PERSON_HOLD = 'authentication';
+const UNTIL_A_PERSON_ACTS = '9999-12-31T23:59:59.999Z';
 
 export class UsagePause {
   private readonly file: JsonFile<PauseFile>;
@@ -89,6 +92,19 @@ export class UsagePause {
     });
   }
 
+  /**
+   * Stops dispatch until a person acts (an authentication failure: no reset will fix it). Stored
+   * as a pause with no end, so everything that honours or lifts a usage pause (the workers'
+   * claim check, `worker-manager status` and `resume`) does the same for it.
+   */
+  holdForPerson(seen: { readonly source: string; readonly message: string }): Promise<UsagePauseRecord> {
+    const now = this.options.now();
+    return this.file.update((draft) => {
+      draft.pause = { until: UNTIL_A_PERSON_ACTS, resetsAt: null, limitType: PERSON_HOLD, setAt: now.toISOString(), source: seen.source, message: seen.message };
+      return draft.pause;
+    });
+  }
+
   /** The pause in force now, or null (none, or it has run out). */
   async current(): Promise<UsagePauseRecord | null> {
     const { pause } = await this.file.read();
@@ -111,4 +127,7 @@ function activeAt(pause: UsagePauseRecord | null, now: Date): UsagePauseRecord |
 }
 
 /** "paused until <time> (<limit type>)", for status views. */
-export const describePause = (pause: UsagePauseRecord) => `paused until ${pause.until}${pause.limitType ? ` (${pause.limitType})` : ''}`;
+export const describePause = (pause: UsagePauseRecord) =>
+  pause.limitType === PERSON_HOLD
+    ? `paused until a person acts (authentication failure: log in, then worker-manager resume)`
+    : `paused until ${pause.until}${pause.limitType ? ` (${pause.limitType})` : ''}`;

@@ -35,7 +35,7 @@ export interface RunSpec {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
-  /** Where the run's combined output goes (the embedded backend; Pueue keeps its own log). */
+  /** Where the agent's combined output is appended, on every backend (the runner writes it). */
   readonly outputFile?: string;
 }
 

@@ -117,6 +117,9 @@ export class EmbeddedBackend implements QueueBackend {
     const result = await readRunResult(files);
     if (result) return result;
     if (await isProcessAlive(run)) return { state: 'running', startedAt: run.startedAt };
+    // The run may have written its result between the first read and the liveness check.
+    const settled = await readRunResult(files);
+    if (settled) return settled;
     return run.killRequested ? { state: 'killed', endedAt: null } : { state: 'lost' };
   }
 

@@ -23,7 +23,7 @@ export const runFilesFor = (runsDir: string, key: string): RunFiles => ({
 export async function writeRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
   await forgetRunOutcome(files);
   const env = Object.fromEntries(Object.entries({ ...baseEnv, ...run.env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  await writeFileAtomic(files.specFile, JSON.stringify({ argv: run.argv, cwd: run.cwd, env, resultFile: files.resultFile, pidFile: files.pidFile }));
+  await writeFileAtomic(files.specFile, JSON.stringify({ argv: run.argv, cwd: run.cwd, env, resultFile: files.resultFile, pidFile: files.pidFile, outputFile: run.outputFile }));
 }
 
 /** Drops what a previous attempt's runner recorded, keeping the spec. */

@@ -7,11 +7,14 @@ import { writeFileAtomic } from '../core/fs-safe.js';
  * the RunSpec the worker stored, records its pid, process group and start time, spawns the agent
  * with argv/cwd/env (never a shell string) in its own process group, and writes the exit code to
  * a result file, so the run and its outcome outlive the worker (and, for Pueue, the daemon).
+ * With an output file in the spec the agent's stdout and stderr are appended to it directly (no
+ * pipe through the runner, so the output survives the runner too): the worker reads a run's
+ * output from the same place on every backend (Pueue's own log then holds only the runner's).
  * It is kept as plain JavaScript so the same file works from source, from dist, and under Pueue.
  */
 const RUNNER_SOURCE = `// hybrid-workers queue runner v1 (generated; do not edit)
 import { spawn } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const save = (file, value) => {
   const temp = file + '.' + process.pid + '.tmp';
@@ -24,7 +27,8 @@ save(spec.pidFile, { pid: process.pid, pgid: Number(fields[2]), startTime: field
 let child;
 // The whole group gets a stop signal; stay alive until the agent is gone to record how it ended.
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child?.kill(signal));
-child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'inherit', 'inherit'] });
+const output = spec.outputFile ? openSync(spec.outputFile, 'a', 0o600) : 'inherit';
+child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio: ['ignore', output, output] });
 child.on('error', (error) => {
   save(spec.resultFile, { exitCode: 127, signal: null, error: error.message, endedAt: new Date().toISOString() });
   process.exit(127);

@@ -40,6 +40,7 @@ export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
       error: final.error,
       backend: rt.backendNow.name,
       ...final.usage,
+      ...(ts.resumed ? { resumed: true } : {}),
     };
     await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
     ts.recorded = true;
@@ -54,6 +55,7 @@ export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
       backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
     ),
   ]);
+  await rt.sessions.forget(ts.queue_task_id);
   rt.say(`task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`);
   await saveState(rt, null);
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AgentUsage } from '../agent/agent-adapter.js';
+import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, ensurePullRequest, getCommitsAhead } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
@@ -13,6 +14,8 @@ import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
 export interface Settled {
   readonly outcome: AttemptOutcome;
   readonly usage?: AgentUsage;
+  /** What the agent said, when the run ended on its own (a usage limit's reset time, a failed resume). */
+  readonly verdict?: AgentVerdict;
 }
 
 /** Not an outcome: the task was removed from the queue, the run never started, or we were told to abort. */
@@ -62,15 +65,20 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     }
     const outputFile = runOutputFile(rt.paths, rt.workerId, current, ts.attempt);
     await ensureDir(dirname(outputFile));
-    const prepared = rt.agent.prepare(factsOf(rt, ts), { outputFile, ...(ts.session_id ? { resumeSessionId: ts.session_id } : {}) });
+    // An attempt handed back without counting (usage limit) runs again under the same number.
+    await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);
+    const resumeSessionId = rt.settings.CLAUDE_RESUME && ts.session_id ? ts.session_id : undefined;
+    const prepared = rt.agent.prepare(factsOf(rt, ts), { outputFile, ...(resumeSessionId ? { resumeSessionId } : {}) });
     Object.assign(ts, {
       phase: 'running',
       expected_runs: current.attempts + 1,
       attempt_started_at: rt.now().toISOString(),
       output_file: outputFile,
       session_id: prepared.sessionId ?? ts.session_id,
+      resumed: ts.resumed || resumeSessionId !== undefined,
     });
     await saveState(rt, ts);
+    if (prepared.sessionId) await rt.sessions.remember(ts.queue_task_id, ts.subissue, prepared.sessionId);
     await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, prepared.run));
     return 'started';
   } catch (error) {
@@ -92,7 +100,7 @@ async function judge(rt: Runtime, ts: TaskState, exitCode: number): Promise<Sett
   const verdict = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
   const work = verdict.kind === 'finished' ? await inspectWork(rt, ts) : undefined;
   const { kind: _kind, ...usage } = verdict;
-  return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage };
+  return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage, verdict };
 }
 
 const LOST_RECHECK_MS = 100;

@@ -1,14 +1,16 @@
 import { join } from 'node:path';
 import type { AgentAdapter, TaskFacts } from '../agent/agent-adapter.js';
-import { appendLine, formatAlertLine } from '../core/event-log.js';
+import { appendLine, formatAlertLine, type EventLog } from '../core/event-log.js';
 import type { JsonFile } from '../core/json-store.js';
 import { workerErrorLog, type DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import type { HealthService } from '../health/health-service.js';
+import type { UsagePause } from '../pool/usage-pause.js';
 import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import type { WorkerControl } from './control.js';
 import type { Heartbeat } from './heartbeat.js';
+import type { TaskSessions } from './task-sessions.js';
 import type { TaskState, WorkerState } from './worker-state.js';
 
 /** Everything a worker is given; time, randomness and the environment come in from outside. */
@@ -42,6 +44,11 @@ export interface Runtime extends WorkerDeps {
   backendNow: QueueBackend;
   readonly heartbeat: Heartbeat;
   readonly stateFile: JsonFile<WorkerState>;
+  /** The pool-wide dispatch pause (usage limit, or a hold until a person acts). */
+  readonly pause: UsagePause;
+  readonly sessions: TaskSessions;
+  /** The health log: WARN and ALERT lines for a person (ALERT also lands in the alerts log). */
+  readonly events: EventLog;
 }
 
 export const runOutputFile = (paths: DataPaths, workerId: number, task: QueueTask, attempt: number) =>

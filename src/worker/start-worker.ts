@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { selectAgent } from '../agent/command-agent.js';
+import { isClaudeCommand, selectAgent } from '../agent/select-agent.js';
+import { splitWords } from '../agent/split-words.js';
 import { getCurrentBranch, isGhReady, verifyBranch, verifyRepo } from '../adapters/git.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
@@ -32,7 +33,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<{ contro
   const repo = await verifyRepo(resolve(options.cwd, options.repo ?? '.'));
   const baseBranch = options.base ?? (await getCurrentBranch(repo));
   await verifyBranch(repo, baseBranch);
-  const agent = selectAgent(options.settings.WORKER_AGENT_CMD);
+  const agent = selectAgent(options.settings, options.now);
+  if (isClaudeCommand(options.settings.WORKER_AGENT_CMD)) await showClaudeVersion(options);
   const open = () => openQueueBackend({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const { backend, notice } = await open();
   options.warn(notice);
@@ -55,4 +57,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<{ contro
     ghReady: await isGhReady(repo),
   });
   return { control, done };
+}
+
+/** Once at start: which Claude Code runs the tasks, and whether it is the release known to work. */
+async function showClaudeVersion(options: StartWorkerOptions): Promise<void> {
+  const { checkClaudeVersion, describeVersion } = await import('../adapters/claude/version.js');
+  const program = splitWords(options.settings.WORKER_AGENT_CMD)[0]!;
+  const env = Object.fromEntries(Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const check = await checkClaudeVersion(program, env);
+  (check.status === 'known-good' ? options.say : options.warn)(`agent: ${describeVersion(check)}`);
 }

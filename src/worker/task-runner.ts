@@ -1,3 +1,4 @@
+import { describePause } from '../pool/usage-pause.js';
 import type { QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { nextStep } from './outcome.js';
@@ -27,6 +28,7 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     retry_at: null,
     output_file: null,
     session_id: null,
+    resumed: false,
     last_error_class: null,
     last_error: null,
     expected_runs: 0,
@@ -35,12 +37,22 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
   };
 }
 
-/** Decides what follows an attempt and moves the task to `backoff` or `recording`. */
-async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promise<void> {
-  const { outcome } = settled;
+/**
+ * Decides what follows an attempt and moves the task to `backoff` or `recording`; a usage limit
+ * pauses the pool and hands the task back instead (`requeued`).
+ */
+async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promise<'requeued' | undefined> {
+  const { outcome, verdict } = settled;
   if (outcome.kind === 'failure') {
     await logError(rt, `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}`);
   }
+  if (verdict?.kind === 'failed' && verdict.resumeFailed) ts.session_id = null;
+  if (outcome.kind === 'failure' && outcome.errorClass === 'usage_limit') {
+    await pausePool(rt, ts, settled);
+    await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'usage limit: dispatch paused');
+    return 'requeued';
+  }
+  if (outcome.kind === 'failure' && outcome.errorClass === 'auth_error') await holdForPerson(rt, ts, outcome.message);
   const step = nextStep(outcome, ts.attempt, rt.settings.MAX_RETRIES);
   if (step.kind === 'retry' && outcome.kind === 'failure') {
     const delay = retryDelayMs(ts.attempt, rt.settings.RETRY_DELAY, retryCapMs(rt.settings.RETRY_DELAY), rt.random);
@@ -63,6 +75,28 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
     };
   }
   await saveState(rt, ts);
+  return undefined;
+}
+
+/** One worker's usage limit stops dispatch for every worker until the reset (plus jitter). */
+async function pausePool(rt: Runtime, ts: TaskState, settled: Settled): Promise<void> {
+  const verdict = settled.verdict?.kind === 'failed' ? settled.verdict : undefined;
+  const pause = await rt.pause.pauseFor({
+    ...(verdict?.resetsAt ? { resetsAt: new Date(verdict.resetsAt) } : {}),
+    ...(verdict?.limitType ? { limitType: verdict.limitType } : {}),
+    source: `worker-${rt.workerId}`,
+    message: verdict?.message ?? 'usage limit reached',
+  });
+  await rt.events.log('WARN', `Worker ${rt.workerId} hit a usage limit on task ${ts.subissue}: dispatch ${describePause(pause)}.`);
+}
+
+/** An authentication failure needs a person: no worker claims until one logs in and lifts the hold. */
+async function holdForPerson(rt: Runtime, ts: TaskState, message: string): Promise<void> {
+  await rt.pause.holdForPerson({ source: `worker-${rt.workerId}`, message });
+  await rt.events.log(
+    'ALERT',
+    `Worker ${rt.workerId}: authentication failed on task ${ts.subissue} (${message}); every worker stopped claiming. Log in again, then run worker-manager resume.`,
+  );
 }
 
 async function handBack(rt: Runtime, ts: TaskState, attempts: number, reason: string): Promise<void> {
@@ -78,6 +112,8 @@ async function handBack(rt: Runtime, ts: TaskState, attempts: number, reason: st
  */
 export async function processTask(rt: Runtime, task: QueueTask, resume: TaskState | null): Promise<TaskEnd> {
   const ts = resume ?? newTaskState(rt, task);
+  // A task handed back earlier (usage limit, stop) continues its last session, whoever takes it up.
+  if (resume === null && rt.settings.CLAUDE_RESUME) ts.session_id = (await rt.sessions.recall(task.id, task.subissue)) ?? null;
   let resumed = resume !== null;
   // A fresh task is not saved yet: until its run starts, the backend's claim alone is enough to resume it.
   rt.heartbeat.set({ status: ts.phase === 'backoff' ? 'recovering' : 'working', task: ts.subissue, taskStartedAt: ts.started_at });
@@ -98,6 +134,10 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
       await saveState(rt, ts);
       continue;
     }
+    if (ts.phase === 'preparing' && (await rt.pause.current().catch(() => null))) {
+      await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'dispatch is paused');
+      return 'requeued';
+    }
     const result = ts.phase === 'preparing' ? await startAttempt(rt, ts) : await settleRun(rt, ts, resumed);
     resumed = false;
     if (result === 'started') continue;
@@ -115,6 +155,6 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
       await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'the worker was interrupted');
       return 'aborted';
     }
-    await afterAttempt(rt, ts, result);
+    if ((await afterAttempt(rt, ts, result)) === 'requeued') return 'requeued';
   }
 }

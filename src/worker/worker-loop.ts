@@ -1,8 +1,11 @@
 import { rm } from 'node:fs/promises';
+import { openHealthLog } from '../health/health-service.js';
+import { UsagePause, describePause } from '../pool/usage-pause.js';
 import { drainFile } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { logError, saveState, withBackend, type Runtime, type WorkerDeps } from './runtime.js';
 import { processTask } from './task-runner.js';
+import { TaskSessions } from './task-sessions.js';
 import { openWorkerState } from './worker-state.js';
 
 const IDLE_POLL_MS = 250;
@@ -20,6 +23,15 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     backendNow: deps.backend,
     heartbeat,
     stateFile: openWorkerState(deps.paths, deps.workerId, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
+    pause: new UsagePause({
+      paths: deps.paths,
+      now: deps.now,
+      random: deps.random,
+      jitterMaxMs: deps.settings.USAGE_PAUSE_JITTER,
+      lockStaleMs: deps.settings.LOCK_STALE_TIMEOUT,
+    }),
+    sessions: new TaskSessions(deps.paths, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
+    events: openHealthLog(deps.paths, deps.now),
   };
   heartbeat.start();
   rt.say(`worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`);
@@ -28,8 +40,24 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     let pending = (await rt.stateFile.read()).task;
     await saveState(rt, pending);
     let announcedIdle = false;
+    let announcedPause: string | null = null;
     for (;;) {
       if (deps.control.closed && pending === null) break;
+      // The pool-wide pause is checked before every claim (a task this worker already holds is
+      // taken up, and handed back before a new run if the pause holds): a paused worker idles,
+      // its heartbeats go on.
+      const pause = pending === null ? await rt.pause.current().catch(() => null) : null;
+      if (pause) {
+        if (announcedPause !== pause.until) {
+          heartbeat.set({ status: 'idle' });
+          rt.say(`dispatch ${describePause(pause)}, set by ${pause.source}: not claiming`);
+          announcedPause = pause.until;
+        }
+        await deps.control.sleep(Math.min(deps.idlePollMs ?? IDLE_POLL_MS, Date.parse(pause.until) - deps.now().getTime()));
+        continue;
+      }
+      if (announcedPause !== null) rt.say('dispatch resumed');
+      announcedPause = null;
       const task = await withBackend(rt, 'claiming a task', (backend) => backend.claim(deps.workerId), true).catch(() => undefined);
       if (task === undefined) {
         pending = null;

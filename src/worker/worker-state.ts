@@ -38,6 +38,8 @@ const taskStateSchema = z.object({
   retry_at: z.string().nullable(),
   output_file: z.string().nullable(),
   session_id: z.string().nullable(),
+  /** Some attempt of this task continued an earlier attempt's session. */
+  resumed: z.boolean().default(false),
   last_error_class: z.enum(ERROR_CLASSES).nullable(),
   last_error: z.string().nullable(),
   /** The backend's run count once this attempt's run has started (tells a restart whether it did). */

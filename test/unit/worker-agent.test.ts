@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskFacts } from '../../src/agent/agent-adapter.js';
-import { commandAgent, selectAgent } from '../../src/agent/command-agent.js';
+import { commandAgent } from '../../src/agent/command-agent.js';
+import { selectAgent } from '../../src/agent/select-agent.js';
+import { resolveSettings } from '../../src/core/settings.js';
 import { splitWords } from '../../src/agent/split-words.js';
 
 const facts: TaskFacts = {
@@ -55,15 +57,28 @@ describe('commandAgent', () => {
 });
 
 describe('selectAgent', () => {
-  it('runs claude non-interactively with a prompt naming the sub-issue and parent', () => {
-    const agent = selectAgent('claude');
-    const { run } = agent.prepare(facts, { outputFile: '/tmp/o' });
-    expect(agent.name).toBe('claude');
-    expect(run.argv.slice(0, 2)).toEqual(['claude', '-p']);
-    expect(run.argv[2]).toMatch(/sub-issue #42 of parent issue #7.*pull request/);
+  const select = (command: string) => selectAgent(resolveSettings({}, { WORKER_AGENT_CMD: command }), () => new Date());
+
+  it('runs claude through the Claude adapter: print mode, stream-json, a session, the prompt naming the sub-issue and parent', () => {
+    for (const command of ['claude', '/opt/bin/claude']) {
+      const agent = select(command);
+      const prepared = agent.prepare(facts, { outputFile: '/tmp/o' });
+      expect(agent.name).toBe('claude');
+      const claudeArgv = prepared.run.argv.slice(prepared.run.argv.indexOf(command));
+      expect(claudeArgv.slice(0, 5)).toEqual([command, '-p', '--output-format', 'stream-json', '--verbose']);
+      expect(claudeArgv).toContain(prepared.sessionId);
+      expect(claudeArgv.at(-1)).toMatch(/sub-issue #42 of parent issue #7.*pull request/);
+    }
+  });
+
+  it('resumes the given session instead of starting one', () => {
+    const prepared = select('claude').prepare(facts, { outputFile: '/tmp/o', resumeSessionId: '123e4567-e89b-12d3-a456-426614174000' });
+    expect(prepared.run.argv).toEqual(expect.arrayContaining(['--resume', '123e4567-e89b-12d3-a456-426614174000']));
+    expect(prepared.run.argv).not.toContain('--session-id');
   });
 
   it('uses the plain command adapter for anything else', () => {
-    expect(selectAgent('node fake-agent.mjs').name).toBe('command');
+    expect(select('node fake-agent.mjs').name).toBe('command');
+    expect(select('claude-wrapper --x').name).toBe('command');
   });
 });

@@ -95,7 +95,7 @@ export function toVerdict(outcome: ClaudeOutcome): AgentVerdict {
     case 'success':
       return { kind: 'finished', ...usage };
     case 'agent_error':
-      return { kind: 'failed', errorClass: 'agent_error', message: outcome.message, retry: outcome.retry, ...usage };
+      return { kind: 'failed', errorClass: 'agent_error', message: outcome.message, retry: outcome.retry, ...(outcome.resumeFailed ? { resumeFailed: true } : {}), ...usage };
     case 'transient':
       return { kind: 'failed', errorClass: 'agent_error', message: `transient API error: ${outcome.message}`, retry: true, ...usage };
     case 'max_turns':
@@ -110,6 +110,7 @@ export function toVerdict(outcome: ClaudeOutcome): AgentVerdict {
         message: outcome.message,
         retry: true,
         ...(outcome.resetsAt ? { resetsAt: outcome.resetsAt.toISOString() } : {}),
+        ...(outcome.limitType ? { limitType: outcome.limitType } : {}),
         ...usage,
       };
   }

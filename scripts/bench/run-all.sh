@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the project once, in one session, so their medians and ratios are
+# comparable (see docs/PERFORMANCE.md). Needs hyperfine, tmux, git; Pueue for the Pueue rows.
+# Takes about 10 minutes. Usage: npm run bench  (or bash scripts/bench/run-all.sh > results.txt)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+npm run build --silent
+run() {
+  echo
+  echo "### $*"
+  "$@"
+}
+run bash scripts/bench/health-check-startup.sh 40
+run node scripts/bench/health-heartbeat.mjs 64 30 1
+run node scripts/bench/health-heartbeat.mjs 64 30 4
+run node scripts/bench/queue-claim.mjs
+run node scripts/bench/worker-dispatch.mjs 25
+run node scripts/bench/worker-overhead.mjs 40
+run node scripts/bench/manager-restart.mjs 10
+run node scripts/bench/manager-idle.mjs 60 16,64
+run node scripts/bench/performance-report.mjs
+run node scripts/bench/claude-parse.mjs
+run node scripts/bench/setup-time.mjs 5

@@ -1,0 +1,20 @@
+import { basename } from 'node:path';
+import { claudeAgent, claudeAgentConfig } from '../adapters/claude/claude-agent.js';
+import type { Settings } from '../core/settings.js';
+import type { AgentAdapter } from './agent-adapter.js';
+import { commandAgent } from './command-agent.js';
+import { splitWords } from './split-words.js';
+
+/** WORKER_AGENT_CMD names Claude Code when its program is `claude` (bare or as a path). */
+export const isClaudeCommand = (command: string) => basename(splitWords(command)[0]!) === 'claude';
+
+/**
+ * Picks the adapter for WORKER_AGENT_CMD: Claude Code (the default) runs through the Claude
+ * adapter (stream-json, sessions, outcome classes, from the CLAUDE_* settings); any other command
+ * is a plain command agent.
+ */
+export function selectAgent(settings: Settings, now: () => Date): AgentAdapter {
+  const command = settings.WORKER_AGENT_CMD;
+  if (!isClaudeCommand(command)) return commandAgent(command);
+  return claudeAgent(claudeAgentConfig(settings, splitWords(command)[0]!, now));
+}
