@@ -45,3 +45,15 @@ export async function loadContext(): Promise<CliContext> {
 
 export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 export const printText = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+/** A live view for a command: redrawn every interval on a terminal, one frame otherwise or with --once. */
+export async function showLiveView(context: CliContext, render: () => Promise<string>, options: { intervalMs: number; once?: boolean }): Promise<void> {
+  const { runLiveView, signalOnTermination } = await import('../core/live-view.js');
+  await runLiveView({
+    render,
+    intervalMs: options.intervalMs,
+    once: options.once === true || !context.stdoutIsTty,
+    write: (text) => process.stdout.write(text),
+    signal: signalOnTermination(),
+  });
+}

@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   await program.parseAsync(argv);
   const flags = program.opts<SetupFlags>();
   const [rawWorkers] = program.processedArgs as [string];
-  const [{ parsePoolSize }, { workerEnvironment }] = await Promise.all([import('../manager/pool-requests.js'), import('../manager/worker-command.js')]);
+  const { parsePoolSize } = await import('../manager/pool-requests.js');
   const workers = parsePoolSize(rawWorkers);
   if (workers === 0) throw usageError('Setup needs at least 1 worker; use worker-manager scale 0 to stop all workers.');
   if (flags.recreate && flags.reuse) throw usageError('Use either --recreate or --reuse, not both.');
@@ -56,19 +56,10 @@ async function main(argv: string[]): Promise<number> {
   const repository = await resolveRepository(flags.repo ?? process.cwd());
   const interactive = context.stdinIsTty && context.stdoutIsTty;
   const { runSetup } = await import('../setup/setup.js');
+  const { managerContextFor } = await import('../manager/pool.js');
+  const managerContext = managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: repository });
   const summary = await runSetup(
-    {
-      paths: context.paths,
-      settings: context.settings,
-      now: context.now,
-      requeueTasksOf: async (id: number) => (await import('../manager/requeue.js')).requeueTasksOfWorker(context)(id),
-      launch: {
-        nodePath: process.execPath,
-        workerBin: launcherPath('hybrid-worker-enhanced'),
-        cwd: repository,
-        env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
-      },
-    },
+    managerContext,
     { managerBin: launcherPath('worker-manager'), monitorSession: context.settings.MONITOR_SESSION },
     { workers, session: flags.recreate ? 'recreate' : flags.reuse ? 'reuse' : 'ask', resetMetrics: flags.resetMetrics === true },
     { report: (step) => (flags.json ? undefined : printText(formatStep(step))), confirm: interactive ? askYesNo : undefined },
@@ -76,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   const openDashboard = flags.dashboard === true || (flags.dashboard === undefined && interactive && !flags.json && (await askYesNo('Open the health dashboard in a new tmux window?')));
   if (openDashboard) {
     const { openDashboardWindow } = await import('../setup/dashboard-window.js');
-    await openDashboardWindow(context.settings, { argv: [process.execPath, launcherPath('worker-health-monitor'), 'dashboard'], env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root }, cwd: repository });
+    await openDashboardWindow(context.settings, { argv: [process.execPath, launcherPath('worker-health-monitor'), 'dashboard'], env: managerContext.launch.env, cwd: repository });
   }
   if (flags.json) {
     printJson({ ...summary, dashboard_window: openDashboard });

@@ -8,7 +8,6 @@ const BIN = 'worker-health-monitor';
 const STATUSES = ['starting', 'idle', 'working', 'recovering', 'stopped'] as const;
 /** check answers "unknown" (3) for an invalid id too: monitoring plugins read exit codes. */
 const CHECK_UNKNOWN = 3;
-const DASHBOARD_REFRESH_MS = 2000;
 
 function parseStatus(raw: string) {
   const status = STATUSES.find((known) => known === raw);
@@ -115,23 +114,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--once', 'print one frame and exit')
     .option('--json', 'print the data behind the dashboard as JSON and exit')
     .action(async (options: { once?: boolean; json?: boolean }) => {
-      const context = await loadContext();
-      const { buildReport } = await health();
-      if (options.json) {
-        printJson(await buildReport(context));
-        return;
-      }
-      const [{ renderDashboard }, { runLiveView, signalOnTermination }] = await Promise.all([
-        import('../health/views.js'),
-        import('../core/live-view.js'),
-      ]);
-      await runLiveView({
-        render: async () => renderDashboard(await buildReport(context), { colorLevel: context.colorLevel }),
-        intervalMs: DASHBOARD_REFRESH_MS,
-        once: options.once === true || !context.stdoutIsTty,
-        write: (text) => process.stdout.write(text),
-        signal: signalOnTermination(),
-      });
+      const { showHealthDashboard } = await import('./health-dashboard.js');
+      await showHealthDashboard(await loadContext(), options);
     });
 
   program

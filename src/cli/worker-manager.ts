@@ -6,7 +6,6 @@ import { loadContext, printJson, printText, type CliContext } from './context.js
 import { runCli } from './run-cli.js';
 
 const BIN = 'worker-manager';
-const HEALTH_REFRESH_MS = 2000;
 // This file is bundled to dist/worker-manager.js; the launchers live in bin/ beside dist/.
 const launcherPath = (name: string) => fileURLToPath(new URL(`../bin/${name}.js`, import.meta.url));
 
@@ -105,20 +104,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--once', 'print one frame and exit')
     .option('--json', 'print the data behind the dashboard as JSON')
     .action(async (options: { once?: boolean; json?: boolean }) => {
-      const context = await loadContext();
-      const { buildReport } = await import('../health/commands.js');
-      if (options.json) {
-        printJson(await buildReport(context));
-        return;
-      }
-      const [{ renderDashboard }, { runLiveView, signalOnTermination }] = await Promise.all([import('../health/views.js'), import('../core/live-view.js')]);
-      await runLiveView({
-        render: async () => renderDashboard(await buildReport(context), { colorLevel: context.colorLevel }),
-        intervalMs: HEALTH_REFRESH_MS,
-        once: options.once === true || !context.stdoutIsTty,
-        write: (text) => process.stdout.write(text),
-        signal: signalOnTermination(),
-      });
+      const { showHealthDashboard } = await import('./health-dashboard.js');
+      await showHealthDashboard(await loadContext(), options);
     });
 
   program

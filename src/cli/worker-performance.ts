@@ -5,7 +5,7 @@ import { usageError } from '../core/errors.js';
 import { describeValue, parseWorkerId } from '../core/worker-id.js';
 import type { PerformanceContext } from '../performance/load.js';
 import type { QueueState } from '../performance/report.js';
-import { loadContext, printJson, printText, type CliContext } from './context.js';
+import { loadContext, printJson, printText, showLiveView, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
 
 const BIN = 'worker-performance';
@@ -109,17 +109,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--once', 'print one frame and exit')
     .action(async (options: { once?: boolean }) => {
       const cli = await loadContext();
-      const [{ buildMonitorFrame }, { renderMonitorFrame }, { runLiveView, signalOnTermination }] = await Promise.all([
-        commands(),
-        import('../performance/monitor-view.js'),
-        import('../core/live-view.js'),
-      ]);
-      await runLiveView({
-        render: async () => renderMonitorFrame(await buildMonitorFrame(performanceContext(cli), MONITOR_RECENT), cli),
+      const [{ buildMonitorFrame }, { renderMonitorFrame }] = await Promise.all([commands(), import('../performance/monitor-view.js')]);
+      await showLiveView(cli, async () => renderMonitorFrame(await buildMonitorFrame(performanceContext(cli), MONITOR_RECENT), cli), {
         intervalMs: MONITOR_REFRESH_MS,
-        once: options.once === true || !cli.stdoutIsTty,
-        write: (text) => process.stdout.write(text),
-        signal: signalOnTermination(),
+        ...(options.once === undefined ? {} : { once: options.once }),
       });
     });
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { MAX_PRIORITY, MIN_PRIORITY, parsePriority, validateTaskSpec } from '../queue/task-rules.js';
-import { loadContext, printJson, printText, type CliContext } from './context.js';
+import { loadContext, printJson, printText, showLiveView, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
 
 const BIN = 'worker-queue';
@@ -73,17 +73,10 @@ async function main(argv: string[]): Promise<void> {
     .action(async (options: { once?: boolean }) => {
       const context = await loadContext();
       const backend = await openBackend(context);
-      const [{ snapshotQueue }, { renderMonitorFrame }, { runLiveView, signalOnTermination }] = await Promise.all([
-        commands(),
-        import('../queue/queue-views.js'),
-        import('../core/live-view.js'),
-      ]);
-      await runLiveView({
-        render: async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel),
+      const [{ snapshotQueue }, { renderMonitorFrame }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
+      await showLiveView(context, async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel), {
         intervalMs: MONITOR_REFRESH_MS,
-        once: options.once === true || !context.stdoutIsTty,
-        write: (text) => process.stdout.write(text),
-        signal: signalOnTermination(),
+        ...(options.once === undefined ? {} : { once: options.once }),
       });
     });
 

@@ -24,6 +24,8 @@ const workerEntrySchema = z.object({
   started_at: z.string().nullable().default(null),
   consecutive_unstable: z.number().int().nonnegative().default(0),
   restarts: z.number().int().nonnegative().default(0),
+  /** Restarts not yet added to metrics.json: counted again by the next pass if the manager died first. */
+  restarts_unrecorded: z.number().int().nonnegative().default(0),
   next_restart_at: z.string().nullable().default(null),
   last_reason: z.string().nullable().default(null),
   gave_up: z.boolean().default(false),

@@ -46,6 +46,7 @@ export class Supervisor {
   private hookInstalled = false;
   private alertedMissingSession = false;
   private readonly warnedSlow = new Map<number, string>();
+  private readonly recordingRestarts = new Set<number>();
   /** The pane processes seen running at the last pass, for the loop's cheap liveness poll. */
   livePanePids: number[] = [];
 
@@ -96,6 +97,7 @@ export class Supervisor {
     const current = adopted ? await state.read() : snapshot;
     let nextRestartAt: number | null = null;
     for (const id of workerIds(current)) {
+      if (current.workers[String(id)]!.restarts_unrecorded > 0) this.recordRestarts(id);
       const due = await this.superviseOne(id, panes.get(id), current.workers[String(id)]!, metrics);
       if (due !== null) nextRestartAt = Math.min(nextRestartAt ?? due, due);
     }
@@ -197,20 +199,36 @@ export class Supervisor {
     await this.options.state.update((draft) => {
       const target = entryOf(draft, id);
       Object.assign(target, { intent: target.intent === entry.intent ? 'run' : target.intent, force: false, drain_requested_at: null, started_at: at, next_restart_at: null });
-      if (how.counts) target.restarts += 1;
+      if (how.counts) {
+        target.restarts += 1;
+        target.restarts_unrecorded += 1;
+      }
       if (how.resetCount) Object.assign(target, { consecutive_unstable: 0, gave_up: false });
     });
-    if (how.counts) this.countRestart(id);
+    if (how.counts) this.recordRestarts(id);
     await this.options.log.log('INFO', `Worker ${id} ${how.counts ? 'restarted' : 'started'} (${reason}) in ${pane === undefined ? 'a new pane' : `pane ${pane.paneId}`}.`);
   }
 
   /**
-   * metrics.json is shared with the workers, and a worker SIGKILLed while writing it leaves a lock
-   * that only goes stale after LOCK_STALE_TIMEOUT: the count is not awaited, so that wait never
-   * holds up the restart of another worker.
+   * Adds the restarts the pool state holds as unrecorded to metrics.json. metrics.json is shared
+   * with the workers, and a worker SIGKILLed while writing it leaves a lock that only goes stale
+   * after LOCK_STALE_TIMEOUT: this is not awaited, so that wait never holds up the restart of
+   * another worker; a manager killed meanwhile leaves the count in the state for the next pass.
    */
-  private countRestart(id: number): void {
-    this.options.health.restart(id).catch((error: unknown) => this.options.log.log('ERROR', `Could not count the restart of worker ${id}: ${(error as Error).message}`));
+  private recordRestarts(id: number): void {
+    if (this.recordingRestarts.has(id)) return;
+    this.recordingRestarts.add(id);
+    const { health, state, log } = this.options;
+    void (async () => {
+      const pending = (await state.read()).workers[String(id)]?.restarts_unrecorded ?? 0;
+      for (let count = 0; count < pending; count += 1) await health.restart(id);
+      await state.update((draft) => {
+        const entry = entryOf(draft, id);
+        entry.restarts_unrecorded = Math.max(0, entry.restarts_unrecorded - pending);
+      });
+    })()
+      .catch((error: unknown) => log.log('ERROR', `Could not count the restart of worker ${id}: ${(error as Error).message}`))
+      .finally(() => this.recordingRestarts.delete(id));
   }
 
   private async drain(id: number, why: 'restart' | 'remove'): Promise<void> {

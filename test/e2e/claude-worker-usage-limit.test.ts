@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
+import { UsagePause } from '../../src/pool/usage-pause.js';
+import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
+import { requireClaude } from '../helpers/messages-api/claude-run.js';
+import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+beforeAll(async () => {
+  await requireClaude();
+});
+
+describe('a usage limit under the real worker loop (real claude CLI, subscription login, embedded backend)', () => {
+  it('(b) pauses the whole pool until the reset, hands the task back uncounted, then resumes the same session and completes', async () => {
+    let resetsAtSeconds = 0;
+    let limited = false;
+    const work = byToolResults([toolUse('Bash', { command: 'git commit -q --allow-empty -m "after the reset"', description: 'Commit' }), text('Done.')]);
+    const script: Script = (request) => {
+      if (!limited) {
+        limited = true;
+        // The reset is set when the request arrives, a few seconds ahead, however slowly the CLI started.
+        resetsAtSeconds = Math.ceil(Date.now() / 1000) + 4;
+        return usageLimit(resetsAtSeconds);
+      }
+      return work(request);
+    };
+    const bench = await makeClaudeWorkerBench(script, { auth: 'oauth' });
+    const pause = new UsagePause({ paths: bench.paths, now: () => new Date(), random: Math.random, jitterMaxMs: 0 });
+    const first = await bench.backend.add({ subissue: '51', parent: '50', priority: 1 });
+    const one = bench.startWorker(1);
+    const record = await waitFor(() => pause.current(), { timeoutMs: 60_000, intervalMs: 50, what: 'the usage pause' });
+    expect(record).toMatchObject({ limitType: 'five_hour', resetsAt: new Date(resetsAtSeconds * 1000).toISOString(), source: 'worker-1' });
+    expect(Date.parse(record.until)).toBeGreaterThanOrEqual(resetsAtSeconds * 1000);
+
+    // While paused nobody claims: a second worker and a second task wait.
+    const two = bench.startWorker(2);
+    const second = await bench.backend.add({ subissue: '52', parent: '50', priority: 2 });
+    await waitFor(() => [one, two].every((worker) => worker.output.some((line) => /dispatch paused until .*five_hour/.test(line))), {
+      timeoutMs: 10_000,
+      what: 'both workers to report the pause',
+    });
+    const during = await bench.backend.get(first.id);
+    if ((await pause.current()) !== null) {
+      expect(during).toMatchObject({ status: 'queued', attempts: 0 });
+      expect((await bench.backend.get(second.id))?.status).toBe('queued');
+    }
+    const metrics = await bench.health.read();
+    expect(metrics.workers['1']?.status).toBe('idle');
+
+    await waitFor(async () => (await bench.backend.get(first.id))?.status === 'done', { timeoutMs: 90_000, intervalMs: 200, what: 'the task to complete after the reset' });
+    const completedAt = Date.now();
+    expect(completedAt).toBeGreaterThanOrEqual(resetsAtSeconds * 1000);
+    const history = bench.history().find((entry) => entry.task_id === '51')!;
+    expect(history).toMatchObject({ result: 'success', attempts: 1, resumed: true });
+
+    // The run that hit the limit and the one after the reset are the same conversation.
+    const runsDir = join(bench.paths.root, 'runs');
+    const outputs = readdirSync(runsDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.includes('task-' + first.id + '-'));
+    const sessions = await Promise.all(outputs.map(async (name) => (await parseClaudeOutputFile(join(runsDir, name))).sessionId));
+    expect(outputs.length).toBe(2);
+    expect(new Set(sessions)).toEqual(new Set([history.session_id]));
+    const specs = readdirSync(join(bench.paths.root, 'queue', 'runs')).filter((name) => name.endsWith('.spec.json'));
+    const argvs = specs.map((name) => (JSON.parse(readFileSync(join(bench.paths.root, 'queue', 'runs', name), 'utf8')) as { argv: string[] }).argv);
+    expect(argvs.some((argv) => argv.join(' ').includes(`--resume ${history.session_id}`))).toBe(true);
+    await waitFor(async () => (await bench.backend.get(second.id))?.status === 'done', { timeoutMs: 90_000, intervalMs: 200, what: 'the second task' });
+  });
+});

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { selectAgent } from '../../src/agent/select-agent.js';
+import { dataPaths, type DataPaths } from '../../src/core/paths.js';
+import { resolveSettings, type Settings } from '../../src/core/settings.js';
+import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/core/task-history.js';
+import { HealthService } from '../../src/health/health-service.js';
+import type { QueueBackend } from '../../src/queue/backend.js';
+import { openQueueBackend } from '../../src/queue/open-backend.js';
+import { WorkerControl, drainFile } from '../../src/worker/control.js';
+import { runWorker } from '../../src/worker/worker-loop.js';
+import { taskPlace } from '../../src/worker/worktree.js';
+import { makeGitRepo } from './git-repo.js';
+import type { Auth } from './messages-api/claude-run.js';
+import type { Script } from './messages-api/script.js';
+import { startMessagesApi, type MessagesApi } from './messages-api/server.js';
+import { isolatedPueue, type IsolatedPueue } from './pueue-daemon.js';
+import { makeTempDir } from './temp.js';
+import type { BackendName, RunningWorker } from './worker-harness.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/**
+ * The real worker loop with WORKER_AGENT_CMD=claude: the real CLI, pointed at a scripted
+ * Messages API on 127.0.0.1 with a fake key (or subscription token), a private HOME, and a data
+ * root, repository and queue of its own.
+ */
+export interface ClaudeWorkerBench {
+  readonly api: MessagesApi;
+  readonly home: string;
+  readonly paths: DataPaths;
+  readonly repo: string;
+  readonly backend: QueueBackend;
+  readonly health: HealthService;
+  readonly settings: Settings;
+  /** The environment of a worker process (the built binary) on the same data root, queue and API. */
+  readonly env: Record<string, string>;
+  worktreeOf(subissue: string, parent: string): string;
+  startWorker(workerId: number): RunningWorker;
+  history(): TaskHistoryRecord[];
+  /** The health log's lines. */
+  events(): string[];
+}
+
+export interface ClaudeWorkerOptions {
+  readonly backend?: BackendName;
+  readonly auth?: Auth;
+  readonly settings?: Record<string, string>;
+  /** Extra environment for the CLI, e.g. CLAUDE_CODE_MAX_RETRIES. */
+  readonly cliEnv?: Record<string, string>;
+}
+
+export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorkerOptions = {}): Promise<ClaudeWorkerBench> {
+  const api = await startMessagesApi(script);
+  cleanups.push(() => api.close());
+  const home = makeTempDir('hw-claude-worker-');
+  const paths = dataPaths(join(home, 'data'));
+  const repo = makeGitRepo();
+  const settingsEnv = {
+    WORKER_AGENT_CMD: 'claude',
+    WORKER_BACKEND: options.backend ?? 'embedded',
+    HEARTBEAT_INTERVAL: '1',
+    RETRY_DELAY: '200ms',
+    TASK_TIMEOUT: '120',
+    MAX_RETRIES: '3',
+    USAGE_PAUSE_JITTER: '500ms',
+    CLAUDE_ALLOWED_TOOLS: 'Write,Bash(git *)',
+    CLAUDE_CONFIG_DIR_TEMPLATE: join(home, 'claude-config', 'worker-{worker}'),
+    ...options.settings,
+  };
+  const settings = resolveSettings({}, settingsEnv);
+  const { ANTHROPIC_API_KEY: _key, CLAUDE_CODE_OAUTH_TOKEN: _token, ANTHROPIC_AUTH_TOKEN: _auth, ...inherited } = process.env;
+  const cliEnv: Record<string, string> = {
+    HOME: join(home, 'home'),
+    ANTHROPIC_BASE_URL: api.url,
+    ...((options.auth ?? 'api-key') === 'api-key' ? { ANTHROPIC_API_KEY: 'sk-ant-test-key' } : { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-token' }),
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_TELEMETRY: '1',
+    CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
+    ...options.cliEnv,
+  };
+  if (options.backend === 'pueue') {
+    const daemon: IsolatedPueue = isolatedPueue();
+    await daemon.start();
+    cleanups.push(() => daemon.stop());
+    cliEnv.PUEUE_CONFIG_PATH = daemon.configPath;
+  }
+  const env = { ...inherited, ...cliEnv } as Record<string, string>;
+  const { backend } = await openQueueBackend({ paths, settings, env });
+  const health = new HealthService({ paths, settings });
+  const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  return {
+    api,
+    home,
+    paths,
+    repo,
+    backend,
+    health,
+    settings,
+    env: { ...env, ...settingsEnv, CLAUDE_WORKERS_HOME: paths.root },
+    worktreeOf: (subissue, parent) => taskPlace(repo, subissue, parent).worktree,
+    startWorker(workerId) {
+      const control = new WorkerControl(drainFile(paths, workerId));
+      const output: string[] = [];
+      const done = runWorker({
+        workerId,
+        repo,
+        baseBranch: 'main',
+        backend,
+        agent: selectAgent(settings, () => new Date()),
+        paths,
+        settings,
+        health,
+        control,
+        now: () => new Date(),
+        random: Math.random,
+        say: (line) => output.push(line),
+        ghReady: false,
+        killGraceMs: 1000,
+      });
+      cleanups.push(async () => {
+        control.requestStop();
+        control.requestStop();
+        await done.catch(() => undefined);
+      });
+      return { control, done, output };
+    },
+    history: () => readLines(paths.historyFile).map((line) => taskHistoryRecordSchema.parse(JSON.parse(line))),
+    events: () => readLines(paths.healthLog),
+  };
+}
