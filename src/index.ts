@@ -9,3 +9,5 @@ export * from './health/metrics-schema.js';
 export * from './health/classify.js';
 export * from './health/health-service.js';
 export { writeIsolatedPueueConfig } from './adapters/pueue/isolated-config.js';
+export * from './queue/backend.js';
+export { openQueueBackend } from './queue/open-backend.js';

@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleQueueLibrary } from './queue-lib.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLAIMERS = 8;
@@ -122,8 +121,8 @@ async function withPueueDaemon(runBench) {
 
 async function benchmark() {
   if (!existsSync(join(ROOT, 'dist/worker-queue.js'))) throw new Error('run npm run build first');
-  // The library bundled from source, so the numbers are for the code in this tree.
-  const lib = await bundleQueueLibrary(work);
+  // The library entry of the build, so the numbers are for the code in this tree.
+  const lib = join(ROOT, 'dist', 'index.js');
   const backends = pueueOnPath ? ['embedded', 'pueue'] : ['embedded'];
   for (const backend of backends) {
     const runBench = async (pueueConfigPath) => {

@@ -1,11 +1,10 @@
-// Shared by the worker benchmarks: a temp repo, a data root, the queue library bundled from this
-// tree's source, and a worker process (the built binary, `npm run build` first).
+// Shared by the worker benchmarks: a temp repo, a data root, the queue library and a worker
+// process (both from the build: `npm run build` first).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const work = mkdtempSync(join(tmpdir(), 'hw-bench-worker-'));
@@ -24,23 +23,7 @@ export function makeRepo() {
 }
 
 export async function openBackend(home) {
-  const entry = join(work, 'entry.ts');
-  writeFileSync(
-    entry,
-    `export { openQueueBackend } from '${ROOT}src/queue/open-backend.ts';\nexport { dataPaths } from '${ROOT}src/core/paths.ts';\nexport { DEFAULT_SETTINGS } from '${ROOT}src/core/settings.ts';\n`,
-  );
-  const outfile = join(work, 'lib.mjs');
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  const { openQueueBackend, dataPaths, DEFAULT_SETTINGS } = await import(outfile);
+  const { openQueueBackend, dataPaths, DEFAULT_SETTINGS } = await import(join(ROOT, 'dist', 'index.js'));
   const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'embedded' };
   return (await openQueueBackend({ paths: dataPaths(home), settings, env: process.env })).backend;
 }

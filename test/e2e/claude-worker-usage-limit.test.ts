@@ -30,7 +30,9 @@ describe('a usage limit under the real worker loop (real claude CLI, subscriptio
     const pause = new UsagePause({ paths: bench.paths, now: () => new Date(), random: Math.random, jitterMaxMs: 0 });
     const first = await bench.backend.add({ subissue: '51', parent: '50', priority: 1 });
     const one = bench.startWorker(1);
-    const record = await waitFor(() => pause.current(), { timeoutMs: 60_000, intervalMs: 50, what: 'the usage pause' });
+    const record = await waitFor(() => pause.current(), { timeoutMs: 45_000, intervalMs: 50, what: 'the usage pause' }).catch((error: Error) => {
+      throw new Error(`${error.message}\n${one.output.join('\n')}`);
+    });
     expect(record).toMatchObject({ limitType: 'five_hour', resetsAt: new Date(resetsAtSeconds * 1000).toISOString(), source: 'worker-1' });
     expect(Date.parse(record.until)).toBeGreaterThanOrEqual(resetsAtSeconds * 1000);
 
@@ -65,5 +67,5 @@ describe('a usage limit under the real worker loop (real claude CLI, subscriptio
     const argvs = specs.map((name) => (JSON.parse(readFileSync(join(bench.paths.root, 'queue', 'runs', name), 'utf8')) as { argv: string[] }).argv);
     expect(argvs.some((argv) => argv.join(' ').includes(`--resume ${history.session_id}`))).toBe(true);
     await waitFor(async () => (await bench.backend.get(second.id))?.status === 'done', { timeoutMs: 90_000, intervalMs: 200, what: 'the second task' });
-  });
+  }, 300_000);
 });
