@@ -71,6 +71,11 @@ describe.each(WORKER_BACKENDS)('chaos on the %s backend', (backendName) => {
       expect(git(bench.repo, 'rev-parse', 'HEAD')).toBe(baseHead);
       expect(git(bench.repo, 'status', '--porcelain')).toBe('');
 
+      // The restart is counted in metrics.json once the killed worker's stale lock is taken over.
+      await waitFor(async () => (await bench.health.read()).stats.restarts >= 1, {
+        timeoutMs: 30_000,
+        what: `the restart counted (manager log: ${readFileSync(bench.paths.managerLog, 'utf8')})`,
+      });
       const report = JSON.parse((await run('worker-performance', 'report', '--json')).stdout);
       expect(report.history.records).toBe(history.length);
       expect(report.overall.results.success).toBe(TASKS);
