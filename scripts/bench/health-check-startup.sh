@@ -8,6 +8,8 @@ npm run build --silent
 home="$(mktemp -d)"
 trap 'rm -rf "$home"' EXIT
 export CLAUDE_WORKERS_HOME="$home"
+# A long threshold keeps the worker "working" (exit 0) for the whole run.
+export DEAD_WORKER_THRESHOLD=3600
 node bin/worker-health-monitor.js heartbeat 1 working 7
 out="$(mktemp)"
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$out" \

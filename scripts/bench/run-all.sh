@@ -2,13 +2,13 @@
 # Runs every benchmark of the project once, in one session, so their medians and ratios are
 # comparable (see docs/PERFORMANCE.md). Needs hyperfine, tmux, git; Pueue for the Pueue rows.
 # Takes about 10 minutes. Usage: npm run bench  (or bash scripts/bench/run-all.sh > results.txt)
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/../.."
 npm run build --silent
 run() {
   echo
   echo "### $*"
-  "$@"
+  "$@" || echo "(failed: exit $?)"
 }
 run bash scripts/bench/health-check-startup.sh 40
 run node scripts/bench/health-heartbeat.mjs 64 30 1

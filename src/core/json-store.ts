@@ -1,6 +1,5 @@
 import { readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { z } from 'zod';
 import { WorkersError, errnoCode } from './errors.js';
 import { ensureDir, writeFileAtomic } from './fs-safe.js';
@@ -145,6 +144,8 @@ export class JsonFile<T> {
   private async withLock<R>(work: () => Promise<R>): Promise<R> {
     await ensureDir(dirname(this.path));
     const stale = Math.max(2000, this.options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS);
+    // Loaded on first write only: a read-only command (check, report) never pays for it.
+    const { default: lockfile } = await import('proper-lockfile');
     let release: () => Promise<void>;
     try {
       release = await lockfile.lock(this.path, {
