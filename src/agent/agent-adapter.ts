@@ -25,6 +25,8 @@ export interface AttemptOptions {
   readonly outputFile: string;
   /** The session of an earlier attempt, for adapters that can resume a conversation. */
   readonly resumeSessionId?: string;
+  /** The worker whose agent state holds that session (agents with per-worker state, e.g. CLAUDE_CONFIG_DIR). */
+  readonly resumeWorkerId?: number;
 }
 
 export interface PreparedRun {

@@ -7,6 +7,8 @@ export interface HeartbeatInput {
   /** When the current task started; defaults to the first heartbeat that names it. */
   readonly taskStartedAt?: string;
   readonly pid?: number;
+  /** When the agent last showed progress (its output grew). */
+  readonly lastProgressAt?: string;
 }
 
 const workerOf = (metrics: Metrics, workerId: number): WorkerRecord => {
@@ -35,6 +37,8 @@ export function applyHeartbeat(metrics: Metrics, workerId: number, input: Heartb
   record.status = input.status;
   record.current_task = task;
   if (input.pid !== undefined) record.pid = input.pid;
+  // Kept after the task ends: the last sign of life of the agent, shown beside the heartbeat.
+  if (input.lastProgressAt !== undefined) record.last_progress_at = input.lastProgressAt;
   return record;
 }
 

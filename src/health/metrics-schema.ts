@@ -24,6 +24,8 @@ export const workerRecordSchema = z
     tasks_failed: counter,
     restarts: counter,
     task_started_at: timestamp.nullable().optional(),
+    /** The agent's latest sign of progress (its output grew: for Claude Code a stream event); kept after the task. */
+    last_progress_at: timestamp.nullable().optional(),
     pid: z.number().int().positive().optional(),
   })
   .passthrough();

@@ -5,6 +5,7 @@ export interface Beat {
   readonly status: ReportedStatus;
   readonly task?: string;
   readonly taskStartedAt?: string;
+  readonly lastProgressAt?: string;
 }
 
 /**
@@ -31,8 +32,15 @@ export class Heartbeat {
 
   set(beat: Beat): void {
     const changed = beat.status !== this.current.status || beat.task !== this.current.task;
-    this.current = beat;
+    // The agent's last progress stays reported after its task, beside the heartbeat.
+    const lastProgressAt = beat.lastProgressAt ?? this.current.lastProgressAt;
+    this.current = { ...beat, ...(lastProgressAt ? { lastProgressAt } : {}) };
     if (changed) void this.beat();
+  }
+
+  /** The agent showed progress: carried by the next beat (no extra write per stream event). */
+  progress(at: string): void {
+    this.current = { ...this.current, lastProgressAt: at };
   }
 
   /** Changes the status only, keeping the task. */
@@ -53,9 +61,15 @@ export class Heartbeat {
   }
 
   private beat(): Promise<void> {
-    const { status, task, taskStartedAt } = this.current;
+    const { status, task, taskStartedAt, lastProgressAt } = this.current;
     this.inFlight = this.health
-      .heartbeat(this.workerId, { status, task: task ?? 'none', pid: this.pid, ...(taskStartedAt ? { taskStartedAt } : {}) })
+      .heartbeat(this.workerId, {
+        status,
+        task: task ?? 'none',
+        pid: this.pid,
+        ...(taskStartedAt ? { taskStartedAt } : {}),
+        ...(lastProgressAt ? { lastProgressAt } : {}),
+      })
       .then(
         () => undefined,
         (error: unknown) => this.onError(`heartbeat failed: ${(error as Error).message}`),

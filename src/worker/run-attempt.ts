@@ -6,6 +6,7 @@ import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, ensurePullRequest, getCommitsAhead } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDir } from '../core/fs-safe.js';
+import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
@@ -68,17 +69,19 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     // An attempt handed back without counting (usage limit) runs again under the same number.
     await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);
     const resumeSessionId = rt.settings.CLAUDE_RESUME && ts.session_id ? ts.session_id : undefined;
-    const prepared = rt.agent.prepare(factsOf(rt, ts), { outputFile, ...(resumeSessionId ? { resumeSessionId } : {}) });
+    const sessionWorker = resumeSessionId ? (ts.session_worker ?? rt.workerId) : rt.workerId;
+    const prepared = rt.agent.prepare(factsOf(rt, ts), { outputFile, ...(resumeSessionId ? { resumeSessionId, resumeWorkerId: sessionWorker } : {}) });
     Object.assign(ts, {
       phase: 'running',
       expected_runs: current.attempts + 1,
       attempt_started_at: rt.now().toISOString(),
       output_file: outputFile,
       session_id: prepared.sessionId ?? ts.session_id,
+      session_worker: prepared.sessionId ? sessionWorker : ts.session_worker,
       resumed: ts.resumed || resumeSessionId !== undefined,
     });
     await saveState(rt, ts);
-    if (prepared.sessionId) await rt.sessions.remember(ts.queue_task_id, ts.subissue, prepared.sessionId);
+    if (prepared.sessionId) await rt.sessions.remember(ts.queue_task_id, ts.subissue, { sessionId: prepared.sessionId, workerId: sessionWorker });
     await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, prepared.run));
     return 'started';
   } catch (error) {
@@ -129,6 +132,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
       if (current.attempts < ts.expected_runs) return 'not-started';
     }
     const grace = rt.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    let progress: ProgressWatch | undefined;
     for (;;) {
       const seen = await observeSettled(rt, ts);
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
@@ -140,6 +144,8 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
         return 'aborted';
       }
       const startedMs = Date.parse(seen.startedAt) || Date.parse(ts.attempt_started_at ?? '') || rt.now().getTime();
+      progress ??= new ProgressWatch(rt, ts, startedMs);
+      await progress.check();
       const left = startedMs + rt.settings.TASK_TIMEOUT - rt.now().getTime();
       if (left <= 0) {
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));

@@ -28,6 +28,7 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     retry_at: null,
     output_file: null,
     session_id: null,
+    session_worker: null,
     resumed: false,
     last_error_class: null,
     last_error: null,
@@ -46,7 +47,8 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
   if (outcome.kind === 'failure') {
     await logError(rt, `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}`);
   }
-  if (verdict?.kind === 'failed' && verdict.resumeFailed) ts.session_id = null;
+  // The session is unknown to the agent: the next attempt starts a new one (and resumes nothing).
+  if (verdict?.kind === 'failed' && verdict.resumeFailed) Object.assign(ts, { session_id: null, session_worker: null, resumed: false });
   if (outcome.kind === 'failure' && outcome.errorClass === 'usage_limit') {
     await pausePool(rt, ts, settled);
     await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'usage limit: dispatch paused');
@@ -113,7 +115,8 @@ async function handBack(rt: Runtime, ts: TaskState, attempts: number, reason: st
 export async function processTask(rt: Runtime, task: QueueTask, resume: TaskState | null): Promise<TaskEnd> {
   const ts = resume ?? newTaskState(rt, task);
   // A task handed back earlier (usage limit, stop) continues its last session, whoever takes it up.
-  if (resume === null && rt.settings.CLAUDE_RESUME) ts.session_id = (await rt.sessions.recall(task.id, task.subissue)) ?? null;
+  const stored = resume === null && rt.settings.CLAUDE_RESUME ? await rt.sessions.recall(task.id, task.subissue) : undefined;
+  if (stored) Object.assign(ts, { session_id: stored.sessionId, session_worker: stored.workerId });
   let resumed = resume !== null;
   // A fresh task is not saved yet: until its run starts, the backend's claim alone is enough to resume it.
   rt.heartbeat.set({ status: ts.phase === 'backoff' ? 'recovering' : 'working', task: ts.subissue, taskStartedAt: ts.started_at });

@@ -9,9 +9,14 @@ import type { DataPaths } from '../core/paths.js';
  * (after a usage-limit pause, a stop) continues the same conversation in the same worktree.
  * An entry goes when its task is recorded as finished.
  */
-const entrySchema = z.object({ subissue: z.string(), session_id: z.string(), updated_at: z.string() });
+const entrySchema = z.object({ subissue: z.string(), session_id: z.string(), worker_id: z.number().int().positive(), updated_at: z.string() });
 const fileSchema = z.object({ version: z.literal(1), tasks: z.record(entrySchema) });
 type SessionsFile = z.infer<typeof fileSchema>;
+
+export interface StoredSession {
+  readonly sessionId: string;
+  readonly workerId: number;
+}
 
 export class TaskSessions {
   private readonly file: JsonFile<SessionsFile>;
@@ -26,16 +31,17 @@ export class TaskSessions {
     });
   }
 
-  async remember(queueTaskId: string, subissue: string, sessionId: string): Promise<void> {
+  /** `workerId`: the worker whose agent state (e.g. its CLAUDE_CONFIG_DIR) holds the session. */
+  async remember(queueTaskId: string, subissue: string, session: StoredSession): Promise<void> {
     await this.file.update((draft) => {
-      draft.tasks[queueTaskId] = { subissue, session_id: sessionId, updated_at: this.now().toISOString() };
+      draft.tasks[queueTaskId] = { subissue, session_id: session.sessionId, worker_id: session.workerId, updated_at: this.now().toISOString() };
     });
   }
 
   /** The session stored for the task, when it is the same sub-issue (queue ids may be reused). */
-  async recall(queueTaskId: string, subissue: string): Promise<string | undefined> {
+  async recall(queueTaskId: string, subissue: string): Promise<StoredSession | undefined> {
     const entry = (await this.file.read()).tasks[queueTaskId];
-    return entry?.subissue === subissue ? entry.session_id : undefined;
+    return entry?.subissue === subissue ? { sessionId: entry.session_id, workerId: entry.worker_id } : undefined;
   }
 
   async forget(queueTaskId: string): Promise<void> {

@@ -38,6 +38,8 @@ const taskStateSchema = z.object({
   retry_at: z.string().nullable(),
   output_file: z.string().nullable(),
   session_id: z.string().nullable(),
+  /** The worker whose agent state holds that session (it may have been started by another worker). */
+  session_worker: z.number().int().positive().nullable().default(null),
   /** Some attempt of this task continued an earlier attempt's session. */
   resumed: z.boolean().default(false),
   last_error_class: z.enum(ERROR_CLASSES).nullable(),

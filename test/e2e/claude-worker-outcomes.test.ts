@@ -6,7 +6,9 @@ import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { always, byToolResults, overloaded, text, toolUse, unauthorized, type Script } from '../helpers/messages-api/script.js';
+import { runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 
 beforeAll(async () => {
   await requireClaude();
@@ -18,8 +20,8 @@ const finished = async (bench: { backend: { get(id: string): Promise<{ status: s
     return task && ['done', 'failed', 'review'].includes(task.status) ? task : undefined;
   }, { timeoutMs: 120_000, intervalMs: 200, what: `task ${id} to finish` });
 
-describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API, embedded backend)', () => {
-  it('(a) a task whose script writes a file and commits it ends as success with its cost in the history', async () => {
+describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API)', () => {
+  it.each(WORKER_BACKENDS)('(a) on the %s backend: a task whose script writes a file and commits it ends as success with its cost in the history, reported by worker-performance', async (backend) => {
     let worktree = '';
     const script: Script = (request) =>
       byToolResults([
@@ -27,7 +29,7 @@ describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API, embed
         toolUse('Bash', { command: 'git add NOTE.md && git commit -q -m "add note for #42"', description: 'Commit the note' }),
         text('Committed NOTE.md.'),
       ])(request);
-    const bench = await makeClaudeWorkerBench(script);
+    const bench = await makeClaudeWorkerBench(script, { backend });
     worktree = bench.worktreeOf('42', '40');
     const task = await bench.backend.add({ subissue: '42', parent: '40', priority: 5 });
     const worker = bench.startWorker(1);
@@ -41,7 +43,15 @@ describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API, embed
     expect(record!.resumed).toBeUndefined();
     expect(git(bench.repo, 'log', '-1', '--format=%s', 'subissue/40-42')).toBe('add note for #42');
     expect(worker.output.join('\n')).toContain('agent claude');
-  });
+    // The stream's events were progress, reported with the heartbeat.
+    await waitFor(async () => (await bench.health.read()).workers['1']?.last_progress_at, { timeoutMs: 10_000, what: 'last_progress_at in the metrics' });
+
+    const report = await runBin('worker-performance', ['report', '--json'], { home: bench.paths.root });
+    expect(report.exitCode, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/"total_usd":\s*0\.\d*[1-9]/);
+    const prom = await runBin('worker-performance', ['export', '--format', 'prom', '-'], { home: bench.paths.root });
+    expect(prom.stdout).toMatch(/task_cost_usd_total\{worker="1"\} 0\.\d*[1-9]/);
+  }, 180_000);
 
   it('(c) 529 overloaded exhausts the CLI retries; the worker retries with backoff, resuming the session, and succeeds', async () => {
     let worktree = '';

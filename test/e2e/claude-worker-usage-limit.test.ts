@@ -7,13 +7,14 @@ import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 
 beforeAll(async () => {
   await requireClaude();
 });
 
-describe('a usage limit under the real worker loop (real claude CLI, subscription login, embedded backend)', () => {
-  it('(b) pauses the whole pool until the reset, hands the task back uncounted, then resumes the same session and completes', async () => {
+describe('a usage limit under the real worker loop (real claude CLI, subscription login)', () => {
+  it.each(WORKER_BACKENDS)('(b) on the %s backend: pauses the whole pool until the reset, hands the task back uncounted, then resumes the same session and completes', async (backend) => {
     let resetsAtSeconds = 0;
     let limited = false;
     const work = byToolResults([toolUse('Bash', { command: 'git commit -q --allow-empty -m "after the reset"', description: 'Commit' }), text('Done.')]);
@@ -21,12 +22,12 @@ describe('a usage limit under the real worker loop (real claude CLI, subscriptio
       if (!limited) {
         limited = true;
         // The reset is set when the request arrives, a few seconds ahead, however slowly the CLI started.
-        resetsAtSeconds = Math.ceil(Date.now() / 1000) + 4;
+        resetsAtSeconds = Math.ceil(Date.now() / 1000) + 5;
         return usageLimit(resetsAtSeconds);
       }
       return work(request);
     };
-    const bench = await makeClaudeWorkerBench(script, { auth: 'oauth' });
+    const bench = await makeClaudeWorkerBench(script, { auth: 'oauth', backend });
     const pause = new UsagePause({ paths: bench.paths, now: () => new Date(), random: Math.random, jitterMaxMs: 0 });
     const first = await bench.backend.add({ subissue: '51', parent: '50', priority: 1 });
     const one = bench.startWorker(1);
@@ -48,10 +49,17 @@ describe('a usage limit under the real worker loop (real claude CLI, subscriptio
       expect(during).toMatchObject({ status: 'queued', attempts: 0 });
       expect((await bench.backend.get(second.id))?.status).toBe('queued');
     }
-    const metrics = await bench.health.read();
-    expect(metrics.workers['1']?.status).toBe('idle');
+    // Paused workers are healthy and idle: their heartbeats go on.
+    await waitFor(async () => (await pause.current()) === null || (await bench.health.read()).workers['1']?.status === 'idle', {
+      timeoutMs: 10_000,
+      what: 'worker 1 to heartbeat idle while paused',
+    });
 
-    await waitFor(async () => (await bench.backend.get(first.id))?.status === 'done', { timeoutMs: 90_000, intervalMs: 200, what: 'the task to complete after the reset' });
+    await waitFor(async () => (await bench.backend.get(first.id))?.status === 'done', { timeoutMs: 90_000, intervalMs: 200, what: 'the task to complete after the reset' }).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${[...one.output, '--', ...two.output].join('\n')}\nrequests: ${bench.api.messageRequests().map((request) => request.status).join(' ')}`);
+      },
+    );
     const completedAt = Date.now();
     expect(completedAt).toBeGreaterThanOrEqual(resetsAtSeconds * 1000);
     const history = bench.history().find((entry) => entry.task_id === '51')!;
@@ -63,8 +71,9 @@ describe('a usage limit under the real worker loop (real claude CLI, subscriptio
     const sessions = await Promise.all(outputs.map(async (name) => (await parseClaudeOutputFile(join(runsDir, name))).sessionId));
     expect(outputs.length).toBe(2);
     expect(new Set(sessions)).toEqual(new Set([history.session_id]));
-    const specs = readdirSync(join(bench.paths.root, 'queue', 'runs')).filter((name) => name.endsWith('.spec.json'));
-    const argvs = specs.map((name) => (JSON.parse(readFileSync(join(bench.paths.root, 'queue', 'runs', name), 'utf8')) as { argv: string[] }).argv);
+    const queueRuns = join(bench.paths.queueDir, 'runs');
+    const specs = readdirSync(queueRuns).filter((name) => name.endsWith('.spec.json'));
+    const argvs = specs.map((name) => (JSON.parse(readFileSync(join(queueRuns, name), 'utf8')) as { argv: string[] }).argv);
     expect(argvs.some((argv) => argv.join(' ').includes(`--resume ${history.session_id}`))).toBe(true);
     await waitFor(async () => (await bench.backend.get(second.id))?.status === 'done', { timeoutMs: 90_000, intervalMs: 200, what: 'the second task' });
   }, 300_000);

@@ -77,6 +77,14 @@ describe('selectAgent', () => {
     expect(prepared.run.argv).not.toContain('--session-id');
   });
 
+  it('resumes a session under the state directory of the worker that holds it', () => {
+    const settings = resolveSettings({}, { WORKER_AGENT_CMD: 'claude', CLAUDE_CONFIG_DIR_TEMPLATE: '/state/claude-{worker}' });
+    const agent = selectAgent(settings, () => new Date());
+    expect(agent.prepare(facts, { outputFile: '/tmp/o' }).run.env.CLAUDE_CONFIG_DIR).toBe(`/state/claude-${facts.workerId}`);
+    const resumed = agent.prepare(facts, { outputFile: '/tmp/o', resumeSessionId: '123e4567-e89b-12d3-a456-426614174000', resumeWorkerId: 9 });
+    expect(resumed.run.env.CLAUDE_CONFIG_DIR).toBe('/state/claude-9');
+  });
+
   it('uses the plain command adapter for anything else', () => {
     expect(select('node fake-agent.mjs').name).toBe('command');
     expect(select('claude-wrapper --x').name).toBe('command');

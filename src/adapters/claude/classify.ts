@@ -85,6 +85,8 @@ function classifyErrorResult(result: ClaudeResult, usage: RunUsage): ClaudeOutco
     return { kind: 'transient', message, ...(status === undefined ? {} : { status }), usage };
   }
   if (isApiErrorResult(result) && AUTH_TEXT.test(message)) return { kind: 'auth_failure', message, usage };
+  // The CLI reports an unknown --resume id in an error result too (not only on stderr).
+  if (result.subtype !== 'success' && NO_SESSION_TEXT.test(message)) return { kind: 'agent_error', message, retry: true, resumeFailed: true, usage };
   return { kind: 'agent_error', message, retry: true, usage };
 }
 

@@ -60,7 +60,8 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
     name: 'claude',
     prepare(facts: TaskFacts, options) {
       const session = options.resumeSessionId ? { kind: 'resume' as const, id: options.resumeSessionId } : newSession(config.newSessionId);
-      const configDir = configDirFor(config.configDirTemplate, facts.workerId);
+      // A session lives in the state directory it was created under, which may be another worker's.
+      const configDir = configDirFor(config.configDirTemplate, session.kind === 'resume' ? (options.resumeWorkerId ?? facts.workerId) : facts.workerId);
       const invocation = buildClaudeInvocation({
         program: config.program,
         prompt: renderPrompt(config.promptTemplate, facts),

@@ -3,6 +3,8 @@ import type { ContentBlock } from './sse.js';
 /** One scripted answer to a `POST /v1/messages`. */
 export type ScriptedAnswer =
   | { readonly kind: 'message'; readonly content: readonly ContentBlock[] }
+  /** No answer: the request is held open until the server closes (a run busy mid-request). */
+  | { readonly kind: 'hold' }
   | {
       readonly kind: 'error';
       readonly status: number;
@@ -42,6 +44,8 @@ export const apiError = (status: number, errorType: string, message: string, hea
   message,
   ...(headers ? { headers } : {}),
 });
+
+export const hold = (): ScriptedAnswer => ({ kind: 'hold' });
 
 export const overloaded = () => apiError(529, 'overloaded_error', 'Overloaded');
 export const unauthorized = () => apiError(401, 'authentication_error', 'invalid x-api-key');

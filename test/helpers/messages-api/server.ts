@@ -37,6 +37,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 function answerMessages(response: ServerResponse, answer: ScriptedAnswer, body: MessagesRequestBody, index: number): number {
+  // Recorded with status 0; the connection is dropped when the server closes.
+  if (answer.kind === 'hold') return 0;
   if (answer.kind === 'error') {
     sendJson(response, answer.status, { type: 'error', error: { type: answer.errorType, message: answer.message } }, { ...answer.headers });
     return answer.status;
