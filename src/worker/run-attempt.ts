@@ -106,19 +106,9 @@ async function judge(rt: Runtime, ts: TaskState, exitCode: number): Promise<Sett
   return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage, verdict };
 }
 
-const LOST_RECHECK_MS = 100;
-
-/**
- * Observes the run; `lost` is asked again once, because a run that ends between the backend's
- * "no result yet" and "process gone" checks looks lost for a moment while its result is written.
- */
-async function observeSettled(rt: Runtime, ts: TaskState): Promise<RunObservation> {
-  const observe = () => withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
-  const seen = await observe();
-  if (seen.state !== 'lost') return seen;
-  await rt.control.sleep(LOST_RECHECK_MS);
-  return observe();
-}
+/** The backend re-reads a run's result after finding its process gone, so `lost` is final here. */
+const observeRun = (rt: Runtime, ts: TaskState): Promise<RunObservation> =>
+  withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
 
 /**
  * Waits for the attempt's run (also a run started before a worker restart) and judges it.
@@ -134,7 +124,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
     const grace = rt.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     let progress: ProgressWatch | undefined;
     for (;;) {
-      const seen = await observeSettled(rt, ts);
+      const seen = await observeRun(rt, ts);
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
       if (seen.state === 'killed') return failure('agent_error', 'the run was killed by a signal');
       if (seen.state === 'lost') return failure('agent_error', 'the run vanished without a result');
