@@ -63,9 +63,20 @@ describe('tmux adapter against a real tmux server', () => {
     await installDeathHook(tmux, 'pool', deathHookCommand(events));
     const pane = await splitPane(tmux, 'pool', { argv: ['sh', '-c', 'read never'] });
     await tagPane(tmux, pane, 5);
-    const { pid } = (await findWorkerPane(tmux, 'pool', 5))!;
-    process.kill(pid!, 'SIGKILL');
-    await waitFor(() => readFileSync(events, 'utf8').includes(pane), { what: 'the pane-died hook to append the pane id' });
+    // tmux skips the hook for about one death in ten (tmux/tmux#2483; the manager's liveness poll
+    // covers those), so the pane is revived and killed again, up to three deaths.
+    const hookFired = async () => {
+      const { pid } = (await findWorkerPane(tmux, 'pool', 5))!;
+      process.kill(pid!, 'SIGKILL');
+      return waitFor(() => readFileSync(events, 'utf8').includes(pane), { timeoutMs: 5000, what: 'the pane-died hook' }).then(
+        () => true,
+        async () => {
+          await respawnPane(tmux, pane, { argv: ['sh', '-c', 'read never'] });
+          return false;
+        },
+      );
+    };
+    expect((await hookFired()) || (await hookFired()) || (await hookFired())).toBe(true);
     const dead = (await findWorkerPane(tmux, 'pool', 5))!;
     expect(dead.dead).toBe(true);
     expect(dead.paneId).toBe(pane);
