@@ -10,6 +10,8 @@ const workerReportSchema = z.object({
   task_started_at: z.string().nullable(),
   last_heartbeat: z.string().nullable(),
   heartbeat_age_s: z.number().nullable(),
+  /** When the agent last showed progress (output), for a worker that reported it. */
+  last_progress_at: z.string().nullable(),
   started_at: z.string().nullable(),
   tasks_completed: z.number().int().nonnegative(),
   tasks_failed: z.number().int().nonnegative(),
@@ -54,6 +56,7 @@ export function buildHealthReport(metrics: Metrics, now: Date, thresholds: Healt
         task_started_at: record.task_started_at ?? null,
         last_heartbeat: record.last_heartbeat ?? null,
         heartbeat_age_s: age === undefined || !Number.isFinite(age) ? null : round1(age / 1000),
+        last_progress_at: record.last_progress_at ?? null,
         started_at: record.started_at ?? null,
         tasks_completed: record.tasks_completed,
         tasks_failed: record.tasks_failed,

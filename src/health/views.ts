@@ -27,7 +27,7 @@ function renderWorkerTable(report: HealthReport, chalk: ChalkInstance): string {
   if (report.workers.length === 0) return 'No workers have reported yet.';
   const now = new Date(report.generated_at);
   const table = new Table({
-    head: ['Worker', 'Health', 'Status', 'Task', 'Task time', 'Heartbeat', 'Done', 'Failed', 'Restarts'],
+    head: ['Worker', 'Health', 'Status', 'Task', 'Task time', 'Heartbeat', 'Progress', 'Done', 'Failed', 'Restarts'],
     style: { head: [], border: [], compact: true },
   });
   for (const worker of report.workers) {
@@ -39,6 +39,7 @@ function renderWorkerTable(report: HealthReport, chalk: ChalkInstance): string {
       hasTask ? worker.current_task : '-',
       hasTask ? sinceText(worker.task_started_at, now) : '-',
       worker.last_heartbeat === null ? 'never' : `${sinceText(worker.last_heartbeat, now)} ago`,
+      worker.last_progress_at === null ? '-' : `${sinceText(worker.last_progress_at, now)} ago`,
       String(worker.tasks_completed),
       String(worker.tasks_failed),
       String(worker.restarts),
