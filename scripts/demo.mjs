@@ -5,7 +5,7 @@
 // the temp dir, never yours), the embedded queue otherwise. Exits 0 only if every task succeeded
 // exactly once with its commit; leaves no tmux server, daemon or process behind.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,11 +44,24 @@ const show = (name, args) => {
 const git = (...args) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const heading = (text) => process.stdout.write(`\n=== ${text} ===\n`);
 
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 function teardown() {
   run('worker-manager', ['stop']);
   spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
   if (pueueDir) {
+    const pidFile = join(pueueDir, 'pueue.pid');
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined;
     spawnSync('pueue', ['-c', env.PUEUE_CONFIG_PATH, 'shutdown'], { stdio: 'ignore', timeout: 10_000 });
+    // The daemon exits after answering; wait for it so the demo leaves nothing running.
+    for (let waited = 0; pid !== undefined && isAlive(pid) && waited < 100; waited += 1) spawnSync('sleep', ['0.05']);
     rmSync(pueueDir, { recursive: true, force: true });
   }
 }
