@@ -8,8 +8,6 @@ import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/core/
 import { HealthService } from '../../src/health/health-service.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { WorkerControl, drainFile } from '../../src/worker/control.js';
-import { runWorker } from '../../src/worker/worker-loop.js';
 import { taskPlace } from '../../src/worker/worktree.js';
 import { makeGitRepo } from './git-repo.js';
 import type { Auth } from './messages-api/claude-run.js';
@@ -17,7 +15,7 @@ import type { Script } from './messages-api/script.js';
 import { startMessagesApi, type MessagesApi } from './messages-api/server.js';
 import { isolatedPueue, type IsolatedPueue } from './pueue-daemon.js';
 import { makeTempDir } from './temp.js';
-import type { BackendName, RunningWorker } from './worker-harness.js';
+import { startTestWorker, type BackendName, type RunningWorker } from './worker-harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -104,30 +102,14 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
     env: { ...env, ...settingsEnv, CLAUDE_WORKERS_HOME: paths.root },
     worktreeOf: (subissue, parent) => taskPlace(repo, subissue, parent).worktree,
     startWorker(workerId) {
-      const control = new WorkerControl(drainFile(paths, workerId));
-      const output: string[] = [];
-      const done = runWorker({
-        workerId,
-        repo,
-        baseBranch: 'main',
-        backend,
-        agent: selectAgent(settings, () => new Date()),
-        paths,
-        settings,
-        health,
-        control,
-        now: () => new Date(),
-        random: Math.random,
-        say: (line) => output.push(line),
-        ghReady: false,
-        killGraceMs: 1000,
-      });
+      const worker = startTestWorker({ workerId, repo, backend, agent: selectAgent(settings, () => new Date()), paths, settings, health, killGraceMs: 1000 });
+      const { control, done } = worker;
       cleanups.push(async () => {
         control.requestStop();
         control.requestStop();
         await done.catch(() => undefined);
       });
-      return { control, done, output };
+      return worker;
     },
     history: () => readLines(paths.historyFile).map((line) => taskHistoryRecordSchema.parse(JSON.parse(line))),
     events: () => readLines(paths.healthLog),

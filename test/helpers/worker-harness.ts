@@ -82,27 +82,8 @@ export async function makeWorkerBench(backendName: BackendName, overrides: Recor
     settings,
     env: { ...settingsEnv, ...agentEnv, CLAUDE_WORKERS_HOME: home, WORKER_BACKEND: backendName, WORKER_AGENT_CMD: agentCommand },
     setScenario: (plan) => writeFileSync(scenarioFile, JSON.stringify(plan)),
-    startWorker(workerId) {
-      const control = new WorkerControl(drainFile(paths, workerId));
-      const output: string[] = [];
-      const done = runWorker({
-        workerId,
-        repo,
-        baseBranch: 'main',
-        backend,
-        agent: commandAgent(agentCommand),
-        paths,
-        settings,
-        health,
-        control,
-        now: () => new Date(),
-        random: Math.random,
-        say: (line) => output.push(line),
-        ghReady: false,
-        killGraceMs: 500,
-      });
-      return { control, done, output };
-    },
+    startWorker: (workerId) =>
+      startTestWorker({ workerId, repo, backend, agent: commandAgent(agentCommand), paths, settings, health, killGraceMs: 500 }),
     starts: () =>
       readLines(join(agentDir, 'starts.log')).map((line) => {
         const [task, at, pid] = line.split(' ');
@@ -110,6 +91,33 @@ export async function makeWorkerBench(backendName: BackendName, overrides: Recor
       }),
     commits: () => readLines(join(agentDir, 'commits.log')),
   };
+}
+
+export interface TestWorkerOptions {
+  readonly workerId: number;
+  readonly repo: string;
+  readonly backend: QueueBackend;
+  readonly agent: Parameters<typeof runWorker>[0]['agent'];
+  readonly paths: DataPaths;
+  readonly settings: Settings;
+  readonly health: HealthService;
+  readonly killGraceMs: number;
+}
+
+/** Runs the real worker loop in this process on branch main, its output collected. */
+export function startTestWorker(options: TestWorkerOptions): RunningWorker {
+  const control = new WorkerControl(drainFile(options.paths, options.workerId));
+  const output: string[] = [];
+  const done = runWorker({
+    ...options,
+    baseBranch: 'main',
+    control,
+    now: () => new Date(),
+    random: Math.random,
+    say: (line) => output.push(line),
+    ghReady: false,
+  });
+  return { control, done, output };
 }
 
 /** A pid that no longer runs (a zombie waiting for its reaper counts as gone). */
