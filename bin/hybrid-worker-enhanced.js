@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/hybrid-worker-enhanced.js';
+require('../dist/run-bundle.cjs').runBundle(require.resolve('../dist/hybrid-worker-enhanced.cjs'));

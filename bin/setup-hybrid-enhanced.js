@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/setup-hybrid-enhanced.js';
+require('../dist/run-bundle.cjs').runBundle(require.resolve('../dist/setup-hybrid-enhanced.cjs'));

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/worker-health-monitor.js';
+require('../dist/run-bundle.cjs').runBundle(require.resolve('../dist/worker-health-monitor.cjs'));

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/worker-performance.js';
+require('../dist/run-bundle.cjs').runBundle(require.resolve('../dist/worker-performance.cjs'));

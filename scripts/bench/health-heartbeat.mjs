@@ -17,19 +17,32 @@ async function simulate(root, firstId, count, durationMs) {
   const service = new HealthService({ paths: dataPaths(root), settings: DEFAULT_SETTINGS });
   const latencies = [];
   const deadline = Date.now() + durationMs;
-  const beat = async (id) => {
-    let seq = 0;
-    while (Date.now() < deadline) {
-      seq += 1;
-      const started = performance.now();
-      await service.heartbeat(id, { status: 'working', task: `seq-${seq}` });
-      latencies.push(performance.now() - started);
-      // Every tenth beat also counts a completion, so totals show lost read-modify-writes.
-      if (seq % 10 === 0) await service.complete(id, true);
-      await new Promise((resolve) => setTimeout(resolve, PERIOD_MS));
-    }
-    return { id, seq };
-  };
+  // Like the worker's Heartbeat, each simulated worker beats on a fixed schedule (setInterval),
+  // whether or not its previous beat has finished.
+  const beat = (id) =>
+    new Promise((resolve) => {
+      let seq = 0;
+      const inFlight = new Set();
+      const tick = () => {
+        if (Date.now() >= deadline) {
+          clearInterval(timer);
+          void Promise.all(inFlight).then(() => resolve({ id, seq }));
+          return;
+        }
+        seq += 1;
+        const number = seq;
+        const started = performance.now();
+        // Every tenth beat also counts a completion, so totals show lost read-modify-writes.
+        const write = service
+          .heartbeat(id, { status: 'working', task: `seq-${number}` })
+          .then(() => latencies.push(performance.now() - started))
+          .then(() => (number % 10 === 0 ? service.complete(id, true) : undefined));
+        inFlight.add(write);
+        void write.finally(() => inFlight.delete(write));
+      };
+      const timer = setInterval(tick, PERIOD_MS);
+      tick();
+    });
   // Stagger the starts over one period, as independent workers would be.
   const runs = [];
   for (let index = 0; index < count; index += 1) {

@@ -1,4 +1,6 @@
+import { writeSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { errnoCode } from '../core/errors.js';
 import { verifyDataRoot } from '../core/fs-safe.js';
 import { dataPaths, resolveDataRoot, type DataPaths } from '../core/paths.js';
 import { loadSettings, type Settings } from '../core/settings.js';
@@ -26,25 +28,56 @@ export function colorLevelFor(env: NodeJS.ProcessEnv, isTty: boolean): 0 | 1 | 2
   return isTty ? 1 : 0;
 }
 
+const stdoutIsTty = () => process.stdout.isTTY === true;
+
+/**
+ * The terminal facts are read on first use: asking process.stdout whether it is a terminal sets up
+ * its stream, a cost a command that never asks (check, heartbeat) should not pay at start-up.
+ */
 export async function loadContext(): Promise<CliContext> {
   const env = process.env;
   const root = resolveDataRoot(env, homedir());
   await verifyDataRoot(root);
   const paths = dataPaths(root);
-  const stdoutIsTty = process.stdout.isTTY === true;
   return {
     env,
     paths,
     settings: loadSettings(paths.configFile, env),
     now: () => new Date(),
-    stdoutIsTty,
-    stdinIsTty: process.stdin.isTTY === true,
-    colorLevel: colorLevelFor(env, stdoutIsTty),
+    get stdoutIsTty() {
+      return stdoutIsTty();
+    },
+    get stdinIsTty() {
+      return process.stdin.isTTY === true;
+    },
+    get colorLevel() {
+      return colorLevelFor(env, stdoutIsTty());
+    },
   };
 }
 
-export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-export const printText = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+/**
+ * Writes straight to file descriptor 1, for the same start-up reason. A reader that went away
+ * (`| head`) ends the output quietly; a non-blocking pipe that is full hands the rest to the stream.
+ */
+let stdoutIsBusyPipe = false;
+function writeStdout(text: string): void {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  try {
+    // Once the stream holds queued output, later text must queue behind it to keep the order.
+    while (!stdoutIsBusyPipe && offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'EPIPE') return;
+    if (code !== 'EAGAIN') throw error;
+    stdoutIsBusyPipe = true;
+  }
+  if (offset < bytes.length) process.stdout.write(bytes.subarray(offset));
+}
+
+export const printJson = (value: unknown) => writeStdout(`${JSON.stringify(value, null, 2)}\n`);
+export const printText = (text: string) => writeStdout(text.endsWith('\n') ? text : `${text}\n`);
 
 /** A live view for a command: redrawn every interval on a terminal, one frame otherwise or with --once. */
 export async function showLiveView(context: CliContext, render: () => Promise<string>, options: { intervalMs: number; once?: boolean }): Promise<void> {

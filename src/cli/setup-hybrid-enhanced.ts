@@ -78,4 +78,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-await runCli(BIN, main);
+void runCli(BIN, main);

@@ -133,4 +133,4 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-await runCli(BIN, main);
+void runCli(BIN, main);

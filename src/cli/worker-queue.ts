@@ -130,4 +130,4 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-await runCli(BIN, main);
+void runCli(BIN, main);

@@ -1,10 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { WorkersError, errnoCode } from './errors.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
+
+let tempSequence = 0;
+/**
+ * Unique per process (pid), per call (sequence) and across a reused pid (time). It needs no
+ * secrecy, since the directory is 0700 and the temp file is opened exclusively ('wx'); and not
+ * loading node:crypto keeps it out of every command's start-up.
+ */
+const tempSuffix = () => `${process.pid}.${Date.now().toString(36)}.${(tempSequence += 1)}`;
 
 /** Creates a directory (and parents) with mode 0700; a path that is a file is a clear error. */
 export async function ensureDir(path: string): Promise<void> {
@@ -48,7 +55,7 @@ export async function verifyDataRoot(root: string): Promise<void> {
 export async function writeFileAtomic(path: string, content: string, options: { readonly mode?: number } = {}): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${tempSuffix()}.tmp`);
   const handle = await open(temp, 'wx', options.mode ?? FILE_MODE);
   try {
     await handle.writeFile(content, 'utf8');

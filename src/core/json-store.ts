@@ -22,8 +22,50 @@ type Mutation<T> = {
   readonly reject: (error: unknown) => void;
 };
 
+type Outcome = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Applies a batch to one draft, which is all a batch of heartbeats needs. Undefined when a
+ * mutation threw, since it may have changed the draft half-way; results are copied out because a
+ * later mutation of the batch may change the object a result points into.
+ */
+function applyBatch<T>(draft: T, batch: readonly Mutation<unknown>[]): { value: T; outcomes: Outcome[] } | undefined {
+  const outcomes: Outcome[] = [];
+  for (const mutation of batch) {
+    try {
+      outcomes.push({ ok: true, result: structuredClone(mutation.mutate(draft)) });
+    } catch {
+      return undefined;
+    }
+  }
+  return { value: draft, outcomes };
+}
+
+/** The careful path: each mutation on its own copy, so one that throws changes nothing. */
+function applyEachAlone<T>(initial: T, batch: readonly Mutation<unknown>[]): { value: T; outcomes: Outcome[] } {
+  let value = initial;
+  const outcomes: Outcome[] = [];
+  for (const mutation of batch) {
+    const draft = structuredClone(value);
+    try {
+      outcomes.push({ ok: true, result: mutation.mutate(draft) });
+      value = draft;
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+    }
+  }
+  return { value, outcomes };
+}
+
 /** Pending mutations per file path, shared by every JsonFile of this process. */
 const pendingByPath = new Map<string, Mutation<unknown>[]>();
+
+/**
+ * The text this process last wrote to each path. Those bytes are a schema's own output, so when
+ * the file still holds exactly them they need no second validation, which for a metrics file
+ * of 64 workers is most of a write's CPU time.
+ */
+const writtenByPath = new Map<string, string>();
 
 export const DEFAULT_LOCK_STALE_MS = 5000;
 
@@ -75,24 +117,19 @@ export class JsonFile<T> {
     await Promise.resolve();
     const batch = pendingByPath.get(this.path) ?? [];
     pendingByPath.set(this.path, []);
-    const settled: (() => void)[] = [];
+    let outcomes: Outcome[] = [];
     try {
       await this.withLock(async () => {
-        const current = await this.readParsed();
-        let value = current.ok ? current.value : await this.recoverCorrupt(current.reason);
-        for (const mutation of batch) {
-          const draft = structuredClone(value);
-          try {
-            const result = mutation.mutate(draft);
-            value = draft;
-            settled.push(() => mutation.resolve(result));
-          } catch (error) {
-            settled.push(() => mutation.reject(error));
-          }
-        }
-        await writeFileAtomic(this.path, `${JSON.stringify(value, null, 2)}\n`);
+        const applied = applyBatch(await this.readCurrent(), batch) ?? applyEachAlone(await this.readCurrent(), batch);
+        outcomes = applied.outcomes;
+        const text = `${JSON.stringify(applied.value, null, 2)}\n`;
+        await writeFileAtomic(this.path, text);
+        writtenByPath.set(this.path, text);
       });
-      for (const settle of settled) settle();
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.ok) batch[index]?.resolve(outcome.result);
+        else batch[index]?.reject(outcome.error);
+      }
     } catch (error) {
       for (const mutation of batch) mutation.reject(error);
     }
@@ -102,6 +139,12 @@ export class JsonFile<T> {
     } else {
       pendingByPath.delete(this.path);
     }
+  }
+
+  /** What is on disk, freshly parsed (so the caller owns it); a corrupt file is recovered first. */
+  private async readCurrent(): Promise<T> {
+    const current = await this.readParsed();
+    return current.ok ? current.value : this.recoverCorrupt(current.reason);
   }
 
   private async readParsed(): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
@@ -122,6 +165,7 @@ export class JsonFile<T> {
     } catch {
       return { ok: false, reason: 'it is not valid JSON' };
     }
+    if (text === writtenByPath.get(this.path)) return { ok: true, value: raw as T };
     const result = this.options.schema.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];

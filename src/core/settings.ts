@@ -7,7 +7,9 @@ interface SettingDefinition<T> {
   readonly fallback: T;
   /** Words for the error message: what values are accepted. */
   readonly accepts: string;
-  readonly schema: z.ZodType<T, z.ZodTypeDef, unknown>;
+  /** Built only for a value that is set: most settings keep their default, and a short command
+   * should not pay for building every schema. */
+  readonly schema: () => z.ZodType<T, z.ZodTypeDef, unknown>;
 }
 
 const SECOND = 1000;
@@ -17,7 +19,7 @@ function duration(fallbackSeconds: number, minMs: number, maxMs: number): Settin
   return {
     fallback: fallbackSeconds * SECOND,
     accepts: range,
-    schema: z
+    schema: () => z
       .unknown()
       .transform((value) => parseDurationMs(value))
       .pipe(z.number().min(minMs).max(maxMs)),
@@ -28,7 +30,7 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
   return {
     fallback,
     accepts: `a whole number from ${min} to ${max}`,
-    schema: z
+    schema: () => z
       .unknown()
       .transform((value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value))
       .pipe(z.number().int().min(min).max(max)),
@@ -36,7 +38,7 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
 }
 
 function word(fallback: string, pattern: RegExp, accepts: string): SettingDefinition<string> {
-  return { fallback, accepts, schema: z.string().regex(pattern) };
+  return { fallback, accepts, schema: () => z.string().regex(pattern) };
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -61,7 +63,7 @@ export const SETTING_DEFINITIONS = {
   WORKER_BACKEND: {
     fallback: 'auto',
     accepts: 'one of auto, pueue, embedded',
-    schema: z.enum(['auto', 'pueue', 'embedded']),
+    schema: () => z.enum(['auto', 'pueue', 'embedded']),
   } satisfies SettingDefinition<'auto' | 'pueue' | 'embedded'>,
   WORKER_AGENT_CMD: word('claude', /^\S.{0,4095}$/s, 'a non-empty command'),
   WORKERS_SESSION: word('claude-workers', NAME, 'a tmux session name of letters, digits, _ . -'),
@@ -73,14 +75,14 @@ export const SETTING_DEFINITIONS = {
   CLAUDE_PERMISSION_MODE: {
     fallback: 'acceptEdits',
     accepts: 'one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions',
-    schema: z.enum(['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions']),
+    schema: () => z.enum(['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions']),
   } satisfies SettingDefinition<'default' | 'acceptEdits' | 'plan' | 'auto' | 'dontAsk' | 'bypassPermissions'>,
   CLAUDE_ALLOWED_TOOLS: word('Read,Edit,Write,Glob,Grep,Bash(git *),Bash(gh *)', /^[^\n]{0,4096}$/, 'comma-separated permission rules such as Write,Bash(git *)'),
   CLAUDE_MAX_TURNS: count(0, 0, 100_000),
   CLAUDE_MAX_BUDGET_USD: {
     fallback: 0,
     accepts: 'a cost in USD such as 5 or 0.5 (0 for no budget)',
-    schema: z
+    schema: () => z
       .unknown()
       .transform((value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value))
       .pipe(z.number().min(0).max(100_000)),
@@ -93,7 +95,7 @@ export const SETTING_DEFINITIONS = {
   CLAUDE_RESUME: {
     fallback: true,
     accepts: 'true or false',
-    schema: z
+    schema: () => z
       .unknown()
       .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
       .pipe(z.boolean()),
@@ -151,7 +153,7 @@ export function resolveSettings(config: Record<string, unknown>, env: NodeJS.Pro
       resolved[name] = definition.fallback;
       continue;
     }
-    const result = definition.schema.safeParse(raw);
+    const result = definition.schema().safeParse(raw);
     if (!result.success) {
       throw new WorkersError('config', `The ${source} ${name}=${JSON.stringify(raw)} is invalid: use ${definition.accepts}.`);
     }

@@ -61,6 +61,36 @@ describe('JsonFile', () => {
     expect((await file.read()).count).toBe(2);
   });
 
+  it('gives each update of one batch the state as it left it, not what later updates made of it', async () => {
+    const file = counterFile(makeTempDir());
+    const seen = await Promise.all(
+      [1, 2, 3].map((step) =>
+        file.update((draft) => {
+          draft.count += step;
+          draft.names.push(`step${step}`);
+          return draft;
+        }),
+      ),
+    );
+    expect(seen.map((state) => state.count)).toEqual([1, 3, 6]);
+    expect(seen[0]?.names).toEqual(['step1']);
+  });
+
+  it('validates the file again once another writer changed it after this process wrote it', async () => {
+    const dir = makeTempDir();
+    const reports: string[] = [];
+    const file = counterFile(dir, async (_movedTo, reason) => {
+      reports.push(reason);
+    });
+    await file.update((draft) => {
+      draft.count = 5;
+    });
+    writeFileSync(file.path, '{"count": "five", "names": []}\n');
+    expect(await file.read()).toEqual({ count: 0, names: [] });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toContain('count');
+  });
+
   it('writes 0600 files in 0700 directories and leaves no temp file behind', async () => {
     const dir = makeTempDir();
     const file = counterFile(dir);
