@@ -198,7 +198,7 @@ export class JsonFile<T> {
         update: Math.floor(stale / 2),
         // Patient: a stale lock is taken over after `stale`, so waiting longer only happens under
         // heavy contention, where giving up would lose the update.
-        retries: { retries: Math.ceil(lockPatienceMs(stale) / 40), factor: 1.2, minTimeout: 2, maxTimeout: 40, randomize: true },
+        retries: { retries: Math.ceil(lockPatienceMs(stale) / 10), factor: 1.2, minTimeout: 1, maxTimeout: 10, randomize: true },
         // The holder lost the lock (it was paused longer than `stale`); the atomic write keeps the file whole.
         onCompromised: () => undefined,
       });
