@@ -141,8 +141,12 @@ describe('readHistory', () => {
 
   it('reads lines across chunk boundaries in every form: canonical, spaced, CRLF, invalid, blank, unterminated', async () => {
     const file = join(makeTempDir(), 'tasks.jsonl');
+    // Parents of three-byte characters put some chunk boundaries inside a character.
+    const parentOf = (i: number) => '✓'.repeat(i % 50);
     const canonical = (i: number) =>
-      JSON.stringify(taskHistoryRecordSchema.parse({ ...valid, task_id: String(i), started_at: '2026-11-27T06:10:00.000Z', ended_at: '2026-11-27T06:20:00.000Z' }));
+      JSON.stringify(
+        taskHistoryRecordSchema.parse({ ...valid, task_id: `c${i}`, parent: parentOf(i), started_at: '2026-11-27T06:10:00.000Z', ended_at: '2026-11-27T06:20:00.000Z' }),
+      );
     expect(parseCanonicalRecord(canonical(0), 0, canonical(0).length)).toBeDefined();
     const lines: string[] = [];
     for (let i = 0; i < 3000; i += 1) {
@@ -154,16 +158,19 @@ describe('readHistory', () => {
     let added = 0;
     let skipped = 0;
     let totalMs = 0;
+    const wrongParents: string[] = [];
     await readHistory(file, {
       add: (record) => {
         added += 1;
         seen.add(record.task_id);
         totalMs += record.durationMs;
+        if (record.parent !== (record.task_id === valid.task_id ? valid.parent : parentOf(Number(record.task_id.slice(1))))) wrongParents.push(record.parent);
       },
       skip: () => (skipped += 1),
     });
+    expect(wrongParents).toEqual([]);
     expect(added).toBe(3001 + 6 + 6);
-    expect(seen.size).toBe(3001);
+    expect(seen.size).toBe(3001 + 1);
     expect(skipped).toBe(6);
     expect(totalMs).toBe(3007 * 600_000 + 6 * 390_250);
   });
