@@ -4,7 +4,7 @@ import { renderCsv } from './export-csv.js';
 import { resolveExportFormat, verifyExportTarget, writeExport, type ExportFormat } from './export-target.js';
 import { DEFAULT_TIMELINE_LIMIT, loadPerformanceData, type LoadedData, type PerformanceContext } from './load.js';
 import { buildPerformanceReport, type PerformanceReport, type WorkerRow } from './report.js';
-import { buildTimeline, type Timeline } from './timeline-view.js';
+import { buildTimeline, type Timeline } from './timeline.js';
 
 const reportOf = (context: PerformanceContext, data: LoadedData): PerformanceReport =>
   buildPerformanceReport({ now: context.now, thresholds: context.settings, ...data });

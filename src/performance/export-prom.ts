@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { HEALTH_STATES } from '../health/classify.js';
-import { DURATION_BUCKETS_S } from './history-summary.js';
+import { renderPromHistogram } from './prom-histogram.js';
 import type { CostReport, PerformanceReport } from './report.js';
 
 const PREFIX = 'hybrid_workers_';
@@ -45,36 +45,25 @@ function registerQueue(registry: Registry, report: PerformanceReport): void {
   depth.set({ state: 'running' }, report.queue.running);
 }
 
-/**
- * The history keeps per-bucket counts and sums rather than every duration. Observing a bucket's
- * mean `count` times reproduces prom-client's buckets, count and sum exactly: the mean of values
- * inside a bucket lies inside it.
- */
-function registerDurations(registry: Registry, report: PerformanceReport): void {
-  const histogram = new Histogram({
-    name: `${PREFIX}task_duration_seconds`,
-    help: 'Duration of finished tasks from the task history.',
-    buckets: [...DURATION_BUCKETS_S],
-    registers: [registry],
-  });
-  histogram.zero({});
-  for (const bucket of report.duration_histogram.buckets) {
-    if (bucket.count === 0) continue;
-    const mean = bucket.sum_s / bucket.count;
-    for (let i = 0; i < bucket.count; i += 1) histogram.observe(mean);
-  }
-}
+const familiesOf = (registry: Registry) =>
+  Promise.all(registry.getMetricsAsArray().map((metric) => registry.getSingleMetricAsString(metric.name)));
 
-/** The Prometheus text exposition format, for node_exporter's textfile collector. */
+/**
+ * The Prometheus text exposition format, for node_exporter's textfile collector. The duration
+ * histogram is written from the report's buckets (see renderPromHistogram) between the families
+ * prom-client writes, joined as prom-client's own Registry.metrics() joins them.
+ */
 export async function renderProm(report: PerformanceReport): Promise<string> {
-  const registry = new Registry();
-  registerWorkers(registry, report);
-  registerQueue(registry, report);
-  registerDurations(registry, report);
-  registerCost(registry, report);
-  const invalid = new Gauge({ name: `${PREFIX}history_invalid_lines`, help: 'Lines of the task history that are not valid records.', registers: [registry] });
+  const head = new Registry();
+  registerWorkers(head, report);
+  registerQueue(head, report);
+  const tail = new Registry();
+  registerCost(tail, report);
+  const invalid = new Gauge({ name: `${PREFIX}history_invalid_lines`, help: 'Lines of the task history that are not valid records.', registers: [tail] });
   invalid.set(report.history.invalid_lines);
-  const generated = new Gauge({ name: `${PREFIX}performance_generated_timestamp_seconds`, help: 'When this export was produced (Unix time).', registers: [registry] });
+  const generated = new Gauge({ name: `${PREFIX}performance_generated_timestamp_seconds`, help: 'When this export was produced (Unix time).', registers: [tail] });
   generated.set(Date.parse(report.generated_at) / 1000);
-  return registry.metrics();
+  const durations = renderPromHistogram(`${PREFIX}task_duration_seconds`, 'Duration of finished tasks from the task history.', report.duration_histogram);
+  const families = [...(await familiesOf(head)), durations, ...(await familiesOf(tail))];
+  return `${families.join('\n\n')}\n`;
 }

@@ -89,6 +89,15 @@ function addCost(totals: CostTotals, record: PerformanceRecord): void {
   totals.num_turns += record.num_turns ?? 0;
 }
 
+const BUCKET_LIMITS_MS = DURATION_BUCKETS_S.map((seconds) => seconds * 1000);
+
+/** The bucket a duration falls in; past the last limit it is the overflow bucket. */
+function bucketIndex(durationMs: number): number {
+  let index = 0;
+  while (index < BUCKET_LIMITS_MS.length && durationMs > BUCKET_LIMITS_MS[index]!) index += 1;
+  return index;
+}
+
 const toEntry = (record: PerformanceRecord): TimelineEntry => ({
   ended_at: new Date(record.endedAt).toISOString(),
   task_id: record.task_id,
@@ -121,10 +130,14 @@ export class HistoryAccumulator implements HistoryVisitor {
   private readonly timeline: TopN<PerformanceRecord>;
   private slowCount = 0;
   private readonly slowest = new TopN<PerformanceRecord>(SLOWEST_SHOWN, (record) => record.durationMs);
+  /** The options as milliseconds, worked out once rather than for each of many records. */
+  private readonly limits: { readonly hourAgo: number; readonly dayAgo: number; readonly since: number; readonly slow: number };
 
   constructor(private readonly options: HistorySummaryOptions) {
     this.window = new DurationWindow(options.durationWindow ?? DEFAULT_DURATION_WINDOW);
     this.timeline = new TopN(options.timelineLimit, (record) => record.endedAt);
+    const now = options.now.getTime();
+    this.limits = { hourAgo: now - HOUR_MS, dayAgo: now - 24 * HOUR_MS, since: options.since.getTime(), slow: options.slowTaskThresholdMs };
   }
 
   skip(): void {
@@ -132,23 +145,23 @@ export class HistoryAccumulator implements HistoryVisitor {
   }
 
   add(record: PerformanceRecord): void {
-    const now = this.options.now.getTime();
+    const { limits } = this;
     this.records += 1;
     this.results[record.result] += 1;
     this.durationTotal += record.durationMs;
     this.window.push(record.durationMs);
-    const bucket = this.buckets.find((b) => b.le_s === null || record.durationMs <= b.le_s * 1000)!;
+    const bucket = this.buckets[bucketIndex(record.durationMs)]!;
     bucket.count += 1;
     bucket.sum_ms += record.durationMs;
-    if (record.endedAt >= now - HOUR_MS) this.lastHour += 1;
-    if (record.endedAt >= now - 24 * HOUR_MS) this.lastDay += 1;
+    if (record.endedAt >= limits.hourAgo) this.lastHour += 1;
+    if (record.endedAt >= limits.dayAgo) this.lastDay += 1;
     addCost(this.cost, record);
     this.addToWorker(record);
-    if (record.endedAt >= this.options.since.getTime()) {
+    if (record.endedAt >= limits.since) {
       this.timelineMatching += 1;
       this.timeline.offer(record);
     }
-    if (record.durationMs > this.options.slowTaskThresholdMs) {
+    if (record.durationMs > limits.slow) {
       this.slowCount += 1;
       this.slowest.offer(record);
     }

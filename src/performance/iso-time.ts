@@ -32,3 +32,28 @@ export function parseIsoTime(text: unknown): number {
   const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
   return start + ((Number(hours) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 + ms - offset;
 }
+
+/**
+ * The shape `Date.prototype.toISOString` writes (`2026-11-27T06:10:00.000Z`), which is how every
+ * worker records its times; with the hour, minute and second ranges zod checks.
+ */
+export const CANONICAL_ISO_TIME = String.raw`\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z`;
+
+const digitAt = (text: string, index: number) => text.charCodeAt(index) - 48;
+const twoDigitsAt = (text: string, index: number) => digitAt(text, index) * 10 + digitAt(text, index + 1);
+
+/** The date of the previous call and its start: history records come in time order, so it nearly always holds. */
+let lastDay = { date: '-', start: Number.NaN };
+
+/**
+ * `parseIsoTime` for a string already known to match `CANONICAL_ISO_TIME`, reading the fixed
+ * digit positions instead of running a pattern: the history reader calls it twice a record.
+ */
+export function parseCanonicalIsoTime(text: string): number {
+  if (!text.startsWith(lastDay.date)) {
+    const date = text.slice(0, DATE_LENGTH);
+    lastDay = { date, start: dayStart(date) };
+  }
+  const seconds = (twoDigitsAt(text, 11) * 60 + twoDigitsAt(text, 14)) * 60 + twoDigitsAt(text, 17);
+  return lastDay.start + seconds * 1000 + twoDigitsAt(text, 20) * 10 + digitAt(text, 22);
+}

@@ -1,7 +1,8 @@
 import { chalkFor, type ViewOptions } from './format.js';
 import type { PerformanceReport } from './report.js';
 import { renderReport } from './report-view.js';
-import { renderTimelineTable, type Timeline } from './timeline-view.js';
+import type { Timeline } from './timeline.js';
+import { renderTimelineTable } from './timeline-view.js';
 
 /** One frame of `worker-performance monitor`: the report and the latest completions. */
 export function renderMonitorFrame(frame: { report: PerformanceReport; timeline: Timeline }, options: ViewOptions): string {

@@ -1,23 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../core/duration.js';
 import { chalkFor, formatCount, formatTime, makeTable, type ViewOptions } from './format.js';
-import type { HistorySummary, TaskResult, TimelineEntry } from './history-summary.js';
-
-/** What `timeline --json` prints. */
-export interface Timeline {
-  readonly generated_at: string;
-  readonly since: string;
-  /** Tasks finished since `since`; `entries` holds the newest of them, up to the limit. */
-  readonly matching: number;
-  readonly entries: readonly TimelineEntry[];
-}
-
-export const buildTimeline = (now: Date, history: HistorySummary): Timeline => ({
-  generated_at: now.toISOString(),
-  since: history.timeline.since,
-  matching: history.timeline.matching,
-  entries: history.timeline.entries,
-});
+import type { TaskResult, TimelineEntry } from './history-summary.js';
+import type { Timeline } from './timeline.js';
 
 const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
   success: (chalk) => chalk.green('✓'),

@@ -11,6 +11,8 @@ interface Ranked<T> {
 export class TopN<T> {
   private kept: Ranked<T>[] = [];
   private seq = 0;
+  /** Once `limit` items are kept, an item below the smallest kept key can never rank. */
+  private floor = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly limit: number,
@@ -19,7 +21,9 @@ export class TopN<T> {
 
   offer(item: T): void {
     if (this.limit <= 0) return;
-    this.kept.push({ item, key: this.keyOf(item), seq: this.seq++ });
+    const key = this.keyOf(item);
+    if (key < this.floor) return;
+    this.kept.push({ item, key, seq: this.seq++ });
     if (this.kept.length >= this.limit * 2) this.compact();
   }
 
@@ -32,5 +36,6 @@ export class TopN<T> {
   private compact(): void {
     this.kept.sort((a, b) => b.key - a.key || b.seq - a.seq);
     this.kept.length = Math.min(this.kept.length, this.limit);
+    if (this.limit > 0 && this.kept.length === this.limit) this.floor = this.kept[this.limit - 1]!.key;
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
+import { parseCanonicalRecord } from '../../src/performance/canonical-record.js';
 import { DurationWindow } from '../../src/performance/duration-window.js';
 import { readHistory } from '../../src/performance/history-reader.js';
 import { toPerformanceRecord, type PerformanceRecord } from '../../src/performance/history-record.js';
@@ -99,6 +100,12 @@ describe('bounded aggregation', () => {
     ]);
   });
 
+  it('TopN keeps the right items when most offers fall below the kept ones', () => {
+    const top = new TopN<{ id: number; key: number }>(3, (item) => item.key);
+    for (let id = 0; id < 1000; id += 1) top.offer({ id, key: id === 500 ? 2000 : 1000 - id });
+    expect(top.values().map((item) => item.id)).toEqual([500, 0, 1]);
+  });
+
   it('summarises 30,000 records with a timeline of at most the limit, newest first', () => {
     const now = new Date('2026-11-27T12:00:00Z');
     const accumulator = new HistoryAccumulator({ now, since: new Date(now.getTime() - 3_600_000), timelineLimit: 3, slowTaskThresholdMs: 5000, durationWindow: 100 });
@@ -130,6 +137,42 @@ describe('readHistory', () => {
     await readHistory(file, { add: (value) => seen.push(value.task_id), skip: () => (skipped += 1) });
     expect(seen).toEqual(['1201', '1201']);
     expect(skipped).toBe(3);
+  });
+
+  it('reads lines across chunk boundaries in every form: canonical, spaced, CRLF, invalid, blank, unterminated', async () => {
+    const file = join(makeTempDir(), 'tasks.jsonl');
+    // Parents of three-byte characters put some chunk boundaries inside a character.
+    const parentOf = (i: number) => '✓'.repeat(i % 50);
+    const canonical = (i: number) =>
+      JSON.stringify(
+        taskHistoryRecordSchema.parse({ ...valid, task_id: `c${i}`, parent: parentOf(i), started_at: '2026-11-27T06:10:00.000Z', ended_at: '2026-11-27T06:20:00.000Z' }),
+      );
+    expect(parseCanonicalRecord(canonical(0), 0, canonical(0).length)).toBeDefined();
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i += 1) {
+      lines.push(canonical(i));
+      if (i % 500 === 0) lines.push(JSON.stringify(valid, null, 1).replaceAll('\n', ' '), `${canonical(i)}\r`, '{"task_id":', '');
+    }
+    writeFileSync(file, `${lines.join('\n')}\n${canonical(3000)}`);
+    const seen = new Set<string>();
+    let added = 0;
+    let skipped = 0;
+    let totalMs = 0;
+    const wrongParents: string[] = [];
+    await readHistory(file, {
+      add: (record) => {
+        added += 1;
+        seen.add(record.task_id);
+        totalMs += record.durationMs;
+        if (record.parent !== (record.task_id === valid.task_id ? valid.parent : parentOf(Number(record.task_id.slice(1))))) wrongParents.push(record.parent);
+      },
+      skip: () => (skipped += 1),
+    });
+    expect(wrongParents).toEqual([]);
+    expect(added).toBe(3001 + 6 + 6);
+    expect(seen.size).toBe(3001 + 1);
+    expect(skipped).toBe(6);
+    expect(totalMs).toBe(3007 * 600_000 + 6 * 390_250);
   });
 
   it('reads a missing history as empty', async () => {

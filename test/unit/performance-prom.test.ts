@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { exportReport } from '../../src/performance/commands.js';
+import { DURATION_BUCKETS_S } from '../../src/performance/history-summary.js';
+import { renderPromHistogram } from '../../src/performance/prom-histogram.js';
 import { fixtureContext } from './performance-fixture.js';
 
 interface Sample {
@@ -84,5 +87,32 @@ describe('Prometheus export', () => {
     const families = parsePrometheusTextFormat(await promExport('empty', false));
     expect(valueOf(families, 'hybrid_workers_queue_up')).toBe(0);
     expect(families.find((metric) => metric.name === 'hybrid_workers_queue_tasks')?.metrics ?? []).toEqual([]);
+  });
+});
+
+describe('renderPromHistogram', () => {
+  /** prom-client's own text for the same observations, one at a time. */
+  async function promClientText(observations: readonly number[]): Promise<string> {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'd_seconds', help: 'Durations.', buckets: [...DURATION_BUCKETS_S], registers: [registry] });
+    histogram.zero({});
+    for (const value of observations) histogram.observe(value);
+    return registry.getSingleMetricAsString('d_seconds');
+  }
+
+  function bucketed(observations: readonly number[]) {
+    const limits = [...DURATION_BUCKETS_S, null];
+    const buckets = limits.map((le_s, index) => ({
+      le_s,
+      count: observations.filter((value) => (le_s === null || value <= le_s) && (index === 0 || value > limits[index - 1]!)).length,
+    }));
+    return { count: observations.length, sum_s: observations.reduce((total, value) => total + value, 0), buckets };
+  }
+
+  it.each([
+    ['no tasks', []],
+    ['tasks in several buckets, on bucket limits and past the last', [10, 30, 45, 45, 200, 900, 20_000]],
+  ])('writes what prom-client writes for %s', async (_name, observations: number[]) => {
+    expect(renderPromHistogram('d_seconds', 'Durations.', bucketed(observations))).toBe(await promClientText(observations));
   });
 });
