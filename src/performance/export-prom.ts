@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { HEALTH_STATES } from '../health/classify.js';
-import { renderPromHistogram } from './prom-histogram.js';
+import { registerBucketedHistogram } from './prom-histogram.js';
 import type { CostReport, PerformanceReport } from './report.js';
 
 const PREFIX = 'hybrid_workers_';
@@ -45,25 +45,16 @@ function registerQueue(registry: Registry, report: PerformanceReport): void {
   depth.set({ state: 'running' }, report.queue.running);
 }
 
-const familiesOf = (registry: Registry) =>
-  Promise.all(registry.getMetricsAsArray().map((metric) => registry.getSingleMetricAsString(metric.name)));
-
-/**
- * The Prometheus text exposition format, for node_exporter's textfile collector. The duration
- * histogram is written from the report's buckets (see renderPromHistogram) between the families
- * prom-client writes, joined as prom-client's own Registry.metrics() joins them.
- */
+/** The Prometheus text exposition format, for node_exporter's textfile collector. */
 export async function renderProm(report: PerformanceReport): Promise<string> {
-  const head = new Registry();
-  registerWorkers(head, report);
-  registerQueue(head, report);
-  const tail = new Registry();
-  registerCost(tail, report);
-  const invalid = new Gauge({ name: `${PREFIX}history_invalid_lines`, help: 'Lines of the task history that are not valid records.', registers: [tail] });
+  const registry = new Registry();
+  registerWorkers(registry, report);
+  registerQueue(registry, report);
+  registerBucketedHistogram(registry, `${PREFIX}task_duration_seconds`, 'Duration of finished tasks from the task history.', report.duration_histogram);
+  registerCost(registry, report);
+  const invalid = new Gauge({ name: `${PREFIX}history_invalid_lines`, help: 'Lines of the task history that are not valid records.', registers: [registry] });
   invalid.set(report.history.invalid_lines);
-  const generated = new Gauge({ name: `${PREFIX}performance_generated_timestamp_seconds`, help: 'When this export was produced (Unix time).', registers: [tail] });
+  const generated = new Gauge({ name: `${PREFIX}performance_generated_timestamp_seconds`, help: 'When this export was produced (Unix time).', registers: [registry] });
   generated.set(Date.parse(report.generated_at) / 1000);
-  const durations = renderPromHistogram(`${PREFIX}task_duration_seconds`, 'Duration of finished tasks from the task history.', report.duration_histogram);
-  const families = [...(await familiesOf(head)), durations, ...(await familiesOf(tail))];
-  return `${families.join('\n\n')}\n`;
+  return registry.metrics();
 }

@@ -4,7 +4,7 @@ import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { exportReport } from '../../src/performance/commands.js';
 import { DURATION_BUCKETS_S } from '../../src/performance/history-summary.js';
-import { renderPromHistogram } from '../../src/performance/prom-histogram.js';
+import { registerBucketedHistogram } from '../../src/performance/prom-histogram.js';
 import { fixtureContext } from './performance-fixture.js';
 
 interface Sample {
@@ -90,7 +90,7 @@ describe('Prometheus export', () => {
   });
 });
 
-describe('renderPromHistogram', () => {
+describe('registerBucketedHistogram', () => {
   /** prom-client's own text for the same observations, one at a time. */
   async function promClientText(observations: readonly number[]): Promise<string> {
     const registry = new Registry();
@@ -113,6 +113,8 @@ describe('renderPromHistogram', () => {
     ['no tasks', []],
     ['tasks in several buckets, on bucket limits and past the last', [10, 30, 45, 45, 200, 900, 20_000]],
   ])('writes what prom-client writes for %s', async (_name, observations: number[]) => {
-    expect(renderPromHistogram('d_seconds', 'Durations.', bucketed(observations))).toBe(await promClientText(observations));
+    const registry = new Registry();
+    registerBucketedHistogram(registry, 'd_seconds', 'Durations.', bucketed(observations));
+    expect(await registry.getSingleMetricAsString('d_seconds')).toBe(await promClientText(observations));
   });
 });
