@@ -1,6 +1,7 @@
 // Dispatch latency of an idle worker: from the moment a task is added to the queue (its createdAt)
 // to the moment the agent process starts (the agent writes its start time, in ms, as its first act).
-// Tasks are added one at a time at a random phase of the worker's ~250 ms idle poll.
+// Tasks are added one at a time at a random moment: the embedded worker is woken by the queue
+// file's change (its ~250 ms idle poll is the fallback), so the phase of that poll matters less.
 // Run: npm run build && node scripts/bench/worker-dispatch.mjs [TRIALS]
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
 // remove` loop on the same repository. Prints both per-task times and their ratio.
 // Run: npm run build && node scripts/bench/worker-overhead.mjs [TASKS]
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, makeRepo, median, openBackend, startWorker, waitFinished, work } from './worker-common.mjs';
 
@@ -20,12 +20,22 @@ for (let index = 0; index < TASKS; index += 1) {
   bare.push(performance.now() - started);
 }
 
-// Each attempt runs behind the queue's node trampoline: its boot time is part of the worker's cost.
-const nodeBoot = [];
+// For scale, the two costs the worker's design is built from: each attempt runs behind the
+// queue's sh runner, and each state transition is an fsync'ed write (temp file, fsync, rename).
+const shStart = [];
+const syncedWrite = [];
 for (let index = 0; index < 10; index += 1) {
-  const started = performance.now();
-  execFileSync(process.execPath, ['-e', '0']);
-  nodeBoot.push(performance.now() - started);
+  let started = performance.now();
+  execFileSync('/bin/sh', ['-c', ':']);
+  shStart.push(performance.now() - started);
+  started = performance.now();
+  const file = join(work, `synced-${index}`);
+  const fd = openSync(`${file}.tmp`, 'w');
+  writeSync(fd, '{}\n');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(`${file}.tmp`, file);
+  syncedWrite.push(performance.now() - started);
 }
 
 const backend = await openBackend(home);
@@ -46,6 +56,6 @@ console.log(`worker per-task overhead, no-op agent, embedded backend, ${TASKS} t
 console.log(`  bare git worktree add + remove: median ${bareMedian.toFixed(1)} ms per task`);
 console.log(`  worker (claim .. finish):        median ${median(perTask).toFixed(1)} ms per task, mean ${total.toFixed(1)} ms`);
 console.log(`  ratio (median worker / median bare): ${(median(perTask) / bareMedian).toFixed(2)}x`);
-console.log(`  for scale: one \`node -e 0\` boot (the run trampoline's floor) takes ${median(nodeBoot).toFixed(1)} ms here`);
+console.log(`  for scale: one \`sh -c :\` (the run trampoline's floor) takes ${median(shStart).toFixed(1)} ms here, one fsync'ed write ${median(syncedWrite).toFixed(1)} ms`);
 await new Promise((resolve) => worker.once('exit', resolve));
 rmSync(work, { recursive: true, force: true });

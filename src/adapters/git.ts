@@ -1,24 +1,22 @@
 import { execa } from 'execa';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { WorkersError } from '../core/errors.js';
 
 /**
- * git through simple-git, one small function per question (np's habit): `is*`/`has*` answer a
+ * git through execa, one small function per question (np's habit): `is*`/`has*` answer a
  * boolean, `get*` return data, `verify*` throw a message saying what to do, `ensure*`/`remove*`
  * repair. Every command is an argv array; queries are chosen so that "no" is an answer, not an error.
+ * (Not simple-git: it waits an extra 50 ms after every command that prints nothing, such as
+ * `git worktree remove`, which a worker runs for every task.)
  */
 const GIT_TIMEOUT_MS = 60_000;
 
-const gitAt = (cwd: string): SimpleGit => simpleGit({ baseDir: cwd, timeout: { block: GIT_TIMEOUT_MS } });
-
 async function run(cwd: string, args: readonly string[]): Promise<string> {
-  try {
-    return (await gitAt(cwd).raw([...args])).trim();
-  } catch (error) {
-    throw new WorkersError('tool', `git ${args[0]} failed in ${cwd}: ${(error as Error).message.trim()}`, { cause: error });
-  }
+  const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore', timeout: GIT_TIMEOUT_MS });
+  if (result.exitCode === 0) return result.stdout.trim();
+  const detail = result.stderr.trim() || result.shortMessage;
+  throw new WorkersError('tool', `git ${args[0]} failed in ${cwd}: ${detail}`, { cause: result });
 }
 
 /** The top directory of the repository that holds `cwd`. */

@@ -8,8 +8,6 @@ export interface BackendOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
   readonly lockStaleMs: number;
-  /** The node binary that runs the runner script. */
-  readonly nodePath: string;
 }
 
 export const notFound = (id: string) => new WorkersError('not-found', `There is no task ${id} in the queue; see worker-queue list.`);

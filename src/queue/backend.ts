@@ -79,4 +79,10 @@ export interface QueueBackend {
   /** Removes finished tasks older than `days`; returns how many. */
   clean(days: number): Promise<number>;
   depth(): Promise<QueueDepth>;
+  /**
+   * Calls `listener` when the queue or a run's result may have changed: a hint to look again
+   * (it may also fire for nothing), never a replacement for polling. Resolves to the function
+   * that stops watching. A backend without it is only polled.
+   */
+  watch?(listener: () => void): Promise<() => void>;
 }

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
+import { ensureDir } from '../core/fs-safe.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { openEmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { isProcessAlive, killProcessGroup, readStartTime } from './process-group.js';
-import { readRunResult, removeRunFiles, runFilesFor, writeRunSpec } from './run-files.js';
-import { ensureRunnerScript } from './runner-script.js';
+import { forgetRunOutcome, isRunResultName, readRunResult, recordRunSpec, removeRunFiles, runFilesFor } from './run-files.js';
+import { ensureRunnerScript, RUNNER_SHELL, runnerEnv, runnerWords } from './runner-script.js';
 import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec } from './task-rules.js';
 import { notFound, type BackendOptions } from './backend-options.js';
+import { watchDirs } from './watch-dirs.js';
 
 const toQueueTask = ({ run: _run, ...task }: EmbeddedTask): QueueTask => task;
 
@@ -57,6 +59,9 @@ export class EmbeddedBackend implements QueueBackend {
   }
 
   async claim(workerId: number): Promise<QueueTask | undefined> {
+    // Nothing to hand out: answered from a plain read, so idle workers never rewrite the queue.
+    const { tasks } = await this.store.read();
+    if (!tasks.some((task) => task.status === 'queued' || (task.status === 'claimed' && task.workerId === workerId))) return undefined;
     const claimedAt = this.options.now().toISOString();
     const task = await this.store.update((draft) => {
       const held = draft.tasks.find((candidate) => candidate.status === 'claimed' && candidate.workerId === workerId);
@@ -77,19 +82,23 @@ export class EmbeddedBackend implements QueueBackend {
     }
     const key = `${id}-${task.attempts + 1}`;
     const files = runFilesFor(this.runsDir, key);
-    await writeRunSpec(files, run, this.options.env);
+    // The run's output file is the runner's stdout and stderr, so the runner keeps its own ('').
+    const words = runnerWords(files.prefix, '', run, this.options.env);
+    await forgetRunOutcome(files);
     const runner = await ensureRunnerScript(this.options.queueDir);
     const outputFile = run.outputFile ?? join(this.runsDir, `${key}.output.log`);
+    await ensureDir(this.runsDir);
+    await recordRunSpec(files, words);
     const output = await open(outputFile, 'a', 0o600);
     let pid: number;
     try {
       pid = await new Promise<number>((resolve, reject) => {
         // Detached: its own process group, so it survives the worker and dies as one group.
-        const child = spawn(this.options.nodePath, [runner, files.specFile], {
+        const child = spawn(RUNNER_SHELL, [runner, 'run', ...words], {
           detached: true,
           stdio: ['ignore', output.fd, output.fd],
           cwd: this.options.queueDir,
-          env: this.options.env,
+          env: runnerEnv(this.options.env),
         });
         child.once('error', reject);
         child.once('spawn', () => {
@@ -175,6 +184,17 @@ export class EmbeddedBackend implements QueueBackend {
     let running = 0;
     for (const task of tasks) if (task.run && (await isProcessAlive(task.run))) running += 1;
     return countDepth(tasks.map(toQueueTask), running);
+  }
+
+  watch(listener: () => void): Promise<() => void> {
+    const queueFile = basename(this.store.path);
+    return watchDirs(
+      [
+        { dir: this.options.queueDir, matches: (name) => name === queueFile },
+        { dir: this.runsDir, matches: isRunResultName },
+      ],
+      listener,
+    );
   }
 
   private async findTask(id: string): Promise<EmbeddedTask | undefined> {

@@ -30,8 +30,6 @@ export interface OpenQueueBackendOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
   readonly pueueConfigPath?: string;
-  /** The node binary that runs the run trampoline; defaults to the current one. */
-  readonly nodePath?: string;
 }
 
 export interface OpenedQueueBackend {
@@ -62,7 +60,6 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
     env: options.env,
     now: options.now ?? (() => new Date()),
     lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
-    nodePath: options.nodePath ?? process.execPath,
   };
   const why = setting === 'auto' ? `WORKER_BACKEND=auto, pueue ${hasPueue ? 'found' : 'not found'} on PATH` : `WORKER_BACKEND=${setting}`;
   if (setting === 'embedded' || !hasPueue) {

@@ -7,9 +7,10 @@ import { pueueTimeToIso, type PueueTask } from '../adapters/pueue/status-schema.
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { notFound, type BackendOptions } from './backend-options.js';
 import { isProcessAlive, killProcessGroup } from './process-group.js';
-import { isOurTask, newRecord, openPueueRecords, recordKey, TASK_ENV, toQueueTask, type PueueRecord } from './pueue-records.js';
+import { isOurTask, newRecord, openPueueRecords, recordKey, RUNNER_VERSION, TASK_ENV, toQueueTask, type PueueRecord } from './pueue-records.js';
 import { forgetRunOutcome, removeRunFiles, readRunPid, readRunResult, runFilesFor, writeRunSpec } from './run-files.js';
-import { ensureRunnerScript } from './runner-script.js';
+import { ensureRunnerScript, RUNNER_SHELL } from './runner-script.js';
+import { ensureRunnerV1Script, writeRunSpecV1 } from './runner-v1.js';
 import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec } from './task-rules.js';
 
 export interface PueueBackendOptions extends BackendOptions {
@@ -51,7 +52,7 @@ export class PueueBackend implements QueueBackend {
     if (duplicate && options.force !== true) throw duplicateError(duplicate);
     const runKey = randomUUID();
     const runner = await ensureRunnerScript(this.options.queueDir);
-    const command = [this.options.nodePath, runner, runFilesFor(this.runsDir, runKey).specFile].map(shellQuote).join(' ');
+    const command = [RUNNER_SHELL, runner, 'spec', runFilesFor(this.runsDir, runKey).specFile].map(shellQuote).join(' ');
     const { PATH, HOME, PUEUE_CONFIG_PATH } = this.options.env;
     // The task's environment is the add process's environment: keep it to what the runner needs.
     const env = Object.fromEntries(
@@ -60,6 +61,7 @@ export class PueueBackend implements QueueBackend {
         HOME,
         PUEUE_CONFIG_PATH,
         [TASK_ENV.runKey]: runKey,
+        [TASK_ENV.runner]: RUNNER_VERSION,
         [TASK_ENV.subissue]: valid.subissue,
         [TASK_ENV.parent]: valid.parent,
         [TASK_ENV.priority]: String(valid.priority),
@@ -91,14 +93,18 @@ export class PueueBackend implements QueueBackend {
 
   async claim(workerId: number): Promise<QueueTask | undefined> {
     const entries = await this.entries();
+    const isHeld = (record: PueueRecord | undefined) => record?.status === 'claimed' && record.workerId === workerId;
+    const isFree = (entry: Pick<Entry, 'task' | 'record'>) => entry.task.kind === 'Queued' && (entry.record === undefined || entry.record.status === 'queued');
+    // Nothing to hand out: answered without the lock, so idle workers never rewrite the records.
+    if (!entries.some((entry) => isHeld(entry.record) || isFree(entry))) return undefined;
     const claimedAt = this.options.now().toISOString();
     // The decision is made inside the records lock from fresh records, so each task goes to one worker.
     return this.records.update((draft) => {
       const current = entries.map((entry) => ({ ...entry, record: draft.records[entry.key] }));
-      const held = current.find((entry) => entry.record?.status === 'claimed' && entry.record.workerId === workerId);
+      const held = current.find((entry) => isHeld(entry.record));
       if (held) return toQueueTask(held.task, held.record);
       const next = current
-        .filter((entry) => entry.task.kind === 'Queued' && (entry.record === undefined || entry.record.status === 'queued'))
+        .filter(isFree)
         .map((entry) => ({ entry, view: toQueueTask(entry.task, entry.record) }))
         .sort((a, b) => compareForClaim(a.view, b.view))[0];
       if (!next) return undefined;
@@ -113,8 +119,7 @@ export class PueueBackend implements QueueBackend {
     if (entry.view.status !== 'claimed') throw new WorkersError('conflict', `Task ${id} is ${entry.view.status}; only a claimed task can start a run.`);
     if (entry.task.kind === 'Running' || entry.task.kind === 'Paused') throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
     if (entry.task.kind === 'Done') await this.options.client.runOk(restartInPlaceArgs(entry.task.id));
-    await ensureRunnerScript(this.options.queueDir);
-    await writeRunSpec(this.filesOf(entry.task), run, this.options.env);
+    await this.writeSpec(entry.task, run);
     await this.updateRecord(entry.key, (record) => {
       record.attempts += 1;
       record.killRequested = false;
@@ -233,6 +238,19 @@ export class PueueBackend implements QueueBackend {
 
   private filesOf(task: PueueTask) {
     return runFilesFor(this.runsDir, task.envs[TASK_ENV.runKey] ?? String(task.id));
+  }
+
+  /** A task added before runner version 2 still runs version 1, which reads a JSON spec. */
+  private async writeSpec(task: PueueTask, run: RunSpec): Promise<void> {
+    const files = this.filesOf(task);
+    await forgetRunOutcome(files);
+    if (task.envs[TASK_ENV.runner] === RUNNER_VERSION) {
+      await ensureRunnerScript(this.options.queueDir);
+      await writeRunSpec(files, run, this.options.env);
+    } else {
+      await ensureRunnerV1Script(this.options.queueDir);
+      await writeRunSpecV1(files, run, this.options.env);
+    }
   }
 
   private async updateRecord(key: string, change: (record: PueueRecord) => void): Promise<void> {

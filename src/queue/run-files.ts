@@ -1,29 +1,53 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errnoCode } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-safe.js';
+import { FILE_MODE, writeFileAtomic } from '../core/fs-safe.js';
 import type { RunObservation, RunSpec } from './backend.js';
-import { isProcessAlive, type ProcessIdentity } from './process-group.js';
+import type { ProcessIdentity } from './process-group.js';
+import { runnerWords } from './runner-script.js';
 
-/** The files of one run, all named after the task's run key inside the runs directory. */
+/**
+ * The files of one run, all named after the task's run key inside the runs directory. The runner
+ * is given the prefix and adds `.pid.json` and `.result.json` itself (runner-script.ts).
+ */
 export interface RunFiles {
+  readonly prefix: string;
+  /**
+   * The words of the runner's `run` mode, NUL-separated: what a Pueue task's runner reads, and
+   * for the embedded backend a record of what the run was given.
+   */
   readonly specFile: string;
+  /** The JSON spec of a Pueue task added for runner version 1 (runner-v1.ts). */
+  readonly specV1File: string;
   readonly resultFile: string;
   readonly pidFile: string;
 }
 
-export const runFilesFor = (runsDir: string, key: string): RunFiles => ({
-  specFile: join(runsDir, `${key}.spec.json`),
-  resultFile: join(runsDir, `${key}.result.json`),
-  pidFile: join(runsDir, `${key}.pid.json`),
-});
+const RESULT_SUFFIX = '.result.json';
 
-/** Stores what the runner needs; the agent's env is the base env plus the run's own variables. */
+export function runFilesFor(runsDir: string, key: string): RunFiles {
+  const prefix = join(runsDir, key);
+  return { prefix, specFile: `${prefix}.spec`, specV1File: `${prefix}.spec.json`, resultFile: `${prefix}${RESULT_SUFFIX}`, pidFile: `${prefix}.pid.json` };
+}
+
+/** A file name in the runs directory that is a run's result. */
+export const isRunResultName = (name: string) => name.endsWith(RESULT_SUFFIX);
+
+const specText = (words: readonly string[]) => words.map((word) => `${word}\0`).join('');
+
+/** Stores the runner's words for a run Pueue starts later (`sh RUNNER spec SPEC`). */
 export async function writeRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
-  await forgetRunOutcome(files);
-  const env = Object.fromEntries(Object.entries({ ...baseEnv, ...run.env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  await writeFileAtomic(files.specFile, JSON.stringify({ argv: run.argv, cwd: run.cwd, env, resultFile: files.resultFile, pidFile: files.pidFile, outputFile: run.outputFile }));
+  const words = runnerWords(files.prefix, run.outputFile ?? '', run, baseEnv);
+  await writeFileAtomic(files.specFile, specText(words));
+}
+
+/**
+ * Keeps the words a runner was started with in the spec file, for a person (or a test) asking
+ * what a run was given. Nothing reads it back, so it is written plainly: no sync, no rename.
+ */
+export async function recordRunSpec(files: RunFiles, words: readonly string[]): Promise<void> {
+  await writeFile(files.specFile, specText(words), { mode: FILE_MODE });
 }
 
 /** Drops what a previous attempt's runner recorded, keeping the spec. */
@@ -32,11 +56,12 @@ export const forgetRunOutcome = async (files: RunFiles) => {
   await rm(files.pidFile, { force: true });
 };
 
-export const removeRunFiles = async (files: RunFiles) => {
+export const removeRunFiles = async ({ prefix: _prefix, ...files }: RunFiles) => {
   await Promise.all(Object.values(files).map((file) => rm(file, { force: true })));
 };
 
-const resultSchema = z.object({ exitCode: z.number().int().nullable(), signal: z.string().nullable(), endedAt: z.string() });
+/** Version 2 leaves the end time to the file's mtime (no `date` process after every run). */
+const resultSchema = z.object({ exitCode: z.number().int().nullable(), signal: z.string().nullable(), endedAt: z.string().optional() });
 const pidSchema = z.object({ pid: z.number().int().positive(), pgid: z.number().int().positive(), startTime: z.string() });
 
 async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
@@ -55,12 +80,9 @@ export const readRunPid = (files: RunFiles): Promise<ProcessIdentity | undefined
 export async function readRunResult(files: RunFiles): Promise<RunObservation | undefined> {
   const result = await readJson(files.resultFile, resultSchema);
   if (result === undefined) return undefined;
-  if (result.signal !== null || result.exitCode === null) return { state: 'killed', endedAt: result.endedAt };
-  return { state: 'exited', exitCode: result.exitCode, endedAt: result.endedAt };
-}
-
-/** The runner's process (pid and start time both match) is still alive. */
-export async function isRunnerAlive(files: RunFiles): Promise<ProcessIdentity | undefined> {
-  const identity = await readRunPid(files);
-  return identity !== undefined && (await isProcessAlive(identity)) ? identity : undefined;
+  const endedAt = result.endedAt ?? (await stat(files.resultFile).then((info) => info.mtime.toISOString(), () => undefined));
+  // Removed meanwhile: a new attempt is starting, this result is not its.
+  if (endedAt === undefined) return undefined;
+  if (result.signal !== null || result.exitCode === null) return { state: 'killed', endedAt };
+  return { state: 'exited', exitCode: result.exitCode, endedAt };
 }

@@ -1,52 +1,97 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WorkersError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-safe.js';
+import type { RunSpec } from './backend.js';
+
+/** The shell both backends start the runner with (a fixed path: PATH may hold anything). */
+export const RUNNER_SHELL = '/bin/sh';
 
 /**
- * The trampoline that runs one attempt. Both backends start `node <runner> <spec file>`: it reads
- * the RunSpec the worker stored, records its pid, process group and start time, spawns the agent
- * with argv/cwd/env (never a shell string) in its own process group, and writes the exit code to
- * a result file, so the run and its outcome outlive the worker (and, for Pueue, the daemon).
- * With an output file in the spec the agent's stdout and stderr are appended to it directly (no
- * pipe through the runner, so the output survives the runner too): the worker reads a run's
- * output from the same place on every backend (Pueue's own log then holds only the runner's).
- * It is kept as plain JavaScript so the same file works from source, from dist, and under Pueue.
+ * The trampoline that runs one attempt, so the run and its outcome outlive the worker (and, for
+ * Pueue, the daemon). POSIX sh, because a shell starts in about a millisecond where node takes a
+ * hundred, and every attempt pays that start before its agent runs. It takes everything as
+ * arguments and never evaluates them: the embedded backend starts `run` directly; Pueue's task
+ * command, fixed when the task is added, is `spec SPEC`, where SPEC holds the words of `run`
+ * separated by NUL bytes and xargs hands them over as arguments. The agent runs in the runner's
+ * process group with exactly the given environment (`env -i`), its stdin empty. A signal sent to
+ * the group reaches the agent; the runner waits for it to end before recording how it ended (a
+ * status above 128 is the signal that ended it, as sh reports it: an agent exiting with such a
+ * status on its own is recorded as ended by that signal, sh cannot tell the two apart). Both
+ * files are written to a temp name and moved into place; PREFIX is the run's files prefix
+ * (run-files.ts).
+ * Version 1 was a node script that read a JSON spec (runner-v1.ts).
  */
-const RUNNER_SOURCE = `// hybrid-workers queue runner v1 (generated; do not edit)
-import { spawn } from 'node:child_process';
-import { openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const save = (file, value) => {
-  const temp = file + '.' + process.pid + '.tmp';
-  writeFileSync(temp, JSON.stringify(value), { mode: 0o600 });
-  renameSync(temp, file);
-};
-const stat = readFileSync('/proc/self/stat', 'utf8');
-const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-save(spec.pidFile, { pid: process.pid, pgid: Number(fields[2]), startTime: fields[19] });
-let child;
-// The whole group gets a stop signal; stay alive until the agent is gone to record how it ended.
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child?.kill(signal));
-const output = spec.outputFile ? openSync(spec.outputFile, 'a', 0o600) : 'inherit';
-child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio: ['ignore', output, output] });
-child.on('error', (error) => {
-  save(spec.resultFile, { exitCode: 127, signal: null, error: error.message, endedAt: new Date().toISOString() });
-  process.exit(127);
-});
-child.on('exit', (code, signal) => {
-  save(spec.resultFile, { exitCode: code, signal, endedAt: new Date().toISOString() });
-  if (signal === null) process.exit(code ?? 1);
-  process.removeAllListeners(signal);
-  process.kill(process.pid, signal);
-});
+const RUNNER_SOURCE = `# hybrid-workers queue runner v2 (generated; do not edit)
+# sh RUNNER spec SPEC
+# sh RUNNER run PREFIX OUTPUT DIR [NAME=VALUE]... PROGRAM [ARG]...
+set -f
+umask 077
+if [ "$1" = spec ] && [ $# -eq 2 ]; then
+  # -x: the words make one command or none, never a run split over two.
+  exec xargs -0 -x -s 2000000 ${RUNNER_SHELL} "$0" run < "$2"
+fi
+if [ "$1" != run ] || [ $# -lt 5 ]; then
+  echo "usage: $0 spec SPEC | run PREFIX OUTPUT DIR [NAME=VALUE]... PROGRAM [ARG]..." >&2
+  exit 2
+fi
+prefix=$2 output=$3 dir=$4
+shift 4
+save() {
+  printf '%s\\n' "$2" > "$1.$$.tmp" && mv -f "$1.$$.tmp" "$1"
+}
+identity() {
+  save "$prefix.pid.json" "{\\"pid\\":$$,\\"pgid\\":$3,\\"startTime\\":\\"\${20}\\"}"
+}
+read -r stat < /proc/$$/stat
+identity \${stat##*') '}
+[ -z "$output" ] || exec >> "$output" 2>&1
+trap : TERM INT HUP
+if cd -- "$dir"; then
+  env -i -- "$@" < /dev/null
+  code=$?
+else
+  code=127
+fi
+signal=null
+if [ "$code" -gt 128 ] && name=$(kill -l "$code" 2> /dev/null); then signal="\\"SIG$name\\""; fi
+save "$prefix.result.json" "{\\"exitCode\\":$code,\\"signal\\":$signal}"
+exit "$code"
 `;
 
-export const RUNNER_FILE_NAME = 'queue-runner-v1.mjs';
+export const RUNNER_FILE_NAME = 'queue-runner-v2.sh';
 
-/** Writes the runner into `dir` unless an identical copy is there; returns its path. */
-export async function ensureRunnerScript(dir: string): Promise<string> {
-  const path = join(dir, RUNNER_FILE_NAME);
+/** Writes `source` as `dir/name` unless an identical copy is there; returns its path. */
+export async function ensureScript(dir: string, name: string, source: string): Promise<string> {
+  const path = join(dir, name);
   const current = await readFile(path, 'utf8').catch(() => undefined);
-  if (current !== RUNNER_SOURCE) await writeFileAtomic(path, RUNNER_SOURCE);
+  if (current !== source) await writeFileAtomic(path, source);
   return path;
+}
+
+export const ensureRunnerScript = (dir: string) => ensureScript(dir, RUNNER_FILE_NAME, RUNNER_SOURCE);
+
+const refuse = (message: string) => new WorkersError('usage', message);
+
+/** The runner's own environment: only PATH, to find env, mv and xargs (the agent gets its own). */
+export const runnerEnv = (baseEnv: Readonly<Record<string, string | undefined>>): Record<string, string> =>
+  baseEnv.PATH === undefined ? {} : { PATH: baseEnv.PATH };
+
+/**
+ * The words after `run` for one attempt: files prefix, output file ('' keeps the runner's own
+ * output), directory, the environment (the base plus the run's own variables) as NAME=VALUE, then
+ * argv. Refuses what cannot travel as an argument: a NUL byte, a variable name with `=`, and a
+ * program name with `=` (env would take it for a variable).
+ */
+export function runnerWords(prefix: string, output: string, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): string[] {
+  const env = Object.entries({ ...baseEnv, ...run.env }).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
+  const program = run.argv[0];
+  if (program === undefined || program === '' || program.includes('=')) {
+    throw refuse(`The agent program ${JSON.stringify(program ?? '')} cannot be run: it is empty or contains "=".`);
+  }
+  const badName = Object.keys(run.env).find((name) => name === '' || name.includes('='));
+  if (badName !== undefined) throw refuse(`The environment variable name ${JSON.stringify(badName)} is invalid.`);
+  const words = [prefix, output, run.cwd, ...env, ...run.argv];
+  if (words.some((word) => word.includes('\0'))) throw refuse('An argument or environment value of the run contains a NUL byte.');
+  return words;
 }

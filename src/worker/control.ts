@@ -51,16 +51,19 @@ export class WorkerControl {
     return this.stopping || this.draining;
   }
 
-  /** Sleeps `ms`, waking early when a stop or drain is requested. */
-  sleep(ms: number): Promise<void> {
+  /** Sleeps `ms`, waking early when a stop or drain is requested, or when `early` is aborted. */
+  sleep(ms: number, early?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wakers.delete(done);
+        early?.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
       this.wakers.add(done);
+      if (early?.aborted) done();
+      early?.addEventListener('abort', done, { once: true });
     });
   }
 

@@ -14,11 +14,13 @@ export interface Beat {
  */
 export class Heartbeat {
   private current: Beat = { status: 'starting' };
+  /** What the last beat carried. */
+  private reported: Beat | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly health: HealthService,
+    private readonly health: Pick<HealthService, 'heartbeat'>,
     private readonly workerId: number,
     private readonly intervalMs: number,
     private readonly onError: (message: string) => void,
@@ -30,12 +32,20 @@ export class Heartbeat {
     void this.beat();
   }
 
+  /** Takes `beat`, reported at once when its status or task differs from the last one reported. */
   set(beat: Beat): void {
-    const changed = beat.status !== this.current.status || beat.task !== this.current.task;
+    this.stage(beat);
+    if (beat.status !== this.reported?.status || beat.task !== this.reported.task) void this.beat();
+  }
+
+  /**
+   * Takes `beat` without reporting it: the next beat carries it. Between two tasks this spares a
+   * write: when the next task follows at once, `working` on it is the next thing reported.
+   */
+  stage(beat: Beat): void {
     // The agent's last progress stays reported after its task, beside the heartbeat.
     const lastProgressAt = beat.lastProgressAt ?? this.current.lastProgressAt;
     this.current = { ...beat, ...(lastProgressAt ? { lastProgressAt } : {}) };
-    if (changed) void this.beat();
   }
 
   /** The agent showed progress: carried by the next beat (no extra write per stream event). */
@@ -61,6 +71,7 @@ export class Heartbeat {
   }
 
   private beat(): Promise<void> {
+    this.reported = this.current;
     const { status, task, taskStartedAt, lastProgressAt } = this.current;
     this.inFlight = this.health
       .heartbeat(this.workerId, {

@@ -21,12 +21,25 @@ export function usageFields(usage: AgentUsage | undefined): Record<string, strin
 
 /**
  * Records a finished task once: history record and health counters (guarded by `recorded`, so a
- * restart in the middle does not count it twice), then the worktree, then the backend's status.
- * The worktree goes unless a failure left commits on the branch; then it is kept and named.
+ * restart in the middle does not count it twice), then the backend's status; the worktree goes
+ * meanwhile, unless a failure left commits on the branch: then it is kept and named. (Removing
+ * it first loses nothing: the branch holds the work, and a restart decides the outcome from the
+ * branch, not from the worktree.)
  */
 export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
   const final = ts.final!;
-  if (!ts.recorded) {
+  const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
+  if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
+  await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts)]);
+  await rt.sessions.forget(ts.queue_task_id);
+  rt.say(`task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`);
+  await saveState(rt, null);
+}
+
+async function recordAndFinish(rt: Runtime, ts: TaskState): Promise<void> {
+  const final = ts.final!;
+  const recordedNow = !ts.recorded;
+  if (recordedNow) {
     const record = {
       version: 1 as const,
       task_id: ts.subissue,
@@ -44,18 +57,19 @@ export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
     };
     await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
     ts.recorded = true;
-    await saveState(rt, ts);
   }
-  const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
-  if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
-  // Independent: a worktree left by a crash between the two is repaired by the next attempt anyway.
-  await Promise.all([
-    keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree),
+  // Independent of each other: a restart after `finish` drops the state (the task is no longer
+  // this worker's to resume), and one before it finds `recorded` or records again.
+  await allDone([
+    recordedNow ? saveState(rt, ts) : Promise.resolve(),
     withBackend(rt, 'finishing the task', (backend) =>
       backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
     ),
   ]);
-  await rt.sessions.forget(ts.queue_task_id);
-  rt.say(`task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`);
-  await saveState(rt, null);
+}
+
+/** Like Promise.all, but rejects only once every step has ended (the state is then settled). */
+async function allDone(steps: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((step): step is PromiseRejectedResult => step.status === 'rejected');
+  if (failed) throw failed.reason;
 }

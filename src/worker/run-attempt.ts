@@ -124,6 +124,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
     const grace = rt.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     let progress: ProgressWatch | undefined;
     for (;;) {
+      const mark = rt.changes.mark();
       const seen = await observeRun(rt, ts);
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
       if (seen.state === 'killed') return failure('agent_error', 'the run was killed by a signal');
@@ -141,7 +142,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));
         return failure('timeout', `the agent ran longer than TASK_TIMEOUT (${formatDuration(rt.settings.TASK_TIMEOUT)}) and was stopped`);
       }
-      await rt.control.sleep(Math.min(pollDelay(rt.now().getTime() - startedMs), left));
+      await rt.changes.sleep(rt.control, Math.min(pollDelay(rt.now().getTime() - startedMs), left), mark);
     }
   } catch (error) {
     return backendFailed(error);

@@ -10,6 +10,7 @@ import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import type { WorkerControl } from './control.js';
 import type { Heartbeat } from './heartbeat.js';
+import type { QueueChanges } from './queue-changes.js';
 import type { TaskSessions } from './task-sessions.js';
 import type { TaskState, WorkerState } from './worker-state.js';
 
@@ -49,6 +50,8 @@ export interface Runtime extends WorkerDeps {
   readonly sessions: TaskSessions;
   /** The health log: WARN and ALERT lines for a person (ALERT also lands in the alerts log). */
   readonly events: EventLog;
+  /** Wakes the idle wait and the wait for a run when the backend sees a change. */
+  readonly changes: QueueChanges;
 }
 
 export const runOutputFile = (paths: DataPaths, workerId: number, task: QueueTask, attempt: number) =>

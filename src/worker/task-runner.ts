@@ -76,7 +76,10 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
       usage: usageFields(settled.usage),
     };
   }
-  await saveState(rt, ts);
+  // An outcome judged from the run's own result is not saved on its own: recordFinal saves it
+  // with `recorded`, and a restart before that reads the same result and judges the same. Any
+  // other outcome (timeout, a run killed or lost, a backend failure) is saved here.
+  if (ts.phase !== 'recording' || settled.verdict === undefined) await saveState(rt, ts);
   return undefined;
 }
 

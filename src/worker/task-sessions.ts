@@ -44,7 +44,9 @@ export class TaskSessions {
     return entry?.subissue === subissue ? { sessionId: entry.session_id, workerId: entry.worker_id } : undefined;
   }
 
+  /** Drops the task's entry; a task without one (no agent session) costs a read, not a write. */
   async forget(queueTaskId: string): Promise<void> {
+    if ((await this.file.read()).tasks[queueTaskId] === undefined) return;
     await this.file.update((draft) => {
       delete draft.tasks[queueTaskId];
     });

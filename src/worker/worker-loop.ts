@@ -4,6 +4,7 @@ import { UsagePause, describePause } from '../pool/usage-pause.js';
 import { drainFile } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { logError, saveState, withBackend, type Runtime, type WorkerDeps } from './runtime.js';
+import { QueueChanges } from './queue-changes.js';
 import { processTask } from './task-runner.js';
 import { TaskSessions } from './task-sessions.js';
 import { openWorkerState } from './worker-state.js';
@@ -12,7 +13,8 @@ const IDLE_POLL_MS = 250;
 
 /**
  * The worker: heartbeats on their own timer, claims tasks one at a time (waiting with a ~250 ms
- * poll while the queue is empty), takes each to its end, and stops when asked (see control.ts).
+ * poll while the queue is empty, woken at once by a queue change where the backend reports them),
+ * takes each to its end, and stops when asked (see control.ts).
  * A task the previous run of this worker left in its state file is taken up first: the backend
  * hands a worker back the task it already holds. Resolves to the exit code.
  */
@@ -32,8 +34,10 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     }),
     sessions: new TaskSessions(deps.paths, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
     events: openHealthLog(deps.paths, deps.now),
+    changes: new QueueChanges(),
   };
   heartbeat.start();
+  await rt.changes.start(deps.backend);
   rt.say(`worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`);
   try {
     // A task in flight when this worker last stopped is taken up even when told to stop or drain.
@@ -58,6 +62,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       }
       if (announcedPause !== null) rt.say('dispatch resumed');
       announcedPause = null;
+      const mark = rt.changes.mark();
       const task = await withBackend(rt, 'claiming a task', (backend) => backend.claim(deps.workerId), true).catch(() => undefined);
       if (task === undefined) {
         pending = null;
@@ -66,7 +71,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
           await saveState(rt, null);
           announcedIdle = true;
         }
-        if (!deps.control.closed) await deps.control.sleep(deps.idlePollMs ?? IDLE_POLL_MS);
+        if (!deps.control.closed) await rt.changes.sleep(deps.control, deps.idlePollMs ?? IDLE_POLL_MS, mark);
         continue;
       }
       announcedIdle = false;
@@ -80,10 +85,12 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       });
       // After an unexpected error the state file still holds the task: resume from it.
       if (end === 'error') pending = (await rt.stateFile.read()).task;
-      heartbeat.set({ status: 'idle' });
+      // Reported by the next claim that finds nothing; a next task reports `working` instead.
+      heartbeat.stage({ status: 'idle' });
       if (end === 'aborted' || (deps.control.stopping && pending === null)) break;
     }
   } finally {
+    rt.changes.stop();
     await heartbeat.stop();
     await rt.stateFile.update((draft) => {
       draft.status = 'stopped';

@@ -7,6 +7,7 @@ import { makeClaudeWorkerBench, type ClaudeWorkerBench } from '../helpers/claude
 import { git } from '../helpers/git-repo.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, hold, text, toolUse, type Script } from '../helpers/messages-api/script.js';
+import { runnerCommandLines } from '../helpers/queue-probes.js';
 import { binPath } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS, isGone } from '../helpers/worker-harness.js';
@@ -79,9 +80,7 @@ describe('the hybrid-worker-enhanced binary running claude, killed mid-run', () 
     expect(records).toHaveLength(1);
     expect(records[0], `${JSON.stringify(records[0])}\n${result.all}`).toMatchObject({ task_id: '61', result: 'success', attempts: 2, resumed: true });
     expect(git(bench.repo, 'log', '--format=%s', 'main..subissue/60-61').split('\n')).toEqual(['work for #61']);
-    const specs = readdirSync(runsDir(bench)).filter((name) => name.endsWith('.spec.json'));
-    const argvs = specs.map((name) => (JSON.parse(readFileSync(join(runsDir(bench), name), 'utf8')) as { argv: string[] }).argv.join(' '));
-    expect(argvs.some((argv) => argv.includes(`--resume ${records[0]!.session_id}`))).toBe(true);
+    expect(runnerCommandLines(runsDir(bench)).some((line) => line.includes(`--resume ${records[0]!.session_id}`))).toBe(true);
     const outputs = readdirSync(join(bench.paths.root, 'runs', 'worker-3')).map((name) => join(bench.paths.root, 'runs', 'worker-3', name));
     const sessions = new Set(await Promise.all(outputs.map(async (file) => (await parseClaudeOutputFile(file)).sessionId)));
     expect(sessions).toEqual(new Set([records[0]!.session_id]));

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
@@ -6,6 +6,7 @@ import { UsagePause } from '../../src/pool/usage-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';
+import { runnerCommandLines } from '../helpers/queue-probes.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 
@@ -71,10 +72,8 @@ describe('a usage limit under the real worker loop (real claude CLI, subscriptio
     const sessions = await Promise.all(outputs.map(async (name) => (await parseClaudeOutputFile(join(runsDir, name))).sessionId));
     expect(outputs.length).toBe(2);
     expect(new Set(sessions)).toEqual(new Set([history.session_id]));
-    const queueRuns = join(bench.paths.queueDir, 'runs');
-    const specs = readdirSync(queueRuns).filter((name) => name.endsWith('.spec.json'));
-    const argvs = specs.map((name) => (JSON.parse(readFileSync(join(queueRuns, name), 'utf8')) as { argv: string[] }).argv);
-    expect(argvs.some((argv) => argv.join(' ').includes(`--resume ${history.session_id}`))).toBe(true);
+    const lines = runnerCommandLines(join(bench.paths.queueDir, 'runs'));
+    expect(lines.some((line) => line.includes(`--resume ${history.session_id}`))).toBe(true);
     await waitFor(async () => (await bench.backend.get(second.id))?.status === 'done', { timeoutMs: 90_000, intervalMs: 200, what: 'the second task' });
   }, 300_000);
 });

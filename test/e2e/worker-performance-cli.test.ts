@@ -116,7 +116,7 @@ describe('worker-performance export', () => {
 describe('worker-performance queue depth', () => {
   it('counts pending tasks of the embedded queue and flags the backlog', async () => {
     const home = fixtureHome('basic');
-    const backend = new EmbeddedBackend({ queueDir: dataPaths(home).queueDir, env: {}, now: () => new Date(), lockStaleMs: 5000, nodePath: process.execPath });
+    const backend = new EmbeddedBackend({ queueDir: dataPaths(home).queueDir, env: {}, now: () => new Date(), lockStaleMs: 5000 });
     for (let id = 1; id <= 11; id += 1) await backend.add({ subissue: String(900 + id), parent: '90', priority: 2 });
     const report = JSON.parse((await run(home, ['report', '--json'])).stdout);
     expect(report.queue).toEqual({ available: true, backend: 'embedded', pending: 11, running: 0 });

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Pids of live processes whose command line contains `marker` (zombies excluded). */
 export function processesWithMarker(marker: string): number[] {
@@ -32,3 +33,9 @@ export const gatedAgent = (goFile: string, code: number) => [
   '-e',
   `const fs = require('fs'); setInterval(() => { if (fs.existsSync(${JSON.stringify(goFile)})) process.exit(${code}); }, 20);`,
 ];
+
+/** What each run's runner was given (the NUL-separated words of `<runs>/*.spec`), joined by spaces. */
+export const runnerCommandLines = (runsDir: string) =>
+  readdirSync(runsDir)
+    .filter((name) => name.endsWith('.spec'))
+    .map((name) => readFileSync(join(runsDir, name), 'utf8').split('\0').join(' '));

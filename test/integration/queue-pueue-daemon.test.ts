@@ -1,12 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addArgs, shellQuote } from '../../src/adapters/pueue/argv.js';
 import { PueueClient } from '../../src/adapters/pueue/client.js';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { readRunPid, runFilesFor } from '../../src/queue/run-files.js';
+import { RUNNER_V1_FILE_NAME } from '../../src/queue/runner-v1.js';
 import { isProcessAlive } from '../../src/queue/process-group.js';
 import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { gatedAgent } from '../helpers/queue-probes.js';
@@ -79,6 +81,25 @@ describe.skipIf(!pueueAvailable)('pueue backend and its daemon', () => {
     await waitFor(async () => (await backend.observeRun(task.id)).state === 'exited', { what: 'second attempt exit', timeoutMs: 30_000 });
     expect(await backend.observeRun(task.id)).toMatchObject({ state: 'exited', exitCode: 0 });
     expect((await backend.get(task.id))?.attempts).toBe(2);
+  });
+
+  it('a task added for runner version 1 (node, JSON spec) before an upgrade still runs and reports its exit code', async () => {
+    const client = new PueueClient({ configPath: daemon.configPath, env: process.env });
+    const queueDir = join(root, 'queue');
+    mkdirSync(queueDir, { recursive: true });
+    await backend.list();
+    // What `add` of version 1 left: a command naming queue-runner-v1.mjs and no HW_RUNNER.
+    const runKey = 'added-before-v2';
+    const command = [process.execPath, join(queueDir, RUNNER_V1_FILE_NAME), runFilesFor(join(queueDir, 'runs'), runKey).specV1File].map(shellQuote).join(' ');
+    const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, HW_RUN_KEY: runKey, HW_SUBISSUE: '5', HW_PARENT: '1', HW_PRIORITY: '1' };
+    await client.runOk(addArgs({ group: 'subissues', label: 'subissue-5', priority: 99, workingDirectory: queueDir, command }), env);
+    const task = await backend.claim(4);
+    expect(task).toMatchObject({ subissue: '5', parent: '1', status: 'claimed' });
+    const go = join(root, 'go');
+    await backend.startRun(task!.id, { argv: gatedAgent(go, 4), cwd: root, env: {} });
+    writeFileSync(go, '');
+    await waitFor(async () => (await backend.observeRun(task!.id)).state === 'exited', { what: 'the version 1 run to exit', timeoutMs: 30_000 });
+    expect(await backend.observeRun(task!.id)).toMatchObject({ state: 'exited', exitCode: 4 });
   });
 
   it('says clearly when no daemon can be reached', async () => {

@@ -32,6 +32,16 @@ describe('WorkerControl', () => {
   });
 });
 
+describe('WorkerControl.sleep', () => {
+  it('ends early when its signal is aborted, or at once when it already was', async () => {
+    const early = new AbortController();
+    const sleeping = new WorkerControl(join(makeTempDir(), 'none.drain')).sleep(600_000, early.signal);
+    early.abort();
+    await sleeping;
+    await new WorkerControl(join(makeTempDir(), 'none.drain')).sleep(600_000, early.signal);
+  });
+});
+
 describe('worker state file schema', () => {
   it('accepts the empty state and refuses an unknown version', () => {
     expect(workerStateSchema.parse(emptyWorkerState(2))).toEqual(emptyWorkerState(2));
