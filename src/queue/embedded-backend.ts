@@ -7,7 +7,7 @@ import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, Task
 import { openEmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { isProcessAlive, killProcessGroup, readStartTime } from './process-group.js';
 import { forgetRunOutcome, isRunResultName, readRunResult, recordRunSpec, removeRunFiles, runFilesFor } from './run-files.js';
-import { ensureRunnerScript, RUNNER_SHELL, runnerEnv, runnerWords } from './runner-script.js';
+import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from './runner-script.js';
 import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec } from './task-rules.js';
 import { notFound, type BackendOptions } from './backend-options.js';
 import { watchDirs } from './watch-dirs.js';
@@ -82,13 +82,11 @@ export class EmbeddedBackend implements QueueBackend {
     }
     const key = `${id}-${task.attempts + 1}`;
     const files = runFilesFor(this.runsDir, key);
-    // The run's output file is the runner's stdout and stderr, so the runner keeps its own ('').
-    const words = runnerWords(files.prefix, '', run, this.options.env);
     await forgetRunOutcome(files);
     const runner = await ensureRunnerScript(this.options.queueDir);
     const outputFile = run.outputFile ?? join(this.runsDir, `${key}.output.log`);
     await ensureDir(this.runsDir);
-    await recordRunSpec(files, words);
+    const words = await recordRunSpec(files, run, this.options.env);
     const output = await open(outputFile, 'a', 0o600);
     let pid: number;
     try {

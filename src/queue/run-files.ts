@@ -5,7 +5,7 @@ import { errnoCode } from '../core/errors.js';
 import { FILE_MODE, writeFileAtomic } from '../core/fs-safe.js';
 import type { RunObservation, RunSpec } from './backend.js';
 import type { ProcessIdentity } from './process-group.js';
-import { runnerWords } from './runner-script.js';
+import { runnerEnvironment, runnerWords } from './runner-script.js';
 
 /**
  * The files of one run, all named after the task's run key inside the runs directory. The runner
@@ -18,6 +18,8 @@ export interface RunFiles {
    * for the embedded backend a record of what the run was given.
    */
   readonly specFile: string;
+  /** The agent's environment, which the runner reads (runner-script.ts). */
+  readonly envFile: string;
   /** The JSON spec of a Pueue task added for runner version 1 (runner-v1.ts). */
   readonly specV1File: string;
   readonly resultFile: string;
@@ -28,7 +30,7 @@ const RESULT_SUFFIX = '.result.json';
 
 export function runFilesFor(runsDir: string, key: string): RunFiles {
   const prefix = join(runsDir, key);
-  return { prefix, specFile: `${prefix}.spec`, specV1File: `${prefix}.spec.json`, resultFile: `${prefix}${RESULT_SUFFIX}`, pidFile: `${prefix}.pid.json` };
+  return { prefix, specFile: `${prefix}.spec`, envFile: `${prefix}.env`, specV1File: `${prefix}.spec.json`, resultFile: `${prefix}${RESULT_SUFFIX}`, pidFile: `${prefix}.pid.json` };
 }
 
 /** A file name in the runs directory that is a run's result. */
@@ -36,18 +38,25 @@ export const isRunResultName = (name: string) => name.endsWith(RESULT_SUFFIX);
 
 const specText = (words: readonly string[]) => words.map((word) => `${word}\0`).join('');
 
-/** Stores the runner's words for a run Pueue starts later (`sh RUNNER spec SPEC`). */
+/** Stores the runner's words and environment for a run Pueue starts later (`sh RUNNER spec SPEC`). */
 export async function writeRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
-  const words = runnerWords(files.prefix, run.outputFile ?? '', run, baseEnv);
+  const words = runnerWords(files.prefix, run.outputFile ?? '', run);
+  await writeFileAtomic(files.envFile, runnerEnvironment(run, baseEnv));
   await writeFileAtomic(files.specFile, specText(words));
 }
 
 /**
- * Keeps the words a runner was started with in the spec file, for a person (or a test) asking
- * what a run was given. Nothing reads it back, so it is written plainly: no sync, no rename.
+ * Writes the environment of a run the embedded backend starts at once, and keeps its words in the
+ * spec file for a person (or a test) asking what the run was given. The runner reads the
+ * environment only after this returns, and nothing reads either after a crash, so both are
+ * written plainly: no sync, no rename. Returns the words to start the runner with.
  */
-export async function recordRunSpec(files: RunFiles, words: readonly string[]): Promise<void> {
+export async function recordRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<string[]> {
+  // The run's output file is the runner's stdout and stderr, so the runner keeps its own ('').
+  const words = runnerWords(files.prefix, '', run);
+  await writeFile(files.envFile, runnerEnvironment(run, baseEnv), { mode: FILE_MODE });
   await writeFile(files.specFile, specText(words), { mode: FILE_MODE });
+  return words;
 }
 
 /** Drops what a previous attempt's runner recorded, keeping the spec. */

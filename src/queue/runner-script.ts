@@ -13,18 +13,20 @@ export const RUNNER_SHELL = '/bin/sh';
  * hundred, and every attempt pays that start before its agent runs. It takes everything as
  * arguments and never evaluates them: the embedded backend starts `run` directly; Pueue's task
  * command, fixed when the task is added, is `spec SPEC`, where SPEC holds the words of `run`
- * separated by NUL bytes and xargs hands them over as arguments. The agent runs in the runner's
- * process group with exactly the given environment (`env -i`), its stdin empty. A signal sent to
- * the group reaches the agent; the runner waits for it to end before recording how it ended (a
- * status above 128 is the signal that ended it, as sh reports it: an agent exiting with such a
- * status on its own is recorded as ended by that signal, sh cannot tell the two apart). Both
- * files are written to a temp name and moved into place; PREFIX is the run's files prefix
- * (run-files.ts).
+ * separated by NUL bytes and xargs hands them over as arguments. The agent's environment is not
+ * among the words, since arguments are visible to every user in `ps`: it is PREFIX.env (0600),
+ * single-quoted assignments that a clean shell (`env -i`) reads with `set -a` before it execs the
+ * agent, so the agent gets exactly those variables. Its stdin is empty and it runs in the
+ * runner's process group. A signal sent to the group reaches the agent; the runner waits for it
+ * to end before recording how it ended (a status above 128 is the signal that ended it, as sh
+ * reports it: an agent exiting with such a status on its own is recorded as ended by that signal,
+ * sh cannot tell the two apart). Both files are written to a temp name and moved into place;
+ * PREFIX is the run's files prefix (run-files.ts).
  * Version 1 was a node script that read a JSON spec (runner-v1.ts).
  */
 const RUNNER_SOURCE = `# hybrid-workers queue runner v2 (generated; do not edit)
 # sh RUNNER spec SPEC
-# sh RUNNER run PREFIX OUTPUT DIR [NAME=VALUE]... PROGRAM [ARG]...
+# sh RUNNER run PREFIX OUTPUT DIR PROGRAM [ARG]...   (the environment: PREFIX.env)
 set -f
 umask 077
 if [ "$1" = spec ] && [ $# -eq 2 ]; then
@@ -32,7 +34,7 @@ if [ "$1" = spec ] && [ $# -eq 2 ]; then
   exec xargs -0 -x -s 2000000 ${RUNNER_SHELL} "$0" run < "$2"
 fi
 if [ "$1" != run ] || [ $# -lt 5 ]; then
-  echo "usage: $0 spec SPEC | run PREFIX OUTPUT DIR [NAME=VALUE]... PROGRAM [ARG]..." >&2
+  echo "usage: $0 spec SPEC | run PREFIX OUTPUT DIR PROGRAM [ARG]..." >&2
   exit 2
 fi
 prefix=$2 output=$3 dir=$4
@@ -48,7 +50,7 @@ identity \${stat##*') '}
 [ -z "$output" ] || exec >> "$output" 2>&1
 trap : TERM INT HUP
 if cd -- "$dir"; then
-  env -i -- "$@" < /dev/null
+  env -i ${RUNNER_SHELL} -c 'unset PWD; set -a && . "$1" && shift && exec "$@"' sh "$prefix.env" "$@" < /dev/null
   code=$?
 else
   code=127
@@ -77,21 +79,32 @@ const refuse = (message: string) => new WorkersError('usage', message);
 export const runnerEnv = (baseEnv: Readonly<Record<string, string | undefined>>): Record<string, string> =>
   baseEnv.PATH === undefined ? {} : { PATH: baseEnv.PATH };
 
-/**
- * The words after `run` for one attempt: files prefix, output file ('' keeps the runner's own
- * output), directory, the environment (the base plus the run's own variables) as NAME=VALUE, then
- * argv. Refuses what cannot travel as an argument: a NUL byte, a variable name with `=`, and a
- * program name with `=` (env would take it for a variable).
- */
-export function runnerWords(prefix: string, output: string, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): string[] {
-  const env = Object.entries({ ...baseEnv, ...run.env }).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
+/** The words after `run` for one attempt: files prefix, output file ('' keeps the runner's own output), directory, argv. */
+export function runnerWords(prefix: string, output: string, run: RunSpec): string[] {
   const program = run.argv[0];
-  if (program === undefined || program === '' || program.includes('=')) {
-    throw refuse(`The agent program ${JSON.stringify(program ?? '')} cannot be run: it is empty or contains "=".`);
-  }
-  const badName = Object.keys(run.env).find((name) => name === '' || name.includes('='));
-  if (badName !== undefined) throw refuse(`The environment variable name ${JSON.stringify(badName)} is invalid.`);
-  const words = [prefix, output, run.cwd, ...env, ...run.argv];
-  if (words.some((word) => word.includes('\0'))) throw refuse('An argument or environment value of the run contains a NUL byte.');
+  if (program === undefined || program === '') throw refuse('The agent program is empty: set WORKER_AGENT_CMD.');
+  const words = [prefix, output, run.cwd, ...run.argv];
+  if (words.some((word) => word.includes('\0'))) throw refuse('An argument of the run contains a NUL byte.');
   return words;
+}
+
+/** A name a shell can export (POSIX's portable environment names, in either case). */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Single quotes keep everything literal; a quote itself is closed, escaped and reopened. */
+const quoteForShell = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * PREFIX.env for one attempt: the base environment with the run's own variables over it. A base
+ * variable a shell cannot name (a bash function export such as `BASH_FUNC_x%%`) is left out;
+ * such a name among the run's own variables, or a NUL byte in a value, is refused.
+ */
+export function runnerEnvironment(run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): string {
+  const badName = Object.keys(run.env).find((name) => !SHELL_NAME.test(name));
+  if (badName !== undefined) throw refuse(`The environment variable name ${JSON.stringify(badName)} is invalid: use letters, digits and _.`);
+  const entries = Object.entries({ ...baseEnv, ...run.env }).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined && SHELL_NAME.test(entry[0]),
+  );
+  if (entries.some(([, value]) => value.includes('\0'))) throw refuse('An environment value of the run contains a NUL byte.');
+  return entries.map(([name, value]) => `${name}=${quoteForShell(value)}\n`).join('');
 }

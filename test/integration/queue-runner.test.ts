@@ -1,10 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readRunPid, readRunResult, runFilesFor, writeRunSpec, type RunFiles } from '../../src/queue/run-files.js';
-import { ensureRunnerScript, RUNNER_SHELL, runnerEnv, runnerWords } from '../../src/queue/runner-script.js';
+import { readRunPid, readRunResult, recordRunSpec, runFilesFor, writeRunSpec, type RunFiles } from '../../src/queue/run-files.js';
+import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from '../../src/queue/runner-script.js';
 import type { RunSpec } from '../../src/queue/backend.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -23,9 +23,15 @@ async function setUp(): Promise<{ root: string; runner: string; files: RunFiles 
   return { root, runner: await ensureRunnerScript(root), files: runFilesFor(root, 'run-1') };
 }
 
-/** Runs `sh RUNNER run ...` to its end; resolves to the runner's exit code. */
-async function runDirect(runner: string, words: readonly string[]): Promise<number> {
-  const child = spawn(RUNNER_SHELL, [runner, 'run', ...words], { stdio: 'ignore', env: runnerEnv(process.env) });
+/** Starts `sh RUNNER run ...` as the embedded backend does (detached, its own process group). */
+async function start(runner: string, files: RunFiles, run: RunSpec, baseEnv: NodeJS.ProcessEnv = process.env) {
+  const words = await recordRunSpec(files, run, baseEnv);
+  return spawn(RUNNER_SHELL, [runner, 'run', ...words], { detached: true, stdio: 'ignore', env: runnerEnv(process.env) });
+}
+
+/** Runs the runner to its end; resolves to its exit code. */
+async function runDirect(runner: string, files: RunFiles, run: RunSpec, baseEnv?: NodeJS.ProcessEnv): Promise<number> {
+  const child = await start(runner, files, run, baseEnv);
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
 }
 
@@ -35,13 +41,13 @@ describe('the queue runner (sh)', () => {
     const out = join(root, 'seen.json');
     const cwd = makeTempDir('hw-cwd $(touch x) ;');
     const hostile = ['', ' spaced ', '$(touch pwned)', '`touch pwned`', "'\"; exit 9; \"'", 'a\nb', '*', '-n'];
-    const run: RunSpec = { argv: [...probe(out), ...hostile], cwd, env: { HOSTILE: hostile[2]!, 'ODD.NAME': 'x\ny' } };
-    const code = await runDirect(runner, runnerWords(files.prefix, '', run, { PATH: process.env.PATH }));
+    const run: RunSpec = { argv: [...probe(out), ...hostile], cwd, env: { HOSTILE: hostile[2]!, QUOTED: "it's\n'$(x)'" } };
+    const code = await runDirect(runner, files, run, { PATH: process.env.PATH, 'BASH_FUNC_f%%': '() { :; }' });
     expect(code).toBe(0);
     const seen = JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string>; cwd: string };
     expect(seen.argv).toEqual(hostile);
     expect(seen.cwd).toBe(cwd);
-    expect(seen.env).toEqual({ PATH: process.env.PATH, HOSTILE: '$(touch pwned)', 'ODD.NAME': 'x\ny' });
+    expect(seen.env).toEqual({ PATH: process.env.PATH, HOSTILE: '$(touch pwned)', QUOTED: "it's\n'$(x)'" });
     expect(existsSync(join(cwd, 'pwned'))).toBe(false);
     expect(await readRunResult(files)).toMatchObject({ state: 'exited', exitCode: 0 });
     const identity = await readRunPid(files);
@@ -61,26 +67,24 @@ describe('the queue runner (sh)', () => {
 
   it('records an agent ended by a signal as killed, and a directory that does not exist as exit 127', async () => {
     const { root, runner, files } = await setUp();
-    const killed = await runDirect(runner, runnerWords(files.prefix, '', { argv: ['sh', '-c', 'kill -TERM $$'], cwd: root, env: {} }, process.env));
+    const killed = await runDirect(runner, files, { argv: ['sh', '-c', 'kill -TERM $$'], cwd: root, env: {} });
     expect(killed).toBe(143);
     expect(await readRunResult(files)).toMatchObject({ state: 'killed' });
-    const output = join(root, 'missing.log');
-    const missing = await runDirect(runner, runnerWords(files.prefix, output, { argv: ['true'], cwd: join(root, 'gone'), env: {} }, process.env));
+    const missing = await runDirect(runner, files, { argv: ['true'], cwd: join(root, 'gone'), env: {} });
     expect(missing).toBe(127);
     expect(await readRunResult(files)).toMatchObject({ state: 'exited', exitCode: 127 });
-    expect(readFileSync(output, 'utf8')).toMatch(/gone/);
   });
 
   it('a SIGTERM to the process group reaches the agent; the runner outlives it long enough to record how it ended', async () => {
     const { root, runner, files } = await setUp();
-    const child = spawn(RUNNER_SHELL, [runner, 'run', ...runnerWords(files.prefix, '', { argv: ['sleep', '600'], cwd: root, env: {} }, process.env)], {
-      detached: true,
-      stdio: 'ignore',
-      env: runnerEnv(process.env),
-    });
+    const secret = 'sk-secret-not-for-ps';
+    const child = await start(runner, files, { argv: ['sleep', '600'], cwd: root, env: { ANTHROPIC_API_KEY: secret } });
     const ended = new Promise((resolve) => child.on('exit', resolve));
     const identity = await waitFor(() => readRunPid(files), { what: 'the pid file' });
     expect(identity.pgid).toBe(child.pid);
+    // The environment travels in a 0600 file, not in arguments every user can read with ps.
+    expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).not.toContain(secret);
+    expect(statSync(files.envFile).mode & 0o777).toBe(0o600);
     process.kill(-identity.pgid, 'SIGTERM');
     await ended;
     expect(await readRunResult(files)).toMatchObject({ state: 'killed' });
