@@ -120,7 +120,7 @@ async function withPueueDaemon(runBench) {
 }
 
 async function benchmark() {
-  if (!existsSync(join(ROOT, 'dist/worker-queue.js'))) throw new Error('run npm run build first');
+  if (!existsSync(join(ROOT, 'dist/worker-queue.cjs'))) throw new Error('run npm run build first');
   // The library entry of the build, so the numbers are for the code in this tree.
   const lib = join(ROOT, 'dist', 'index.js');
   const backends = pueueOnPath ? ['embedded', 'pueue'] : ['embedded'];

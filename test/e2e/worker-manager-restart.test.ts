@@ -3,7 +3,7 @@ import { tmuxOn } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { out, withManagerBench } from './worker-manager-helpers.js';
 
-// The real worker (dist/hybrid-worker-enhanced.js) in real tmux panes on a private socket, the fake
+// The real worker (dist/hybrid-worker-enhanced.cjs) in real tmux panes on a private socket, the fake
 // agent, the embedded queue. `npm run build` first.
 describe('worker-manager restarts real workers', () => {
   it('replaces a SIGKILLed worker in the same pane without waiting for a check; its task completes once', async () => {
