@@ -56,11 +56,12 @@ export async function loadContext(): Promise<CliContext> {
   };
 }
 
+let stdoutIsBusyPipe = false;
+
 /**
  * Writes straight to file descriptor 1, for the same start-up reason. A reader that went away
  * (`| head`) ends the output quietly; a non-blocking pipe that is full hands the rest to the stream.
  */
-let stdoutIsBusyPipe = false;
 function writeStdout(text: string): void {
   const bytes = Buffer.from(text);
   let offset = 0;

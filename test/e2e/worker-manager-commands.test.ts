@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { UsagePause } from '../../src/pool/usage-pause.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { out, withManagerBench } from './worker-manager-helpers.js';
+import { out, withManagerBench, type ManagerBench } from './worker-manager-helpers.js';
+
+/** Scales to one worker and gives it a task whose agent sleeps `sleepMs`; resolves once the agent runs. */
+async function busyWorker(pool: ManagerBench, sleepMs: number, subissue: string) {
+  pool.bench.setScenario({ default: `sleep:${sleepMs}` });
+  expect((await pool.wm('scale', '1')).exitCode).toBe(0);
+  const before = await pool.livePane(1);
+  const task = await pool.bench.backend.add({ subissue, parent: '3', priority: 1 });
+  await waitFor(() => pool.bench.starts().length > 0, { timeoutMs: 30_000, what: 'the agent to start' });
+  return { before, task };
+}
 
 describe('worker-manager restart, logs, health and stop with real workers', () => {
   it('restart ID drains the worker first: its task finishes, then the same pane runs a new worker', async () => {
     await withManagerBench({ CHECK_INTERVAL: '2' }, async (pool) => {
-      pool.bench.setScenario({ default: 'sleep:3000' });
-      expect((await pool.wm('scale', '1')).exitCode).toBe(0);
-      const before = await pool.livePane(1);
-      const task = await pool.bench.backend.add({ subissue: '301', parent: '3', priority: 1 });
-      await waitFor(() => pool.bench.starts().length > 0, { timeoutMs: 30_000, what: 'the agent to start' });
+      const { before, task } = await busyWorker(pool, 3000, '301');
       const result = await pool.wm('restart', '1');
       expect(result.exitCode).toBe(0);
       expect(out(result.stdout)).toMatch(/Draining worker 1 before its restart\.\.\.\nWorker 1 restarted\./);
@@ -25,11 +31,7 @@ describe('worker-manager restart, logs, health and stop with real workers', () =
 
   it('restart ID --force replaces the worker at once; the new worker finishes the task exactly once', async () => {
     await withManagerBench({ CHECK_INTERVAL: '2' }, async (pool) => {
-      pool.bench.setScenario({ default: 'sleep:4000' });
-      expect((await pool.wm('scale', '1')).exitCode).toBe(0);
-      const before = await pool.livePane(1);
-      const task = await pool.bench.backend.add({ subissue: '302', parent: '3', priority: 1 });
-      await waitFor(() => pool.bench.starts().length > 0, { timeoutMs: 30_000, what: 'the agent to start' });
+      const { before, task } = await busyWorker(pool, 4000, '302');
       expect((await pool.wm('restart', '1', '--force')).exitCode).toBe(0);
       const after = await pool.livePane(1, before.pid);
       expect(after.paneId).toBe(before.paneId);
