@@ -16,14 +16,21 @@ async function simulate(root, firstId, count, durationMs) {
   const { HealthService, dataPaths, DEFAULT_SETTINGS } = await import('../../dist/index.js');
   const service = new HealthService({ paths: dataPaths(root), settings: DEFAULT_SETTINGS });
   const latencies = [];
+  // How late each tick came against its period: a busy event loop would delay beats before they
+  // start, which the write latency alone would not show.
+  const tickDelays = [];
   const deadline = Date.now() + durationMs;
   // Like the worker's Heartbeat, each simulated worker beats on a fixed schedule (setInterval),
   // whether or not its previous beat has finished.
   const beat = (id) =>
     new Promise((resolve) => {
       let seq = 0;
+      let lastTick;
       const inFlight = new Set();
       const tick = () => {
+        const now = performance.now();
+        if (lastTick !== undefined) tickDelays.push(Math.max(0, now - lastTick - PERIOD_MS));
+        lastTick = now;
         if (Date.now() >= deadline) {
           clearInterval(timer);
           void Promise.all(inFlight).then(() => resolve({ id, seq }));
@@ -48,7 +55,7 @@ async function simulate(root, firstId, count, durationMs) {
   for (let index = 0; index < count; index += 1) {
     runs.push(new Promise((resolve) => setTimeout(resolve, (index * PERIOD_MS) / count)).then(() => beat(firstId + index)));
   }
-  return { latencies, finals: await Promise.all(runs) };
+  return { latencies, tickDelays, finals: await Promise.all(runs) };
 }
 
 if (process.argv[2] === '--child') {
@@ -68,15 +75,17 @@ if (process.argv[2] === '--child') {
     }),
   );
   const latencies = results.flatMap((result) => result.latencies).sort((a, b) => a - b);
+  const tickDelays = results.flatMap((result) => result.tickDelays).sort((a, b) => a - b);
   const finals = results.flatMap((result) => result.finals);
   const metrics = JSON.parse(readFileSync(join(root, 'health', 'metrics.json'), 'utf8'));
   const lostBeats = finals.filter(({ id, seq }) => metrics.workers[id]?.current_task !== `seq-${seq}`).length;
   const expectedCompletions = finals.reduce((sum, { seq }) => sum + Math.floor(seq / 10), 0);
   const lostCompletions = expectedCompletions - metrics.stats.total_tasks;
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
+  const pct = (p, values = latencies) => values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))].toFixed(2);
   console.log(
     `${workers} workers, ${processes} process(es), ${durationS} s: ${latencies.length} heartbeats, ` +
       `p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1).toFixed(2)} ms; ` +
+      `timer delay p99 ${pct(99, tickDelays)} ms; ` +
       `lost updates: ${lostBeats} final heartbeats, ${lostCompletions} completions (target 0, p99 < 5 ms)`,
   );
   rmSync(root, { recursive: true, force: true });

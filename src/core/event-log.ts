@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ensureDir, FILE_MODE } from './fs-safe.js';
+import { ensureDirSync, FILE_MODE } from './fs-safe.js';
 
 export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'ALERT';
 
@@ -17,7 +17,7 @@ export async function appendLine(file: string, line: string): Promise<void> {
   try {
     await appendFile(file, line, { mode: FILE_MODE });
   } catch {
-    await ensureDir(dirname(file));
+    ensureDirSync(dirname(file));
     await appendFile(file, line, { mode: FILE_MODE });
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { WorkersError, errnoCode } from './errors.js';
 
@@ -13,10 +14,14 @@ let tempSequence = 0;
  */
 const tempSuffix = () => `${process.pid}.${Date.now().toString(36)}.${(tempSequence += 1)}`;
 
-/** Creates a directory (and parents) with mode 0700; a path that is a file is a clear error. */
-export async function ensureDir(path: string): Promise<void> {
+/**
+ * Creates a directory (and parents) with mode 0700; a path that is a file is a clear error.
+ * Synchronous, as is the atomic write: each is a few system calls of microseconds, cheaper than
+ * the thread-pool round trips of their async twins, which dominated a heartbeat's latency.
+ */
+export function ensureDirSync(path: string): void {
   try {
-    await mkdir(path, { recursive: true, mode: DIR_MODE });
+    mkdirSync(path, { recursive: true, mode: DIR_MODE });
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'EEXIST' || code === 'ENOTDIR') {
@@ -52,24 +57,67 @@ export async function verifyDataRoot(root: string): Promise<void> {
  * a uniquely named temp file in the same directory, fsync, then rename over the target.
  * `mode` (default 0600) is for files meant for other readers, such as a metrics export.
  */
-export async function writeFileAtomic(path: string, content: string, options: { readonly mode?: number } = {}): Promise<void> {
+export function writeFileAtomicSync(path: string, content: string, options: { readonly mode?: number } = {}): void {
   const dir = dirname(path);
-  await ensureDir(dir);
-  const temp = join(dir, `.${basename(path)}.${tempSuffix()}.tmp`);
-  const handle = await open(temp, 'wx', options.mode ?? FILE_MODE);
+  ensureDirSync(dir);
+  const stem = join(dir, `.${basename(path)}.${tempSuffix()}`);
+  const temp = `${stem}.tmp`;
+  const fd = openSync(temp, 'wx', options.mode ?? FILE_MODE);
+  let previous: string | undefined;
   try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
+    try {
+      writeFileSync(fd, content, 'utf8');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    previous = keepAlive(path, `${stem}.old`);
+    renameSync(temp, path);
   } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => undefined);
+    removeQuietly(temp);
     throw error;
+  } finally {
+    if (previous !== undefined) removeLater(previous);
   }
-  await handle.close();
+}
+
+/**
+ * Gives the file about to be replaced a second name, so the rename does not free its blocks.
+ * Freeing them is most of a replacing rename's cost on a disk mounted with `discard` (1.6 ms
+ * against 0.02 ms here), and it would be paid inside the caller's lock; the second name is
+ * removed afterwards on the thread pool. Undefined when there is no file yet.
+ */
+function keepAlive(path: string, secondName: string): string | undefined {
   try {
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
+    linkSync(path, secondName);
+    return secondName;
+  } catch {
+    return undefined;
+  }
+}
+
+const removalsInFlight = new Set<string>();
+
+/** Removes `file` off the caller's path; an exit before that finishes removes it synchronously. */
+function removeLater(file: string): void {
+  if (removalsInFlight.size === 0) process.once('exit', removeInFlightNow);
+  removalsInFlight.add(file);
+  void unlink(file)
+    .catch(() => undefined)
+    .finally(() => {
+      removalsInFlight.delete(file);
+      if (removalsInFlight.size === 0) process.removeListener('exit', removeInFlightNow);
+    });
+}
+
+function removeInFlightNow(): void {
+  for (const file of removalsInFlight) removeQuietly(file);
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone, or never created.
   }
 }

@@ -1,8 +1,8 @@
-import { readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFileSync, renameSync } from 'node:fs';
 import type { z } from 'zod';
 import { WorkersError, errnoCode } from './errors.js';
-import { ensureDir, writeFileAtomic } from './fs-safe.js';
+import { DEFAULT_LOCK_STALE_MS, withFileLock } from './file-lock.js';
+import { writeFileAtomicSync } from './fs-safe.js';
 
 export interface JsonFileOptions<T> {
   readonly path: string;
@@ -67,11 +67,6 @@ const pendingByPath = new Map<string, Mutation<unknown>[]>();
  */
 const writtenByPath = new Map<string, string>();
 
-export const DEFAULT_LOCK_STALE_MS = 5000;
-
-/** How long a writer waits for the lock before giving up. */
-const lockPatienceMs = (staleMs: number) => Math.max(60_000, staleMs * 6);
-
 /**
  * A JSON file that many processes update: each update is read-modify-write under an inter-process
  * lock (proper-lockfile), written atomically. Updates issued while one is in flight in this process
@@ -86,10 +81,10 @@ export class JsonFile<T> {
 
   /** The current content; a missing file reads as empty, a corrupt one is moved aside first. */
   async read(): Promise<T> {
-    const parsed = await this.readParsed();
+    const parsed = this.readParsed();
     if (parsed.ok) return parsed.value;
     return this.withLock(async () => {
-      const again = await this.readParsed();
+      const again = this.readParsed();
       if (again.ok) return again.value;
       return this.recoverCorrupt(again.reason);
     });
@@ -113,8 +108,9 @@ export class JsonFile<T> {
   }
 
   private async flush(): Promise<void> {
-    // Let mutations issued in the same tick join this batch.
-    await Promise.resolve();
+    // Let mutations issued in this turn of the event loop (say, by every heartbeat timer that came
+    // due while the last write held the thread) join this batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const batch = pendingByPath.get(this.path) ?? [];
     pendingByPath.set(this.path, []);
     let outcomes: Outcome[] = [];
@@ -123,7 +119,7 @@ export class JsonFile<T> {
         const applied = applyBatch(await this.readCurrent(), batch) ?? applyEachAlone(await this.readCurrent(), batch);
         outcomes = applied.outcomes;
         const text = `${JSON.stringify(applied.value, null, 2)}\n`;
-        await writeFileAtomic(this.path, text);
+        writeFileAtomicSync(this.path, text);
         writtenByPath.set(this.path, text);
       });
       for (const [index, outcome] of outcomes.entries()) {
@@ -141,16 +137,20 @@ export class JsonFile<T> {
     }
   }
 
-  /** What is on disk, freshly parsed (so the caller owns it); a corrupt file is recovered first. */
-  private async readCurrent(): Promise<T> {
-    const current = await this.readParsed();
+  /**
+   * What is on disk, freshly parsed (so the caller owns it); a corrupt file is recovered first.
+   * A value, not a promise, when the file is sound: the critical section of a write then runs
+   * without yielding, so the lock is held for microseconds plus one fsync.
+   */
+  private readCurrent(): T | Promise<T> {
+    const current = this.readParsed();
     return current.ok ? current.value : this.recoverCorrupt(current.reason);
   }
 
-  private async readParsed(): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+  private readParsed(): { ok: true; value: T } | { ok: false; reason: string } {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = readFileSync(this.path, 'utf8');
     } catch (error) {
       const code = errnoCode(error);
       if (code === 'ENOENT') return { ok: true, value: this.options.empty() };
@@ -178,39 +178,15 @@ export class JsonFile<T> {
   private async recoverCorrupt(reason: string): Promise<T> {
     const stamp = (this.options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
     const movedTo = `${this.path}.corrupt-${stamp}`;
-    await rename(this.path, movedTo);
+    renameSync(this.path, movedTo);
     const fresh = this.options.empty();
-    await writeFileAtomic(this.path, `${JSON.stringify(fresh, null, 2)}\n`);
+    writeFileAtomicSync(this.path, `${JSON.stringify(fresh, null, 2)}\n`);
     await this.options.onCorrupt?.(movedTo, reason);
     return fresh;
   }
 
-  private async withLock<R>(work: () => Promise<R>): Promise<R> {
-    await ensureDir(dirname(this.path));
-    const stale = Math.max(2000, this.options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS);
-    // Loaded on first write only: a read-only command (check, report) never pays for it.
-    const { default: lockfile } = await import('proper-lockfile');
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.path, {
-        realpath: false,
-        stale,
-        update: Math.floor(stale / 2),
-        // Patient: a stale lock is taken over after `stale`, so waiting longer only happens under
-        // heavy contention, where giving up would lose the update.
-        retries: { retries: Math.ceil(lockPatienceMs(stale) / 10), factor: 1.2, minTimeout: 1, maxTimeout: 10, randomize: true },
-        // The holder lost the lock (it was paused longer than `stale`); the atomic write keeps the file whole.
-        onCompromised: () => undefined,
-      });
-    } catch (error) {
-      throw new WorkersError('lock', `Could not lock ${this.path} within ${Math.round(lockPatienceMs(stale) / 1000)} s: another process holds it.`, {
-        cause: error,
-      });
-    }
-    try {
-      return await work();
-    } finally {
-      await release().catch(() => undefined);
-    }
+  private withLock<R>(work: () => Promise<R>): Promise<R> {
+    const staleMs = this.options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
+    return withFileLock(this.path, { staleMs, wantedAgain: () => (pendingByPath.get(this.path)?.length ?? 0) > 0 }, work);
   }
 }

@@ -1,5 +1,5 @@
 import { createEventLog, type EventLog } from '../core/event-log.js';
-import { writeFileAtomic } from '../core/fs-safe.js';
+import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { JsonFile } from '../core/json-store.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
@@ -73,7 +73,7 @@ export class HealthService {
       return before;
     });
     const backup = `${this.options.paths.metricsFile}.reset-${this.now().toISOString().replace(/[:.]/g, '-')}`;
-    await writeFileAtomic(backup, `${previous}\n`);
+    writeFileAtomicSync(backup, `${previous}\n`);
     await this.events.log('INFO', `Metrics reset; the previous metrics are kept in ${backup}.`);
     return backup;
   }

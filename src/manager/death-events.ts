@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { escapeTmuxFormat, shellQuote } from '../adapters/tmux.js';
-import { ensureDir, writeFileAtomic } from '../core/fs-safe.js';
+import { ensureDirSync, writeFileAtomicSync } from '../core/fs-safe.js';
 
 /**
  * How a worker's exit reaches the manager at once. Worker panes keep `remain-on-exit on`, and the
@@ -20,8 +20,8 @@ export function deathHookCommand(eventsFile: string): string {
 
 /** Starts the file empty (old events describe panes already handled) and calls `onEvent` on each append. */
 export async function watchDeathEvents(eventsFile: string, onEvent: () => void): Promise<FSWatcher> {
-  await ensureDir(dirname(eventsFile));
-  await writeFileAtomic(eventsFile, '');
+  ensureDirSync(dirname(eventsFile));
+  writeFileAtomicSync(eventsFile, '');
   const name = basename(eventsFile);
   const watcher = watch(dirname(eventsFile), (_event, file) => {
     if (file === null || file === name) onEvent();

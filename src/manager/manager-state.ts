@@ -26,6 +26,11 @@ const workerEntrySchema = z.object({
   restarts: z.number().int().nonnegative().default(0),
   /** Restarts not yet added to metrics.json: counted again by the next pass if the manager died first. */
   restarts_unrecorded: z.number().int().nonnegative().default(0),
+  /**
+   * Set, with the restart counted, just before a counted restart starts the pane; cleared once it
+   * has. A manager killed in between leaves it set, so the next pass neither loses nor repeats the count.
+   */
+  restart_started_at: z.string().nullable().default(null),
   next_restart_at: z.string().nullable().default(null),
   last_reason: z.string().nullable().default(null),
   gave_up: z.boolean().default(false),

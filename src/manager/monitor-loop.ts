@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { writeFileAtomic } from '../core/fs-safe.js';
+import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
 import { isProcessAlive } from './worker-actions.js';
@@ -26,8 +26,8 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   });
   const startedAt = new Date().toISOString();
   const record = (lastPassMs: number | null) =>
-    writeFileAtomic(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: new Date().toISOString() })}\n`);
-  await record(null);
+    writeFileAtomicSync(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: new Date().toISOString() })}\n`);
+  record(null);
   await pool.log.log('INFO', `Manager started (pid ${process.pid}), checking every ${settings.CHECK_INTERVAL / 1000} s.`);
   // tmux sometimes skips the pane-died hook (tmux/tmux#2483: the pty closes before the exit is
   // collected); a cheap poll of the pane processes (kill -0 and /proc, no tmux call) catches that
@@ -56,7 +56,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       }
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
-      await record(Math.round(wallMs * 100) / 100);
+      record(Math.round(wallMs * 100) / 100);
       if (woken || options.signal.aborted) continue;
       const until = Math.min(Date.now() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
       await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { hasSession, installDeathHook, panePid, readWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import type { EventLog } from '../core/event-log.js';
-import { ensureDir } from '../core/fs-safe.js';
+import { ensureDirSync } from '../core/fs-safe.js';
 import type { JsonFile } from '../core/json-store.js';
 import type { Settings } from '../core/settings.js';
 import type { HealthService } from '../health/health-service.js';
@@ -54,7 +54,7 @@ export class Supervisor {
 
   async pass({ createSession = false } = {}): Promise<PassResult> {
     const dir = managerDir(this.options.paths);
-    await ensureDir(dir);
+    ensureDirSync(dir);
     let release: () => Promise<void>;
     try {
       release = await lockfile.lock(join(dir, 'reconcile'), { realpath: false, stale: 10_000, update: 3000, retries: { retries: 300, minTimeout: 20, maxTimeout: 100 } });
@@ -155,6 +155,8 @@ export class Supervisor {
       return null;
     }
     if (verdict.kind === 'running') {
+      // A restart counted by a manager killed before it could note the start: it did start.
+      if (entry.restart_started_at !== null) await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { restart_started_at: null }));
       await this.noteRunning(id, entry, verdict, now, task);
       return null;
     }
@@ -191,6 +193,15 @@ export class Supervisor {
   }
 
   private async restart(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, reason: string, how: { counts: boolean; resetCount?: boolean }): Promise<void> {
+    // Counted before the pane starts: a manager killed after the start would otherwise lose it.
+    if (how.counts) {
+      const at = this.options.now().toISOString();
+      await this.options.state.update((draft) => {
+        const target = entryOf(draft, id);
+        if (target.restart_started_at !== null) return;
+        Object.assign(target, { restarts: target.restarts + 1, restarts_unrecorded: target.restarts_unrecorded + 1, restart_started_at: at });
+      });
+    }
     const paneId = await startWorker(this.options, id, pane);
     // The new process joins the liveness poll at once, not only at the next pass.
     const pid = await panePid(this.options.tmux, paneId);
@@ -198,11 +209,14 @@ export class Supervisor {
     const at = this.options.now().toISOString();
     await this.options.state.update((draft) => {
       const target = entryOf(draft, id);
-      Object.assign(target, { intent: target.intent === entry.intent ? 'run' : target.intent, force: false, drain_requested_at: null, started_at: at, next_restart_at: null });
-      if (how.counts) {
-        target.restarts += 1;
-        target.restarts_unrecorded += 1;
-      }
+      Object.assign(target, {
+        intent: target.intent === entry.intent ? 'run' : target.intent,
+        force: false,
+        drain_requested_at: null,
+        started_at: at,
+        next_restart_at: null,
+        restart_started_at: null,
+      });
       if (how.resetCount) Object.assign(target, { consecutive_unstable: 0, gave_up: false });
     });
     if (how.counts) this.recordRestarts(id);

@@ -13,7 +13,7 @@ import {
   type PaneInfo,
   type TmuxOptions,
 } from '../adapters/tmux.js';
-import { ensureDir, FILE_MODE } from '../core/fs-safe.js';
+import { ensureDirSync, FILE_MODE } from '../core/fs-safe.js';
 import type { DataPaths } from '../core/paths.js';
 import { drainFile } from '../worker/control.js';
 
@@ -98,7 +98,7 @@ export async function removeWorkerPane(actions: PaneActions, pane: PaneInfo | un
 /** Asks the worker to finish its current task and exit (the worker's control file, src/worker/control.ts). */
 export async function requestDrain(paths: DataPaths, workerId: number): Promise<void> {
   const file = drainFile(paths, workerId);
-  await ensureDir(dirname(file));
+  ensureDirSync(dirname(file));
   await writeFile(file, 'drain\n', { mode: FILE_MODE });
 }
 

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { WorkersError, errnoCode, usageError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-safe.js';
+import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { describeValue } from '../core/worker-id.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'prom'] as const;
@@ -45,7 +45,7 @@ export async function writeExport(file: string, content: string, writeStdout: (t
     return;
   }
   try {
-    await writeFileAtomic(file, content, { mode: EXPORT_FILE_MODE });
+    writeFileAtomicSync(file, content, { mode: EXPORT_FILE_MODE });
   } catch (error) {
     if (error instanceof WorkersError) throw error;
     throw new WorkersError('store', `Cannot write the export ${file}: ${(error as Error).message}.`, { cause: error });

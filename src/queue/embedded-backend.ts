@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
-import { ensureDir } from '../core/fs-safe.js';
+import { ensureDirSync } from '../core/fs-safe.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { openEmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { isProcessAlive, killProcessGroup, readStartTime } from './process-group.js';
@@ -85,7 +85,7 @@ export class EmbeddedBackend implements QueueBackend {
     await forgetRunOutcome(files);
     const runner = await ensureRunnerScript(this.options.queueDir);
     const outputFile = run.outputFile ?? join(this.runsDir, `${key}.output.log`);
-    await ensureDir(this.runsDir);
+    ensureDirSync(this.runsDir);
     const words = await recordRunSpec(files, run, this.options.env);
     const output = await open(outputFile, 'a', 0o600);
     let pid: number;

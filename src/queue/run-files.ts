@@ -2,7 +2,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errnoCode } from '../core/errors.js';
-import { FILE_MODE, writeFileAtomic } from '../core/fs-safe.js';
+import { FILE_MODE, writeFileAtomicSync } from '../core/fs-safe.js';
 import type { RunObservation, RunSpec } from './backend.js';
 import type { ProcessIdentity } from './process-group.js';
 import { runnerEnvironment, runnerWords } from './runner-script.js';
@@ -41,8 +41,8 @@ const specText = (words: readonly string[]) => words.map((word) => `${word}\0`).
 /** Stores the runner's words and environment for a run Pueue starts later (`sh RUNNER spec SPEC`). */
 export async function writeRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
   const words = runnerWords(files.prefix, run.outputFile ?? '', run);
-  await writeFileAtomic(files.envFile, runnerEnvironment(run, baseEnv));
-  await writeFileAtomic(files.specFile, specText(words));
+  writeFileAtomicSync(files.envFile, runnerEnvironment(run, baseEnv));
+  writeFileAtomicSync(files.specFile, specText(words));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-safe.js';
+import { writeFileAtomicSync } from '../core/fs-safe.js';
 import type { RunSpec } from './backend.js';
 
 /** The shell both backends start the runner with (a fixed path: PATH may hold anything). */
@@ -67,7 +67,7 @@ export const RUNNER_FILE_NAME = 'queue-runner-v2.sh';
 export async function ensureScript(dir: string, name: string, source: string): Promise<string> {
   const path = join(dir, name);
   const current = await readFile(path, 'utf8').catch(() => undefined);
-  if (current !== source) await writeFileAtomic(path, source);
+  if (current !== source) writeFileAtomicSync(path, source);
   return path;
 }
 

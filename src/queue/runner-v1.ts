@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '../core/fs-safe.js';
+import { writeFileAtomicSync } from '../core/fs-safe.js';
 import type { RunSpec } from './backend.js';
 import type { RunFiles } from './run-files.js';
 import { ensureScript } from './runner-script.js';
@@ -46,5 +46,5 @@ export const ensureRunnerV1Script = (dir: string) => ensureScript(dir, RUNNER_V1
 export async function writeRunSpecV1(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
   const env = Object.fromEntries(Object.entries({ ...baseEnv, ...run.env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
   const spec = { argv: run.argv, cwd: run.cwd, env, resultFile: files.resultFile, pidFile: files.pidFile, outputFile: run.outputFile };
-  await writeFileAtomic(files.specV1File, JSON.stringify(spec));
+  writeFileAtomicSync(files.specV1File, JSON.stringify(spec));
 }

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { ensureDir } from '../core/fs-safe.js';
+import { ensureDirSync } from '../core/fs-safe.js';
 
 export interface WatchedDir {
   readonly dir: string;
@@ -16,7 +16,7 @@ export async function watchDirs(dirs: readonly WatchedDir[], listener: () => voi
   const watchers: FSWatcher[] = [];
   for (const { dir, matches } of dirs) {
     try {
-      await ensureDir(dir);
+      ensureDirSync(dir);
       const watcher = watch(dir, { persistent: false }, (_event, name) => {
         if (name === null || matches(name)) listener();
       });

@@ -1,6 +1,6 @@
 import type { AgentUsage } from '../agent/agent-adapter.js';
 import { getCommitsAhead } from '../adapters/git.js';
-import { appendTaskHistory } from '../core/task-history.js';
+import { appendTaskHistory, historyHasRecord } from '../core/task-history.js';
 import { saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
@@ -26,36 +26,24 @@ export function usageFields(usage: AgentUsage | undefined): Record<string, strin
  * it first loses nothing: the branch holds the work, and a restart decides the outcome from the
  * branch, not from the worktree.)
  */
-export async function recordFinal(rt: Runtime, ts: TaskState): Promise<void> {
+export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean): Promise<void> {
   const final = ts.final!;
   const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
   if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
-  await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts)]);
+  await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
   await rt.sessions.forget(ts.queue_task_id);
   rt.say(`task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`);
   await saveState(rt, null);
 }
 
-async function recordAndFinish(rt: Runtime, ts: TaskState): Promise<void> {
+async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Promise<void> {
   const final = ts.final!;
   const recordedNow = !ts.recorded;
   if (recordedNow) {
-    const record = {
-      version: 1 as const,
-      task_id: ts.subissue,
-      parent: ts.parent,
-      worker_id: rt.workerId,
-      attempts: ts.attempt,
-      started_at: ts.started_at,
-      ended_at: final.ended_at,
-      result: RESULT_OF[final.status],
-      error_class: final.error_class,
-      error: final.error,
-      backend: rt.backendNow.name,
-      ...final.usage,
-      ...(ts.resumed ? { resumed: true } : {}),
-    };
-    await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
+    // A worker killed between appending the record and saving `recorded` finds its record on
+    // resume. The completion counted beside it may or may not have been made: the history counts.
+    const found = resumed && (await historyHasRecord(rt.paths.historyFile, { task_id: ts.subissue, worker_id: rt.workerId, started_at: ts.started_at }));
+    if (!found) await appendAndCount(rt, ts);
     ts.recorded = true;
   }
   // Independent of each other: a restart after `finish` drops the state (the task is no longer
@@ -66,6 +54,26 @@ async function recordAndFinish(rt: Runtime, ts: TaskState): Promise<void> {
       backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
     ),
   ]);
+}
+
+async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
+  const final = ts.final!;
+  const record = {
+    version: 1 as const,
+    task_id: ts.subissue,
+    parent: ts.parent,
+    worker_id: rt.workerId,
+    attempts: ts.attempt,
+    started_at: ts.started_at,
+    ended_at: final.ended_at,
+    result: RESULT_OF[final.status],
+    error_class: final.error_class,
+    error: final.error,
+    backend: rt.backendNow.name,
+    ...final.usage,
+    ...(ts.resumed ? { resumed: true } : {}),
+  };
+  await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
 }
 
 /** Like Promise.all, but rejects only once every step has ended (the state is then settled). */

@@ -5,7 +5,7 @@ import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, ensurePullRequest, getCommitsAhead } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
-import { ensureDir } from '../core/fs-safe.js';
+import { ensureDirSync } from '../core/fs-safe.js';
 import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
@@ -65,7 +65,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
       }
     }
     const outputFile = runOutputFile(rt.paths, rt.workerId, current, ts.attempt);
-    await ensureDir(dirname(outputFile));
+    ensureDirSync(dirname(outputFile));
     // An attempt handed back without counting (usage limit) runs again under the same number.
     await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);
     const resumeSessionId = rt.settings.CLAUDE_RESUME && ts.session_id ? ts.session_id : undefined;

@@ -125,7 +125,7 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
   rt.heartbeat.set({ status: ts.phase === 'backoff' ? 'recovering' : 'working', task: ts.subissue, taskStartedAt: ts.started_at });
   for (;;) {
     if (ts.phase === 'recording') {
-      await recordFinal(rt, ts);
+      await recordFinal(rt, ts, resume !== null);
       return 'finished';
     }
     if (ts.phase === 'backoff') {

@@ -63,7 +63,8 @@ describe.each(WORKER_BACKENDS)('chaos on the %s backend', (backendName) => {
         .filter(Boolean)
         .map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)));
       for (const subissue of subissues) {
-        expect(history.filter((record) => record.task_id === subissue && record.result === 'success'), subissue).toHaveLength(1);
+        const successes = history.filter((record) => record.task_id === subissue && record.result === 'success');
+        expect(successes, `${subissue}: ${JSON.stringify(successes)}`).toHaveLength(1);
         const log = git(bench.repo, 'log', '--format=%s', `${baseHead}..subissue/${PARENT}-${subissue}`);
         expect(log.split('\n'), subissue).toContain(`agent: sub-issue ${subissue}`);
       }

@@ -1,5 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { binPath, runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -30,22 +31,34 @@ function spawnWorker(bench: WorkerBench, id: number) {
 const historyLines = (bench: WorkerBench) =>
   existsSync(bench.paths.historyFile) ? readFileSync(bench.paths.historyFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
 
+/** A worker that took task SUBISSUE and was SIGKILLed while its agent ran (the agent lives on). */
+async function killedMidTask(backendName: (typeof WORKER_BACKENDS)[number], subissue: string, workerId: number, agentMs: number) {
+  const bench = await makeWorkerBench(backendName);
+  bench.setScenario({ default: `sleep:${agentMs}` });
+  await bench.backend.add({ subissue, parent: '2', priority: 1 });
+  const first = spawnWorker(bench, workerId);
+  await waitFor(() => bench.starts().length === 1, { what: 'the agent to start', timeoutMs: 30_000 });
+  const saved = await waitFor(() => JSON.parse(readFileSync(`${bench.paths.stateDir}/worker-${workerId}.state`, 'utf8')).task, { what: 'the task saved' });
+  first.kill('SIGKILL');
+  await first;
+  return { bench, saved };
+}
+
+/** Starts the worker again and waits until it has finished the task, then stops it. */
+async function restartUntilDone(bench: WorkerBench, workerId: number) {
+  const second = spawnWorker(bench, workerId);
+  await waitFor(async () => (await bench.backend.list())[0]?.status === 'done', { what: 'the task to be done', timeoutMs: 60_000 });
+  second.kill('SIGTERM');
+  return second;
+}
+
 describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend', (backendName) => {
   it('killed with SIGKILL mid-task and started again: re-attaches and the task completes exactly once', async () => {
-    const bench = await makeWorkerBench(backendName);
-    bench.setScenario({ default: 'sleep:4000' });
-    await bench.backend.add({ subissue: '21', parent: '2', priority: 1 });
-    const first = spawnWorker(bench, 4);
-    await waitFor(() => bench.starts().length === 1, { what: 'the agent to start', timeoutMs: 30_000 });
-    first.kill('SIGKILL');
-    await first;
+    const { bench } = await killedMidTask(backendName, '21', 4, 4000);
     const agentPid = bench.starts()[0]!.pid;
     expect(isGone(agentPid)).toBe(false);
 
-    const second = spawnWorker(bench, 4);
-    await waitFor(async () => (await bench.backend.list())[0]?.status === 'done', { what: 'the task to be done', timeoutMs: 60_000 });
-    second.kill('SIGTERM');
-    const result = await second;
+    const result = await restartUntilDone(bench, 4);
     expect(result.exitCode).toBe(0);
     expect(result.all).toMatch(/re-attaching to task 21/);
     expect(bench.starts()).toHaveLength(1);
@@ -54,6 +67,18 @@ describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend'
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ task_id: '21', result: 'success', attempts: 1, worker_id: 4 });
     expect((await bench.health.read()).stats.successful_tasks).toBe(1);
+  });
+
+  it('killed after appending the task\'s record but before saving that: started again, it does not record the task twice', async () => {
+    const { bench, saved } = await killedMidTask(backendName, '24', 6, 3000);
+    // The state a kill leaves between the append and the save of `recorded`: the record is there.
+    const appended = { version: 1, task_id: '24', parent: '2', worker_id: 6, attempts: 1, started_at: saved.started_at, ended_at: new Date().toISOString(), result: 'success' };
+    mkdirSync(dirname(bench.paths.historyFile), { recursive: true });
+    appendFileSync(bench.paths.historyFile, `${JSON.stringify(appended)}\n`);
+
+    expect((await restartUntilDone(bench, 6)).exitCode).toBe(0);
+    expect(bench.starts()).toHaveLength(1);
+    expect(historyLines(bench)).toEqual([appended]);
   });
 
   it('SIGUSR1 drains: the running task finishes, then the worker exits 0 reporting stopped', async () => {

@@ -111,4 +111,34 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
     expect(delays).toEqual([200, 400]);
     expect((await buildStatus(context, pool)).workers[0]!.health).toBe('gave-up');
   });
+
+  it.each([
+    ['before it started the pane', true],
+    ['after it started the pane', false],
+  ])('counts a restart once when the manager that counted it was killed %s', async (_when, killBeforeStart) => {
+    const context = managerContext({ CHECK_INTERVAL: 200, RESTART_DELAY: 0, RESTART_MIN_UPTIME: 0 });
+    const pool = openPool(context);
+    await requestScale(pool, 2, false);
+    await settle(pool, scaleSettled);
+    const victim = (await findWorkerPane(pool.tmux, 'pool', 2))!;
+    if (killBeforeStart) {
+      process.kill(workerPidOf(victim.pid!), 'SIGKILL');
+      await waitFor(async () => (await findWorkerPane(pool.tmux, 'pool', 2))?.dead, { what: 'worker 2 dead' });
+    }
+    // What a manager leaves when SIGKILLed between counting the restart and noting its start.
+    await pool.state.update((draft) => Object.assign(draft.workers['2']!, { restarts: 1, restarts_unrecorded: 1, restart_started_at: new Date().toISOString() }));
+    const loop = startLoop(context);
+    try {
+      await waitFor(async () => (await pool.health.read()).workers['2']?.restarts === 1, { what: 'the restart counted in metrics.json' });
+      await waitFor(async () => (await pool.state.read()).workers['2']!.restart_started_at === null, { what: 'the restart noted as started' });
+      const pane = (await findWorkerPane(pool.tmux, 'pool', 2))!;
+      expect(pane.dead).toBe(false);
+      if (killBeforeStart) expect(pane.pid).not.toBe(victim.pid);
+      else expect(pane.pid).toBe(victim.pid);
+    } finally {
+      await loop.stop();
+    }
+    expect((await pool.state.read()).workers['2']!.restarts).toBe(1);
+    expect((await pool.health.read()).workers['2']!.restarts).toBe(1);
+  });
 });

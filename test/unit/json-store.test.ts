@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { JsonFile } from '../../src/core/json-store.js';
 import { makeTempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const counterSchema = z.object({ count: z.number().int(), names: z.array(z.string()) });
 type Counter = z.infer<typeof counterSchema>;
@@ -91,15 +92,19 @@ describe('JsonFile', () => {
     expect(reports[0]).toContain('count');
   });
 
-  it('writes 0600 files in 0700 directories and leaves no temp file behind', async () => {
+  it('writes 0600 files in 0700 directories and leaves no temp file, second name or lock behind', async () => {
     const dir = makeTempDir();
     const file = counterFile(dir);
-    await file.update((draft) => {
-      draft.count = 1;
-    });
+    for (const count of [1, 2]) {
+      await file.update((draft) => {
+        draft.count = count;
+      });
+    }
     expect(statSync(join(dir, 'nested')).mode & 0o777).toBe(0o700);
     expect(statSync(file.path).mode & 0o777).toBe(0o600);
-    expect(readdirSync(join(dir, 'nested'))).toEqual(['counter.json']);
+    expect(await file.read()).toEqual({ count: 2, names: [] });
+    // The lock and the replaced file's second name are removed in the background, just after.
+    await waitFor(() => readdirSync(join(dir, 'nested')).join(',') === 'counter.json', { timeoutMs: 2000, what: 'only counter.json left' });
   });
 
   it.each([
