@@ -32,7 +32,7 @@ function parseLimit(raw: string): number {
 /** Queue depth from the configured backend; a backend that cannot answer leaves the queue "unavailable". */
 async function readQueue(cli: CliContext): Promise<QueueState> {
   const [{ openQueueBackend }, { readQueueState }] = await Promise.all([import('../queue/open-backend.js'), import('../performance/queue-state.js')]);
-  return readQueueState(async () => (await openQueueBackend({ paths: cli.paths, settings: cli.settings, env: cli.env, now: cli.now })).backend);
+  return readQueueState(async () => (await openQueueBackend({ paths: cli.paths, settings: cli.settings, env: cli.env, now: cli.now, startDaemon: false })).backend);
 }
 
 const performanceContext = (cli: CliContext): PerformanceContext => ({

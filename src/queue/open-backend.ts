@@ -10,7 +10,7 @@
  *   a CLI prints it once on stderr.
  * - The Pueue backend talks to the daemon of `pueueConfigPath` (else env.PUEUE_CONFIG_PATH, else
  *   Pueue's default config); tests point it at an isolated daemon this way. A daemon that is down
- *   is started on the first call.
+ *   is started on the first call, unless `startDaemon` is false (read-only tools).
  * - `env` is also the base environment of every agent run (a RunSpec adds its own variables).
  */
 import { constants } from 'node:fs';
@@ -30,6 +30,8 @@ export interface OpenQueueBackendOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
   readonly pueueConfigPath?: string;
+  /** False: a Pueue daemon that is down stays down and its calls fail (default true). */
+  readonly startDaemon?: boolean;
 }
 
 export interface OpenedQueueBackend {
@@ -66,7 +68,11 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
     return { backend: new EmbeddedBackend(base), notice: `Queue backend: embedded (${why}).` };
   }
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
-  const client = new PueueClient({ env: options.env, ...(configPath === undefined ? {} : { configPath }) });
+  const client = new PueueClient({
+    env: options.env,
+    ...(configPath === undefined ? {} : { configPath }),
+    ...(options.startDaemon === undefined ? {} : { startDaemon: options.startDaemon }),
+  });
   const group = options.settings.PUEUE_GROUP;
   return { backend: new PueueBackend({ ...base, client, group }), notice: `Queue backend: pueue, group ${group} (${why}).` };
 }

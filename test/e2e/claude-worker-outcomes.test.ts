@@ -46,10 +46,10 @@ describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API)', () 
     // The stream's events were progress, reported with the heartbeat.
     await waitFor(async () => (await bench.health.read()).workers['1']?.last_progress_at, { timeoutMs: 10_000, what: 'last_progress_at in the metrics' });
 
-    const report = await runBin('worker-performance', ['report', '--json'], { home: bench.paths.root });
+    const report = await runBin('worker-performance', ['report', '--json'], { home: bench.paths.root, env: bench.env });
     expect(report.exitCode, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/"total_usd":\s*0\.\d*[1-9]/);
-    const prom = await runBin('worker-performance', ['export', '--format', 'prom', '-'], { home: bench.paths.root });
+    const prom = await runBin('worker-performance', ['export', '--format', 'prom', '-'], { home: bench.paths.root, env: bench.env });
     expect(prom.stdout).toMatch(/task_cost_usd_total\{worker="1"\} 0\.\d*[1-9]/);
   }, 180_000);
 

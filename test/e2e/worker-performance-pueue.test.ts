@@ -27,4 +27,15 @@ describe.skipIf(!pueueAvailable)('worker-performance with the Pueue backend (a p
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout).queue).toEqual({ available: true, backend: 'pueue', pending: 3, running: 0 });
   });
+
+  it('leaves a stopped daemon stopped: the queue is reported unavailable, and no pueued is started', async () => {
+    // Configured, never started: what a cron job meets after the daemon stopped.
+    daemon = isolatedPueue();
+    const home = makeTempDir('hw-perf-pueue-down-');
+    const env = { WORKER_BACKEND: 'pueue', PUEUE_CONFIG_PATH: daemon.configPath };
+    const result = await runBin('worker-performance', ['report', '--json'], { home, env });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).queue).toMatchObject({ available: false });
+    expect(daemon.pid()).toBeUndefined();
+  });
 });

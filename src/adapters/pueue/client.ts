@@ -15,6 +15,8 @@ export interface PueueClientOptions {
   readonly timeoutMs?: number;
   /** How long to wait for a freshly started daemon. */
   readonly startTimeoutMs?: number;
+  /** False for read-only tools (a report from cron must not leave a daemon running); default true. */
+  readonly startDaemon?: boolean;
 }
 
 export interface PueueOutput {
@@ -29,10 +31,11 @@ export class PueueClient {
 
   constructor(private readonly options: PueueClientOptions) {}
 
-  /** Runs one client command; starts the daemon and retries once when none answers. */
+  /** Runs one client command; starts the daemon (unless told not to) and retries once when none answers. */
   async run(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<PueueOutput> {
     const first = await this.runOnce(args, env);
     if (first.exitCode === 0 || !isDaemonUnreachable(first.stderr + first.stdout)) return first;
+    if (this.options.startDaemon === false) return first;
     await this.startDaemon();
     return this.runOnce(args, env);
   }
