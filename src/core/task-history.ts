@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errnoCode } from './errors.js';
 import { appendLine } from './event-log.js';
 import { ensureDirSync } from './fs-safe.js';
+import { readLastLines } from './log-tail.js';
 
 export const TASK_RESULTS = ['success', 'review', 'failed'] as const;
 export const ERROR_CLASSES = [
@@ -59,29 +58,14 @@ const RECENT_HISTORY_BYTES = 256 * 1024;
  * start time): a worker killed after appending it but before saving that it had finds it here.
  */
 export async function historyHasRecord(historyFile: string, run: Pick<TaskHistoryRecord, 'task_id' | 'worker_id' | 'started_at'>): Promise<boolean> {
-  let tail: string;
-  try {
-    const handle = await open(historyFile, 'r');
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, RECENT_HISTORY_BYTES);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      tail = buffer.toString('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return false;
-    throw error;
-  }
-  return tail.split('\n').some((line) => {
+  const lines = await readLastLines(historyFile, Number.POSITIVE_INFINITY, RECENT_HISTORY_BYTES);
+  return lines.some((line) => {
     const parsed = taskHistoryRecordSchema.safeParse(parseJsonLine(line));
     return parsed.success && parsed.data.task_id === run.task_id && parsed.data.worker_id === run.worker_id && parsed.data.started_at === run.started_at;
   });
 }
 
-/** A line cut by the tail window, or a torn one, is simply not a record. */
+/** A torn line is simply not a record. */
 function parseJsonLine(line: string): unknown {
   try {
     return JSON.parse(line);

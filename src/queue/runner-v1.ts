@@ -37,7 +37,6 @@ child.on('exit', (code, signal) => {
 });
 `;
 
-
 export const RUNNER_V1_FILE_NAME = 'queue-runner-v1.mjs';
 
 export const ensureRunnerV1Script = (dir: string) => ensureScript(dir, RUNNER_V1_FILE_NAME, RUNNER_V1_SOURCE);
