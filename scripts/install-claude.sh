@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Claude Code CLI at the version CLI.md documents as known to work
+# Installs the Claude Code CLI at the version docs/CLAUDE-CODE.md section 1 documents as known to work
 # (observed behaviour of exit codes, stream-json events and usage-limit signals
 # was recorded against exactly this release). Global npm install, so it never
 # enters the project's own dependencies. Idempotent: a matching install is kept.

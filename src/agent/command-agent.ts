@@ -22,7 +22,7 @@ export function commandAgent(command: string, extraArgs: (facts: TaskFacts) => s
   };
 }
 
-/** The prompt of SPEC section 7: names the sub-issue and the parent and asks for a pull request. */
+/** The prompt of docs/SPEC.md section 7: names the sub-issue and the parent and asks for a pull request. */
 export function defaultPrompt(facts: TaskFacts): string {
   return [
     `Work on GitHub sub-issue #${facts.subissue} of parent issue #${facts.parent}.`,

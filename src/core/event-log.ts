@@ -28,7 +28,7 @@ export interface EventLog {
 
 /**
  * The health log (`[time] [LEVEL] message`); ERROR and ALERT events also go to the alerts log
- * (`[time] message`) when one is given (SPEC section 2).
+ * (`[time] message`) when one is given (docs/SPEC.md section 2).
  */
 export function createEventLog(file: string, alertsFile: string | undefined, now: () => Date = () => new Date()): EventLog {
   return {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-/** Every file the toolkit keeps under the data root (SPEC section 2). */
+/** Every file the toolkit keeps under the data root (docs/SPEC.md section 2). */
 export interface DataPaths {
   readonly root: string;
   readonly healthDir: string;

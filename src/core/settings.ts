@@ -44,7 +44,7 @@ function word(fallback: string, pattern: RegExp, accepts: string): SettingDefini
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const HOUR = 3600 * SECOND;
 
-/** SPEC section 4: every setting, its default and its accepted range. Durations are milliseconds. */
+/** docs/SPEC.md section 4: every setting, its default and its accepted range. Durations are milliseconds. */
 export const SETTING_DEFINITIONS = {
   HEARTBEAT_INTERVAL: duration(5, 100, HOUR),
   HEALTH_CHECK_INTERVAL: duration(10, 100, HOUR),
@@ -136,7 +136,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
 }
 
 /**
- * Settings are defaults < config.json < environment (SPEC section 4). Unknown keys in config.json
+ * Settings are defaults < config.json < environment (docs/SPEC.md section 4). Unknown keys in config.json
  * are ignored so a newer file still works with an older toolkit.
  */
 export function resolveSettings(config: Record<string, unknown>, env: NodeJS.ProcessEnv, configPath = 'config.json'): Settings {

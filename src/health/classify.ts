@@ -16,7 +16,7 @@ const ageMs = (iso: string | null | undefined, now: Date): number | undefined =>
 
 export const hasTask = (record: WorkerRecord) => record.current_task !== 'none' && record.current_task !== '';
 
-/** SPEC section 5, in its order. The slow check measures the task's own running time. */
+/** docs/SPEC.md section 5, in its order. The slow check measures the task's own running time. */
 export function classifyHealth(record: WorkerRecord | undefined, now: Date, thresholds: HealthThresholds): HealthState {
   if (record === undefined) return 'unknown';
   const heartbeatAge = ageMs(record.last_heartbeat, now);

@@ -7,7 +7,7 @@ import type { DataPaths } from '../core/paths.js';
 /**
  * `manager/state.json`: the pool the manager keeps (which worker ids should run) and each worker's
  * restart history. It lives on disk, not in the manager's memory, so a restarted manager keeps the
- * counts and the give-up state (the shell tool lost them: SPEC section 8, defect 9), and so a CLI
+ * counts and the give-up state (the shell tool lost them: docs/SPEC.md section 10), and so a CLI
  * command can ask the running manager for a change by editing it.
  *
  * intent: start (a new worker: start it, not counted as a restart), run (keep it running), restart (replace it, drained first unless force), remove (drain

@@ -1,6 +1,6 @@
 import type { PerformanceReport } from './report.js';
 
-/** The shell tool's header, kept byte for byte so cron jobs written for it keep working (SPEC 6). */
+/** The shell tool's header, kept byte for byte so cron jobs written for it keep working (docs/SPEC.md section 12). */
 export const CSV_HEADER = 'Worker ID,Tasks Completed,Tasks Failed,Total Tasks,Efficiency %,Restarts,Current Status';
 
 /** RFC 4180 quoting, for a status text that holds a comma or a quote. */

@@ -30,7 +30,7 @@ const DAY_MS = 24 * 3_600_000;
 /**
  * Reads metrics.json (a shell-era file without `version` included), streams the history and asks
  * the queue, all at once. Nothing is written unless metrics.json is corrupt, which HealthService
- * moves aside as everywhere else (SPEC section 2).
+ * moves aside as everywhere else (docs/SPEC.md section 2).
  */
 export async function loadPerformanceData(
   context: PerformanceContext,

@@ -5,7 +5,7 @@ import type { DataPaths } from '../core/paths.js';
 
 /**
  * The pool-wide pause after a usage limit: the plan quota is shared by every worker on the
- * account, so one worker's limit stops dispatch for all until the reset (CLI.md section 6). It
+ * account, so one worker's limit stops dispatch for all until the reset (docs/CLAUDE-CODE.md section 5). It
  * lives in the data root so a manager or worker started later honours it too.
  */
 const pauseSchema = z.object({

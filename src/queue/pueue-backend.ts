@@ -124,7 +124,7 @@ export class PueueBackend implements QueueBackend {
       record.attempts += 1;
       record.killRequested = false;
     });
-    // A force start: the group stays paused (CONTRACT.md 3.3).
+    // A force start: the group stays paused (docs/PUEUE.md section 4).
     await this.options.client.runOk(startArgs(entry.task.id));
   }
 

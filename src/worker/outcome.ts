@@ -16,7 +16,7 @@ export interface NewWork {
 }
 
 /**
- * SPEC section 7: exit 0 with new work is success, exit 0 without it is review (not retried),
+ * docs/SPEC.md section 7: exit 0 with new work is success, exit 0 without it is review (not retried),
  * anything else is the agent's failure class.
  */
 export function decideOutcome(verdict: AgentVerdict, work: NewWork | undefined): AttemptOutcome {

@@ -11,7 +11,7 @@ export interface TaskPlace {
   readonly branch: string;
 }
 
-/** SPEC section 3: `<repo>/.worktrees/subissue-<id>` on `subissue/<parent>-<id>`; ids must be digits. */
+/** docs/SPEC.md section 3: `<repo>/.worktrees/subissue-<id>` on `subissue/<parent>-<id>`; ids must be digits. */
 export function taskPlace(repo: string, subissue: string, parent: string): TaskPlace {
   if (!ID.test(subissue) || !ID.test(parent)) {
     throw usageError(`Task ids must be digits; got sub-issue ${JSON.stringify(subissue)} of parent ${JSON.stringify(parent)}.`);

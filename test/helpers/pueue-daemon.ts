@@ -18,7 +18,7 @@ export interface IsolatedPueue {
 }
 
 /**
- * A private pueued (CONTRACT.md 5.3): own config, pueue_directory, runtime dir and socket in a
+ * A private pueued (docs/PUEUE.md section 3): own config, pueue_directory, runtime dir and socket in a
  * short temp dir (socket paths are limited to ~108 bytes). Never touches the user's daemon.
  */
 export function isolatedPueue(): IsolatedPueue {

@@ -12,7 +12,7 @@ const worker = (overrides: Partial<WorkerRecord>): WorkerRecord => ({
   ...overrides,
 });
 
-describe('classifyHealth (SPEC section 5, in order)', () => {
+describe('classifyHealth (docs/SPEC.md section 5, in order)', () => {
   const cases: [string, WorkerRecord | undefined, HealthState, number][] = [
     ['no record', undefined, 'unknown', 3],
     ['a record without any heartbeat', { ...emptyWorkerRecord() }, 'unknown', 3],

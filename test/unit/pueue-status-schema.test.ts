@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePueueState, pueueTimeToIso } from '../../src/adapters/pueue/status-schema.js';
+import { REPO_ROOT } from '../helpers/run-bin.js';
 
-const FIXTURES = '/work/shared/pueue/fixtures';
+/** Real Pueue state files (from Pueue's own tests) and status JSON derived from v3.4.1 and v4.0.4 (docs/PUEUE.md#fixtures). */
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'pueue-state');
 const jsonFiles = readdirSync(FIXTURES).filter((name) => name.endsWith('.json'));
 
 describe('parsePueueState on every real and derived fixture', () => {

@@ -6,7 +6,7 @@ import { DEFAULT_SETTINGS, loadSettings, resolveSettings } from '../../src/core/
 import { makeTempDir } from '../helpers/temp.js';
 
 describe('settings', () => {
-  it('has the SPEC defaults, durations in milliseconds', () => {
+  it('has the defaults of docs/SPEC.md section 4, durations in milliseconds', () => {
     expect(DEFAULT_SETTINGS).toMatchObject({
       HEARTBEAT_INTERVAL: 5000,
       HEALTH_CHECK_INTERVAL: 10_000,

@@ -36,7 +36,7 @@ const NO_SESSION_TEXT = /no conversation found with session id/i;
 /**
  * Decides on the structured fields of the final result (is_error, terminal_reason,
  * api_error_status, api_error) and the stream's rate_limit_event, never on the exit code or
- * subtype alone: API errors arrive as `subtype: success` with `is_error: true` (CLI.md). Text is
+ * subtype alone: API errors arrive as `subtype: success` with `is_error: true` (docs/CLAUDE-CODE.md section 5). Text is
  * a fallback read only from the CLI's own messages: an error result's `result` and lines that
  * are not JSON. What the agent writes or quotes (assistant content, tool results) is never read.
  */

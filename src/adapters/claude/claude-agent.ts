@@ -41,7 +41,7 @@ export function claudeAgentConfig(settings: ClaudeSettings, program: string, now
 
 /**
  * Backends give a run a stdin that may be a pipe left open; `claude -p` then waits 3 s and warns
- * (CLI.md section 1). The shell only redirects stdin and execs, so the pid is claude's.
+ * (docs/CLAUDE-CODE.md section 2). The shell only redirects stdin and execs, so the pid is claude's.
  */
 const withStdinFromDevNull = (argv: readonly string[]) => ['sh', '-c', 'exec "$@" </dev/null', 'claude-run', ...argv];
 

@@ -51,7 +51,7 @@ export function configDirFor(template: string, workerId: number): string | undef
 }
 
 /**
- * argv for one non-interactive run. stream-json needs --verbose in print mode (CLI.md section 1).
+ * argv for one non-interactive run. stream-json needs --verbose in print mode (docs/CLAUDE-CODE.md section 2).
  * The prompt goes last, after `--`, because --allowedTools takes several values and would
  * otherwise swallow it, and because a prompt may begin with a dash.
  */
@@ -68,7 +68,7 @@ export function buildClaudeInvocation(options: ClaudeRunOptions): ClaudeInvocati
   if (options.allowedTools.length > 0) argv.push('--allowedTools', ...options.allowedTools);
   argv.push('--', options.prompt);
   const env: Record<string, string> = {
-    // A worker must not update its own CLI mid-pool: the version is pinned (CLI.md).
+    // A worker must not update its own CLI mid-pool: the version is pinned (docs/CLAUDE-CODE.md section 1).
     DISABLE_AUTOUPDATER: '1',
   };
   if (options.configDir) env.CLAUDE_CONFIG_DIR = options.configDir;

@@ -12,7 +12,7 @@ const PLACEHOLDERS: Record<string, (facts: TaskFacts) => string> = {
 
 /**
  * The task's prompt: CLAUDE_PROMPT_TEMPLATE with `{subissue}`, `{parent}`, `{branch}`,
- * `{baseBranch}`, `{worker}`, `{attempt}` filled in, or the SPEC's default prompt (names the
+ * `{baseBranch}`, `{worker}`, `{attempt}` filled in, or the default prompt of docs/SPEC.md section 7 (names the
  * sub-issue and parent, asks for a pull request) when the template is empty. Unknown braces stay.
  */
 export function renderPrompt(template: string, facts: TaskFacts): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * zod shapes of the stream-json events we act on (CLI.md section 2). Only the fields we read are
+ * zod shapes of the stream-json events we act on (docs/CLAUDE-CODE.md section 3). Only the fields we read are
  * declared: zod drops the rest, so new fields in a later CLI cost nothing and break nothing.
  */
 
@@ -79,7 +79,7 @@ const modelUsageSchema = z.object({
 
 /**
  * The final `result` object (also the whole output of `--output-format json`). Cost was once
- * `total_cost`, and earlier `cost_usd` (CLI.md): all are read into `total_cost_usd`.
+ * `total_cost`, and earlier `cost_usd` (docs/CLAUDE-CODE.md section 7): all are read into `total_cost_usd`.
  */
 export const resultSchema = z
   .object({

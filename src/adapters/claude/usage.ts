@@ -3,7 +3,7 @@ import type { ClaudeResult } from './stream-schema.js';
 /** Cost, tokens, turns and durations of one run, for the task history. */
 export interface RunUsage {
   readonly sessionId?: string;
-  /** The CLI's client-side estimate (CLI.md: an approximation). */
+  /** The CLI's client-side estimate (docs/CLAUDE-CODE.md section 7: an approximation). */
   readonly costUsd?: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -17,7 +17,7 @@ export interface RunUsage {
 
 /**
  * Tokens come from `modelUsage` when present, since it includes subagents; `usage` covers the
- * main loop only (CLI.md section 2). A crash result may carry zeros: they are reported as is.
+ * main loop only (docs/CLAUDE-CODE.md section 7). A crash result may carry zeros: they are reported as is.
  */
 export function extractUsage(result: ClaudeResult): RunUsage {
   const perModel = Object.entries(result.modelUsage ?? {});

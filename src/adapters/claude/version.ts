@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { WorkersError } from '../../core/errors.js';
 
-/** The release CLI.md's observations were made with; scripts/install-claude.sh pins it too. */
+/** The release docs/CLAUDE-CODE.md section 1 describes; scripts/install-claude.sh pins it too. */
 export const KNOWN_GOOD_CLAUDE_VERSION = '2.1.332';
 
 export interface ClaudeVersion {

@@ -1,6 +1,6 @@
 /**
  * Pure argv builders for the `pueue` client. Global options go before the subcommand
- * (CONTRACT.md section 0); every id list is explicit so a bare command never hits the default group.
+ * (docs/PUEUE.md section 1); every id list is explicit so a bare command never hits the default group.
  */
 export const globalArgs = (configPath: string | undefined): string[] => [
   ...(configPath === undefined ? [] : ['-c', configPath]),
@@ -47,7 +47,7 @@ export function parseAddedId(stdout: string): number | undefined {
   return last !== undefined && /^\d+$/.test(last) ? Number(last) : undefined;
 }
 
-/** Client-side failures that mean "no daemon answers here" (CONTRACT.md section 6). */
+/** Client-side failures that mean "no daemon answers here" (docs/PUEUE.md section 7). */
 export const isDaemonUnreachable = (text: string) =>
   /while connecting to daemon|Failed to connect to the daemon|Did you start the daemon|while opening secret file|Failed to initialize (client|stream)/i.test(
     text,

@@ -95,7 +95,7 @@ export class PueueClient {
   }
 
   private async spawnAndAwaitDaemon(): Promise<void> {
-    // Not `pueued -d`: its fork inherits our pipes (CONTRACT.md 5.1). Detached, stdio ignored.
+    // Not `pueued -d`: its fork inherits our pipes (docs/PUEUE.md section 2). Detached, stdio ignored.
     const args = this.options.configPath === undefined ? [] : ['-c', this.options.configPath];
     await new Promise<void>((resolve, reject) => {
       const child = spawn('pueued', args, { detached: true, stdio: 'ignore', env: { ...this.options.env } });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * Writes a Pueue config whose daemon keeps everything (state, socket, pid, secret) inside `dir`,
- * so a demo or a test never touches the user's own daemon (CONTRACT.md section 5.3). The socket
+ * so a demo or a test never touches the user's own daemon (docs/PUEUE.md section 3). The socket
  * path must stay under ~108 bytes: keep `dir` short. Returns the config path for `pueue -c`.
  */
 export function writeIsolatedPueueConfig(dir: string): string {

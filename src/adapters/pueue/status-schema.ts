@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * `pueue status --json` (and state.json) of Pueue v3 and v4, parsed leniently (unknown keys pass)
- * and reduced to one task type. CONTRACT.md sections 1 and 10.
+ * and reduced to one task type. docs/PUEUE.md section 6.
  */
 export type PueueKind = 'Queued' | 'Stashed' | 'Running' | 'Paused' | 'Done' | 'Locked';
 

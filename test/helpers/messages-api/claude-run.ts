@@ -24,7 +24,7 @@ export async function requireClaude(): Promise<VersionCheck> {
 
 /**
  * API key: the CLI's ordinary mode. OAuth: a dummy subscription token, the only mode in which
- * the CLI reads the plan-limit headers of a 429 (CLI.md section 3).
+ * the CLI reads the plan-limit headers of a 429 (docs/CLAUDE-CODE.md section 9).
  */
 export type Auth = 'api-key' | 'oauth';
 

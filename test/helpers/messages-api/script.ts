@@ -69,7 +69,7 @@ export function usageLimit(resetsAtEpochSeconds: number, claim = 'five_hour'): S
 
 /**
  * Answers by how far the conversation got: the number of `tool_result` blocks in the request
- * (CLI.md: the first request already carries two messages, so message counts mislead). Past the
+ * (docs/CLAUDE-CODE.md section 9: the first request already carries two messages, so message counts mislead). Past the
  * end, the last answer repeats.
  */
 export function byToolResults(answers: readonly ScriptedAnswer[]): Script {

@@ -55,7 +55,7 @@ function answerMessages(response: ServerResponse, answer: ScriptedAnswer, body: 
 
 /**
  * A scripted stand-in for the Anthropic Messages API on 127.0.0.1 and a random port: what
- * `claude -p` needs (CLI.md appendix) and nothing more. Every `POST /v1/messages` is answered by
+ * `claude -p` needs (docs/CLAUDE-CODE.md section 9) and nothing more. Every `POST /v1/messages` is answered by
  * the script; `count_tokens` gets a fixed count; anything else is 404.
  */
 export async function startMessagesApi(initialScript: Script): Promise<MessagesApi> {

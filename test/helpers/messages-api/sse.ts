@@ -1,5 +1,5 @@
 /**
- * Server-Sent Events bodies in the order the Messages API streams them (CLI.md appendix):
+ * Server-Sent Events bodies in the order the Messages API streams them (docs/CLAUDE-CODE.md section 9):
  * message_start, per block content_block_start/delta/stop, message_delta, message_stop.
  */
 export type ContentBlock =
