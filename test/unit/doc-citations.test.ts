@@ -86,12 +86,16 @@ function checkTarget(fromDir: string, path: string, anchor: string | undefined, 
   return undefined;
 }
 
+/** A path ending in .md, or any path under docs/; a citation may add `#anchor` or `section N(.M)`. */
+const MD_PATH = String.raw`(?:\.{1,2}\/)?[\w.-]*(?:\/[\w.-]+)*\.md`;
+const DOCS_PATH = String.raw`docs\/[\w./-]*[\w/]`;
+
 function citationProblems(comment: Comment): string[] {
   const problems: string[] = [];
   const where = `${relative(REPO_ROOT, comment.file)}:${comment.line}`;
   if (/\bSPEC(?: sections?\b| §| \d|'s\b)/.test(comment.text)) problems.push(`${where}: a bare SPEC: cite docs/SPEC.md section N`);
   if (/(?:\.\.\/|\/work\/)shared\b/.test(comment.text)) problems.push(`${where}: cites a folder outside the repository`);
-  const citation = /(?<![\w/.-])((?:\.{1,2}\/)?[\w.-]*(?:\/[\w.-]+)*\.md|docs\/[\w./-]*[\w/])(?:#([\w-]+))?(?:,?\s+sections?\s+(\d+(?:\.\d+)*))?/g;
+  const citation = new RegExp(String.raw`(?<![\w/.-])(${MD_PATH}|${DOCS_PATH})(?:#([\w-]+))?(?:,?\s+sections?\s+(\d+(?:\.\d+)*))?`, 'g');
   for (const match of comment.text.matchAll(citation)) {
     const problem = checkTarget(dirname(comment.file), match[1]!, match[2], match[3]);
     if (problem) problems.push(`${where}: ${problem}`);
@@ -142,6 +146,7 @@ describe('citations in comments', () => {
     expect(cited(ts, '// docs/SPEC.md#no-such-anchor')).toBe(1);
     expect(cited(ts, "// docs/NOPE.md\nconst url = 'http://x/CLI.md';")).toBe(1);
     expect(cited(ts, "const name = 'NOTE.md'; // README.md")).toBe(0);
+    expect(cited(ts, '// docs/SPEC.md section 8.4, docs/SPEC.md#settings and docs/PUEUE.md section 6')).toBe(0);
     expect(cited(sh, '# see CONTRACT.md\necho "${#x}"')).toBe(1);
   });
 });
