@@ -1,5 +1,6 @@
 import { hasSession, killSession, newSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
+import { pollUntil } from '../core/poll.js';
 import { runningManagerPid, monitorSessionAlive, stopManager } from './manager-process.js';
 import { workerIds } from './manager-state.js';
 import { runMonitorLoop } from './monitor-loop.js';
@@ -29,14 +30,10 @@ export async function startManager(context: ManagerContext, launch: ManagerLaunc
     env: context.launch.env,
     cwd: context.launch.cwd,
   });
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const started = await runningManagerPid(context.paths);
-    if (started !== null) {
-      say(`Manager started in tmux session ${launch.monitorSession} (pid ${started}).`);
-      return 0;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const started = await pollUntil(async () => (await runningManagerPid(context.paths)) ?? undefined, { timeoutMs: 15_000, intervalMs: 50 });
+  if (started !== undefined) {
+    say(`Manager started in tmux session ${launch.monitorSession} (pid ${started}).`);
+    return 0;
   }
   throw new WorkersError('tool', `The manager did not come up in tmux session ${launch.monitorSession}; see ${context.paths.managerLog}.`);
 }

@@ -11,7 +11,8 @@ import type { Metrics } from '../health/metrics-schema.js';
 import { classifyWorker, describeVerdict, type WorkerVerdict } from './classify-worker.js';
 import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, type WorkerEntry } from './manager-state.js';
 import { currentCount, decideRestart, uptimeMs } from './restart-policy.js';
-import { isProcessAlive, killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
+import { isProcessAlive } from '../adapters/process.js';
+import { killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
 import { deathHookCommand } from './death-events.js';
 
 export type SupervisorSettings = Pick<

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { isClaudeCommand, selectAgent } from '../agent/select-agent.js';
+import { isClaudeCommand, selectAgent } from './select-agent.js';
 import { splitWords } from '../agent/split-words.js';
 import { getCurrentBranch, isGhReady, verifyBranch, verifyRepo } from '../adapters/git.js';
 import type { DataPaths } from '../core/paths.js';

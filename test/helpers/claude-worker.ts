@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { selectAgent } from '../../src/agent/select-agent.js';
+import { selectAgent } from '../../src/worker/select-agent.js';
 import { dataPaths, type DataPaths } from '../../src/core/paths.js';
 import { resolveSettings, type Settings } from '../../src/core/settings.js';
 import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/core/task-history.js';
