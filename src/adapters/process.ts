@@ -33,7 +33,14 @@ export const readStartTime = (pid: number): string | undefined => statFields(pid
 /** Alive and not a zombie; with `startTime`, also the same process that was recorded. */
 export function isProcessAlive(pid: number | null, startTime?: string): boolean {
   if (pid === null) return false;
-  const fields = statFields(pid);
+  let fields: string[] | undefined;
+  try {
+    fields = statFields(pid);
+  } catch {
+    // /proc hides the process (hidepid): kill -0 is all there is to know. Never a throw, since
+    // the manager asks from a timer.
+    return processExists(pid);
+  }
   return fields !== undefined && fields[0] !== 'Z' && (startTime === undefined || fields[19] === startTime);
 }
 
@@ -70,15 +77,17 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Any process of the group still exists (zombies included: they are not yet reaped). */
-function groupExists(pgid: number): boolean {
+/** kill -0: the process (a negative pid: any of the group) exists, zombies included; EPERM means it does. */
+function processExists(pid: number): boolean {
   try {
-    process.kill(-pgid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (error) {
     return errnoCode(error) === 'EPERM';
   }
 }
+
+const groupExists = (pgid: number) => processExists(-pgid);
 
 const gone = (exists: () => boolean, timeoutMs: number) => waitUntil(() => !exists(), { timeoutMs, intervalMs: 20 });
 
