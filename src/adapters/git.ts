@@ -111,30 +111,9 @@ export async function ensureCleanOperation(worktree: string): Promise<void> {
   rmSync(join(gitDir, 'index.lock'), { force: true });
 }
 
-/** `gh` installed and logged in: then success means a pull request, not just commits. */
-export async function isGhReady(cwd: string): Promise<boolean> {
-  const result = await execa('gh', ['auth', 'status'], { cwd, reject: false, stdin: 'ignore', timeout: 15_000 });
-  return result.exitCode === 0;
-}
-
-export async function hasPullRequest(cwd: string, branch: string): Promise<boolean> {
-  const result = await execa('gh', ['pr', 'view', branch, '--json', 'url'], { cwd, reject: false, stdin: 'ignore', timeout: 30_000 });
-  return result.exitCode === 0;
-}
-
-/**
- * Opens the pull request the agent did not: pushes the branch to origin and runs `gh pr create`
- * with the commits' messages. Answers whether a pull request exists afterwards.
- */
-export async function ensurePullRequest(cwd: string, branch: string, base: string): Promise<boolean> {
-  if (await hasPullRequest(cwd, branch)) return true;
-  const pushed = await run(cwd, ['push', '--set-upstream', 'origin', branch]).then(
-    () => true,
-    () => false,
-  );
-  if (!pushed) return false;
-  await execa('gh', ['pr', 'create', '--fill', '--head', branch, '--base', base], { cwd, reject: false, stdin: 'ignore', timeout: 60_000 });
-  return hasPullRequest(cwd, branch);
+/** Pushes `branch` to origin and makes it the branch's upstream. */
+export async function pushBranch(cwd: string, branch: string): Promise<void> {
+  await run(cwd, ['push', '--set-upstream', 'origin', branch]);
 }
 
 /** The repository's shared .git directory (the same for every worktree). */

@@ -180,9 +180,6 @@ export async function installDeathHook(options: TmuxOptions, session: string, ho
   await tmuxOrThrow(options, ['set-hook', '-t', sessionTarget(session), 'pane-died', `run-shell -b ${quoteTmuxArgument(hookCommand)}`]);
 }
 
-/** Quotes one word for /bin/sh. */
-export const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-
 /** Quotes one argument inside a tmux command string (tmux expands `$` and `\\` in double quotes). */
 export const quoteTmuxArgument = (word: string) => `"${word.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
 

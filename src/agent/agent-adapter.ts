@@ -3,7 +3,7 @@ import type { RunSpec } from '../queue/backend.js';
 /**
  * The seam between the worker and a coding agent. The worker owns the queue, the worktree, the
  * timeout and the retries; an adapter only says how to start one attempt and what a finished run
- * meant. The Claude Code adapter (src/adapters/claude/) implements this too.
+ * meant. The Claude Code agent (src/worker/claude-agent.ts) implements it over src/adapters/claude/.
  */
 
 /** What the worker knows about the task when it starts an attempt. Ids are validated digit strings. */

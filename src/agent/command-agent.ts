@@ -21,12 +21,3 @@ export function commandAgent(command: string, extraArgs: (facts: TaskFacts) => s
     },
   };
 }
-
-/** The prompt of docs/SPEC.md section 7: names the sub-issue and the parent and asks for a pull request. */
-export function defaultPrompt(facts: TaskFacts): string {
-  return [
-    `Work on GitHub sub-issue #${facts.subissue} of parent issue #${facts.parent}.`,
-    `You are in a git worktree on branch ${facts.branch}, created from ${facts.baseBranch}.`,
-    'Read the sub-issue, implement it, commit your work on this branch, push it and open a pull request that references both issues.',
-  ].join(' ');
-}

@@ -1,17 +1,17 @@
 import { Command } from 'commander';
 import { usageError } from '../core/errors.js';
+import { REPORTED_STATUSES } from '../health/metrics-schema.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { loadContext, printJson, printText } from './context.js';
 import { runCli } from './run-cli.js';
 
 const BIN = 'worker-health-monitor';
-const STATUSES = ['starting', 'idle', 'working', 'recovering', 'stopped'] as const;
 /** check answers "unknown" (3) for an invalid id too: monitoring plugins read exit codes. */
 const CHECK_UNKNOWN = 3;
 
 function parseStatus(raw: string) {
-  const status = STATUSES.find((known) => known === raw);
-  if (!status) throw usageError(`Unknown status ${JSON.stringify(raw.slice(0, 40))}: use one of ${STATUSES.join(', ')}.`);
+  const status = REPORTED_STATUSES.find((known) => known === raw);
+  if (!status) throw usageError(`Unknown status ${JSON.stringify(raw.slice(0, 40))}: use one of ${REPORTED_STATUSES.join(', ')}.`);
   return status;
 }
 
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('heartbeat')
-    .description(`record a heartbeat; STATUS is one of ${STATUSES.join(', ')}`)
+    .description(`record a heartbeat; STATUS is one of ${REPORTED_STATUSES.join(', ')}`)
     .argument('<id>', 'worker id')
     .argument('[status]', 'reported status', 'idle')
     .argument('[task]', 'current task, or none', 'none')

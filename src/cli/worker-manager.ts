@@ -6,7 +6,7 @@ import { loadContext, printJson, printText, type CliContext } from './context.js
 import { runCli } from './run-cli.js';
 
 const BIN = 'worker-manager';
-// This file is bundled to dist/worker-manager.js; the launchers live in bin/ beside dist/.
+// This file is bundled to dist/worker-manager.cjs; the launchers live in bin/ beside dist/.
 const launcherPath = (name: string) => fileURLToPath(new URL(`../bin/${name}.js`, import.meta.url));
 
 const manager = () => import('../manager/commands.js');
@@ -17,7 +17,7 @@ async function managerContext(context: CliContext) {
   return managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: process.cwd() });
 }
 
-async function runLoop(context: CliContext): Promise<number> {
+async function runLoop(context: CliContext): Promise<void> {
   const { signalOnTermination } = await import('../core/live-view.js');
   return (await manager()).monitor(await managerContext(context), signalOnTermination());
 }
@@ -27,8 +27,7 @@ function parseLineCount(raw: string): number {
   return Number(raw);
 }
 
-async function main(argv: string[]): Promise<number> {
-  let exitCode = 0;
+async function main(argv: string[]): Promise<void> {
   const program = new Command(BIN).description('Supervise, restart and scale the hybrid workers in tmux.').exitOverride().showSuggestionAfterError();
 
   program
@@ -37,19 +36,16 @@ async function main(argv: string[]): Promise<number> {
     .option('--foreground', 'run the loop in this terminal (for a service manager)')
     .action(async (options: { foreground?: boolean }) => {
       const context = await loadContext();
-      if (options.foreground) {
-        exitCode = await runLoop(context);
-        return;
-      }
+      if (options.foreground) return runLoop(context);
       const launch = { managerBin: launcherPath(BIN), monitorSession: context.settings.MONITOR_SESSION };
-      exitCode = await (await manager()).startManager(await managerContext(context), launch, printText);
+      await (await manager()).startManager(await managerContext(context), launch, printText);
     });
 
   program
     .command('monitor')
     .description('the manager loop: restart dead, hung and missing workers (what start runs)')
     .action(async () => {
-      exitCode = await runLoop(await loadContext());
+      await runLoop(await loadContext());
     });
 
   program
@@ -57,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     .description('stop the manager; the workers keep running')
     .action(async () => {
       const context = await loadContext();
-      exitCode = await (await manager()).stop(await managerContext(context), context.settings.MONITOR_SESSION, printText);
+      await (await manager()).stop(await managerContext(context), context.settings.MONITOR_SESSION, printText);
     });
 
   program
@@ -83,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     .action(async (id: string | undefined, options: { force?: boolean }) => {
       const workerId = id === undefined ? undefined : parseWorkerId(id);
       const context = await loadContext();
-      exitCode = await (await manager()).restart(await managerContext(context), workerId, options.force === true, printText);
+      await (await manager()).restart(await managerContext(context), workerId, options.force === true, printText);
     });
 
   program
@@ -95,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
       const { parsePoolSize } = await import('../manager/pool-requests.js');
       const count = parsePoolSize(n);
       const context = await loadContext();
-      exitCode = await (await manager()).scale(await managerContext(context), count, options.force === true, printText, warn);
+      await (await manager()).scale(await managerContext(context), count, options.force === true, printText, warn);
     });
 
   program
@@ -126,11 +122,10 @@ async function main(argv: string[]): Promise<number> {
     .description('lift the pool-wide pause after a usage limit now, instead of at the reset time')
     .action(async () => {
       const context = await loadContext();
-      exitCode = await (await manager()).resume(await managerContext(context), printText);
+      await (await manager()).resume(await managerContext(context), printText);
     });
 
   await program.parseAsync(argv);
-  return exitCode;
 }
 
 void runCli(BIN, main);

@@ -41,8 +41,6 @@ export function classifyWorker(observation: WorkerObservation, now: Date, thresh
   return { kind: 'running', health };
 }
 
-export const needsRestart = (verdict: WorkerVerdict) => verdict.kind !== 'running';
-
 export function describeVerdict(verdict: WorkerVerdict): string {
   switch (verdict.kind) {
     case 'missing':

@@ -1,5 +1,6 @@
 import { hasSession, killSession, newSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
+import { pollUntil } from '../core/poll.js';
 import { runningManagerPid, monitorSessionAlive, stopManager } from './manager-process.js';
 import { workerIds } from './manager-state.js';
 import { runMonitorLoop } from './monitor-loop.js';
@@ -15,12 +16,12 @@ export interface ManagerLaunch {
 
 export type Say = (line: string) => void;
 
-export async function startManager(context: ManagerContext, launch: ManagerLaunch, say: Say): Promise<number> {
+export async function startManager(context: ManagerContext, launch: ManagerLaunch, say: Say): Promise<void> {
   const pool = openPool(context);
   const pid = await runningManagerPid(context.paths);
   if (pid !== null || (await monitorSessionAlive(pool.tmux, launch.monitorSession))) {
     say(`The manager is already running${pid === null ? '' : ` (pid ${pid})`}.`);
-    return 0;
+    return;
   }
   // A leftover session whose loop has exited would make new-session fail.
   if (await hasSession(pool.tmux, launch.monitorSession)) await killSession(pool.tmux, launch.monitorSession);
@@ -29,38 +30,32 @@ export async function startManager(context: ManagerContext, launch: ManagerLaunc
     env: context.launch.env,
     cwd: context.launch.cwd,
   });
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const started = await runningManagerPid(context.paths);
-    if (started !== null) {
-      say(`Manager started in tmux session ${launch.monitorSession} (pid ${started}).`);
-      return 0;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const started = await pollUntil(async () => (await runningManagerPid(context.paths)) ?? undefined, { timeoutMs: 15_000, intervalMs: 50 });
+  if (started !== undefined) {
+    say(`Manager started in tmux session ${launch.monitorSession} (pid ${started}).`);
+    return;
   }
   throw new WorkersError('tool', `The manager did not come up in tmux session ${launch.monitorSession}; see ${context.paths.managerLog}.`);
 }
 
 /** `monitor` and `start --foreground`: the loop in this process until SIGINT/SIGTERM. */
-export async function monitor(context: ManagerContext, signal: AbortSignal): Promise<number> {
+export async function monitor(context: ManagerContext, signal: AbortSignal): Promise<void> {
   const pid = await runningManagerPid(context.paths);
   if (pid !== null && pid !== process.pid) {
     throw new WorkersError('conflict', `Another manager is already running (pid ${pid}); stop it first with worker-manager stop.`);
   }
   await runMonitorLoop(context, openPool(context), { signal });
-  return 0;
 }
 
-export async function stop(context: ManagerContext, monitorSession: string, say: Say): Promise<number> {
+export async function stop(context: ManagerContext, monitorSession: string, say: Say): Promise<void> {
   const pool = openPool(context);
   const stopped = await stopManager(context.paths, pool.tmux, monitorSession);
   say(stopped ? 'Manager stopped; the workers keep running.' : 'The manager was not running.');
-  return 0;
 }
 
 export const status = (context: ManagerContext): Promise<ManagerStatus> => buildStatus(context, openPool(context));
 
-export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say): Promise<number> {
+export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say): Promise<void> {
   const pool = openPool(context);
   const warning = oversubscriptionWarning(count);
   if (warning) warn(warning);
@@ -78,10 +73,9 @@ export async function scale(context: ManagerContext, count: number, force: boole
   });
   const ids = workerIds(await pool.state.read());
   say(`The pool has ${ids.length} worker${ids.length === 1 ? '' : 's'}${ids.length > 0 ? `: ${ids.join(', ')}` : ''}.`);
-  return 0;
 }
 
-export async function restart(context: ManagerContext, workerId: number | undefined, force: boolean, say: Say): Promise<number> {
+export async function restart(context: ManagerContext, workerId: number | undefined, force: boolean, say: Say): Promise<void> {
   const pool = openPool(context);
   if (workerId !== undefined) await verifyPoolWorker(pool, workerId);
   else if (!(await hasSession(pool.tmux, pool.session))) {
@@ -96,13 +90,11 @@ export async function restart(context: ManagerContext, workerId: number | undefi
     await settle(pool, restartSettled(id, request.startedBefore));
     say(`Worker ${id} restarted.`);
   }
-  return 0;
 }
 
 /** Lifts the pool-wide usage-limit pause early, so the workers claim again. */
-export async function resume(context: ManagerContext, say: Say): Promise<number> {
+export async function resume(context: ManagerContext, say: Say): Promise<void> {
   const { UsagePause, describePause } = await import('../pool/usage-pause.js');
   const lifted = await new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 }).lift();
   say(lifted === null ? 'The pool was not paused.' : `Resumed: the pool was ${describePause(lifted)}.`);
-  return 0;
 }

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { escapeTmuxFormat, shellQuote } from '../adapters/tmux.js';
+import { shellQuote } from '../adapters/process.js';
+import { escapeTmuxFormat } from '../adapters/tmux.js';
 import { ensureDirSync, writeFileAtomicSync } from '../core/fs-safe.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { hasSession, killSession, listPanes, type TmuxOptions } from '../adapters/tmux.js';
-import { isProcessAlive } from './worker-actions.js';
+import { commandLineOf, isProcessAlive, terminateProcess } from '../adapters/process.js';
 import { managerPidFile } from './manager-state.js';
 import type { DataPaths } from '../core/paths.js';
 
@@ -24,7 +24,7 @@ export async function runningManager(paths: DataPaths): Promise<LoopRecord | nul
   }
   if (!parsed.success || !isProcessAlive(parsed.data.pid)) return null;
   // A recycled pid belongs to some other program.
-  const cmdline = await readFile(`/proc/${parsed.data.pid}/cmdline`, 'utf8').catch(() => 'worker-manager');
+  const cmdline = commandLineOf(parsed.data.pid) ?? 'worker-manager';
   return cmdline.includes('worker-manager') ? parsed.data : null;
 }
 
@@ -38,12 +38,7 @@ export async function monitorSessionAlive(tmux: TmuxOptions, session: string): P
 /** SIGTERM to the loop (it finishes its pass and exits), then the monitor session goes; workers stay. */
 export async function stopManager(paths: DataPaths, tmux: TmuxOptions, session: string, waitMs = 10_000): Promise<boolean> {
   const pid = await runningManagerPid(paths);
-  if (pid !== null) {
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + waitMs;
-    while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
+  if (pid !== null) await terminateProcess(pid, waitMs);
   const hadSession = await hasSession(tmux, session);
   if (hadSession) await killSession(tmux, session);
   return pid !== null || hadSession;

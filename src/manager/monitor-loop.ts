@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
-import { isProcessAlive } from './worker-actions.js';
+import { isProcessAlive } from '../adapters/process.js';
 import type { ManagerContext, Pool } from './pool.js';
 
 const RETRY_AFTER_FAILURE_MS = 1000;
@@ -18,15 +18,16 @@ export interface MonitorOptions {
  */
 export async function runMonitorLoop(context: ManagerContext, pool: Pool, options: MonitorOptions): Promise<void> {
   const { paths, settings } = context;
+  const nowMs = () => context.now().getTime();
   let woken = false;
   let wake: () => void = () => undefined;
   const watcher = await watchDeathEvents(deathEventsFile(paths), () => {
     woken = true;
     wake();
   });
-  const startedAt = new Date().toISOString();
+  const startedAt = context.now().toISOString();
   const record = (lastPassMs: number | null) =>
-    writeFileAtomicSync(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: new Date().toISOString() })}\n`);
+    writeFileAtomicSync(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: context.now().toISOString() })}\n`);
   record(null);
   await pool.log.log('INFO', `Manager started (pid ${process.pid}), checking every ${settings.CHECK_INTERVAL / 1000} s.`);
   // tmux sometimes skips the pane-died hook (tmux/tmux#2483: the pty closes before the exit is
@@ -52,15 +53,15 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       } catch (error) {
         await pool.log.log('ERROR', `Check failed: ${(error as Error).message}`);
         // A failed pass may have missed a death: try again soon, not a whole interval later.
-        nextRestartAt = Date.now() + RETRY_AFTER_FAILURE_MS;
+        nextRestartAt = nowMs() + RETRY_AFTER_FAILURE_MS;
       }
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);
       if (woken || options.signal.aborted) continue;
-      const until = Math.min(Date.now() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
+      const until = Math.min(nowMs() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, until - Date.now()));
+        const timer = setTimeout(resolve, Math.max(0, until - nowMs()));
         wake = () => {
           clearTimeout(timer);
           resolve();

@@ -9,7 +9,7 @@ import { classifyWorker, type WorkerVerdict } from './classify-worker.js';
 import { runningManager } from './manager-process.js';
 import { workerIds, type ManagerState } from './manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
-import { isProcessAlive } from './worker-actions.js';
+import { isProcessAlive } from '../adapters/process.js';
 import { UsagePause, describePause } from '../pool/usage-pause.js';
 
 export interface WorkerStatusRow {

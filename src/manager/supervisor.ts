@@ -1,9 +1,7 @@
-import lockfile from 'proper-lockfile';
 import { join } from 'node:path';
 import { hasSession, installDeathHook, panePid, readWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
-import { WorkersError } from '../core/errors.js';
 import type { EventLog } from '../core/event-log.js';
-import { ensureDirSync } from '../core/fs-safe.js';
+import { withFileLock } from '../core/file-lock.js';
 import type { JsonFile } from '../core/json-store.js';
 import type { Settings } from '../core/settings.js';
 import type { HealthService } from '../health/health-service.js';
@@ -11,8 +9,11 @@ import type { Metrics } from '../health/metrics-schema.js';
 import { classifyWorker, describeVerdict, type WorkerVerdict } from './classify-worker.js';
 import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, type WorkerEntry } from './manager-state.js';
 import { currentCount, decideRestart, uptimeMs } from './restart-policy.js';
-import { isProcessAlive, killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
+import { isProcessAlive } from '../adapters/process.js';
+import { killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
 import { deathHookCommand } from './death-events.js';
+
+const RECONCILE_LOCK_STALE_MS = 10_000;
 
 export type SupervisorSettings = Pick<
   Settings,
@@ -52,20 +53,10 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {}
 
-  async pass({ createSession = false } = {}): Promise<PassResult> {
-    const dir = managerDir(this.options.paths);
-    ensureDirSync(dir);
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(join(dir, 'reconcile'), { realpath: false, stale: 10_000, update: 3000, retries: { retries: 300, minTimeout: 20, maxTimeout: 100 } });
-    } catch (error) {
-      throw new WorkersError('lock', 'Another worker-manager pass has held the pool for too long; try again.', { cause: error });
-    }
-    try {
-      return await this.reconcile(createSession);
-    } finally {
-      await release().catch(() => undefined);
-    }
+  pass({ createSession = false } = {}): Promise<PassResult> {
+    // A pass starts panes and waits on tmux: its lock is taken over only after a generous stale time.
+    const lock = { staleMs: RECONCILE_LOCK_STALE_MS, wantedAgain: () => false };
+    return withFileLock(join(managerDir(this.options.paths), 'reconcile'), lock, () => this.reconcile(createSession));
   }
 
   private async reconcile(createSession: boolean): Promise<PassResult> {
@@ -170,13 +161,13 @@ export class Supervisor {
       return null;
     }
     await log.log('WARN', `Worker ${id}: ${reason}.`);
-    await state.update((draft) => Object.assign(entryOf(draft, id), { consecutive_unstable: decision.consecutive, last_reason: reason }));
+    const decided = { consecutive_unstable: decision.consecutive, last_reason: reason };
     if (decision.delayMs === 0) {
-      await this.restart(id, pane, entry, reason, { counts: true });
+      await this.restart(id, pane, entry, reason, { counts: true, decided });
       return null;
     }
     const due = now.getTime() + decision.delayMs;
-    await state.update((draft) => Object.assign(entryOf(draft, id), { next_restart_at: new Date(due).toISOString() }));
+    await state.update((draft) => Object.assign(entryOf(draft, id), { ...decided, next_restart_at: new Date(due).toISOString() }));
     await log.log('INFO', `Worker ${id} will be restarted in ${decision.delayMs} ms (restart ${decision.consecutive} in a row).`);
     return due;
   }
@@ -192,12 +183,22 @@ export class Supervisor {
     await this.options.log.log('WARN', `Worker ${id} is slow on task ${task} (longer than ${this.options.settings.SLOW_TASK_THRESHOLD / 1000} s); left running.`);
   }
 
-  private async restart(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, reason: string, how: { counts: boolean; resetCount?: boolean }): Promise<void> {
-    // Counted before the pane starts: a manager killed after the start would otherwise lose it.
+  /**
+   * Starts the worker again. A counted restart is written (with what the policy `decided`) before
+   * the pane starts, since a manager killed after the start would otherwise lose it, and the start
+   * itself after: two writes, the least that survives a kill between them.
+   */
+  private async restart(
+    id: number,
+    pane: PaneInfo | undefined,
+    entry: WorkerEntry,
+    reason: string,
+    how: { counts: boolean; resetCount?: boolean; decided?: Partial<WorkerEntry> },
+  ): Promise<void> {
     if (how.counts) {
       const at = this.options.now().toISOString();
       await this.options.state.update((draft) => {
-        const target = entryOf(draft, id);
+        const target = Object.assign(entryOf(draft, id), how.decided);
         if (target.restart_started_at !== null) return;
         Object.assign(target, { restarts: target.restarts + 1, restarts_unrecorded: target.restarts_unrecorded + 1, restart_started_at: at });
       });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -13,6 +12,7 @@ import {
   type PaneInfo,
   type TmuxOptions,
 } from '../adapters/tmux.js';
+import { firstChildOf, signalProcess } from '../adapters/process.js';
 import { ensureDirSync, FILE_MODE } from '../core/fs-safe.js';
 import type { DataPaths } from '../core/paths.js';
 import { drainFile } from '../worker/control.js';
@@ -26,49 +26,18 @@ export interface PaneActions {
 }
 
 /**
- * Whether the process runs: kill -0 (EPERM means it does, owned by someone else), and not a zombie
- * (Linux /proc): a pane process that exited but that tmux has not reaped yet is dead for us.
- */
-export function isProcessAlive(pid: number | null): boolean {
-  if (pid === null) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-/**
  * SIGKILL to the pane's process group (the sh wrapper and the worker; agent runs have their own
  * groups and survive for the next worker to re-attach). SIGKILL also ends a stopped (SIGSTOP)
- * worker, where tmux's SIGHUP would stay pending forever.
+ * worker, where tmux's SIGHUP would stay pending forever. A pane process that leads no group
+ * gets the signal alone.
  */
 export function killPaneProcesses(panePid: number | null): void {
   if (panePid === null) return;
-  for (const target of [-panePid, panePid]) {
-    try {
-      process.kill(target, 'SIGKILL');
-      return;
-    } catch {
-      // Not a group leader, or already gone.
-    }
-  }
+  if (!signalProcess(-panePid, 'SIGKILL')) signalProcess(panePid, 'SIGKILL');
 }
 
-/** The worker process under the pane's sh wrapper (Linux /proc), else the pane process itself. */
-export function workerPidOf(panePid: number): number {
-  try {
-    const children = readFileSync(`/proc/${panePid}/task/${panePid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return children.length > 0 ? Number(children[0]) : panePid;
-  } catch {
-    return panePid;
-  }
-}
+/** The worker process under the pane's sh wrapper, else the pane process itself. */
+export const workerPidOf = (panePid: number): number => firstChildOf(panePid) ?? panePid;
 
 /** Starts the worker in its pane again, or in a new tagged pane when its pane is gone; returns the pane. */
 export async function startWorker(actions: PaneActions, workerId: number, pane: PaneInfo | undefined): Promise<string> {
@@ -112,11 +81,5 @@ export const clearDrain = (paths: DataPaths, workerId: number) => rm(drainFile(p
 export function requestStopNow(panePid: number | null): void {
   if (panePid === null) return;
   const pid = workerPidOf(panePid);
-  for (let i = 0; i < 2; i += 1) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-  }
+  if (signalProcess(pid, 'SIGTERM')) signalProcess(pid, 'SIGTERM');
 }

@@ -5,7 +5,7 @@ import { WorkersError } from '../core/errors.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { openEmbeddedStore, type EmbeddedTask } from './embedded-store.js';
-import { isProcessAlive, killProcessGroup, readStartTime } from './process-group.js';
+import { isRecordedProcessAlive, killProcessGroup, readStartTime } from '../adapters/process.js';
 import { forgetRunOutcome, isRunResultName, readRunResult, recordRunSpec, removeRunFiles, runFilesFor } from './run-files.js';
 import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from './runner-script.js';
 import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec } from './task-rules.js';
@@ -77,7 +77,7 @@ export class EmbeddedBackend implements QueueBackend {
   async startRun(id: string, run: RunSpec): Promise<void> {
     const task = await this.require(id);
     if (task.status !== 'claimed') throw new WorkersError('conflict', `Task ${id} is ${task.status}; only a claimed task can start a run.`);
-    if (task.run && (await isProcessAlive(task.run))) {
+    if (task.run && isRecordedProcessAlive(task.run)) {
       throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
     }
     const key = `${id}-${task.attempts + 1}`;
@@ -107,7 +107,7 @@ export class EmbeddedBackend implements QueueBackend {
     } finally {
       await output.close();
     }
-    const startTime = (await readStartTime(pid)) ?? '';
+    const startTime = readStartTime(pid) ?? '';
     const startedAt = this.options.now().toISOString();
     await this.store.update((draft) => {
       const current = draft.tasks.find((candidate) => candidate.id === id);
@@ -123,7 +123,7 @@ export class EmbeddedBackend implements QueueBackend {
     const files = runFilesFor(this.runsDir, run.key);
     const result = await readRunResult(files);
     if (result) return result;
-    if (await isProcessAlive(run)) return { state: 'running', startedAt: run.startedAt };
+    if (isRecordedProcessAlive(run)) return { state: 'running', startedAt: run.startedAt };
     // The run may have written its result between the first read and the liveness check.
     const settled = await readRunResult(files);
     if (settled) return settled;
@@ -180,7 +180,7 @@ export class EmbeddedBackend implements QueueBackend {
   async depth(): Promise<QueueDepth> {
     const { tasks } = await this.store.read();
     let running = 0;
-    for (const task of tasks) if (task.run && (await isProcessAlive(task.run))) running += 1;
+    for (const task of tasks) if (task.run && isRecordedProcessAlive(task.run)) running += 1;
     return countDepth(tasks.map(toQueueTask), running);
   }
 
@@ -207,7 +207,7 @@ export class EmbeddedBackend implements QueueBackend {
 
   private async refuseWhileRunning(id: string, verb: string): Promise<void> {
     const task = await this.require(id);
-    if (task.run && (await isProcessAlive(task.run))) {
+    if (task.run && isRecordedProcessAlive(task.run)) {
       throw new WorkersError('conflict', `Task ${id} has a run in progress; kill it before it can be ${verb}.`);
     }
   }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
-import { addArgs, killArgs, parseAddedId, removeArgs, restartInPlaceArgs, shellQuote, startArgs } from '../adapters/pueue/argv.js';
+import { waitUntil } from '../core/poll.js';
+import { addArgs, killArgs, parseAddedId, removeArgs, restartInPlaceArgs, startArgs } from '../adapters/pueue/argv.js';
 import type { PueueClient } from '../adapters/pueue/client.js';
 import { pueueTimeToIso, type PueueTask } from '../adapters/pueue/status-schema.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { notFound, type BackendOptions } from './backend-options.js';
-import { isProcessAlive, killProcessGroup } from './process-group.js';
+import { isRecordedProcessAlive, killProcessGroup, shellQuote } from '../adapters/process.js';
 import { isOurTask, newRecord, openPueueRecords, recordKey, RUNNER_VERSION, TASK_ENV, toQueueTask, type PueueRecord } from './pueue-records.js';
 import { forgetRunOutcome, removeRunFiles, readRunPid, readRunResult, runFilesFor, writeRunSpec } from './run-files.js';
 import { ensureRunnerScript, RUNNER_SHELL } from './runner-script.js';
@@ -27,7 +28,6 @@ interface Entry {
 }
 
 const POLL_MS = 100;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The queue as a paused Pueue group; Pueue owns the processes, a side file in the data root owns
@@ -272,19 +272,16 @@ export class PueueBackend implements QueueBackend {
   private async stopOrphan(task: PueueTask): Promise<void> {
     const files = this.filesOf(task);
     const identity = await readRunPid(files);
-    if (identity && (await isProcessAlive(identity))) {
+    if (identity && isRecordedProcessAlive(identity)) {
       await killProcessGroup(identity, 2000);
       await forgetRunOutcome(files);
     }
   }
 
-  private async waitDone(id: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  private waitDone(id: number, timeoutMs: number): Promise<boolean> {
+    return waitUntil(async () => {
       const task = (await this.options.client.status()).tasks.find((candidate) => candidate.id === id);
-      if (!task || task.kind === 'Done') return true;
-      if (Date.now() >= deadline) return false;
-      await sleep(POLL_MS);
-    }
+      return !task || task.kind === 'Done';
+    }, { timeoutMs, intervalMs: POLL_MS });
   }
 }

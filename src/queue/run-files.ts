@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { errnoCode } from '../core/errors.js';
 import { FILE_MODE, writeFileAtomicSync } from '../core/fs-safe.js';
 import type { RunObservation, RunSpec } from './backend.js';
-import type { ProcessIdentity } from './process-group.js';
+import type { ProcessIdentity } from '../adapters/process.js';
 import { runnerEnvironment, runnerWords } from './runner-script.js';
 
 /**

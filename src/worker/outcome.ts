@@ -15,15 +15,23 @@ export interface NewWork {
   readonly commitsAhead: number;
 }
 
+/** Inspecting the branch failed (git or gh): what the tool said. */
+export interface InspectFailure {
+  readonly inspectError: string;
+}
+
 /**
  * docs/SPEC.md section 7: exit 0 with new work is success, exit 0 without it is review (not retried),
  * anything else is the agent's failure class.
  */
-export function decideOutcome(verdict: AgentVerdict, work: NewWork | undefined): AttemptOutcome {
+export function decideOutcome(verdict: AgentVerdict, work: NewWork | InspectFailure | undefined): AttemptOutcome {
   if (verdict.kind === 'failed') {
     return { kind: 'failure', errorClass: verdict.errorClass, message: verdict.message, retry: verdict.retry };
   }
-  if (work === undefined) return { kind: 'failure', errorClass: 'git_error', message: 'could not inspect the branch', retry: true };
+  if (work === undefined || 'inspectError' in work) {
+    const message = work ? `could not inspect the branch: ${work.inspectError}` : 'could not inspect the branch';
+    return { kind: 'failure', errorClass: 'git_error', message, retry: true };
+  }
   if (work.ghReady) {
     return work.hasPullRequest ? { kind: 'success', evidence: 'pull request' } : { kind: 'review' };
   }

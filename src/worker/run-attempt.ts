@@ -3,11 +3,12 @@ import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
-import { ensureCleanOperation, ensurePullRequest, getCommitsAhead } from '../adapters/git.js';
+import { ensureCleanOperation, getCommitsAhead } from '../adapters/git.js';
+import { ensurePullRequest } from '../adapters/github/gh.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import { ProgressWatch } from './progress-watch.js';
-import { decideOutcome, type AttemptOutcome, type NewWork } from './outcome.js';
+import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
@@ -89,13 +90,14 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
   }
 }
 
-async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | undefined> {
+/** The branch's new work; a git or gh failure is the attempt's git_error, with what the tool said. */
+async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | InspectFailure> {
   try {
     const commitsAhead = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch);
     const withPr = rt.ghReady && commitsAhead > 0 ? await ensurePullRequest(ts.worktree, ts.branch, ts.base_branch) : false;
     return { ghReady: rt.ghReady, hasPullRequest: withPr, commitsAhead };
-  } catch {
-    return undefined;
+  } catch (error) {
+    return { inspectError: error instanceof Error ? error.message : String(error) };
   }
 }
 

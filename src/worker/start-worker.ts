@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { isClaudeCommand, selectAgent } from '../agent/select-agent.js';
+import { isClaudeCommand, selectAgent } from './select-agent.js';
 import { splitWords } from '../agent/split-words.js';
-import { getCurrentBranch, isGhReady, verifyBranch, verifyRepo } from '../adapters/git.js';
+import { getCurrentBranch, verifyBranch, verifyRepo } from '../adapters/git.js';
+import { isGhReady } from '../adapters/github/gh.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { HealthService } from '../health/health-service.js';

@@ -2,6 +2,7 @@ import { describePause } from '../pool/usage-pause.js';
 import type { QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { nextStep } from './outcome.js';
+import { pauseInForce } from './pause-in-force.js';
 import { recordFinal, usageFields } from './record-outcome.js';
 import { settleRun, startAttempt, type Settled } from './run-attempt.js';
 import { logError, saveState, withBackend, type Runtime } from './runtime.js';
@@ -140,7 +141,7 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
       await saveState(rt, ts);
       continue;
     }
-    if (ts.phase === 'preparing' && (await rt.pause.current().catch(() => null))) {
+    if (ts.phase === 'preparing' && (await pauseInForce(rt))) {
       await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'dispatch is paused');
       return 'requeued';
     }

@@ -5,6 +5,7 @@ import { drainFile } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { logError, saveState, withBackend, type Runtime, type WorkerDeps } from './runtime.js';
 import { QueueChanges } from './queue-changes.js';
+import { pauseInForce } from './pause-in-force.js';
 import { processTask } from './task-runner.js';
 import { TaskSessions } from './task-sessions.js';
 import { openWorkerState } from './worker-state.js';
@@ -50,7 +51,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       // The pool-wide pause is checked before every claim (a task this worker already holds is
       // taken up, and handed back before a new run if the pause holds): a paused worker idles,
       // its heartbeats go on.
-      const pause = pending === null ? await rt.pause.current().catch(() => null) : null;
+      const pause = pending === null ? await pauseInForce(rt) : null;
       if (pause) {
         if (announcedPause !== pause.until) {
           heartbeat.set({ status: 'idle' });

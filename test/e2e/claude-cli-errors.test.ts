@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { toVerdict } from '../../src/adapters/claude/claude-agent.js';
+import { toVerdict } from '../../src/worker/claude-agent.js';
 import { UsagePause } from '../../src/pool/usage-pause.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
 import { claudeSandbox, factsFor, requireClaude, runAttempt } from '../helpers/messages-api/claude-run.js';

@@ -1,41 +1,19 @@
-import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
 import { makeClaudeWorkerBench, type ClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, hold, text, toolUse, type Script } from '../helpers/messages-api/script.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
-import { binPath } from '../helpers/run-bin.js';
+import { spawnWorker } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS, isGone } from '../helpers/worker-harness.js';
-
-const processes: ResultPromise[] = [];
-afterEach(async () => {
-  for (const child of processes.splice(0)) {
-    child.kill('SIGKILL');
-    await child.catch(() => undefined);
-  }
-});
 
 beforeAll(async () => {
   await requireClaude();
 });
-
-function spawnWorker(bench: ClaudeWorkerBench, id: number) {
-  const child = execa(process.execPath, [binPath('hybrid-worker-enhanced'), String(id)], {
-    cwd: bench.repo,
-    env: { ...bench.env, NO_COLOR: '1' },
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    all: true,
-  });
-  processes.push(child);
-  return child;
-}
 
 const transcripts = (dir: string) =>
   existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.jsonl')).map((name) => join(dir, name)) : [];

@@ -1,32 +1,10 @@
-import { execa, type ResultPromise } from 'execa';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { binPath, runBin } from '../helpers/run-bin.js';
+import { describe, expect, it } from 'vitest';
+import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS, isGone, makeWorkerBench, type WorkerBench } from '../helpers/worker-harness.js';
-
-const processes: ResultPromise[] = [];
-afterEach(async () => {
-  for (const child of processes.splice(0)) {
-    child.kill('SIGKILL');
-    await child.catch(() => undefined);
-  }
-});
-
-function spawnWorker(bench: WorkerBench, id: number) {
-  const child = execa(process.execPath, [binPath('hybrid-worker-enhanced'), String(id)], {
-    cwd: bench.repo,
-    env: { ...bench.env, NO_COLOR: '1' },
-    extendEnv: true,
-    reject: false,
-    stdin: 'ignore',
-    all: true,
-  });
-  processes.push(child);
-  return child;
-}
 
 const historyLines = (bench: WorkerBench) =>
   existsSync(bench.paths.historyFile) ? readFileSync(bench.paths.historyFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { selectAgent } from '../../src/agent/select-agent.js';
+import { selectAgent } from '../../src/worker/select-agent.js';
 import { dataPaths, type DataPaths } from '../../src/core/paths.js';
 import { resolveSettings, type Settings } from '../../src/core/settings.js';
 import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/core/task-history.js';
@@ -14,6 +14,7 @@ import type { Auth } from './messages-api/claude-run.js';
 import type { Script } from './messages-api/script.js';
 import { startMessagesApi, type MessagesApi } from './messages-api/server.js';
 import { isolatedPueue, type IsolatedPueue } from './pueue-daemon.js';
+import { testEnv } from './run-bin.js';
 import { makeTempDir } from './temp.js';
 import { startTestWorker, type BackendName, type RunningWorker } from './worker-harness.js';
 
@@ -71,7 +72,6 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
     ...options.settings,
   };
   const settings = resolveSettings({}, settingsEnv);
-  const { ANTHROPIC_API_KEY: _key, CLAUDE_CODE_OAUTH_TOKEN: _token, ANTHROPIC_AUTH_TOKEN: _auth, ...inherited } = process.env;
   const cliEnv: Record<string, string> = {
     HOME: join(home, 'home'),
     ANTHROPIC_BASE_URL: api.url,
@@ -87,7 +87,8 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
     cleanups.push(() => daemon.stop());
     cliEnv.PUEUE_CONFIG_PATH = daemon.configPath;
   }
-  const env = { ...inherited, ...cliEnv } as Record<string, string>;
+  // Explicit, so no credential or setting of the developer's shell reaches the CLI or the worker.
+  const env = testEnv(cliEnv);
   const { backend } = await openQueueBackend({ paths, settings, env });
   const health = new HealthService({ paths, settings });
   const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);

@@ -1,9 +1,21 @@
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
+import { afterEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const binPath = (name: string) => `${REPO_ROOT}bin/${name}.js`;
+
+/** What a child process needs from the developer's shell; nothing else leaks in (no WORKER_BACKEND, no MAX_RETRIES). */
+const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
+
+/** A clean, explicit environment for a test's child: the inherited basics, no colour, then `extra`. */
+export function testEnv(extra: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED) if (process.env[name] !== undefined) env[name] = process.env[name];
+  for (const [name, value] of Object.entries({ NO_COLOR: '1', ...extra })) if (value !== undefined) env[name] = value;
+  return env;
+}
 
 export interface BinResult {
   readonly exitCode: number;
@@ -30,8 +42,33 @@ export async function runBin(name: string, args: readonly string[], options: Run
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     timeout: options.timeout ?? 60_000,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    env: { CLAUDE_WORKERS_HOME: options.home, NO_COLOR: '1', ...options.env },
-    extendEnv: true,
+    env: testEnv({ CLAUDE_WORKERS_HOME: options.home, ...options.env }),
+    extendEnv: false,
   });
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+const workers: ResultPromise[] = [];
+afterEach(async () => {
+  for (const child of workers.splice(0)) {
+    child.kill('SIGKILL');
+    await child.catch(() => undefined);
+  }
+});
+
+/**
+ * Starts the hybrid-worker-enhanced binary as worker `id` in the bench's repository with exactly
+ * the bench's environment; it is SIGKILLed after the current test.
+ */
+export function spawnWorker(bench: { readonly repo: string; readonly env: Readonly<Record<string, string>> }, id: number) {
+  const child = execa(process.execPath, [binPath('hybrid-worker-enhanced'), String(id)], {
+    cwd: bench.repo,
+    env: testEnv(bench.env),
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+  });
+  workers.push(child);
+  return child;
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addArgs, shellQuote } from '../../src/adapters/pueue/argv.js';
+import { addArgs } from '../../src/adapters/pueue/argv.js';
+import { shellQuote } from '../../src/adapters/process.js';
 import { PueueClient } from '../../src/adapters/pueue/client.js';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
@@ -9,7 +10,7 @@ import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { readRunPid, runFilesFor } from '../../src/queue/run-files.js';
 import { RUNNER_V1_FILE_NAME } from '../../src/queue/runner-v1.js';
-import { isProcessAlive } from '../../src/queue/process-group.js';
+import { isRecordedProcessAlive } from '../../src/adapters/process.js';
 import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { gatedAgent } from '../helpers/queue-probes.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -69,10 +70,10 @@ describe.skipIf(!pueueAvailable)('pueue backend and its daemon', () => {
     const pid = daemon.pid()!;
     process.kill(pid, 'SIGKILL');
     await waitFor(() => !alive(pid), { what: 'daemon gone' });
-    expect(await isProcessAlive(orphan)).toBe(true);
+    expect(isRecordedProcessAlive(orphan)).toBe(true);
 
     expect(await backend.observeRun(task.id)).toEqual({ state: 'lost' });
-    expect(await isProcessAlive(orphan)).toBe(false);
+    expect(isRecordedProcessAlive(orphan)).toBe(false);
     expect(await backend.get(task.id)).toMatchObject({ status: 'claimed', workerId: 3, attempts: 1 });
     expect(await backend.claim(3)).toMatchObject({ id: task.id });
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
+import { usagePauseFile } from '../../src/pool/usage-pause.js';
 import { drainFile } from '../../src/worker/control.js';
 import { git } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -216,6 +217,17 @@ describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) =>
       ['95', 'failed', 'agent_error'],
     ]);
     expect((await bench.health.read()).stats).toMatchObject({ total_tasks: 2, failed_tasks: 2 });
+  });
+
+  it('works on past an unreadable usage-pause file and says why in its output', async () => {
+    const bench = await makeWorkerBench(backendName);
+    // A directory where the file should be: reading it fails (a corrupt file would be recovered).
+    mkdirSync(usagePauseFile(bench.paths), { recursive: true });
+    await bench.backend.add({ subissue: '94', parent: '9', priority: 1 });
+    const worker = start(bench, 1);
+    await finished(bench, 1);
+    expect((await bench.backend.list())[0]?.status).toBe('done');
+    expect(worker.output.filter((line) => line.includes('cannot read the usage pause'))).toHaveLength(1);
   });
 
   it('sends exit 0 without new work to review, without retrying, and removes the worktree', async () => {

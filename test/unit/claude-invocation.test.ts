@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskFacts } from '../../src/agent/agent-adapter.js';
-import { claudeAgent, claudeAgentConfig, toVerdict } from '../../src/adapters/claude/claude-agent.js';
+import { claudeAgent, claudeAgentConfig, toVerdict } from '../../src/worker/claude-agent.js';
 import { buildClaudeInvocation, configDirFor, parseAllowedTools } from '../../src/adapters/claude/invocation.js';
 import { renderPrompt } from '../../src/adapters/claude/prompt.js';
 import { describeVersion, judgeVersion, parseClaudeVersion } from '../../src/adapters/claude/version.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeTmuxFormat, paneCommandArgs, parsePaneList, quoteTmuxArgument, shellQuote, tmuxArgv } from '../../src/adapters/tmux.js';
+import { shellQuote } from '../../src/adapters/process.js';
+import { escapeTmuxFormat, paneCommandArgs, parsePaneList, quoteTmuxArgument, tmuxArgv } from '../../src/adapters/tmux.js';
 
 // Recorded from tmux 3.3a: `list-panes -s -F PANE_FORMAT` with one tagged live pane, one tagged
 // dead pane (exit 3), one tagged pane killed by SIGKILL and one untagged pane.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskFacts } from '../../src/agent/agent-adapter.js';
 import { commandAgent } from '../../src/agent/command-agent.js';
-import { selectAgent } from '../../src/agent/select-agent.js';
+import { selectAgent } from '../../src/worker/select-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { splitWords } from '../../src/agent/split-words.js';
 

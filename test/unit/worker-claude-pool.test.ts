@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { classifyRun } from '../../src/adapters/claude/classify.js';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
 import { describe, expect, it } from 'vitest';
-import { toVerdict } from '../../src/adapters/claude/claude-agent.js';
+import { toVerdict } from '../../src/worker/claude-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { PERSON_HOLD, UsagePause, describePause } from '../../src/pool/usage-pause.js';
 import { TaskSessions } from '../../src/worker/task-sessions.js';

@@ -25,6 +25,12 @@ describe('decideOutcome', () => {
 
   it('is a git error when the branch could not be inspected', () => {
     expect(decideOutcome(finished, undefined)).toMatchObject({ kind: 'failure', errorClass: 'git_error', retry: true });
+    expect(decideOutcome(finished, { inspectError: 'git push failed in /repo: no origin' })).toEqual({
+      kind: 'failure',
+      errorClass: 'git_error',
+      message: 'could not inspect the branch: git push failed in /repo: no origin',
+      retry: true,
+    });
   });
 });
 

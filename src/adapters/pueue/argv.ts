@@ -38,9 +38,6 @@ export const restartInPlaceArgs = (id: number) => ['restart', '--in-place', Stri
 export const killArgs = (id: number, signal?: 'SIGTERM') => ['kill', ...(signal ? ['-s', signal] : []), String(id)];
 export const removeArgs = (ids: readonly number[]) => ['remove', ...ids.map(String)];
 
-/** Single-quotes one word for `sh -c`: the only shell string this toolkit ever builds. */
-export const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-
 /** The id printed by `add --print-task-id`: the last non-empty stdout line (v3 may warn before it). */
 export function parseAddedId(stdout: string): number | undefined {
   const last = stdout.split('\n').map((line) => line.trim()).filter(Boolean).at(-1);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { WorkersError } from '../../core/errors.js';
+import { waitUntil } from '../../core/poll.js';
 import { globalArgs, groupAddArgs, groupListArgs, isDaemonUnreachable, pauseGroupArgs, statusArgs, stripAnsi } from './argv.js';
 import { parsePueueState, type PueueState } from './status-schema.js';
 
@@ -105,16 +106,16 @@ export class PueueClient {
         resolve();
       });
     });
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
-    let delay = 25;
     let last = '';
-    while (Date.now() < deadline) {
-      const probe = await this.runOnce(statusArgs());
-      if (probe.exitCode === 0) return;
-      last = (probe.stderr.trim() || probe.stdout.trim()).split('\n').at(-1) ?? '';
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 500);
-    }
+    const answered = await waitUntil(
+      async () => {
+        const probe = await this.runOnce(statusArgs());
+        last = (probe.stderr.trim() || probe.stdout.trim()).split('\n').at(-1) ?? '';
+        return probe.exitCode === 0;
+      },
+      { timeoutMs: this.options.startTimeoutMs ?? 15_000, intervalMs: 25, maxIntervalMs: 500 },
+    );
+    if (answered) return;
     throw new WorkersError('tool', `The Pueue daemon could not be reached after starting it (${last || 'no answer'}); check pueued and its config.`);
   }
 }

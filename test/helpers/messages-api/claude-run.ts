@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { TaskFacts } from '../../../src/agent/agent-adapter.js';
-import { claudeAgent, type ClaudeAgent } from '../../../src/adapters/claude/claude-agent.js';
+import { claudeAgent, type ClaudeAgent } from '../../../src/worker/claude-agent.js';
 import type { ClaudeOutcome } from '../../../src/adapters/claude/classify.js';
 import { parseClaudeOutputFile } from '../../../src/adapters/claude/output-file.js';
 import type { StreamSignal, StreamSummary } from '../../../src/adapters/claude/stream-parser.js';

@@ -1,11 +1,17 @@
-import type { AgentAdapter, AgentUsage, AgentVerdict, FinishedRun, TaskFacts } from '../../agent/agent-adapter.js';
-import { taskEnvironment } from '../../agent/agent-adapter.js';
-import type { Settings } from '../../core/settings.js';
-import { classifyRun, type ClaudeOutcome } from './classify.js';
-import { buildClaudeInvocation, configDirFor, newSession, parseAllowedTools, type PermissionMode } from './invocation.js';
-import { parseClaudeOutputFile } from './output-file.js';
-import { renderPrompt } from './prompt.js';
-import type { RunUsage } from './usage.js';
+import type { AgentAdapter, AgentUsage, AgentVerdict, FinishedRun, TaskFacts } from '../agent/agent-adapter.js';
+import { taskEnvironment } from '../agent/agent-adapter.js';
+import { classifyRun, type ClaudeOutcome } from '../adapters/claude/classify.js';
+import { buildClaudeInvocation, configDirFor, newSession, parseAllowedTools, type PermissionMode } from '../adapters/claude/invocation.js';
+import { parseClaudeOutputFile } from '../adapters/claude/output-file.js';
+import { renderPrompt } from '../adapters/claude/prompt.js';
+import type { RunUsage } from '../adapters/claude/usage.js';
+import type { Settings } from '../core/settings.js';
+
+/*
+ * The Claude Code adapter (src/adapters/claude/: argv, stream-json, outcome classes) wrapped as
+ * the worker's AgentAdapter. It lives in the worker, the one place that knows both the agent seam
+ * and the tool adapters, so neither of those folders imports the other.
+ */
 
 export interface ClaudeAgentConfig {
   readonly program: string;

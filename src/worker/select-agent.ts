@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { claudeAgent, claudeAgentConfig } from '../adapters/claude/claude-agent.js';
+import type { AgentAdapter } from '../agent/agent-adapter.js';
+import { commandAgent } from '../agent/command-agent.js';
+import { splitWords } from '../agent/split-words.js';
 import type { Settings } from '../core/settings.js';
-import type { AgentAdapter } from './agent-adapter.js';
-import { commandAgent } from './command-agent.js';
-import { splitWords } from './split-words.js';
+import { claudeAgent, claudeAgentConfig } from './claude-agent.js';
 
 /** WORKER_AGENT_CMD names Claude Code when its program is `claude` (bare or as a path). */
 export const isClaudeCommand = (command: string) => basename(splitWords(command)[0]!) === 'claude';
