@@ -3,6 +3,7 @@ import { usageError } from '../core/errors.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { loadContext, printJson, printText } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'worker-health-monitor';
 const STATUSES = ['starting', 'idle', 'working', 'recovering', 'stopped'] as const;
@@ -38,7 +39,7 @@ const health = () => import('../health/commands.js');
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = new Command(BIN)
+  const program = new Command(BIN).version(PACKAGE_VERSION)
     .description('Heartbeats, health states, alerts, dashboard and report for hybrid workers.')
     .exitOverride()
     .showSuggestionAfterError();

@@ -4,6 +4,7 @@ import { usageError } from '../core/errors.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'worker-manager';
 // This file is bundled to dist/worker-manager.js; the launchers live in bin/ beside dist/.
@@ -29,7 +30,7 @@ function parseLineCount(raw: string): number {
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = new Command(BIN).description('Supervise, restart and scale the hybrid workers in tmux.').exitOverride().showSuggestionAfterError();
+  const program = new Command(BIN).version(PACKAGE_VERSION).description('Supervise, restart and scale the hybrid workers in tmux.').exitOverride().showSuggestionAfterError();
 
   program
     .command('start')

@@ -5,6 +5,7 @@ import type { QueueBackend } from '../queue/backend.js';
 import { MAX_PRIORITY, MIN_PRIORITY, parsePriority, validateTaskSpec } from '../queue/task-rules.js';
 import { loadContext, printJson, printText, showLiveView, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'worker-queue';
 const MONITOR_REFRESH_MS = 2000;
@@ -31,7 +32,7 @@ async function openBackend(context: CliContext): Promise<QueueBackend> {
 const commands = () => import('../queue/queue-commands.js');
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command(BIN)
+  const program = new Command(BIN).version(PACKAGE_VERSION)
     .description(`Add, list, monitor, clean, retry and remove queued sub-issues. Priority ${MIN_PRIORITY} is the most urgent, ${MAX_PRIORITY} the least.`)
     .exitOverride()
     .showSuggestionAfterError();
