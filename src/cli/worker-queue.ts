@@ -21,12 +21,22 @@ function parseDays(raw: string): number {
   return Number(raw);
 }
 
-/** Opens the configured backend and says once, on stderr, which one it is. */
+let verbose = false;
+
+/** Opens the configured backend; with --verbose says on stderr which one it is and why. */
 async function openBackend(context: CliContext): Promise<QueueBackend> {
   const { openQueueBackend } = await import('../queue/open-backend.js');
   const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
-  process.stderr.write(`${notice}\n`);
+  if (verbose) process.stderr.write(`${notice}\n`);
   return backend;
+}
+
+/** A task added while no worker runs would wait silently. */
+async function warnWithoutWorkers(context: CliContext): Promise<void> {
+  const { isAnyWorkerRunning } = await import('../pool/worker-presence.js');
+  if (!(await isAnyWorkerRunning(context))) {
+    process.stderr.write(`${BIN}: warning: no worker is running; start the pool with setup-hybrid-enhanced N.\n`);
+  }
 }
 
 const commands = () => import('../queue/queue-commands.js');
@@ -34,8 +44,12 @@ const commands = () => import('../queue/queue-commands.js');
 async function main(argv: string[]): Promise<void> {
   const program = new Command(BIN).version(PACKAGE_VERSION)
     .description(`Add, list, monitor, clean, retry and remove queued sub-issues. Priority ${MIN_PRIORITY} is the most urgent, ${MAX_PRIORITY} the least.`)
+    .option('--verbose', 'also say on stderr which queue backend is used and why')
     .exitOverride()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    .hook('preAction', () => {
+      verbose = program.opts<{ verbose?: boolean }>().verbose === true;
+    });
 
   program
     .command('add')
@@ -47,9 +61,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the new task as JSON')
     .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
       const spec = validateTaskSpec({ priority: parsePriority(priority), parent, subissue });
-      const task = await (await openBackend(await loadContext())).add(spec, { force: options.force === true });
+      const context = await loadContext();
+      const task = await (await openBackend(context)).add(spec, { force: options.force === true });
       if (options.json) printJson(task);
       else printText(`Queued task ${task.id}: sub-issue ${task.subissue} of #${task.parent}, priority ${task.priority}.`);
+      await warnWithoutWorkers(context);
     });
 
   program

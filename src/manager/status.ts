@@ -11,6 +11,7 @@ import { workerIds, type ManagerState } from './manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 import { isProcessAlive } from './worker-actions.js';
 import { UsagePause, describePause } from '../pool/usage-pause.js';
+import { chooseQueueBackend } from '../queue/open-backend.js';
 
 export interface WorkerStatusRow {
   readonly id: number;
@@ -28,6 +29,8 @@ export interface ManagerStatus {
   readonly generated_at: string;
   readonly manager: { readonly running: boolean; readonly pid: number | null; readonly last_check_ms: number | null; readonly last_check_at: string | null };
   readonly session: { readonly name: string; readonly exists: boolean };
+  /** Which queue backend the workers use and why (or why none can be used), one sentence. */
+  readonly queue_backend: string;
   /** The pool-wide usage-limit pause in force, described, or null. */
   readonly pause: string | null;
   readonly workers: WorkerStatusRow[];
@@ -69,7 +72,7 @@ export function workerRow(id: number, pane: PaneInfo | undefined, state: Manager
 export async function buildStatus(context: ManagerContext, pool: Pool): Promise<ManagerStatus> {
   const now = context.now();
   const usage = new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 });
-  const [loop, exists, panes, state, metrics, recent, pause] = await Promise.all([
+  const [loop, exists, panes, state, metrics, recent, pause, queueBackend] = await Promise.all([
     runningManager(context.paths),
     hasSession(pool.tmux, pool.session),
     listWorkerPanes(pool.tmux, pool.session),
@@ -77,12 +80,18 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     pool.health.read(),
     readLastLines(context.paths.managerLog, RECENT_LOG_LINES),
     usage.current(),
+    // The workers' environment decides their backend (PATH, WORKER_BACKEND).
+    chooseQueueBackend({ settings: context.settings, env: context.launch.env }).then(
+      (choice) => choice.notice,
+      (error: unknown) => `Queue backend: none usable (${(error as Error).message})`,
+    ),
   ]);
   const ids = [...new Set([...workerIds(state), ...panes.keys()])].sort((a, b) => a - b);
   return {
     generated_at: now.toISOString(),
     manager: { running: loop !== null, pid: loop?.pid ?? null, last_check_ms: loop?.last_pass_ms ?? null, last_check_at: loop?.last_pass_at ?? null },
     session: { name: pool.session, exists },
+    queue_backend: queueBackend,
     pause: pause === null ? null : describePause(pause),
     workers: ids.map((id) => workerRow(id, panes.get(id), state, metrics, now, context)),
     recent_log: recent,
@@ -116,6 +125,7 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3): 
   return [
     `Manager: ${manager}`,
     `Session: ${session}`,
+    status.queue_backend,
     ...(status.pause === null ? [] : [chalk.yellow(`Dispatch ${status.pause} (worker-manager resume lifts it)`)]),
     '',
     status.workers.length === 0 ? 'No workers in the pool.' : table.toString(),

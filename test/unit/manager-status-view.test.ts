@@ -5,6 +5,7 @@ const snapshot: ManagerStatus = {
   generated_at: '2026-01-01T00:00:00.000Z',
   manager: { running: true, pid: 4242, last_check_ms: 12.5, last_check_at: '2026-01-01T00:00:00.000Z' },
   session: { name: 'claude-workers', exists: true },
+  queue_backend: 'Queue backend: embedded (WORKER_BACKEND=embedded).',
   pause: null,
   workers: [
     { id: 1, pane: '%3', health: 'working', current_task: '101', completed: 4, failed: 1, restarts: 0, heartbeat_age_s: 1.2 },
@@ -18,6 +19,7 @@ describe('manager status view', () => {
     const text = renderStatus(snapshot, 0);
     expect(text).toContain('Manager: running (pid 4242, last check took 12.5 ms)');
     expect(text).toContain('Session: claude-workers');
+    expect(text).toContain('\nQueue backend: embedded (WORKER_BACKEND=embedded).\n');
     expect(text).toMatch(/│ 1\s+│ %3\s+│ working\s+│ 101\s+│ 4\s+│ 1\s+│ 0\s+│ 1.2s ago\s+│/);
     expect(text).toMatch(/│ 2\s+│ %7\s+│ gave-up\s+│ -\s+│ 0\s+│ 0\s+│ 5\s+│ never\s+│/);
     expect(text).toContain('[ALERT] Worker 2 gave up');
