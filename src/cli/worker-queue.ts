@@ -10,6 +10,8 @@ import { PACKAGE_VERSION } from './version.js';
 const BIN = 'worker-queue';
 const MONITOR_REFRESH_MS = 2000;
 const DEFAULT_CLEAN_DAYS = 7;
+/** As long as a worker gives an agent it stops itself. */
+const KILL_GRACE_MS = 5000;
 
 function parseTaskId(raw: string): string {
   if (!/^\d{1,18}$/.test(raw)) throw usageError(`The task id ${JSON.stringify(raw.slice(0, 40))} is not a number; see worker-queue list.`);
@@ -115,6 +117,17 @@ async function main(argv: string[]): Promise<void> {
       const id = parseTaskId(raw);
       const task = await (await commands()).retryTask(await openBackend(await loadContext()), id);
       printText(`Task ${task.id} (sub-issue ${task.subissue}) is queued again.`);
+    });
+
+  program
+    .command('kill')
+    .description("stop a task's run now (its whole process group); the task ends failed and is not retried")
+    .argument('<id>', 'task id')
+    .action(async (raw: string) => {
+      const id = parseTaskId(raw);
+      const task = await (await commands()).killTask(await openBackend(await loadContext()), id, KILL_GRACE_MS);
+      const worker = task.workerId === null ? 'its worker' : `worker ${task.workerId}`;
+      printText(`Killed the run of task ${id} (sub-issue ${task.subissue}); ${worker} records it as failed (killed by the user) and goes on with the next task.`);
     });
 
   program
