@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
       const spec = validateTaskSpec({ priority: parsePriority(priority), parent, subissue });
       const context = await loadContext();
       const task = await (await openBackend(context)).add(spec, { force: options.force === true });
-      if (options.json) printJson(task);
+      if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
       else printText(`Queued task ${task.id}: sub-issue ${task.subissue} of #${task.parent}, priority ${task.priority}.`);
       await warnWithoutWorkers(context);
     });
@@ -77,11 +77,11 @@ async function main(argv: string[]): Promise<void> {
     .action(async (options: { json?: boolean }) => {
       const context = await loadContext();
       const snapshot = await (await commands()).snapshotQueue(await openBackend(context), context.now());
+      const { renderDepthLine, renderQueueTable, snapshotJson } = await import('../queue/queue-views.js');
       if (options.json) {
-        printJson(snapshot);
+        printJson(snapshotJson(snapshot));
         return;
       }
-      const { renderDepthLine, renderQueueTable } = await import('../queue/queue-views.js');
       printText(`${renderQueueTable(snapshot, context.colorLevel)}\n${renderDepthLine(snapshot)}`);
     });
 

@@ -3,13 +3,36 @@ import Table from 'cli-table3';
 import { formatDuration } from '../core/duration.js';
 import type { QueueDepth, QueueTask, TaskStatus } from './backend.js';
 
-/** What `list` and `monitor` show, and what `list --json` prints. */
+/** What `list` and `monitor` show (`list --json` prints it through snapshotJson). */
 export interface QueueSnapshot {
   readonly backend: 'pueue' | 'embedded';
   readonly generatedAt: string;
   readonly depth: QueueDepth;
   readonly tasks: readonly QueueTask[];
 }
+
+/** A task as the CLI prints it in JSON: snake_case, like every JSON output of the toolkit. */
+export const taskJson = (task: QueueTask) => ({
+  id: task.id,
+  subissue: task.subissue,
+  parent: task.parent,
+  priority: task.priority,
+  status: task.status,
+  worker_id: task.workerId,
+  attempts: task.attempts,
+  created_at: task.createdAt,
+  claimed_at: task.claimedAt,
+  finished_at: task.finishedAt,
+  last_error: task.lastError,
+});
+
+/** `list --json`: the snapshot in snake_case. */
+export const snapshotJson = (snapshot: QueueSnapshot) => ({
+  backend: snapshot.backend,
+  generated_at: snapshot.generatedAt,
+  depth: snapshot.depth,
+  tasks: snapshot.tasks.map(taskJson),
+});
 
 const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance> = {
   queued: (c) => c.white,
