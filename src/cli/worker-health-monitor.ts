@@ -133,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
         return;
       }
       const { renderHealthReport } = await import('../health/views.js');
-      printText(renderHealthReport(report, { colorLevel: context.colorLevel }));
+      printText(renderHealthReport(report, { colorLevel: context.colorLevel, columns: context.columns }));
     });
 
   program

@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
         return;
       }
       const { renderStatus } = await import('../manager/status.js');
-      printText(renderStatus(snapshot, context.colorLevel));
+      printText(renderStatus(snapshot, context.colorLevel, context.columns));
     });
 
   program

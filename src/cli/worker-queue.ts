@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
         printJson(snapshotJson(snapshot));
         return;
       }
-      printText(`${renderQueueTable(snapshot, context.colorLevel)}\n${renderDepthLine(snapshot)}`);
+      printText(`${renderQueueTable(snapshot, context.colorLevel, context.columns)}\n${renderDepthLine(snapshot)}`);
     });
 
   program
@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const backend = await openBackend(context);
       const [{ snapshotQueue }, { renderMonitorFrame }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
-      await showLiveView(context, async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel), {
+      await showLiveView(context, async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel, context.columns), {
         intervalMs: MONITOR_REFRESH_MS,
         ...(options.once === undefined ? {} : { once: options.once }),
       });

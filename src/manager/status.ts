@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import Table from 'cli-table3';
+import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import { hasSession, listWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
 import { formatDuration } from '../core/duration.js';
 import { readLastLines } from '../core/log-tail.js';
@@ -98,20 +98,30 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
   };
 }
 
-export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3): string {
+/** A narrow terminal loses Pane first, then Restarts and Failed. */
+const WORKER_COLUMNS: readonly FitColumn[] = [
+  { head: 'Worker' },
+  { head: 'Pane', drop: 1 },
+  { head: 'Health' },
+  { head: 'Task', minWidth: 8 },
+  { head: 'Done' },
+  { head: 'Failed', drop: 3 },
+  { head: 'Restarts', drop: 2 },
+  { head: 'Heartbeat' },
+];
+
+/** `columns`: the terminal's width, which the view fits (undefined: no limit). */
+export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
   const chalk = new Chalk({ level: colorLevel });
   const { last_check_ms: took } = status.manager;
   const manager = status.manager.running
     ? chalk.green(`running (pid ${status.manager.pid}${took === null ? '' : `, last check took ${took} ms`})`)
     : chalk.yellow('not running');
   const session = status.session.exists ? status.session.name : `${status.session.name} (missing)`;
-  const table = new Table({
-    head: ['Worker', 'Pane', 'Health', 'Task', 'Done', 'Failed', 'Restarts', 'Heartbeat'],
-    style: { head: [], border: [], compact: true },
-  });
-  for (const row of status.workers) {
+  const fit = (line: string) => wrapLine(line, columns);
+  const rows = status.workers.map((row) => {
     const bad = ['missing', 'exited', 'process-gone', 'dead', 'gave-up'].includes(row.health);
-    table.push([
+    return [
       String(row.id),
       row.pane ?? '-',
       bad ? chalk.red(row.health) : row.health,
@@ -120,17 +130,17 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3): 
       String(row.failed),
       String(row.restarts),
       row.heartbeat_age_s === null ? 'never' : `${formatDuration(row.heartbeat_age_s * 1000)} ago`,
-    ]);
-  }
+    ];
+  });
   return [
     `Manager: ${manager}`,
-    `Session: ${session}`,
-    status.queue_backend,
-    ...(status.pause === null ? [] : [chalk.yellow(`Dispatch ${status.pause} (worker-manager resume lifts it)`)]),
+    ...fit(`Session: ${session}`),
+    ...fit(status.queue_backend),
+    ...(status.pause === null ? [] : fit(`Dispatch ${status.pause} (worker-manager resume lifts it)`).map((line) => chalk.yellow(line))),
     '',
-    status.workers.length === 0 ? 'No workers in the pool.' : table.toString(),
+    status.workers.length === 0 ? 'No workers in the pool.' : fitTable(WORKER_COLUMNS, rows, columns),
     '',
     chalk.bold('Recent manager log:'),
-    ...(status.recent_log.length === 0 ? ['  none'] : status.recent_log.map((line) => `  ${line}`)),
+    ...(status.recent_log.length === 0 ? ['  none'] : status.recent_log.flatMap((line) => fit(`  ${line}`))),
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { visibleWidth } from '../../src/core/fit-width.js';
 import { renderStatus, type ManagerStatus } from '../../src/manager/status.js';
 
 const snapshot: ManagerStatus = {
@@ -25,6 +26,21 @@ describe('manager status view', () => {
     expect(text).toContain('[ALERT] Worker 2 gave up');
     expect(text).not.toContain('\u001b[');
     expect(text).not.toContain('paused');
+  });
+
+  it('fits an 80-column terminal, a long task id, a long log line and a pause included', () => {
+    const crowded: ManagerStatus = {
+      ...snapshot,
+      pause: 'paused until a person acts (worker-3: Not logged in · Please run /login), since 2026-01-01T00:00:00.000Z',
+      workers: [...snapshot.workers, { id: 3, pane: '%12', health: 'process-gone', current_task: '123456789012', completed: 1234, failed: 567, restarts: 89, heartbeat_age_s: 7265 }],
+      recent_log: [`[2026-01-01T00:00:00.000Z] [ALERT] ${'Worker 3 restarted after its pane died; '.repeat(3)}`],
+    };
+    for (const colorLevel of [0, 1] as const) {
+      expect(renderStatus(crowded, colorLevel, 80).split('\n').filter((line) => visibleWidth(line) > 80)).toEqual([]);
+    }
+    const text = renderStatus(crowded, 0, 80);
+    expect(text).toMatch(/│ Worker │ Health\s+│ Task\s+│ Done │ Failed │ Restarts │ Heartbeat │/);
+    expect(text).toMatch(/│ 3\s+│ process-gone │ 123456789012 │ 1234 │ 567\s+│ 89\s+│ 2h01m ago │/);
   });
 
   it('shows a usage-limit pause and how to lift it', () => {
