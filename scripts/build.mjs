@@ -8,7 +8,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bin } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const { bin, version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const commands = Object.keys(bin)
   .map((name) => ({ in: `${root}src/cli/${name}.ts`, out: name }))
   .filter((entry) => existsSync(entry.in));
@@ -41,7 +41,7 @@ await build({
   format: 'cjs',
   plugins: [deferCommanderChildProcess],
   // A command finds its siblings (bin/<name>.js) from its own location.
-  define: { 'import.meta.url': '__bundleUrl' },
+  define: { 'import.meta.url': '__bundleUrl', __PACKAGE_VERSION__: JSON.stringify(version) },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 await build({ ...shared, entryPoints: [`${root}src/startup/run-bundle.ts`], outfile: `${staging}/run-bundle.cjs`, format: 'cjs' });

@@ -15,6 +15,8 @@ export interface CliContext {
   readonly stdinIsTty: boolean;
   /** chalk colour level: follows the terminal, NO_COLOR and FORCE_COLOR. */
   readonly colorLevel: 0 | 1 | 2 | 3;
+  /** The terminal's width, which views fit; undefined when stdout is not a terminal (no limit). */
+  readonly columns: number | undefined;
 }
 
 export function colorLevelFor(env: NodeJS.ProcessEnv, isTty: boolean): 0 | 1 | 2 | 3 {
@@ -52,6 +54,9 @@ export async function loadContext(): Promise<CliContext> {
     },
     get colorLevel() {
       return colorLevelFor(env, stdoutIsTty());
+    },
+    get columns() {
+      return stdoutIsTty() ? process.stdout.columns : undefined;
     },
   };
 }

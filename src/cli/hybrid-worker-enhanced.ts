@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import { parseWorkerId } from '../core/worker-id.js';
 import { loadContext } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'hybrid-worker-enhanced';
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = new Command(BIN)
+  const program = new Command(BIN).version(PACKAGE_VERSION)
     .description(
       'Run one worker in the foreground: claim tasks, work each in <repo>/.worktrees/subissue-<id> with the agent, retry, recover.\n' +
         'Stop: SIGTERM/SIGINT (a second one requeues the task and exits). Drain: SIGUSR1 or the file state/worker-<id>.drain.',

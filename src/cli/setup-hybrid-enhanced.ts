@@ -4,6 +4,7 @@ import { usageError } from '../core/errors.js';
 import type { SetupStep } from '../setup/setup.js';
 import { loadContext, printJson, printText } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'setup-hybrid-enhanced';
 const DEFAULT_WORKERS = '4';
@@ -32,7 +33,7 @@ async function askYesNo(question: string): Promise<boolean> {
 const formatStep = (step: SetupStep) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command(BIN)
+  const program = new Command(BIN).version(PACKAGE_VERSION)
     .description('Bring up the hybrid worker pool: dependencies, queue, tmux session, health, manager, workers.')
     .argument('[workers]', `number of workers (default ${DEFAULT_WORKERS}; USE_ENHANCED=true is accepted and is the only mode)`, DEFAULT_WORKERS)
     .option('--recreate', 'kill and recreate an existing workers session without asking')

@@ -4,6 +4,7 @@ import { REPORTED_STATUSES } from '../health/metrics-schema.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { loadContext, printJson, printText } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'worker-health-monitor';
 /** check answers "unknown" (3) for an invalid id too: monitoring plugins read exit codes. */
@@ -38,7 +39,7 @@ const health = () => import('../health/commands.js');
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = new Command(BIN)
+  const program = new Command(BIN).version(PACKAGE_VERSION)
     .description('Heartbeats, health states, alerts, dashboard and report for hybrid workers.')
     .exitOverride()
     .showSuggestionAfterError();
@@ -132,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
         return;
       }
       const { renderHealthReport } = await import('../health/views.js');
-      printText(renderHealthReport(report, { colorLevel: context.colorLevel }));
+      printText(renderHealthReport(report, { colorLevel: context.colorLevel, columns: context.columns }));
     });
 
   program

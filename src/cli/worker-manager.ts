@@ -4,6 +4,7 @@ import { usageError } from '../core/errors.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'worker-manager';
 // This file is bundled to dist/worker-manager.cjs; the launchers live in bin/ beside dist/.
@@ -28,7 +29,7 @@ function parseLineCount(raw: string): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command(BIN).description('Supervise, restart and scale the hybrid workers in tmux.').exitOverride().showSuggestionAfterError();
+  const program = new Command(BIN).version(PACKAGE_VERSION).description('Supervise, restart and scale the hybrid workers in tmux.').exitOverride().showSuggestionAfterError();
 
   program
     .command('start')
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       const { renderStatus } = await import('../manager/status.js');
-      printText(renderStatus(snapshot, context.colorLevel));
+      printText(renderStatus(snapshot, context.colorLevel, context.columns));
     });
 
   program

@@ -7,6 +7,7 @@ import type { PerformanceContext } from '../performance/load.js';
 import type { QueueState } from '../performance/report.js';
 import { loadContext, printJson, printText, showLiveView, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'worker-performance';
 const MONITOR_REFRESH_MS = 5000;
@@ -46,7 +47,7 @@ const performanceContext = (cli: CliContext): PerformanceContext => ({
 const commands = () => import('../performance/commands.js');
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command(BIN)
+  const program = new Command(BIN).version(PACKAGE_VERSION)
     .description('Reports, analysis, live monitor and exports of hybrid worker performance.')
     .exitOverride()
     .showSuggestionAfterError();

@@ -5,10 +5,13 @@ import type { QueueBackend } from '../queue/backend.js';
 import { MAX_PRIORITY, MIN_PRIORITY, parsePriority, validateTaskSpec } from '../queue/task-rules.js';
 import { loadContext, printJson, printText, showLiveView, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
+import { PACKAGE_VERSION } from './version.js';
 
 const BIN = 'worker-queue';
 const MONITOR_REFRESH_MS = 2000;
 const DEFAULT_CLEAN_DAYS = 7;
+/** As long as a worker gives an agent it stops itself. */
+const KILL_GRACE_MS = 5000;
 
 function parseTaskId(raw: string): string {
   if (!/^\d{1,18}$/.test(raw)) throw usageError(`The task id ${JSON.stringify(raw.slice(0, 40))} is not a number; see worker-queue list.`);
@@ -20,21 +23,35 @@ function parseDays(raw: string): number {
   return Number(raw);
 }
 
-/** Opens the configured backend and says once, on stderr, which one it is. */
+let verbose = false;
+
+/** Opens the configured backend; with --verbose says on stderr which one it is and why. */
 async function openBackend(context: CliContext): Promise<QueueBackend> {
   const { openQueueBackend } = await import('../queue/open-backend.js');
   const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
-  process.stderr.write(`${notice}\n`);
+  if (verbose) process.stderr.write(`${notice}\n`);
   return backend;
+}
+
+/** A task added while no worker runs would wait silently. */
+async function warnWithoutWorkers(context: CliContext): Promise<void> {
+  const { isAnyWorkerRunning } = await import('../pool/worker-presence.js');
+  if (!(await isAnyWorkerRunning(context))) {
+    process.stderr.write(`${BIN}: warning: no worker is running; start the pool with setup-hybrid-enhanced N.\n`);
+  }
 }
 
 const commands = () => import('../queue/queue-commands.js');
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command(BIN)
+  const program = new Command(BIN).version(PACKAGE_VERSION)
     .description(`Add, list, monitor, clean, retry and remove queued sub-issues. Priority ${MIN_PRIORITY} is the most urgent, ${MAX_PRIORITY} the least.`)
+    .option('--verbose', 'also say on stderr which queue backend is used and why')
     .exitOverride()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    .hook('preAction', () => {
+      verbose = program.opts<{ verbose?: boolean }>().verbose === true;
+    });
 
   program
     .command('add')
@@ -46,9 +63,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the new task as JSON')
     .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
       const spec = validateTaskSpec({ priority: parsePriority(priority), parent, subissue });
-      const task = await (await openBackend(await loadContext())).add(spec, { force: options.force === true });
-      if (options.json) printJson(task);
+      const context = await loadContext();
+      const task = await (await openBackend(context)).add(spec, { force: options.force === true });
+      if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
       else printText(`Queued task ${task.id}: sub-issue ${task.subissue} of #${task.parent}, priority ${task.priority}.`);
+      await warnWithoutWorkers(context);
     });
 
   program
@@ -58,12 +77,12 @@ async function main(argv: string[]): Promise<void> {
     .action(async (options: { json?: boolean }) => {
       const context = await loadContext();
       const snapshot = await (await commands()).snapshotQueue(await openBackend(context), context.now());
+      const { renderDepthLine, renderQueueTable, snapshotJson } = await import('../queue/queue-views.js');
       if (options.json) {
-        printJson(snapshot);
+        printJson(snapshotJson(snapshot));
         return;
       }
-      const { renderDepthLine, renderQueueTable } = await import('../queue/queue-views.js');
-      printText(`${renderQueueTable(snapshot, context.colorLevel)}\n${renderDepthLine(snapshot)}`);
+      printText(`${renderQueueTable(snapshot, context.colorLevel, context.columns)}\n${renderDepthLine(snapshot)}`);
     });
 
   program
@@ -74,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const backend = await openBackend(context);
       const [{ snapshotQueue }, { renderMonitorFrame }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
-      await showLiveView(context, async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel), {
+      await showLiveView(context, async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel, context.columns), {
         intervalMs: MONITOR_REFRESH_MS,
         ...(options.once === undefined ? {} : { once: options.once }),
       });
@@ -98,6 +117,17 @@ async function main(argv: string[]): Promise<void> {
       const id = parseTaskId(raw);
       const task = await (await commands()).retryTask(await openBackend(await loadContext()), id);
       printText(`Task ${task.id} (sub-issue ${task.subissue}) is queued again.`);
+    });
+
+  program
+    .command('kill')
+    .description("stop a task's run now (its whole process group); the task ends failed and is not retried")
+    .argument('<id>', 'task id')
+    .action(async (raw: string) => {
+      const id = parseTaskId(raw);
+      const task = await (await commands()).killTask(await openBackend(await loadContext()), id, KILL_GRACE_MS);
+      const worker = task.workerId === null ? 'its worker' : `worker ${task.workerId}`;
+      printText(`Killed the run of task ${id} (sub-issue ${task.subissue}); ${worker} records it as failed (killed by the user) and goes on with the next task.`);
     });
 
   program

@@ -1,12 +1,14 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import { formatDuration } from '../core/duration.js';
+import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import type { HealthState } from './classify.js';
 import type { HealthReport } from './report.js';
 
 export interface ViewOptions {
   /** chalk level: 0 for plain text. */
   readonly colorLevel: 0 | 1 | 2 | 3;
+  /** The terminal's width: the view fits it (undefined: no limit). */
+  readonly columns?: number | undefined;
 }
 
 const STATE_COLORS: Record<HealthState, (chalk: ChalkInstance) => ChalkInstance> = {
@@ -23,16 +25,26 @@ const STATE_COLORS: Record<HealthState, (chalk: ChalkInstance) => ChalkInstance>
 const sinceText = (fromIso: string | null, now: Date) =>
   fromIso === null ? '-' : formatDuration(Math.max(0, now.getTime() - Date.parse(fromIso)));
 
-function renderWorkerTable(report: HealthReport, chalk: ChalkInstance): string {
+/** Narrow terminals lose Status first (Health says most of it), then Progress, Restarts, Failed. */
+const WORKER_COLUMNS: readonly FitColumn[] = [
+  { head: 'Worker' },
+  { head: 'Health' },
+  { head: 'Status', drop: 1 },
+  { head: 'Task', minWidth: 8 },
+  { head: 'Task time', drop: 5 },
+  { head: 'Heartbeat' },
+  { head: 'Progress', drop: 2 },
+  { head: 'Done' },
+  { head: 'Failed', drop: 4 },
+  { head: 'Restarts', drop: 3 },
+];
+
+function renderWorkerTable(report: HealthReport, chalk: ChalkInstance, columns: number | undefined): string {
   if (report.workers.length === 0) return 'No workers have reported yet.';
   const now = new Date(report.generated_at);
-  const table = new Table({
-    head: ['Worker', 'Health', 'Status', 'Task', 'Task time', 'Heartbeat', 'Progress', 'Done', 'Failed', 'Restarts'],
-    style: { head: [], border: [], compact: true },
-  });
-  for (const worker of report.workers) {
+  const rows = report.workers.map((worker) => {
     const hasTask = worker.current_task !== 'none';
-    table.push([
+    return [
       String(worker.id),
       STATE_COLORS[worker.health](chalk)(worker.health),
       worker.status,
@@ -43,9 +55,9 @@ function renderWorkerTable(report: HealthReport, chalk: ChalkInstance): string {
       String(worker.tasks_completed),
       String(worker.tasks_failed),
       String(worker.restarts),
-    ]);
-  }
-  return table.toString();
+    ];
+  });
+  return fitTable(WORKER_COLUMNS, rows, columns);
 }
 
 function renderSummary(report: HealthReport): string[] {
@@ -64,13 +76,15 @@ function renderSummary(report: HealthReport): string[] {
 /** One frame of `worker-health-monitor dashboard`. */
 export function renderDashboard(report: HealthReport, options: ViewOptions): string {
   const chalk = new Chalk({ level: options.colorLevel });
-  const alerts = report.recent_alerts.length === 0 ? ['  none'] : report.recent_alerts.map((line) => `  ${chalk.red(line)}`);
+  const fit = (line: string) => wrapLine(line, options.columns);
+  // Wrapped before colouring, so a colour never spans a line break.
+  const alerts = report.recent_alerts.length === 0 ? ['  none'] : report.recent_alerts.flatMap((line) => fit(`  ${line}`).map((part) => chalk.red(part)));
   return [
     chalk.bold(`Worker health dashboard  ${report.generated_at}`),
     '',
-    renderWorkerTable(report, chalk),
+    renderWorkerTable(report, chalk, options.columns),
     '',
-    ...renderSummary(report),
+    ...renderSummary(report).flatMap(fit),
     '',
     chalk.bold('Recent alerts:'),
     ...alerts,
@@ -81,16 +95,17 @@ export function renderDashboard(report: HealthReport, options: ViewOptions): str
 export function renderHealthReport(report: HealthReport, options: ViewOptions): string {
   const chalk = new Chalk({ level: options.colorLevel });
   const { thresholds } = report;
+  const fit = (line: string) => wrapLine(line, options.columns);
   return [
     chalk.bold('Worker health report'),
     `Generated: ${report.generated_at}`,
-    `Thresholds: dead after ${thresholds.dead_worker_threshold_s} s without a heartbeat, slow after ${thresholds.slow_task_threshold_s} s on one task`,
+    ...fit(`Thresholds: dead after ${thresholds.dead_worker_threshold_s} s without a heartbeat, slow after ${thresholds.slow_task_threshold_s} s on one task`),
     '',
-    ...renderSummary(report),
+    ...renderSummary(report).flatMap(fit),
     '',
-    renderWorkerTable(report, chalk),
+    renderWorkerTable(report, chalk, options.columns),
     '',
     `Recent alerts: ${report.recent_alerts.length === 0 ? 'none' : ''}`,
-    ...report.recent_alerts.map((line) => `  ${line}`),
+    ...report.recent_alerts.flatMap((line) => fit(`  ${line}`)),
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import Table from 'cli-table3';
+import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import { hasSession, listWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
 import { formatDuration } from '../core/duration.js';
 import { readLastLines } from '../core/log-tail.js';
@@ -11,6 +11,7 @@ import { workerIds, type ManagerState } from './manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 import { isProcessAlive } from '../adapters/process.js';
 import { UsagePause, describePause } from '../pool/usage-pause.js';
+import { chooseQueueBackend } from '../queue/open-backend.js';
 
 export interface WorkerStatusRow {
   readonly id: number;
@@ -28,6 +29,8 @@ export interface ManagerStatus {
   readonly generated_at: string;
   readonly manager: { readonly running: boolean; readonly pid: number | null; readonly last_check_ms: number | null; readonly last_check_at: string | null };
   readonly session: { readonly name: string; readonly exists: boolean };
+  /** Which queue backend the workers use and why (or why none can be used), one sentence. */
+  readonly queue_backend: string;
   /** The pool-wide usage-limit pause in force, described, or null. */
   readonly pause: string | null;
   readonly workers: WorkerStatusRow[];
@@ -69,7 +72,7 @@ export function workerRow(id: number, pane: PaneInfo | undefined, state: Manager
 export async function buildStatus(context: ManagerContext, pool: Pool): Promise<ManagerStatus> {
   const now = context.now();
   const usage = new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 });
-  const [loop, exists, panes, state, metrics, recent, pause] = await Promise.all([
+  const [loop, exists, panes, state, metrics, recent, pause, queueBackend] = await Promise.all([
     runningManager(context.paths),
     hasSession(pool.tmux, pool.session),
     listWorkerPanes(pool.tmux, pool.session),
@@ -77,32 +80,48 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     pool.health.read(),
     readLastLines(context.paths.managerLog, RECENT_LOG_LINES),
     usage.current(),
+    // The workers' environment decides their backend (PATH, WORKER_BACKEND).
+    chooseQueueBackend({ settings: context.settings, env: context.launch.env }).then(
+      (choice) => choice.notice,
+      (error: unknown) => `Queue backend: none usable (${(error as Error).message})`,
+    ),
   ]);
   const ids = [...new Set([...workerIds(state), ...panes.keys()])].sort((a, b) => a - b);
   return {
     generated_at: now.toISOString(),
     manager: { running: loop !== null, pid: loop?.pid ?? null, last_check_ms: loop?.last_pass_ms ?? null, last_check_at: loop?.last_pass_at ?? null },
     session: { name: pool.session, exists },
+    queue_backend: queueBackend,
     pause: pause === null ? null : describePause(pause),
     workers: ids.map((id) => workerRow(id, panes.get(id), state, metrics, now, context)),
     recent_log: recent,
   };
 }
 
-export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3): string {
+/** A narrow terminal loses Pane first, then Restarts and Failed. */
+const WORKER_COLUMNS: readonly FitColumn[] = [
+  { head: 'Worker' },
+  { head: 'Pane', drop: 1 },
+  { head: 'Health' },
+  { head: 'Task', minWidth: 8 },
+  { head: 'Done' },
+  { head: 'Failed', drop: 3 },
+  { head: 'Restarts', drop: 2 },
+  { head: 'Heartbeat' },
+];
+
+/** `columns`: the terminal's width, which the view fits (undefined: no limit). */
+export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
   const chalk = new Chalk({ level: colorLevel });
   const { last_check_ms: took } = status.manager;
   const manager = status.manager.running
     ? chalk.green(`running (pid ${status.manager.pid}${took === null ? '' : `, last check took ${took} ms`})`)
     : chalk.yellow('not running');
   const session = status.session.exists ? status.session.name : `${status.session.name} (missing)`;
-  const table = new Table({
-    head: ['Worker', 'Pane', 'Health', 'Task', 'Done', 'Failed', 'Restarts', 'Heartbeat'],
-    style: { head: [], border: [], compact: true },
-  });
-  for (const row of status.workers) {
+  const fit = (line: string) => wrapLine(line, columns);
+  const rows = status.workers.map((row) => {
     const bad = ['missing', 'exited', 'process-gone', 'dead', 'gave-up'].includes(row.health);
-    table.push([
+    return [
       String(row.id),
       row.pane ?? '-',
       bad ? chalk.red(row.health) : row.health,
@@ -111,16 +130,17 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3): 
       String(row.failed),
       String(row.restarts),
       row.heartbeat_age_s === null ? 'never' : `${formatDuration(row.heartbeat_age_s * 1000)} ago`,
-    ]);
-  }
+    ];
+  });
   return [
     `Manager: ${manager}`,
-    `Session: ${session}`,
-    ...(status.pause === null ? [] : [chalk.yellow(`Dispatch ${status.pause} (worker-manager resume lifts it)`)]),
+    ...fit(`Session: ${session}`),
+    ...fit(status.queue_backend),
+    ...(status.pause === null ? [] : fit(`Dispatch ${status.pause} (worker-manager resume lifts it)`).map((line) => chalk.yellow(line))),
     '',
-    status.workers.length === 0 ? 'No workers in the pool.' : table.toString(),
+    status.workers.length === 0 ? 'No workers in the pool.' : fitTable(WORKER_COLUMNS, rows, columns),
     '',
     chalk.bold('Recent manager log:'),
-    ...(status.recent_log.length === 0 ? ['  none'] : status.recent_log.map((line) => `  ${line}`)),
+    ...(status.recent_log.length === 0 ? ['  none'] : status.recent_log.flatMap((line) => fit(`  ${line}`))),
   ].join('\n');
 }

@@ -15,7 +15,8 @@ export type FindingKind =
   | 'queue-backlog'
   | 'slow-tasks'
   | 'idle-workers-with-backlog'
-  | 'more-workers-than-cores';
+  | 'more-workers-than-cores'
+  | 'auth-failures';
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -40,31 +41,67 @@ export interface PerformanceAnalysis {
   readonly slow_tasks: { readonly threshold_s: number; readonly count: number; readonly slowest: readonly TimelineEntry[] };
 }
 
-const NOT_RUNNING = new Set(['dead', 'stopped', 'unknown']);
-const isLive = (row: WorkerRow) => !NOT_RUNNING.has(row.health);
+/** The logs a finding may point to, as paths of files that exist: a finding never names a missing file. */
+export interface AnalysisFiles {
+  readonly errorLogs: ReadonlyMap<number, string>;
+  readonly managerLog: string | null;
+}
 
-function workerFindings(workers: readonly WorkerRow[]): Finding[] {
+const NO_FILES: AnalysisFiles = { errorLogs: new Map(), managerLog: null };
+
+const NOT_RUNNING = new Set(['dead', 'stopped', 'unknown']);
+/** A worker that reported `stopped` (drained, scaled away) is not running, even while its last heartbeat is recent. */
+const isLive = (row: WorkerRow) => row.status !== 'stopped' && !NOT_RUNNING.has(row.health);
+
+/**
+ * Failures as the history records them (a review is not one); a worker without history is judged
+ * by its health counters, all there is, which count a review with the failures.
+ */
+const failuresOf = (row: WorkerRow) =>
+  row.history.tasks > 0
+    ? { failed: row.history.results.failed, tasks: row.history.tasks, source: 'in the task history' }
+    : { failed: row.failed, tasks: row.tasks, source: 'by its health counters, which count reviews as failures' };
+
+function workerFindings(workers: readonly WorkerRow[], files: AnalysisFiles): Finding[] {
   const findings: Finding[] = [];
   for (const row of workers) {
-    const failureRate = row.tasks === 0 ? 0 : round((row.failed / row.tasks) * 100, 1);
+    const { failed, tasks, source } = failuresOf(row);
+    const failureRate = tasks === 0 ? 0 : round((failed / tasks) * 100, 1);
+    const errorLog = files.errorLogs.get(row.id);
     if (failureRate > FAILURE_RATE_LIMIT_PERCENT) {
       findings.push({
         kind: 'high-failure-rate',
-        message: `Worker ${row.id} failed ${row.failed} of ${row.tasks} tasks (${failureRate}%, above ${FAILURE_RATE_LIMIT_PERCENT}%).`,
-        numbers: { worker: row.id, failed: row.failed, tasks: row.tasks, failure_rate_percent: failureRate, limit_percent: FAILURE_RATE_LIMIT_PERCENT },
-        recommendation: `Read errors/worker-${row.id}.log and the error classes of its failed tasks in the timeline.`,
+        message: `Worker ${row.id} failed ${failed} of ${tasks} tasks ${source} (${failureRate}%, above ${FAILURE_RATE_LIMIT_PERCENT}%).`,
+        numbers: { worker: row.id, failed, tasks, failure_rate_percent: failureRate, limit_percent: FAILURE_RATE_LIMIT_PERCENT },
+        recommendation: `See the error classes of its failed tasks in worker-performance timeline${errorLog ? `, and each failed attempt in ${errorLog}` : ''}.`,
       });
     }
     if (row.restarts > RESTART_LIMIT) {
+      const logs = [files.managerLog, errorLog].filter((file): file is string => file !== null && file !== undefined);
       findings.push({
         kind: 'frequent-restarts',
         message: `Worker ${row.id} was restarted ${row.restarts} times (more than ${RESTART_LIMIT}).`,
         numbers: { worker: row.id, restarts: row.restarts, limit: RESTART_LIMIT },
-        recommendation: `Look in manager.log and errors/worker-${row.id}.log for why worker ${row.id} keeps stopping.`,
+        recommendation:
+          logs.length > 0
+            ? `Look in ${logs.join(' and ')} for why worker ${row.id} keeps stopping.`
+            : `See worker-manager status for worker ${row.id}'s health and restarts; no log records why it stopped.`,
       });
     }
   }
   return findings;
+}
+
+function authFinding(auth: HistorySummary['auth_failures']): Finding[] {
+  if (auth.count === 0) return [];
+  return [
+    {
+      kind: 'auth-failures',
+      message: `${auth.count} task(s) failed because the agent could not authenticate (auth_error), the latest at ${auth.latest_at}.`,
+      numbers: { tasks: auth.count },
+      recommendation: 'Log in again (run claude and /login, or give the workers a valid ANTHROPIC_API_KEY), then run worker-manager resume so the workers claim again.',
+    },
+  ];
 }
 
 function queueFindings(report: PerformanceReport): Finding[] {
@@ -149,11 +186,23 @@ export function recommendScaling(current: number, pending: number | null, cores:
 }
 
 /** The report plus findings with the numbers behind them and a scaling recommendation. */
-export function buildAnalysis(report: PerformanceReport, slow: HistorySummary['slow'], cores: number): PerformanceAnalysis {
+export function buildAnalysis(
+  report: PerformanceReport,
+  history: Pick<HistorySummary, 'slow' | 'auth_failures'>,
+  cores: number,
+  files: AnalysisFiles = NO_FILES,
+): PerformanceAnalysis {
   const live = report.workers.filter(isLive).length;
+  const { slow } = history;
   return {
     report,
-    findings: [...workerFindings(report.workers), ...queueFindings(report), ...slowFinding(report, slow), ...coresFinding(live, cores)],
+    findings: [
+      ...authFinding(history.auth_failures),
+      ...workerFindings(report.workers, files),
+      ...queueFindings(report),
+      ...slowFinding(report, slow),
+      ...coresFinding(live, cores),
+    ],
     scaling: recommendScaling(live, report.queue.available ? report.queue.pending : null, cores),
     slow_tasks: { threshold_s: slow.threshold_ms / 1000, count: slow.count, slowest: slow.slowest },
   };

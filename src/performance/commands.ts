@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { WorkersError } from '../core/errors.js';
-import { buildAnalysis, type PerformanceAnalysis } from './analyze.js';
+import { workerErrorLog, type DataPaths } from '../core/paths.js';
+import { buildAnalysis, type AnalysisFiles, type PerformanceAnalysis } from './analyze.js';
 import { renderCsv } from './export-csv.js';
 import { resolveExportFormat, verifyExportTarget, writeExport, type ExportFormat } from './export-target.js';
 import { DEFAULT_TIMELINE_LIMIT, loadPerformanceData, type LoadedData, type PerformanceContext } from './load.js';
@@ -20,7 +22,14 @@ export async function buildTimelineFor(context: PerformanceContext, options: { s
 
 export async function analyze(context: PerformanceContext): Promise<PerformanceAnalysis> {
   const data = await loadPerformanceData(context);
-  return buildAnalysis(reportOf(context, data), data.history.slow, context.cores);
+  const report = reportOf(context, data);
+  return buildAnalysis(report, data.history, context.cores, existingLogs(context.paths, report.workers));
+}
+
+/** The errors logs of the report's workers and manager.log, those that exist. */
+function existingLogs(paths: DataPaths, workers: readonly WorkerRow[]): AnalysisFiles {
+  const errorLogs = new Map(workers.map((row) => [row.id, workerErrorLog(paths, row.id)] as const).filter(([, file]) => existsSync(file)));
+  return { errorLogs, managerLog: existsSync(paths.managerLog) ? paths.managerLog : null };
 }
 
 /** The monitor's frame: the report and the most recent completions, from one read. */

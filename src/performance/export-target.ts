@@ -12,14 +12,22 @@ const EXPORT_FILE_MODE = 0o644;
 
 const isExportFormat = (value: string): value is ExportFormat => (EXPORT_FORMATS as readonly string[]).includes(value);
 
-/** `--format` wins; else the file's extension (.csv, .json, .prom); else csv, as the shell tool wrote. */
+/**
+ * `--format` wins; else the file's extension (.csv, .json, .prom); a file without one (or stdout)
+ * gets csv, as the shell tool wrote. Any other extension is refused: `foo.xlsx` filled with CSV
+ * would only fail later, in the program that opens it.
+ */
 export function resolveExportFormat(file: string, format: string | undefined): ExportFormat {
   if (format !== undefined) {
     if (!isExportFormat(format)) throw usageError(`Unknown export format ${describeValue(format)}: use csv, json or prom.`);
     return format;
   }
-  const extension = extname(file).slice(1).toLowerCase();
-  return isExportFormat(extension) ? extension : 'csv';
+  const extension = file === '-' ? '' : extname(file).slice(1).toLowerCase();
+  if (extension === '') return 'csv';
+  if (!isExportFormat(extension)) {
+    throw usageError(`Cannot tell the export format of ${file} from its extension .${extension}: name a .csv, .json or .prom file, or give --format csv, json or prom.`);
+  }
+  return extension;
 }
 
 /** Refuses a target that cannot be written before any data is read, so a mistake writes nothing. */

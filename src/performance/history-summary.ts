@@ -60,6 +60,8 @@ export interface HistorySummary {
   readonly workers: ReadonlyMap<number, WorkerHistory>;
   readonly timeline: { readonly since: string; readonly matching: number; readonly entries: readonly TimelineEntry[] };
   readonly slow: { readonly threshold_ms: number; readonly count: number; readonly slowest: readonly TimelineEntry[] };
+  /** Tasks that failed on authentication (auth_error), and when the latest one ended. */
+  readonly auth_failures: { readonly count: number; readonly latest_at: string | null };
 }
 
 export interface HistorySummaryOptions {
@@ -129,6 +131,8 @@ export class HistoryAccumulator implements HistoryVisitor {
   /** Newest first; ties keep the later line first. */
   private readonly timeline: TopN<PerformanceRecord>;
   private slowCount = 0;
+  private authFailures = 0;
+  private latestAuthFailure = Number.NEGATIVE_INFINITY;
   private readonly slowest = new TopN<PerformanceRecord>(SLOWEST_SHOWN, (record) => record.durationMs);
   /** The options as milliseconds, worked out once rather than for each of many records. */
   private readonly limits: { readonly hourAgo: number; readonly dayAgo: number; readonly since: number; readonly slow: number };
@@ -160,6 +164,10 @@ export class HistoryAccumulator implements HistoryVisitor {
     if (record.endedAt >= limits.since) {
       this.timelineMatching += 1;
       this.timeline.offer(record);
+    }
+    if (record.error_class === 'auth_error') {
+      this.authFailures += 1;
+      this.latestAuthFailure = Math.max(this.latestAuthFailure, record.endedAt);
     }
     if (record.durationMs > limits.slow) {
       this.slowCount += 1;
@@ -202,6 +210,10 @@ export class HistoryAccumulator implements HistoryVisitor {
         entries: this.timeline.values().map(toEntry),
       },
       slow: { threshold_ms: this.options.slowTaskThresholdMs, count: this.slowCount, slowest: this.slowest.values().map(toEntry) },
+      auth_failures: {
+        count: this.authFailures,
+        latest_at: this.authFailures === 0 ? null : new Date(this.latestAuthFailure).toISOString(),
+      },
     };
   }
 }

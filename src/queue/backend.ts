@@ -43,7 +43,8 @@ export type RunObservation =
   | { readonly state: 'none' }
   | { readonly state: 'running'; readonly startedAt: string }
   | { readonly state: 'exited'; readonly exitCode: number; readonly endedAt: string }
-  | { readonly state: 'killed'; readonly endedAt: string | null }
+  /** byUser: `worker-queue kill` asked for it; the task is not to be retried. */
+  | { readonly state: 'killed'; readonly endedAt: string | null; readonly byUser?: boolean }
   /** The run's process is gone without a recorded result (e.g. a daemon restart). */
   | { readonly state: 'lost' };
 
@@ -70,8 +71,11 @@ export interface QueueBackend {
   /** Starts one attempt as a process that outlives the worker; increments `attempts`. */
   startRun(id: string, run: RunSpec): Promise<void>;
   observeRun(id: string): Promise<RunObservation>;
-  /** SIGTERM to the run's whole process group, SIGKILL after `graceMs`; resolves when it is gone. */
-  killRun(id: string, graceMs: number): Promise<void>;
+  /**
+   * SIGTERM to the run's whole process group, SIGKILL after `graceMs`; resolves when it is gone.
+   * `byUser` marks the run so that observeRun reports it killed by the user, however it ended.
+   */
+  killRun(id: string, graceMs: number, options?: { readonly byUser?: boolean }): Promise<void>;
   /** Back to `queued` for any worker; `attempts` replaces the count when given. */
   requeue(id: string, options?: { readonly error?: string; readonly attempts?: number }): Promise<void>;
   finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void>;

@@ -14,6 +14,10 @@ import { watchDirs } from './watch-dirs.js';
 
 const toQueueTask = ({ run: _run, ...task }: EmbeddedTask): QueueTask => task;
 
+/** However a run the user killed ended (a signal, an exit code of its own), it ended by the kill. */
+const killedByUser = (run: { readonly killedByUser?: boolean | undefined }, ended: RunObservation): RunObservation =>
+  run.killedByUser ? { state: 'killed', endedAt: ended.state === 'exited' || ended.state === 'killed' ? ended.endedAt : null, byUser: true } : ended;
+
 /** The file queue: every change is one locked read-modify-write of embedded-queue.json. */
 export class EmbeddedBackend implements QueueBackend {
   readonly name = 'embedded';
@@ -122,18 +126,18 @@ export class EmbeddedBackend implements QueueBackend {
     if (!run) return { state: 'none' };
     const files = runFilesFor(this.runsDir, run.key);
     const result = await readRunResult(files);
-    if (result) return result;
+    if (result) return killedByUser(run, result);
     if (isRecordedProcessAlive(run)) return { state: 'running', startedAt: run.startedAt };
     // The run may have written its result between the first read and the liveness check.
     const settled = await readRunResult(files);
-    if (settled) return settled;
-    return run.killRequested ? { state: 'killed', endedAt: null } : { state: 'lost' };
+    if (settled) return killedByUser(run, settled);
+    return killedByUser(run, run.killRequested ? { state: 'killed', endedAt: null } : { state: 'lost' });
   }
 
-  async killRun(id: string, graceMs: number): Promise<void> {
+  async killRun(id: string, graceMs: number, options: { readonly byUser?: boolean } = {}): Promise<void> {
     const run = await this.store.update((draft) => {
       const task = draft.tasks.find((candidate) => candidate.id === id);
-      if (task?.run) task.run.killRequested = true;
+      if (task?.run) Object.assign(task.run, { killRequested: true, ...(options.byUser ? { killedByUser: true } : {}) });
       return task?.run ?? null;
     });
     if (run) await killProcessGroup(run, graceMs);

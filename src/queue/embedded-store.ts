@@ -10,6 +10,8 @@ const runSchema = z.object({
   startedAt: z.string(),
   outputFile: z.string().nullable(),
   killRequested: z.boolean(),
+  /** Absent in files written before `worker-queue kill` existed. */
+  killedByUser: z.boolean().optional(),
 });
 
 const taskSchema = z.object({

@@ -7,7 +7,8 @@
  * - WORKER_BACKEND=pueue | embedded picks that backend; auto picks Pueue when the `pueue` client is
  *   on env.PATH, else the embedded file queue.
  * - `notice` is one sentence saying which backend was chosen and why; the library never prints it,
- *   a CLI prints it once on stderr.
+ *   a CLI prints it where it informs (setup, status, `--verbose`). chooseQueueBackend gives it
+ *   without opening anything.
  * - The Pueue backend talks to the daemon of `pueueConfigPath` (else env.PUEUE_CONFIG_PATH, else
  *   Pueue's default config); tests point it at an isolated daemon this way. A daemon that is down
  *   is started on the first call, unless `startDaemon` is false (read-only tools).
@@ -51,28 +52,37 @@ export async function isPueueOnPath(env: Readonly<Record<string, string | undefi
   return false;
 }
 
-export async function openQueueBackend(options: OpenQueueBackendOptions): Promise<OpenedQueueBackend> {
+export interface BackendChoice {
+  readonly name: QueueBackend['name'];
+  readonly notice: string;
+}
+
+/** Which backend the settings and PATH pick, and the sentence saying why; opens nothing. */
+export async function chooseQueueBackend(options: Pick<OpenQueueBackendOptions, 'settings' | 'env'>): Promise<BackendChoice> {
   const setting = options.settings.WORKER_BACKEND;
   const hasPueue = await isPueueOnPath(options.env);
   if (setting === 'pueue' && !hasPueue) {
     throw new WorkersError('config', 'WORKER_BACKEND=pueue but no pueue client is on PATH; run scripts/install-pueue.sh or set WORKER_BACKEND=embedded.');
   }
+  const why = setting === 'auto' ? `WORKER_BACKEND=auto, pueue ${hasPueue ? 'found' : 'not found'} on PATH` : `WORKER_BACKEND=${setting}`;
+  if (setting === 'embedded' || !hasPueue) return { name: 'embedded', notice: `Queue backend: embedded (${why}).` };
+  return { name: 'pueue', notice: `Queue backend: pueue, group ${options.settings.PUEUE_GROUP} (${why}).` };
+}
+
+export async function openQueueBackend(options: OpenQueueBackendOptions): Promise<OpenedQueueBackend> {
+  const { name, notice } = await chooseQueueBackend(options);
   const base = {
     queueDir: options.paths.queueDir,
     env: options.env,
     now: options.now ?? (() => new Date()),
     lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
   };
-  const why = setting === 'auto' ? `WORKER_BACKEND=auto, pueue ${hasPueue ? 'found' : 'not found'} on PATH` : `WORKER_BACKEND=${setting}`;
-  if (setting === 'embedded' || !hasPueue) {
-    return { backend: new EmbeddedBackend(base), notice: `Queue backend: embedded (${why}).` };
-  }
+  if (name === 'embedded') return { backend: new EmbeddedBackend(base), notice };
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
   const client = new PueueClient({
     env: options.env,
     ...(configPath === undefined ? {} : { configPath }),
     ...(options.startDaemon === undefined ? {} : { startDaemon: options.startDaemon }),
   });
-  const group = options.settings.PUEUE_GROUP;
-  return { backend: new PueueBackend({ ...base, client, group }), notice: `Queue backend: pueue, group ${group} (${why}).` };
+  return { backend: new PueueBackend({ ...base, client, group: options.settings.PUEUE_GROUP }), notice };
 }

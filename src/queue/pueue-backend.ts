@@ -123,6 +123,7 @@ export class PueueBackend implements QueueBackend {
     await this.updateRecord(entry.key, (record) => {
       record.attempts += 1;
       record.killRequested = false;
+      record.killedByUser = false;
     });
     // A force start: the group stays paused (docs/PUEUE.md section 4).
     await this.options.client.runOk(startArgs(entry.task.id));
@@ -132,10 +133,12 @@ export class PueueBackend implements QueueBackend {
     const entry = (await this.entries()).find((candidate) => candidate.view.id === id);
     if (!entry || (entry.task.kind !== 'Done' && entry.task.kind !== 'Running' && entry.task.kind !== 'Paused')) return { state: 'none' };
     if (entry.task.kind !== 'Done') return { state: 'running', startedAt: pueueTimeToIso(entry.task.start) ?? entry.view.claimedAt ?? '' };
+    const endedAt = pueueTimeToIso(entry.task.end) ?? this.options.now().toISOString();
+    // However a run the user killed ended (a signal, an exit code of its own), it ended by the kill.
+    if (entry.record?.killedByUser) return { state: 'killed', endedAt, byUser: true };
     const files = this.filesOf(entry.task);
     const recorded = await readRunResult(files);
     if (recorded) return recorded;
-    const endedAt = pueueTimeToIso(entry.task.end) ?? this.options.now().toISOString();
     if (entry.record?.killRequested) return { state: 'killed', endedAt };
     const result = entry.task.result;
     if (result?.type === 'Success') return { state: 'exited', exitCode: 0, endedAt };
@@ -147,10 +150,11 @@ export class PueueBackend implements QueueBackend {
     return { state: 'lost' };
   }
 
-  async killRun(id: string, graceMs: number): Promise<void> {
+  async killRun(id: string, graceMs: number, options: { readonly byUser?: boolean } = {}): Promise<void> {
     const entry = await this.require(id);
     await this.updateRecord(entry.key, (record) => {
       record.killRequested = true;
+      if (options.byUser) record.killedByUser = true;
     });
     if (entry.task.kind === 'Running' || entry.task.kind === 'Paused') {
       await this.options.client.run(killArgs(entry.task.id, 'SIGTERM'));
@@ -167,7 +171,7 @@ export class PueueBackend implements QueueBackend {
     this.refuseWhileRunning(entry, 'requeued');
     if (entry.task.kind === 'Done') await this.options.client.runOk(restartInPlaceArgs(entry.task.id));
     await this.updateRecord(entry.key, (record) => {
-      Object.assign(record, { status: 'queued', workerId: null, claimedAt: null, finishedAt: null, killRequested: false });
+      Object.assign(record, { status: 'queued', workerId: null, claimedAt: null, finishedAt: null, killRequested: false, killedByUser: false });
       if (options.error !== undefined) record.lastError = options.error;
       if (options.attempts !== undefined) record.attempts = options.attempts;
     });

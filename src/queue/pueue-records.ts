@@ -16,6 +16,8 @@ const recordSchema = z.object({
   finishedAt: z.string().nullable(),
   lastError: z.string().nullable(),
   killRequested: z.boolean(),
+  /** Absent in files written before `worker-queue kill` existed. */
+  killedByUser: z.boolean().optional(),
 });
 
 const recordsSchema = z.object({ version: z.literal(1), records: z.record(recordSchema) });

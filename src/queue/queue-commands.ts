@@ -23,6 +23,20 @@ export async function retryTask(backend: QueueBackend, id: string): Promise<Queu
   return { ...task, status: 'queued', workerId: null, attempts: 0 };
 }
 
+/**
+ * `kill ID`: stops the task's run now, its whole process group, SIGKILL after `graceMs`. The
+ * worker holding the task then records it failed ("killed by the user") without retrying it.
+ */
+export async function killTask(backend: QueueBackend, id: string, graceMs: number): Promise<QueueTask> {
+  const task = await backend.get(id);
+  if (!task) throw notFound(id);
+  if (task.status !== 'claimed' || (await backend.observeRun(id)).state !== 'running') {
+    throw new WorkersError('conflict', `Task ${id} is ${task.status} with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).`);
+  }
+  await backend.killRun(id, graceMs, { byUser: true });
+  return task;
+}
+
 export interface ImportResult {
   readonly imported: readonly QueueTask[];
   readonly skippedFinished: number;

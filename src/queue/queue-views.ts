@@ -1,15 +1,38 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import { formatDuration } from '../core/duration.js';
+import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import type { QueueDepth, QueueTask, TaskStatus } from './backend.js';
 
-/** What `list` and `monitor` show, and what `list --json` prints. */
+/** What `list` and `monitor` show (`list --json` prints it through snapshotJson). */
 export interface QueueSnapshot {
   readonly backend: 'pueue' | 'embedded';
   readonly generatedAt: string;
   readonly depth: QueueDepth;
   readonly tasks: readonly QueueTask[];
 }
+
+/** A task as the CLI prints it in JSON: snake_case, like every JSON output of the toolkit. */
+export const taskJson = (task: QueueTask) => ({
+  id: task.id,
+  subissue: task.subissue,
+  parent: task.parent,
+  priority: task.priority,
+  status: task.status,
+  worker_id: task.workerId,
+  attempts: task.attempts,
+  created_at: task.createdAt,
+  claimed_at: task.claimedAt,
+  finished_at: task.finishedAt,
+  last_error: task.lastError,
+});
+
+/** `list --json`: the snapshot in snake_case. */
+export const snapshotJson = (snapshot: QueueSnapshot) => ({
+  backend: snapshot.backend,
+  generated_at: snapshot.generatedAt,
+  depth: snapshot.depth,
+  tasks: snapshot.tasks.map(taskJson),
+});
 
 const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance> = {
   queued: (c) => c.white,
@@ -23,29 +46,37 @@ const STATUS_ORDER: Record<TaskStatus, number> = { claimed: 0, queued: 1, failed
 
 const age = (iso: string, now: Date) => formatDuration(Math.max(0, now.getTime() - Date.parse(iso)));
 
-export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3): string {
+/** A narrow terminal first cuts the last error short, then loses Attempts, Age and Parent. */
+const QUEUE_COLUMNS: readonly FitColumn[] = [
+  { head: 'ID' },
+  { head: 'Subissue' },
+  { head: 'Parent', drop: 3 },
+  { head: 'Priority' },
+  { head: 'Status' },
+  { head: 'Worker' },
+  { head: 'Attempts', drop: 1 },
+  { head: 'Age', drop: 2 },
+  { head: 'Last error', minWidth: 16 },
+];
+
+/** `columns`: the terminal's width, which the table fits (undefined: no limit). */
+export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
   if (snapshot.tasks.length === 0) return `The queue is empty (${snapshot.backend} backend).`;
   const chalk = new Chalk({ level: colorLevel });
   const now = new Date(snapshot.generatedAt);
-  const table = new Table({
-    head: ['ID', 'Subissue', 'Parent', 'Priority', 'Status', 'Worker', 'Attempts', 'Age', 'Last error'],
-    style: { head: [], border: [], compact: true },
-  });
   const sorted = [...snapshot.tasks].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt));
-  for (const task of sorted) {
-    table.push([
-      task.id,
-      task.subissue,
-      task.parent,
-      String(task.priority),
-      STATUS_COLORS[task.status](chalk)(task.status),
-      task.workerId === null ? '-' : String(task.workerId),
-      String(task.attempts),
-      age(task.createdAt, now),
-      (task.lastError ?? '-').replace(/\s+/g, ' ').slice(0, 60),
-    ]);
-  }
-  return table.toString();
+  const rows = sorted.map((task) => [
+    task.id,
+    task.subissue,
+    task.parent,
+    String(task.priority),
+    STATUS_COLORS[task.status](chalk)(task.status),
+    task.workerId === null ? '-' : String(task.workerId),
+    String(task.attempts),
+    age(task.createdAt, now),
+    (task.lastError ?? '-').replace(/\s+/g, ' ').slice(0, 60),
+  ]);
+  return fitTable(QUEUE_COLUMNS, rows, columns);
 }
 
 export function renderDepthLine(snapshot: QueueSnapshot): string {
@@ -53,6 +84,6 @@ export function renderDepthLine(snapshot: QueueSnapshot): string {
   return `Queue (${snapshot.backend}): ${queued} queued, ${claimed} claimed (${running} running), ${done} done, ${failed} failed, ${review} review`;
 }
 
-export function renderMonitorFrame(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3): string {
-  return [`${renderDepthLine(snapshot)} at ${snapshot.generatedAt}`, '', renderQueueTable(snapshot, colorLevel)].join('\n');
+export function renderMonitorFrame(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
+  return [...wrapLine(`${renderDepthLine(snapshot)} at ${snapshot.generatedAt}`, columns), '', renderQueueTable(snapshot, colorLevel, columns)].join('\n');
 }

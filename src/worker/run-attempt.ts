@@ -34,6 +34,9 @@ const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' 
   outcome: { kind: 'failure', errorClass, message, retry: true },
 });
 
+/** `worker-queue kill`: the task ends failed, never retried. */
+const KILLED_BY_USER: Settled = { outcome: { kind: 'failure', errorClass: 'agent_error', message: 'killed by the user', retry: false } };
+
 const backendFailed = (error: unknown): Settled => {
   if (error instanceof BackendFailure) return failure('backend_error', error.message);
   throw error;
@@ -129,7 +132,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
       const mark = rt.changes.mark();
       const seen = await observeRun(rt, ts);
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
-      if (seen.state === 'killed') return failure('agent_error', 'the run was killed by a signal');
+      if (seen.state === 'killed') return seen.byUser ? KILLED_BY_USER : failure('agent_error', 'the run was killed by a signal');
       if (seen.state === 'lost') return failure('agent_error', 'the run vanished without a result');
       if (seen.state === 'none') return 'not-started';
       if (rt.control.aborting) {

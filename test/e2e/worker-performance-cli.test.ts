@@ -51,6 +51,7 @@ describe('worker-performance refuses bad requests with one sentence and writes n
   it.each([
     [['export', '/nonexistent-dir/x.csv'], 2, /directory \/nonexistent-dir does not exist/],
     [['export', 'out.xml', '--format', 'xml'], 2, /Unknown export format "xml": use csv, json or prom\./],
+    [['export', 'foo.xlsx'], 2, /^worker-performance: Cannot tell the export format of foo\.xlsx from its extension \.xlsx: name a \.csv, \.json or \.prom file, or give --format csv, json or prom\.$/m],
     [['efficiency', 'abc'], 2, /Invalid worker id "abc"/],
     [['efficiency', '9'], 1, /Worker 9 has no metrics and no task history; known workers: 1, 2, 3, 4, 5, 6\./],
     [['timeline', '--since', 'yesterday'], 2, /Invalid --since "yesterday"/],
@@ -78,7 +79,7 @@ describe('worker-performance export', () => {
       ['metrics.csv', CSV_HEADER],
       ['metrics.json', '"generated_at"'],
       ['metrics.prom', '# HELP hybrid_workers_tasks_total'],
-      ['metrics.txt', CSV_HEADER],
+      ['metrics', CSV_HEADER],
     ];
     for (const [name, marker] of cases) {
       const result = await run(home, ['export', join(out, name)]);
@@ -87,7 +88,14 @@ describe('worker-performance export', () => {
       expect(readFileSync(join(out, name), 'utf8')).toContain(marker);
       expect(statSync(join(out, name)).mode & 0o777).toBe(0o644);
     }
-    expect(readdirSync(out).sort()).toEqual(['metrics.csv', 'metrics.json', 'metrics.prom', 'metrics.txt']);
+    expect(readdirSync(out).sort()).toEqual(['metrics', 'metrics.csv', 'metrics.json', 'metrics.prom']);
+  });
+
+  it('writes an unknown extension only when --format names the format', async () => {
+    const file = join(makeTempDir(), 'metrics.xlsx');
+    const result = await run(fixtureHome('basic'), ['export', file, '--format', 'csv']);
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain(CSV_HEADER);
   });
 
   it('--format wins over the extension, and a second export replaces the first', async () => {

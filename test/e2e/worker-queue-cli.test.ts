@@ -13,10 +13,10 @@ const listJson = async (home: string, env?: Record<string, string>) =>
 describe('worker-queue (embedded backend)', () => {
   it('adds, lists, monitors, retries, removes and cleans', async () => {
     const home = makeTempDir();
-    const added = await queue(home, ['add', '2', '10', '101']);
+    const added = await queue(home, ['add', '2', '10', '101', '--verbose']);
     expect(added.exitCode, String(added.stderr)).toBe(0);
     expect(String(added.stdout)).toBe('Queued task 1: sub-issue 101 of #10, priority 2.');
-    expect(String(added.stderr)).toBe('Queue backend: embedded (WORKER_BACKEND=embedded).');
+    expect(String(added.stderr)).toMatch(/^Queue backend: embedded \(WORKER_BACKEND=embedded\)\.\n/);
     await queue(home, ['add', '1', '10', '102']);
 
     const table = await queue(home, ['list']);
@@ -104,9 +104,9 @@ describe.skipIf(!pueueAvailable)('worker-queue (pueue backend, isolated daemon)'
   it('auto picks pueue, starts the daemon, and keeps tasks in the paused group', async () => {
     const home = makeTempDir();
     const env = { WORKER_BACKEND: 'auto', PUEUE_CONFIG_PATH: daemon.configPath };
-    const added = await queue(home, ['add', '1', '10', '301'], env);
+    const added = await queue(home, ['--verbose', 'add', '1', '10', '301'], env);
     expect(added.exitCode, String(added.stderr)).toBe(0);
-    expect(String(added.stderr)).toBe('Queue backend: pueue, group subissues (WORKER_BACKEND=auto, pueue found on PATH).');
+    expect(String(added.stderr)).toMatch(/^Queue backend: pueue, group subissues \(WORKER_BACKEND=auto, pueue found on PATH\)\.\n/);
     const listed = await listJson(home, env);
     expect(listed.backend).toBe('pueue');
     expect(listed.tasks).toMatchObject([{ subissue: '301', status: 'queued', priority: 1 }]);

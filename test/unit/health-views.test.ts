@@ -4,6 +4,7 @@ import { metricsSchema } from '../../src/health/metrics-schema.js';
 import { healthTransitions } from '../../src/health/monitor.js';
 import { buildHealthReport, healthReportSchema } from '../../src/health/report.js';
 import { renderDashboard, renderHealthReport } from '../../src/health/views.js';
+import { visibleWidth } from '../../src/core/fit-width.js';
 
 const NOW = new Date('2026-01-01T12:00:00.000Z');
 const thresholds = { DEAD_WORKER_THRESHOLD: 30_000, SLOW_TASK_THRESHOLD: 900_000 };
@@ -50,6 +51,21 @@ describe('health views from fixture data', () => {
     expect(shellReport.workers.map((worker) => worker.health)).toEqual(['healthy', 'working', 'unresponsive', 'dead']);
     expect(shellReport.stats.total_tasks).toBe(31);
     await expect(renderHealthReport(shellReport, { colorLevel: 0 })).toMatchFileSnapshot('../fixtures/health/report-shell-era.txt');
+  });
+
+  it('fits an 80-column terminal: Status, Progress and Restarts go, nothing wraps, alerts break at spaces', async () => {
+    const longAlert = '[2026-01-01T11:59:40.000Z] [ALERT] Worker 3: authentication failed on task 1240 (Not logged in); every worker stopped claiming. Log in again, then run worker-manager resume.';
+    const narrow = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, [...alerts, longAlert]);
+    for (const colorLevel of [0, 1] as const) {
+      const frame = renderDashboard(narrow, { colorLevel, columns: 80 });
+      const tooWide = frame.split('\n').filter((line) => visibleWidth(line) > 80);
+      expect(tooWide).toEqual([]);
+    }
+    const frame = renderDashboard(narrow, { colorLevel: 0, columns: 80 });
+    await expect(frame).toMatchFileSnapshot('../fixtures/health/dashboard-80.txt');
+    expect(frame).toMatch(/│ Worker │ Health\s+│ Task\s+│ Task time │ Heartbeat │ Done │ Failed │/);
+    expect(frame).toContain('\n    1240 (Not logged in); every worker stopped claiming. Log in again, then run\n');
+    expect(renderHealthReport(narrow, { colorLevel: 0, columns: 80 }).split('\n').filter((line) => visibleWidth(line) > 80)).toEqual([]);
   });
 
   it('renders an empty data root', () => {

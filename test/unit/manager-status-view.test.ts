@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { visibleWidth } from '../../src/core/fit-width.js';
 import { renderStatus, type ManagerStatus } from '../../src/manager/status.js';
 
 const snapshot: ManagerStatus = {
   generated_at: '2026-01-01T00:00:00.000Z',
   manager: { running: true, pid: 4242, last_check_ms: 12.5, last_check_at: '2026-01-01T00:00:00.000Z' },
   session: { name: 'claude-workers', exists: true },
+  queue_backend: 'Queue backend: embedded (WORKER_BACKEND=embedded).',
   pause: null,
   workers: [
     { id: 1, pane: '%3', health: 'working', current_task: '101', completed: 4, failed: 1, restarts: 0, heartbeat_age_s: 1.2 },
@@ -18,11 +20,27 @@ describe('manager status view', () => {
     const text = renderStatus(snapshot, 0);
     expect(text).toContain('Manager: running (pid 4242, last check took 12.5 ms)');
     expect(text).toContain('Session: claude-workers');
+    expect(text).toContain('\nQueue backend: embedded (WORKER_BACKEND=embedded).\n');
     expect(text).toMatch(/│ 1\s+│ %3\s+│ working\s+│ 101\s+│ 4\s+│ 1\s+│ 0\s+│ 1.2s ago\s+│/);
     expect(text).toMatch(/│ 2\s+│ %7\s+│ gave-up\s+│ -\s+│ 0\s+│ 0\s+│ 5\s+│ never\s+│/);
     expect(text).toContain('[ALERT] Worker 2 gave up');
     expect(text).not.toContain('\u001b[');
     expect(text).not.toContain('paused');
+  });
+
+  it('fits an 80-column terminal, a long task id, a long log line and a pause included', () => {
+    const crowded: ManagerStatus = {
+      ...snapshot,
+      pause: 'paused until a person acts (worker-3: Not logged in · Please run /login), since 2026-01-01T00:00:00.000Z',
+      workers: [...snapshot.workers, { id: 3, pane: '%12', health: 'process-gone', current_task: '123456789012', completed: 1234, failed: 567, restarts: 89, heartbeat_age_s: 7265 }],
+      recent_log: [`[2026-01-01T00:00:00.000Z] [ALERT] ${'Worker 3 restarted after its pane died; '.repeat(3)}`],
+    };
+    for (const colorLevel of [0, 1] as const) {
+      expect(renderStatus(crowded, colorLevel, 80).split('\n').filter((line) => visibleWidth(line) > 80)).toEqual([]);
+    }
+    const text = renderStatus(crowded, 0, 80);
+    expect(text).toMatch(/│ Worker │ Health\s+│ Task\s+│ Done │ Failed │ Restarts │ Heartbeat │/);
+    expect(text).toMatch(/│ 3\s+│ process-gone │ 123456789012 │ 1234 │ 567\s+│ 89\s+│ 2h01m ago │/);
   });
 
   it('shows a usage-limit pause and how to lift it', () => {

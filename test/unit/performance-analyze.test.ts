@@ -1,12 +1,15 @@
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAnalysis, recommendScaling } from '../../src/performance/analyze.js';
 import type { HistorySummary } from '../../src/performance/history-summary.js';
 import type { PerformanceReport, QueueState, WorkerRow } from '../../src/performance/report.js';
 import { renderReport } from '../../src/performance/report-view.js';
-import { buildReport } from '../../src/performance/commands.js';
+import { analyze, buildReport } from '../../src/performance/commands.js';
 import { fixtureContext } from './performance-fixture.js';
 
 const noSlow: HistorySummary['slow'] = { threshold_ms: 900_000, count: 0, slowest: [] };
+const quiet: Pick<HistorySummary, 'slow' | 'auth_failures'> = { slow: noSlow, auth_failures: { count: 0, latest_at: null } };
 
 async function reportWith(workers: Partial<WorkerRow>[], queue: QueueState): Promise<PerformanceReport> {
   const base = await buildReport(fixtureContext('empty', queue));
@@ -14,18 +17,26 @@ async function reportWith(workers: Partial<WorkerRow>[], queue: QueueState): Pro
   return { ...base, workers: workers.map((worker, index) => ({ ...template, id: index + 1, ...worker })) };
 }
 
-const kinds = (report: PerformanceReport, cores = 8) => buildAnalysis(report, noSlow, cores).findings.map((finding) => finding.kind);
+/** A worker's history part with these results. */
+const historyOf = (success: number, review: number, failed: number): WorkerRow['history'] => ({
+  tasks: success + review + failed,
+  results: { success, review, failed },
+  average_duration_s: 60,
+  cost: { tasks_with_cost: 0, total_usd: 0, per_task_usd: null, input_tokens: 0, output_tokens: 0, num_turns: 0 },
+});
+
+const kinds = (report: PerformanceReport, cores = 8) => buildAnalysis(report, quiet, cores).findings.map((finding) => finding.kind);
 
 describe('analyze findings', () => {
   it('flags a failure rate above 30% and more than 3 restarts, not at the limits', async () => {
     const report = await reportWith(
       [
-        { tasks: 10, succeeded: 7, failed: 3, restarts: 3 },
-        { tasks: 10, succeeded: 6, failed: 4, restarts: 4 },
+        { tasks: 10, succeeded: 7, failed: 3, restarts: 3, history: historyOf(7, 0, 3) },
+        { tasks: 10, succeeded: 6, failed: 4, restarts: 4, history: historyOf(6, 0, 4) },
       ],
       { available: true, backend: 'embedded', pending: 0, running: 0 },
     );
-    const analysis = buildAnalysis(report, noSlow, 8);
+    const analysis = buildAnalysis(report, quiet, 8);
     expect(analysis.findings.map((finding) => [finding.kind, finding.numbers.worker])).toEqual([
       ['high-failure-rate', 2],
       ['frequent-restarts', 2],
@@ -47,10 +58,85 @@ describe('analyze findings', () => {
     expect(kinds(report, 1)).toEqual(['more-workers-than-cores']);
   });
 
+  it('does not count a review as a failure: the history says what failed, the counters count reviews too', async () => {
+    const report = await reportWith(
+      [
+        { tasks: 10, succeeded: 5, failed: 5, history: historyOf(5, 4, 1) },
+        { tasks: 10, succeeded: 5, failed: 5, history: historyOf(5, 1, 4) },
+      ],
+      { available: true, backend: 'embedded', pending: 0, running: 0 },
+    );
+    const findings = buildAnalysis(report, quiet, 8).findings;
+    expect(findings.map((finding) => [finding.kind, finding.numbers.worker])).toEqual([['high-failure-rate', 2]]);
+    expect(findings[0]?.message).toBe('Worker 2 failed 4 of 10 tasks in the task history (40%, above 30%).');
+    const counted = await reportWith([{ tasks: 10, succeeded: 5, failed: 5, history: historyOf(0, 0, 0) }], { available: true, backend: 'embedded', pending: 0, running: 0 });
+    expect(buildAnalysis(counted, quiet, 8).findings[0]?.message).toBe(
+      'Worker 1 failed 5 of 10 tasks by its health counters, which count reviews as failures (50%, above 30%).',
+    );
+  });
+
+  it('does not count drained (stopped) workers as running, even with a recent heartbeat', async () => {
+    const report = await reportWith(
+      [
+        { status: 'working', health: 'working' },
+        { status: 'stopped', health: 'unresponsive' },
+        { status: 'stopped', health: 'unresponsive' },
+        { status: 'idle', health: 'healthy' },
+      ],
+      { available: true, backend: 'embedded', pending: 0, running: 1 },
+    );
+    const analysis = buildAnalysis(report, quiet, 1);
+    expect(analysis.findings.find((finding) => finding.kind === 'more-workers-than-cores')?.message).toBe('2 workers are running on 1 CPU cores.');
+    expect(analysis.scaling.current_workers).toBe(2);
+    expect(buildAnalysis(report, quiet, 2).findings.map((finding) => finding.kind)).not.toContain('more-workers-than-cores');
+  });
+
+  it('names only log files that exist', async () => {
+    const report = await reportWith([{ tasks: 10, failed: 6, succeeded: 4, restarts: 5, history: historyOf(4, 0, 6) }], {
+      available: true,
+      backend: 'embedded',
+      pending: 0,
+      running: 0,
+    });
+    const none = buildAnalysis(report, quiet, 8).findings.map((finding) => finding.recommendation);
+    expect(none).toEqual([
+      'See the error classes of its failed tasks in worker-performance timeline.',
+      "See worker-manager status for worker 1's health and restarts; no log records why it stopped.",
+    ]);
+    const files = { errorLogs: new Map([[1, '/data/errors/worker-1.log']]), managerLog: '/data/manager.log' };
+    expect(buildAnalysis(report, quiet, 8, files).findings.map((finding) => finding.recommendation)).toEqual([
+      'See the error classes of its failed tasks in worker-performance timeline, and each failed attempt in /data/errors/worker-1.log.',
+      'Look in /data/manager.log and /data/errors/worker-1.log for why worker 1 keeps stopping.',
+    ]);
+  });
+
+  it('says to log in when tasks failed on authentication', async () => {
+    const report = await reportWith([{ status: 'idle', health: 'healthy' }], { available: true, backend: 'embedded', pending: 0, running: 0 });
+    const [finding] = buildAnalysis(report, { ...quiet, auth_failures: { count: 2, latest_at: '2026-11-27T11:00:00.000Z' } }, 8).findings;
+    expect(finding).toMatchObject({ kind: 'auth-failures', numbers: { tasks: 2 } });
+    expect(finding?.message).toBe('2 task(s) failed because the agent could not authenticate (auth_error), the latest at 2026-11-27T11:00:00.000Z.');
+    expect(finding?.recommendation).toMatch(/^Log in again .*then run worker-manager resume/);
+  });
+
+  it('finds auth failures in the history and points to the errors logs present in the data root', async () => {
+    const context = fixtureContext('basic');
+    appendFileSync(
+      context.paths.historyFile,
+      `${JSON.stringify({ version: 1, task_id: '1299', parent: '12', worker_id: 2, attempts: 1, started_at: '2026-11-27T10:00:00.000Z', ended_at: '2026-11-27T10:00:05.000Z', result: 'failed', error_class: 'auth_error', error: 'auth_error: Not logged in (not retried)' })}\n`,
+    );
+    mkdirSync(context.paths.errorsDir, { recursive: true });
+    writeFileSync(join(context.paths.errorsDir, 'worker-3.log'), 'task 1203 attempt 1: agent_error: exit 1\n');
+    const analysis = await analyze(context);
+    expect(analysis.findings[0]).toMatchObject({ kind: 'auth-failures', numbers: { tasks: 1 } });
+    const named = analysis.findings.flatMap((finding) => `${finding.message} ${finding.recommendation}`.match(/\/\S+\.log/g) ?? []);
+    expect(named).toContain(join(context.paths.errorsDir, 'worker-3.log'));
+    expect(named.filter((file) => !existsSync(file))).toEqual([]);
+  });
+
   it('flags slow finished tasks with the numbers behind them', async () => {
     const report = await reportWith([], { available: true, backend: 'embedded', pending: 0, running: 0 });
     const slowest = { ended_at: '2026-11-27T11:00:00.000Z', task_id: '7', parent: '1', worker_id: 1, result: 'success', attempts: 1, duration_ms: 1_800_000, error_class: null, cost_usd: null } as const;
-    const [finding] = buildAnalysis(report, { threshold_ms: 900_000, count: 2, slowest: [slowest] }, 4).findings;
+    const [finding] = buildAnalysis(report, { ...quiet, slow: { threshold_ms: 900_000, count: 2, slowest: [slowest] } }, 4).findings;
     expect(finding).toMatchObject({ kind: 'slow-tasks', numbers: { threshold_s: 900, finished_slow: 2, slowest_s: 1800 } });
   });
 });

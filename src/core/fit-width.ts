@@ -1,0 +1,75 @@
+import Table from 'cli-table3';
+
+/** A table column; `drop` orders the columns given up first when the table is too wide (1 first). */
+export interface FitColumn {
+  readonly head: string;
+  readonly drop?: number;
+  /** A column that may be cut short (with …) down to this width before any column is dropped. */
+  readonly minWidth?: number;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+export const visibleWidth = (text: string) => [...text.replace(ANSI, '')].length;
+
+/** cli-table3's compact style: one space of padding each side and a border between columns. */
+const tableWidth = (widths: readonly number[]) => widths.reduce((sum, width) => sum + width + 3, 1);
+
+/**
+ * Widths for the kept columns within `width`: the cuttable ones are cut (never below their
+ * minWidth) by what the table is too wide, the last first.
+ */
+function cutToFit(columns: readonly FitColumn[], natural: readonly number[], kept: readonly number[], width: number): number[] {
+  const widths = [...natural];
+  for (const index of [...kept].reverse()) {
+    const over = tableWidth(kept.map((k) => widths[k]!)) - width;
+    const min = columns[index]!.minWidth;
+    if (over > 0 && min !== undefined) widths[index] = Math.max(min, widths[index]! - over);
+  }
+  return widths;
+}
+
+/**
+ * A compact cli-table3 table no wider than `width` (undefined: as wide as it needs): cuttable
+ * columns are cut short, and when that is not enough, columns are dropped in their `drop` order.
+ */
+export function fitTable(columns: readonly FitColumn[], rows: readonly (readonly string[])[], width: number | undefined): string {
+  const natural = columns.map((column, index) => Math.max(visibleWidth(column.head), ...rows.map((row) => visibleWidth(row[index] ?? ''))));
+  let kept = columns.map((_, index) => index);
+  let widths = natural;
+  while (width !== undefined) {
+    widths = cutToFit(columns, natural, kept, width);
+    if (tableWidth(kept.map((index) => widths[index]!)) <= width) break;
+    const droppable = kept.filter((index) => columns[index]!.drop !== undefined).sort((a, b) => columns[a]!.drop! - columns[b]!.drop!)[0];
+    if (droppable === undefined) break;
+    kept = kept.filter((index) => index !== droppable);
+  }
+  const table = new Table({
+    head: kept.map((index) => columns[index]!.head),
+    colWidths: kept.map((index) => widths[index]! + 2),
+    style: { head: [], border: [], compact: true },
+  });
+  for (const row of rows) table.push(kept.map((index) => row[index] ?? ''));
+  return table.toString();
+}
+
+/** Wraps a line of text at spaces to `width` visible characters, continuation lines indented. */
+export function wrapLine(line: string, width: number | undefined, indent = '    '): string[] {
+  if (width === undefined || visibleWidth(line) <= width) return [line];
+  const lead = /^\s*/.exec(line)![0];
+  const lines: string[] = [];
+  let current = lead;
+  for (const word of line.slice(lead.length).split(' ')) {
+    const prefix = lines.length === 0 ? lead : indent;
+    if (current !== prefix && visibleWidth(`${current} ${word}`) > width) {
+      lines.push(current);
+      current = indent + word;
+    } else {
+      current = current === prefix ? `${current}${word}` : `${current} ${word}`;
+    }
+  }
+  lines.push(current);
+  // A single word longer than the line is cut: nothing else can make it fit.
+  return lines.map((text) => (visibleWidth(text) > width ? `${[...text].slice(0, width - 1).join('')}…` : text));
+}

@@ -1,0 +1,24 @@
+import { listWorkerPanes } from '../adapters/tmux.js';
+import type { DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import { HealthService } from '../health/health-service.js';
+import { liveWorkerIds } from '../health/live-workers.js';
+import { tmuxOptionsFor } from '../manager/pool.js';
+
+export interface PresenceContext {
+  readonly paths: DataPaths;
+  readonly settings: Settings;
+  readonly now: () => Date;
+}
+
+/**
+ * Whether any worker will claim a task. A fresh heartbeat answers from one file read; without
+ * one, a live pane in the workers' session still counts, because a worker that setup has just
+ * started has not reported yet.
+ */
+export async function isAnyWorkerRunning(context: PresenceContext): Promise<boolean> {
+  const metrics = await new HealthService(context).read();
+  if (liveWorkerIds(metrics, context.now(), context.settings).length > 0) return true;
+  const panes = await listWorkerPanes(tmuxOptionsFor(context.settings), context.settings.WORKERS_SESSION);
+  return [...panes.values()].some((pane) => !pane.dead);
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { visibleWidth } from '../../src/core/fit-width.js';
+import type { QueueTask } from '../../src/queue/backend.js';
+import { renderMonitorFrame, renderQueueTable, type QueueSnapshot } from '../../src/queue/queue-views.js';
+
+const task = (id: number, fields: Partial<QueueTask>): QueueTask => ({
+  id: String(id),
+  subissue: String(1000 + id),
+  parent: '77',
+  priority: 2,
+  status: 'queued',
+  workerId: null,
+  attempts: 0,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  claimedAt: null,
+  finishedAt: null,
+  lastError: null,
+  ...fields,
+});
+
+const snapshot: QueueSnapshot = {
+  backend: 'pueue',
+  generatedAt: '2026-01-01T03:25:45.000Z',
+  depth: { queued: 1, claimed: 1, running: 1, done: 0, failed: 1, review: 0 },
+  tasks: [
+    task(1, {}),
+    task(2, { status: 'claimed', workerId: 12, attempts: 2, lastError: 'backend_error: pueue status failed: connection refused' }),
+    task(3, { status: 'failed', workerId: 3, attempts: 3, lastError: 'agent_error: the agent exited with code 1: fatal: could not read Username (after 3 attempt(s))' }),
+  ],
+};
+
+describe('worker-queue list and monitor views', () => {
+  it('fit an 80-column terminal: Attempts and Age go, the last error is cut short, the rest stays', () => {
+    for (const colorLevel of [0, 1] as const) {
+      const lines = [...renderQueueTable(snapshot, colorLevel, 80).split('\n'), ...renderMonitorFrame(snapshot, colorLevel, 80).split('\n')];
+      expect(lines.filter((line) => visibleWidth(line) > 80)).toEqual([]);
+    }
+    const table = renderQueueTable(snapshot, 0, 80);
+    expect(table).toMatch(/│ ID │ Subissue │ Parent │ Priority │ Status\s+│ Worker │ Last error\s+│/);
+    expect(table).toMatch(/│ 3\s+│ 1003\s+│ 77\s+│ 2\s+│ failed\s+│ 3\s+│ agent_error: the age… │/);
+  });
+
+  it('shows every column and the whole (60-character) error without a width', () => {
+    const table = renderQueueTable(snapshot, 0);
+    expect(table).toContain('Attempts');
+    expect(table).toMatch(/│ Attempts │ Age\s+│ Last error/);
+    expect(table).toContain('│ agent_error: the agent exited with code 1: fatal: could not  │');
+  });
+});
