@@ -17,6 +17,8 @@ async function managerContext(context: CliContext) {
   return managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: process.cwd() });
 }
 
+const managerLaunch = (context: CliContext) => ({ managerBin: launcherPath(BIN), monitorSession: context.settings.MONITOR_SESSION });
+
 async function runLoop(context: CliContext): Promise<number> {
   const { signalOnTermination } = await import('../core/live-view.js');
   return (await manager()).monitor(await managerContext(context), signalOnTermination());
@@ -33,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('start')
-    .description('run the manager loop in the monitor tmux session (does nothing when it already runs)')
+    .description('run the manager loop in the monitor session of its own tmux server (does nothing when it already runs)')
     .option('--foreground', 'run the loop in this terminal (for a service manager)')
     .action(async (options: { foreground?: boolean }) => {
       const context = await loadContext();
@@ -41,8 +43,28 @@ async function main(argv: string[]): Promise<number> {
         exitCode = await runLoop(context);
         return;
       }
-      const launch = { managerBin: launcherPath(BIN), monitorSession: context.settings.MONITOR_SESSION };
-      exitCode = await (await manager()).startManager(await managerContext(context), launch, printText);
+      exitCode = await (await manager()).startManager(await managerContext(context), managerLaunch(context), printText);
+    });
+
+  program
+    .command('ensure')
+    .description('start whatever of the pool is not running: queue daemon, workers (the pool size last asked for), manager')
+    .option('--foreground', 'then run the manager loop in this process (what the installed service runs)')
+    .action(async (options: { foreground?: boolean }) => {
+      const context = await loadContext();
+      const { ensure } = await import('../manager/pool-lifecycle.js');
+      await ensure(await managerContext(context), managerLaunch(context), { inForeground: options.foreground === true }, printText, warn);
+      if (options.foreground) exitCode = await runLoop(context);
+    });
+
+  program
+    .command('shutdown')
+    .description('stop the whole pool: manager, workers (each finishes its task first), their tmux session, a Pueue daemon it started')
+    .option('--now', 'do not wait: stop the running tasks, which go back to the queue')
+    .action(async (options: { now?: boolean }) => {
+      const context = await loadContext();
+      const { shutdown } = await import('../manager/pool-lifecycle.js');
+      await shutdown(await managerContext(context), managerLaunch(context), options.now === true, printText, warn);
     });
 
   program

@@ -3,7 +3,7 @@ import { WorkersError } from '../core/errors.js';
 import { runningManagerPid, monitorSessionAlive, stopManager } from './manager-process.js';
 import { workerIds } from './manager-state.js';
 import { runMonitorLoop } from './monitor-loop.js';
-import { openPool, type ManagerContext } from './pool.js';
+import { managerTmuxOptionsFor, openPool, type ManagerContext } from './pool.js';
 import { oversubscriptionWarning, requestRestart, requestScale, restartSettled, scaleSettled, settle, verifyPoolWorker } from './pool-requests.js';
 import { buildStatus, type ManagerStatus } from './status.js';
 
@@ -16,15 +16,15 @@ export interface ManagerLaunch {
 export type Say = (line: string) => void;
 
 export async function startManager(context: ManagerContext, launch: ManagerLaunch, say: Say): Promise<number> {
-  const pool = openPool(context);
+  const tmux = managerTmuxOptionsFor(context.settings);
   const pid = await runningManagerPid(context.paths);
-  if (pid !== null || (await monitorSessionAlive(pool.tmux, launch.monitorSession))) {
+  if (pid !== null || (await monitorSessionAlive(tmux, launch.monitorSession))) {
     say(`The manager is already running${pid === null ? '' : ` (pid ${pid})`}.`);
     return 0;
   }
   // A leftover session whose loop has exited would make new-session fail.
-  if (await hasSession(pool.tmux, launch.monitorSession)) await killSession(pool.tmux, launch.monitorSession);
-  await newSession(pool.tmux, launch.monitorSession, {
+  if (await hasSession(tmux, launch.monitorSession)) await killSession(tmux, launch.monitorSession);
+  await newSession(tmux, launch.monitorSession, {
     argv: [context.launch.nodePath, launch.managerBin, 'monitor'],
     env: context.launch.env,
     cwd: context.launch.cwd,
@@ -33,7 +33,7 @@ export async function startManager(context: ManagerContext, launch: ManagerLaunc
   while (Date.now() < deadline) {
     const started = await runningManagerPid(context.paths);
     if (started !== null) {
-      say(`Manager started in tmux session ${launch.monitorSession} (pid ${started}).`);
+      say(`Manager started in tmux session ${launch.monitorSession} on its own tmux server (-L ${tmux.socket}, pid ${started}).`);
       return 0;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -52,21 +52,20 @@ export async function monitor(context: ManagerContext, signal: AbortSignal): Pro
 }
 
 export async function stop(context: ManagerContext, monitorSession: string, say: Say): Promise<number> {
-  const pool = openPool(context);
-  const stopped = await stopManager(context.paths, pool.tmux, monitorSession);
+  const stopped = await stopManager(context.paths, managerTmuxOptionsFor(context.settings), monitorSession);
   say(stopped ? 'Manager stopped; the workers keep running.' : 'The manager was not running.');
   return 0;
 }
 
 export const status = (context: ManagerContext): Promise<ManagerStatus> => buildStatus(context, openPool(context));
 
-export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say): Promise<number> {
+export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say, remember = true): Promise<number> {
   const pool = openPool(context);
   const warning = oversubscriptionWarning(count);
   if (warning) warn(warning);
   // Adopt panes tagged by someone else first, so new ids do not collide with them.
   if (await hasSession(pool.tmux, pool.session)) await pool.supervisor.pass();
-  const { added, removed } = await requestScale(pool, count, force);
+  const { added, removed } = await requestScale(pool, count, force, remember);
   if (added.length > 0) say(`Starting worker${added.length > 1 ? 's' : ''} ${added.join(', ')}.`);
   if (removed.length > 0) say(`${force ? 'Stopping' : 'Draining'} worker${removed.length > 1 ? 's' : ''} ${removed.join(', ')}${force ? ' (in-flight tasks requeued)' : ' (each finishes its current task)'}.`);
   let told = false;

@@ -44,7 +44,6 @@ export interface PassResult {
  */
 export class Supervisor {
   private hookInstalled = false;
-  private alertedMissingSession = false;
   private readonly warnedSlow = new Map<number, string>();
   private readonly recordingRestarts = new Set<number>();
   /** The pane processes seen running at the last pass, for the loop's cheap liveness poll. */
@@ -52,7 +51,7 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {}
 
-  async pass({ createSession = false } = {}): Promise<PassResult> {
+  async pass(): Promise<PassResult> {
     const dir = managerDir(this.options.paths);
     ensureDirSync(dir);
     let release: () => Promise<void>;
@@ -62,19 +61,19 @@ export class Supervisor {
       throw new WorkersError('lock', 'Another worker-manager pass has held the pool for too long; try again.', { cause: error });
     }
     try {
-      return await this.reconcile(createSession);
+      return await this.reconcile();
     } finally {
       await release().catch(() => undefined);
     }
   }
 
-  private async reconcile(createSession: boolean): Promise<PassResult> {
+  private async reconcile(): Promise<PassResult> {
     const { tmux, session, state, health } = this.options;
     const snapshot = await state.read();
     const ids = workerIds(snapshot);
-    const wantsNew = ids.some((id) => snapshot.workers[String(id)]!.intent !== 'run');
     const found = await readWorkerPanes(tmux, session);
-    if (found === null && !(createSession && wantsNew)) {
+    const rebuilding = new Set<number>();
+    if (found === null) {
       this.hookInstalled = false;
       // Workers being removed went with the session; an empty pool (scale 0) has no session by design.
       const removing = ids.filter((id) => snapshot.workers[String(id)]!.intent === 'remove');
@@ -83,13 +82,17 @@ export class Supervisor {
           for (const id of removing) if (draft.workers[String(id)]?.intent === 'remove') delete draft.workers[String(id)];
         });
       }
-      if (!this.alertedMissingSession && ids.length > removing.length) {
-        this.alertedMissingSession = true;
-        await this.options.log.log('ALERT', `The tmux session ${session} is missing; waiting for it (run setup-hybrid-enhanced or worker-manager scale N).`);
+      if (ids.length === removing.length) return { sessionMissing: true, workers: 0, nextRestartAt: null };
+      // The session (or its whole tmux server) went away under running workers: they all come back
+      // at once, not one backoff at a time; each re-attaches to the task it held.
+      for (const id of ids) {
+        const entry = snapshot.workers[String(id)]!;
+        if (entry.intent === 'run' && !entry.gave_up && entry.next_restart_at === null) rebuilding.add(id);
       }
-      return { sessionMissing: true, workers: ids.length, nextRestartAt: null };
+      if (rebuilding.size > 0) {
+        await this.options.log.log('ALERT', `The tmux session ${session} is gone (its tmux server died or it was killed); rebuilding it with worker${rebuilding.size > 1 ? 's' : ''} ${[...rebuilding].join(', ')}.`);
+      }
     }
-    this.alertedMissingSession = false;
     const panes = found ?? new Map<number, PaneInfo>();
     this.livePanePids = [...panes.values()].flatMap((pane) => (pane.dead || pane.pid === null ? [] : [pane.pid]));
     const adopted = await this.adoptUntracked(panes, snapshot);
@@ -98,14 +101,19 @@ export class Supervisor {
     let nextRestartAt: number | null = null;
     for (const id of workerIds(current)) {
       if (current.workers[String(id)]!.restarts_unrecorded > 0) this.recordRestarts(id);
-      const due = await this.superviseOne(id, panes.get(id), current.workers[String(id)]!, metrics);
+      const entry = current.workers[String(id)]!;
+      if (rebuilding.has(id)) {
+        await this.restart(id, undefined, entry, 'its tmux session was gone', { counts: true });
+        continue;
+      }
+      const due = await this.superviseOne(id, panes.get(id), entry, metrics);
       if (due !== null) nextRestartAt = Math.min(nextRestartAt ?? due, due);
     }
     if (!this.hookInstalled && (await hasSession(tmux, session))) {
       await installDeathHook(tmux, session, deathHookCommand(deathEventsFile(this.options.paths)));
       this.hookInstalled = true;
     }
-    return { sessionMissing: false, workers: panes.size, nextRestartAt };
+    return { sessionMissing: false, workers: found === null ? rebuilding.size : panes.size, nextRestartAt };
   }
 
   /** Panes tagged by someone else (setup) join the pool as they are. */
