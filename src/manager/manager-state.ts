@@ -78,3 +78,6 @@ export const entryOf = (state: ManagerState, id: number): WorkerEntry => {
   state.workers[key] ??= newWorkerEntry();
   return state.workers[key]!;
 };
+
+/** The pool size `ensure` brings back: the one last asked for, else the workers the state holds. */
+export const rememberedPoolSize = (state: ManagerState) => state.pool_size ?? workerIds(state).length;

@@ -4,7 +4,7 @@ import { readStartedDaemon } from '../adapters/pueue/started-daemon.js';
 import { openQueueBackend, startedPueuedFile } from '../queue/open-backend.js';
 import { scale, startManager, type ManagerLaunch, type Say } from './commands.js';
 import { runningManagerPid, stopManager } from './manager-process.js';
-import { workerIds } from './manager-state.js';
+import { rememberedPoolSize, workerIds } from './manager-state.js';
 import { managerTmuxOptionsFor, openPool, type ManagerContext } from './pool.js';
 import { isProcessAlive } from './worker-actions.js';
 
@@ -21,8 +21,7 @@ export async function ensure(context: ManagerContext, launch: ManagerLaunch, how
   // Any call reaches the daemon and starts it when it is down.
   const depth = await backend.depth();
   say(`${notice} ${depth.queued} queued, ${depth.claimed} claimed.`);
-  const state = await openPool(context).state.read();
-  const size = state.pool_size ?? workerIds(state).length;
+  const size = rememberedPoolSize(await openPool(context).state.read());
   if (size > 0) await scale(context, size, false, say, warn);
   else say('The pool size is 0: no worker to start (worker-manager scale N sets it).');
   if (!how.inForeground) {
