@@ -2,7 +2,8 @@ import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { HealthService } from '../health/health-service.js';
 import { startManager, scale, type ManagerLaunch } from '../manager/commands.js';
-import { openPool, tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
+import { stopManager } from '../manager/manager-process.js';
+import { managerTmuxOptionsFor, openPool, tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { checkDependencies, dependencySpecs, installHint, type DependencyStatus } from './dependencies.js';
 import { importQueueTxtOnce } from './queue-txt-import.js';
@@ -78,6 +79,8 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
       request.session === 'recreate' ||
       (request.session === 'ask' && io.confirm !== undefined && (await io.confirm(`The tmux session ${session} exists. Recreate it?`)));
     if (recreate) {
+      // A running manager would rebuild the session it sees gone; it is started again below.
+      await stopManager(context.paths, managerTmuxOptionsFor(context.settings), launch.monitorSession);
       await killSession(tmux, session);
       // A fresh pool: the workers are started anew, with no restart history to back off from.
       await openPool(context).state.update((draft) => {
