@@ -39,7 +39,7 @@ export interface SetupSummary {
   readonly data_root: string;
   readonly repository: string;
   readonly steps: readonly SetupStep[];
-  readonly commands: Readonly<Record<'attach' | 'dashboard' | 'add_task' | 'scale' | 'status' | 'report', string>>;
+  readonly commands: Readonly<Record<'attach' | 'attach_manager' | 'dashboard' | 'add_task' | 'scale' | 'status' | 'report' | 'stop', string>>;
 }
 
 const describeDependency = (status: DependencyStatus): SetupStep => {
@@ -142,11 +142,13 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
     steps,
     commands: {
       attach: `${tmuxCommand} attach -t ${session}`,
+      attach_manager: `tmux -L ${managerTmuxOptionsFor(context.settings).socket} attach -t ${context.settings.MONITOR_SESSION}`,
       dashboard: 'worker-health-monitor dashboard',
       add_task: 'worker-queue add PRIORITY PARENT SUBISSUE',
       scale: `worker-manager scale ${request.workers * 2}`,
       status: 'worker-manager status',
       report: 'worker-performance report',
+      stop: 'worker-manager shutdown',
     },
   };
 }
