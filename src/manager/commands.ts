@@ -84,7 +84,7 @@ export async function restart(context: ManagerContext, workerId: number | undefi
   const pool = openPool(context);
   if (workerId !== undefined) await verifyPoolWorker(pool, workerId);
   else if (!(await hasSession(pool.tmux, pool.session))) {
-    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with setup-hybrid-enhanced or worker-manager scale N.`);
+    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`);
   }
   const ids = workerId === undefined ? workerIds(await pool.state.read()) : [workerId];
   // One at a time, so the pool never loses more than one worker's capacity.

@@ -50,7 +50,7 @@ export async function requestRestart(pool: Pool, workerId: number, force: boolea
 
 export async function verifyPoolWorker(pool: Pool, workerId: number): Promise<void> {
   if (!(await hasSession(pool.tmux, pool.session))) {
-    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with setup-hybrid-enhanced or worker-manager scale N.`);
+    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`);
   }
   if ((await pool.state.read()).workers[String(workerId)] === undefined) {
     await pool.supervisor.pass();

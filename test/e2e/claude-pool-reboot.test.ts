@@ -41,7 +41,7 @@ describe.each(WORKER_BACKENDS)('a Claude Code pool on the %s backend after a sim
     };
     const bench = await makeClaudeWorkerBench(script, { backend });
     const socket = makeTmuxSocket();
-    const env = { ...bench.env, WORKERS_TMUX_SOCKET: socket, WORKERS_SESSION: 'hw-workers', MONITOR_SESSION: 'hw-monitor' };
+    const env: Record<string, string> = { ...bench.env, WORKERS_TMUX_SOCKET: socket, WORKERS_SESSION: 'hw-workers', MONITOR_SESSION: 'hw-monitor' };
     const run = (bin: string, ...args: string[]) => runBin(bin, args, { home: bench.paths.root, cwd: bench.repo, env, timeout: 180_000 });
     const pool = () => [...new Set([...processesMentioning(bench.paths.root), ...processesMentioning(socket)])];
     try {
