@@ -78,6 +78,14 @@ describe.each(WORKER_BACKENDS)('the pool on the %s backend', (backendName) => {
       expect(managerPid(pool)).toBe(manager);
       expect([...(await listWorkerPanes({ socket: pool.socket }, 'hw-workers')).values()].map((pane) => pane.pid)).toEqual(panes);
 
+      // Only the manager gone: ensure starts it and leaves the running workers alone.
+      process.kill(manager, 'SIGKILL');
+      const third = await pool.run('worker-manager', 'ensure');
+      expect(third.exitCode, third.stderr).toBe(0);
+      expect(third.stdout).toMatch(/Manager started/);
+      expect(managerPid(pool)).not.toBe(manager);
+      expect([...(await listWorkerPanes({ socket: pool.socket }, 'hw-workers')).values()].map((pane) => pane.pid)).toEqual(panes);
+
       await expectAllDoneOnce(pool);
     });
   }, 600_000);
