@@ -44,6 +44,8 @@ export interface PassResult {
  */
 export class Supervisor {
   private hookInstalled = false;
+  /** One ALERT per outage, not one per retry while the rebuild keeps failing. */
+  private alertedSessionGone = false;
   private readonly warnedSlow = new Map<number, string>();
   private readonly recordingRestarts = new Set<number>();
   /** The pane processes seen running at the last pass, for the loop's cheap liveness poll. */
@@ -89,10 +91,12 @@ export class Supervisor {
         const entry = snapshot.workers[String(id)]!;
         if (entry.intent === 'run' && !entry.gave_up && entry.next_restart_at === null) rebuilding.add(id);
       }
-      if (rebuilding.size > 0) {
+      if (rebuilding.size > 0 && !this.alertedSessionGone) {
+        this.alertedSessionGone = true;
         await this.options.log.log('ALERT', `The tmux session ${session} is gone (its tmux server died or it was killed); rebuilding it with worker${rebuilding.size > 1 ? 's' : ''} ${[...rebuilding].join(', ')}.`);
       }
     }
+    if (found !== null) this.alertedSessionGone = false;
     const panes = found ?? new Map<number, PaneInfo>();
     this.livePanePids = [...panes.values()].flatMap((pane) => (pane.dead || pane.pid === null ? [] : [pane.pid]));
     const adopted = await this.adoptUntracked(panes, snapshot);

@@ -87,9 +87,13 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
     }
   });
 
-  it('rebuilds a session whose tmux server was killed: every worker at once (no backoff), one ALERT', async () => {
+  it('rebuilds a session whose tmux server was killed: every worker at once (no backoff), one ALERT however many tries', async () => {
     // A restart delay far beyond the test: only the rebuild, not the backoff path, can bring them back.
-    const context = managerContext({ CHECK_INTERVAL: 3_600_000, RESTART_DELAY: 3_600_000, RESTART_MIN_UPTIME: 3_600_000 });
+    const base = managerContext({ CHECK_INTERVAL: 3_600_000, RESTART_DELAY: 3_600_000, RESTART_MIN_UPTIME: 3_600_000 });
+    // While `broken`, starting a worker fails (a relative path is refused), so the rebuild is retried.
+    let broken = false;
+    const script = base.launch.workerBin;
+    const context: ManagerContext = { ...base, launch: Object.defineProperty({ ...base.launch }, 'workerBin', { get: () => (broken ? 'stand-in.mjs' : script) }) };
     const pool = openPool(context);
     await requestScale(pool, 3, false);
     await settle(pool, scaleSettled);
@@ -97,7 +101,10 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
     const loop = startLoop(context);
     try {
       await waitFor(() => logOf(context).includes('Manager started'), { what: 'the loop to start' });
+      broken = true;
       tmuxOn(context.settings.WORKERS_TMUX_SOCKET, 'kill-server');
+      await waitFor(() => (logOf(context).match(/Check failed: Refusing to start a worker/g) ?? []).length >= 3, { timeoutMs: 30_000, what: 'three failed rebuilds' });
+      broken = false;
       const after = await waitFor(
         async () => {
           const panes = await listWorkerPanes(pool.tmux, 'pool');
