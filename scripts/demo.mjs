@@ -54,7 +54,8 @@ const isAlive = (pid) => {
 };
 
 function teardown() {
-  run('worker-manager', ['stop']);
+  // The whole pool: manager, workers, their session and the pueued the toolkit started.
+  run('worker-manager', ['shutdown', '--now']);
   spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
   if (pueueDir) {
     const pidFile = join(pueueDir, 'pueue.pid');

@@ -78,6 +78,8 @@ export function makePool(settings = {}) {
     },
     loop: () => JSON.parse(readFileSync(join(home, 'manager', 'manager.pid'), 'utf8')),
     cleanup: async () => {
+      // The manager has its own tmux server: stopped first, so it does not rebuild the workers' one.
+      spawnSync(process.execPath, [managerBin, 'stop'], { cwd: repo, env, stdio: 'ignore' });
       let pids = [];
       try {
         pids = tmux('list-panes', '-a', '-F', '#{pane_pid}').split('\n').filter(Boolean).map(Number);

@@ -1,8 +1,10 @@
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../core/errors.js';
 import type { SetupStep } from '../setup/setup.js';
-import { loadContext, printJson, printText } from './context.js';
+import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -18,6 +20,8 @@ interface SetupFlags {
   dashboard?: boolean;
   json?: boolean;
   repo?: string;
+  installService?: boolean;
+  uninstallService?: boolean;
 }
 
 async function askYesNo(question: string): Promise<boolean> {
@@ -32,6 +36,24 @@ async function askYesNo(question: string): Promise<boolean> {
 
 const formatStep = (step: SetupStep) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;
 
+/** --install-service / --uninstall-service: the unit for this repository and data root, nothing else. */
+async function serviceAction(context: CliContext, repository: string, install: boolean): Promise<number> {
+  const { userUnitDir } = await import('../setup/service-unit.js');
+  const { installService, uninstallService } = await import('../setup/service.js');
+  const host = { unitDir: userUnitDir(context.env, context.env.HOME ?? homedir()), systemdRunning: existsSync('/run/systemd/system') };
+  if (!install) {
+    printText((await uninstallService({ repository, dataRoot: context.paths.root }, host)).join('\n'));
+    return 0;
+  }
+  const { managerContextFor, openPool } = await import('../manager/pool.js');
+  const managerContext = managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: repository });
+  const { rememberedPoolSize } = await import('../manager/manager-state.js');
+  const poolSize = rememberedPoolSize(await openPool(managerContext).state.read());
+  const spec = { repository, dataRoot: context.paths.root, nodePath: process.execPath, managerBin: launcherPath('worker-manager'), env: managerContext.launch.env };
+  printText(installService(spec, host, poolSize).join('\n'));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command(BIN).version(PACKAGE_VERSION)
     .description('Bring up the hybrid worker pool: dependencies, queue, tmux session, health, manager, workers.')
@@ -42,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--dashboard', 'open the health dashboard in a new tmux window of the session')
     .option('--repo <path>', 'the git repository the workers work on (default: the current directory)')
     .option('--json', 'print the summary as JSON')
+    .option('--install-service', 'only write a systemd user unit that brings the pool back at boot (a crontab line where systemd is absent)')
+    .option('--uninstall-service', 'only remove that unit')
     .exitOverride()
     .showSuggestionAfterError();
   await program.parseAsync(argv);
@@ -52,9 +76,12 @@ async function main(argv: string[]): Promise<number> {
   if (workers === 0) throw usageError('Setup needs at least 1 worker; use worker-manager scale 0 to stop all workers.');
   if (flags.recreate && flags.reuse) throw usageError('Use either --recreate or --reuse, not both.');
 
+  if (flags.installService && flags.uninstallService) throw usageError('Use either --install-service or --uninstall-service, not both.');
+
   const context = await loadContext();
   const { resolveRepository } = await import('../setup/repository.js');
   const repository = await resolveRepository(flags.repo ?? process.cwd());
+  if (flags.installService || flags.uninstallService) return serviceAction(context, repository, flags.installService === true);
   const interactive = context.stdinIsTty && context.stdoutIsTty;
   const { runSetup } = await import('../setup/setup.js');
   const { managerContextFor } = await import('../manager/pool.js');

@@ -18,6 +18,8 @@ async function managerContext(context: CliContext) {
   return managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: process.cwd() });
 }
 
+const managerLaunch = (context: CliContext) => ({ managerBin: launcherPath(BIN), monitorSession: context.settings.MONITOR_SESSION });
+
 async function runLoop(context: CliContext): Promise<void> {
   const { signalOnTermination } = await import('../core/live-view.js');
   return (await manager()).monitor(await managerContext(context), signalOnTermination());
@@ -33,13 +35,33 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('start')
-    .description('run the manager loop in the monitor tmux session (does nothing when it already runs)')
+    .description('run the manager loop in the monitor session of its own tmux server (does nothing when it already runs)')
     .option('--foreground', 'run the loop in this terminal (for a service manager)')
     .action(async (options: { foreground?: boolean }) => {
       const context = await loadContext();
       if (options.foreground) return runLoop(context);
-      const launch = { managerBin: launcherPath(BIN), monitorSession: context.settings.MONITOR_SESSION };
-      await (await manager()).startManager(await managerContext(context), launch, printText);
+      await (await manager()).startManager(await managerContext(context), managerLaunch(context), printText);
+    });
+
+  program
+    .command('ensure')
+    .description('start whatever of the pool is not running: queue daemon, workers (the pool size last asked for), manager')
+    .option('--foreground', 'then run the manager loop in this process (what the installed service runs)')
+    .action(async (options: { foreground?: boolean }) => {
+      const context = await loadContext();
+      const { ensure } = await import('../manager/pool-lifecycle.js');
+      await ensure(await managerContext(context), managerLaunch(context), { inForeground: options.foreground === true }, printText, warn);
+      if (options.foreground) await runLoop(context);
+    });
+
+  program
+    .command('shutdown')
+    .description('stop the whole pool: manager, workers (each finishes its task first), their tmux session, a Pueue daemon it started')
+    .option('--now', 'do not wait: stop the running tasks, which go back to the queue')
+    .action(async (options: { now?: boolean }) => {
+      const context = await loadContext();
+      const { shutdown } = await import('../manager/pool-lifecycle.js');
+      await shutdown(await managerContext(context), managerLaunch(context), options.now === true, printText, warn);
     });
 
   program

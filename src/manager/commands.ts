@@ -4,7 +4,7 @@ import { pollUntil } from '../core/poll.js';
 import { runningManagerPid, monitorSessionAlive, stopManager } from './manager-process.js';
 import { workerIds } from './manager-state.js';
 import { runMonitorLoop } from './monitor-loop.js';
-import { openPool, type ManagerContext } from './pool.js';
+import { managerTmuxOptionsFor, openPool, type ManagerContext } from './pool.js';
 import { oversubscriptionWarning, requestRestart, requestScale, restartSettled, scaleSettled, settle, verifyPoolWorker } from './pool-requests.js';
 import { buildStatus, type ManagerStatus } from './status.js';
 
@@ -17,22 +17,22 @@ export interface ManagerLaunch {
 export type Say = (line: string) => void;
 
 export async function startManager(context: ManagerContext, launch: ManagerLaunch, say: Say): Promise<void> {
-  const pool = openPool(context);
+  const tmux = managerTmuxOptionsFor(context.settings);
   const pid = await runningManagerPid(context.paths);
-  if (pid !== null || (await monitorSessionAlive(pool.tmux, launch.monitorSession))) {
+  if (pid !== null || (await monitorSessionAlive(tmux, launch.monitorSession))) {
     say(`The manager is already running${pid === null ? '' : ` (pid ${pid})`}.`);
     return;
   }
   // A leftover session whose loop has exited would make new-session fail.
-  if (await hasSession(pool.tmux, launch.monitorSession)) await killSession(pool.tmux, launch.monitorSession);
-  await newSession(pool.tmux, launch.monitorSession, {
+  if (await hasSession(tmux, launch.monitorSession)) await killSession(tmux, launch.monitorSession);
+  await newSession(tmux, launch.monitorSession, {
     argv: [context.launch.nodePath, launch.managerBin, 'monitor'],
     env: context.launch.env,
     cwd: context.launch.cwd,
   });
   const started = await pollUntil(async () => (await runningManagerPid(context.paths)) ?? undefined, { timeoutMs: 15_000, intervalMs: 50 });
   if (started !== undefined) {
-    say(`Manager started in tmux session ${launch.monitorSession} (pid ${started}).`);
+    say(`Manager started in tmux session ${launch.monitorSession} on its own tmux server (-L ${tmux.socket}, pid ${started}).`);
     return;
   }
   throw new WorkersError('tool', `The manager did not come up in tmux session ${launch.monitorSession}; see ${context.paths.managerLog}.`);
@@ -48,20 +48,19 @@ export async function monitor(context: ManagerContext, signal: AbortSignal): Pro
 }
 
 export async function stop(context: ManagerContext, monitorSession: string, say: Say): Promise<void> {
-  const pool = openPool(context);
-  const stopped = await stopManager(context.paths, pool.tmux, monitorSession);
+  const stopped = await stopManager(context.paths, managerTmuxOptionsFor(context.settings), monitorSession);
   say(stopped ? 'Manager stopped; the workers keep running.' : 'The manager was not running.');
 }
 
 export const status = (context: ManagerContext): Promise<ManagerStatus> => buildStatus(context, openPool(context));
 
-export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say): Promise<void> {
+export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say, remember = true): Promise<void> {
   const pool = openPool(context);
   const warning = oversubscriptionWarning(count);
   if (warning) warn(warning);
   // Adopt panes tagged by someone else first, so new ids do not collide with them.
   if (await hasSession(pool.tmux, pool.session)) await pool.supervisor.pass();
-  const { added, removed } = await requestScale(pool, count, force);
+  const { added, removed } = await requestScale(pool, count, force, remember);
   if (added.length > 0) say(`Starting worker${added.length > 1 ? 's' : ''} ${added.join(', ')}.`);
   if (removed.length > 0) say(`${force ? 'Stopping' : 'Draining'} worker${removed.length > 1 ? 's' : ''} ${removed.join(', ')}${force ? ' (in-flight tasks requeued)' : ' (each finishes its current task)'}.`);
   let told = false;
@@ -79,7 +78,7 @@ export async function restart(context: ManagerContext, workerId: number | undefi
   const pool = openPool(context);
   if (workerId !== undefined) await verifyPoolWorker(pool, workerId);
   else if (!(await hasSession(pool.tmux, pool.session))) {
-    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with setup-hybrid-enhanced or worker-manager scale N.`);
+    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`);
   }
   const ids = workerId === undefined ? workerIds(await pool.state.read()) : [workerId];
   // One at a time, so the pool never loses more than one worker's capacity.

@@ -40,12 +40,14 @@ export type WorkerEntry = z.infer<typeof workerEntrySchema>;
 
 export const managerStateSchema = z.object({
   version: z.literal(1).default(1),
+  /** The pool size last asked for (setup, scale): what `worker-manager ensure` brings back. */
+  pool_size: z.number().int().nonnegative().nullable().default(null),
   workers: z.record(z.string().regex(/^[1-9]\d{0,3}$/), workerEntrySchema).default({}),
 });
 
 export type ManagerState = z.infer<typeof managerStateSchema>;
 
-export const emptyManagerState = (): ManagerState => ({ version: 1, workers: {} });
+export const emptyManagerState = (): ManagerState => ({ version: 1, pool_size: null, workers: {} });
 
 export const newWorkerEntry = (): WorkerEntry => workerEntrySchema.parse({});
 
@@ -76,3 +78,6 @@ export const entryOf = (state: ManagerState, id: number): WorkerEntry => {
   state.workers[key] ??= newWorkerEntry();
   return state.workers[key]!;
 };
+
+/** The pool size `ensure` brings back: the one last asked for, else the workers the state holds. */
+export const rememberedPoolSize = (state: ManagerState) => state.pool_size ?? workerIds(state).length;

@@ -20,9 +20,13 @@ export const oversubscriptionWarning = (count: number, cores = availableParallel
 
 const activeIds = (state: ManagerState) => workerIds(state).filter((id) => state.workers[String(id)]!.intent !== 'remove');
 
-/** Marks the change in the pool state: new ids (the lowest free) to start, the highest ids to remove. */
-export async function requestScale(pool: Pool, count: number, force: boolean): Promise<{ added: number[]; removed: number[] }> {
+/**
+ * Marks the change in the pool state: new ids (the lowest free) to start, the highest ids to
+ * remove. The count is remembered as the pool size unless `remember` is false (shutdown).
+ */
+export async function requestScale(pool: Pool, count: number, force: boolean, remember = true): Promise<{ added: number[]; removed: number[] }> {
   return pool.state.update((draft) => {
+    if (remember) draft.pool_size = count;
     const active = activeIds(draft);
     const added: number[] = [];
     for (let id = 1; active.length + added.length < count; id += 1) {
@@ -46,7 +50,7 @@ export async function requestRestart(pool: Pool, workerId: number, force: boolea
 
 export async function verifyPoolWorker(pool: Pool, workerId: number): Promise<void> {
   if (!(await hasSession(pool.tmux, pool.session))) {
-    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with setup-hybrid-enhanced or worker-manager scale N.`);
+    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`);
   }
   if ((await pool.state.read()).workers[String(workerId)] === undefined) {
     await pool.supervisor.pass();
@@ -62,7 +66,7 @@ export async function verifyPoolWorker(pool: Pool, workerId: number): Promise<vo
  */
 export async function settle(pool: Pool, done: (state: ManagerState) => boolean, options: { pollMs?: number; onWait?: (state: ManagerState) => void } = {}): Promise<void> {
   for (;;) {
-    await pool.supervisor.pass({ createSession: true });
+    await pool.supervisor.pass();
     const state = await pool.state.read();
     if (done(state)) return;
     options.onWait?.(state);

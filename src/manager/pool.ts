@@ -52,6 +52,15 @@ export function managerContextFor(
 
 export const tmuxOptionsFor = (settings: Pick<Settings, 'WORKERS_TMUX_SOCKET'>): TmuxOptions => ({ socket: settings.WORKERS_TMUX_SOCKET });
 
+/**
+ * The manager's own tmux server (`-L <workers' socket>-manager`, `default-manager` for the tmux
+ * default): a workers' server that dies (SIGKILL, OOM, `tmux kill-server`) does not take the
+ * manager with it, so the manager can rebuild it.
+ */
+export const managerTmuxOptionsFor = (settings: Pick<Settings, 'WORKERS_TMUX_SOCKET'>): TmuxOptions => ({
+  socket: `${settings.WORKERS_TMUX_SOCKET === '' ? 'default' : settings.WORKERS_TMUX_SOCKET}-manager`,
+});
+
 export function openPool(context: ManagerContext): Pool {
   const { paths, settings, now } = context;
   const tmux = tmuxOptionsFor(settings);

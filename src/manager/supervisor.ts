@@ -45,7 +45,8 @@ export interface PassResult {
  */
 export class Supervisor {
   private hookInstalled = false;
-  private alertedMissingSession = false;
+  /** One ALERT per outage, not one per retry while the rebuild keeps failing. */
+  private alertedSessionGone = false;
   private readonly warnedSlow = new Map<number, string>();
   private readonly recordingRestarts = new Set<number>();
   /** The pane processes seen running at the last pass, for the loop's cheap liveness poll. */
@@ -53,19 +54,19 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {}
 
-  pass({ createSession = false } = {}): Promise<PassResult> {
+  pass(): Promise<PassResult> {
     // A pass starts panes and waits on tmux: its lock is taken over only after a generous stale time.
     const lock = { staleMs: RECONCILE_LOCK_STALE_MS, wantedAgain: () => false };
-    return withFileLock(join(managerDir(this.options.paths), 'reconcile'), lock, () => this.reconcile(createSession));
+    return withFileLock(join(managerDir(this.options.paths), 'reconcile'), lock, () => this.reconcile());
   }
 
-  private async reconcile(createSession: boolean): Promise<PassResult> {
+  private async reconcile(): Promise<PassResult> {
     const { tmux, session, state, health } = this.options;
     const snapshot = await state.read();
     const ids = workerIds(snapshot);
-    const wantsNew = ids.some((id) => snapshot.workers[String(id)]!.intent !== 'run');
     const found = await readWorkerPanes(tmux, session);
-    if (found === null && !(createSession && wantsNew)) {
+    const rebuilding = new Set<number>();
+    if (found === null) {
       this.hookInstalled = false;
       // Workers being removed went with the session; an empty pool (scale 0) has no session by design.
       const removing = ids.filter((id) => snapshot.workers[String(id)]!.intent === 'remove');
@@ -74,13 +75,19 @@ export class Supervisor {
           for (const id of removing) if (draft.workers[String(id)]?.intent === 'remove') delete draft.workers[String(id)];
         });
       }
-      if (!this.alertedMissingSession && ids.length > removing.length) {
-        this.alertedMissingSession = true;
-        await this.options.log.log('ALERT', `The tmux session ${session} is missing; waiting for it (run setup-hybrid-enhanced or worker-manager scale N).`);
+      if (ids.length === removing.length) return { sessionMissing: true, workers: 0, nextRestartAt: null };
+      // The session (or its whole tmux server) went away under running workers: they all come back
+      // at once, not one backoff at a time; each re-attaches to the task it held.
+      for (const id of ids) {
+        const entry = snapshot.workers[String(id)]!;
+        if (entry.intent === 'run' && !entry.gave_up && entry.next_restart_at === null) rebuilding.add(id);
       }
-      return { sessionMissing: true, workers: ids.length, nextRestartAt: null };
+      if (rebuilding.size > 0 && !this.alertedSessionGone) {
+        this.alertedSessionGone = true;
+        await this.options.log.log('ALERT', `The tmux session ${session} is gone (its tmux server died or it was killed); rebuilding it with worker${rebuilding.size > 1 ? 's' : ''} ${[...rebuilding].join(', ')}.`);
+      }
     }
-    this.alertedMissingSession = false;
+    if (found !== null) this.alertedSessionGone = false;
     const panes = found ?? new Map<number, PaneInfo>();
     this.livePanePids = [...panes.values()].flatMap((pane) => (pane.dead || pane.pid === null ? [] : [pane.pid]));
     const adopted = await this.adoptUntracked(panes, snapshot);
@@ -89,14 +96,19 @@ export class Supervisor {
     let nextRestartAt: number | null = null;
     for (const id of workerIds(current)) {
       if (current.workers[String(id)]!.restarts_unrecorded > 0) this.recordRestarts(id);
-      const due = await this.superviseOne(id, panes.get(id), current.workers[String(id)]!, metrics);
+      const entry = current.workers[String(id)]!;
+      if (rebuilding.has(id)) {
+        await this.restart(id, undefined, entry, 'its tmux session was gone', { counts: true });
+        continue;
+      }
+      const due = await this.superviseOne(id, panes.get(id), entry, metrics);
       if (due !== null) nextRestartAt = Math.min(nextRestartAt ?? due, due);
     }
     if (!this.hookInstalled && (await hasSession(tmux, session))) {
       await installDeathHook(tmux, session, deathHookCommand(deathEventsFile(this.options.paths)));
       this.hookInstalled = true;
     }
-    return { sessionMissing: false, workers: panes.size, nextRestartAt };
+    return { sessionMissing: false, workers: found === null ? rebuilding.size : panes.size, nextRestartAt };
   }
 
   /** Panes tagged by someone else (setup) join the pool as they are. */

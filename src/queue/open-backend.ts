@@ -40,6 +40,9 @@ export interface OpenedQueueBackend {
   readonly notice: string;
 }
 
+/** Notes a pueued this toolkit started (src/adapters/pueue/started-daemon.ts). */
+export const startedPueuedFile = (paths: DataPaths) => join(paths.queueDir, 'pueued-started.json');
+
 /** True when an executable `pueue` is on the PATH of `env`. */
 export async function isPueueOnPath(env: Readonly<Record<string, string | undefined>>): Promise<boolean> {
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
@@ -81,6 +84,7 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
   const client = new PueueClient({
     env: options.env,
+    startedFile: startedPueuedFile(options.paths),
     ...(configPath === undefined ? {} : { configPath }),
     ...(options.startDaemon === undefined ? {} : { startDaemon: options.startDaemon }),
   });

@@ -2,7 +2,8 @@ import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { HealthService } from '../health/health-service.js';
 import { startManager, scale, type ManagerLaunch } from '../manager/commands.js';
-import { openPool, tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
+import { stopManager } from '../manager/manager-process.js';
+import { managerTmuxOptionsFor, openPool, tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { checkDependencies, dependencySpecs, installHint, type DependencyStatus } from './dependencies.js';
 import { importQueueTxtOnce } from './queue-txt-import.js';
@@ -38,7 +39,7 @@ export interface SetupSummary {
   readonly data_root: string;
   readonly repository: string;
   readonly steps: readonly SetupStep[];
-  readonly commands: Readonly<Record<'attach' | 'dashboard' | 'add_task' | 'scale' | 'status' | 'report', string>>;
+  readonly commands: Readonly<Record<'attach' | 'attach_manager' | 'dashboard' | 'add_task' | 'scale' | 'status' | 'report' | 'stop', string>>;
 }
 
 const describeDependency = (status: DependencyStatus): SetupStep => {
@@ -78,6 +79,8 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
       request.session === 'recreate' ||
       (request.session === 'ask' && io.confirm !== undefined && (await io.confirm(`The tmux session ${session} exists. Recreate it?`)));
     if (recreate) {
+      // A running manager would rebuild the session it sees gone; it is started again below.
+      await stopManager(context.paths, managerTmuxOptionsFor(context.settings), launch.monitorSession);
       await killSession(tmux, session);
       // A fresh pool: the workers are started anew, with no restart history to back off from.
       await openPool(context).state.update((draft) => {
@@ -139,11 +142,13 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
     steps,
     commands: {
       attach: `${tmuxCommand} attach -t ${session}`,
+      attach_manager: `tmux -L ${managerTmuxOptionsFor(context.settings).socket} attach -t ${context.settings.MONITOR_SESSION}`,
       dashboard: 'worker-health-monitor dashboard',
       add_task: 'worker-queue add PRIORITY PARENT SUBISSUE',
       scale: `worker-manager scale ${request.workers * 2}`,
       status: 'worker-manager status',
       report: 'worker-performance report',
+      stop: 'worker-manager shutdown',
     },
   };
 }

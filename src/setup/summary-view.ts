@@ -5,7 +5,7 @@ export function renderSetupSummary(summary: SetupSummary, dashboardOpened: boole
   const { commands } = summary;
   return [
     '',
-    `Hybrid workers are up: ${summary.workers} worker${summary.workers === 1 ? '' : 's'} in tmux session ${summary.session}, manager in ${summary.monitor_session}.`,
+    `Hybrid workers are up: ${summary.workers} worker${summary.workers === 1 ? '' : 's'} in tmux session ${summary.session}, manager in ${summary.monitor_session} on its own tmux server.`,
     `Queue: ${summary.queue_notice}`,
     `Repository: ${summary.repository}`,
     `Data: ${summary.data_root}`,
@@ -13,9 +13,11 @@ export function renderSetupSummary(summary: SetupSummary, dashboardOpened: boole
     '',
     'Next:',
     `  attach      ${commands.attach}`,
+    `  manager     ${commands.attach_manager}`,
     `  add a task  ${commands.add_task}`,
     `  status      ${commands.status}`,
     `  scale       ${commands.scale}`,
     `  report      ${commands.report}`,
+    `  stop all    ${commands.stop}`,
   ].join('\n');
 }

@@ -61,7 +61,8 @@ describe('setup-hybrid-enhanced', () => {
       expect(again.stdout).toMatch(/cleared the live state of absent workers 7; counters and history kept/);
       const after = await listWorkerPanes({ socket }, 'hw-workers');
       expect([...after.keys()].sort()).toEqual([1, 2]);
-      expect(after.get(1)!.paneId).not.toBe(before.get(1)!.paneId);
+      // A new worker process (pane ids restart with the workers' tmux server, now the session's alone).
+      expect(after.get(1)!.pid).not.toBe(before.get(1)!.pid);
       const metrics = await bench.health.read();
       expect(metrics.workers['1']!.tasks_completed).toBe(1);
       expect(metrics.workers['7']).toMatchObject({ status: 'stopped', current_task: 'none' });

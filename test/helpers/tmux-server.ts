@@ -19,11 +19,13 @@ afterEach(async () => {
 });
 
 /**
- * Kills the server on `socket` and waits until its panes' processes (workers, a manager) are gone,
- * so the data root can be removed without a process still writing into it. Tests with processes
- * that write into a temp dir call it themselves (hook order between helpers is not guaranteed).
+ * Kills the manager's server (`<socket>-manager`) first, so it rebuilds nothing, then the server
+ * on `socket`, and waits until their panes' processes (workers, a manager) are gone, so the data
+ * root can be removed without a process still writing into it. Tests with processes that write
+ * into a temp dir call it themselves (hook order between helpers is not guaranteed).
  */
 export async function killTmuxServer(socket: string): Promise<void> {
+  if (!socket.endsWith('-manager')) await killTmuxServer(`${socket}-manager`);
   let pids: number[] = [];
   try {
     pids = tmuxOn(socket, 'list-panes', '-a', '-F', '#{pane_pid}').split('\n').filter(Boolean).map(Number);

@@ -87,6 +87,44 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
     }
   });
 
+  it('rebuilds a session whose tmux server was killed: every worker at once (no backoff), one ALERT however many tries', async () => {
+    // A restart delay far beyond the test: only the rebuild, not the backoff path, can bring them back.
+    const base = managerContext({ CHECK_INTERVAL: 3_600_000, RESTART_DELAY: 3_600_000, RESTART_MIN_UPTIME: 3_600_000 });
+    // While `broken`, starting a worker fails (a relative path is refused), so the rebuild is retried.
+    let broken = false;
+    const script = base.launch.workerBin;
+    const context: ManagerContext = { ...base, launch: Object.defineProperty({ ...base.launch }, 'workerBin', { get: () => (broken ? 'stand-in.mjs' : script) }) };
+    const pool = openPool(context);
+    await requestScale(pool, 3, false);
+    await settle(pool, scaleSettled);
+    const before = await listWorkerPanes(pool.tmux, 'pool');
+    const loop = startLoop(context);
+    try {
+      await waitFor(() => logOf(context).includes('Manager started'), { what: 'the loop to start' });
+      broken = true;
+      tmuxOn(context.settings.WORKERS_TMUX_SOCKET, 'kill-server');
+      await waitFor(() => (logOf(context).match(/Check failed: Refusing to start a worker/g) ?? []).length >= 3, { timeoutMs: 30_000, what: 'three failed rebuilds' });
+      broken = false;
+      const after = await waitFor(
+        async () => {
+          const panes = await listWorkerPanes(pool.tmux, 'pool');
+          return [...panes.values()].filter((pane) => !pane.dead && pane.pid !== before.get(pane.workerId!)?.pid).length === 3 ? panes : undefined;
+        },
+        { timeoutMs: 20_000, what: 'the three workers running again' },
+      );
+      expect([...after.keys()].sort()).toEqual([1, 2, 3]);
+      const alerts = readFileSync(context.paths.alertsLog, 'utf8');
+      expect(alerts.match(/The tmux session pool is gone \(its tmux server died or it was killed\); rebuilding it with workers 1, 2, 3\./g)).toHaveLength(1);
+      expect(Object.values((await pool.state.read()).workers).map((entry) => [entry.restarts, entry.next_restart_at])).toEqual([
+        [1, null],
+        [1, null],
+        [1, null],
+      ]);
+    } finally {
+      await loop.stop();
+    }
+  });
+
   it('backs off a crash loop, gives up with an ALERT, and keeps the count across a manager restart', async () => {
     const context = managerContext({ CHECK_INTERVAL: 200, RESTART_DELAY: 200, MAX_RESTART_ATTEMPTS: 3, RESTART_MIN_UPTIME: 30_000 }, 'crash');
     const pool = openPool(context);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { createEventLog } from '../../src/core/event-log.js';
-import { openManagerState, workerIds } from '../../src/manager/manager-state.js';
+import { openManagerState, rememberedPoolSize, workerIds } from '../../src/manager/manager-state.js';
 import { MAX_POOL_SIZE, oversubscriptionWarning, parsePoolSize, requestRestart, requestScale, restartSettled, scaleSettled } from '../../src/manager/pool-requests.js';
 import type { Pool } from '../../src/manager/pool.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -41,6 +41,22 @@ describe('pool requests', () => {
     expect(scaleSettled(state)).toBe(false);
     // Ids being removed are not reused by a scale-up that comes meanwhile.
     expect(await requestScale(pool, 3, false)).toEqual({ added: [6], removed: [] });
+  });
+
+  it('remembers the pool size asked for (what ensure brings back), except for a shutdown', async () => {
+    const pool = statePool();
+    expect(rememberedPoolSize(await pool.state.read())).toBe(0);
+    await requestScale(pool, 3, false);
+    expect((await pool.state.read()).pool_size).toBe(3);
+    await requestScale(pool, 0, true, false);
+    const state = await pool.state.read();
+    expect(state.pool_size).toBe(3);
+    expect(rememberedPoolSize(state)).toBe(3);
+    // A state written before the size was recorded: the workers it holds.
+    await pool.state.update((draft) => {
+      draft.pool_size = null;
+    });
+    expect(rememberedPoolSize(await pool.state.read())).toBe(3);
   });
 
   it('marks a restart and knows when it is done', async () => {

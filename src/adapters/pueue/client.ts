@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { WorkersError } from '../../core/errors.js';
 import { waitUntil } from '../../core/poll.js';
 import { globalArgs, groupAddArgs, groupListArgs, isDaemonUnreachable, pauseGroupArgs, statusArgs, stripAnsi } from './argv.js';
+import { noteStartedDaemon } from './started-daemon.js';
 import { parsePueueState, type PueueState } from './status-schema.js';
 
 const groupsSchema = z.record(z.object({ status: z.string() }).passthrough());
@@ -18,6 +19,8 @@ export interface PueueClientOptions {
   readonly startTimeoutMs?: number;
   /** False for read-only tools (a report from cron must not leave a daemon running); default true. */
   readonly startDaemon?: boolean;
+  /** Where a daemon this client starts is noted (pid, config), so `worker-manager shutdown` can stop it. */
+  readonly startedFile?: string;
 }
 
 export interface PueueOutput {
@@ -103,6 +106,7 @@ export class PueueClient {
       child.once('error', (error) => reject(new WorkersError('tool', `Cannot start pueued: ${error.message}.`, { cause: error })));
       child.once('spawn', () => {
         child.unref();
+        if (this.options.startedFile !== undefined && child.pid !== undefined) noteStartedDaemon(this.options.startedFile, { pid: child.pid, config_path: this.options.configPath ?? null });
         resolve();
       });
     });
