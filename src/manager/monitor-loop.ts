@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
+import { idsComingBack } from './orphan-claims.js';
 import { isProcessAlive } from './worker-actions.js';
 import type { ManagerContext, Pool } from './pool.js';
 
@@ -57,6 +58,10 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);
+      // After the pass, outside its lock: the claims of workers that will not come back.
+      await context.returnOrphanedClaims?.(idsComingBack(await pool.state.read()), pool.log).catch((error: unknown) =>
+        pool.log.log('ERROR', `Returning the claims of gone workers failed: ${(error as Error).message}`),
+      );
       if (woken || options.signal.aborted) continue;
       const until = Math.min(Date.now() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
       await new Promise<void>((resolve) => {

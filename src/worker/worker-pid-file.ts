@@ -18,6 +18,15 @@ export const workerPidFile = (paths: DataPaths, workerId: number) => join(paths.
 const open = (paths: DataPaths, workerId: number, lockStaleMs: number) =>
   new JsonFile<PidFile>({ path: workerPidFile(paths, workerId), schema: pidFileSchema, empty: () => ({ pid: null, start_time: null }), lockStaleMs });
 
+const isHolderAlive = async (holder: PidFile, self = 0) =>
+  holder.pid !== null && holder.pid !== self && holder.start_time !== null && (await isProcessAlive({ pid: holder.pid, pgid: holder.pid, startTime: holder.start_time }));
+
+/** The pid of the live process that is worker <id>, or undefined when none is. */
+export async function runningWorkerPid(paths: DataPaths, workerId: number, lockStaleMs: number): Promise<number | undefined> {
+  const holder = await open(paths, workerId, lockStaleMs).read();
+  return (await isHolderAlive(holder)) ? holder.pid! : undefined;
+}
+
 /**
  * Claims worker <id> for this process: under the file's lock, written atomically, so of two
  * workers started at once exactly one gets it. Resolves to the release, which clears the file
@@ -28,8 +37,7 @@ export async function claimWorkerId(paths: DataPaths, workerId: number, lockStal
   const self = { pid: process.pid, start_time: (await readStartTime(process.pid)) ?? null };
   const holder = await file.read();
   // Read outside the lock: /proc is not to be read inside the critical section of a shared lock.
-  const holderAlive =
-    holder.pid !== null && holder.pid !== self.pid && holder.start_time !== null && (await isProcessAlive({ pid: holder.pid, pgid: holder.pid, startTime: holder.start_time }));
+  const holderAlive = await isHolderAlive(holder, self.pid);
   await file.update((draft) => {
     if (draft.pid !== holder.pid || draft.start_time !== holder.start_time) throw alreadyRunning(workerId, draft.pid ?? 0);
     if (holderAlive) throw alreadyRunning(workerId, holder.pid!);
