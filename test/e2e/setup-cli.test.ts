@@ -101,6 +101,9 @@ describe('setup-hybrid-enhanced', () => {
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stdout).toContain(`✓ dependency: ${agent}`);
       expect(commits()).toBe(before);
+      // The troubleshooting path exists from the start: `tail -f` on it works before any alert.
+      expect(readFileSync(bench.paths.alertsLog, 'utf8')).toBe('');
+      expect(result.stdout).toContain(`alerts in ${bench.paths.alertsLog}`);
     } finally {
       await killTmuxServer(socket);
     }
