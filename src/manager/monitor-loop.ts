@@ -41,6 +41,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     }
   }, LIVENESS_POLL_MS);
   liveness.unref();
+  let orphanCheckFailing = false;
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -58,10 +59,15 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);
-      // After the pass, outside its lock: the claims of workers that will not come back.
-      await context.returnOrphanedClaims?.(idsComingBack(await pool.state.read()), pool.log).catch((error: unknown) =>
-        pool.log.log('ERROR', `Returning the claims of gone workers failed: ${(error as Error).message}`),
-      );
+      // After the pass, outside its lock: the claims of workers that will not come back. A queue
+      // that cannot be read is said once per outage, not at every check.
+      try {
+        await context.returnOrphanedClaims?.(idsComingBack(await pool.state.read()), pool.log);
+        orphanCheckFailing = false;
+      } catch (error) {
+        if (!orphanCheckFailing) await pool.log.log('WARN', `Could not look for the claims of gone workers: ${(error as Error).message}`);
+        orphanCheckFailing = true;
+      }
       if (woken || options.signal.aborted) continue;
       const until = Math.min(Date.now() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
       await new Promise<void>((resolve) => {
