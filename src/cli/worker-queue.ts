@@ -113,9 +113,12 @@ async function main(argv: string[]): Promise<void> {
     .command('retry')
     .description('put a done, failed or review task back in the queue with a fresh attempt budget')
     .argument('<id>', 'task id')
-    .action(async (raw: string) => {
+    .option('--force', 'also return a claimed task whose worker is gone (its attempts stay counted)')
+    .action(async (raw: string, options: { force?: boolean }) => {
       const id = parseTaskId(raw);
-      const task = await (await commands()).retryTask(await openBackend(await loadContext()), id);
+      const context = await loadContext();
+      const force = options.force === true ? { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT } : undefined;
+      const task = await (await commands()).retryTask(await openBackend(context), id, force);
       printText(`Task ${task.id} (sub-issue ${task.subissue}) is queued again.`);
     });
 

@@ -8,6 +8,7 @@ import type { HeartbeatInput } from './metrics-ops.js';
 import type { WorkerRecord } from './metrics-schema.js';
 import { runHealthMonitor, healthTransitions } from './monitor.js';
 import { buildHealthReport, type HealthReport } from './report.js';
+import { runningManagerPid } from '../manager/manager-process.js';
 
 /** What the health commands need: the CLI builds it from the process, tests from fixtures. */
 export interface HealthContext {
@@ -51,7 +52,13 @@ export async function buildReport(context: HealthContext): Promise<HealthReport>
 /** The monitor loop, or one cycle with `once` (then every troubled worker is reported). */
 export async function monitorHealth(context: HealthContext, options: { once: boolean; signal: AbortSignal }): Promise<void> {
   const service = serviceFor(context);
-  const log = (event: { level: 'INFO' | 'WARN' | 'ERROR' | 'ALERT'; message: string }) => service.events.log(event.level, event.message);
+  const log = async (event: { level: 'INFO' | 'WARN' | 'ERROR' | 'ALERT'; message: string }) => {
+    // A worker's death is the manager's ALERT while a manager runs (README, "Alerts"): here it is
+    // a WARN in health.log, so one death is one line in alerts.log.
+    const managerPid = event.level === 'ALERT' ? await runningManagerPid(context.paths).catch(() => null) : null;
+    if (managerPid !== null) return service.events.log('WARN', `${event.message} (the manager, pid ${managerPid}, alerts on it)`);
+    return service.events.log(event.level, event.message);
+  };
   if (options.once) {
     for (const event of healthTransitions(await buildReport(context), new Map()).events) await log(event);
     return;

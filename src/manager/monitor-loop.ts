@@ -3,6 +3,7 @@ import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
 import { isProcessAlive } from '../adapters/process.js';
+import { idsComingBack } from './orphan-claims.js';
 import type { ManagerContext, Pool } from './pool.js';
 
 const RETRY_AFTER_FAILURE_MS = 1000;
@@ -41,6 +42,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     }
   }, LIVENESS_POLL_MS);
   liveness.unref();
+  let orphanCheckFailing = false;
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -58,6 +60,15 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);
+      // After the pass, outside its lock: the claims of workers that will not come back. A queue
+      // that cannot be read is said once per outage, not at every check.
+      try {
+        await context.returnOrphanedClaims?.(idsComingBack(await pool.state.read()), pool.log);
+        orphanCheckFailing = false;
+      } catch (error) {
+        if (!orphanCheckFailing) await pool.log.log('WARN', `Could not look for the claims of gone workers: ${(error as Error).message}`);
+        orphanCheckFailing = true;
+      }
       if (woken || options.signal.aborted) continue;
       const until = Math.min(nowMs() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
       await new Promise<void>((resolve) => {

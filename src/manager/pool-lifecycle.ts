@@ -6,7 +6,7 @@ import { scale, startManager, type ManagerLaunch, type Say } from './commands.js
 import { runningManagerPid, stopManager } from './manager-process.js';
 import { rememberedPoolSize, workerIds } from './manager-state.js';
 import { managerTmuxOptionsFor, openPool, type ManagerContext } from './pool.js';
-import { isProcessAlive } from './worker-actions.js';
+import { terminateProcess } from '../adapters/process.js';
 
 const DAEMON_EXIT_WAIT_MS = 20_000;
 
@@ -65,9 +65,6 @@ async function stopStartedDaemon(context: ManagerContext, say: Say): Promise<voi
     say(`The Pueue daemon (pid ${daemon.pid}) keeps running: ${others.length} task${others.length > 1 ? 's' : ''} of other groups are on it.`);
     return;
   }
-  process.kill(daemon.pid, 'SIGTERM');
-  const deadline = Date.now() + DAEMON_EXIT_WAIT_MS;
-  while (isProcessAlive(daemon.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  if (isProcessAlive(daemon.pid)) process.kill(daemon.pid, 'SIGKILL');
+  await terminateProcess(daemon.pid, DAEMON_EXIT_WAIT_MS);
   say(`Stopped the Pueue daemon the pool started (pid ${daemon.pid}).`);
 }

@@ -16,6 +16,8 @@ export interface ManagerContext {
   readonly launch: WorkerLaunch;
   /** Requeues the in-flight task of a worker removed by force (wired to the queue backend). */
   readonly requeueTasksOf?: (workerId: number) => Promise<void>;
+  /** Returns the claims of workers that are gone and not among `comingBack` (orphan-claims.ts). */
+  readonly returnOrphanedClaims?: (comingBack: ReadonlySet<number>, log: EventLog) => Promise<void>;
 }
 
 export interface Pool {
@@ -41,6 +43,11 @@ export function managerContextFor(
     settings: context.settings,
     now: context.now,
     requeueTasksOf: async (id) => (await import('./requeue.js')).requeueTasksOfWorker(context)(id),
+    returnOrphanedClaims: async (comingBack, log) => {
+      const [{ openQueueBackend }, { returnOrphanedClaims }] = await Promise.all([import('../queue/open-backend.js'), import('./orphan-claims.js')]);
+      const { backend } = await openQueueBackend(context);
+      await returnOrphanedClaims(backend, { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT, comingBack, log });
+    },
     launch: {
       nodePath: process.execPath,
       workerBin: where.workerBin,

@@ -1,9 +1,7 @@
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { openQueueBackend } from '../queue/open-backend.js';
-
-/** How long a removed worker's leftover agent run gets after SIGTERM before SIGKILL. */
-const RUN_GRACE_MS = 5000;
+import { returnClaim } from '../queue/return-claim.js';
 
 /**
  * After a forced removal (or a hung worker killed), any task still claimed by that worker id would
@@ -15,8 +13,7 @@ export function requeueTasksOfWorker(options: { paths: DataPaths; settings: Sett
     const { backend } = await openQueueBackend(options);
     for (const task of await backend.list()) {
       if (task.status !== 'claimed' || task.workerId !== workerId) continue;
-      await backend.killRun(task.id, RUN_GRACE_MS);
-      await backend.requeue(task.id, { error: `worker ${workerId} was removed by force` });
+      await returnClaim(backend, task.id, `worker ${workerId} was removed by force`);
     }
   };
 }

@@ -172,7 +172,9 @@ export class Supervisor {
       await log.log('ALERT', `Worker ${id} gave up: ${reason} after ${decision.consecutive} consecutive unstable restarts; left stopped (worker-manager restart ${id} to try again).`);
       return null;
     }
-    await log.log('WARN', `Worker ${id}: ${reason}.`);
+    // The manager owns the ALERT of a worker's death (one per death: the restart itself is INFO).
+    const next = decision.delayMs === 0 ? 'restarting it now' : `crash loop (${decision.consecutive} unstable restarts in a row): restarting it in ${decision.delayMs} ms`;
+    await log.log('ALERT', `Worker ${id}: ${reason}; ${next}.`);
     const decided = { consecutive_unstable: decision.consecutive, last_reason: reason };
     if (decision.delayMs === 0) {
       await this.restart(id, pane, entry, reason, { counts: true, decided });

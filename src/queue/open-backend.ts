@@ -14,10 +14,9 @@
  *   is started on the first call, unless `startDaemon` is false (read-only tools).
  * - `env` is also the base environment of every agent run (a RunSpec adds its own variables).
  */
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
+import { findOnPath } from '../core/find-on-path.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { PueueClient } from '../adapters/pueue/client.js';
@@ -45,14 +44,7 @@ export const startedPueuedFile = (paths: DataPaths) => join(paths.queueDir, 'pue
 
 /** True when an executable `pueue` is on the PATH of `env`. */
 export async function isPueueOnPath(env: Readonly<Record<string, string | undefined>>): Promise<boolean> {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const found = await access(join(dir, 'pueue'), constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (found) return true;
-  }
-  return false;
+  return (await findOnPath('pueue', env)) !== undefined;
 }
 
 export interface BackendChoice {

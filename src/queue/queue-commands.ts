@@ -1,23 +1,45 @@
 import { readFile } from 'node:fs/promises';
 import { WorkersError, errnoCode } from '../core/errors.js';
+import type { DataPaths } from '../core/paths.js';
+import { runningWorkerPid } from '../worker/worker-pid-file.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';
 import { findActiveDuplicate, isFinished } from './task-rules.js';
 import { notFound } from './backend-options.js';
+import { returnClaim } from './return-claim.js';
 
 export async function snapshotQueue(backend: QueueBackend, now: Date): Promise<QueueSnapshot> {
   const [tasks, depth] = await Promise.all([backend.list(), backend.depth()]);
   return { backend: backend.name, generatedAt: now.toISOString(), depth, tasks };
 }
 
-/** `retry ID`: a finished task goes back to the queue with a fresh attempt budget. */
-export async function retryTask(backend: QueueBackend, id: string): Promise<QueueTask> {
+/** What `retry --force` needs to tell whether a claim's worker still runs. */
+export interface ForceRetry {
+  readonly paths: DataPaths;
+  readonly lockStaleMs: number;
+}
+
+/**
+ * `retry ID`: a finished task goes back to the queue with a fresh attempt budget. `--force` also
+ * returns a claimed task whose worker is gone (its attempts stay counted); a live worker's claim
+ * is never taken from it.
+ */
+export async function retryTask(backend: QueueBackend, id: string, force?: ForceRetry): Promise<QueueTask> {
   const task = await backend.get(id);
   if (!task) throw notFound(id);
+  if (task.status === 'claimed' && force) {
+    const pid = task.workerId === null ? undefined : await runningWorkerPid(force.paths, task.workerId, force.lockStaleMs);
+    if (pid !== undefined) {
+      throw new WorkersError('conflict', `Task ${id} is claimed by worker ${task.workerId}, which is running as pid ${pid}; stop that worker first.`);
+    }
+    await returnClaim(backend, id, `returned to the queue by hand from worker ${task.workerId ?? 'none'}`);
+    return { ...task, status: 'queued', workerId: null };
+  }
   if (!isFinished(task)) {
     const holder = task.workerId === null ? '' : ` by worker ${task.workerId}`;
-    throw new WorkersError('conflict', `Task ${id} is ${task.status}${holder}; only done, failed or review tasks can be retried.`);
+    const hint = task.status === 'claimed' ? ' (--force returns a claim whose worker is gone)' : '';
+    throw new WorkersError('conflict', `Task ${id} is ${task.status}${holder}; only done, failed or review tasks can be retried${hint}.`);
   }
   await backend.requeue(id, { attempts: 0 });
   return { ...task, status: 'queued', workerId: null, attempts: 0 };

@@ -1,10 +1,18 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { isClaudeCommand } from '../worker/select-agent.js';
 import { splitWords } from '../agent/split-words.js';
+import { findOnPath } from '../core/find-on-path.js';
 
 export interface DependencySpec {
   readonly name: string;
-  /** argv that prints the version. */
-  readonly versionArgv: readonly string[];
+  /**
+   * argv that prints the version; undefined: only looked up on PATH, never run (an agent
+   * command of the user's may do anything with `--version`, such as commit).
+   */
+  readonly versionArgv?: readonly string[];
   /** Oldest version known to work, or undefined when any version does. */
   readonly minimum?: string;
   /** Not having it changes what setup does instead of stopping it. */
@@ -26,7 +34,7 @@ export function dependencySpecs(agentCommand: string): DependencySpec[] {
     { name: 'git', versionArgv: ['git', '--version'], minimum: '2.17', required: true, purpose: 'worktrees', install: { apt: 'apt-get install git', brew: 'brew install git' } },
     {
       name: agent,
-      versionArgv: [agent, '--version'],
+      ...(isClaudeCommand(agentCommand) ? { versionArgv: [agent, '--version'] } : {}),
       required: true,
       purpose: 'the agent (WORKER_AGENT_CMD)',
       install: agent === 'claude' ? { npm: 'npm install -g @anthropic-ai/claude-code' } : {},
@@ -64,13 +72,32 @@ export function judgeDependency(spec: DependencySpec, versionOutput: string | un
   return { spec, state: 'ok', version };
 }
 
-/** Runs each tool's version command with the given PATH; a tool that cannot start or answer is missing. */
-export async function checkDependencies(specs: readonly DependencySpec[], env: Readonly<Record<string, string | undefined>>): Promise<DependencyStatus[]> {
-  return Promise.all(
-    specs.map(async (spec) => {
-      const [file, ...args] = spec.versionArgv;
-      const result = await execa(file!, args, { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 10_000 });
-      return judgeDependency(spec, result.exitCode === 0 ? `${result.stdout}\n${result.stderr}` : undefined);
-    }),
-  );
+/** A version probe is a quick answer or none: a tool still talking after this is taken as missing. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs each tool's version command with the given PATH, in a temporary directory of its own
+ * with stdin closed, so nothing it does lands in the user's checkout; a tool that cannot start
+ * or answer in time is missing. A tool without a version command is only looked up on PATH.
+ */
+export async function checkDependencies(
+  specs: readonly DependencySpec[],
+  env: Readonly<Record<string, string | undefined>>,
+  cwd = process.cwd(),
+): Promise<DependencyStatus[]> {
+  const scratch = await mkdtemp(join(tmpdir(), 'hw-setup-probe-'));
+  try {
+    return await Promise.all(
+      specs.map(async (spec) => {
+        if (spec.versionArgv === undefined) return (await findOnPath(spec.name, env, cwd)) === undefined ? judgeDependency(spec, undefined) : { spec, state: 'ok' as const, version: null };
+        const [file, ...args] = spec.versionArgv;
+        // A relative program path means the user's cwd, not the scratch directory.
+        const program = (await findOnPath(file!, env, cwd)) ?? file!;
+        const result = await execa(program, args, { cwd: scratch, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: PROBE_TIMEOUT_MS });
+        return judgeDependency(spec, result.exitCode === 0 ? `${result.stdout}\n${result.stderr}` : undefined);
+      }),
+    );
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }

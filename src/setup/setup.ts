@@ -1,5 +1,6 @@
 import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
+import { appendLine } from '../core/event-log.js';
 import { HealthService } from '../health/health-service.js';
 import { startManager, scale, type ManagerLaunch } from '../manager/commands.js';
 import { stopManager } from '../manager/manager-process.js';
@@ -98,12 +99,15 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
   const kept = new Set(Array.from({ length: request.workers }, (_, index) => index + 1));
   const retired = await health.retireWorkersExcept(kept);
   const backup = request.resetMetrics ? await health.reset() : undefined;
+  // There from the start, so `tail -f` on it works before the first alert.
+  await appendLine(context.paths.alertsLog, '');
   report({
     step: 'health',
     ok: true,
     detail: [
       retired.length > 0 ? `cleared the live state of absent workers ${retired.join(', ')}` : 'no stale worker records',
       backup === undefined ? 'counters and history kept' : `counters reset (previous metrics in ${backup})`,
+      `alerts in ${context.paths.alertsLog}`,
     ].join('; '),
   });
 

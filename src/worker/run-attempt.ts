@@ -133,7 +133,8 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
       const seen = await observeRun(rt, ts);
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
       if (seen.state === 'killed') return seen.byUser ? KILLED_BY_USER : failure('agent_error', 'the run was killed by a signal');
-      if (seen.state === 'lost') return failure('agent_error', 'the run vanished without a result');
+      // Not the agent's doing: the queue lost the run (a Pueue daemon restarted under it kills it).
+      if (seen.state === 'lost') return failure('backend_error', `the run was lost without a result: the ${rt.backendNow.name === 'pueue' ? 'Pueue daemon was restarted under it' : "runner's process is gone"}`);
       if (seen.state === 'none') return 'not-started';
       if (rt.control.aborting) {
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));

@@ -8,6 +8,7 @@ import type { Settings } from '../core/settings.js';
 import { HealthService } from '../health/health-service.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { WorkerControl, drainFile } from './control.js';
+import { claimWorkerId } from './worker-pid-file.js';
 import { runWorker } from './worker-loop.js';
 
 export interface StartWorkerOptions {
@@ -31,6 +32,17 @@ export interface StartWorkerOptions {
  * worker loop until it stops. The caller wires signals to the returned control.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<{ control: WorkerControl; done: Promise<number> }> {
+  const release = await claimWorkerId(options.paths, options.workerId, options.settings.LOCK_STALE_TIMEOUT);
+  try {
+    const { control, done } = await startClaimed(options);
+    return { control, done: done.finally(release) };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function startClaimed(options: StartWorkerOptions): Promise<{ control: WorkerControl; done: Promise<number> }> {
   const repo = await verifyRepo(resolve(options.cwd, options.repo ?? '.'));
   const baseBranch = options.base ?? (await getCurrentBranch(repo));
   await verifyBranch(repo, baseBranch);

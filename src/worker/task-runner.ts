@@ -5,6 +5,7 @@ import { nextStep } from './outcome.js';
 import { pauseInForce } from './pause-in-force.js';
 import { recordFinal, usageFields } from './record-outcome.js';
 import { settleRun, startAttempt, type Settled } from './run-attempt.js';
+import { describeRunOutput } from './run-output-tail.js';
 import { logError, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { taskPlace } from './worktree.js';
@@ -46,7 +47,7 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
 async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promise<'requeued' | undefined> {
   const { outcome, verdict } = settled;
   if (outcome.kind === 'failure') {
-    await logError(rt, `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}`);
+    await logError(rt, `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}${await describeRunOutput(ts.output_file)}`);
   }
   // The session is unknown to the agent: the next attempt starts a new one (and resumes nothing).
   if (verdict?.kind === 'failed' && verdict.resumeFailed) Object.assign(ts, { session_id: null, session_worker: null, resumed: false });
@@ -93,7 +94,7 @@ async function pausePool(rt: Runtime, ts: TaskState, settled: Settled): Promise<
     source: `worker-${rt.workerId}`,
     message: verdict?.message ?? 'usage limit reached',
   });
-  await rt.events.log('WARN', `Worker ${rt.workerId} hit a usage limit on task ${ts.subissue}: dispatch ${describePause(pause)}.`);
+  await rt.events.log('ALERT', `Worker ${rt.workerId} hit a usage limit on task ${ts.subissue}: dispatch ${describePause(pause)}.`);
 }
 
 /** An authentication failure needs a person: no worker claims until one logs in and lifts the hold. */

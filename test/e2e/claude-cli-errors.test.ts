@@ -4,7 +4,7 @@ import { toVerdict } from '../../src/worker/claude-agent.js';
 import { UsagePause } from '../../src/pool/usage-pause.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
 import { claudeSandbox, factsFor, requireClaude, runAttempt } from '../helpers/messages-api/claude-run.js';
-import { always, overloaded, text, unauthorized, usageLimit } from '../helpers/messages-api/script.js';
+import { always, forbidden, overloaded, text, unauthorized, usageLimit } from '../helpers/messages-api/script.js';
 import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -25,6 +25,21 @@ describe('real claude CLI failures, classified from the stream', () => {
     const attempt = await runAttempt(claudeSandbox(api, []), factsFor(makeGitRepo()), { env: { CLAUDE_CODE_MAX_RETRIES: '1' } });
     expect(attempt.outcome.kind).toBe('auth_failure');
     expect(attempt.summary.result?.api_error_status).toBe(401);
+    expect(toVerdict(attempt.outcome)).toMatchObject({ kind: 'failed', errorClass: 'auth_error', retry: false });
+  });
+
+  it('a 403 permission_error is an authentication failure, not retried', async () => {
+    api = await startMessagesApi(always(forbidden()));
+    const attempt = await runAttempt(claudeSandbox(api, []), factsFor(makeGitRepo()), { env: { CLAUDE_CODE_MAX_RETRIES: '1' } });
+    expect(attempt.outcome.kind, readFileSync(attempt.outputFile, 'utf8').slice(-3000)).toBe('auth_failure');
+    expect(toVerdict(attempt.outcome)).toMatchObject({ kind: 'failed', errorClass: 'auth_error', retry: false });
+  });
+
+  it('no credentials at all (a fresh HOME, no key, no token) is an authentication failure, not a transient error', async () => {
+    api = await startMessagesApi(always(text('never asked')));
+    const attempt = await runAttempt(claudeSandbox(api, []), factsFor(makeGitRepo()), { auth: 'none', env: { CLAUDE_CODE_MAX_RETRIES: '1' } });
+    expect(attempt.outcome.kind, readFileSync(attempt.outputFile, 'utf8').slice(-3000)).toBe('auth_failure');
+    expect(attempt.outcome.kind === 'auth_failure' && attempt.outcome.message).toMatch(/not logged in/i);
     expect(toVerdict(attempt.outcome)).toMatchObject({ kind: 'failed', errorClass: 'auth_error', retry: false });
   });
 

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UsagePause } from '../../src/pool/usage-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
-import { requireClaude } from '../helpers/messages-api/claude-run.js';
-import { always, byToolResults, overloaded, text, toolUse, unauthorized, type Script } from '../helpers/messages-api/script.js';
+import { requireClaude, type Auth } from '../helpers/messages-api/claude-run.js';
+import { always, byToolResults, forbidden, overloaded, text, toolUse, unauthorized, type Script } from '../helpers/messages-api/script.js';
 import { runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
@@ -80,8 +80,14 @@ describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API)', () 
     expect(worker.output.join('\n')).toMatch(/retrying in \d+ ms/);
   });
 
-  it('(d) a 401 ends the task as an authentication failure after exactly one attempt, with an ALERT, and stops claiming', async () => {
-    const bench = await makeClaudeWorkerBench(always(unauthorized()), { cliEnv: { CLAUDE_CODE_MAX_RETRIES: '1' } });
+  // Every way the CLI reports missing or refused credentials: none at all (a new user's fresh HOME), a bad key, a key without permission.
+  const credentialFailures: [string, Script, Auth][] = [
+    ['no credentials at all', always(text('never asked')), 'none'],
+    ['a 401 for a bad key', always(unauthorized()), 'api-key'],
+    ['a 403 permission_error', always(forbidden()), 'api-key'],
+  ];
+  it.each(credentialFailures)('(d) %s ends the task as an authentication failure after exactly one attempt, with an ALERT, and stops claiming', async (_case, script, auth) => {
+    const bench = await makeClaudeWorkerBench(script, { auth, cliEnv: { CLAUDE_CODE_MAX_RETRIES: '1' } });
     const task = await bench.backend.add({ subissue: '44', parent: '40', priority: 5 });
     const second = await bench.backend.add({ subissue: '45', parent: '40', priority: 5 });
     const worker = bench.startWorker(1);

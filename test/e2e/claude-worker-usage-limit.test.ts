@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
@@ -37,6 +37,9 @@ describe('a usage limit under the real worker loop (real claude CLI, subscriptio
     });
     expect(record).toMatchObject({ limitType: 'five_hour', resetsAt: new Date(resetsAtSeconds * 1000).toISOString(), source: 'worker-1' });
     expect(Date.parse(record.until)).toBeGreaterThanOrEqual(resetsAtSeconds * 1000);
+    // The worker records its own ALERT: no manager or health monitor runs here.
+    const alerts = () => (existsSync(bench.paths.alertsLog) ? readFileSync(bench.paths.alertsLog, 'utf8') : '');
+    await waitFor(() => /Worker 1 hit a usage limit on task 51: dispatch paused until/.test(alerts()), { timeoutMs: 10_000, what: 'the usage-limit ALERT in alerts.log' });
 
     // While paused nobody claims: a second worker and a second task wait.
     const two = bench.startWorker(2);

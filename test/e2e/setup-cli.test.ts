@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
+import { git } from '../helpers/git-repo.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 import { runBin } from '../helpers/run-bin.js';
 import { killTmuxServer, makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
@@ -87,6 +88,46 @@ describe('setup-hybrid-enhanced', () => {
     expect(result.stderr).toMatch(/Setup stopped before starting anything: tmux must be installed/);
     expect(() => tmuxOn(socket, 'list-sessions')).toThrow();
     expect(existsSync(join(bench.home, 'manager'))).toBe(false);
+  });
+
+  it('never runs a plain agent command: one that would commit in the checkout leaves it as it was', async () => {
+    const { bench, socket, env } = await makeSetupBench();
+    const agent = join(makeTempDir('hw-agent-'), 'committing-agent');
+    writeFileSync(agent, '#!/bin/sh\ngit commit -q --allow-empty -m "fix #$1"\n');
+    chmodSync(agent, 0o755);
+    const commits = () => git(bench.repo, 'rev-list', '--count', '--all');
+    const before = commits();
+    try {
+      const result = await runBin('setup-hybrid-enhanced', ['1'], { home: bench.home, cwd: bench.repo, env: { ...env, WORKER_AGENT_CMD: agent }, timeout: 120_000 });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`✓ dependency: ${agent}`);
+      expect(commits()).toBe(before);
+      // The troubleshooting path exists from the start: `tail -f` on it works before any alert.
+      expect(readFileSync(bench.paths.alertsLog, 'utf8')).toBe('');
+      expect(result.stdout).toContain(`alerts in ${bench.paths.alertsLog}`);
+    } finally {
+      await killTmuxServer(socket);
+    }
+    const missing = await runBin('setup-hybrid-enhanced', ['1'], { home: bench.home, cwd: bench.repo, env: { ...env, WORKER_AGENT_CMD: `${agent}-absent` } });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stdout).toContain(`✗ dependency: ${agent}-absent is missing`);
+  });
+
+  it('asks Claude Code for its version in a scratch directory with stdin closed, not in the checkout', async () => {
+    const { bench, env } = await makeSetupBench();
+    const bin = makeTempDir('hw-claude-bin-');
+    const seen = join(bin, 'seen');
+    // Records where it ran and whether stdin was closed, then fails, so setup stops there.
+    writeFileSync(join(bin, 'claude'), `#!/bin/sh\npwd > ${seen}\nif read -r line; then echo open >> ${seen}; else echo closed >> ${seen}; fi\nexit 1\n`);
+    chmodSync(join(bin, 'claude'), 0o755);
+    const result = await runBin('setup-hybrid-enhanced', ['1'], { home: bench.home, cwd: bench.repo, env: { ...env, WORKER_AGENT_CMD: 'claude', PATH: `${bin}:${process.env.PATH}` } });
+    const [cwd, stdin] = readFileSync(seen, 'utf8').trim().split('\n');
+    expect(cwd).not.toBe(bench.repo);
+    expect(cwd).toMatch(/hw-setup-probe-/);
+    expect(existsSync(cwd!)).toBe(false);
+    expect(stdin).toBe('closed');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('✗ dependency: claude is missing');
   });
 
   it.each([['0'], ['-3'], ['abc'], ['65']])('refuses %s workers with exit 2 and starts nothing', async (count) => {

@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPaths } from '../../src/core/paths.js';
+import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
+import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -11,6 +14,20 @@ const listJson = async (home: string, env?: Record<string, string>) =>
   JSON.parse(String((await queue(home, ['list', '--json'], env)).stdout)) as { backend: string; tasks: { id: string; subissue: string; status: string; priority: number }[] };
 
 describe('worker-queue (embedded backend)', () => {
+  it('retry --force returns a task claimed by a worker that is gone', async () => {
+    const home = makeTempDir();
+    await queue(home, ['add', '2', '10', '121']);
+    const { backend } = await openQueueBackend({ paths: dataPaths(home), settings: { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'embedded' }, env: process.env });
+    await backend.claim(5);
+    const refused = await queue(home, ['retry', '1']);
+    expect(refused.exitCode).toBe(1);
+    expect(String(refused.stderr)).toMatch(/Task 1 is claimed by worker 5; only done, failed or review tasks can be retried \(--force returns a claim whose worker is gone\)/);
+    const forced = await queue(home, ['retry', '--force', '1']);
+    expect(forced.exitCode, String(forced.stderr)).toBe(0);
+    expect(String(forced.stdout)).toBe('Task 1 (sub-issue 121) is queued again.');
+    expect((await listJson(home)).tasks.map((task) => task.status)).toEqual(['queued']);
+  });
+
   it('adds, lists, monitors, retries, removes and cleans', async () => {
     const home = makeTempDir();
     const added = await queue(home, ['add', '2', '10', '101', '--verbose']);

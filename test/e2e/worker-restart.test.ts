@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
@@ -72,6 +72,37 @@ describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend'
     expect((await bench.backend.list()).map((task) => task.status)).toEqual(['done', 'queued']);
     expect((await bench.health.read()).workers['5']?.status).toBe('stopped');
     expect(JSON.parse(readFileSync(`${bench.paths.stateDir}/worker-5.state`, 'utf8'))).toMatchObject({ version: 1, status: 'stopped', task: null });
+  });
+});
+
+describe('one process per worker id', () => {
+  it('a second worker 1 refuses while the first lives; once the first is gone, or its pid is reused, a new one starts', async () => {
+    const bench = await makeWorkerBench('embedded');
+    const first = spawnWorker(bench, 1);
+    const pidFile = `${bench.paths.stateDir}/worker-1.pid`;
+    await waitFor(() => existsSync(pidFile) && JSON.parse(readFileSync(pidFile, 'utf8')).pid === first.pid, { what: 'the first worker to claim id 1', timeoutMs: 30_000 });
+
+    const second = await spawnWorker(bench, 1);
+    expect(second.exitCode).toBe(1);
+    expect(second.all).toMatch(new RegExp(`worker 1 is already running as pid ${first.pid}`, 'i'));
+    expect(second.all).not.toMatch(/\n\s+at /);
+
+    first.kill('SIGKILL');
+    await first;
+    // The dead worker's file is taken over; so is a file naming a live pid with another start time.
+    const third = spawnWorker(bench, 1);
+    await waitFor(() => JSON.parse(readFileSync(pidFile, 'utf8')).pid === third.pid, { what: 'the third worker to take over the stale id', timeoutMs: 30_000 });
+    third.kill('SIGKILL');
+    await third;
+    writeFileSync(pidFile, JSON.stringify({ pid: process.pid, start_time: '1' }));
+    const fourth = spawnWorker(bench, 1);
+    await waitFor(() => JSON.parse(readFileSync(pidFile, 'utf8')).pid === fourth.pid, { what: 'the fourth worker to take over a reused pid', timeoutMs: 30_000 });
+    let said = '';
+    fourth.all?.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    await waitFor(() => said.includes('worker 1 started'), { what: 'the fourth worker to start its loop', timeoutMs: 30_000 });
+    fourth.kill('SIGTERM');
+    expect((await fourth).exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(pidFile, 'utf8')).pid).toBeNull();
   });
 });
 

@@ -10,7 +10,7 @@ import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { taskPlace } from '../../src/worker/worktree.js';
 import { makeGitRepo } from './git-repo.js';
-import type { Auth } from './messages-api/claude-run.js';
+import { credentialsFor, type Auth } from './messages-api/claude-run.js';
 import type { Script } from './messages-api/script.js';
 import { startMessagesApi, type MessagesApi } from './messages-api/server.js';
 import { isolatedPueue, type IsolatedPueue } from './pueue-daemon.js';
@@ -75,7 +75,7 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
   const cliEnv: Record<string, string> = {
     HOME: join(home, 'home'),
     ANTHROPIC_BASE_URL: api.url,
-    ...((options.auth ?? 'api-key') === 'api-key' ? { ANTHROPIC_API_KEY: 'sk-ant-test-key' } : { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-token' }),
+    ...credentialsFor(options.auth ?? 'api-key'),
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_TELEMETRY: '1',
     CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',

@@ -32,6 +32,11 @@ const EXPECTED: Record<string, Expected> = {
   'stream_429unified_oauth.jsonl': { kind: 'usage_limit', resetsAt: new Date(1795823683 * 1000).toISOString(), limitType: 'five_hour', hasResult: true },
   // The retry watchdog slept through the limit and the run then succeeded: success wins.
   'stream_watchdog_usage_limit.jsonl': { kind: 'success', costUsd: 0.000138, apiRetries: 1, hasResult: true },
+  // Captured by this project from claude 2.1.332 against the scripted Messages API (test/e2e/claude-cli-errors.test.ts):
+  // a 403 permission_error, and no credentials at all (a fresh HOME): no request is made, and the
+  // result is `terminal_reason: "api_error"` with no status, which is not a transient error.
+  'stream_403_permission.jsonl': { kind: 'auth_failure', status: 403, hasResult: true },
+  'stream_not_logged_in.jsonl': { kind: 'auth_failure', hasResult: true },
   // Hook payloads, not CLI output: tolerated (no crash, no result), never a usage limit.
   'hooks_observed.log': { kind: 'agent_error', hasResult: false },
   'hooks_settings.json': { kind: 'agent_error', hasResult: false },

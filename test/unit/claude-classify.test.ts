@@ -11,6 +11,15 @@ const result = (fields: Record<string, unknown>) =>
   line({ type: 'result', subtype: 'success', is_error: true, session_id: 's', num_turns: 1, total_cost_usd: 0, terminal_reason: 'api_error', ...fields });
 
 describe('classifyRun', () => {
+  it('takes missing credentials for an authentication failure, though the CLI reports them as an api_error', () => {
+    const notLoggedIn = result({ api_error_status: null, result: 'Not logged in · Please run /login' });
+    expect(classify(notLoggedIn).kind).toBe('auth_failure');
+    const synthetic = line({ type: 'assistant', is_api_error_message: true, error: 'authentication_failed', message: { content: [{ type: 'text', text: 'x' }] } });
+    expect(classify(synthetic + result({ api_error_status: null, result: 'Credentials refused' })).kind).toBe('auth_failure');
+    // An overload whose text happens to mention logging in is still an overload.
+    expect(classify(result({ api_error_status: 529, api_error_type: 'overloaded_error', result: 'Overloaded; please run /login later' })).kind).toBe('transient');
+  });
+
   it('ignores limit text the agent merely quotes in its messages, tool results and final answer', () => {
     const stream =
       line({ type: 'assistant', message: { content: [{ type: 'text', text: LIMIT_TEXT }] } }) +

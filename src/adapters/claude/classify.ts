@@ -46,6 +46,10 @@ export function classifyRun({ summary, exitCode, now }: ClassifyInput): ClaudeOu
   const usage = result ? extractUsage(result) : undefined;
   const limit = usageLimitOf(summary, now);
   if (limit) return { kind: 'usage_limit', ...limit, ...(usage ? { usage } : {}) };
+  // The CLI's own verdict on its synthetic error message: missing or refused credentials.
+  if (result && isApiErrorResult(result) && summary.lastApiError?.error === 'authentication_failed') {
+    return { kind: 'auth_failure', message: result.result ?? 'authentication failed', usage: usage! };
+  }
   if (result) return classifyErrorResult(result, usage!);
   return classifyWithoutResult(summary.cliText, exitCode);
 }
@@ -81,10 +85,12 @@ function classifyErrorResult(result: ClaudeResult, usage: RunUsage): ClaudeOutco
     return { kind: 'agent_error', message: `budget exhausted: ${message}`, retry: false, usage };
   }
   const transientStatus = status !== undefined && (status === 408 || status === 429 || status >= 500);
+  // Missing credentials come as `terminal_reason: "api_error"` with no status and only the text
+  // ("Not logged in · Please run /login"): read it before the generic api_error means transient.
+  if (!transientStatus && isApiErrorResult(result) && AUTH_TEXT.test(message)) return { kind: 'auth_failure', message, usage };
   if (transientStatus || TRANSIENT_TYPES.has(result.api_error_type ?? '') || result.terminal_reason === 'api_error') {
     return { kind: 'transient', message, ...(status === undefined ? {} : { status }), usage };
   }
-  if (isApiErrorResult(result) && AUTH_TEXT.test(message)) return { kind: 'auth_failure', message, usage };
   // The CLI reports an unknown --resume id in an error result too (not only on stderr).
   if (result.subtype !== 'success' && NO_SESSION_TEXT.test(message)) return { kind: 'agent_error', message, retry: true, resumeFailed: true, usage };
   return { kind: 'agent_error', message, retry: true, usage };

@@ -23,6 +23,7 @@ export interface ApiErrorMessage {
   readonly status?: number | null;
   readonly apiError?: string;
   readonly rateLimit?: RateLimitInfo;
+  readonly error?: string;
 }
 
 /** Bounded facts gathered from a whole stream; the events themselves are not kept. */
@@ -197,7 +198,7 @@ export class ClaudeStreamParser {
     if (!parsed.success) return this.unknown();
     const event = parsed.data;
     if (event.is_api_error_message) {
-      this.summary.lastApiError = { status: event.api_error_status, apiError: event.api_error, rateLimit: event.api_error_params?.rate_limit_info };
+      this.summary.lastApiError = { status: event.api_error_status, apiError: event.api_error, rateLimit: event.api_error_params?.rate_limit_info, error: event.error };
       return;
     }
     if (typeof event.message.content === 'string') return;

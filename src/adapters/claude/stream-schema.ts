@@ -53,6 +53,8 @@ export const messageEventSchema = z.object({
   api_error_status: z.number().nullable().optional(),
   api_error: z.string().optional(),
   api_error_params: z.object({ rate_limit_info: rateLimitInfoSchema.optional() }).optional(),
+  /** The CLI's kind of that error, e.g. `authentication_failed` (no key, a bad key, not logged in). */
+  error: z.string().optional(),
 });
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 

@@ -24,9 +24,14 @@ export async function requireClaude(): Promise<VersionCheck> {
 
 /**
  * API key: the CLI's ordinary mode. OAuth: a dummy subscription token, the only mode in which
- * the CLI reads the plan-limit headers of a 429 (docs/CLAUDE-CODE.md section 9).
+ * the CLI reads the plan-limit headers of a 429 (docs/CLAUDE-CODE.md section 9). None: no credentials at all,
+ * as for a new user who never logged in.
  */
-export type Auth = 'api-key' | 'oauth';
+export type Auth = 'api-key' | 'oauth' | 'none';
+
+/** The credential variables of an `auth` mode. */
+export const credentialsFor = (auth: Auth): Record<string, string> =>
+  auth === 'api-key' ? { ANTHROPIC_API_KEY: 'sk-ant-test-key' } : auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-token' } : {};
 
 export interface ClaudeSandbox {
   readonly home: string;
@@ -56,7 +61,7 @@ function environment(sandbox: ClaudeSandbox, auth: Auth, extra: Record<string, s
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: sandbox.home,
     ANTHROPIC_BASE_URL: sandbox.api.url,
-    ...(auth === 'api-key' ? { ANTHROPIC_API_KEY: 'sk-ant-test-key' } : { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-token' }),
+    ...credentialsFor(auth),
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_TELEMETRY: '1',
     CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',

@@ -49,6 +49,7 @@ export const hold = (): ScriptedAnswer => ({ kind: 'hold' });
 
 export const overloaded = () => apiError(529, 'overloaded_error', 'Overloaded');
 export const unauthorized = () => apiError(401, 'authentication_error', 'invalid x-api-key');
+export const forbidden = () => apiError(403, 'permission_error', 'Your API key does not have permission to use the specified resource.');
 
 /**
  * A subscription plan limit: the unified rate-limit headers the CLI turns into a
