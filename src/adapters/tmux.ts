@@ -130,9 +130,14 @@ export async function findWorkerPane(options: TmuxOptions, session: string, work
   return (await listWorkerPanes(options, session)).get(workerId);
 }
 
-/** A detached session whose first pane runs `command`; returns that pane's id. */
-export async function newSession(options: TmuxOptions, session: string, command: PaneCommand): Promise<string> {
-  const out = await tmuxOrThrow(options, ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-P', '-F', '#{pane_id}', ...paneCommandArgs(command)]);
+/**
+ * A detached session whose first pane runs `command`; returns that pane's id. With `remainOnExit`
+ * the window keeps dead panes from the start: set in the same tmux call, so a command that exits at
+ * once cannot take the session (and a server with no other session) with it before the option is set.
+ */
+export async function newSession(options: TmuxOptions, session: string, command: PaneCommand, { remainOnExit = false } = {}): Promise<string> {
+  const keepDead = remainOnExit ? [';', 'set-option', '-w', '-t', windowTarget(session), 'remain-on-exit', 'on'] : [];
+  const out = await tmuxOrThrow(options, ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-P', '-F', '#{pane_id}', ...paneCommandArgs(command), ...keepDead]);
   return out.trim();
 }
 

@@ -50,7 +50,7 @@ export async function startWorker(actions: PaneActions, workerId: number, pane: 
   }
   const paneId = (await hasSession(actions.tmux, actions.session))
     ? await splitPane(actions.tmux, actions.session, command)
-    : await newSession(actions.tmux, actions.session, command);
+    : await newSession(actions.tmux, actions.session, command, { remainOnExit: true });
   await tagPane(actions.tmux, paneId, workerId);
   await tileLayout(actions.tmux, actions.session);
   return paneId;
