@@ -129,6 +129,18 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await (await manager()).resume(await managerContext(context), printText);
     });
 
+  program
+    .command('notify-test')
+    .description('send a test notification to every configured sink and report each')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const context = await loadContext();
+      const reports = await (await import('../notify/notify-test.js')).notifyTest(context);
+      if (options.json) printJson(reports);
+      else for (const report of reports) printText(`${report.sink}: ${report.ok ? 'delivered' : `failed (${report.reason})`}`);
+      exitCode = reports.every((report) => report.ok) ? 0 : 1;
+    });
+
   await program.parseAsync(argv);
   return exitCode;
 }

@@ -14,6 +14,8 @@ export interface ManagerContext {
   readonly settings: Settings;
   readonly now: () => Date;
   readonly launch: WorkerLaunch;
+  /** The environment the manager was started with (the queue backend and notification sinks read it). */
+  readonly env?: NodeJS.ProcessEnv;
   /** Requeues the in-flight task of a worker removed by force (wired to the queue backend). */
   readonly requeueTasksOf?: (workerId: number) => Promise<void>;
 }
@@ -40,6 +42,7 @@ export function managerContextFor(
     paths: context.paths,
     settings: context.settings,
     now: context.now,
+    env: context.env,
     requeueTasksOf: async (id) => (await import('./requeue.js')).requeueTasksOfWorker(context)(id),
     launch: {
       nodePath: process.execPath,
