@@ -80,7 +80,7 @@ describe('worker-performance serve', () => {
     expect(cookie).toMatch(/^hw_dashboard_token=[^;]+; HttpOnly; SameSite=Strict; Path=\/$/);
     const withCookie = await fetch(`${url}api/state`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(withCookie.status).toBe(200);
-    expect((await withCookie.json()).report.workers.length).toBeGreaterThan(0);
+    expect(((await withCookie.json()) as { report: { workers: unknown[] } }).report.workers.length).toBeGreaterThan(0);
     expect((await fetch(`${url}metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     // Read-only by default, whatever the token.
     const action = await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, origin: url.slice(0, -1) } });

@@ -21,7 +21,7 @@ describe('worker-manager notifications', () => {
       }, { timeoutMs: 30_000, what: 'five heartbeats' });
       for (const pane of panes) process.kill(pool.workerPid(pane), 'SIGKILL');
       await Promise.all(panes.map((pane, index) => pool.livePane(index + 1, pane.pid, 30_000)));
-      const [first] = await waitFor(() => hook.accepted().length > 0 && hook.accepted(), { timeoutMs: 60_000, what: 'the webhook to accept a message' });
+      const [first] = await waitFor(() => (hook.accepted().length > 0 ? hook.accepted() : undefined), { timeoutMs: 60_000, what: 'the webhook to accept a message' });
       expect(first).toMatchObject({ kind: 'worker_restarted', source: 'hybrid-workers' });
       expect(workersOf(first!).sort()).toEqual([1, 2, 3, 4, 5]);
       expect(first!.text).toMatch(/^5 worker restarted events: /);

@@ -6,6 +6,8 @@ import { waitFor } from './wait-for.js';
 export interface RunningDashboard {
   readonly url: string;
   readonly output: () => string;
+  /** Stops the server (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
 }
 
 const running: ResultPromise[] = [];
@@ -29,5 +31,12 @@ export async function startDashboard(home: string, args: readonly string[] = [],
   child.stdout?.on('data', (chunk) => (output += String(chunk)));
   child.stderr?.on('data', (chunk) => (output += String(chunk)));
   const url = await waitFor(() => /Serving the dashboard on (http:\/\/\S+\/)/.exec(output)?.[1], { timeoutMs: 30_000, what: `the dashboard to listen (${output})` });
-  return { url, output: () => output };
+  return {
+    url,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
 }

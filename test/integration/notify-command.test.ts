@@ -31,7 +31,7 @@ describe('NOTIFY_COMMAND', () => {
       result: 'failed', error_class: 'agent_error', error: hostile, title: hostile,
     } as Parameters<typeof appendTaskHistory>[1]);
     await notifier.step();
-    const [record] = await waitFor(() => readRecords(out).length > 0 && readRecords(out), { what: 'the command to run' });
+    const [record] = await waitFor(() => (readRecords(out).length > 0 ? readRecords(out) : undefined), { what: 'the command to run' });
     expect(record.stdin).toMatchObject({ kind: 'task_failed', events: [{ task: '41', parent: '7', worker: 2, title: hostile }] });
     expect(record.stdin.text).toContain(hostile);
     expect(record.env).toMatchObject({ NOTIFY_KIND: 'task_failed', NOTIFY_TASK: '41', NOTIFY_PARENT: '7', NOTIFY_WORKER: '2', NOTIFY_TITLE: hostile, NOTIFY_COUNT: '1' });
