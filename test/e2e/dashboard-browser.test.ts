@@ -65,5 +65,5 @@ describe('the dashboard page in a real browser', () => {
     await dashboard.stop();
     await waitFor(() => page.locator('#banner').isVisible(), { timeoutMs: 30_000, what: 'the connection-lost banner' });
     expect(await page.locator('#banner').textContent()).toMatch(/^Connection to the server lost/);
-  });
+  }, 120_000);
 });

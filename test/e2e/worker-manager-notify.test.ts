@@ -38,5 +38,5 @@ describe('worker-manager notifications', () => {
       expect(hook.accepted()).toHaveLength(2);
       expect(workersOf(hook.accepted()[1]!)).toEqual([1]);
     });
-  });
+  }, 180_000);
 });
