@@ -59,7 +59,10 @@ export const PAGE_SCRIPT = String.raw`(function () {
       row.appendChild(el('td', usd(w.cost_usd)));
       row.appendChild(el('td', w.last_error || '', 'error'));
       var act = el('td');
-      if (actions) { var b = el('button', 'restart'); b.onclick = function () { post('/api/actions/restart', { worker: w.id }); }; act.appendChild(b); }
+      if (actions) {
+        var b = el('button', 'restart'); b.onclick = function () { post('/api/actions/restart', { worker: w.id }); }; act.appendChild(b);
+        if (w.task !== 'none') { var k = el('button', 'kill task'); k.onclick = function () { post('/api/actions/kill', { task: w.task }); }; act.appendChild(k); }
+      }
       row.appendChild(act);
       body.appendChild(row);
     });

@@ -8,7 +8,7 @@ import { createEventLog } from '../core/event-log.js';
 import type { PerformanceContext } from '../performance/load.js';
 import { readQueueState } from '../performance/queue-state.js';
 import { UsagePause } from '../pool/usage-pause.js';
-import type { QueueBackend } from '../queue/backend.js';
+import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import type { DashboardActions } from './actions.js';
 import { isLoopbackHost } from './auth.js';
 import { buildDashboardState, type DashboardState } from './dashboard-state.js';
@@ -55,15 +55,25 @@ function openQueue(context: ServeContext): () => Promise<QueueBackend> {
   };
 }
 
+/** The page names a task by its queue id or, from the history and the worker rows, by its sub-issue. */
+async function findTask(backend: QueueBackend, key: string, statuses: readonly QueueTask['status'][]): Promise<string> {
+  const tasks = await backend.list();
+  const found = tasks.find((task) => task.id === key) ?? tasks.find((task) => task.subissue === key && statuses.includes(task.status));
+  if (found === undefined) throw new WorkersError('not-found', `No task ${key} in the queue that is ${statuses.join(' or ')}.`);
+  return found.id;
+}
+
 function dashboardActions(context: ServeContext, queue: () => Promise<QueueBackend>, restartWorker: (id: number) => Promise<string>): DashboardActions {
   return {
     retry: async (task) => {
       const { retryTask } = await import('../queue/queue-commands.js');
-      await retryTask(await queue(), task);
+      const backend = await queue();
+      await retryTask(backend, await findTask(backend, task, ['done', 'failed', 'review']));
       return `Task ${task} is back in the queue.`;
     },
     kill: async (task) => {
-      await (await queue()).killRun(task, KILL_GRACE_MS);
+      const backend = await queue();
+      await backend.killRun(await findTask(backend, task, ['claimed']), KILL_GRACE_MS);
       return `The run of task ${task} was stopped.`;
     },
     resume: async () => {

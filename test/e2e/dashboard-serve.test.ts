@@ -3,6 +3,9 @@ import { cpSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { dataPaths } from '../../src/core/paths.js';
+import { resolveSettings } from '../../src/core/settings.js';
+import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -100,6 +103,15 @@ describe('worker-performance serve', () => {
     const resumed = await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { ...auth, origin } });
     expect(resumed.status).toBe(200);
     expect(await resumed.text()).toBe('The pool was not paused.\n');
+    // retry by sub-issue, as the page's recent-tasks list names it
+    const queue = (await openQueueBackend({ paths: dataPaths(home), settings: resolveSettings({}, { WORKER_BACKEND: 'embedded' }), env: {} })).backend;
+    const task = await queue.add({ subissue: '456', parent: '123', priority: 1 });
+    await queue.claim(1);
+    await queue.finish(task.id, { status: 'failed', error: 'boom' });
+    const retried = await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"456"}' });
+    expect(await retried.text()).toBe('Task 456 is back in the queue.\n');
+    expect((await queue.get(task.id))!.status).toBe('queued');
+    expect((await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"999"}' })).status).toBe(409);
     const bad = await fetch(`${url}api/actions/restart`, { method: 'POST', headers: { ...auth, origin }, body: '{"worker":"1;rm"}' });
     expect(bad.status).toBe(400);
     for (const path of ['assets/..%2f..%2fpackage.json', 'assets/%2e%2e/%2e%2e/package.json', '..%2fpackage.json', 'assets/..%5c..%5cpackage.json']) {
