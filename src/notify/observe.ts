@@ -17,8 +17,9 @@ export interface ObservationSources {
 
 const stalled = (record: Metrics['workers'][string], now: Date, thresholdMs: number) => {
   if (record.status !== 'working' || !hasTask(record)) return false;
-  const since = Date.parse(record.last_progress_at ?? record.task_started_at ?? '');
-  return !Number.isNaN(since) && now.getTime() - since > thresholdMs;
+  // last_progress_at outlives a task: a new task's own start counts as its first sign of progress.
+  const times = [record.last_progress_at, record.task_started_at].map((iso) => Date.parse(iso ?? '')).filter((at) => !Number.isNaN(at));
+  return times.length > 0 && now.getTime() - Math.max(...times) > thresholdMs;
 };
 
 /** One look at the pool: health from metrics.json, restarts and give-ups from the manager's state. */
