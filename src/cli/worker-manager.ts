@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { usageError } from '../core/errors.js';
+import { WorkersError, usageError } from '../core/errors.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
@@ -146,6 +146,19 @@ async function main(argv: string[]): Promise<void> {
     .action(async () => {
       const context = await loadContext();
       await (await manager()).resume(await managerContext(context), printText);
+    });
+
+  program
+    .command('notify-test')
+    .description('send a test notification to every configured sink and report each')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const context = await loadContext();
+      const reports = await (await import('../notify/notify-test.js')).notifyTest(context);
+      if (options.json) printJson(reports);
+      else for (const report of reports) printText(`${report.sink}: ${report.ok ? 'delivered' : `failed (${report.reason})`}`);
+      const failed = reports.filter((report) => !report.ok).length;
+      if (failed > 0) throw new WorkersError('tool', `${failed} of ${reports.length} notification sink${reports.length > 1 ? 's' : ''} failed.`);
     });
 
   await program.parseAsync(argv);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseDurationMs } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { describeValue, parseWorkerId } from '../core/worker-id.js';
@@ -45,6 +46,16 @@ const performanceContext = (cli: CliContext): PerformanceContext => ({
 });
 
 const commands = () => import('../performance/commands.js');
+
+/** The dashboard's restart action: a request in the manager's state, which the running manager carries out (drained first). */
+async function requestWorkerRestart(cli: CliContext, id: number): Promise<string> {
+  const [{ managerContextFor, openPool }, { requestRestart, verifyPoolWorker }] = await Promise.all([import('../manager/pool.js'), import('../manager/pool-requests.js')]);
+  const workerBin = fileURLToPath(new URL('../bin/hybrid-worker-enhanced.js', import.meta.url));
+  const pool = openPool(managerContextFor(cli, { workerBin, cwd: process.cwd() }));
+  await verifyPoolWorker(pool, id);
+  await requestRestart(pool, id, false);
+  return `Worker ${id} will be restarted by the manager once it has finished its task.`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command(BIN).version(PACKAGE_VERSION)
@@ -147,6 +158,29 @@ async function main(argv: string[]): Promise<number> {
       }
       const { renderEfficiency } = await import('../performance/report-view.js');
       printText(renderEfficiency(row, cli));
+    });
+
+  program
+    .command('serve')
+    .description('a live web dashboard, /api/state, /events (SSE), /metrics (Prometheus) and /healthz')
+    .option('--host <address>', 'address to listen on; anything but loopback needs WORKERS_DASHBOARD_TOKEN', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', '9464')
+    .option('--allow-actions', 'let the page retry and kill tasks, resume the pool and restart workers (needs the token)')
+    .action(async (options: { host: string; port: string; allowActions?: boolean }) => {
+      if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65_535) throw usageError(`Invalid --port ${describeValue(options.port)}: use a whole number from 0 to 65535.`);
+      const cli = await loadContext();
+      const [{ serve }, { signalOnTermination }] = await Promise.all([import('../web/serve.js'), import('../core/live-view.js')]);
+      await serve(
+        cli,
+        {
+          host: options.host,
+          port: Number(options.port),
+          token: cli.env.WORKERS_DASHBOARD_TOKEN,
+          restartWorker: options.allowActions ? (id) => requestWorkerRestart(cli, id) : null,
+        },
+        printText,
+        signalOnTermination(),
+      );
     });
 
   await program.parseAsync(argv);

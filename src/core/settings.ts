@@ -91,6 +91,19 @@ export const SETTING_DEFINITIONS = {
   CLAUDE_PROMPT_TEMPLATE: word('', /^.{0,16384}$/s, 'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)'),
   PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
+  /** Notifications (the manager sends them): a JSON POST target, a command given the event on stdin, desktop popups. */
+  NOTIFY_WEBHOOK_URL: word('', /^(https?:\/\/\S{1,2040})?$/, 'an http:// or https:// URL (empty for none)'),
+  NOTIFY_COMMAND: word('', /^[^\n]{0,4096}$/, 'a command (words, no shell; empty for none)'),
+  NOTIFY_DESKTOP: {
+    fallback: 'auto',
+    accepts: 'one of auto (notify-send when it is installed and a desktop session is open), true, false',
+    schema: () => z.enum(['auto', 'true', 'false']),
+  } satisfies SettingDefinition<'auto' | 'true' | 'false'>,
+  NOTIFY_EVENTS: word('all', /^[a-z_,\s]{1,512}$/, 'all, or a comma-separated list of event names such as worker_dead,task_failed'),
+  /** Events of one kind within this window become one message; a message leaves at most this long after its first event. */
+  NOTIFY_COALESCE: duration(10, 0, HOUR),
+  /** Messages per minute, all sinks together; more wait for the next minute (and coalesce meanwhile). */
+  NOTIFY_RATE_LIMIT: count(20, 1, 10_000),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
   CLAUDE_RESUME: {
     fallback: true,

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { writeFileAtomicSync } from '../core/fs-safe.js';
+import { startNotifications } from '../notify/notifications.js';
 import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
 import { isProcessAlive } from '../adapters/process.js';
@@ -43,6 +44,8 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   }, LIVENESS_POLL_MS);
   liveness.unref();
   let orphanCheckFailing = false;
+  // The one sender of notifications, on its own timer so a slow sink never delays a pass.
+  const notifications = startNotifications({ ...context, env: context.env ?? {} }, pool.log);
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -82,6 +85,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     }
   } finally {
     clearInterval(liveness);
+    await notifications.stop();
     options.signal.removeEventListener('abort', onAbort);
     watcher.close();
     await rm(managerPidFile(paths), { force: true });

@@ -14,6 +14,8 @@ export interface ManagerContext {
   readonly settings: Settings;
   readonly now: () => Date;
   readonly launch: WorkerLaunch;
+  /** The environment the manager was started with (the queue backend and notification sinks read it). */
+  readonly env?: NodeJS.ProcessEnv;
   /** Requeues the in-flight task of a worker removed by force (wired to the queue backend). */
   readonly requeueTasksOf?: (workerId: number) => Promise<void>;
   /** Returns the claims of workers that are gone and not among `comingBack` (orphan-claims.ts). */
@@ -42,6 +44,7 @@ export function managerContextFor(
     paths: context.paths,
     settings: context.settings,
     now: context.now,
+    env: context.env,
     requeueTasksOf: async (id) => (await import('./requeue.js')).requeueTasksOfWorker(context)(id),
     returnOrphanedClaims: async (comingBack, log) => {
       const [{ openQueueBackend }, { returnOrphanedClaims }] = await Promise.all([import('../queue/open-backend.js'), import('./orphan-claims.js')]);

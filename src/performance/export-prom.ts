@@ -45,9 +45,23 @@ function registerQueue(registry: Registry, report: PerformanceReport): void {
   depth.set({ state: 'running' }, report.queue.running);
 }
 
-/** The Prometheus text exposition format, for node_exporter's textfile collector. */
-export async function renderProm(report: PerformanceReport): Promise<string> {
+/** What only a live server knows (`worker-performance serve`'s /metrics); an export leaves these out. */
+export interface LiveFacts {
+  readonly heartbeatAgeS: ReadonlyMap<number, number>;
+  readonly poolPaused: boolean;
+}
+
+function registerLive(registry: Registry, live: LiveFacts): void {
+  const age = new Gauge({ name: `${PREFIX}worker_heartbeat_age_seconds`, help: 'Seconds since each worker last reported.', labelNames: ['worker'], registers: [registry] });
+  for (const [worker, seconds] of live.heartbeatAgeS) age.set({ worker: String(worker) }, seconds);
+  const paused = new Gauge({ name: `${PREFIX}pool_paused`, help: 'Whether the pool is paused (a usage limit or an authentication hold): 1, or 0.', registers: [registry] });
+  paused.set(live.poolPaused ? 1 : 0);
+}
+
+/** The Prometheus text exposition format, for node_exporter's textfile collector and the server's /metrics. */
+export async function renderProm(report: PerformanceReport, live?: LiveFacts): Promise<string> {
   const registry = new Registry();
+  if (live !== undefined) registerLive(registry, live);
   registerWorkers(registry, report);
   registerQueue(registry, report);
   registerBucketedHistogram(registry, `${PREFIX}task_duration_seconds`, 'Duration of finished tasks from the task history.', report.duration_histogram);

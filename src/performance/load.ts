@@ -2,7 +2,7 @@ import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { HealthService } from '../health/health-service.js';
 import type { Metrics } from '../health/metrics-schema.js';
-import { readHistory } from './history-reader.js';
+import { readHistory, type HistoryVisitor } from './history-reader.js';
 import { HistoryAccumulator, type HistorySummary } from './history-summary.js';
 import type { QueueState } from './report.js';
 
@@ -34,7 +34,7 @@ const DAY_MS = 24 * 3_600_000;
  */
 export async function loadPerformanceData(
   context: PerformanceContext,
-  options: { readonly since?: Date; readonly timelineLimit?: number } = {},
+  options: { readonly since?: Date; readonly timelineLimit?: number; readonly also?: HistoryVisitor } = {},
 ): Promise<LoadedData> {
   const { paths, settings, now } = context;
   const accumulator = new HistoryAccumulator({
@@ -45,6 +45,9 @@ export async function loadPerformanceData(
     slowTaskThresholdMs: settings.SLOW_TASK_THRESHOLD,
   });
   const health = new HealthService({ paths, settings, now: () => now });
-  const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistory(paths.historyFile, accumulator)]);
+  const { also } = options;
+  // `also` sees every record too (the dashboard's chart), from the same single read.
+  const visitor: HistoryVisitor = also === undefined ? accumulator : { add: (record) => (accumulator.add(record), also.add(record)), skip: () => (accumulator.skip(), also.skip()) };
+  const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistory(paths.historyFile, visitor)]);
   return { metrics, history: accumulator.summary(), queue };
 }

@@ -1,0 +1,42 @@
+import { usageError } from '../core/errors.js';
+
+/** What a person is told about; NOTIFY_EVENTS names these. */
+export const NOTIFY_KINDS = [
+  'worker_dead',
+  'worker_restarted',
+  'worker_gave_up',
+  'task_failed',
+  'task_review',
+  'pool_paused',
+  'pool_resumed',
+  'auth_hold',
+  'agent_stalled',
+  'queue_drained',
+  'test',
+] as const;
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+
+export interface NotifyEvent {
+  readonly kind: NotifyKind;
+  /** ISO time the change was seen. */
+  readonly at: string;
+  /** One line for a person. */
+  readonly summary: string;
+  readonly worker?: number;
+  readonly task?: string;
+  readonly parent?: string;
+  readonly title?: string;
+}
+
+/** NOTIFY_EVENTS: `all`, or a comma-separated list of kinds; an unknown name is refused. */
+export function parseEventFilter(raw: string): ReadonlySet<NotifyKind> {
+  const words = raw.split(',').map((word) => word.trim()).filter(Boolean);
+  if (words.length === 0 || words.includes('all')) return new Set(NOTIFY_KINDS);
+  for (const word of words) {
+    if (!(NOTIFY_KINDS as readonly string[]).includes(word)) {
+      throw usageError(`NOTIFY_EVENTS names an unknown event ${JSON.stringify(word)}: use all or some of ${NOTIFY_KINDS.filter((kind) => kind !== 'test').join(', ')}.`);
+    }
+  }
+  // The test event always goes out: notify-test is asked for by a person.
+  return new Set([...(words as NotifyKind[]), 'test']);
+}

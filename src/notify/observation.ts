@@ -1,0 +1,29 @@
+import type { HealthState } from '../health/classify.js';
+
+/** What the notifier compares between two looks at the data root (kept on disk between manager runs). */
+export interface WorkerLook {
+  readonly health: HealthState;
+  readonly restarts: number;
+  readonly gave_up: boolean;
+  readonly stalled: boolean;
+  readonly task: string;
+}
+
+export interface Observation {
+  readonly workers: Readonly<Record<string, WorkerLook>>;
+  /** `usage` (a usage limit, until a time), `auth` (until a person acts), or none. */
+  readonly pause: { readonly kind: 'usage' | 'auth'; readonly until: string; readonly message: string } | null;
+  /** Queued plus claimed tasks; null when the queue could not be asked. */
+  readonly active_tasks: number | null;
+}
+
+/** A finished task read from the history since the last look. */
+export interface FinishedTask {
+  readonly task_id: string;
+  readonly parent: string;
+  readonly worker_id: number;
+  readonly result: 'success' | 'review' | 'failed';
+  readonly error_class: string | null;
+  readonly error: string | null;
+  readonly title: string | null;
+}

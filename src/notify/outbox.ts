@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { NotifyEvent, NotifyKind } from './events.js';
+
+/** Events of one kind waiting for their coalescing window to close. */
+export interface PendingGroup {
+  readonly kind: NotifyKind;
+  readonly first_at: number;
+  readonly events: NotifyEvent[];
+}
+
+/** What leaves for the sinks: one or more events of one kind. */
+export interface NotifyMessage {
+  readonly id: string;
+  readonly kind: NotifyKind;
+  readonly at: string;
+  readonly text: string;
+  readonly events: NotifyEvent[];
+}
+
+const RATE_WINDOW_MS = 60_000;
+const MAX_TEXT = 1800;
+
+/** Adds events to the group of their kind still open, or opens one. */
+export function addToOutbox(outbox: readonly PendingGroup[], events: readonly NotifyEvent[], nowMs: number): PendingGroup[] {
+  const groups = outbox.map((group) => ({ ...group, events: [...group.events] }));
+  for (const event of events) {
+    const open = groups.find((group) => group.kind === event.kind);
+    if (open) open.events.push(event);
+    else groups.push({ kind: event.kind, first_at: nowMs, events: [event] });
+  }
+  return groups;
+}
+
+export function messageText(events: readonly NotifyEvent[]): string {
+  const text = events.length === 1 ? events[0]!.summary : `${events.length} ${events[0]!.kind.replace(/_/g, ' ')} events: ${events.map((event) => event.summary).join(' ')}`;
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}
+
+/** The id is a hash of the events, so the same group always gets the same id (what a receiver can deduplicate on). */
+export function toMessage(group: PendingGroup, nowMs: number): NotifyMessage {
+  const id = createHash('sha256').update(JSON.stringify(group.events)).digest('hex').slice(0, 16);
+  return { id, kind: group.kind, at: new Date(nowMs).toISOString(), text: messageText(group.events), events: [...group.events] };
+}
+
+/**
+ * The groups whose window (NOTIFY_COALESCE from their first event) has closed, oldest first, as
+ * far as the rate limit allows: `sentAt` holds the send times of the last minute. The rest wait,
+ * and keep coalescing.
+ */
+export function takeDue(
+  outbox: readonly PendingGroup[],
+  sentAt: readonly number[],
+  options: { readonly nowMs: number; readonly coalesceMs: number; readonly perMinute: number },
+): { due: PendingGroup[]; waiting: PendingGroup[]; sentAt: number[] } {
+  const recent = sentAt.filter((at) => options.nowMs - at < RATE_WINDOW_MS);
+  const closed = outbox.filter((group) => options.nowMs - group.first_at >= options.coalesceMs).sort((a, b) => a.first_at - b.first_at);
+  const due = closed.slice(0, Math.max(0, options.perMinute - recent.length));
+  return {
+    due,
+    waiting: outbox.filter((group) => !due.includes(group)),
+    sentAt: [...recent, ...due.map(() => options.nowMs)],
+  };
+}

@@ -1,0 +1,105 @@
+import { execa } from 'execa';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { splitWords } from '../agent/split-words.js';
+import type { Settings } from '../core/settings.js';
+import type { AttemptResult } from './delivery.js';
+import type { NotifyMessage } from './outbox.js';
+
+/** Where messages go: a name for logs and reports, and one attempt at sending. */
+export interface Sink {
+  readonly name: string;
+  send(message: NotifyMessage): Promise<AttemptResult>;
+}
+
+const SEND_TIMEOUT_MS = 10_000;
+
+/** The JSON body: Slack's incoming webhooks read `text`, Discord's `content`; the rest is the event itself. */
+export const messageBody = (message: NotifyMessage) => ({ ...message, content: message.text, source: 'hybrid-workers' });
+
+function webhookSink(url: string): Sink {
+  return {
+    name: `webhook ${new URL(url).origin}`,
+    async send(message) {
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(messageBody(message)),
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        });
+        await response.body?.cancel();
+        return response.ok ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` };
+      } catch (error) {
+        return { ok: false, reason: (error as Error).message };
+      }
+    },
+  };
+}
+
+/** The first event's facts as NOTIFY_* variables; values go in the environment, never into a command line. */
+function messageEnv(message: NotifyMessage): Record<string, string> {
+  const first = message.events[0];
+  const env: Record<string, string> = { NOTIFY_ID: message.id, NOTIFY_KIND: message.kind, NOTIFY_AT: message.at, NOTIFY_TEXT: message.text, NOTIFY_COUNT: String(message.events.length) };
+  if (first?.worker !== undefined) env.NOTIFY_WORKER = String(first.worker);
+  if (first?.task !== undefined) env.NOTIFY_TASK = first.task;
+  if (first?.parent !== undefined) env.NOTIFY_PARENT = first.parent;
+  if (first?.title !== undefined) env.NOTIFY_TITLE = first.title;
+  return env;
+}
+
+function commandSink(command: string): Sink {
+  const [file, ...args] = splitWords(command);
+  return {
+    name: `command ${file}`,
+    async send(message) {
+      const result = await execa(file!, args, {
+        input: `${JSON.stringify(messageBody(message))}\n`,
+        env: messageEnv(message),
+        extendEnv: true,
+        reject: false,
+        timeout: SEND_TIMEOUT_MS,
+        stdout: 'ignore',
+        stderr: 'pipe',
+      });
+      if (result.exitCode === 0) return { ok: true };
+      const detail = String(result.stderr ?? '').trim().split('\n').pop() ?? '';
+      return { ok: false, reason: `${result.failed && result.exitCode === undefined ? result.shortMessage : `exit ${result.exitCode}`}${detail ? `: ${detail}` : ''}` };
+    },
+  };
+}
+
+function desktopSink(notifySend: string): Sink {
+  return {
+    name: 'desktop (notify-send)',
+    async send(message) {
+      const result = await execa(notifySend, ['--app-name=hybrid-workers', 'hybrid-workers', message.text], { reject: false, timeout: SEND_TIMEOUT_MS, stdin: 'ignore' });
+      return result.exitCode === 0 ? { ok: true } : { ok: false, reason: `notify-send exit ${result.exitCode ?? 'none'}` };
+    },
+  };
+}
+
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const hasDesktopSession = (env: NodeJS.ProcessEnv) => Boolean(env.DISPLAY || env.WAYLAND_DISPLAY || env.DBUS_SESSION_BUS_ADDRESS);
+
+/** The sinks the settings configure; NOTIFY_DESKTOP=auto adds notify-send when it and a desktop session exist. */
+export function configuredSinks(settings: Pick<Settings, 'NOTIFY_WEBHOOK_URL' | 'NOTIFY_COMMAND' | 'NOTIFY_DESKTOP'>, env: NodeJS.ProcessEnv): Sink[] {
+  const sinks: Sink[] = [];
+  if (settings.NOTIFY_WEBHOOK_URL !== '') sinks.push(webhookSink(settings.NOTIFY_WEBHOOK_URL));
+  if (settings.NOTIFY_COMMAND.trim() !== '') sinks.push(commandSink(settings.NOTIFY_COMMAND));
+  const notifySend = settings.NOTIFY_DESKTOP === 'false' ? null : findOnPath('notify-send', env);
+  if (notifySend !== null && (settings.NOTIFY_DESKTOP === 'true' || hasDesktopSession(env))) sinks.push(desktopSink(notifySend));
+  return sinks;
+}

@@ -1,0 +1,120 @@
+import { readLastLines } from '../core/log-tail.js';
+import { workerErrorLog } from '../core/paths.js';
+import type { ManagerState } from '../manager/manager-state.js';
+import { loadPerformanceData, type PerformanceContext } from '../performance/load.js';
+import { buildPerformanceReport, type PerformanceReport } from '../performance/report.js';
+import type { TimelineEntry } from '../performance/history-summary.js';
+import { PERSON_HOLD, type UsagePauseRecord } from '../pool/usage-pause.js';
+import type { QueueDepth, QueueTask } from '../queue/backend.js';
+import { HourlyChart, type HourBucket } from './hourly-chart.js';
+
+export interface WorkerView {
+  readonly id: number;
+  readonly health: string;
+  readonly status: string;
+  readonly task: string;
+  readonly parent: string | null;
+  readonly elapsed_s: number | null;
+  readonly progress_age_s: number | null;
+  readonly heartbeat_age_s: number | null;
+  readonly attempts: number | null;
+  readonly restarts: number;
+  readonly gave_up: boolean;
+  readonly cost_usd: number;
+  readonly last_error: string | null;
+}
+
+/** What `/api/state` answers and each SSE `state` event carries; `report` is `worker-performance report --json`. */
+export interface DashboardState {
+  readonly generated_at: string;
+  readonly report: PerformanceReport;
+  readonly queue: { readonly backend: string; readonly depth: QueueDepth } | { readonly unavailable: string };
+  readonly pause: { readonly until: string | null; readonly reason: string; readonly message: string } | null;
+  readonly workers: readonly WorkerView[];
+  readonly parents: readonly { readonly parent: string; readonly done: number; readonly total: number; readonly failed: number }[];
+  readonly alerts: readonly string[];
+  readonly recent: readonly TimelineEntry[];
+  readonly chart: readonly HourBucket[];
+  readonly cost_today_usd: number;
+}
+
+/** Where the dashboard reads from: the CLI views' own readers, plus the queue's task list. */
+export interface DashboardSources {
+  readonly performance: PerformanceContext;
+  readonly queueTasks: () => Promise<{ backend: string; tasks: QueueTask[]; depth: QueueDepth } | { unavailable: string }>;
+  readonly managerState: () => Promise<ManagerState>;
+  readonly pause: () => Promise<UsagePauseRecord | null>;
+  readonly alertsLog: string;
+}
+
+const RECENT = 10;
+const ALERTS = 15;
+const ERROR_TAIL_BYTES = 2048;
+
+const ageS = (iso: string | null | undefined, now: Date) => {
+  const at = Date.parse(iso ?? '');
+  return Number.isNaN(at) ? null : Math.max(0, Math.round((now.getTime() - at) / 1000));
+};
+
+function parentsOf(tasks: readonly QueueTask[]): DashboardState['parents'] {
+  const byParent = new Map<string, { done: number; total: number; failed: number }>();
+  for (const task of tasks) {
+    const entry = byParent.get(task.parent) ?? { done: 0, total: 0, failed: 0 };
+    entry.total += 1;
+    if (task.status === 'done' || task.status === 'review') entry.done += 1;
+    if (task.status === 'failed') entry.failed += 1;
+    byParent.set(task.parent, entry);
+  }
+  return [...byParent].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([parent, counts]) => ({ parent, ...counts }));
+}
+
+/** One snapshot of the pool, read as `report`, `timeline` and `worker-queue list` read it. */
+export async function buildDashboardState(sources: DashboardSources): Promise<DashboardState> {
+  const context = sources.performance;
+  const { now } = context;
+  const chart = new HourlyChart(now);
+  const [data, queue, state, pause, alerts] = await Promise.all([
+    loadPerformanceData(context, { timelineLimit: RECENT, also: chart }),
+    sources.queueTasks(),
+    sources.managerState(),
+    sources.pause(),
+    readLastLines(sources.alertsLog, ALERTS),
+  ]);
+  const report = buildPerformanceReport({ now, thresholds: context.settings, ...data });
+  const tasks = 'tasks' in queue ? queue.tasks : [];
+  const workers = await Promise.all(
+    report.workers.map(async (row): Promise<WorkerView> => {
+      const record = data.metrics.workers[String(row.id)];
+      const held = tasks.find((task) => task.status === 'claimed' && task.workerId === row.id);
+      const [lastError] = await readLastLines(workerErrorLog(context.paths, row.id), 1, ERROR_TAIL_BYTES).catch(() => []);
+      return {
+        id: row.id,
+        health: state.workers[String(row.id)]?.gave_up ? 'gave-up' : row.health,
+        status: row.status,
+        task: row.current_task,
+        parent: held?.parent ?? null,
+        elapsed_s: row.current_task === 'none' ? null : ageS(record?.task_started_at, now),
+        progress_age_s: row.current_task === 'none' ? null : ageS(record?.last_progress_at, now),
+        heartbeat_age_s: ageS(record?.last_heartbeat, now),
+        attempts: held?.attempts ?? null,
+        restarts: row.restarts,
+        gave_up: state.workers[String(row.id)]?.gave_up ?? false,
+        cost_usd: row.history.cost.total_usd,
+        last_error: lastError ?? null,
+      };
+    }),
+  );
+  return {
+    generated_at: now.toISOString(),
+    report,
+    queue: 'tasks' in queue ? { backend: queue.backend, depth: queue.depth } : queue,
+    pause: pause === null ? null : { until: pause.limitType === PERSON_HOLD ? null : pause.until, reason: pause.limitType ?? 'usage limit', message: pause.message },
+    workers,
+    parents: parentsOf(tasks),
+    alerts,
+    recent: data.history.timeline.entries,
+    chart: chart.buckets(),
+    cost_today_usd: Math.round(chart.costTodayUsd * 1e6) / 1e6,
+  };
+}
+

@@ -1,0 +1,154 @@
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { WorkersError } from '../core/errors.js';
+import type { DataPaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
+import { managerDir, openManagerState } from '../manager/manager-state.js';
+import { createEventLog } from '../core/event-log.js';
+import type { PerformanceContext } from '../performance/load.js';
+import { readQueueState } from '../performance/queue-state.js';
+import { UsagePause } from '../pool/usage-pause.js';
+import type { QueueBackend, QueueTask } from '../queue/backend.js';
+import type { DashboardActions } from './actions.js';
+import { isLoopbackHost } from './auth.js';
+import { buildDashboardState, type DashboardState } from './dashboard-state.js';
+import { LiveState } from './live-state.js';
+import { createDashboardServer } from './server.js';
+import { SseHub } from './sse-hub.js';
+
+export interface ServeContext {
+  readonly paths: DataPaths;
+  readonly settings: Settings;
+  readonly env: NodeJS.ProcessEnv;
+  readonly now: () => Date;
+}
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  /** WORKERS_DASHBOARD_TOKEN; empty or undefined is none. */
+  readonly token: string | undefined;
+  /** Asks the running manager to restart a worker (the CLI wires it to worker-manager's pool); null without --allow-actions. */
+  readonly restartWorker: ((id: number) => Promise<string>) | null;
+}
+
+const KILL_GRACE_MS = 5000;
+
+/** Refuses before anything listens: a non-loopback address or actions without a token. */
+export function checkServeOptions(options: Pick<ServeOptions, 'host' | 'token'> & { readonly allowActions: boolean }): string | null {
+  const token = options.token === undefined || options.token === '' ? null : options.token;
+  if (token === null && !isLoopbackHost(options.host)) {
+    throw new WorkersError('usage', `Serving on ${options.host} (not loopback) needs a token: set WORKERS_DASHBOARD_TOKEN.`);
+  }
+  if (token === null && options.allowActions) throw new WorkersError('usage', '--allow-actions needs a token: set WORKERS_DASHBOARD_TOKEN.');
+  return token;
+}
+
+function openQueue(context: ServeContext): () => Promise<QueueBackend> {
+  let backend: Promise<QueueBackend> | undefined;
+  return () => {
+    backend ??= import('../queue/open-backend.js').then(async ({ openQueueBackend }) => (await openQueueBackend({ ...context, startDaemon: false })).backend);
+    backend.catch(() => {
+      backend = undefined;
+    });
+    return backend;
+  };
+}
+
+/** The page names a task by its queue id or, from the history and the worker rows, by its sub-issue. */
+async function findTask(backend: QueueBackend, key: string, statuses: readonly QueueTask['status'][]): Promise<string> {
+  const tasks = await backend.list();
+  const found = tasks.find((task) => task.id === key) ?? tasks.find((task) => task.subissue === key && statuses.includes(task.status));
+  if (found === undefined) throw new WorkersError('not-found', `No task ${key} in the queue that is ${statuses.join(' or ')}.`);
+  return found.id;
+}
+
+function dashboardActions(context: ServeContext, queue: () => Promise<QueueBackend>, restartWorker: (id: number) => Promise<string>): DashboardActions {
+  return {
+    retry: async (task) => {
+      const { retryTask } = await import('../queue/queue-commands.js');
+      const backend = await queue();
+      await retryTask(backend, await findTask(backend, task, ['done', 'failed', 'review']));
+      return `Task ${task} is back in the queue.`;
+    },
+    kill: async (task) => {
+      const backend = await queue();
+      await backend.killRun(await findTask(backend, task, ['claimed']), KILL_GRACE_MS);
+      return `The run of task ${task} was stopped.`;
+    },
+    resume: async () => {
+      const lifted = await new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 }).lift();
+      return lifted === null ? 'The pool was not paused.' : 'The pool resumed.';
+    },
+    restart: restartWorker,
+  };
+}
+
+function heartbeatAges(state: DashboardState): Map<number, number> {
+  return new Map(state.workers.flatMap((worker) => (worker.heartbeat_age_s === null ? [] : [[worker.id, worker.heartbeat_age_s] as const])));
+}
+
+/** `worker-performance serve`: listens until `signal` aborts; `say` gets the address once it listens. */
+export async function serve(context: ServeContext, options: ServeOptions, say: (line: string) => void, signal: AbortSignal): Promise<void> {
+  const token = checkServeOptions({ ...options, allowActions: options.restartWorker !== null });
+  const queue = openQueue(context);
+  const log = createEventLog(context.paths.healthLog, context.paths.alertsLog, context.now);
+  const managerState = openManagerState(context.paths, log, context.settings.LOCK_STALE_TIMEOUT, context.now);
+  const pause = new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 });
+  const performance = (): PerformanceContext => ({
+    paths: context.paths,
+    settings: context.settings,
+    now: context.now(),
+    cores: availableParallelism(),
+    queue: () => readQueueState(queue),
+  });
+  const build = () =>
+    buildDashboardState({
+      performance: performance(),
+      queueTasks: async () => {
+        try {
+          const backend = await queue();
+          const [tasks, depth] = await Promise.all([backend.list(), backend.depth()]);
+          return { backend: backend.name, tasks, depth };
+        } catch (error) {
+          return { unavailable: (error as Error).message };
+        }
+      },
+      managerState: () => managerState.read(),
+      pause: () => pause.current(),
+      alertsLog: context.paths.alertsLog,
+    });
+  const hub = new SseHub();
+  const live = new LiveState(async () => JSON.stringify(await build()), {
+    dirs: [context.paths.healthDir, context.paths.stateDir, context.paths.errorsDir, managerDir(context.paths), context.paths.queueDir],
+    listening: () => hub.size > 0,
+    onChange: (json) => hub.broadcast(json),
+  });
+  const server = createDashboardServer({
+    token,
+    actions: options.restartWorker === null ? null : dashboardActions(context, queue, options.restartWorker),
+    hub,
+    state: () => live.current(),
+    metrics: async () => {
+      const state = await build();
+      const { renderProm } = await import('../performance/export-prom.js');
+      return renderProm(state.report, { heartbeatAgeS: heartbeatAges(state), poolPaused: state.pause !== null });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new WorkersError('conflict', `Cannot listen on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`, { cause: error })),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+  live.start();
+  const { port } = server.address() as AddressInfo;
+  say(`Serving the dashboard on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/ (${token === null ? 'loopback, no token' : 'token required'}, ${options.restartWorker === null ? 'read-only' : 'actions allowed'}).`);
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  live.stop();
+  hub.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

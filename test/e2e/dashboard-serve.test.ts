@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { dataPaths } from '../../src/core/paths.js';
+import { resolveSettings } from '../../src/core/settings.js';
+import { openQueueBackend } from '../../src/queue/open-backend.js';
+import { startDashboard } from '../helpers/dashboard-server.js';
+import { runBin } from '../helpers/run-bin.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+interface Family {
+  readonly name: string;
+  readonly metrics: { readonly value?: string; readonly labels?: Record<string, string>; readonly count?: string; readonly sum?: string }[];
+}
+const parseProm = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
+const FIXTURE = fileURLToPath(new URL('../fixtures/performance/basic', import.meta.url));
+
+function fixtureRoot(): string {
+  const home = makeTempDir('hw-serve-');
+  cpSync(FIXTURE, home, { recursive: true });
+  return home;
+}
+
+const TOKEN = 'correct-horse-battery-staple';
+
+// The built worker-performance (dist/) serving a private data root on 127.0.0.1. `npm run build` first.
+describe('worker-performance serve', () => {
+  it('/metrics passes promtool check metrics and agrees with report --json', async () => {
+    const home = fixtureRoot();
+    const { url } = await startDashboard(home);
+    const text = await (await fetch(`${url}metrics`)).text();
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.error).toBeUndefined();
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+    const report = JSON.parse((await runBin('worker-performance', ['report', '--json'], { home, env: { WORKER_BACKEND: 'embedded' } })).stdout);
+    const families = new Map(parseProm(text).map((family) => [family.name, family]));
+    const sample = (name: string, labels: Record<string, string> = {}) =>
+      Number(families.get(name)!.metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value))!.value);
+    for (const row of report.workers) {
+      expect(sample('hybrid_workers_tasks_total', { worker: String(row.id), result: 'succeeded' })).toBe(row.succeeded);
+      expect(sample('hybrid_workers_tasks_total', { worker: String(row.id), result: 'failed' })).toBe(row.failed);
+      expect(sample('hybrid_workers_worker_restarts_total', { worker: String(row.id) })).toBe(row.restarts);
+      expect(sample('hybrid_workers_worker_state', { worker: String(row.id), state: row.health })).toBe(1);
+    }
+    const histogram = families.get('hybrid_workers_task_duration_seconds')!.metrics[0]!;
+    expect(Number(histogram.count)).toBe(report.duration_histogram.count);
+    expect(Number(histogram.sum)).toBeCloseTo(report.duration_histogram.sum_s, 3);
+    expect(sample('hybrid_workers_queue_tasks', { state: 'pending' })).toBe(report.queue.pending);
+    expect(sample('hybrid_workers_pool_paused')).toBe(0);
+    expect(families.get('hybrid_workers_worker_heartbeat_age_seconds')!.metrics.length).toBeGreaterThan(0);
+    // The names an export writes are all here.
+    const exported = (await runBin('worker-performance', ['export', '-', '--format', 'prom'], { home, env: { WORKER_BACKEND: 'embedded' } })).stdout;
+    for (const family of parseProm(exported)) expect(families.has(family.name)).toBe(true);
+    expect((await fetch(`${url}healthz`)).status).toBe(200);
+  });
+
+  it('refuses a non-loopback address without a token, and actions without one', async () => {
+    const home = makeTempDir();
+    const open = await runBin('worker-performance', ['serve', '--host', '0.0.0.0', '--port', '0'], { home, env: { WORKERS_DASHBOARD_TOKEN: '' } });
+    expect(open.exitCode).toBe(2);
+    expect(open.stderr).toBe('worker-performance: Serving on 0.0.0.0 (not loopback) needs a token: set WORKERS_DASHBOARD_TOKEN.');
+    const actions = await runBin('worker-performance', ['serve', '--port', '0', '--allow-actions'], { home, env: { WORKERS_DASHBOARD_TOKEN: '' } });
+    expect(actions.exitCode).toBe(2);
+    expect(actions.stderr).toMatch(/--allow-actions needs a token/);
+  });
+
+  it('with a token: 401 without or with a wrong one; a ?token= link sets an HttpOnly cookie and drops the token from the address', async () => {
+    const home = fixtureRoot();
+    const { url } = await startDashboard(home, [], { WORKERS_DASHBOARD_TOKEN: TOKEN });
+    for (const path of ['', 'api/state', 'metrics', 'events']) {
+      expect((await fetch(`${url}${path}`)).status).toBe(401);
+      expect((await fetch(`${url}${path}`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`${url}${path}`, { headers: { cookie: 'hw_dashboard_token=wrong' } })).status).toBe(401);
+    }
+    expect((await fetch(`${url}?token=wrong`, { redirect: 'manual' })).status).toBe(401);
+    const link = await fetch(`${url}api/state?token=${TOKEN}&x=1`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('location')).toBe('/api/state?x=1');
+    const cookie = link.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^hw_dashboard_token=[^;]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    const withCookie = await fetch(`${url}api/state`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(withCookie.status).toBe(200);
+    expect(((await withCookie.json()) as { report: { workers: unknown[] } }).report.workers.length).toBeGreaterThan(0);
+    expect((await fetch(`${url}metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    // Read-only by default, whatever the token.
+    const action = await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, origin: url.slice(0, -1) } });
+    expect(action.status).toBe(403);
+    expect(await action.text()).toMatch(/--allow-actions/);
+  });
+
+  it('actions: only by POST with the token and this server as Origin; no path escapes the assets', async () => {
+    const home = makeTempDir();
+    const { url } = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const origin = url.slice(0, -1);
+    expect((await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { ...auth, origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await fetch(`${url}api/actions/resume`, { method: 'POST', headers: auth })).status).toBe(403);
+    expect((await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { origin } })).status).toBe(401);
+    expect((await fetch(`${url}api/actions/resume`, { headers: { ...auth, origin } })).status).toBe(405);
+    const resumed = await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { ...auth, origin } });
+    expect(resumed.status).toBe(200);
+    expect(await resumed.text()).toBe('The pool was not paused.\n');
+    // retry by sub-issue, as the page's recent-tasks list names it
+    const queue = (await openQueueBackend({ paths: dataPaths(home), settings: resolveSettings({}, { WORKER_BACKEND: 'embedded' }), env: {} })).backend;
+    const task = await queue.add({ subissue: '456', parent: '123', priority: 1 });
+    await queue.claim(1);
+    await queue.finish(task.id, { status: 'failed', error: 'boom' });
+    const retried = await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"456"}' });
+    expect(await retried.text()).toBe('Task 456 is back in the queue.\n');
+    expect((await queue.get(task.id))!.status).toBe('queued');
+    expect((await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"999"}' })).status).toBe(409);
+    const bad = await fetch(`${url}api/actions/restart`, { method: 'POST', headers: { ...auth, origin }, body: '{"worker":"1;rm"}' });
+    expect(bad.status).toBe(400);
+    for (const path of ['assets/..%2f..%2fpackage.json', 'assets/%2e%2e/%2e%2e/package.json', '..%2fpackage.json', 'assets/..%5c..%5cpackage.json']) {
+      const response = await fetch(`${url}${path}`, { headers: auth });
+      expect(response.status, path).toBe(404);
+    }
+  });
+});
