@@ -1,7 +1,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import type { z } from 'zod';
 import { WorkersError, errnoCode } from './errors.js';
-import { DEFAULT_LOCK_STALE_MS, withFileLock } from './file-lock.js';
+import { DEFAULT_LOCK_STALE_MS, LockLostError, withFileLock, type AssertHeld } from './file-lock.js';
 import { writeFileAtomicSync } from './fs-safe.js';
 
 export interface JsonFileOptions<T> {
@@ -69,7 +69,7 @@ const writtenByPath = new Map<string, string>();
 
 /**
  * A JSON file that many processes update: each update is read-modify-write under an inter-process
- * lock (proper-lockfile), written atomically. Updates issued while one is in flight in this process
+ * lock (file-lock.ts), written atomically. Updates issued while one is in flight in this process
  * are applied together under a single lock, so 64 in-process heartbeats cost one write, not 64.
  */
 export class JsonFile<T> {
@@ -115,11 +115,11 @@ export class JsonFile<T> {
     pendingByPath.set(this.path, []);
     let outcomes: Outcome[] = [];
     try {
-      await this.withLock(async () => {
+      await this.withLockKept(async (assertHeld) => {
         const applied = applyBatch(await this.readCurrent(), batch) ?? applyEachAlone(await this.readCurrent(), batch);
         outcomes = applied.outcomes;
         const text = `${JSON.stringify(applied.value, null, 2)}\n`;
-        writeFileAtomicSync(this.path, text);
+        writeFileAtomicSync(this.path, text, { beforeRename: assertHeld });
         writtenByPath.set(this.path, text);
       });
       for (const [index, outcome] of outcomes.entries()) {
@@ -185,8 +185,19 @@ export class JsonFile<T> {
     return fresh;
   }
 
-  private withLock<R>(work: () => Promise<R>): Promise<R> {
+  private withLock<R>(work: (assertHeld: AssertHeld) => Promise<R>): Promise<R> {
     const staleMs = this.options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
     return withFileLock(this.path, { staleMs, wantedAgain: () => (pendingByPath.get(this.path)?.length ?? 0) > 0 }, work);
+  }
+
+  /** A write that lost its lock was discarded before its rename: it is done again, from a fresh read. */
+  private async withLockKept<R>(work: (assertHeld: AssertHeld) => Promise<R>): Promise<R> {
+    for (;;) {
+      try {
+        return await this.withLock(work);
+      } catch (error) {
+        if (!(error instanceof LockLostError)) throw error;
+      }
+    }
   }
 }

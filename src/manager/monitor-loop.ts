@@ -3,6 +3,7 @@ import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
 import { isProcessAlive } from './worker-actions.js';
+import { alertStoppedLockHolders } from './stopped-lock-alerts.js';
 import type { ManagerContext, Pool } from './pool.js';
 
 const RETRY_AFTER_FAILURE_MS = 1000;
@@ -24,6 +25,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     woken = true;
     wake();
   });
+  const alertedLocks = new Set<string>();
   const startedAt = new Date().toISOString();
   const record = (lastPassMs: number | null) =>
     writeFileAtomicSync(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: new Date().toISOString() })}\n`);
@@ -54,6 +56,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
         // A failed pass may have missed a death: try again soon, not a whole interval later.
         nextRestartAt = Date.now() + RETRY_AFTER_FAILURE_MS;
       }
+      await alertStoppedLockHolders(paths, pool.log, settings.LOCK_STALE_TIMEOUT, alertedLocks).catch(() => undefined);
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);

@@ -1,8 +1,7 @@
-import lockfile from 'proper-lockfile';
 import { join } from 'node:path';
 import { hasSession, installDeathHook, panePid, readWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
-import { WorkersError } from '../core/errors.js';
 import type { EventLog } from '../core/event-log.js';
+import { withFileLock } from '../core/file-lock.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import type { JsonFile } from '../core/json-store.js';
 import type { Settings } from '../core/settings.js';
@@ -13,6 +12,9 @@ import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, typ
 import { currentCount, decideRestart, uptimeMs } from './restart-policy.js';
 import { isProcessAlive, killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
 import { deathHookCommand } from './death-events.js';
+
+/** Another pass is waited for 12 times this (file-lock.ts), two minutes, before this one gives up. */
+const RECONCILE_LOCK_STALE_MS = 10_000;
 
 export type SupervisorSettings = Pick<
   Settings,
@@ -55,17 +57,8 @@ export class Supervisor {
   async pass({ createSession = false } = {}): Promise<PassResult> {
     const dir = managerDir(this.options.paths);
     ensureDirSync(dir);
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(join(dir, 'reconcile'), { realpath: false, stale: 10_000, update: 3000, retries: { retries: 300, minTimeout: 20, maxTimeout: 100 } });
-    } catch (error) {
-      throw new WorkersError('lock', 'Another worker-manager pass has held the pool for too long; try again.', { cause: error });
-    }
-    try {
-      return await this.reconcile(createSession);
-    } finally {
-      await release().catch(() => undefined);
-    }
+    // A pass of a manager that is stopped keeps the pool: the lock is only taken from a process that is gone.
+    return withFileLock(join(dir, 'reconcile'), { staleMs: RECONCILE_LOCK_STALE_MS, wantedAgain: () => false }, () => this.reconcile(createSession));
   }
 
   private async reconcile(createSession: boolean): Promise<PassResult> {

@@ -37,6 +37,7 @@ export interface ChildConfig {
   readonly mode: 'claim-all' | 'start-and-hang';
   readonly argv?: readonly string[];
   readonly cwd?: string;
+  readonly lockStaleMs?: number;
 }
 
 /** Starts a child running the bundled claimer (get `script` from queueClaimerScript first). */
