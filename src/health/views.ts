@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
+import { TextTable } from '../core/text-table.js';
 import { formatDuration } from '../core/duration.js';
 import type { HealthState } from './classify.js';
 import type { HealthReport } from './report.js';
@@ -26,10 +26,7 @@ const sinceText = (fromIso: string | null, now: Date) =>
 function renderWorkerTable(report: HealthReport, chalk: ChalkInstance): string {
   if (report.workers.length === 0) return 'No workers have reported yet.';
   const now = new Date(report.generated_at);
-  const table = new Table({
-    head: ['Worker', 'Health', 'Status', 'Task', 'Task time', 'Heartbeat', 'Progress', 'Done', 'Failed', 'Restarts'],
-    style: { head: [], border: [], compact: true },
-  });
+  const table = new TextTable(['Worker', 'Health', 'Status', 'Task', 'Task time', 'Heartbeat', 'Progress', 'Done', 'Failed', 'Restarts']);
   for (const worker of report.workers) {
     const hasTask = worker.current_task !== 'none';
     table.push([

@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import Table from 'cli-table3';
+import { TextTable } from '../core/text-table.js';
 import { hasSession, listWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
 import { formatDuration } from '../core/duration.js';
 import { readLastLines } from '../core/log-tail.js';
@@ -96,10 +96,7 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3): 
     ? chalk.green(`running (pid ${status.manager.pid}${took === null ? '' : `, last check took ${took} ms`})`)
     : chalk.yellow('not running');
   const session = status.session.exists ? status.session.name : `${status.session.name} (missing)`;
-  const table = new Table({
-    head: ['Worker', 'Pane', 'Health', 'Task', 'Done', 'Failed', 'Restarts', 'Heartbeat'],
-    style: { head: [], border: [], compact: true },
-  });
+  const table = new TextTable(['Worker', 'Pane', 'Health', 'Task', 'Done', 'Failed', 'Restarts', 'Heartbeat']);
   for (const row of status.workers) {
     const bad = ['missing', 'exited', 'process-gone', 'dead', 'gave-up'].includes(row.health);
     table.push([

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
+import { TextTable } from '../core/text-table.js';
 import { formatDuration } from '../core/duration.js';
 import type { QueueDepth, QueueTask, TaskStatus } from './backend.js';
 
@@ -27,10 +27,7 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   if (snapshot.tasks.length === 0) return `The queue is empty (${snapshot.backend} backend).`;
   const chalk = new Chalk({ level: colorLevel });
   const now = new Date(snapshot.generatedAt);
-  const table = new Table({
-    head: ['ID', 'Subissue', 'Parent', 'Priority', 'Status', 'Worker', 'Attempts', 'Age', 'Last error'],
-    style: { head: [], border: [], compact: true },
-  });
+  const table = new TextTable(['ID', 'Subissue', 'Parent', 'Priority', 'Status', 'Worker', 'Attempts', 'Age', 'Last error']);
   const sorted = [...snapshot.tasks].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt));
   for (const task of sorted) {
     table.push([
