@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<void> {
         result.skippedFinished > 0 ? `${result.skippedFinished} finished line(s) skipped` : '',
         result.skippedActive.length > 0 ? `already queued: ${result.skippedActive.join(', ')}` : '',
       ].filter(Boolean);
-      printText(`Imported ${result.imported.length} task(s) from ${source}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`);
+      printText(`Imported ${result.imported} task(s) from ${source}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`);
     });
 
   await program.parseAsync(argv);

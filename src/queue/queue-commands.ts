@@ -24,7 +24,7 @@ export async function retryTask(backend: QueueBackend, id: string): Promise<Queu
 }
 
 export interface ImportResult {
-  readonly imported: readonly QueueTask[];
+  readonly imported: number;
   readonly skippedFinished: number;
   readonly skippedActive: readonly string[];
 }
@@ -45,15 +45,6 @@ async function readQueueTxt(file: string): Promise<string> {
 
 /** `import [FILE]`: adds what planQueueTxtFile accepted, skipping sub-issues already active. */
 export async function importPlan(backend: QueueBackend, plan: QueueTxtPlan): Promise<ImportResult> {
-  const existing = await backend.list();
-  const imported: QueueTask[] = [];
-  const skippedActive: string[] = [];
-  for (const spec of plan.toImport) {
-    if (findActiveDuplicate([...existing, ...imported], spec.subissue)) {
-      skippedActive.push(spec.subissue);
-      continue;
-    }
-    imported.push(await backend.add(spec));
-  }
-  return { imported, skippedFinished: plan.finished, skippedActive };
+  const { added, skippedActive } = await backend.addMany(plan.toImport);
+  return { imported: added, skippedFinished: plan.finished, skippedActive };
 }
