@@ -3,7 +3,7 @@ import { WorkersError, errnoCode } from '../core/errors.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';
-import { findActiveDuplicate, isFinished } from './task-rules.js';
+import { isFinished } from './task-rules.js';
 import { notFound } from './backend-options.js';
 
 export async function snapshotQueue(backend: QueueBackend, now: Date): Promise<QueueSnapshot> {
