@@ -20,12 +20,24 @@ function parseDays(raw: string): number {
   return Number(raw);
 }
 
+/** Where the opened backend keeps its files, and whether the set-aside warning was said already. */
+let opened: { queueDir: string; warned: boolean } | undefined;
+
 /** Opens the configured backend and says once, on stderr, which one it is. */
 async function openBackend(context: CliContext): Promise<QueueBackend> {
   const { openQueueBackend } = await import('../queue/open-backend.js');
   const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
   process.stderr.write(`${notice}\n`);
+  opened = { queueDir: context.paths.queueDir, warned: notice.includes('\nWarning:') };
   return backend;
+}
+
+/** A queue this command found damaged and salvaged is warned about at once, not from the next command on. */
+async function warnIfSetAsideNow(): Promise<void> {
+  if (opened === undefined || opened.warned) return;
+  const { setAsideWarning } = await import('../queue/embedded-salvage.js');
+  const warning = setAsideWarning(opened.queueDir);
+  if (warning) process.stderr.write(`${warning}\n`);
 }
 
 const commands = () => import('../queue/queue-commands.js');
@@ -34,7 +46,8 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command(BIN)
     .description(`Add, list, monitor, clean, retry and remove queued sub-issues. Priority ${MIN_PRIORITY} is the most urgent, ${MAX_PRIORITY} the least.`)
     .exitOverride()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    .hook('postAction', warnIfSetAsideNow);
 
   program
     .command('add')

@@ -9,6 +9,11 @@ export interface JsonFileOptions<T> {
   /** Parses and migrates what is on disk; a failure means the file is corrupt. */
   readonly schema: z.ZodType<T, z.ZodTypeDef, unknown>;
   readonly empty: () => T;
+  /**
+   * What to start again from when the file is corrupt, given its text (`empty` when absent): a
+   * store can keep what is still sound in it. The whole file is kept aside either way.
+   */
+  readonly salvage?: (text: string) => T;
   /** Called after a corrupt file was moved aside to `movedTo`. */
   readonly onCorrupt?: (movedTo: string, reason: string) => Promise<void>;
   /** A lock older than this is taken over: its holder died (kill -9) without releasing it. */
@@ -174,12 +179,12 @@ export class JsonFile<T> {
     return { ok: true, value: result.data };
   }
 
-  /** Moves the unreadable file aside (kept for a person to inspect) and starts a fresh one. */
+  /** Moves the unreadable file aside (kept for a person to inspect) and starts a fresh one from what could be salvaged. */
   private async recoverCorrupt(reason: string): Promise<T> {
     const stamp = (this.options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
     const movedTo = `${this.path}.corrupt-${stamp}`;
+    const fresh = this.options.salvage ? this.options.salvage(readFileSync(this.path, 'utf8')) : this.options.empty();
     renameSync(this.path, movedTo);
-    const fresh = this.options.empty();
     writeFileAtomicSync(this.path, `${JSON.stringify(fresh, null, 2)}\n`);
     await this.options.onCorrupt?.(movedTo, reason);
     return fresh;

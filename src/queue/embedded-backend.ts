@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
-import { openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
+import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
+import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
 import { isProcessAlive, killProcessGroup, readStartTime } from './process-group.js';
 import { forgetRunOutcome, isRunResultName, readRunResult, recordRunSpec, removeRunFiles, runFilesFor } from './run-files.js';
 import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from './runner-script.js';
@@ -21,7 +22,19 @@ export class EmbeddedBackend implements QueueBackend {
   private readonly runsDir: string;
 
   constructor(private readonly options: BackendOptions) {
-    this.store = openEmbeddedStore(options.queueDir, options.lockStaleMs, options.now);
+    let salvaged: Salvaged | undefined;
+    this.store = openEmbeddedStore(options.queueDir, options.lockStaleMs, options.now, {
+      salvage: (text) => {
+        salvaged = salvageQueue(text, readSetAside(setAsideQueueFiles(embeddedQueueFile(options.queueDir))));
+        return salvaged.store;
+      },
+      onCorrupt: async (movedTo, reason) => {
+        const kept = salvaged?.store.tasks.length ?? 0;
+        await options.alert?.(
+          `The embedded queue was unreadable (${reason}): kept ${kept} task(s), set aside ${salvaged?.setAside ?? 0} that could not be read; the whole file is kept as ${movedTo}; new tasks get ids from ${salvaged?.store.nextId ?? 1}.`,
+        );
+      },
+    });
     this.runsDir = join(options.queueDir, 'runs');
   }
 

@@ -6,8 +6,8 @@
  *
  * - WORKER_BACKEND=pueue | embedded picks that backend; auto picks Pueue when the `pueue` client is
  *   on env.PATH, else the embedded file queue.
- * - `notice` is one sentence saying which backend was chosen and why; the library never prints it,
- *   a CLI prints it once on stderr.
+ * - `notice` is one sentence saying which backend was chosen and why (plus a warning line while a
+ *   damaged embedded queue lies set aside); the library never prints it, a CLI prints it once on stderr.
  * - The Pueue backend talks to the daemon of `pueueConfigPath` (else env.PUEUE_CONFIG_PATH, else
  *   Pueue's default config); tests point it at an isolated daemon this way. A daemon that is down
  *   is started on the first call, unless `startDaemon` is false (read-only tools).
@@ -22,6 +22,8 @@ import type { Settings } from '../core/settings.js';
 import { PueueClient } from '../adapters/pueue/client.js';
 import type { QueueBackend } from './backend.js';
 import { EmbeddedBackend } from './embedded-backend.js';
+import { setAsideWarning } from './embedded-salvage.js';
+import { createEventLog } from '../core/event-log.js';
 import { PueueBackend } from './pueue-backend.js';
 
 export interface OpenQueueBackendOptions {
@@ -62,10 +64,12 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
     env: options.env,
     now: options.now ?? (() => new Date()),
     lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
+    alert: (message: string) => createEventLog(options.paths.healthLog, options.paths.alertsLog, options.now).log('ALERT', message),
   };
   const why = setting === 'auto' ? `WORKER_BACKEND=auto, pueue ${hasPueue ? 'found' : 'not found'} on PATH` : `WORKER_BACKEND=${setting}`;
   if (setting === 'embedded' || !hasPueue) {
-    return { backend: new EmbeddedBackend(base), notice: `Queue backend: embedded (${why}).` };
+    const warning = setAsideWarning(options.paths.queueDir);
+    return { backend: new EmbeddedBackend(base), notice: `Queue backend: embedded (${why}).${warning ? `\n${warning}` : ''}` };
   }
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
   const client = new PueueClient({
