@@ -3,9 +3,23 @@ import { z } from 'zod';
 export const REPORTED_STATUSES = ['starting', 'idle', 'working', 'recovering', 'stopped'] as const;
 export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
 
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * A real date and time in ISO-8601 (`date -Iseconds` too): 2026-13-45T99:99:99Z is refused, and so
+ * is a day past the month's end, which Date.parse would roll over into the next month.
+ */
+export function isIsoDateTime(text: string): boolean {
+  if (!ISO_DATE_TIME.test(text)) return false;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return false;
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 /** ISO-8601 text; the shell tools may have written epoch seconds, which are converted. */
 const timestamp = z
-  .union([z.string(), z.number()])
+  .union([z.string().refine(isIsoDateTime, 'is not an ISO-8601 date and time'), z.number().finite().nonnegative()])
   .transform((value) => (typeof value === 'number' ? new Date(value * 1000).toISOString() : value));
 
 const counter = z.number().int().nonnegative().catch(0).default(0);
