@@ -4,7 +4,7 @@ import { JsonFile } from '../core/json-store.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { applyCompletion, applyHeartbeat, applyRestart, retireWorkersExcept, type HeartbeatInput } from './metrics-ops.js';
-import { emptyMetrics, emptyStats, metricsSchema, type Metrics, type WorkerRecord } from './metrics-schema.js';
+import { emptyMetrics, emptyStats, metricsFileSchema, type Metrics, type WorkerRecord } from './metrics-schema.js';
 import { salvageMetrics, type SalvagedMetrics } from './metrics-salvage.js';
 
 export interface HealthServiceOptions {
@@ -32,7 +32,7 @@ export class HealthService {
     let salvaged: SalvagedMetrics | undefined;
     this.file = new JsonFile<Metrics>({
       path: options.paths.metricsFile,
-      schema: metricsSchema,
+      schema: metricsFileSchema,
       empty: emptyMetrics,
       lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
       now: this.now,
