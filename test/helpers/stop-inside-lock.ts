@@ -1,33 +1,9 @@
-import { build } from 'esbuild';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { REPO_ROOT } from './run-bin.js';
+import { readFileSync } from 'node:fs';
+import { bundleFixture } from './bundle-fixture.js';
 import { waitFor } from './wait-for.js';
 
-let bundled: Promise<string> | undefined;
-
-/** Bundles test/fixtures/stop-inside-lock.ts once per test file, so the child runs the current source. */
-function stopperScript(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hw-stopper-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const outfile = join(dir, 'stop-inside-lock.mjs');
-    await build({
-      entryPoints: [join(REPO_ROOT, 'test/fixtures/stop-inside-lock.ts')],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      logLevel: 'warning',
-    });
-    return outfile;
-  })();
-  return bundled;
-}
+const stopperScript = () => bundleFixture('test/fixtures/stop-inside-lock.ts');
 
 export interface StopperConfig {
   readonly root: string;
