@@ -50,7 +50,7 @@ await build({
   entryPoints: [{ in: `${root}src/index.ts`, out: 'index' }],
   outdir: staging,
   format: 'esm',
-  // Bundled CommonJS packages (commander, proper-lockfile) still call require().
+  // Bundled CommonJS packages (commander) still call require().
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },

@@ -42,10 +42,20 @@ export async function getCurrentBranch(cwd: string): Promise<string> {
 }
 
 export async function hasBranch(cwd: string, branch: string): Promise<boolean> {
-  return (await run(cwd, ['branch', '--list', branch])) !== '';
+  return (await run(cwd, ['branch', '--list', '--end-of-options', branch])) !== '';
+}
+
+/** A name git accepts for a branch; a leading dash is refused first so no git reads it as an option. */
+export async function isValidBranchName(cwd: string, branch: string): Promise<boolean> {
+  if (branch === '' || branch.startsWith('-')) return false;
+  const result = await execa('git', ['check-ref-format', '--branch', branch], { cwd, reject: false, stdin: 'ignore', timeout: GIT_TIMEOUT_MS });
+  return result.exitCode === 0;
 }
 
 export async function verifyBranch(cwd: string, branch: string): Promise<void> {
+  if (!(await isValidBranchName(cwd, branch))) {
+    throw new WorkersError('usage', `The base branch ${JSON.stringify(branch)} is not a valid branch name: pass an existing branch to --base.`);
+  }
   if (!(await hasBranch(cwd, branch))) {
     throw new WorkersError('usage', `The base branch ${branch} does not exist in ${cwd}: pass an existing branch to --base.`);
   }
@@ -80,7 +90,8 @@ export async function getWorktrees(repo: string): Promise<WorktreeEntry[]> {
 
 /** Checks out `branch` at `path`; with `from`, the branch is created there first. */
 export async function addWorktree(repo: string, path: string, branch: string, options: { readonly from?: string } = {}): Promise<void> {
-  const args = options.from === undefined ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, options.from];
+  const args =
+    options.from === undefined ? ['worktree', 'add', '--end-of-options', path, branch] : ['worktree', 'add', '-b', branch, '--end-of-options', path, options.from];
   await run(repo, args);
 }
 
@@ -94,7 +105,7 @@ export async function pruneWorktrees(repo: string): Promise<void> {
 
 /** Commits on `branch` that `base` does not have. */
 export async function getCommitsAhead(cwd: string, base: string, branch: string): Promise<number> {
-  return Number(await run(cwd, ['rev-list', '--count', `${base}..${branch}`]));
+  return Number(await run(cwd, ['rev-list', '--count', '--end-of-options', `${base}..${branch}`]));
 }
 
 /** Aborts whatever a crashed agent left half done inside one worktree (never the main checkout). */
@@ -113,7 +124,7 @@ export async function ensureCleanOperation(worktree: string): Promise<void> {
 
 /** Pushes `branch` to origin and makes it the branch's upstream. */
 export async function pushBranch(cwd: string, branch: string): Promise<void> {
-  await run(cwd, ['push', '--set-upstream', 'origin', branch]);
+  await run(cwd, ['push', '--set-upstream', '--end-of-options', 'origin', branch]);
 }
 
 /** The repository's shared .git directory (the same for every worktree). */

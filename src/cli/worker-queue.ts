@@ -25,12 +25,25 @@ function parseDays(raw: string): number {
 
 let verbose = false;
 
+/** Where the opened backend keeps its files, and whether the set-aside warning was said already. */
+let opened: { queueDir: string; warned: boolean } | undefined;
+
 /** Opens the configured backend; with --verbose says on stderr which one it is and why. */
 async function openBackend(context: CliContext): Promise<QueueBackend> {
   const { openQueueBackend } = await import('../queue/open-backend.js');
-  const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
+  const { backend, notice, warning } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
   if (verbose) process.stderr.write(`${notice}\n`);
+  if (warning) process.stderr.write(`${BIN}: ${warning}\n`);
+  opened = { queueDir: context.paths.queueDir, warned: warning !== undefined };
   return backend;
+}
+
+/** A queue this command found damaged and salvaged is warned about at once, not from the next command on. */
+async function warnIfSetAsideNow(): Promise<void> {
+  if (opened === undefined || opened.warned) return;
+  const { setAsideWarning } = await import('../queue/embedded-salvage.js');
+  const warning = setAsideWarning(opened.queueDir);
+  if (warning) process.stderr.write(`${BIN}: ${warning}\n`);
 }
 
 /** A task added while no worker runs would wait silently. */
@@ -51,7 +64,8 @@ async function main(argv: string[]): Promise<void> {
     .showSuggestionAfterError()
     .hook('preAction', () => {
       verbose = program.opts<{ verbose?: boolean }>().verbose === true;
-    });
+    })
+    .hook('postAction', warnIfSetAsideNow);
 
   program
     .command('add')
@@ -157,7 +171,7 @@ async function main(argv: string[]): Promise<void> {
         result.skippedFinished > 0 ? `${result.skippedFinished} finished line(s) skipped` : '',
         result.skippedActive.length > 0 ? `already queued: ${result.skippedActive.join(', ')}` : '',
       ].filter(Boolean);
-      printText(`Imported ${result.imported.length} task(s) from ${source}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`);
+      printText(`Imported ${result.imported} task(s) from ${source}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`);
     });
 
   await program.parseAsync(argv);

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { TextTable } from './text-table.js';
 
 /** A table column; `drop` orders the columns given up first when the table is too wide (1 first). */
 export interface FitColumn {
@@ -13,7 +13,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 export const visibleWidth = (text: string) => [...text.replace(ANSI, '')].length;
 
-/** cli-table3's compact style: one space of padding each side and a border between columns. */
+/** The compact table style (text-table.ts): one space of padding each side and a border between columns. */
 const tableWidth = (widths: readonly number[]) => widths.reduce((sum, width) => sum + width + 3, 1);
 
 /**
@@ -30,12 +30,25 @@ function cutToFit(columns: readonly FitColumn[], natural: readonly number[], kep
   return widths;
 }
 
+/** `text` cut to `width` visible characters, the last one an ellipsis; colour is dropped from a cut cell. */
+function cutCell(text: string, width: number): string {
+  if (visibleWidth(text) <= width) return text;
+  return `${[...text.replace(ANSI, '')].slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+/** The widest cell of each column, in one pass (no spread: a table may have 150,000 rows). */
+function naturalWidths(columns: readonly FitColumn[], rows: readonly (readonly string[])[]): number[] {
+  const widths = columns.map((column) => visibleWidth(column.head));
+  for (const row of rows) for (const [index, cell] of row.entries()) widths[index] = Math.max(widths[index] ?? 0, visibleWidth(cell));
+  return widths;
+}
+
 /**
- * A compact cli-table3 table no wider than `width` (undefined: as wide as it needs): cuttable
- * columns are cut short, and when that is not enough, columns are dropped in their `drop` order.
+ * A compact table no wider than `width` (undefined: as wide as it needs): cuttable columns are cut
+ * short, and when that is not enough, columns are dropped in their `drop` order.
  */
 export function fitTable(columns: readonly FitColumn[], rows: readonly (readonly string[])[], width: number | undefined): string {
-  const natural = columns.map((column, index) => Math.max(visibleWidth(column.head), ...rows.map((row) => visibleWidth(row[index] ?? ''))));
+  const natural = naturalWidths(columns, rows);
   let kept = columns.map((_, index) => index);
   let widths = natural;
   while (width !== undefined) {
@@ -45,12 +58,8 @@ export function fitTable(columns: readonly FitColumn[], rows: readonly (readonly
     if (droppable === undefined) break;
     kept = kept.filter((index) => index !== droppable);
   }
-  const table = new Table({
-    head: kept.map((index) => columns[index]!.head),
-    colWidths: kept.map((index) => widths[index]! + 2),
-    style: { head: [], border: [], compact: true },
-  });
-  for (const row of rows) table.push(kept.map((index) => row[index] ?? ''));
+  const table = new TextTable(kept.map((index) => cutCell(columns[index]!.head, widths[index]!)));
+  for (const row of rows) table.push(kept.map((index) => cutCell(row[index] ?? '', widths[index]!)));
   return table.toString();
 }
 

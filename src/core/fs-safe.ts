@@ -57,7 +57,12 @@ export async function verifyDataRoot(root: string): Promise<void> {
  * a uniquely named temp file in the same directory, fsync, then rename over the target.
  * `mode` (default 0600) is for files meant for other readers, such as a metrics export.
  */
-export function writeFileAtomicSync(path: string, content: string, options: { readonly mode?: number } = {}): void {
+export function writeFileAtomicSync(
+  path: string,
+  content: string,
+  // `beforeRename` may throw to discard the write (a lock holder that lost its lock).
+  options: { readonly mode?: number; readonly beforeRename?: () => void } = {},
+): void {
   const dir = dirname(path);
   ensureDirSync(dir);
   const stem = join(dir, `.${basename(path)}.${tempSuffix()}`);
@@ -71,6 +76,7 @@ export function writeFileAtomicSync(path: string, content: string, options: { re
     } finally {
       closeSync(fd);
     }
+    options.beforeRename?.();
     previous = keepAlive(path, `${stem}.old`);
     renameSync(temp, path);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import type { z } from 'zod';
 import { WorkersError, errnoCode } from './errors.js';
-import { DEFAULT_LOCK_STALE_MS, withFileLock } from './file-lock.js';
+import { DEFAULT_LOCK_STALE_MS, LockLostError, withFileLock, type AssertHeld } from './file-lock.js';
 import { writeFileAtomicSync } from './fs-safe.js';
 
 export interface JsonFileOptions<T> {
@@ -9,6 +9,11 @@ export interface JsonFileOptions<T> {
   /** Parses and migrates what is on disk; a failure means the file is corrupt. */
   readonly schema: z.ZodType<T, z.ZodTypeDef, unknown>;
   readonly empty: () => T;
+  /**
+   * What to start again from when the file is corrupt, given its text (`empty` when absent): a
+   * store can keep what is still sound in it. The whole file is kept aside either way.
+   */
+  readonly salvage?: (text: string) => T;
   /** Called after a corrupt file was moved aside to `movedTo`. */
   readonly onCorrupt?: (movedTo: string, reason: string) => Promise<void>;
   /** A lock older than this is taken over: its holder died (kill -9) without releasing it. */
@@ -69,7 +74,7 @@ const writtenByPath = new Map<string, string>();
 
 /**
  * A JSON file that many processes update: each update is read-modify-write under an inter-process
- * lock (proper-lockfile), written atomically. Updates issued while one is in flight in this process
+ * lock (file-lock.ts), written atomically. Updates issued while one is in flight in this process
  * are applied together under a single lock, so 64 in-process heartbeats cost one write, not 64.
  */
 export class JsonFile<T> {
@@ -115,11 +120,11 @@ export class JsonFile<T> {
     pendingByPath.set(this.path, []);
     let outcomes: Outcome[] = [];
     try {
-      await this.withLock(async () => {
+      await this.withLockKept(async (assertHeld) => {
         const applied = applyBatch(await this.readCurrent(), batch) ?? applyEachAlone(await this.readCurrent(), batch);
         outcomes = applied.outcomes;
         const text = `${JSON.stringify(applied.value, null, 2)}\n`;
-        writeFileAtomicSync(this.path, text);
+        writeFileAtomicSync(this.path, text, { beforeRename: assertHeld });
         writtenByPath.set(this.path, text);
       });
       for (const [index, outcome] of outcomes.entries()) {
@@ -174,19 +179,30 @@ export class JsonFile<T> {
     return { ok: true, value: result.data };
   }
 
-  /** Moves the unreadable file aside (kept for a person to inspect) and starts a fresh one. */
+  /** Moves the unreadable file aside (kept for a person to inspect) and starts a fresh one from what could be salvaged. */
   private async recoverCorrupt(reason: string): Promise<T> {
     const stamp = (this.options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
     const movedTo = `${this.path}.corrupt-${stamp}`;
+    const fresh = this.options.salvage ? this.options.salvage(readFileSync(this.path, 'utf8')) : this.options.empty();
     renameSync(this.path, movedTo);
-    const fresh = this.options.empty();
     writeFileAtomicSync(this.path, `${JSON.stringify(fresh, null, 2)}\n`);
     await this.options.onCorrupt?.(movedTo, reason);
     return fresh;
   }
 
-  private withLock<R>(work: () => Promise<R>): Promise<R> {
+  private withLock<R>(work: (assertHeld: AssertHeld) => Promise<R>): Promise<R> {
     const staleMs = this.options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
     return withFileLock(this.path, { staleMs, wantedAgain: () => (pendingByPath.get(this.path)?.length ?? 0) > 0 }, work);
+  }
+
+  /** A write that lost its lock was discarded before its rename: it is done again, from a fresh read. */
+  private async withLockKept<R>(work: (assertHeld: AssertHeld) => Promise<R>): Promise<R> {
+    for (;;) {
+      try {
+        return await this.withLock(work);
+      } catch (error) {
+        if (!(error instanceof LockLostError)) throw error;
+      }
+    }
   }
 }

@@ -8,10 +8,20 @@ export interface HealthThresholds {
   readonly SLOW_TASK_THRESHOLD: number;
 }
 
+/**
+ * How far in the future a time may lie and still count as now: clocks of one host agree, but an
+ * NTP step can move one a little. A heartbeat further ahead was not written by a clock we share.
+ */
+export const MAX_CLOCK_SKEW_MS = 10_000;
+
+/** Age of a time; a time within the clock skew ahead is age 0, one further ahead is undefined (no evidence). */
 const ageMs = (iso: string | null | undefined, now: Date): number | undefined => {
   if (iso === undefined || iso === null) return undefined;
   const at = Date.parse(iso);
-  return Number.isNaN(at) ? Number.POSITIVE_INFINITY : now.getTime() - at;
+  if (Number.isNaN(at)) return Number.POSITIVE_INFINITY;
+  const age = now.getTime() - at;
+  if (age < -MAX_CLOCK_SKEW_MS) return undefined;
+  return Math.max(0, age);
 };
 
 export const hasTask = (record: WorkerRecord) => record.current_task !== 'none' && record.current_task !== '';

@@ -4,7 +4,8 @@ import { JsonFile } from '../core/json-store.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { applyCompletion, applyHeartbeat, applyRestart, retireWorkersExcept, type HeartbeatInput } from './metrics-ops.js';
-import { emptyMetrics, emptyStats, metricsSchema, type Metrics, type WorkerRecord } from './metrics-schema.js';
+import { emptyMetrics, emptyStats, metricsFileSchema, type Metrics, type WorkerRecord } from './metrics-schema.js';
+import { salvageMetrics, type SalvagedMetrics } from './metrics-salvage.js';
 
 export interface HealthServiceOptions {
   readonly paths: DataPaths;
@@ -28,14 +29,20 @@ export class HealthService {
   constructor(private readonly options: HealthServiceOptions) {
     this.now = options.now ?? (() => new Date());
     this.events = openHealthLog(options.paths, this.now);
+    let salvaged: SalvagedMetrics | undefined;
     this.file = new JsonFile<Metrics>({
       path: options.paths.metricsFile,
-      schema: metricsSchema,
+      schema: metricsFileSchema,
       empty: emptyMetrics,
       lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
       now: this.now,
-      onCorrupt: (movedTo, reason) =>
-        this.events.log('ALERT', `metrics.json was unreadable (${reason}); kept it as ${movedTo} and started a fresh file.`),
+      salvage: (text) => (salvaged = salvageMetrics(text)).metrics,
+      onCorrupt: (movedTo, reason) => {
+        const lost = salvaged?.setAside ?? [];
+        const named = lost.length > 5 ? `${lost.slice(0, 5).join(', ')} and ${lost.length - 5} more` : lost.join(', ');
+        const detail = lost.length > 0 ? `set aside the record of worker ${named}` : 'set aside no worker record';
+        return this.events.log('ALERT', `metrics.json was unreadable (${reason}); kept ${salvaged?.kept ?? 0} worker record(s), ${detail}; the whole file is kept as ${movedTo}.`);
+      },
     });
   }
 

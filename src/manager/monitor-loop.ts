@@ -5,6 +5,7 @@ import { watchDeathEvents } from './death-events.js';
 import { deathEventsFile, managerPidFile } from './manager-state.js';
 import { isProcessAlive } from '../adapters/process.js';
 import { idsComingBack } from './orphan-claims.js';
+import { alertStoppedLockHolders } from './stopped-lock-alerts.js';
 import type { ManagerContext, Pool } from './pool.js';
 
 const RETRY_AFTER_FAILURE_MS = 1000;
@@ -27,6 +28,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     woken = true;
     wake();
   });
+  const alertedLocks = new Set<string>();
   const startedAt = context.now().toISOString();
   const record = (lastPassMs: number | null) =>
     writeFileAtomicSync(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: context.now().toISOString() })}\n`);
@@ -60,6 +62,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
         // A failed pass may have missed a death: try again soon, not a whole interval later.
         nextRestartAt = nowMs() + RETRY_AFTER_FAILURE_MS;
       }
+      await alertStoppedLockHolders(paths, pool.log, settings.LOCK_STALE_TIMEOUT, alertedLocks).catch(() => undefined);
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);

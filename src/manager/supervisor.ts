@@ -13,6 +13,7 @@ import { isProcessAlive } from '../adapters/process.js';
 import { killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';
 import { deathHookCommand } from './death-events.js';
 
+/** Another pass is waited for 12 times this (file-lock.ts), two minutes, before this one gives up. */
 const RECONCILE_LOCK_STALE_MS = 10_000;
 
 export type SupervisorSettings = Pick<
@@ -55,7 +56,7 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {}
 
   pass(): Promise<PassResult> {
-    // A pass starts panes and waits on tmux: its lock is taken over only after a generous stale time.
+    // A pass of a manager that is stopped keeps the pool: the lock is only taken from a process that is gone.
     const lock = { staleMs: RECONCILE_LOCK_STALE_MS, wantedAgain: () => false };
     return withFileLock(join(managerDir(this.options.paths), 'reconcile'), lock, () => this.reconcile());
   }

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
+import { TextTable, type Align } from '../core/text-table.js';
 import type { CostReport } from './report.js';
 
 export interface ViewOptions {
@@ -34,6 +34,6 @@ export function describeCost(cost: CostReport): string {
 }
 
 /** A borderless-style table without colours of its own, so golden files hold only our text. */
-export function makeTable(head: string[], align?: ('left' | 'right')[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [], compact: true }, ...(align ? { colAligns: align } : {}) });
+export function makeTable(head: string[], align?: Align[]): TextTable {
+  return new TextTable(head, align);
 }

@@ -8,6 +8,8 @@ export interface BackendOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
   readonly lockStaleMs: number;
+  /** Logs an ALERT (health log and alerts log) about the backend's own files. */
+  readonly alert?: (message: string) => Promise<void>;
 }
 
 export const notFound = (id: string) => new WorkersError('not-found', `There is no task ${id} in the queue; see worker-queue list.`);

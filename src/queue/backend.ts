@@ -61,6 +61,11 @@ export interface QueueBackend {
   readonly name: 'pueue' | 'embedded';
   /** Refuses a subissue that is already queued or claimed unless `force`. */
   add(spec: TaskSpec, options?: { readonly force?: boolean }): Promise<QueueTask>;
+  /**
+   * Adds every spec whose subissue is not already queued or claimed (nor earlier in `specs`):
+   * the embedded queue in one locked write, so all of them or none; Pueue one `pueue add` each.
+   */
+  addMany(specs: readonly TaskSpec[]): Promise<{ readonly added: number; readonly skippedActive: readonly string[] }>;
   list(): Promise<QueueTask[]>;
   get(id: string): Promise<QueueTask | undefined>;
   /**

@@ -4,11 +4,12 @@ import { basename, join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
-import { openEmbeddedStore, type EmbeddedTask } from './embedded-store.js';
+import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
+import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
 import { isRecordedProcessAlive, killProcessGroup, readStartTime } from '../adapters/process.js';
 import { forgetRunOutcome, isRunResultName, readRunResult, recordRunSpec, removeRunFiles, runFilesFor } from './run-files.js';
 import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from './runner-script.js';
-import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec } from './task-rules.js';
+import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec, withoutActiveDuplicates } from './task-rules.js';
 import { notFound, type BackendOptions } from './backend-options.js';
 import { watchDirs } from './watch-dirs.js';
 
@@ -25,7 +26,19 @@ export class EmbeddedBackend implements QueueBackend {
   private readonly runsDir: string;
 
   constructor(private readonly options: BackendOptions) {
-    this.store = openEmbeddedStore(options.queueDir, options.lockStaleMs, options.now);
+    let salvaged: Salvaged | undefined;
+    this.store = openEmbeddedStore(options.queueDir, options.lockStaleMs, options.now, {
+      salvage: (text) => {
+        salvaged = salvageQueue(text, readSetAside(setAsideQueueFiles(embeddedQueueFile(options.queueDir))));
+        return salvaged.store;
+      },
+      onCorrupt: async (movedTo, reason) => {
+        const kept = salvaged?.store.tasks.length ?? 0;
+        await options.alert?.(
+          `The embedded queue was unreadable (${reason}): kept ${kept} task(s), set aside ${salvaged?.setAside ?? 0} that could not be read; the whole file is kept as ${movedTo}; new tasks get ids from ${salvaged?.store.nextId ?? 1}.`,
+        );
+      },
+    });
     this.runsDir = join(options.queueDir, 'runs');
   }
 
@@ -34,23 +47,37 @@ export class EmbeddedBackend implements QueueBackend {
     const created = await this.store.update((draft) => {
       const duplicate = findActiveDuplicate(draft.tasks.map(toQueueTask), valid.subissue);
       if (duplicate && options.force !== true) throw duplicateError(duplicate);
-      const task: EmbeddedTask = {
-        ...valid,
-        id: String(draft.nextId),
-        status: 'queued',
-        workerId: null,
-        attempts: 0,
-        createdAt: this.options.now().toISOString(),
-        claimedAt: null,
-        finishedAt: null,
-        lastError: null,
-        run: null,
-      };
-      draft.nextId += 1;
-      draft.tasks.push(task);
-      return task;
+      return this.append(draft, valid);
     });
     return toQueueTask(created);
+  }
+
+  async addMany(specs: readonly TaskSpec[]): Promise<{ added: number; skippedActive: string[] }> {
+    const valid = specs.map(validateTaskSpec);
+    // One locked write: a process killed before its rename leaves the queue as it was.
+    return this.store.update((draft) => {
+      const { toAdd, skippedActive } = withoutActiveDuplicates(draft.tasks.map(toQueueTask), valid);
+      for (const spec of toAdd) this.append(draft, spec);
+      return { added: toAdd.length, skippedActive };
+    });
+  }
+
+  private append(draft: EmbeddedStore, spec: TaskSpec): EmbeddedTask {
+    const task: EmbeddedTask = {
+      ...spec,
+      id: String(draft.nextId),
+      status: 'queued',
+      workerId: null,
+      attempts: 0,
+      createdAt: this.options.now().toISOString(),
+      claimedAt: null,
+      finishedAt: null,
+      lastError: null,
+      run: null,
+    };
+    draft.nextId += 1;
+    draft.tasks.push(task);
+    return task;
   }
 
   async list(): Promise<QueueTask[]> {

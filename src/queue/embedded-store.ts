@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { JsonFile } from '../core/json-store.js';
+import { JsonFile, type JsonFileOptions } from '../core/json-store.js';
 
 const runSchema = z.object({
   key: z.string(),
@@ -14,7 +14,7 @@ const runSchema = z.object({
   killedByUser: z.boolean().optional(),
 });
 
-const taskSchema = z.object({
+export const taskSchema = z.object({
   id: z.string(),
   subissue: z.string(),
   parent: z.string(),
@@ -35,12 +35,20 @@ export type EmbeddedRun = z.infer<typeof runSchema>;
 export type EmbeddedTask = z.infer<typeof taskSchema>;
 export type EmbeddedStore = z.infer<typeof storeSchema>;
 
+export const embeddedQueueFile = (queueDir: string) => join(queueDir, 'embedded-queue.json');
+
 /** The embedded queue: one locked JSON file under `<data root>/queue/`. */
-export const openEmbeddedStore = (queueDir: string, lockStaleMs: number, now: () => Date) =>
+export const openEmbeddedStore = (
+  queueDir: string,
+  lockStaleMs: number,
+  now: () => Date,
+  recovery: Pick<JsonFileOptions<EmbeddedStore>, 'salvage' | 'onCorrupt'> = {},
+) =>
   new JsonFile<EmbeddedStore>({
-    path: join(queueDir, 'embedded-queue.json'),
+    path: embeddedQueueFile(queueDir),
     schema: storeSchema,
     empty: () => ({ version: 1, nextId: 1, tasks: [] }),
     lockStaleMs,
     now,
+    ...recovery,
   });

@@ -8,7 +8,8 @@
  *   on env.PATH, else the embedded file queue.
  * - `notice` is one sentence saying which backend was chosen and why; the library never prints it,
  *   a CLI prints it where it informs (setup, status, `--verbose`). chooseQueueBackend gives it
- *   without opening anything.
+ *   without opening anything. `warning` says that a damaged
+ *   embedded queue lies set aside; every CLI prints it.
  * - The Pueue backend talks to the daemon of `pueueConfigPath` (else env.PUEUE_CONFIG_PATH, else
  *   Pueue's default config); tests point it at an isolated daemon this way. A daemon that is down
  *   is started on the first call, unless `startDaemon` is false (read-only tools).
@@ -22,6 +23,8 @@ import type { Settings } from '../core/settings.js';
 import { PueueClient } from '../adapters/pueue/client.js';
 import type { QueueBackend } from './backend.js';
 import { EmbeddedBackend } from './embedded-backend.js';
+import { setAsideWarning } from './embedded-salvage.js';
+import { createEventLog } from '../core/event-log.js';
 import { PueueBackend } from './pueue-backend.js';
 
 export interface OpenQueueBackendOptions {
@@ -37,6 +40,8 @@ export interface OpenQueueBackendOptions {
 export interface OpenedQueueBackend {
   readonly backend: QueueBackend;
   readonly notice: string;
+  /** Said while a damaged embedded queue lies set aside (src/queue/embedded-salvage.ts). */
+  readonly warning?: string;
 }
 
 /** Notes a pueued this toolkit started (src/adapters/pueue/started-daemon.ts). */
@@ -71,8 +76,12 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
     env: options.env,
     now: options.now ?? (() => new Date()),
     lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
+    alert: (message: string) => createEventLog(options.paths.healthLog, options.paths.alertsLog, options.now).log('ALERT', message),
   };
-  if (name === 'embedded') return { backend: new EmbeddedBackend(base), notice };
+  if (name === 'embedded') {
+    const warning = setAsideWarning(options.paths.queueDir);
+    return { backend: new EmbeddedBackend(base), notice, ...(warning ? { warning } : {}) };
+  }
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
   const client = new PueueClient({
     env: options.env,

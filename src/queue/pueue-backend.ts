@@ -12,7 +12,7 @@ import { isOurTask, newRecord, openPueueRecords, recordKey, RUNNER_VERSION, TASK
 import { forgetRunOutcome, removeRunFiles, readRunPid, readRunResult, runFilesFor, writeRunSpec } from './run-files.js';
 import { ensureRunnerScript, RUNNER_SHELL } from './runner-script.js';
 import { ensureRunnerV1Script, writeRunSpecV1 } from './runner-v1.js';
-import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec } from './task-rules.js';
+import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, withoutActiveDuplicates, isOlderThan, validateTaskSpec } from './task-rules.js';
 
 export interface PueueBackendOptions extends BackendOptions {
   readonly client: PueueClient;
@@ -50,6 +50,22 @@ export class PueueBackend implements QueueBackend {
     const valid = validateTaskSpec(spec);
     const duplicate = findActiveDuplicate(await this.list(), valid.subissue);
     if (duplicate && options.force !== true) throw duplicateError(duplicate);
+    const id = await this.enqueue(valid);
+    const added = await this.get(String(id));
+    if (!added) throw new WorkersError('tool', `pueue add did not report the new task ${id}.`);
+    return added;
+  }
+
+  async addMany(specs: readonly TaskSpec[]): Promise<{ added: number; skippedActive: string[] }> {
+    const valid = specs.map(validateTaskSpec);
+    const { toAdd, skippedActive } = withoutActiveDuplicates(await this.list(), valid);
+    // Pueue adds one task per call; the status is read once, not per task.
+    for (const spec of toAdd) await this.enqueue(spec);
+    return { added: toAdd.length, skippedActive };
+  }
+
+  /** `pueue add` of a checked spec; the new task's Pueue id. */
+  private async enqueue(valid: TaskSpec): Promise<number> {
     const runKey = randomUUID();
     const runner = await ensureRunnerScript(this.options.queueDir);
     const command = [RUNNER_SHELL, runner, 'spec', runFilesFor(this.runsDir, runKey).specFile].map(shellQuote).join(' ');
@@ -78,9 +94,8 @@ export class PueueBackend implements QueueBackend {
     await this.ensureGroup();
     const output = await this.options.client.runOk(args, env);
     const id = parseAddedId(output.stdout);
-    const added = id === undefined ? undefined : await this.get(String(id));
-    if (!added) throw new WorkersError('tool', `pueue add did not report the new task: ${output.stdout.trim()}`);
-    return added;
+    if (id === undefined) throw new WorkersError('tool', `pueue add did not report the new task: ${output.stdout.trim()}`);
+    return id;
   }
 
   async list(): Promise<QueueTask[]> {

@@ -5,7 +5,7 @@ import { runningWorkerPid } from '../worker/worker-pid-file.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';
-import { findActiveDuplicate, isFinished } from './task-rules.js';
+import { isFinished } from './task-rules.js';
 import { notFound } from './backend-options.js';
 import { returnClaim } from './return-claim.js';
 
@@ -60,7 +60,7 @@ export async function killTask(backend: QueueBackend, id: string, graceMs: numbe
 }
 
 export interface ImportResult {
-  readonly imported: readonly QueueTask[];
+  readonly imported: number;
   readonly skippedFinished: number;
   readonly skippedActive: readonly string[];
 }
@@ -81,15 +81,6 @@ async function readQueueTxt(file: string): Promise<string> {
 
 /** `import [FILE]`: adds what planQueueTxtFile accepted, skipping sub-issues already active. */
 export async function importPlan(backend: QueueBackend, plan: QueueTxtPlan): Promise<ImportResult> {
-  const existing = await backend.list();
-  const imported: QueueTask[] = [];
-  const skippedActive: string[] = [];
-  for (const spec of plan.toImport) {
-    if (findActiveDuplicate([...existing, ...imported], spec.subissue)) {
-      skippedActive.push(spec.subissue);
-      continue;
-    }
-    imported.push(await backend.add(spec));
-  }
-  return { imported, skippedFinished: plan.finished, skippedActive };
+  const { added, skippedActive } = await backend.addMany(plan.toImport);
+  return { imported: added, skippedFinished: plan.finished, skippedActive };
 }

@@ -39,6 +39,25 @@ export function findActiveDuplicate(tasks: readonly QueueTask[], subissue: strin
   return tasks.find((task) => task.subissue === subissue && (task.status === 'queued' || task.status === 'claimed'));
 }
 
+/**
+ * Splits `specs` into those to add and the subissues already active (in `tasks`, or earlier in
+ * `specs`): one pass with a set, not a search of every task per spec.
+ */
+export function withoutActiveDuplicates<S extends { readonly subissue: string }>(tasks: readonly QueueTask[], specs: readonly S[]): { toAdd: S[]; skippedActive: string[] } {
+  const active = new Set(tasks.filter((task) => task.status === 'queued' || task.status === 'claimed').map((task) => task.subissue));
+  const toAdd: S[] = [];
+  const skippedActive: string[] = [];
+  for (const spec of specs) {
+    if (active.has(spec.subissue)) {
+      skippedActive.push(spec.subissue);
+    } else {
+      active.add(spec.subissue);
+      toAdd.push(spec);
+    }
+  }
+  return { toAdd, skippedActive };
+}
+
 export const duplicateError = (task: QueueTask) =>
   new WorkersError('conflict', `Subissue ${task.subissue} is already ${task.status} as task ${task.id}; use --force to add it again.`);
 

@@ -41,5 +41,5 @@ export async function importQueueTxtOnce(paths: DataPaths, backend: QueueBackend
   await marker.update((draft) => {
     draft.imported[hash] = new Date().toISOString();
   });
-  return { state: 'imported', file, added: result.imported.length, skipped: result.skippedFinished + result.skippedActive.length };
+  return { state: 'imported', file, added: result.imported, skipped: result.skippedFinished + result.skippedActive.length };
 }

@@ -49,8 +49,9 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   const agent = selectAgent(options.settings, options.now);
   if (isClaudeCommand(options.settings.WORKER_AGENT_CMD)) await showClaudeVersion(options);
   const open = () => openQueueBackend({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
-  const { backend, notice } = await open();
+  const { backend, notice, warning } = await open();
   options.warn(notice);
+  if (warning) options.warn(warning);
   const health = new HealthService({ paths: options.paths, settings: options.settings, now: options.now });
   const control = new WorkerControl(drainFile(options.paths, options.workerId));
   const done = runWorker({
