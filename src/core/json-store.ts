@@ -1,8 +1,8 @@
-import { readFileSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import type { z } from 'zod';
 import { WorkersError, errnoCode } from './errors.js';
 import { DEFAULT_LOCK_STALE_MS, withFileLock } from './file-lock.js';
-import { writeFileAtomicSync } from './fs-safe.js';
+import { readDataFileSync, writeFileAtomicSync } from './fs-safe.js';
 
 export interface JsonFileOptions<T> {
   readonly path: string;
@@ -150,8 +150,9 @@ export class JsonFile<T> {
   private readParsed(): { ok: true; value: T } | { ok: false; reason: string } {
     let text: string;
     try {
-      text = readFileSync(this.path, 'utf8');
+      text = readDataFileSync(this.path);
     } catch (error) {
+      if (error instanceof WorkersError) throw error;
       const code = errnoCode(error);
       if (code === 'ENOENT') return { ok: true, value: this.options.empty() };
       if (code === 'ENOTDIR') {
