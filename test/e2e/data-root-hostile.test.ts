@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBin, type BinResult } from '../helpers/run-bin.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+/** A refusal as the house rules want it: one sentence on stderr, a non-zero exit, no stack trace. */
+function expectOneSentence(result: BinResult, pattern: RegExp): void {
+  expect(result.exitCode, result.stderr).not.toBe(0);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
+
+describe('special files and links in the data root', () => {
+  // A generous timeout, since a blocked open is what is tested: the FIFO message cannot come from a killed command.
+  it.each([
+    ['config.json', ['worker-health-monitor', 'metrics', '1']],
+    ['health/metrics.json', ['worker-health-monitor', 'metrics', '1']],
+    ['health/metrics.json', ['worker-health-monitor', 'heartbeat', '1']],
+    ['history/tasks.jsonl', ['worker-performance', 'report']],
+  ])('a FIFO at %s is refused, not waited on (%s)', async (file, [bin, ...args]) => {
+    const home = makeTempDir();
+    mkdirSync(join(home, 'health'), { mode: 0o700 });
+    mkdirSync(join(home, 'history'), { mode: 0o700 });
+    mkfifo(join(home, file));
+    const result = await runBin(bin!, args, { home, timeout: 30_000 });
+    expectOneSentence(result, new RegExp(`${file.replace('.', '\\.')} is a FIFO, not a regular file; remove it`));
+  });
+
+  it('a planted link at the health log is refused; the file it points to gets nothing', async () => {
+    const home = makeTempDir();
+    const victim = join(makeTempDir('hw-victim-'), 'victim.log');
+    writeFileSync(victim, 'untouched\n');
+    mkdirSync(join(home, 'health'), { mode: 0o700 });
+    symlinkSync(victim, join(home, 'health', 'health.log'));
+    const dangling = join(makeTempDir('hw-victim-'), 'created-outside.log');
+    symlinkSync(dangling, join(home, 'health', 'alerts.log'));
+    const result = await runBin('worker-health-monitor', ['complete', '1', 'false'], { home });
+    expectOneSentence(result, /health\.log is a symbolic link; the toolkit does not follow links under its data root/);
+    expect(readFileSync(victim, 'utf8')).toBe('untouched\n');
+    expect(existsSync(dangling)).toBe(false);
+  });
+
+  it('a symlinked health directory is refused; metrics.json is not written behind it', async () => {
+    const home = makeTempDir();
+    const elsewhere = makeTempDir('hw-victim-');
+    symlinkSync(elsewhere, join(home, 'health'));
+    const result = await runBin('worker-health-monitor', ['heartbeat', '1'], { home });
+    expectOneSentence(result, /directory .*health is a symbolic link/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+});
+
+describe('a data root that is not private', () => {
+  it('writable by others: refused with the chmod that fixes it', async () => {
+    const home = makeTempDir();
+    chmodSync(home, 0o777);
+    const result = await runBin('worker-health-monitor', ['heartbeat', '1'], { home });
+    expectOneSentence(result, new RegExp(`data root ${home} is writable by group or others; fix it with \`chmod 700 ${home}\``));
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  it('owned by another user: refused with the chown that fixes it', async () => {
+    const home = makeTempDir();
+    chownSync(home, 65534, 65534);
+    const result = await runBin('worker-queue', ['add', '1', '7', '900011'], { home, env: { WORKER_BACKEND: 'embedded' } });
+    expectOneSentence(result, new RegExp(`data root ${home} is owned by uid 65534, not by you; fix it with \`chown ${process.getuid!()} ${home}\``));
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  it('a directory under it that is writable by others: refused', async () => {
+    const home = makeTempDir();
+    mkdirSync(join(home, 'health'));
+    chmodSync(join(home, 'health'), 0o777);
+    const result = await runBin('worker-health-monitor', ['heartbeat', '1'], { home });
+    expectOneSentence(result, /directory .*health is writable by group or others; fix it with `chmod 700 /);
+  });
+
+  it('a link to a directory that does not exist: refused, nothing created', async () => {
+    const base = makeTempDir();
+    const home = join(base, 'workers');
+    symlinkSync(join(base, 'missing'), home);
+    const result = await runBin('worker-health-monitor', ['heartbeat', '1'], { home });
+    expectOneSentence(result, /data root .*workers is a symbolic link to a directory that does not exist/);
+    expect(existsSync(join(base, 'missing'))).toBe(false);
+  });
+});
