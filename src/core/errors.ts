@@ -50,9 +50,12 @@ const SYSTEM_FIXES: Readonly<Record<string, string>> = {
  * fix; any other error as it was. `path` defaults to the one the system error names.
  */
 export function systemError(error: unknown, path?: string): unknown {
-  const code = errnoCode(error);
-  const fix = code === undefined || isWorkersError(error) ? undefined : SYSTEM_FIXES[code];
-  const target = path ?? (error as { path?: unknown }).path;
-  if (fix === undefined || typeof target !== 'string') return error;
-  return new WorkersError('data-root', `Cannot use ${target}: ${fix}.`, { cause: error });
+  // A typed error about a failed system call (say, a lock that could not be made) gets the fix too.
+  const system = isWorkersError(error) ? error.cause : error;
+  const code = errnoCode(system);
+  const fix = code === undefined ? undefined : SYSTEM_FIXES[code];
+  if (fix === undefined) return error;
+  const target = path ?? (system as { path?: unknown }).path;
+  if (typeof target !== 'string') return error;
+  return new WorkersError('data-root', `Cannot use ${target}: ${fix}.`, { cause: system });
 }

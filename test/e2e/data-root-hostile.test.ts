@@ -1,16 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin, type BinResult } from '../helpers/run-bin.js';
+import { fillDisk, mountSmallDisk, remountReadOnly } from '../helpers/small-disk.js';
 import { makeTempDir } from '../helpers/temp.js';
 
-/** A refusal as the house rules want it: one sentence on stderr, a non-zero exit, no stack trace. */
+/** A refusal as the house rules want it: one sentence on stderr (beside worker-queue's backend notice), a non-zero exit, no stack trace. */
 function expectOneSentence(result: BinResult, pattern: RegExp): void {
   expect(result.exitCode, result.stderr).not.toBe(0);
   expect(result.stderr).toMatch(pattern);
   expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr.trim().split('\n').filter((line) => !line.startsWith('Queue backend:'))).toHaveLength(1);
 }
 
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
@@ -87,5 +88,42 @@ describe('a data root that is not private', () => {
     const result = await runBin('worker-health-monitor', ['heartbeat', '1'], { home });
     expectOneSentence(result, /data root .*workers is a symbolic link to a directory that does not exist/);
     expect(existsSync(join(base, 'missing'))).toBe(false);
+  });
+});
+
+describe('a full or read-only disk under the data root', () => {
+  const commands = [
+    ['worker-health-monitor', 'heartbeat', '1'],
+    ['worker-health-monitor', 'complete', '1', 'true'],
+    ['worker-health-monitor', 'restart', '1'],
+    ['worker-queue', 'add', '1', '7', '900011'],
+  ];
+  const env = { WORKER_BACKEND: 'embedded' };
+
+  it('each command says which file and what frees it, in one sentence; what was there stays whole', async () => {
+    const home = join(mountSmallDisk('512k'), 'workers');
+    await runBin('worker-health-monitor', ['heartbeat', '1'], { home, env });
+    await runBin('worker-queue', ['add', '1', '7', '900010'], { home, env });
+    const filler = fillDisk(join(home, '..'));
+    for (const [bin, ...args] of commands) {
+      const result = await runBin(bin!, args, { home, env });
+      expectOneSentence(result, new RegExp(`^${bin}: Cannot use ${home}/\\S+: the disk is full; free some space and try again\\.$`, 'm'));
+    }
+    rmSync(filler);
+    const list = await runBin('worker-queue', ['list', '--json'], { home, env });
+    expect((JSON.parse(list.stdout) as { tasks: unknown[] }).tasks).toEqual([expect.objectContaining({ subissue: '900010' })]);
+    expect((await runBin('worker-health-monitor', ['metrics', '1'], { home, env })).exitCode).toBe(0);
+  });
+
+  it('a read-only file system: the same, with the remount that fixes it', async () => {
+    const disk = mountSmallDisk('512k');
+    const home = join(disk, 'workers');
+    await runBin('worker-health-monitor', ['heartbeat', '1'], { home, env });
+    await runBin('worker-queue', ['add', '1', '7', '900010'], { home, env });
+    remountReadOnly(disk);
+    for (const [bin, ...args] of commands) {
+      const result = await runBin(bin!, args, { home, env });
+      expectOneSentence(result, /Cannot use \S+: the file system is read-only; remount it read-write or set CLAUDE_WORKERS_HOME/);
+    }
   });
 });
