@@ -104,6 +104,7 @@ export function readDataFileSync(path: string): string {
 
 /** Writes a file that must be new (0600, O_EXCL): whatever stood at its name, a planted link included, is removed first. */
 export function writeNewFileSync(path: string, content: string): void {
+  ensureDirSync(dirname(path));
   removeQuietly(path);
   const fd = openDataFileSync(path, CREATE_NEW_FLAGS);
   try {

@@ -41,7 +41,8 @@ fi
 prefix=$2 output=$3 dir=$4
 shift 4
 save() {
-  printf '%s\\n' "$2" > "$1.$$.tmp" && mv -f "$1.$$.tmp" "$1"
+  # A write that failed (a full disk) leaves no temp file behind; the worker then asks the agent's output and the branch.
+  printf '%s\\n' "$2" > "$1.$$.tmp" && mv -f "$1.$$.tmp" "$1" || { rm -f "$1.$$.tmp"; return 1; }
 }
 identity() {
   save "$prefix.pid.json" "{\\"pid\\":$$,\\"pgid\\":$3,\\"startTime\\":\\"\${20}\\"}"

@@ -4,6 +4,7 @@ import { splitWords } from '../agent/split-words.js';
 import { getCurrentBranch, isGhReady, verifyBranch, verifyRepo } from '../adapters/git.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
+import { removeLeftoverTemps } from '../core/leftover-temps.js';
 import { HealthService } from '../health/health-service.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { WorkerControl, drainFile } from './control.js';
@@ -38,6 +39,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<{ contro
   const open = () => openQueueBackend({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const { backend, notice } = await open();
   options.warn(notice);
+  removeLeftoverTemps(options.paths);
   const health = new HealthService({ paths: options.paths, settings: options.settings, now: options.now });
   const control = new WorkerControl(drainFile(options.paths, options.workerId));
   const done = runWorker({

@@ -52,11 +52,12 @@ export interface RunningWorker {
 
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
-export async function makeWorkerBench(backendName: BackendName, overrides: Record<string, string> = {}): Promise<WorkerBench> {
-  const home = makeTempDir('hw-worker-');
+/** `dataRoot`: the data root on a disk of the test's choosing; the agent's notes then go elsewhere. */
+export async function makeWorkerBench(backendName: BackendName, overrides: Record<string, string> = {}, options: { readonly dataRoot?: string } = {}): Promise<WorkerBench> {
+  const home = options.dataRoot ?? makeTempDir('hw-worker-');
   const paths = dataPaths(home);
   const repo = makeGitRepo();
-  const agentDir = join(home, 'agent');
+  const agentDir = join(options.dataRoot === undefined ? home : makeTempDir('hw-agent-'), 'agent');
   const scenarioFile = join(home, 'scenario.json');
   const settingsEnv = { HEARTBEAT_INTERVAL: '1', RETRY_DELAY: '100ms', TASK_TIMEOUT: '60', MAX_RETRIES: '3', ...overrides };
   const settings = resolveSettings({}, { ...settingsEnv, WORKER_BACKEND: backendName });
