@@ -1,8 +1,8 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errnoCode } from '../core/errors.js';
-import { writeFileAtomicSync, writeNewFileSync } from '../core/fs-safe.js';
+import { readDataFileSync, writeFileAtomicSync, writeNewFileSync } from '../core/fs-safe.js';
 import type { RunObservation, RunSpec } from './backend.js';
 import type { ProcessIdentity } from './process-group.js';
 import { runnerEnvironment, runnerWords } from './runner-script.js';
@@ -75,7 +75,7 @@ const pidSchema = z.object({ pid: z.number().int().positive(), pgid: z.number().
 
 async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
   try {
-    const parsed = schema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    const parsed = schema.safeParse(JSON.parse(readDataFileSync(path)));
     return parsed.success ? parsed.data : undefined;
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return undefined;
