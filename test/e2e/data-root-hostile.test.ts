@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBin, type BinResult } from '../helpers/run-bin.js';
+import { binPath, runBin, type BinResult } from '../helpers/run-bin.js';
 import { fillDisk, mountSmallDisk, remountReadOnly } from '../helpers/small-disk.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -124,6 +124,38 @@ describe('a full or read-only disk under the data root', () => {
     for (const [bin, ...args] of commands) {
       const result = await runBin(bin!, args, { home, env });
       expectOneSentence(result, /Cannot use \S+: the file system is read-only; remount it read-write or set CLAUDE_WORKERS_HOME/);
+    }
+  });
+});
+
+describe('a file under the data root that the user cannot open (EACCES)', () => {
+  const NOBODY = 65534;
+
+  /** Runs a binary as user nobody (the tests run as root, whom no permission stops). */
+  function runAsNobody(home: string, bin: string, args: readonly string[]): BinResult {
+    const result = spawnSync('runuser', ['-u', 'nobody', '--', 'env', `CLAUDE_WORKERS_HOME=${home}`, 'WORKER_BACKEND=embedded', process.execPath, binPath(bin), ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { exitCode: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('each command names the file and the fix in one sentence', () => {
+    const home = makeTempDir();
+    for (const [dir, file] of [['health', 'metrics.json'], ['queue', 'embedded-queue.json']]) {
+      mkdirSync(join(home, dir!), { mode: 0o700 });
+      writeFileSync(join(home, dir!, file!), '{}\n', { mode: 0o600 });
+      chownSync(join(home, dir!), NOBODY, NOBODY);
+    }
+    chownSync(home, NOBODY, NOBODY);
+    for (const [bin, ...args] of [
+      ['worker-health-monitor', 'heartbeat', '1'],
+      ['worker-health-monitor', 'complete', '1', 'true'],
+      ['worker-health-monitor', 'restart', '1'],
+      ['worker-queue', 'add', '1', '7', '900011'],
+    ]) {
+      const result = runAsNobody(home, bin!, args);
+      expectOneSentence(result, new RegExp(`^${bin}: Cannot use ${home}/\\S+\\.json: permission denied; make it yours \\(chown, chmod u\\+rw\\)`, 'm'));
     }
   });
 });
