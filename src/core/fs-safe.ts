@@ -136,14 +136,22 @@ export function ensureDirSync(path: string, options: { readonly shared?: boolean
     if (options.shared !== true) checkPrivateDir(path);
   } catch (error) {
     if (error instanceof WorkersError) throw error;
-    const code = errnoCode(error);
+    const cause = errnoCode(error) === 'ENOENT' ? realMkdirError(path, error) : error;
+    const code = errnoCode(cause);
     if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new WorkersError('data-root', `Cannot use ${path} as a directory: a file is in the way.`, { cause: error });
+      throw new WorkersError('data-root', `Cannot use ${path} as a directory: a file is in the way.`, { cause });
     }
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new WorkersError('data-root', `Cannot create ${path}: permission denied.`, { cause: error });
-    }
-    throw error;
+    throw systemError(cause, path);
+  }
+}
+
+/** A recursive mkdir reports ENOENT for a read-only file system (Node 20); one level tells the real cause. */
+function realMkdirError(path: string, error: unknown): unknown {
+  try {
+    mkdirSync(path, { mode: DIR_MODE });
+    return error;
+  } catch (again) {
+    return again;
   }
 }
 

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeGitRepo } from '../helpers/git-repo.js';
 import { binPath, runBin, type BinResult } from '../helpers/run-bin.js';
 import { fillDisk, mountSmallDisk, remountReadOnly } from '../helpers/small-disk.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -125,6 +126,11 @@ describe('a full or read-only disk under the data root', () => {
       const result = await runBin(bin!, args, { home, env });
       expectOneSentence(result, /Cannot use \S+: the file system is read-only; remount it read-write or set CLAUDE_WORKERS_HOME/);
     }
+    // The worker logs what it meets on its way, then ends with the sentence.
+    const worker = await runBin('hybrid-worker-enhanced', ['1'], { home, env: { ...env, WORKER_AGENT_CMD: 'true' }, cwd: makeGitRepo() });
+    expect(worker.exitCode).not.toBe(0);
+    expect(`${worker.stdout}\n${worker.stderr}`).not.toMatch(/unexpected error|\n\s+at |EROFS/);
+    expect(worker.stderr.trim().split('\n').at(-1)).toMatch(/^hybrid-worker-enhanced: Cannot use \S+: the file system is read-only; remount it read-write/);
   });
 });
 
