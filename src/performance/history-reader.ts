@@ -84,6 +84,7 @@ export async function readHistory(historyFile: string, visitor: HistoryVisitor):
     }
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return;
+    if (error instanceof WorkersError) throw error;
     throw new WorkersError('store', `Cannot read the task history ${historyFile}: ${(error as Error).message}.`, { cause: error });
   }
   visitLine(rest, 0, rest.length, visitor);

@@ -33,6 +33,14 @@ describe('special files and links in the data root', () => {
     expectOneSentence(result, new RegExp(`${file.replace('.', '\\.')} is a FIFO, not a regular file; remove it`));
   });
 
+  it('a FIFO at the health log is refused, not waited on', async () => {
+    const home = makeTempDir();
+    mkdirSync(join(home, 'health'), { mode: 0o700 });
+    mkfifo(join(home, 'health', 'health.log'));
+    const result = await runBin('worker-health-monitor', ['complete', '1', 'true'], { home, timeout: 30_000 });
+    expectOneSentence(result, /health\.log is a FIFO, not a regular file; remove it/);
+  });
+
   it('a planted link at the health log is refused; the file it points to gets nothing', async () => {
     const home = makeTempDir();
     const victim = join(makeTempDir('hw-victim-'), 'victim.log');
