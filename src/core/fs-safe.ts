@@ -12,7 +12,7 @@ const SAFE_OPEN = O_NOFOLLOW | O_NONBLOCK;
 /** Appends where each write lands at the end, whoever else appends (read too: the last byte is looked at). */
 export const APPEND_FLAGS = O_RDWR | O_APPEND | O_CREAT;
 /** A file that must be new: an existing one, or a link planted in its place, is an error. */
-export const CREATE_NEW_FLAGS = O_WRONLY | O_CREAT | O_EXCL;
+const CREATE_NEW_FLAGS = O_WRONLY | O_CREAT | O_EXCL;
 
 const ownUid = process.getuid?.();
 const LOOSE_BITS = 0o022;
@@ -192,7 +192,8 @@ function isLink(path: string): boolean {
 /**
  * Replaces `path` with `content` so readers see the old file or the new one, never a part:
  * a uniquely named temp file in the same directory, fsync, then rename over the target.
- * `mode` (default 0600) is for files meant for other readers, such as a metrics export.
+ * `mode` (default 0600) is for files meant for other readers, such as a metrics export, and
+ * `sharedDir` for a directory outside the data root that is not held to its privacy rules.
  */
 export function writeFileAtomicSync(path: string, content: string, options: { readonly mode?: number; readonly sharedDir?: boolean } = {}): void {
   const dir = dirname(path);
