@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { WorkersError, errnoCode, systemError } from './errors.js';
@@ -66,7 +66,11 @@ export function openDataFileSync(path: string, flags: number, mode = FILE_MODE):
     throw error;
   }
   try {
-    checkRegularFile(path, fstatSync(fd), (flags & (O_WRONLY | O_RDWR)) !== 0);
+    const info = fstatSync(fd);
+    const forWriting = (flags & (O_WRONLY | O_RDWR)) !== 0;
+    checkRegularFile(path, info, forWriting);
+    // A file the toolkit writes is kept 0600, whatever mode an earlier version or a person gave it.
+    if (forWriting && (info.mode & 0o777) !== mode) fchmodSync(fd, mode);
   } catch (error) {
     closeSync(fd);
     throw error;

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeGitRepo } from '../helpers/git-repo.js';
@@ -53,6 +53,15 @@ describe('special files and links in the data root', () => {
     expectOneSentence(result, /health\.log is a symbolic link; the toolkit does not follow links under its data root/);
     expect(readFileSync(victim, 'utf8')).toBe('untouched\n');
     expect(existsSync(dangling)).toBe(false);
+  });
+
+  it('a log the toolkit appends to is kept 0600', async () => {
+    const home = makeTempDir();
+    mkdirSync(join(home, 'health'), { mode: 0o700 });
+    writeFileSync(join(home, 'health', 'health.log'), '', { mode: 0o644 });
+    chmodSync(join(home, 'health', 'health.log'), 0o644);
+    expect((await runBin('worker-health-monitor', ['complete', '1', 'true'], { home })).exitCode).toBe(0);
+    expect(statSync(join(home, 'health', 'health.log')).mode & 0o777).toBe(0o600);
   });
 
   it('a symlinked health directory is refused; metrics.json is not written behind it', async () => {
