@@ -36,7 +36,8 @@ export interface PreparedRun {
 }
 
 export interface FinishedRun {
-  readonly exitCode: number;
+  /** Undefined when the runner's record of how the run ended is lost (a full disk): the output alone then tells. */
+  readonly exitCode: number | undefined;
   readonly outputFile?: string;
 }
 

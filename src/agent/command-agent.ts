@@ -17,6 +17,7 @@ export function commandAgent(command: string, extraArgs: (facts: TaskFacts) => s
     },
     interpret(run: FinishedRun): Promise<AgentVerdict> {
       if (run.exitCode === 0) return Promise.resolve({ kind: 'finished' });
+      if (run.exitCode === undefined) return Promise.resolve({ kind: 'failed', errorClass: 'agent_error', message: 'the run ended without a record of its exit code', retry: true });
       return Promise.resolve({ kind: 'failed', errorClass: 'agent_error', message: `the agent exited with code ${run.exitCode}`, retry: true });
     },
   };

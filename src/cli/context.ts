@@ -39,8 +39,7 @@ const stdoutIsTty = () => process.stdout.isTTY === true;
 export async function loadContext(): Promise<CliContext> {
   const env = process.env;
   const root = resolveDataRoot(env, homedir());
-  await verifyDataRoot(root);
-  const paths = dataPaths(root);
+  const paths = dataPaths(verifyDataRoot(root));
   return {
     env,
     paths,

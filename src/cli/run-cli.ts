@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { isWorkersError } from '../core/errors.js';
+import { isWorkersError, systemError } from '../core/errors.js';
 
 /**
  * The one place that turns a command's result or error into output and an exit code. A command
@@ -13,7 +13,8 @@ export async function runCli(binName: string, main: (argv: string[]) => Promise<
   }
 }
 
-function exitCodeFor(binName: string, error: unknown): number {
+function exitCodeFor(binName: string, thrown: unknown): number {
+  const error = systemError(thrown);
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help text).
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

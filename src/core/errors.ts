@@ -35,3 +35,27 @@ export const errnoCode = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
     : undefined;
+
+/** What the user can do about a failed file operation, by errno code. */
+const SYSTEM_FIXES: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full; free some space and try again',
+  EDQUOT: 'the disk quota is used up; free some space and try again',
+  EROFS: 'the file system is read-only; remount it read-write or set CLAUDE_WORKERS_HOME to a writable directory',
+  EACCES: 'permission denied; make it yours (chown, chmod u+rw) or set CLAUDE_WORKERS_HOME to a directory of yours',
+  EPERM: 'permission denied; make it yours (chown, chmod u+rw) or set CLAUDE_WORKERS_HOME to a directory of yours',
+};
+
+/**
+ * A full disk, a read-only or someone else's file system as one sentence naming the path and the
+ * fix; any other error as it was. `path` defaults to the one the system error names.
+ */
+export function systemError(error: unknown, path?: string): unknown {
+  // A typed error about a failed system call (say, a lock that could not be made) gets the fix too.
+  const system = isWorkersError(error) ? error.cause : error;
+  const code = errnoCode(system);
+  const fix = code === undefined ? undefined : SYSTEM_FIXES[code];
+  if (fix === undefined) return error;
+  const target = path ?? (system as { path?: unknown }).path;
+  if (typeof target !== 'string') return error;
+  return new WorkersError('data-root', `Cannot use ${target}: ${fix}.`, { cause: system });
+}

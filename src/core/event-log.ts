@@ -1,6 +1,7 @@
-import { appendFile } from 'node:fs/promises';
+import { closeSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureDirSync, FILE_MODE } from './fs-safe.js';
+import { systemError } from './errors.js';
+import { APPEND_FLAGS, ensureDirSync, openDataFileSync } from './fs-safe.js';
 
 export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'ALERT';
 
@@ -12,14 +13,36 @@ export const formatLogLine = (level: LogLevel, message: string, at: Date) =>
 
 export const formatAlertLine = (message: string, at: Date) => `[${at.toISOString()}] ${oneLine(message)}\n`;
 
-/** Appends one line; O_APPEND keeps concurrent writers' lines whole. */
+/**
+ * Appends one line; O_APPEND keeps concurrent writers' lines whole. A line left torn by a write
+ * that failed half-way (a full disk) is ended first, so the new line is never glued onto it; the
+ * race with another writer doing the same costs at most a blank line, which readers skip.
+ * Synchronous: a few system calls, and no link is followed (openDataFileSync).
+ */
 export async function appendLine(file: string, line: string): Promise<void> {
+  ensureDirSync(dirname(file));
+  let fd: number;
   try {
-    await appendFile(file, line, { mode: FILE_MODE });
-  } catch {
-    ensureDirSync(dirname(file));
-    await appendFile(file, line, { mode: FILE_MODE });
+    fd = openDataFileSync(file, APPEND_FLAGS);
+  } catch (error) {
+    throw systemError(error, file);
   }
+  try {
+    const bytes = Buffer.from(endsTorn(fd) ? `\n${line}` : line);
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+  } catch (error) {
+    throw systemError(error, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function endsTorn(fd: number): boolean {
+  const { size } = fstatSync(fd);
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
 }
 
 export interface EventLog {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { WorkersError, errnoCode } from './errors.js';
+import { WorkersError, errnoCode, systemError } from './errors.js';
 import { DIR_MODE, FILE_MODE, ensureDirSync } from './fs-safe.js';
 import { lockOwnerSchema, ownerState, selfOwner, type LockOwner, type OwnerState } from './lock-owner.js';
 
@@ -234,7 +234,9 @@ function takeOver(path: string, stale: LockOwner | 'unreadable'): void {
 function cannotLock(path: string, error: unknown): Error {
   const code = errnoCode(error);
   if (code !== undefined && PERMANENT_ERRORS.has(code)) {
-    return new WorkersError('lock', `Cannot lock ${path}: ${(error as Error).message}.`, { cause: error });
+    // A full or read-only disk is said as everywhere else: the file and what fixes it.
+    const said = systemError(error, path);
+    return said instanceof WorkersError ? said : new WorkersError('lock', `Cannot lock ${path}: ${(error as Error).message}.`, { cause: error });
   }
   return error as Error;
 }

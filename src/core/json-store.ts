@@ -1,8 +1,8 @@
-import { readFileSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import type { z } from 'zod';
 import { WorkersError, errnoCode } from './errors.js';
 import { DEFAULT_LOCK_STALE_MS, LockLostError, withFileLock, type AssertHeld } from './file-lock.js';
-import { writeFileAtomicSync } from './fs-safe.js';
+import { readDataFileSync, writeFileAtomicSync } from './fs-safe.js';
 
 export interface JsonFileOptions<T> {
   readonly path: string;
@@ -155,8 +155,9 @@ export class JsonFile<T> {
   private readParsed(): { ok: true; value: T } | { ok: false; reason: string } {
     let text: string;
     try {
-      text = readFileSync(this.path, 'utf8');
+      text = readDataFileSync(this.path);
     } catch (error) {
+      if (error instanceof WorkersError) throw error;
       const code = errnoCode(error);
       if (code === 'ENOENT') return { ok: true, value: this.options.empty() };
       if (code === 'ENOTDIR') {
@@ -183,7 +184,7 @@ export class JsonFile<T> {
   private async recoverCorrupt(reason: string): Promise<T> {
     const stamp = (this.options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
     const movedTo = `${this.path}.corrupt-${stamp}`;
-    const fresh = this.options.salvage ? this.options.salvage(readFileSync(this.path, 'utf8')) : this.options.empty();
+    const fresh = this.options.salvage ? this.options.salvage(readDataFileSync(this.path)) : this.options.empty();
     renameSync(this.path, movedTo);
     writeFileAtomicSync(this.path, `${JSON.stringify(fresh, null, 2)}\n`);
     await this.options.onCorrupt?.(movedTo, reason);

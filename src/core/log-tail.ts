@@ -1,11 +1,11 @@
-import { open } from 'node:fs/promises';
 import { errnoCode } from './errors.js';
+import { openDataFile } from './fs-safe.js';
 
 /** The last `count` lines of a log, reading only its end (logs grow without bound). */
 export async function readLastLines(file: string, count: number, maxBytes = 64 * 1024): Promise<string[]> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = await openDataFile(file);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return [];
     throw error;

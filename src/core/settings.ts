@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.js';
-import { WorkersError, errnoCode } from './errors.js';
+import { WorkersError, errnoCode, isWorkersError } from './errors.js';
+import { readDataFileSync } from './fs-safe.js';
 
 interface SettingDefinition<T> {
   readonly fallback: T;
@@ -130,9 +130,10 @@ const configFileSchema = z.record(z.unknown());
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readDataFileSync(path);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return {};
+    if (isWorkersError(error)) throw error;
     throw new WorkersError('config', `Cannot read the settings file ${path}: ${(error as Error).message}.`, { cause: error });
   }
   let parsed: unknown;

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { dirname } from 'node:path';
 import { appendLine } from './event-log.js';
-import { ensureDirSync } from './fs-safe.js';
 import { readLastLines } from './log-tail.js';
 
 export const TASK_RESULTS = ['success', 'review', 'failed'] as const;
@@ -46,7 +44,6 @@ export type TaskHistoryRecord = z.infer<typeof taskHistoryRecordSchema>;
 
 /** Appends one record as one line; O_APPEND keeps lines from concurrent workers whole. */
 export async function appendTaskHistory(historyFile: string, record: TaskHistoryRecord): Promise<void> {
-  ensureDirSync(dirname(historyFile));
   await appendLine(historyFile, `${JSON.stringify(taskHistoryRecordSchema.parse(record))}\n`);
 }
 

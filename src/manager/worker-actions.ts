@@ -1,5 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rm } from 'node:fs/promises';
 import {
   hasSession,
   killPane,
@@ -13,7 +12,7 @@ import {
   type TmuxOptions,
 } from '../adapters/tmux.js';
 import { firstChildOf, signalProcess } from '../adapters/process.js';
-import { ensureDirSync, FILE_MODE } from '../core/fs-safe.js';
+import { writeNewFileSync } from '../core/fs-safe.js';
 import type { DataPaths } from '../core/paths.js';
 import { drainFile } from '../worker/control.js';
 
@@ -67,8 +66,7 @@ export async function removeWorkerPane(actions: PaneActions, pane: PaneInfo | un
 /** Asks the worker to finish its current task and exit (the worker's control file, src/worker/control.ts). */
 export async function requestDrain(paths: DataPaths, workerId: number): Promise<void> {
   const file = drainFile(paths, workerId);
-  ensureDirSync(dirname(file));
-  await writeFile(file, 'drain\n', { mode: FILE_MODE });
+  writeNewFileSync(file, 'drain\n');
 }
 
 /** A stale drain file would make the next worker with this id exit at once. */

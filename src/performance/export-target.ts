@@ -53,7 +53,7 @@ export async function writeExport(file: string, content: string, writeStdout: (t
     return;
   }
   try {
-    writeFileAtomicSync(file, content, { mode: EXPORT_FILE_MODE });
+    writeFileAtomicSync(file, content, { mode: EXPORT_FILE_MODE, sharedDir: true });
   } catch (error) {
     if (error instanceof WorkersError) throw error;
     throw new WorkersError('store', `Cannot write the export ${file}: ${(error as Error).message}.`, { cause: error });

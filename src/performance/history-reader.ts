@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { WorkersError, errnoCode } from '../core/errors.js';
 import { parseCanonicalRecord } from './canonical-record.js';
 import { toPerformanceRecord, type PerformanceRecord } from './history-record.js';
+import { openDataFile } from '../core/fs-safe.js';
 
 export interface HistoryVisitor {
   add(record: PerformanceRecord): void;
@@ -46,7 +46,7 @@ function visitLine(text: string, start: number, end: number, visitor: HistoryVis
  * faster than createReadStream, which allocates a buffer per read, on a 100,000-record history.
  */
 async function* readChunks(file: string): AsyncGenerator<string> {
-  const handle = await open(file, 'r');
+  const handle = await openDataFile(file);
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   const decoder = new StringDecoder('utf8');
   let pending = handle.read(buffer, 0, CHUNK_BYTES);
@@ -84,6 +84,7 @@ export async function readHistory(historyFile: string, visitor: HistoryVisitor):
     }
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return;
+    if (error instanceof WorkersError) throw error;
     throw new WorkersError('store', `Cannot read the task history ${historyFile}: ${(error as Error).message}.`, { cause: error });
   }
   visitLine(rest, 0, rest.length, visitor);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { closeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
-import { ensureDirSync } from '../core/fs-safe.js';
+import { APPEND_FLAGS, ensureDirSync, openDataFileSync } from '../core/fs-safe.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
@@ -118,14 +118,14 @@ export class EmbeddedBackend implements QueueBackend {
     const outputFile = run.outputFile ?? join(this.runsDir, `${key}.output.log`);
     ensureDirSync(this.runsDir);
     const words = await recordRunSpec(files, run, this.options.env);
-    const output = await open(outputFile, 'a', 0o600);
+    const output = openDataFileSync(outputFile, APPEND_FLAGS);
     let pid: number;
     try {
       pid = await new Promise<number>((resolve, reject) => {
         // Detached: its own process group, so it survives the worker and dies as one group.
         const child = spawn(RUNNER_SHELL, [runner, 'run', ...words], {
           detached: true,
-          stdio: ['ignore', output.fd, output.fd],
+          stdio: ['ignore', output, output],
           cwd: this.options.queueDir,
           env: runnerEnv(this.options.env),
         });
@@ -136,7 +136,7 @@ export class EmbeddedBackend implements QueueBackend {
         });
       });
     } finally {
-      await output.close();
+      closeSync(output);
     }
     const startTime = readStartTime(pid) ?? '';
     const startedAt = this.options.now().toISOString();

@@ -1,8 +1,8 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errnoCode } from '../core/errors.js';
-import { FILE_MODE, writeFileAtomicSync } from '../core/fs-safe.js';
+import { readDataFileSync, writeFileAtomicSync, writeNewFileSync } from '../core/fs-safe.js';
 import type { RunObservation, RunSpec } from './backend.js';
 import type { ProcessIdentity } from '../adapters/process.js';
 import { runnerEnvironment, runnerWords } from './runner-script.js';
@@ -18,7 +18,7 @@ export interface RunFiles {
    * for the embedded backend a record of what the run was given.
    */
   readonly specFile: string;
-  /** The agent's environment, which the runner reads (runner-script.ts). */
+  /** The agent's environment, which the runner reads and removes at once (runner-script.ts); always a new file. */
   readonly envFile: string;
   /** The JSON spec of a Pueue task added for runner version 1 (runner-v1.ts). */
   readonly specV1File: string;
@@ -41,7 +41,7 @@ const specText = (words: readonly string[]) => words.map((word) => `${word}\0`).
 /** Stores the runner's words and environment for a run Pueue starts later (`sh RUNNER spec SPEC`). */
 export async function writeRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
   const words = runnerWords(files.prefix, run.outputFile ?? '', run);
-  writeFileAtomicSync(files.envFile, runnerEnvironment(run, baseEnv));
+  writeNewFileSync(files.envFile, runnerEnvironment(run, baseEnv));
   writeFileAtomicSync(files.specFile, specText(words));
 }
 
@@ -49,13 +49,13 @@ export async function writeRunSpec(files: RunFiles, run: RunSpec, baseEnv: Reado
  * Writes the environment of a run the embedded backend starts at once, and keeps its words in the
  * spec file for a person (or a test) asking what the run was given. The runner reads the
  * environment only after this returns, and nothing reads either after a crash, so both are
- * written plainly: no sync, no rename. Returns the words to start the runner with.
+ * written plainly (each a new file, no link followed): no sync, no rename. Returns the words to start the runner with.
  */
 export async function recordRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<string[]> {
   // The run's output file is the runner's stdout and stderr, so the runner keeps its own ('').
   const words = runnerWords(files.prefix, '', run);
-  await writeFile(files.envFile, runnerEnvironment(run, baseEnv), { mode: FILE_MODE });
-  await writeFile(files.specFile, specText(words), { mode: FILE_MODE });
+  writeNewFileSync(files.envFile, runnerEnvironment(run, baseEnv));
+  writeNewFileSync(files.specFile, specText(words));
   return words;
 }
 
@@ -75,7 +75,7 @@ const pidSchema = z.object({ pid: z.number().int().positive(), pgid: z.number().
 
 async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
   try {
-    const parsed = schema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    const parsed = schema.safeParse(JSON.parse(readDataFileSync(path)));
     return parsed.success ? parsed.data : undefined;
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || error instanceof SyntaxError) return undefined;

@@ -16,7 +16,8 @@ export const RUNNER_SHELL = '/bin/sh';
  * separated by NUL bytes and xargs hands them over as arguments. The agent's environment is not
  * among the words, since arguments are visible to every user in `ps`: it is PREFIX.env (0600),
  * single-quoted assignments that a clean shell (`env -i`) reads with `set -a` before it execs the
- * agent, so the agent gets exactly those variables. Its stdin is empty and it runs in the
+ * agent, so the agent gets exactly those variables; the runner opens it and removes it before
+ * that shell starts, so the secret is on disk only until the run begins. Its stdin is empty and it runs in the
  * runner's process group. A signal sent to the group reaches the agent; the runner waits for it
  * to end before recording how it ended (a status above 128 is the signal that ended it, as sh
  * reports it: an agent exiting with such a status on its own is recorded as ended by that signal,
@@ -40,7 +41,8 @@ fi
 prefix=$2 output=$3 dir=$4
 shift 4
 save() {
-  printf '%s\\n' "$2" > "$1.$$.tmp" && mv -f "$1.$$.tmp" "$1"
+  # A write that failed (a full disk) leaves no temp file behind; the worker then asks the agent's output and the branch.
+  printf '%s\\n' "$2" > "$1.$$.tmp" && mv -f "$1.$$.tmp" "$1" || { rm -f "$1.$$.tmp"; return 1; }
 }
 identity() {
   save "$prefix.pid.json" "{\\"pid\\":$$,\\"pgid\\":$3,\\"startTime\\":\\"\${20}\\"}"
@@ -50,7 +52,8 @@ identity \${stat##*') '}
 [ -z "$output" ] || exec >> "$output" 2>&1
 trap : TERM INT HUP
 if cd -- "$dir"; then
-  env -i ${RUNNER_SHELL} -c 'unset PWD; set -a && . "$1" && shift && exec "$@"' sh "$prefix.env" "$@" < /dev/null
+  # The secret leaves the disk before the agent starts: the clean shell reads it through fd 3.
+  { rm -f -- "$prefix.env"; env -i ${RUNNER_SHELL} -c 'unset PWD; set -a && . /dev/fd/3 && exec 3<&- && exec "$@"' sh "$@" < /dev/null; } 3< "$prefix.env"
   code=$?
 else
   code=127

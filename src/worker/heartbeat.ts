@@ -1,5 +1,6 @@
 import type { HealthService } from '../health/health-service.js';
 import type { ReportedStatus } from '../health/metrics-schema.js';
+import { systemError } from '../core/errors.js';
 
 export interface Beat {
   readonly status: ReportedStatus;
@@ -83,7 +84,7 @@ export class Heartbeat {
       })
       .then(
         () => undefined,
-        (error: unknown) => this.onError(`heartbeat failed: ${(error as Error).message}`),
+        (error: unknown) => this.onError(`heartbeat failed: ${(systemError(error) as Error).message}`),
       );
     return this.inFlight;
   }

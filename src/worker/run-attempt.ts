@@ -72,6 +72,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     ensureDirSync(dirname(outputFile));
     // An attempt handed back without counting (usage limit) runs again under the same number.
     await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);
+    const commitsAtStart = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => null);
     const resumeSessionId = rt.settings.CLAUDE_RESUME && ts.session_id ? ts.session_id : undefined;
     const sessionWorker = resumeSessionId ? (ts.session_worker ?? rt.workerId) : rt.workerId;
     const prepared = rt.agent.prepare(factsOf(rt, ts), { outputFile, ...(resumeSessionId ? { resumeSessionId, resumeWorkerId: sessionWorker } : {}) });
@@ -80,6 +81,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
       expected_runs: current.attempts + 1,
       attempt_started_at: rt.now().toISOString(),
       output_file: outputFile,
+      commits_at_start: commitsAtStart,
       session_id: prepared.sessionId ?? ts.session_id,
       session_worker: prepared.sessionId ? sessionWorker : ts.session_worker,
       resumed: ts.resumed || resumeSessionId !== undefined,
@@ -104,16 +106,41 @@ async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | Inspec
   }
 }
 
-async function judge(rt: Runtime, ts: TaskState, exitCode: number): Promise<Settled> {
-  const verdict = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
-  const work = verdict.kind === 'finished' ? await inspectWork(rt, ts) : undefined;
-  const { kind: _kind, ...usage } = verdict;
+/**
+ * Judges the attempt from what the run says and what the branch shows. `exitCode` is undefined
+ * when the runner could not record how the run ended (its result write failed on a full disk):
+ * before that attempt is repeated, the agent's output and the branch are asked; new commits of
+ * this attempt mean the agent got that far, and the branch decides as after an exit 0.
+ */
+async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): Promise<Settled> {
+  const said = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
+  const work = said.kind === 'finished' || exitCode === undefined ? await inspectWork(rt, ts) : undefined;
+  const { kind: _kind, ...usage } = said;
+  const committed = exitCode === undefined && work !== undefined && 'commitsAhead' in work && ts.commits_at_start !== null && work.commitsAhead > ts.commits_at_start;
+  const verdict: AgentVerdict = committed && said.kind === 'failed' ? { kind: 'finished', ...(usage as AgentUsage) } : said;
   return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage, verdict };
 }
 
-/** The backend re-reads a run's result after finding its process gone, so `lost` is final here. */
+/**
+ * A run that ended without a result. New commits by this attempt mean the agent got that far, and
+ * the agent may still read its output; a failure left after that is the queue's doing, not the
+ * agent's (a Pueue daemon restarted under the run kills it), so it is a backend_error.
+ */
+async function judgeLost(rt: Runtime, ts: TaskState): Promise<Settled> {
+  const settled = await judge(rt, ts, undefined);
+  const { outcome } = settled;
+  if (outcome.kind !== 'failure' || outcome.errorClass !== 'agent_error') return settled;
+  const cause = rt.backendNow.name === 'pueue' ? 'the Pueue daemon was restarted under it' : "the runner's process is gone";
+  return { ...settled, outcome: { ...outcome, errorClass: 'backend_error', message: `the run was lost without a result: ${cause}` } };
+}
+
+/**
+ * The backend re-reads a run's result after finding its process gone, so `lost` is final here.
+ * A backend that does not answer (a daemon stopped or swapped out) is waited for as long as it
+ * takes: the run goes on without it, and giving up would start a second run of the task.
+ */
 const observeRun = (rt: Runtime, ts: TaskState): Promise<RunObservation> =>
-  withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id));
+  withBackend(rt, 'observing the run', (backend) => backend.observeRun(ts.queue_task_id), true);
 
 /**
  * Waits for the attempt's run (also a run started before a worker restart) and judges it.
@@ -133,8 +160,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
       const seen = await observeRun(rt, ts);
       if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
       if (seen.state === 'killed') return seen.byUser ? KILLED_BY_USER : failure('agent_error', 'the run was killed by a signal');
-      // Not the agent's doing: the queue lost the run (a Pueue daemon restarted under it kills it).
-      if (seen.state === 'lost') return failure('backend_error', `the run was lost without a result: the ${rt.backendNow.name === 'pueue' ? 'Pueue daemon was restarted under it' : "runner's process is gone"}`);
+      if (seen.state === 'lost') return await judgeLost(rt, ts);
       if (seen.state === 'none') return 'not-started';
       if (rt.control.aborting) {
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));

@@ -5,6 +5,7 @@ import { getCurrentBranch, verifyBranch, verifyRepo } from '../adapters/git.js';
 import { isGhReady } from '../adapters/github/gh.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
+import { removeLeftoverTemps } from '../core/leftover-temps.js';
 import { HealthService } from '../health/health-service.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { WorkerControl, drainFile } from './control.js';
@@ -52,6 +53,7 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   const { backend, notice, warning } = await open();
   options.warn(notice);
   if (warning) options.warn(warning);
+  removeLeftoverTemps(options.paths);
   const health = new HealthService({ paths: options.paths, settings: options.settings, now: options.now });
   const control = new WorkerControl(drainFile(options.paths, options.workerId));
   const done = runWorker({

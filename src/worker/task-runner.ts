@@ -29,6 +29,7 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     attempt_started_at: null,
     retry_at: null,
     output_file: null,
+    commits_at_start: null,
     session_id: null,
     session_worker: null,
     resumed: false,

@@ -37,6 +37,8 @@ const taskStateSchema = z.object({
   attempt_started_at: z.string().nullable(),
   retry_at: z.string().nullable(),
   output_file: z.string().nullable(),
+  /** Commits the branch had over the base when this attempt started: more afterwards are this attempt's. */
+  commits_at_start: z.number().int().nonnegative().nullable().default(null),
   session_id: z.string().nullable(),
   /** The worker whose agent state holds that session (it may have been started by another worker). */
   session_worker: z.number().int().positive().nullable().default(null),

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
-import { usageError } from '../core/errors.js';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { WorkersError, errnoCode, usageError } from '../core/errors.js';
 import { addWorktree, getGitCommonDir, getWorktrees, hasBranch, pruneWorktrees, removeWorktree } from '../adapters/git.js';
 
 const ID = /^\d{1,12}$/;
@@ -20,6 +20,45 @@ export function taskPlace(repo: string, subissue: string, parent: string): TaskP
 }
 
 const canonical = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+
+const WORKTREES = '.worktrees';
+
+const refuseRoot = (message: string) => new WorkersError('conflict', message);
+
+/**
+ * `<repo>/.worktrees` must be a real directory of the repository itself: a repository that
+ * commits it as a link (or as a file) would have the worker create, run agents in and remove
+ * directories elsewhere. Checked at each task with lstat (no link at that name) and realpath
+ * (every component above it resolves inside the repository). Created when missing.
+ */
+function verifyWorktreeRoot(repo: string): string {
+  const root = join(repo, WORKTREES);
+  let info;
+  try {
+    info = lstatSync(root);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    mkdirSync(root);
+    info = lstatSync(root);
+  }
+  if (info.isSymbolicLink()) throw refuseRoot(`${root} is a symbolic link (committed to the repository?); the worktrees must live in a real directory there: remove the link.`);
+  if (!info.isDirectory()) throw refuseRoot(`${root} is not a directory; the worktrees must live in a real directory there: remove that file.`);
+  const real = realpathSync(root);
+  if (real !== join(realpathSync(repo), WORKTREES)) throw refuseRoot(`${root} resolves to ${real}, outside the repository; the worktrees must live in a real directory there.`);
+  return real;
+}
+
+/**
+ * Removes a task's directory, after checking that it is `<real root>/<name>` and not a link
+ * (rm does not follow a link, but git would): nothing outside `<repo>/.worktrees` is removed.
+ */
+async function removeTaskDirectory(repo: string, worktree: string): Promise<void> {
+  const root = verifyWorktreeRoot(repo);
+  if (canonical(dirname(worktree)) !== root || !/^subissue-\d+$/.test(basename(worktree))) {
+    throw refuseRoot(`Refusing to remove ${worktree}: it is not a task directory inside ${root}.`);
+  }
+  await rm(join(root, basename(worktree)), { recursive: true, force: true });
+}
 
 /**
  * Keeps `.worktrees/` out of the user's `git status` through the repository's local exclude file
@@ -43,6 +82,7 @@ async function ensureExcluded(repo: string): Promise<void> {
  * commits). Returns whether an existing, healthy worktree was reused.
  */
 export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
+  verifyWorktreeRoot(repo);
   await ensureExcluded(repo);
   // The common case (nothing left over, new branch) costs one git call; anything else is repaired.
   if (!existsSync(place.worktree)) {
@@ -71,7 +111,7 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
     }
   }
   if (pruned) await pruneWorktrees(repo);
-  await rm(place.worktree, { recursive: true, force: true });
+  await removeTaskDirectory(repo, place.worktree);
   if (await hasBranch(repo, place.branch)) {
     await addWorktree(repo, place.worktree, place.branch);
   } else {
@@ -82,7 +122,8 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
 
 /** Removes the task's worktree (the branch stays: it holds the work). */
 export async function removeTaskWorktree(repo: string, worktree: string): Promise<void> {
+  verifyWorktreeRoot(repo);
   if (existsSync(worktree) && (await removeWorktree(repo, worktree).then(() => true, () => false))) return;
-  await rm(worktree, { recursive: true, force: true });
+  await removeTaskDirectory(repo, worktree);
   await pruneWorktrees(repo);
 }

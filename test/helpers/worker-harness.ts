@@ -35,6 +35,8 @@ export interface WorkerBench {
   readonly backend: QueueBackend;
   readonly health: HealthService;
   readonly settings: Settings;
+  /** The bench's own Pueue daemon (Pueue backend only). */
+  readonly daemon: IsolatedPueue | undefined;
   /** Environment for a worker process (bin) run against the same data root and agent. */
   readonly env: Record<string, string>;
   setScenario(plan: { default?: string; tasks?: Record<string, string> }): void;
@@ -52,17 +54,18 @@ export interface RunningWorker {
 
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
-export async function makeWorkerBench(backendName: BackendName, overrides: Record<string, string> = {}): Promise<WorkerBench> {
-  const home = makeTempDir('hw-worker-');
+/** `dataRoot`: the data root on a disk of the test's choosing; the agent's notes then go elsewhere. */
+export async function makeWorkerBench(backendName: BackendName, overrides: Record<string, string> = {}, options: { readonly dataRoot?: string } = {}): Promise<WorkerBench> {
+  const home = options.dataRoot ?? makeTempDir('hw-worker-');
   const paths = dataPaths(home);
   const repo = makeGitRepo();
-  const agentDir = join(home, 'agent');
+  const agentDir = join(options.dataRoot === undefined ? home : makeTempDir('hw-agent-'), 'agent');
   const scenarioFile = join(home, 'scenario.json');
   const settingsEnv = { HEARTBEAT_INTERVAL: '1', RETRY_DELAY: '100ms', TASK_TIMEOUT: '60', MAX_RETRIES: '3', ...overrides };
   const settings = resolveSettings({}, { ...settingsEnv, WORKER_BACKEND: backendName });
   const agentEnv: Record<string, string> = { FAKE_AGENT_STATE_DIR: agentDir, FAKE_AGENT_SCENARIO_FILE: scenarioFile };
-  if (backendName === 'pueue') {
-    const daemon = isolatedPueue();
+  const daemon = backendName === 'pueue' ? isolatedPueue() : undefined;
+  if (daemon) {
     daemons.push(daemon);
     await daemon.start();
     agentEnv.PUEUE_CONFIG_PATH = daemon.configPath;
@@ -80,6 +83,7 @@ export async function makeWorkerBench(backendName: BackendName, overrides: Recor
     backend,
     health,
     settings,
+    daemon,
     env: { ...settingsEnv, ...agentEnv, CLAUDE_WORKERS_HOME: home, WORKER_BACKEND: backendName, WORKER_AGENT_CMD: agentCommand },
     setScenario: (plan) => writeFileSync(scenarioFile, JSON.stringify(plan)),
     startWorker: (workerId) =>

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,24 @@ describe('the queue runner (sh)', () => {
     expect(readFileSync(output, 'utf8')).toBe('earlier\nout a b\nerr $(c)\n');
   });
 
+  it('never writes the secret through a planted env-file link, and removes the env file once the runner has read it', async () => {
+    const { root, runner, files } = await setUp();
+    const victim = join(makeTempDir('hw-victim-'), 'readable-by-all');
+    writeFileSync(victim, 'untouched\n', { mode: 0o644 });
+    const out = join(root, 'seen.json');
+    const run: RunSpec = { argv: probe(out), cwd: root, env: { ANTHROPIC_API_KEY: 'sk-secret' } };
+    // The embedded backend's form, then the Pueue form: both write the env file for a run.
+    symlinkSync(victim, files.envFile);
+    expect(await runDirect(runner, files, run, { PATH: process.env.PATH })).toBe(0);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { env: Record<string, string> }).env.ANTHROPIC_API_KEY).toBe('sk-secret');
+    symlinkSync(victim, files.envFile);
+    await writeRunSpec(files, run, { PATH: process.env.PATH });
+    expect(statSync(files.envFile).mode & 0o777).toBe(0o600);
+    await execFileAsync(RUNNER_SHELL, [runner, 'spec', files.specFile], { env: runnerEnv(process.env) });
+    expect(readFileSync(victim, 'utf8')).toBe('untouched\n');
+    expect(existsSync(files.envFile)).toBe(false);
+  });
+
   it('records an agent ended by a signal as killed, and a directory that does not exist as exit 127', async () => {
     const { root, runner, files } = await setUp();
     const killed = await runDirect(runner, files, { argv: ['sh', '-c', 'kill -TERM $$'], cwd: root, env: {} });
@@ -82,9 +100,9 @@ describe('the queue runner (sh)', () => {
     const ended = new Promise((resolve) => child.on('exit', resolve));
     const identity = await waitFor(() => readRunPid(files), { what: 'the pid file' });
     expect(identity.pgid).toBe(child.pid);
-    // The environment travels in a 0600 file, not in arguments every user can read with ps.
+    // The environment travels in a 0600 file, removed once read, not in arguments every user can read with ps.
     expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).not.toContain(secret);
-    expect(statSync(files.envFile).mode & 0o777).toBe(0o600);
+    await waitFor(() => !existsSync(files.envFile), { what: 'the env file removed' });
     process.kill(-identity.pgid, 'SIGTERM');
     await ended;
     expect(await readRunResult(files)).toMatchObject({ state: 'killed' });

@@ -1,8 +1,22 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureTaskWorktree, removeTaskWorktree, taskPlace } from '../../src/worker/worktree.js';
 import { git, makeGitRepo } from '../helpers/git-repo.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+/** A repository that commits `.worktrees` as a link to a victim directory holding a task-named directory. */
+function repoWithWorktreesLink(): { repo: string; victimFile: string } {
+  const repo = makeGitRepo();
+  const victim = makeTempDir('hw-victim-');
+  mkdirSync(join(victim, 'subissue-200'));
+  const victimFile = join(victim, 'subissue-200', 'precious.txt');
+  writeFileSync(victimFile, 'keep me\n');
+  symlinkSync(victim, join(repo, '.worktrees'));
+  git(repo, 'add', '.worktrees');
+  git(repo, 'commit', '-q', '-m', 'commit .worktrees as a link');
+  return { repo, victimFile };
+}
 
 describe('task worktrees (real git)', () => {
   it('creates the worktree on a new branch from the base, outside the user checkout', async () => {
@@ -47,6 +61,15 @@ describe('task worktrees (real git)', () => {
     expect(git(repo, 'worktree', 'list', '--porcelain')).toContain('prunable');
     await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false });
     expect(git(place.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('subissue/2-8');
+  });
+
+  it('refuses a committed .worktrees link and removes nothing behind it', async () => {
+    const { repo, victimFile } = repoWithWorktreesLink();
+    const place = taskPlace(repo, '200', '1');
+    await expect(ensureTaskWorktree(repo, place, 'main')).rejects.toThrow(/\.worktrees is a symbolic link/);
+    await expect(removeTaskWorktree(repo, place.worktree)).rejects.toThrow(/\.worktrees is a symbolic link/);
+    expect(readFileSync(victimFile, 'utf8')).toBe('keep me\n');
+    expect(git(repo, 'worktree', 'list', '--porcelain')).not.toContain('subissue-200');
   });
 
   it('refuses ids that are not digits before touching git', () => {

@@ -1,0 +1,49 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pueueAvailable } from '../helpers/pueue-daemon.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+
+const running: RunningWorker[] = [];
+const stopped: number[] = [];
+afterEach(async () => {
+  for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
+  for (const worker of running.splice(0)) {
+    worker.control.requestStop();
+    worker.control.requestStop();
+    await worker.done.catch(() => undefined);
+  }
+});
+
+/** A pause the test makes on purpose (the daemon stays stopped this long); nothing is timed by it. */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!pueueAvailable)('a worker whose pueued is stopped (SIGSTOP) during a run', () => {
+  it('waits for the daemon instead of giving up on the run: the agent runs once, the task succeeds', async () => {
+    // MAX_RETRIES=2 and short delays: without waiting, the worker gives up on the daemon well within the pause.
+    const bench = await makeWorkerBench('pueue', { MAX_RETRIES: '2', RETRY_DELAY: '200ms' });
+    bench.setScenario({ default: 'gate' });
+    await bench.backend.add({ subissue: '901', parent: '9', priority: 1 });
+    const worker = bench.startWorker(1);
+    running.push(worker);
+    await waitFor(() => bench.starts().length === 1, { what: 'the agent started', timeoutMs: 60_000 });
+
+    const daemonPid = bench.daemon!.pid()!;
+    process.kill(daemonPid, 'SIGSTOP');
+    stopped.push(daemonPid);
+    writeFileSync(join(bench.agentDir, 'go-901'), '');
+    await waitFor(() => bench.commits().length === 1, { what: 'the agent committed', timeoutMs: 60_000 });
+    await pause(40_000);
+    process.kill(daemonPid, 'SIGCONT');
+    stopped.splice(0);
+
+    const task = await waitFor(async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)), {
+      what: 'the task finished',
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+    expect(bench.starts()).toHaveLength(1);
+    expect(task.status).toBe('done');
+  }, 300_000);
+});
