@@ -37,6 +37,17 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
   };
 }
 
+function flag(fallback: boolean): SettingDefinition<boolean> {
+  return {
+    fallback,
+    accepts: 'true or false',
+    schema: () => z
+      .unknown()
+      .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
+      .pipe(z.boolean()),
+  };
+}
+
 function word(fallback: string, pattern: RegExp, accepts: string): SettingDefinition<string> {
   return { fallback, accepts, schema: () => z.string().regex(pattern) };
 }
@@ -92,14 +103,9 @@ export const SETTING_DEFINITIONS = {
   PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
-  CLAUDE_RESUME: {
-    fallback: true,
-    accepts: 'true or false',
-    schema: () => z
-      .unknown()
-      .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
-      .pipe(z.boolean()),
-  } satisfies SettingDefinition<boolean>,
+  CLAUDE_RESUME: flag(true),
+  /** GitHub mode: one comment on the sub-issue with the link of the pull request the worker opened. */
+  GITHUB_COMMENT: flag(false),
 } as const;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -35,6 +35,7 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     last_error: null,
     expected_runs: 0,
     final: null,
+    issue: null,
     recorded: false,
   };
 }
@@ -75,6 +76,7 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
       error_class: outcome.kind === 'failure' && step.status === 'failed' ? outcome.errorClass : null,
       ended_at: rt.now().toISOString(),
       usage: usageFields(settled.usage),
+      pull_request: outcome.kind === 'success' ? (outcome.pullRequest ?? null) : null,
     };
   }
   // An outcome judged from the run's own result is not saved on its own: recordFinal saves it
