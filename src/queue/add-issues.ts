@@ -18,13 +18,14 @@ export interface AddIssuesResult {
 
 /**
  * `worker-queue add-issues`: reads every parent and its sub-issues first (a GitHub failure then
- * queues nothing), then adds the open sub-issues not yet in the queue, in GitHub's order.
+ * opens no queue and queues nothing), then adds the open sub-issues not yet in the queue, in GitHub's order.
  */
-export async function addIssues(gh: GhContext, backend: QueueBackend, request: AddIssuesRequest): Promise<AddIssuesResult> {
+export async function addIssues(gh: GhContext, openBackend: () => Promise<QueueBackend>, request: AddIssuesRequest): Promise<AddIssuesResult> {
   const plans: { parent: Issue; subIssues: Issue[] }[] = [];
   for (const number of request.parents) {
     plans.push({ parent: await getIssue(gh, request.repo, number), subIssues: await listSubIssues(gh, request.repo, number) });
   }
+  const backend = await openBackend();
   const tasks = await backend.list();
   const added: AddIssuesResult['added'][number][] = [];
   const skipped: IntakeSkip[] = [];

@@ -29,7 +29,7 @@ export async function runAddIssues(context: GithubCommandContext, words: readonl
   const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: context.env, cwd: context.cwd });
   const gh = ghContext(context.cwd, context.env, context.notice);
   const dryRun = options.dryRun === true;
-  const result = await addIssues(gh, await context.openBackend(), { repo, parents, dryRun, ...(priority === undefined ? {} : { priority }) });
+  const result = await addIssues(gh, context.openBackend, { repo, parents, dryRun, ...(priority === undefined ? {} : { priority }) });
   return { result, text: renderAddIssues(result, dryRun) };
 }
 
