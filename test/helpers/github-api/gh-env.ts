@@ -22,11 +22,10 @@ export interface GithubBench {
 }
 
 /** The scripted GitHub, a gh config directory of its own, a repository and its bare origin; closed after the test. */
-export async function makeGithubBench(options: GithubApiOptions = {}): Promise<GithubBench> {
+export async function makeGithubBench(options: GithubApiOptions = {}, repo = makeGitRepo()): Promise<GithubBench> {
   const api = await startGithubApi(options);
   servers.push(api);
   const env = { PATH: process.env.PATH ?? '', HOME: makeTempDir('hw-gh-home-'), ...api.env(makeTempDir('hw-gh-config-')) };
-  const repo = makeGitRepo();
   const origin = makeTempDir('hw-origin-');
   execFileSync('git', ['init', '-q', '--bare', origin]);
   git(repo, 'remote', 'add', 'origin', origin);

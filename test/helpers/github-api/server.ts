@@ -65,6 +65,8 @@ export interface GithubApi {
   /** The environment that points the real gh at this server (GH_CONFIG_DIR is the caller's). */
   env(configDir: string): Record<string, string>;
   addFault(fault: ScriptedFault): void;
+  /** Creates the pull request for `head` but never answers that request (a crash window for the caller). */
+  holdPullCreation(head: string): void;
   issue(number: number): Issue | undefined;
   subIssuesOf(number: number): number[];
   pulls(): readonly Pull[];
@@ -103,6 +105,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
   const pulls: Pull[] = [];
   const faults: ScriptedFault[] = [];
   const requests: RecordedGithubRequest[] = [];
+  const heldHeads = new Set<string>();
   let nextId = 9000;
   const addIssue = (spec: ScriptedIssue): Issue => {
     const issue: Issue = {
@@ -143,7 +146,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
   type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
   const notFound: Answer = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
 
-  function route(method: string, url: URL, body: unknown, proxyUrl: string): Answer {
+  function route(method: string, url: URL, body: unknown): Answer {
     const path = url.pathname;
     if (method === 'GET' && path === '/user') return { status: 200, body: { login: 'scripted-user', id: 1 } };
     if (method === 'GET' && path === base) return { status: 200, body: { full_name: `${owner}/${repo}`, default_branch: 'main' } };
@@ -192,13 +195,12 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       if (page * perPage < all.length) {
         headers.link = `<${HOST}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
       }
-      void proxyUrl;
       return { status: 200, body: slice, headers };
     }
     return notFound;
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse, proxyUrl: string): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', HOST);
     const method = request.method ?? 'GET';
     const body = await readJson(request);
@@ -211,22 +213,23 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
         if (fault.times !== undefined) fault.times -= 1;
         return { status: fault.status, body: { message: fault.message }, headers: { ...fault.headers } };
       }
-      return route(method, url, body, proxyUrl);
+      return route(method, url, body);
     })();
     requests.push({ method, path: `${url.pathname}${url.search}`, body, status: answer.status });
+    const head = (body as Record<string, unknown> | undefined)?.head;
+    if (method === 'POST' && answer.status === 201 && typeof head === 'string' && heldHeads.delete(head)) return;
     response.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
     response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   }
 
-  let proxyUrl = '';
   const server = createServer((request, response) => {
-    handle(request, response, proxyUrl).catch((error: unknown) => {
+    handle(request, response).catch((error: unknown) => {
       response.writeHead(500);
       response.end(String(error));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     proxyUrl,
     owner,
@@ -247,6 +250,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       GH_NO_UPDATE_NOTIFIER: '1',
     }),
     addFault: (fault) => faults.push(fault),
+    holdPullCreation: (head) => heldHeads.add(head),
     issue: (number) => issues.get(number),
     subIssuesOf: (number) => [...(issues.get(number)?.subIssues ?? [])],
     pulls: () => pulls,
