@@ -88,7 +88,12 @@ export const SETTING_DEFINITIONS = {
     accepts: 'one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions',
     schema: () => z.enum(['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions']),
   } satisfies SettingDefinition<'default' | 'acceptEdits' | 'plan' | 'auto' | 'dontAsk' | 'bypassPermissions'>,
-  CLAUDE_ALLOWED_TOOLS: word('Read,Edit,Write,Glob,Grep,Bash(git *),Bash(gh *)', /^[^\n]{0,4096}$/, 'comma-separated permission rules such as Write,Bash(git *)'),
+  /**
+   * Least privilege: the agent reads untrusted issue text, so it may edit files and make local
+   * commits, nothing that reaches the network (no gh, no git push: the worker pushes).
+   */
+  CLAUDE_ALLOWED_TOOLS: word(
+    'Read,Edit,Write,Glob,Grep,Bash(git add *),Bash(git commit *),Bash(git status *),Bash(git status),Bash(git diff *),Bash(git diff),Bash(git log *),Bash(git log),Bash(git show *)', /^[^\n]{0,4096}$/, 'comma-separated permission rules such as Write,Bash(git *)'),
   CLAUDE_MAX_TURNS: count(0, 0, 100_000),
   CLAUDE_MAX_BUDGET_USD: {
     fallback: 0,

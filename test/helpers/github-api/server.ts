@@ -244,8 +244,9 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       http_proxy: proxyUrl,
       HTTPS_PROXY: '',
       https_proxy: '',
-      NO_PROXY: '',
-      no_proxy: '',
+      // Everything else on 127.0.0.1 (a scripted Messages API) is reached directly.
+      NO_PROXY: '127.0.0.1',
+      no_proxy: '127.0.0.1',
       GH_PROMPT_DISABLED: '1',
       GH_NO_UPDATE_NOTIFIER: '1',
     }),
