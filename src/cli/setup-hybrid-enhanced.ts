@@ -17,6 +17,8 @@ interface SetupFlags {
   dashboard?: boolean;
   json?: boolean;
   repo?: string;
+  installCommands?: boolean;
+  force?: boolean;
 }
 
 async function askYesNo(question: string): Promise<boolean> {
@@ -31,6 +33,16 @@ async function askYesNo(question: string): Promise<boolean> {
 
 const formatStep = (step: SetupStep) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;
 
+/** The package's slash commands, beside dist/ like the launchers. */
+async function installCommands(flags: SetupFlags): Promise<number> {
+  const { resolveRepository } = await import('../setup/repository.js');
+  const { installProjectCommands, renderInstalled } = await import('../setup/project-commands.js');
+  const results = await installProjectCommands(fileURLToPath(new URL('../commands/project/', import.meta.url)), await resolveRepository(flags.repo ?? process.cwd()), flags.force === true);
+  if (flags.json) printJson({ commands: results });
+  else printText(renderInstalled(results));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command(BIN)
     .description('Bring up the hybrid worker pool: dependencies, queue, tmux session, health, manager, workers.')
@@ -41,10 +53,13 @@ async function main(argv: string[]): Promise<number> {
     .option('--dashboard', 'open the health dashboard in a new tmux window of the session')
     .option('--repo <path>', 'the git repository the workers work on (default: the current directory)')
     .option('--json', 'print the summary as JSON')
+    .option('--install-commands', "install the /project:work, /project:add, /project:status Claude Code commands into the repository's .claude/commands/project/ (and start nothing)")
+    .option('--force', 'with --install-commands: replace command files changed locally')
     .exitOverride()
     .showSuggestionAfterError();
   await program.parseAsync(argv);
   const flags = program.opts<SetupFlags>();
+  if (flags.installCommands) return installCommands(flags);
   const [rawWorkers] = program.processedArgs as [string];
   const { parsePoolSize } = await import('../manager/pool-requests.js');
   const workers = parsePoolSize(rawWorkers);
