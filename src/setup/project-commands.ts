@@ -4,7 +4,7 @@ import { errnoCode } from '../core/errors.js';
 
 /*
  * `setup-hybrid-enhanced --install-commands`: copies the package's Claude Code slash commands
- * (`commands/project/*.md`: /project:work, /project:add, /project:status) into the repository's
+ * (the files in commands/project/: /project:work, /project:add, /project:status) into the repository's
  * `.claude/commands/project/`. A file the user changed is kept unless `force`.
  */
 
