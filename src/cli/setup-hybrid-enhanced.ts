@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../core/errors.js';
 import type { SetupStep } from '../setup/setup.js';
+import { askYesNo } from './ask-yes-no.js';
 import { loadContext, printJson, printText } from './context.js';
 import { runCli } from './run-cli.js';
 
@@ -19,16 +20,6 @@ interface SetupFlags {
   repo?: string;
   installCommands?: boolean;
   force?: boolean;
-}
-
-async function askYesNo(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
-  } finally {
-    prompt.close();
-  }
 }
 
 const formatStep = (step: SetupStep) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;

@@ -70,6 +70,37 @@ async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('plan')
+    .description('ask Claude Code (read-only) to split a parent issue into sub-issues; create them on GitHub and queue them')
+    .argument('<parent>', 'the parent issue number')
+    .option('--max <n>', 'at most this many sub-issues (2-5, default 5)')
+    .option('--yes', 'create them without asking (needed without a terminal)')
+    .option('--repo <owner/name>', 'the GitHub repository (default: GITHUB_REPOSITORY, else the origin remote)')
+    .action(async (parent: string, options: { max?: string; yes?: boolean; repo?: string }) => {
+      const context = await loadContext();
+      const [{ runPlan }, { isClaudeCommand }, { splitWords }, { askYesNo }] = await Promise.all([
+        import('../queue/github-commands.js'),
+        import('../worker/select-agent.js'),
+        import('../agent/split-words.js'),
+        import('./ask-yes-no.js'),
+      ]);
+      const command = context.settings.WORKER_AGENT_CMD;
+      await runPlan(
+        {
+          cwd: process.cwd(),
+          env: context.env,
+          openBackend: () => openBackend(context),
+          notice: (line) => process.stderr.write(`${line}\n`),
+          claudeProgram: isClaudeCommand(command) ? splitWords(command)[0]! : 'claude',
+          confirm: context.stdinIsTty && context.stdoutIsTty ? askYesNo : undefined,
+          print: printText,
+        },
+        parent,
+        options,
+      );
+    });
+
+  program
     .command('status')
     .description('progress per parent issue: queued, running, done (with pull requests), review, failed; and the whole pool')
     .argument('[parents...]', 'parent issue numbers (default: every parent in the queue)')

@@ -1,5 +1,6 @@
 import { ghContext } from '../adapters/github/gh-api.js';
 import { requireRepository } from '../adapters/github/repository.js';
+import { plainTitle } from '../worker/issue-context.js';
 import type { QueueBackend } from './backend.js';
 import { addIssues, renderAddIssues, type AddIssuesResult } from './add-issues.js';
 import { parseIssueList, parsePriorityOption } from './intake.js';
@@ -43,4 +44,37 @@ export async function runStatus(
   const [tasks, links] = await Promise.all([(await openBackend()).list(), readPullRequestLinks(historyFile)]);
   const status = buildPoolStatus(tasks, links, now, only);
   return { status, text: renderPoolStatus(status) };
+}
+
+export interface PlanOptions {
+  readonly max?: string;
+  readonly yes?: boolean;
+  readonly repo?: string;
+}
+
+export interface PlanDeps extends GithubCommandContext {
+  readonly claudeProgram: string;
+  /** Asks on a terminal; undefined when there is none (then only --yes creates). */
+  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
+  readonly print: (text: string) => void;
+}
+
+/** `plan PARENT`: ask Claude Code for sub-issues, show them, create and queue them on confirmation. */
+export async function runPlan(deps: PlanDeps, word: string, options: PlanOptions): Promise<{ created: number[]; queued: AddIssuesResult | null }> {
+  const [parent] = parseIssueList([word]);
+  const { PLAN_MAX, askClaudeForPlan, createPlannedIssues, parsePlanMax, planPrompt, readParentData } = await import('./plan-issues.js');
+  const max = options.max === undefined ? PLAN_MAX : parsePlanMax(options.max);
+  const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: deps.env, cwd: deps.cwd });
+  const gh = ghContext(deps.cwd, deps.env, deps.notice);
+  const plan = await askClaudeForPlan(deps.claudeProgram, deps.cwd, deps.env, planPrompt(parent!, await readParentData(gh, repo, parent!), max), max);
+  deps.print(plan.map((issue, index) => `${index + 1}. ${plainTitle(issue.title)}`).join('\n'));
+  const go = options.yes === true || (deps.confirm !== undefined && (await deps.confirm(`Create these ${plan.length} sub-issues of #${parent} in ${repo} and queue them?`)));
+  if (!go) {
+    deps.print(deps.confirm === undefined ? 'Nothing created: pass --yes to create them without a terminal.' : 'Nothing created.');
+    return { created: [], queued: null };
+  }
+  const created = await createPlannedIssues(gh, repo, parent!, plan);
+  const queued = await addIssues(gh, deps.openBackend, { repo, parents: [parent!], dryRun: false });
+  deps.print(`Created ${created.map((number) => `#${number}`).join(', ')} under #${parent}.\n${renderAddIssues(queued, false)}`);
+  return { created, queued };
 }
