@@ -54,15 +54,18 @@ const CALL_TIMEOUT_MS = 60_000;
 
 /** Splits `--include` output: `HTTP/1.1 200 OK`, headers, a blank line, the body. */
 export function parseIncluded(stdout: string): GhResponse | undefined {
-  const match = /^HTTP\/[\d.]+ (\d{3})[^\n]*\n([\s\S]*?)\r?\n\r?\n([\s\S]*)$/.exec(stdout);
-  if (!match) return undefined;
+  const status = /^HTTP\/[\d.]+ (\d{3})[^\n]*\n/.exec(stdout);
+  if (!status) return undefined;
+  const lines = stdout.slice(status[0].length).split('\n');
+  const blank = lines.findIndex((line) => line.trim() === '');
+  if (blank === -1) return undefined;
   const headers = new Map<string, string>();
-  for (const line of match[2]!.split(/\r?\n/)) {
+  for (const line of lines.slice(0, blank)) {
     const colon = line.indexOf(':');
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   let body: unknown = undefined;
-  const text = match[3]!.trim();
+  const text = lines.slice(blank + 1).join('\n').trim();
   if (text !== '') {
     try {
       body = JSON.parse(text) as unknown;
@@ -70,7 +73,7 @@ export function parseIncluded(stdout: string): GhResponse | undefined {
       body = text;
     }
   }
-  return { status: Number(match[1]), headers, body };
+  return { status: Number(status[1]), headers, body };
 }
 
 /** When a rate-limited answer may be retried: `retry-after` seconds, else `x-ratelimit-reset` (epoch seconds). */
