@@ -62,6 +62,12 @@ describe('the GitHub loop', () => {
       expect(record).toMatchObject({ result: 'success', pr_number: pull.number, pr_url: `https://github.localhost/octo/widgets/pull/${pull.number}` });
     }
 
+    const timeline = await runBin('worker-performance', ['timeline', '--json'], { home: bench.home, env });
+    const entries = (JSON.parse(timeline.stdout) as { entries: { task_id: string; pr_number?: number; pr_url?: string }[] }).entries;
+    expect(entries).toHaveLength(5);
+    for (const entry of entries) expect(entry.pr_url).toBe(`https://github.localhost/octo/widgets/pull/${entry.pr_number}`);
+    expect((await runBin('worker-performance', ['timeline'], { home: bench.home, env })).stdout).toMatch(/success: pull request #\d+ https:\/\/github\.localhost\/octo\/widgets\/pull\/\d+/);
+
     const status = await queue(['status', '--json']);
     const parsed = JSON.parse(status.stdout) as { parents: { parent: string; total: number; done: { pr_url?: string }[] }[]; pool: { total: number; done: number } };
     expect(parsed.pool).toMatchObject({ total: 5, done: 5 });
