@@ -75,12 +75,14 @@ async function main(argv: string[]): Promise<number> {
     const { openDashboardWindow } = await import('../setup/dashboard-window.js');
     await openDashboardWindow(context.settings, { argv: [process.execPath, launcherPath('worker-health-monitor'), 'dashboard'], env: managerContext.launch.env, cwd: repository });
   }
+  const { githubModeReport } = await import('../adapters/github/gh.js');
+  const github = await githubModeReport(repository, context.env);
   if (flags.json) {
-    printJson({ ...summary, dashboard_window: openDashboard });
+    printJson({ ...summary, dashboard_window: openDashboard, github_mode: github.json });
     return 0;
   }
   const { renderSetupSummary } = await import('../setup/summary-view.js');
-  printText(renderSetupSummary(summary, openDashboard));
+  printText(`${renderSetupSummary(summary, openDashboard)}\n${github.line}`);
   return 0;
 }
 

@@ -69,6 +69,15 @@ describe('worker-queue add-issues', () => {
     expect(list.tasks).toEqual([]);
   });
 
+  it('worker-manager status says which mode the pool is in and why', async () => {
+    const { github } = await bench();
+    const home = makeTempDir('hw-mode-home-');
+    const on = await runBin('worker-manager', ['status', '--json'], { home, cwd: github.repo, env: { ...github.env, WORKERS_TMUX_SOCKET: 'hw-gh-mode' } });
+    expect((JSON.parse(on.stdout) as { github_mode: unknown }).github_mode).toEqual({ on: true, repo: 'octo/widgets', why: 'gh is logged in as scripted-user; repository octo/widgets from GITHUB_REPOSITORY' });
+    const off = await runBin('worker-manager', ['status'], { home, cwd: github.repo, env: { ...github.env, GH_TOKEN: 'revoked', WORKERS_TMUX_SOCKET: 'hw-gh-mode' } });
+    expect(off.stdout).toMatch(/^GitHub mode: off \(GitHub refused the login \(HTTP 401.*\): commits ahead of the base branch are success$/m);
+  });
+
   it('refuses a bad issue number before asking GitHub anything', async () => {
     const { github, run } = await bench();
     const bad = await run(['add-issues', '12;rm -rf /']);

@@ -58,3 +58,11 @@ export async function ensurePullRequest(context: GhContext, worktree: string, wi
   });
   return { ...created, created: true };
 }
+
+/** One line (and its JSON twin) for setup and `worker-manager status`: which mode the pool is in, and why. */
+export async function githubModeReport(cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ line: string; json: { on: boolean; repo: string | null; why: string } }> {
+  const { ghContext } = await import('./gh-api.js');
+  const mode = await detectGithubMode(ghContext(cwd, env, () => undefined));
+  const line = mode.on ? `GitHub mode: on (${mode.why}): workers push and open pull requests` : `GitHub mode: off (${mode.why}): commits ahead of the base branch are success`;
+  return { line, json: { on: mode.on, repo: mode.on ? mode.repo : null, why: mode.why } };
+}
