@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeGithubBench } from '../helpers/github-api/gh-env.js';
+import { claudeCliEnv } from '../helpers/messages-api/claude-cli-env.js';
 import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
 import { always, text } from '../helpers/messages-api/script.js';
 import { runBin } from '../helpers/run-bin.js';
@@ -22,18 +22,8 @@ describe('worker-queue plan', () => {
     ];
     const api = await startMessagesApi(always(text(`Here is the plan:\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\``)));
     apis.push(api);
-    const home = makeTempDir('hw-plan-home-');
     const data = makeTempDir('hw-plan-data-');
-    const env = {
-      ...github.env,
-      HOME: home,
-      CLAUDE_CONFIG_DIR: join(home, '.claude'),
-      ANTHROPIC_BASE_URL: api.url,
-      ANTHROPIC_API_KEY: 'sk-ant-test-key',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_TELEMETRY: '1',
-      WORKER_BACKEND: 'embedded',
-    };
+    const env = { ...github.env, ...claudeCliEnv(api), WORKER_BACKEND: 'embedded' };
     const result = await runBin('worker-queue', ['plan', '50', '--yes'], { home: data, cwd: github.repo, env, timeout: 150_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^1\. Catalogue page\n2\. Checkout\nCreated #51, #52 under #50\./);

@@ -1,8 +1,9 @@
-import { appendFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeGithubBench } from '../helpers/github-api/gh-env.js';
+import { claudeCliEnv } from '../helpers/messages-api/claude-cli-env.js';
 import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
 import { byToolResults, text, toolUse } from '../helpers/messages-api/script.js';
 import { binPath, runBin } from '../helpers/run-bin.js';
@@ -24,21 +25,6 @@ function binDir(): string {
   return bin;
 }
 
-/** What the real claude needs to talk to the scripted Messages API with a private HOME. */
-function claudeEnv(api: MessagesApi): Record<string, string> {
-  const home = makeTempDir('hw-project-home-');
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  return {
-    HOME: home,
-    CLAUDE_CONFIG_DIR: join(home, '.claude'),
-    ANTHROPIC_BASE_URL: api.url,
-    ANTHROPIC_API_KEY: 'sk-ant-test-key',
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_TELEMETRY: '1',
-    NO_COLOR: '1',
-  };
-}
-
 const apis: MessagesApi[] = [];
 afterEach(async () => {
   for (const api of apis.splice(0)) await api.close();
@@ -54,7 +40,7 @@ describe('the /project:* commands', () => {
 
     const api = await startMessagesApi(byToolResults([toolUse('Bash', { command: 'worker-queue add-issues 100', description: 'Queue the issues' }), text('Queued.')]));
     apis.push(api);
-    const env = { ...github.env, ...claudeEnv(api), PATH: `${binDir()}:${process.env.PATH ?? ''}`, CLAUDE_WORKERS_HOME: data, WORKER_BACKEND: 'embedded' };
+    const env = { ...github.env, ...claudeCliEnv(api), PATH: `${binDir()}:${process.env.PATH ?? ''}`, CLAUDE_WORKERS_HOME: data, WORKER_BACKEND: 'embedded' };
     const run = await execa('claude', ['-p', '/project:add 100', '--output-format', 'json'], { cwd: github.repo, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 120_000 });
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
 
@@ -92,7 +78,7 @@ describe('the /project:* commands', () => {
     const env = {
       ...github.env,
       ...bench.env,
-      ...claudeEnv(api),
+      ...claudeCliEnv(api),
       PATH: `${binDir()}:${process.env.PATH ?? ''}`,
       WORKERS_TMUX_SOCKET: socket,
       WORKERS_SESSION: 'hw-workers',
