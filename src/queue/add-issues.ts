@@ -1,5 +1,6 @@
 import type { GhContext } from '../adapters/github/gh-api.js';
 import { getIssue, listSubIssues, type Issue } from '../adapters/github/rest.js';
+import { plainTitle } from '../worker/issue-context.js';
 import type { QueueBackend, TaskSpec } from './backend.js';
 import { alreadyQueued, candidatesOf, specFor, type IntakeEntry, type IntakeSkip } from './intake.js';
 
@@ -52,9 +53,9 @@ export async function addIssues(gh: GhContext, openBackend: () => Promise<QueueB
 export function renderAddIssues(result: AddIssuesResult, dryRun: boolean): string {
   const verb = dryRun ? 'Would queue' : 'Queued';
   const lines = result.added.map(
-    (entry) => `${verb} #${entry.subissue} "${entry.title}" (parent #${entry.parent}, priority ${entry.priority})${entry.task_id ? ` as task ${entry.task_id}` : ''}`,
+    (entry) => `${verb} #${entry.subissue} "${plainTitle(entry.title)}" (parent #${entry.parent}, priority ${entry.priority})${entry.task_id ? ` as task ${entry.task_id}` : ''}`,
   );
-  for (const skip of result.skipped) lines.push(`Skipped #${skip.subissue} "${skip.title}" (parent #${skip.parent}): ${skip.reason}`);
+  for (const skip of result.skipped) lines.push(`Skipped #${skip.subissue} "${plainTitle(skip.title)}" (parent #${skip.parent}): ${skip.reason}`);
   const count = result.added.length;
   lines.push(`${dryRun ? 'Would add' : 'Added'} ${count} task${count === 1 ? '' : 's'}, skipped ${result.skipped.length}, from ${result.repo}.${count === 0 && !dryRun ? ' Nothing new to queue.' : ''}`);
   return lines.join('\n');
