@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../core/errors.js';
 import type { SetupStep } from '../setup/setup.js';
+import { askYesNo } from './ask-yes-no.js';
 import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -22,16 +23,8 @@ interface SetupFlags {
   repo?: string;
   installService?: boolean;
   uninstallService?: boolean;
-}
-
-async function askYesNo(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
-  } finally {
-    prompt.close();
-  }
+  installCommands?: boolean;
+  force?: boolean;
 }
 
 const formatStep = (step: SetupStep) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;
@@ -54,6 +47,16 @@ async function serviceAction(context: CliContext, repository: string, install: b
   return 0;
 }
 
+/** The package's slash commands, beside dist/ like the launchers. */
+async function installCommands(flags: SetupFlags): Promise<number> {
+  const { resolveRepository } = await import('../setup/repository.js');
+  const { installProjectCommands, renderInstalled } = await import('../setup/project-commands.js');
+  const results = await installProjectCommands(fileURLToPath(new URL('../commands/project/', import.meta.url)), await resolveRepository(flags.repo ?? process.cwd()), flags.force === true);
+  if (flags.json) printJson({ commands: results });
+  else printText(renderInstalled(results));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command(BIN).version(PACKAGE_VERSION)
     .description('Bring up the hybrid worker pool: dependencies, queue, tmux session, health, manager, workers.')
@@ -66,10 +69,13 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the summary as JSON')
     .option('--install-service', 'only write a systemd user unit that brings the pool back at boot (a crontab line where systemd is absent)')
     .option('--uninstall-service', 'only remove that unit')
+    .option('--install-commands', "install the /project:work, /project:add, /project:status Claude Code commands into the repository's .claude/commands/project/ (and start nothing)")
+    .option('--force', 'with --install-commands: replace command files changed locally')
     .exitOverride()
     .showSuggestionAfterError();
   await program.parseAsync(argv);
   const flags = program.opts<SetupFlags>();
+  if (flags.installCommands) return installCommands(flags);
   const [rawWorkers] = program.processedArgs as [string];
   const { parsePoolSize } = await import('../manager/pool-requests.js');
   const workers = parsePoolSize(rawWorkers);
@@ -97,12 +103,14 @@ async function main(argv: string[]): Promise<number> {
     const { openDashboardWindow } = await import('../setup/dashboard-window.js');
     await openDashboardWindow(context.settings, { argv: [process.execPath, launcherPath('worker-health-monitor'), 'dashboard'], env: managerContext.launch.env, cwd: repository });
   }
+  const { githubModeReport } = await import('../adapters/github/gh.js');
+  const github = await githubModeReport(repository, context.env);
   if (flags.json) {
-    printJson({ ...summary, dashboard_window: openDashboard });
+    printJson({ ...summary, dashboard_window: openDashboard, github_mode: github.json });
     return 0;
   }
   const { renderSetupSummary } = await import('../setup/summary-view.js');
-  printText(renderSetupSummary(summary, openDashboard));
+  printText(`${renderSetupSummary(summary, openDashboard)}\n${github.line}`);
   return 0;
 }
 

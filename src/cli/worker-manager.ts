@@ -85,13 +85,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const context = await loadContext();
-      const snapshot = await (await manager()).status(await managerContext(context));
+      const { githubModeReport } = await import('../adapters/github/gh.js');
+      const [snapshot, github] = await Promise.all([(async () => (await manager()).status(await managerContext(context)))(), githubModeReport(process.cwd(), context.env)]);
       if (options.json) {
-        printJson(snapshot);
+        printJson({ ...snapshot, github_mode: github.json });
         return;
       }
       const { renderStatus } = await import('../manager/status.js');
-      printText(renderStatus(snapshot, context.colorLevel, context.columns));
+      printText(`${renderStatus(snapshot, context.colorLevel, context.columns)}\n${github.line}`);
     });
 
   program

@@ -71,17 +71,79 @@ async function main(argv: string[]): Promise<void> {
     .command('add')
     .description(`queue a sub-issue; PRIORITY ${MIN_PRIORITY} (most urgent) to ${MAX_PRIORITY}`)
     .argument('<priority>', `${MIN_PRIORITY}-${MAX_PRIORITY}, 1 is the most urgent`)
-    .argument('<parent>', 'parent issue number')
-    .argument('<subissue>', 'sub-issue number')
+    .argument('<parent>', 'parent issue number (123 or #123)')
+    .argument('<subissue>', 'sub-issue number (456 or #456)')
     .option('--force', 'add even if the sub-issue is already queued or claimed')
     .option('--json', 'print the new task as JSON')
     .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
-      const spec = validateTaskSpec({ priority: parsePriority(priority), parent, subissue });
+      const { issueNumberArgument } = await import('../queue/intake.js');
+      const spec = validateTaskSpec({ priority: parsePriority(priority), parent: issueNumberArgument(parent), subissue: issueNumberArgument(subissue) });
       const context = await loadContext();
       const task = await (await openBackend(context)).add(spec, { force: options.force === true });
       if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
       else printText(`Queued task ${task.id}: sub-issue ${task.subissue} of #${task.parent}, priority ${task.priority}.`);
       await warnWithoutWorkers(context);
+    });
+
+  program
+    .command('add-issues')
+    .description("queue the open sub-issues of parent issues from GitHub (a parent without sub-issues is queued itself); idempotent")
+    .argument('<issues...>', 'parent issue numbers: 123,124 or #123 #124')
+    .option('--priority <priority>', 'critical, high, normal, low or 1-99 (default: from the labels, else normal)')
+    .option('--repo <owner/name>', 'the GitHub repository (default: GITHUB_REPOSITORY, else the origin remote)')
+    .option('--dry-run', 'show what would be queued; queue nothing')
+    .option('--json', 'print what was added and skipped as JSON')
+    .action(async (issues: string[], options: { priority?: string; repo?: string; dryRun?: boolean; json?: boolean }) => {
+      const context = await loadContext();
+      const { runAddIssues } = await import('../queue/github-commands.js');
+      const notice = (line: string) => process.stderr.write(`${line}\n`);
+      const { result, text } = await runAddIssues({ cwd: process.cwd(), env: context.env, openBackend: () => openBackend(context), notice }, issues, options);
+      if (options.json) printJson(result);
+      else printText(text);
+    });
+
+  program
+    .command('plan')
+    .description('ask Claude Code (read-only) to split a parent issue into sub-issues; create them on GitHub and queue them')
+    .argument('<parent>', 'the parent issue number')
+    .option('--max <n>', 'at most this many sub-issues (2-5, default 5)')
+    .option('--yes', 'create them without asking (needed without a terminal)')
+    .option('--repo <owner/name>', 'the GitHub repository (default: GITHUB_REPOSITORY, else the origin remote)')
+    .action(async (parent: string, options: { max?: string; yes?: boolean; repo?: string }) => {
+      const context = await loadContext();
+      const [{ runPlan }, { isClaudeCommand }, { splitWords }, { askYesNo }] = await Promise.all([
+        import('../queue/github-commands.js'),
+        import('../worker/select-agent.js'),
+        import('../agent/split-words.js'),
+        import('./ask-yes-no.js'),
+      ]);
+      const command = context.settings.WORKER_AGENT_CMD;
+      await runPlan(
+        {
+          cwd: process.cwd(),
+          env: context.env,
+          openBackend: () => openBackend(context),
+          notice: (line) => process.stderr.write(`${line}\n`),
+          claudeProgram: isClaudeCommand(command) ? splitWords(command)[0]! : 'claude',
+          confirm: context.stdinIsTty && context.stdoutIsTty ? askYesNo : undefined,
+          print: printText,
+        },
+        parent,
+        options,
+      );
+    });
+
+  program
+    .command('status')
+    .description('progress per parent issue: queued, running, done (with pull requests), review, failed; and the whole pool')
+    .argument('[parents...]', 'parent issue numbers (default: every parent in the queue)')
+    .option('--json', 'print the progress as JSON')
+    .action(async (parents: string[], options: { json?: boolean }) => {
+      const context = await loadContext();
+      const { runStatus } = await import('../queue/github-commands.js');
+      const { status, text } = await runStatus(() => openBackend(context), context.paths.historyFile, parents, context.now());
+      if (options.json) printJson(status);
+      else printText(text);
     });
 
   program

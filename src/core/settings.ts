@@ -37,6 +37,17 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
   };
 }
 
+function flag(fallback: boolean): SettingDefinition<boolean> {
+  return {
+    fallback,
+    accepts: 'true or false',
+    schema: () => z
+      .unknown()
+      .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
+      .pipe(z.boolean()),
+  };
+}
+
 function word(fallback: string, pattern: RegExp, accepts: string): SettingDefinition<string> {
   return { fallback, accepts, schema: () => z.string().regex(pattern) };
 }
@@ -77,7 +88,12 @@ export const SETTING_DEFINITIONS = {
     accepts: 'one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions',
     schema: () => z.enum(['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions']),
   } satisfies SettingDefinition<'default' | 'acceptEdits' | 'plan' | 'auto' | 'dontAsk' | 'bypassPermissions'>,
-  CLAUDE_ALLOWED_TOOLS: word('Read,Edit,Write,Glob,Grep,Bash(git *),Bash(gh *)', /^[^\n]{0,4096}$/, 'comma-separated permission rules such as Write,Bash(git *)'),
+  /**
+   * Least privilege: the agent reads untrusted issue text, so it may edit files and make local
+   * commits, nothing that reaches the network (no gh, no git push: the worker pushes).
+   */
+  CLAUDE_ALLOWED_TOOLS: word(
+    'Read,Edit,Write,Glob,Grep,Bash(git add *),Bash(git commit *),Bash(git status *),Bash(git status),Bash(git diff *),Bash(git diff),Bash(git log *),Bash(git log),Bash(git show *)', /^[^\n]{0,4096}$/, 'comma-separated permission rules such as Write,Bash(git *)'),
   CLAUDE_MAX_TURNS: count(0, 0, 100_000),
   CLAUDE_MAX_BUDGET_USD: {
     fallback: 0,
@@ -105,14 +121,9 @@ export const SETTING_DEFINITIONS = {
   /** Messages per minute, all sinks together; more wait for the next minute (and coalesce meanwhile). */
   NOTIFY_RATE_LIMIT: count(20, 1, 10_000),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
-  CLAUDE_RESUME: {
-    fallback: true,
-    accepts: 'true or false',
-    schema: () => z
-      .unknown()
-      .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
-      .pipe(z.boolean()),
-  } satisfies SettingDefinition<boolean>,
+  CLAUDE_RESUME: flag(true),
+  /** GitHub mode: one comment on the sub-issue with the link of the pull request the worker opened. */
+  GITHUB_COMMENT: flag(false),
 } as const;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -12,6 +12,7 @@ export const ERROR_CLASSES = [
   'auth_error',
   'usage_limit',
   'max_turns',
+  'github_error',
 ] as const;
 
 /**
@@ -37,6 +38,9 @@ export const taskHistoryRecordSchema = z
     num_turns: z.number().int().nonnegative().optional(),
     session_id: z.string().optional(),
     resumed: z.boolean().optional(),
+    /** The pull request the task ended in (GitHub mode). */
+    pr_number: z.number().int().positive().optional(),
+    pr_url: z.string().optional(),
   })
   .passthrough();
 

@@ -7,6 +7,9 @@ export type PerformanceRecord = Pick<
   'task_id' | 'parent' | 'worker_id' | 'attempts' | 'result' | 'cost_usd' | 'input_tokens' | 'output_tokens' | 'num_turns'
 > & {
   readonly error_class: TaskHistoryRecord['error_class'];
+  /** GitHub mode: the pull request the task ended in. */
+  readonly pr_number?: number;
+  readonly pr_url?: string;
   readonly endedAt: number;
   readonly durationMs: number;
 };
@@ -44,6 +47,7 @@ export function toPerformanceRecord(value: unknown): PerformanceRecord | undefin
   }
   if (!isOptional(raw.backend, isString) || !isOptional(raw.session_id, isString)) return undefined;
   if (!isOptional(raw.cost_usd, isNonNegative)) return undefined;
+  if (!isOptional(raw.pr_number, isCount) || !isOptional(raw.pr_url, isString)) return undefined;
   if (!isOptional(raw.input_tokens, isCount) || !isOptional(raw.output_tokens, isCount) || !isOptional(raw.num_turns, isCount)) {
     return undefined;
   }
@@ -61,6 +65,7 @@ export function toPerformanceRecord(value: unknown): PerformanceRecord | undefin
     input_tokens: raw.input_tokens as number | undefined,
     output_tokens: raw.output_tokens as number | undefined,
     num_turns: raw.num_turns as number | undefined,
+    ...(raw.pr_number !== undefined && raw.pr_url !== undefined ? { pr_number: raw.pr_number as number, pr_url: raw.pr_url as string } : {}),
     endedAt,
     durationMs: endedAt - startedAt,
   };

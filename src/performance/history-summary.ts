@@ -32,6 +32,9 @@ export interface TimelineEntry {
   readonly duration_ms: number;
   readonly error_class: string | null;
   readonly cost_usd: number | null;
+  /** GitHub mode only. */
+  readonly pr_number?: number;
+  readonly pr_url?: string;
 }
 
 /** Counts per duration bucket (not cumulative); `le_s` null is the overflow bucket (+Inf). */
@@ -110,6 +113,7 @@ const toEntry = (record: PerformanceRecord): TimelineEntry => ({
   duration_ms: record.durationMs,
   error_class: record.error_class,
   cost_usd: record.cost_usd ?? null,
+  ...(record.pr_url === undefined ? {} : { pr_number: record.pr_number!, pr_url: record.pr_url }),
 });
 
 /**

@@ -13,7 +13,8 @@ const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
 export function renderTimelineTable(entries: readonly TimelineEntry[], chalk: ChalkInstance): string {
   const table = makeTable(['', 'Finished', 'Task', 'Parent', 'Worker', 'Duration', 'Result'], ['left', 'left', 'left', 'left', 'right', 'right', 'left']);
   for (const entry of entries) {
-    const result = entry.error_class === null ? entry.result : `${entry.result} (${entry.error_class})`;
+    const outcome = entry.error_class === null ? entry.result : `${entry.result} (${entry.error_class})`;
+    const result = entry.pr_url === undefined ? outcome : `${outcome}: pull request #${entry.pr_number} ${entry.pr_url}`;
     table.push([
       MARKS[entry.result](chalk),
       formatTime(entry.ended_at),

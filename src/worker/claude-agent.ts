@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { AgentAdapter, AgentUsage, AgentVerdict, FinishedRun, TaskFacts } from '../agent/agent-adapter.js';
 import { taskEnvironment } from '../agent/agent-adapter.js';
 import { classifyRun, type ClaudeOutcome } from '../adapters/claude/classify.js';
@@ -51,6 +52,18 @@ export function claudeAgentConfig(settings: ClaudeSettings, program: string, now
  */
 const withStdinFromDevNull = (argv: readonly string[]) => ['sh', '-c', 'exec "$@" </dev/null', 'claude-run', ...argv];
 
+/**
+ * A prompt with issue text goes on stdin from a private file: argv is readable by every local user
+ * in `ps`, and issues of private repositories are private. The file's path is all argv shows.
+ */
+const withStdinFromFile = (argv: readonly string[]) => ['sh', '-c', 'exec "$@" <"$HW_PROMPT_FILE"', 'claude-run', ...argv];
+
+function writePromptFile(outputFile: string, prompt: string): string {
+  const file = `${outputFile}.prompt`;
+  writeFileSync(file, prompt, { mode: 0o600 });
+  return file;
+}
+
 export interface ClaudeAgent extends AgentAdapter {
   /** The full outcome, with usage, for callers that want more than the verdict. */
   outcomeOf(run: FinishedRun): Promise<ClaudeOutcome>;
@@ -68,9 +81,11 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
       const session = options.resumeSessionId ? { kind: 'resume' as const, id: options.resumeSessionId } : newSession(config.newSessionId);
       // A session lives in the state directory it was created under, which may be another worker's.
       const configDir = configDirFor(config.configDirTemplate, session.kind === 'resume' ? (options.resumeWorkerId ?? facts.workerId) : facts.workerId);
+      const prompt = renderPrompt(config.promptTemplate, facts);
+      const promptFile = facts.issue ? writePromptFile(options.outputFile, prompt) : undefined;
       const invocation = buildClaudeInvocation({
         program: config.program,
-        prompt: renderPrompt(config.promptTemplate, facts),
+        prompt: promptFile ? undefined : prompt,
         session,
         model: config.model,
         permissionMode: config.permissionMode,
@@ -80,7 +95,12 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
         ...(configDir ? { configDir } : {}),
       });
       return {
-        run: { argv: withStdinFromDevNull(invocation.argv), cwd: facts.worktree, env: { ...taskEnvironment(facts), ...invocation.env }, outputFile: options.outputFile },
+        run: {
+          argv: promptFile ? withStdinFromFile(invocation.argv) : withStdinFromDevNull(invocation.argv),
+          cwd: facts.worktree,
+          env: { ...taskEnvironment(facts), ...invocation.env, ...(promptFile ? { HW_PROMPT_FILE: promptFile } : {}) },
+          outputFile: options.outputFile,
+        },
         sessionId: invocation.sessionId,
       };
     },

@@ -1,23 +1,32 @@
 import type { AgentVerdict } from '../agent/agent-adapter.js';
 
-export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns';
+export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns' | 'github_error';
 
 /** What one attempt came to. */
 export type AttemptOutcome =
-  | { readonly kind: 'success'; readonly evidence: string }
+  | { readonly kind: 'success'; readonly evidence: string; readonly pullRequest?: PullRequestRef }
   | { readonly kind: 'review' }
   | { readonly kind: 'failure'; readonly errorClass: FailureClass; readonly message: string; readonly retry: boolean };
 
-/** The branch's state after an exit 0: a pull request (gh ready) or commits ahead of the base. */
+export interface PullRequestRef {
+  readonly number: number;
+  readonly url: string;
+}
+
+/** The branch's state after an exit 0: a pull request (GitHub mode) or commits ahead of the base. */
 export interface NewWork {
   readonly ghReady: boolean;
   readonly hasPullRequest: boolean;
   readonly commitsAhead: number;
+  readonly pullRequest?: PullRequestRef;
 }
 
-/** Inspecting the branch failed (git or gh): what the tool said. */
+/** Inspecting the branch, pushing it or opening its pull request failed: what the tool said. */
 export interface InspectFailure {
   readonly inspectError: string;
+  /** Default git_error, retried. */
+  readonly errorClass?: 'git_error' | 'github_error';
+  readonly retry?: boolean;
 }
 
 /**
@@ -29,11 +38,15 @@ export function decideOutcome(verdict: AgentVerdict, work: NewWork | InspectFail
     return { kind: 'failure', errorClass: verdict.errorClass, message: verdict.message, retry: verdict.retry };
   }
   if (work === undefined || 'inspectError' in work) {
+    if (work?.errorClass === 'github_error') return { kind: 'failure', errorClass: 'github_error', message: work.inspectError, retry: work.retry ?? true };
     const message = work ? `could not inspect the branch: ${work.inspectError}` : 'could not inspect the branch';
-    return { kind: 'failure', errorClass: 'git_error', message, retry: true };
+    return { kind: 'failure', errorClass: 'git_error', message, retry: work?.retry ?? true };
   }
   if (work.ghReady) {
-    return work.hasPullRequest ? { kind: 'success', evidence: 'pull request' } : { kind: 'review' };
+    if (!work.hasPullRequest) return { kind: 'review' };
+    return work.pullRequest
+      ? { kind: 'success', evidence: `pull request #${work.pullRequest.number}`, pullRequest: work.pullRequest }
+      : { kind: 'success', evidence: 'pull request' };
   }
   return work.commitsAhead > 0 ? { kind: 'success', evidence: `${work.commitsAhead} commit(s) ahead` } : { kind: 'review' };
 }

@@ -72,6 +72,7 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     backend: rt.backendNow.name,
     ...final.usage,
     ...(ts.resumed ? { resumed: true } : {}),
+    ...(final.pull_request ? { pr_number: final.pull_request.number, pr_url: final.pull_request.url } : {}),
   };
   await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.

@@ -4,9 +4,10 @@ import { dirname } from 'node:path';
 import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, getCommitsAhead } from '../adapters/git.js';
-import { ensurePullRequest } from '../adapters/github/gh.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
+import { deliverPullRequest, githubFailure } from './github-link.js';
+import { fetchIssueContext } from './issue-context.js';
 import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
@@ -30,12 +31,24 @@ const LONGEST_POLL_MS = 250;
 /** A tenth of the run's age, within bounds: a quick run is noticed quickly, a long one cheaply. */
 const pollDelay = (ageMs: number) => Math.min(LONGEST_POLL_MS, Math.max(SHORTEST_POLL_MS, ageMs / 10));
 
-const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout', message: string): Settled => ({
-  outcome: { kind: 'failure', errorClass, message, retry: true },
+const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout' | 'github_error', message: string, retry = true): Settled => ({
+  outcome: { kind: 'failure', errorClass, message, retry },
 });
 
 /** `worker-queue kill`: the task ends failed, never retried. */
 const KILLED_BY_USER: Settled = { outcome: { kind: 'failure', errorClass: 'agent_error', message: 'killed by the user', retry: false } };
+
+/** GitHub mode: the issue text, fetched once per task (a deleted issue fails the task, not retried). */
+async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
+  if (!rt.github || ts.issue !== null) return undefined;
+  try {
+    ts.issue = await fetchIssueContext(rt.github.gh, rt.github.repo, Number(ts.subissue), Number(ts.parent));
+    return undefined;
+  } catch (error) {
+    const failed = githubFailure(error);
+    return failure('github_error', failed.inspectError, failed.retry ?? true);
+  }
+}
 
 const backendFailed = (error: unknown): Settled => {
   if (error instanceof BackendFailure) return failure('backend_error', error.message);
@@ -56,6 +69,8 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
   } catch (error) {
     return failure('worktree_error', `the worktree ${ts.worktree} could not be prepared: ${(error as Error).message}`);
   }
+  const unfetched = await fetchIssueOnce(rt, ts);
+  if (unfetched) return unfetched;
   try {
     const current = await withBackend(rt, 'reading the task', (backend) => backend.get(ts.queue_task_id));
     if (current === undefined) return 'gone';
@@ -99,8 +114,8 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
 async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | InspectFailure> {
   try {
     const commitsAhead = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch);
-    const withPr = rt.ghReady && commitsAhead > 0 ? await ensurePullRequest(ts.worktree, ts.branch, ts.base_branch) : false;
-    return { ghReady: rt.ghReady, hasPullRequest: withPr, commitsAhead };
+    if (rt.github && commitsAhead > 0) return await deliverPullRequest(rt.github, ts, commitsAhead);
+    return { ghReady: rt.github !== undefined, hasPullRequest: false, commitsAhead };
   } catch (error) {
     return { inspectError: error instanceof Error ? error.message : String(error) };
   }

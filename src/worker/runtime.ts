@@ -8,7 +8,9 @@ import type { HealthService } from '../health/health-service.js';
 import type { UsagePause } from '../pool/usage-pause.js';
 import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
+import { fencedIssueData, plainTitle } from './issue-context.js';
 import type { WorkerControl } from './control.js';
+import type { GithubLink } from './github-link.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { QueueChanges } from './queue-changes.js';
 import type { TaskSessions } from './task-sessions.js';
@@ -33,8 +35,8 @@ export interface WorkerDeps {
   readonly random: () => number;
   /** A line for the person watching the pane. */
   readonly say: (message: string) => void;
-  /** `gh` installed and authenticated (detected once by the caller). */
-  readonly ghReady: boolean;
+  /** GitHub mode (gh logged in, repository known; detected once by the caller), else undefined. */
+  readonly github?: GithubLink;
   /** Longest wait between claims while the queue is empty. */
   readonly idlePollMs?: number;
   /** Between SIGTERM and SIGKILL when a run is stopped. */
@@ -67,6 +69,7 @@ export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {
     branch: ts.branch,
     baseBranch: ts.base_branch,
     attempt: ts.attempt,
+    ...(ts.issue ? { issue: { title: plainTitle(ts.issue.title), data: fencedIssueData(ts.issue, ts.subissue, ts.parent) } } : {}),
   };
 }
 

@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { isClaudeCommand, selectAgent } from './select-agent.js';
 import { splitWords } from '../agent/split-words.js';
 import { getCurrentBranch, verifyBranch, verifyRepo } from '../adapters/git.js';
-import { isGhReady } from '../adapters/github/gh.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { removeLeftoverTemps } from '../core/leftover-temps.js';
@@ -10,6 +9,7 @@ import { HealthService } from '../health/health-service.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { WorkerControl, drainFile } from './control.js';
 import { claimWorkerId } from './worker-pid-file.js';
+import type { GithubLink } from './github-link.js';
 import { runWorker } from './worker-loop.js';
 
 export interface StartWorkerOptions {
@@ -70,9 +70,18 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
     now: options.now,
     random: Math.random,
     say: options.say,
-    ghReady: await isGhReady(repo),
+    ...(await githubLinkFor(options, repo)),
   });
   return { control, done };
+}
+
+/** Detects GitHub mode once at start and says which mode the worker is in, and why. */
+async function githubLinkFor(options: StartWorkerOptions, repo: string): Promise<{ github?: GithubLink }> {
+  const [{ ghContext }, { detectGithubMode }] = await Promise.all([import('../adapters/github/gh-api.js'), import('../adapters/github/gh.js')]);
+  const gh = ghContext(repo, options.env, options.warn);
+  const mode = await detectGithubMode(gh);
+  options.say(`GitHub mode: ${mode.on ? 'on' : 'off'} (${mode.why})`);
+  return mode.on ? { github: { repo: mode.repo, gh, comment: options.settings.GITHUB_COMMENT } } : {};
 }
 
 /** Once at start: which Claude Code runs the tasks, and whether it is the release known to work. */

@@ -37,6 +37,7 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     last_error: null,
     expected_runs: 0,
     final: null,
+    issue: null,
     recorded: false,
   };
 }
@@ -77,6 +78,7 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
       error_class: outcome.kind === 'failure' && step.status === 'failed' ? outcome.errorClass : null,
       ended_at: rt.now().toISOString(),
       usage: usageFields(settled.usage),
+      pull_request: outcome.kind === 'success' ? (outcome.pullRequest ?? null) : null,
     };
   }
   // An outcome judged from the run's own result is not saved on its own: recordFinal saves it

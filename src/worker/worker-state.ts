@@ -3,6 +3,7 @@ import { JsonFile } from '../core/json-store.js';
 import { workerStateFile, type DataPaths } from '../core/paths.js';
 import { REPORTED_STATUSES } from '../health/metrics-schema.js';
 import { ERROR_CLASSES } from '../core/task-history.js';
+import { issueContextSchema } from './issue-context.js';
 
 /**
  * `state/worker-<id>.state`: written at every transition so a worker restarted after a crash knows
@@ -15,6 +16,8 @@ export const TASK_PHASES = ['preparing', 'running', 'backoff', 'recording'] as c
 export type TaskPhase = (typeof TASK_PHASES)[number];
 
 const finalSchema = z.object({
+  /** The pull request the task ended in (GitHub mode). */
+  pull_request: z.object({ number: z.number().int().positive(), url: z.string() }).nullable().default(null),
   status: z.enum(['done', 'review', 'failed']),
   error: z.string().nullable(),
   error_class: z.enum(ERROR_CLASSES).nullable(),
@@ -50,6 +53,8 @@ const taskStateSchema = z.object({
   expected_runs: z.number().int().nonnegative(),
   /** The outcome being recorded (phase `recording`). */
   final: finalSchema.nullable(),
+  /** The issue text fetched at claim time (GitHub mode); a resumed attempt does not fetch again. */
+  issue: issueContextSchema.nullable().default(null),
   /** History and counters written, so a crash while recording does not record twice. */
   recorded: z.boolean(),
 });

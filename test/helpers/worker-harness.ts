@@ -119,7 +119,6 @@ export function startTestWorker(options: TestWorkerOptions): RunningWorker {
     now: () => new Date(),
     random: Math.random,
     say: (line) => output.push(line),
-    ghReady: false,
   });
   return { control, done, output };
 }

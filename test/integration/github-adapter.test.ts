@@ -1,48 +1,68 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePullRequest, hasPullRequest } from '../../src/adapters/github/gh.js';
-import { git, makeGitRepo } from '../helpers/git-repo.js';
+import { describe, expect, it } from 'vitest';
+import { GithubError } from '../../src/adapters/github/gh-api.js';
+import { detectGithubMode, ensurePullRequest } from '../../src/adapters/github/gh.js';
+import { listSubIssues } from '../../src/adapters/github/rest.js';
+import { makeGithubBench, originBranches } from '../helpers/github-api/gh-env.js';
+import { git } from '../helpers/git-repo.js';
 
-/*
- * gh itself needs a GitHub account, so a stand-in `gh` on PATH answers `pr view` the way gh does:
- * exit 1 with "no pull requests found" (or, for a branch named `flaky`, a network error). git is real.
- */
-const STAND_IN_GH = `#!/bin/sh
-case "$1 $2 $3" in
-  "pr view flaky") echo "error connecting to api.github.com" >&2; exit 1 ;;
-  "pr view "*) echo "no pull requests found for branch \\"$3\\"" >&2; exit 1 ;;
-esac
-exit 2
-`;
-
-let savedPath: string | undefined;
-let bin: string;
-beforeAll(() => {
-  bin = mkdtempSync(join(tmpdir(), 'hw-gh-'));
-  writeFileSync(join(bin, 'gh'), STAND_IN_GH);
-  chmodSync(join(bin, 'gh'), 0o755);
-  savedPath = process.env.PATH;
-  process.env.PATH = `${bin}:${savedPath ?? ''}`;
-});
-afterAll(() => {
-  process.env.PATH = savedPath;
-  rmSync(bin, { recursive: true, force: true });
-});
+/* The real gh CLI against the scripted GitHub REST server (test/helpers/github-api). */
 
 describe('the GitHub adapter', () => {
-  it('answers no for a branch without a pull request, and throws what gh said when gh fails', async () => {
-    const repo = makeGitRepo();
-    expect(await hasPullRequest(repo, 'main')).toBe(false);
-    await expect(hasPullRequest(repo, 'flaky')).rejects.toThrow(/gh pr view failed in .*error connecting to api\.github\.com/);
+  it('detects GitHub mode through GET /user, and says why it is off', async () => {
+    const bench = await makeGithubBench();
+    const on = await detectGithubMode(bench.gh);
+    expect(on).toEqual(expect.objectContaining({ on: true, repo: 'octo/widgets', login: 'scripted-user' }));
+    expect(bench.api.requests.map((request) => `${request.method} ${request.path}`)).toContain('GET /user');
+
+    const badLogin = await detectGithubMode({ ...bench.gh, env: { ...bench.env, GH_TOKEN: 'wrong' } });
+    expect(badLogin).toEqual({ on: false, why: expect.stringMatching(/^GitHub refused the login \(HTTP 401.*run gh auth login/) });
+
+    const noRepo = await detectGithubMode({ ...bench.gh, env: { ...bench.env, GITHUB_REPOSITORY: '' } });
+    expect(noRepo).toEqual({ on: false, why: expect.stringMatching(/no GitHub repository is known/) });
   });
 
-  it('throws when the branch cannot be pushed, instead of answering "no pull request"', async () => {
-    const repo = makeGitRepo();
-    git(repo, 'checkout', '-q', '-b', 'subissue/1-2');
-    git(repo, 'commit', '-q', '--allow-empty', '-m', 'work');
-    // No origin remote: the push fails.
-    await expect(ensurePullRequest(repo, 'subissue/1-2', 'main')).rejects.toThrow(/git push failed in .*origin/);
+  it('follows every page of sub-issues', async () => {
+    const bench = await makeGithubBench({
+      pageSize: 1,
+      issues: [{ number: 1, title: 'parent' }, { number: 2, title: 'a', parent: 1 }, { number: 3, title: 'b', parent: 1 }, { number: 4, title: 'c', parent: 1 }],
+    });
+    expect((await listSubIssues(bench.gh, 'octo/widgets', 1)).map((issue) => issue.number)).toEqual([2, 3, 4]);
+    expect(bench.api.requests.filter((request) => request.path.includes('/sub_issues'))).toHaveLength(3);
+  });
+
+  it('waits out a short rate limit and says so; a long one is one sentence', async () => {
+    const bench = await makeGithubBench({ issues: [{ number: 1, title: 'parent' }] });
+    const resetSoon = String(Math.floor(Date.now() / 1000) + 1);
+    bench.api.addFault({ method: 'GET', path: /sub_issues$/, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetSoon }, message: 'API rate limit exceeded', times: 1 });
+    expect(await listSubIssues(bench.gh, 'octo/widgets', 1)).toEqual([]);
+    expect(bench.notices).toEqual([expect.stringMatching(/^GitHub's rate limit is reached \(asking for sub-issues of #1 in octo\/widgets\); waiting \d+ s/)]);
+
+    bench.api.addFault({ method: 'GET', path: /sub_issues$/, status: 429, headers: { 'retry-after': '3600' }, message: 'secondary rate limit' });
+    const error = await listSubIssues(bench.gh, 'octo/widgets', 1).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GithubError);
+    expect((error as GithubError).message).toMatch(/^GitHub's rate limit is exhausted until \d\d:\d\d:\d\d UTC .*try again then\.$/);
+  });
+
+  it('pushes the branch and opens its pull request once; a second call finds it', async () => {
+    const bench = await makeGithubBench({ issues: [{ number: 10, title: 'parent' }, { number: 11, title: 'Add the widget', parent: 10 }] });
+    git(bench.repo, 'checkout', '-q', '-b', 'subissue/10-11');
+    git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work');
+    const wish = { repo: 'octo/widgets', branch: 'subissue/10-11', base: 'main', subissue: '11', parent: '10', title: 'Add the widget', summary: 'one commit' };
+    const first = await ensurePullRequest(bench.gh, bench.repo, wish);
+    const second = await ensurePullRequest(bench.gh, bench.repo, wish);
+    expect(first).toEqual(expect.objectContaining({ created: true, html_url: `https://github.localhost/octo/widgets/pull/${first.number}` }));
+    expect(second).toEqual(expect.objectContaining({ created: false, number: first.number }));
+    expect(originBranches(bench.origin)).toContain('subissue/10-11');
+    expect(bench.api.pulls()).toEqual([expect.objectContaining({ title: 'Add the widget', head: 'subissue/10-11', base: 'main', body: expect.stringMatching(/^Closes #11, part of #10\./) })]);
+  });
+
+  it('throws what git said when the branch cannot be pushed, and opens no pull request', async () => {
+    const bench = await makeGithubBench();
+    git(bench.repo, 'remote', 'set-url', 'origin', '/nonexistent/origin.git');
+    git(bench.repo, 'checkout', '-q', '-b', 'subissue/1-2');
+    git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work');
+    const wish = { repo: 'octo/widgets', branch: 'subissue/1-2', base: 'main', subissue: '2', parent: '1', summary: '' };
+    await expect(ensurePullRequest(bench.gh, bench.repo, wish)).rejects.toThrow(/git push failed in .*origin/);
+    expect(bench.api.pulls()).toEqual([]);
   });
 });

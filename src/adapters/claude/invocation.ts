@@ -5,7 +5,8 @@ export type PermissionMode = 'default' | 'acceptEdits' | 'plan' | 'auto' | 'dont
 
 /** Everything one `claude -p` run needs; settings arrive already validated. */
 export interface ClaudeRunOptions {
-  readonly prompt: string;
+  /** undefined: the prompt comes on stdin. */
+  readonly prompt: string | undefined;
   /** `claude` unless the CLI lives elsewhere. */
   readonly program?: string;
   /** A new conversation under this id, or the continuation of an earlier one. */
@@ -66,7 +67,8 @@ export function buildClaudeInvocation(options: ClaudeRunOptions): ClaudeInvocati
   if (options.maxTurns) argv.push('--max-turns', String(options.maxTurns));
   if (options.maxBudgetUsd) argv.push('--max-budget-usd', String(options.maxBudgetUsd));
   if (options.allowedTools.length > 0) argv.push('--allowedTools', ...options.allowedTools);
-  argv.push('--', options.prompt);
+  // Without a prompt argument, `claude -p` reads the prompt from stdin.
+  if (options.prompt !== undefined) argv.push('--', options.prompt);
   const env: Record<string, string> = {
     // A worker must not update its own CLI mid-pool: the version is pinned (docs/CLAUDE-CODE.md section 1).
     DISABLE_AUTOUPDATER: '1',

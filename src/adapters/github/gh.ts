@@ -1,51 +1,68 @@
-import { execa } from 'execa';
-import { WorkersError } from '../../core/errors.js';
 import { pushBranch } from '../git.js';
+import { GithubError, type GhContext } from './gh-api.js';
+import { findRepository } from './repository.js';
+import { createPullRequest, findPullRequest, getLogin, type PullRequest } from './rest.js';
 
 /*
- * The GitHub CLI through execa, argv arrays only: whether `gh` is ready, whether a branch has a
- * pull request, and opening the one an agent did not. A failure is an error that says what gh
- * said, never a silent "no": the worker classifies it (git_error) instead of calling the task
- * one for review.
+ * GitHub mode and the pull request at the end of a task. GitHub mode is on when gh is installed,
+ * its login works (`GET /user`, REST: `gh auth status` would also check github.com, which fails
+ * offline) and the repository is known.
  */
 
-interface GhCall {
-  readonly cwd: string;
-  readonly args: readonly string[];
-  readonly timeoutMs: number;
+export type GithubMode =
+  | { readonly on: true; readonly repo: string; readonly login: string; readonly why: string }
+  | { readonly on: false; readonly why: string };
+
+export async function detectGithubMode(context: GhContext, repoFlag?: string): Promise<GithubMode> {
+  const repository = await findRepository({ ...(repoFlag === undefined ? {} : { flag: repoFlag }), env: context.env, cwd: context.cwd });
+  if (!repository) return { on: false, why: 'no GitHub repository is known (no --repo, no GITHUB_REPOSITORY, origin is not on GitHub)' };
+  try {
+    const login = await getLogin(context);
+    return { on: true, repo: repository.name, login, why: `gh is logged in as ${login}; repository ${repository.name} from ${repository.from}` };
+  } catch (error) {
+    if (error instanceof GithubError) return { on: false, why: error.message };
+    throw error;
+  }
 }
 
-const gh = (call: GhCall) => execa('gh', call.args, { cwd: call.cwd, reject: false, stdin: 'ignore', timeout: call.timeoutMs });
-
-function ghFailed(call: GhCall, result: { readonly stderr: string; readonly shortMessage?: string }): WorkersError {
-  const detail = result.stderr.trim() || result.shortMessage || 'no output';
-  return new WorkersError('tool', `gh ${call.args.slice(0, 2).join(' ')} failed in ${call.cwd}: ${detail}`, { cause: result });
+export interface PullRequestWish {
+  readonly repo: string;
+  readonly branch: string;
+  readonly base: string;
+  readonly subissue: string;
+  readonly parent: string;
+  /** The sub-issue's title, when known. */
+  readonly title?: string;
+  readonly summary: string;
 }
 
-/** `gh` installed and logged in: then success means a pull request, not just commits. */
-export async function isGhReady(cwd: string): Promise<boolean> {
-  return (await gh({ cwd, args: ['auth', 'status'], timeoutMs: 15_000 })).exitCode === 0;
-}
-
-/** `gh pr view` exits 1 both for "no pull requests found" and for a failure: only the first is a no. */
-export async function hasPullRequest(cwd: string, branch: string): Promise<boolean> {
-  const call = { cwd, args: ['pr', 'view', branch, '--json', 'url'], timeoutMs: 30_000 };
-  const result = await gh(call);
-  if (result.exitCode === 0) return true;
-  if (/no pull requests? found/i.test(result.stderr)) return false;
-  throw ghFailed(call, result);
+/** "Closes #sub, part of #parent" is what makes GitHub close the sub-issue when the PR merges. */
+export function pullRequestBody(wish: PullRequestWish): string {
+  const partOf = wish.parent === wish.subissue ? '' : `, part of #${wish.parent}`;
+  return `Closes #${wish.subissue}${partOf}.\n\n${wish.summary}`;
 }
 
 /**
- * Opens the pull request the agent did not: pushes the branch to origin and runs `gh pr create`
- * with the commits' messages. Answers whether a pull request exists afterwards; a failed push or
- * create throws.
+ * Pushes the branch to origin (a failure throws git's message), then finds the branch's pull
+ * request or opens one: running it again after a crash finds the first one instead of a second.
  */
-export async function ensurePullRequest(cwd: string, branch: string, base: string): Promise<boolean> {
-  if (await hasPullRequest(cwd, branch)) return true;
-  await pushBranch(cwd, branch);
-  const call = { cwd, args: ['pr', 'create', '--fill', '--head', branch, '--base', base], timeoutMs: 60_000 };
-  const created = await gh(call);
-  if (created.exitCode !== 0) throw ghFailed(call, created);
-  return hasPullRequest(cwd, branch);
+export async function ensurePullRequest(context: GhContext, worktree: string, wish: PullRequestWish): Promise<PullRequest & { created: boolean }> {
+  await pushBranch(worktree, wish.branch);
+  const existing = await findPullRequest(context, wish.repo, wish.branch);
+  if (existing) return { ...existing, created: false };
+  const created = await createPullRequest(context, wish.repo, {
+    title: wish.title ?? `Sub-issue #${wish.subissue}`,
+    head: wish.branch,
+    base: wish.base,
+    body: pullRequestBody(wish),
+  });
+  return { ...created, created: true };
+}
+
+/** One line (and its JSON twin) for setup and `worker-manager status`: which mode the pool is in, and why. */
+export async function githubModeReport(cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ line: string; json: { on: boolean; repo: string | null; why: string } }> {
+  const { ghContext } = await import('./gh-api.js');
+  const mode = await detectGithubMode(ghContext(cwd, env, () => undefined));
+  const line = mode.on ? `GitHub mode: on (${mode.why}): workers push and open pull requests` : `GitHub mode: off (${mode.why}): commits ahead of the base branch are success`;
+  return { line, json: { on: mode.on, repo: mode.on ? mode.repo : null, why: mode.why } };
 }

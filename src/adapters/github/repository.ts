@@ -1,0 +1,51 @@
+import { execa } from 'execa';
+import { usageError } from '../../core/errors.js';
+
+/*
+ * Which GitHub repository a command works on: `--repo`, else GITHUB_REPOSITORY (the name GitHub
+ * Actions uses), else the `origin` remote's URL when it points at a GitHub host.
+ */
+
+const NAME = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+
+export function verifyRepositoryName(raw: string, source: string): string {
+  const name = raw.trim().replace(/\.git$/, '');
+  if (!NAME.test(name) || name.split('/').some((part) => part === '.' || part === '..')) {
+    throw usageError(`The repository ${JSON.stringify(raw.slice(0, 80))} from ${source} is not owner/name.`);
+  }
+  return name;
+}
+
+/** `owner/name` from a GitHub remote URL (https, ssh or scp-like); undefined for any other host. */
+export function repositoryFromUrl(url: string, host: string): string | undefined {
+  const hostPattern = host.replace(/[.]/g, '\\.');
+  const match = new RegExp(`^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)${hostPattern}(?::\\d+)?[:/]([^/]+/[^/]+?)(?:\\.git)?/?$`).exec(url.trim());
+  return match && NAME.test(match[1]!) ? match[1] : undefined;
+}
+
+export async function getOriginUrl(cwd: string): Promise<string | undefined> {
+  const result = await execa('git', ['remote', 'get-url', 'origin'], { cwd, reject: false, stdin: 'ignore' });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+export interface RepositorySource {
+  readonly flag?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** The repository and where it came from, or undefined when none is known. */
+export async function findRepository(source: RepositorySource): Promise<{ name: string; from: string } | undefined> {
+  if (source.flag !== undefined) return { name: verifyRepositoryName(source.flag, '--repo'), from: '--repo' };
+  const fromEnv = source.env.GITHUB_REPOSITORY;
+  if (fromEnv !== undefined && fromEnv !== '') return { name: verifyRepositoryName(fromEnv, 'GITHUB_REPOSITORY'), from: 'GITHUB_REPOSITORY' };
+  const url = await getOriginUrl(source.cwd);
+  const name = url ? repositoryFromUrl(url, source.env.GH_HOST || 'github.com') : undefined;
+  return name ? { name, from: 'the origin remote' } : undefined;
+}
+
+export async function requireRepository(source: RepositorySource): Promise<string> {
+  const found = await findRepository(source);
+  if (!found) throw usageError('No GitHub repository is known: pass --repo owner/name, set GITHUB_REPOSITORY, or run in a clone whose origin is on GitHub.');
+  return found.name;
+}

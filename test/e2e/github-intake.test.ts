@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { makeGithubBench } from '../helpers/github-api/gh-env.js';
+import { runBin } from '../helpers/run-bin.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+/* worker-queue add-issues and status with the real gh against the scripted GitHub. */
+
+const ISSUES = [
+  { number: 100, title: 'Parent with pages' },
+  { number: 101, title: 'First', parent: 100 },
+  { number: 102, title: 'Closed one', parent: 100, state: 'closed' as const },
+  { number: 103, title: 'Urgent', parent: 100, labels: ['priority: critical'] },
+  { number: 200, title: 'Parent without sub-issues', labels: ['P1'] },
+];
+
+async function bench() {
+  const github = await makeGithubBench({ issues: ISSUES, pageSize: 1 });
+  const home = makeTempDir('hw-intake-home-');
+  const run = (args: string[]) => runBin('worker-queue', args, { home, cwd: github.repo, env: { ...github.env, WORKER_BACKEND: 'embedded' } });
+  return { github, run };
+}
+
+describe('worker-queue add-issues', () => {
+  it('queues the open sub-issues of two parents, every page, in order; a second run adds nothing', async () => {
+    const { github, run } = await bench();
+    const first = await run(['add-issues', '100,#200', '--json']);
+    expect(first.stderr).not.toMatch(/error/i);
+    expect(first.exitCode).toBe(0);
+    const result = JSON.parse(first.stdout) as { added: { subissue: number; parent: number; priority: number }[]; skipped: { subissue: number; reason: string }[] };
+    expect(result.added.map(({ subissue, parent, priority }) => [subissue, parent, priority])).toEqual([
+      [101, 100, 5],
+      [103, 100, 1],
+      [200, 200, 3],
+    ]);
+    expect(result.skipped).toEqual([expect.objectContaining({ subissue: 102, reason: 'closed on GitHub' })]);
+    expect(github.api.requests.filter((request) => request.path.startsWith('/repos/octo/widgets/issues/100/sub_issues'))).toHaveLength(3);
+
+    const second = await run(['add-issues', '#100', '#200']);
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toMatch(/Skipped #101 "First" \(parent #100\): already queued as task \d+/);
+    expect(second.stdout).toMatch(/Added 0 tasks, skipped 4, from octo\/widgets\. Nothing new to queue\./);
+    const list = JSON.parse((await run(['list', '--json'])).stdout) as { tasks: unknown[] };
+    expect(list.tasks).toHaveLength(3);
+
+    const status = JSON.parse((await run(['status', '--json'])).stdout) as { parents: { parent: string; total: number; queued: string[] }[] };
+    expect(status.parents).toEqual([expect.objectContaining({ parent: '100', total: 2, queued: ['101', '103'] }), expect.objectContaining({ parent: '200', total: 1 })]);
+  });
+
+  it('says one sentence for a 401, a 404 and a rate limit, and queues nothing', async () => {
+    const { github, run } = await bench();
+    const unauthorized = await runBin('worker-queue', ['add-issues', '100'], {
+      home: makeTempDir('hw-intake-home-'),
+      cwd: github.repo,
+      env: { ...github.env, GH_TOKEN: 'revoked', WORKER_BACKEND: 'embedded' },
+    });
+    expect(unauthorized.exitCode).toBe(1);
+    expect(unauthorized.stderr.trim()).toMatch(/^worker-queue: GitHub refused the login \(HTTP 401, "Bad credentials"\): run gh auth login again, or set a valid GH_TOKEN\.$/);
+
+    const missing = await run(['add-issues', '100,999']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr.trim().split('\n').at(-1)).toBe('worker-queue: GitHub has no issue #999 in octo/widgets (HTTP 404), or this login may not see it: check the number and the repository.');
+
+    github.api.addFault({ method: 'GET', path: /sub_issues$/, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 7200) }, message: 'API rate limit exceeded' });
+    const limited = await run(['add-issues', '100']);
+    expect(limited.exitCode).toBe(1);
+    expect(limited.stderr.trim().split('\n').at(-1)).toMatch(/^worker-queue: GitHub's rate limit is exhausted until \d\d:\d\d:\d\d UTC \(asking for sub-issues of #100 in octo\/widgets\); .* try again then\.$/);
+
+    const list = JSON.parse((await run(['list', '--json'])).stdout) as { tasks: unknown[] };
+    expect(list.tasks).toEqual([]);
+  });
+
+  it('worker-manager status says which mode the pool is in and why', async () => {
+    const { github } = await bench();
+    const home = makeTempDir('hw-mode-home-');
+    const on = await runBin('worker-manager', ['status', '--json'], { home, cwd: github.repo, env: { ...github.env, WORKERS_TMUX_SOCKET: 'hw-gh-mode' } });
+    expect((JSON.parse(on.stdout) as { github_mode: unknown }).github_mode).toEqual({ on: true, repo: 'octo/widgets', why: 'gh is logged in as scripted-user; repository octo/widgets from GITHUB_REPOSITORY' });
+    const off = await runBin('worker-manager', ['status'], { home, cwd: github.repo, env: { ...github.env, GH_TOKEN: 'revoked', WORKERS_TMUX_SOCKET: 'hw-gh-mode' } });
+    expect(off.stdout).toMatch(/^GitHub mode: off \(GitHub refused the login \(HTTP 401.*\): commits ahead of the base branch are success$/m);
+  });
+
+  it('refuses a bad issue number before asking GitHub anything', async () => {
+    const { github, run } = await bench();
+    const bad = await run(['add-issues', '12;rm -rf /']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toBe('worker-queue: "12;rm" is not an issue number: give numbers such as 123,124 or #123 #124.');
+    expect(github.api.requests).toEqual([]);
+  });
+});

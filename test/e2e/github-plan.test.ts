@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeGithubBench } from '../helpers/github-api/gh-env.js';
+import { claudeCliEnv } from '../helpers/messages-api/claude-cli-env.js';
+import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
+import { always, text } from '../helpers/messages-api/script.js';
+import { runBin } from '../helpers/run-bin.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+/* worker-queue plan: the real claude CLI against the scripted Messages API, the real gh against the scripted GitHub. */
+
+const apis: MessagesApi[] = [];
+afterEach(async () => {
+  for (const api of apis.splice(0)) await api.close();
+});
+
+describe('worker-queue plan', () => {
+  it('asks Claude Code for sub-issues, creates them on GitHub under the parent and queues them', async () => {
+    const github = await makeGithubBench({ issues: [{ number: 50, title: 'Build the widget shop', body: 'A shop for widgets.' }] });
+    const plan = [
+      { title: 'Catalogue page', body: 'List the widgets.' },
+      { title: 'Checkout', body: 'Take the money.' },
+    ];
+    const api = await startMessagesApi(always(text(`Here is the plan:\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\``)));
+    apis.push(api);
+    const data = makeTempDir('hw-plan-data-');
+    const env = { ...github.env, ...claudeCliEnv(api), WORKER_BACKEND: 'embedded' };
+    const result = await runBin('worker-queue', ['plan', '50', '--yes'], { home: data, cwd: github.repo, env, timeout: 150_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^1\. Catalogue page\n2\. Checkout\nCreated #51, #52 under #50\./);
+    expect(JSON.stringify(api.messageRequests()[0]!.body)).toContain('A shop for widgets.');
+
+    expect(github.api.subIssuesOf(50)).toEqual([51, 52]);
+    expect(github.api.issue(52)).toMatchObject({ title: 'Checkout', body: 'Take the money.\n\nPart of #50.' });
+    const list = JSON.parse((await runBin('worker-queue', ['list', '--json'], { home: data, env: { WORKER_BACKEND: 'embedded' } })).stdout) as { tasks: { subissue: string; parent: string }[] };
+    expect(list.tasks.map((task) => [task.parent, task.subissue])).toEqual([
+      ['50', '51'],
+      ['50', '52'],
+    ]);
+
+    const noTerminal = await runBin('worker-queue', ['plan', '50'], { home: data, cwd: github.repo, env, timeout: 150_000 });
+    expect(noTerminal.stdout).toMatch(/Nothing created: pass --yes to create them without a terminal\./);
+    expect(github.api.subIssuesOf(50)).toEqual([51, 52]);
+  }, 240_000);
+});
