@@ -26,7 +26,11 @@ export type DependencyStatus =
   | { readonly spec: DependencySpec; readonly state: 'missing' }
   | { readonly spec: DependencySpec; readonly state: 'too-old'; readonly version: string };
 
-/** tmux 3.0 brought pane options (@worker_id) and per-pane remain-on-exit; worktree remove is git 2.17. */
+/**
+ * tmux 3.0 brought pane options (@worker_id) and per-pane remain-on-exit; worktree remove is git 2.17.
+ * Pueue 3.3: the adapter uses `add --priority` and `group --json` (3.2) and `kill -s SIGTERM`
+ * (3.3) for a graceful stop (docs/PUEUE.md section 1).
+ */
 export function dependencySpecs(agentCommand: string): DependencySpec[] {
   const agent = splitWords(agentCommand)[0] ?? agentCommand;
   return [
@@ -39,8 +43,8 @@ export function dependencySpecs(agentCommand: string): DependencySpec[] {
       purpose: 'the agent (WORKER_AGENT_CMD)',
       install: agent === 'claude' ? { npm: 'npm install -g @anthropic-ai/claude-code' } : {},
     },
-    { name: 'pueue', versionArgv: ['pueue', '--version'], minimum: '3.0', required: false, purpose: 'the persistent queue', install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' } },
-    { name: 'pueued', versionArgv: ['pueued', '--version'], minimum: '3.0', required: false, purpose: 'the queue daemon', install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' } },
+    { name: 'pueue', versionArgv: ['pueue', '--version'], minimum: '3.3', required: false, purpose: 'the persistent queue', install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' } },
+    { name: 'pueued', versionArgv: ['pueued', '--version'], minimum: '3.3', required: false, purpose: 'the queue daemon', install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' } },
     { name: 'gh', versionArgv: ['gh', '--version'], required: false, purpose: 'pull requests (optional)', install: { apt: 'apt-get install gh', brew: 'brew install gh' } },
   ];
 }
