@@ -120,3 +120,8 @@ export async function pushBranch(cwd: string, branch: string): Promise<void> {
 export async function getGitCommonDir(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
 }
+
+/** The commit the worktree's HEAD points at; empty when it has none yet. */
+export async function getHeadCommit(cwd: string): Promise<string> {
+  return run(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
+}

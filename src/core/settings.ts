@@ -90,6 +90,10 @@ export const SETTING_DEFINITIONS = {
   CLAUDE_CONFIG_DIR_TEMPLATE: word('', /^[^\n]{0,1024}$/, 'a directory path, {worker} stands for the worker id (empty to share the default)'),
   CLAUDE_PROMPT_TEMPLATE: word('', /^.{0,16384}$/s, 'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)'),
   PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
+  /** A run silent for this many times PROGRESS_STALL_THRESHOLD is stopped and retried (0: never). */
+  STALL_STOP_FACTOR: count(2, 0, 100),
+  /** Stalled attempts of one task before it fails for a person. */
+  STALL_MAX_RETRIES: count(2, 1, 100),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
   CLAUDE_RESUME: {

@@ -14,6 +14,7 @@ export const ERROR_CLASSES = [
   'auth_error',
   'usage_limit',
   'max_turns',
+  'stalled',
 ] as const;
 
 /**

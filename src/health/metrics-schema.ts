@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const REPORTED_STATUSES = ['starting', 'idle', 'working', 'recovering', 'stopped'] as const;
+export const REPORTED_STATUSES = ['starting', 'idle', 'working', 'stalled', 'recovering', 'stopped'] as const;
 export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
 
 /** ISO-8601 text; the shell tools may have written epoch seconds, which are converted. */

@@ -1,6 +1,6 @@
 import type { AgentVerdict } from '../agent/agent-adapter.js';
 
-export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns';
+export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns' | 'stalled';
 
 /** What one attempt came to. */
 export type AttemptOutcome =
