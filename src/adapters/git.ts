@@ -125,3 +125,17 @@ export async function getGitCommonDir(cwd: string): Promise<string> {
 export async function getHeadCommit(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
 }
+
+/** Uncommitted changes in a worktree, untracked files included (ignored ones are not changes). */
+export async function hasUncommittedChanges(worktree: string): Promise<boolean> {
+  return (await run(worktree, ['status', '--porcelain', '--untracked-files=all'])) !== '';
+}
+
+export async function hasRemotes(repo: string): Promise<boolean> {
+  return (await run(repo, ['remote'])) !== '';
+}
+
+/** Commits on `branch` that no remote-tracking branch holds. */
+export async function getUnpushedCount(repo: string, branch: string): Promise<number> {
+  return Number(await run(repo, ['rev-list', '--count', branch, '--not', '--remotes']));
+}

@@ -110,6 +110,24 @@ async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('gc')
+    .description('remove the worktrees of finished tasks left under .worktrees; say for each worktree why it went or stays')
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'print the worktrees as JSON')
+    .option('--repo <dir>', 'the git repository (default: the one holding the current directory)')
+    .option('--base <branch>', "the branch task branches merge into (default: the repository's current branch)")
+    .action(async (options: { dryRun?: boolean; json?: boolean; repo?: string; base?: string }) => {
+      const context = await loadContext();
+      const [{ verifyRepo, getCurrentBranch }, { collectWorktrees }] = await Promise.all([import('../adapters/git.js'), import('../gc/worktree-gc.js')]);
+      const repo = await verifyRepo(options.repo ?? process.cwd());
+      const baseBranch = options.base ?? (await getCurrentBranch(repo));
+      const tasks = await (await openBackend(context)).list();
+      const entries = await collectWorktrees({ repo, baseBranch, tasks, dryRun: options.dryRun === true });
+      if (options.json) printJson({ repo, dry_run: options.dryRun === true, worktrees: entries });
+      else printText(entries.length === 0 ? `No worktrees under ${join(repo, '.worktrees')}.` : entries.map((entry) => `${entry.action.replace('_', ' ')}: ${entry.path} (${entry.reason})`).join('\n'));
+    });
+
+  program
     .command('retry')
     .description('put a done, failed or review task back in the queue with a fresh attempt budget')
     .argument('<id>', 'task id')
