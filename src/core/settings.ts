@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseByteSize } from './byte-size.js';
 import { parseDurationMs } from './duration.js';
 import { WorkersError, errnoCode } from './errors.js';
 
@@ -34,6 +35,14 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
       .unknown()
       .transform((value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value))
       .pipe(z.number().int().min(min).max(max)),
+  };
+}
+
+function byteSize(fallback: number): SettingDefinition<number> {
+  return {
+    fallback,
+    accepts: 'a size in bytes such as 500M or 2G (0 for no floor)',
+    schema: () => z.unknown().transform((value) => parseByteSize(value)).pipe(z.number().int().nonnegative()),
   };
 }
 
@@ -94,6 +103,8 @@ export const SETTING_DEFINITIONS = {
   STALL_STOP_FACTOR: count(2, 0, 100),
   /** Stalled attempts of one task before it fails for a person. */
   STALL_MAX_RETRIES: count(2, 1, 100),
+  /** Below this much free space (the repository's or the data root's disk) no worker claims. */
+  MIN_FREE_DISK: byteSize(1024 ** 3),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
   CLAUDE_RESUME: {
