@@ -38,11 +38,11 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
   };
 }
 
-function byteSize(fallback: number): SettingDefinition<number> {
+function byteSize(fallback: number, min: number, zero = ''): SettingDefinition<number> {
   return {
     fallback,
-    accepts: 'a size in bytes such as 500M or 2G (0 for no floor)',
-    schema: () => z.unknown().transform((value) => parseByteSize(value)).pipe(z.number().int().nonnegative()),
+    accepts: `a size in bytes of at least ${min} such as 500M or 2G${zero}`,
+    schema: () => z.unknown().transform((value) => parseByteSize(value)).pipe(z.number().int().min(min)),
   };
 }
 
@@ -104,7 +104,11 @@ export const SETTING_DEFINITIONS = {
   /** Stalled attempts of one task before it fails for a person. */
   STALL_MAX_RETRIES: count(2, 1, 100),
   /** Below this much free space (the repository's or the data root's disk) no worker claims. */
-  MIN_FREE_DISK: byteSize(1024 ** 3),
+  MIN_FREE_DISK: byteSize(1024 ** 3, 0, ' (0 for no floor)'),
+  /** health.log, alerts.log, manager.log and the errors logs are rotated past this size. */
+  LOG_MAX_BYTES: byteSize(10 * 1024 ** 2, 1024),
+  /** Rotated files kept per log (the newest plain, the older ones gzipped). */
+  LOG_KEEP: count(5, 1, 100),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
   CLAUDE_RESUME: {
