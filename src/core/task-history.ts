@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dirname } from 'node:path';
 import { appendLine } from './event-log.js';
 import { ensureDirSync } from './fs-safe.js';
+import { rollHistoryIfNewMonth } from './history-rollover.js';
 import { readLastLines } from './log-tail.js';
 
 export const TASK_RESULTS = ['success', 'review', 'failed'] as const;
@@ -46,8 +47,9 @@ export const taskHistoryRecordSchema = z
 export type TaskHistoryRecord = z.infer<typeof taskHistoryRecordSchema>;
 
 /** Appends one record as one line; O_APPEND keeps lines from concurrent workers whole. */
-export async function appendTaskHistory(historyFile: string, record: TaskHistoryRecord): Promise<void> {
+export async function appendTaskHistory(historyFile: string, record: TaskHistoryRecord, now = new Date()): Promise<void> {
   ensureDirSync(dirname(historyFile));
+  await rollHistoryIfNewMonth(historyFile, now);
   await appendLine(historyFile, `${JSON.stringify(taskHistoryRecordSchema.parse(record))}\n`);
 }
 

@@ -2,7 +2,8 @@ import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { HealthService } from '../health/health-service.js';
 import type { Metrics } from '../health/metrics-schema.js';
-import { readHistory } from './history-reader.js';
+import { historyFiles } from '../core/history-rollover.js';
+import { readHistoryFiles } from './history-reader.js';
 import { HistoryAccumulator, type HistorySummary } from './history-summary.js';
 import type { QueueState } from './report.js';
 
@@ -45,6 +46,6 @@ export async function loadPerformanceData(
     slowTaskThresholdMs: settings.SLOW_TASK_THRESHOLD,
   });
   const health = new HealthService({ paths, settings, now: () => now });
-  const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistory(paths.historyFile, accumulator)]);
+  const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistoryFiles(historyFiles(paths.historyFile), accumulator)]);
   return { metrics, history: accumulator.summary(), queue };
 }

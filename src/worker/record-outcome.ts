@@ -73,7 +73,7 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     ...final.usage,
     ...(ts.resumed ? { resumed: true } : {}),
   };
-  await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
+  await Promise.all([appendTaskHistory(rt.paths.historyFile, record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.
   if (final.status === 'failed' && final.error_class !== 'auth_error') {
     await rt.events.log('ALERT', `Worker ${rt.workerId}: task ${ts.subissue} (parent ${ts.parent}) failed for good after ${ts.attempt} attempt(s): ${final.error_class ?? 'failed'}: ${final.error ?? 'no reason given'}.`);
