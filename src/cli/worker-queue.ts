@@ -105,8 +105,13 @@ async function main(argv: string[]): Promise<void> {
     .argument('[days]', 'age in days', String(DEFAULT_CLEAN_DAYS))
     .action(async (days: string) => {
       const age = parseDays(days);
-      const removed = await (await openBackend(await loadContext())).clean(age);
-      printText(`Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}.`);
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const removed = await backend.clean(age);
+      const { removeOldRunFiles } = await import('../gc/run-files-gc.js');
+      const keep = context.settings.RUNS_KEEP_DAYS;
+      const files = await removeOldRunFiles(context.paths, await backend.list(), keep, context.now());
+      printText(`Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).`);
     });
 
   program

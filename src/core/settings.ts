@@ -109,6 +109,10 @@ export const SETTING_DEFINITIONS = {
   LOG_MAX_BYTES: byteSize(10 * 1024 ** 2, 1024),
   /** Rotated files kept per log (the newest plain, the older ones gzipped). */
   LOG_KEEP: count(5, 1, 100),
+  /** Run files (output, runner records) of tasks not in play are removed after this many days. */
+  RUNS_KEEP_DAYS: count(14, 0, 3650),
+  /** How often the manager removes finished tasks' worktrees and old run files. */
+  GC_INTERVAL: duration(3600, 10 * SECOND, 7 * 24 * HOUR),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
   CLAUDE_RESUME: {

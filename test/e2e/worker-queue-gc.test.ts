@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git } from '../helpers/git-repo.js';
@@ -62,4 +62,30 @@ describe('worker-queue gc', () => {
     // The branches stay: gc removes checkouts, never work.
     expect(git(bench.repo, 'branch', '--list', 'subissue/1-11')).toMatch(/subissue\/1-11/);
   }, 120_000);
+
+  it('clean removes the run files older than RUNS_KEEP_DAYS of tasks not in play, and keeps those of a queued task and the young ones', async () => {
+    const bench = await makeWorkerBench('embedded');
+    const finished = await bench.backend.add({ subissue: '21', parent: '2', priority: 1 });
+    await bench.backend.claim(1);
+    await bench.backend.finish(finished.id, { status: 'done' });
+    const queued = await bench.backend.add({ subissue: '22', parent: '2', priority: 1 });
+    const outputs = join(bench.paths.root, 'runs', 'worker-1');
+    const records = join(bench.paths.queueDir, 'runs');
+    mkdirSync(outputs, { recursive: true });
+    mkdirSync(records, { recursive: true });
+    const old = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+    const files = {
+      oldOutput: join(outputs, `task-${finished.id}-attempt-1.log`),
+      oldRecord: join(records, `${finished.id}-1.result.json`),
+      queuedOutput: join(outputs, `task-${queued.id}-attempt-1.log`),
+      youngOutput: join(outputs, `task-${finished.id}-attempt-2.log`),
+    };
+    for (const file of Object.values(files)) writeFileSync(file, 'run\n');
+    for (const file of [files.oldOutput, files.oldRecord, files.queuedOutput]) utimesSync(file, old, old);
+
+    const clean = await runBin('worker-queue', ['clean'], { home: bench.home, env: { ...bench.env, RUNS_KEEP_DAYS: '2' } });
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    expect(clean.stdout).toBe('Removed 0 finished tasks older than 7 days, and 2 run files older than RUNS_KEEP_DAYS (2).');
+    expect(Object.fromEntries(Object.entries(files).map(([name, file]) => [name, existsSync(file)]))).toEqual({ oldOutput: false, oldRecord: false, queuedOutput: true, youngOutput: true });
+  }, 60_000);
 });
