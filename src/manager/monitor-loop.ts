@@ -43,6 +43,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   }, LIVENESS_POLL_MS);
   liveness.unref();
   let orphanCheckFailing = false;
+  let lastGcMs = Number.NEGATIVE_INFINITY;
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -68,6 +69,10 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       } catch (error) {
         if (!orphanCheckFailing) await pool.log.log('WARN', `Could not look for the claims of gone workers: ${(error as Error).message}`);
         orphanCheckFailing = true;
+      }
+      if (context.collectGarbage && nowMs() - lastGcMs >= settings.GC_INTERVAL) {
+        lastGcMs = nowMs();
+        await context.collectGarbage(pool.log).catch((error: unknown) => pool.log.log('WARN', `gc failed: ${(error as Error).message}`));
       }
       if (woken || options.signal.aborted) continue;
       const until = Math.min(nowMs() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
