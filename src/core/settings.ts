@@ -113,6 +113,8 @@ export const SETTING_DEFINITIONS = {
   RUNS_KEEP_DAYS: count(14, 0, 3650),
   /** How often the manager removes finished tasks' worktrees and old run files. */
   GC_INTERVAL: duration(3600, 10 * SECOND, 7 * 24 * HOUR),
+  /** `<repo>/.worktrees` over this size: no worker claims (0: no budget). */
+  WORKTREES_MAX_BYTES: byteSize(0, 0, ' (0 for no budget)'),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
   /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
   CLAUDE_RESUME: {

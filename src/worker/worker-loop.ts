@@ -39,7 +39,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     events: openHealthLog(deps.paths, deps.now),
     changes: new QueueChanges(),
   };
-  const diskFloor = { paths: deps.paths, dirs: [join(deps.repo, '.worktrees'), deps.repo, deps.paths.root], minFree: deps.settings.MIN_FREE_DISK, events: rt.events, now: deps.now, who: `Worker ${deps.workerId}` };
+  const diskFloor = { paths: deps.paths, dirs: [join(deps.repo, '.worktrees'), deps.repo, deps.paths.root], minFree: deps.settings.MIN_FREE_DISK, events: rt.events, now: deps.now, who: `Worker ${deps.workerId}`, budget: { dir: join(deps.repo, '.worktrees'), maxBytes: deps.settings.WORKTREES_MAX_BYTES } };
   heartbeat.start();
   await rt.changes.start(deps.backend);
   rt.say(`worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`);
