@@ -4,6 +4,7 @@ export * from './core/paths.js';
 export * from './core/settings.js';
 export * from './core/json-store.js';
 export * from './core/event-log.js';
+export { configureLogRotation } from './core/log-rotation.js';
 export * from './core/task-history.js';
 export * from './health/metrics-schema.js';
 export * from './health/classify.js';

@@ -131,3 +131,22 @@ export async function pushBranch(cwd: string, branch: string): Promise<void> {
 export async function getGitCommonDir(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
 }
+
+/** The commit the worktree's HEAD points at; empty when it has none yet. */
+export async function getHeadCommit(cwd: string): Promise<string> {
+  return run(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
+}
+
+/** Uncommitted changes in a worktree, untracked files included (ignored ones are not changes). */
+export async function hasUncommittedChanges(worktree: string): Promise<boolean> {
+  return (await run(worktree, ['status', '--porcelain', '--untracked-files=all'])) !== '';
+}
+
+export async function hasRemotes(repo: string): Promise<boolean> {
+  return (await run(repo, ['remote'])) !== '';
+}
+
+/** Commits on `branch` that no remote-tracking branch holds. */
+export async function getUnpushedCount(repo: string, branch: string): Promise<number> {
+  return Number(await run(repo, ['rev-list', '--count', branch, '--not', '--remotes']));
+}

@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { errnoCode } from '../core/errors.js';
 import { verifyDataRoot } from '../core/fs-safe.js';
+import { configureLogRotation } from '../core/log-rotation.js';
 import { dataPaths, resolveDataRoot, type DataPaths } from '../core/paths.js';
 import { loadSettings, type Settings } from '../core/settings.js';
 
@@ -40,10 +41,12 @@ export async function loadContext(): Promise<CliContext> {
   const env = process.env;
   const root = resolveDataRoot(env, homedir());
   const paths = dataPaths(verifyDataRoot(root));
+  const settings = loadSettings(paths.configFile, env);
+  configureLogRotation({ maxBytes: settings.LOG_MAX_BYTES, keep: settings.LOG_KEEP });
   return {
     env,
     paths,
-    settings: loadSettings(paths.configFile, env),
+    settings,
     now: () => new Date(),
     get stdoutIsTty() {
       return stdoutIsTty();

@@ -181,8 +181,31 @@ async function main(argv: string[]): Promise<void> {
     .argument('[days]', 'age in days', String(DEFAULT_CLEAN_DAYS))
     .action(async (days: string) => {
       const age = parseDays(days);
-      const removed = await (await openBackend(await loadContext())).clean(age);
-      printText(`Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}.`);
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const removed = await backend.clean(age);
+      const { removeOldRunFiles } = await import('../gc/run-files-gc.js');
+      const keep = context.settings.RUNS_KEEP_DAYS;
+      const files = await removeOldRunFiles(context.paths, await backend.list(), keep, context.now());
+      printText(`Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).`);
+    });
+
+  program
+    .command('gc')
+    .description('remove the worktrees of finished tasks left under .worktrees; say for each worktree why it went or stays')
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'print the worktrees as JSON')
+    .option('--repo <dir>', 'the git repository (default: the one holding the current directory)')
+    .option('--base <branch>', "the branch task branches merge into (default: the repository's current branch)")
+    .action(async (options: { dryRun?: boolean; json?: boolean; repo?: string; base?: string }) => {
+      const context = await loadContext();
+      const [{ verifyRepo, getCurrentBranch }, { collectWorktrees }] = await Promise.all([import('../adapters/git.js'), import('../gc/worktree-gc.js')]);
+      const repo = await verifyRepo(options.repo ?? process.cwd());
+      const baseBranch = options.base ?? (await getCurrentBranch(repo));
+      const tasks = await (await openBackend(context)).list();
+      const entries = await collectWorktrees({ repo, baseBranch, tasks, dryRun: options.dryRun === true });
+      if (options.json) printJson({ repo, dry_run: options.dryRun === true, worktrees: entries });
+      else printText(entries.length === 0 ? `No worktrees under ${join(repo, '.worktrees')}.` : entries.map((entry) => `${entry.action.replace('_', ' ')}: ${entry.path} (${entry.reason})`).join('\n'));
     });
 
   program

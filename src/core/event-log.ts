@@ -2,6 +2,7 @@ import { closeSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemError } from './errors.js';
 import { APPEND_FLAGS, ensureDirSync, openDataFileSync } from './fs-safe.js';
+import { rotateIfLarge } from './log-rotation.js';
 
 export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'ALERT';
 
@@ -17,9 +18,10 @@ export const formatAlertLine = (message: string, at: Date) => `[${at.toISOString
  * Appends one line; O_APPEND keeps concurrent writers' lines whole. A line left torn by a write
  * that failed half-way (a full disk) is ended first, so the new line is never glued onto it; the
  * race with another writer doing the same costs at most a blank line, which readers skip.
- * Synchronous: a few system calls, and no link is followed (openDataFileSync).
+ * Synchronous: a few system calls, and no link is followed (openDataFileSync). A `rotated` log is
+ * rotated by size after the line is written.
  */
-export async function appendLine(file: string, line: string): Promise<void> {
+export async function appendLine(file: string, line: string, rotated = false): Promise<void> {
   ensureDirSync(dirname(file));
   let fd: number;
   try {
@@ -35,6 +37,8 @@ export async function appendLine(file: string, line: string): Promise<void> {
   } finally {
     closeSync(fd);
   }
+  // Best effort: the line is written; a rotation that fails is tried again by the next line.
+  if (rotated) await rotateIfLarge(file).catch(() => undefined);
 }
 
 function endsTorn(fd: number): boolean {
@@ -57,9 +61,9 @@ export function createEventLog(file: string, alertsFile: string | undefined, now
   return {
     async log(level, message) {
       const at = now();
-      await appendLine(file, formatLogLine(level, message, at));
+      await appendLine(file, formatLogLine(level, message, at), true);
       if (alertsFile !== undefined && (level === 'ERROR' || level === 'ALERT')) {
-        await appendLine(alertsFile, formatAlertLine(message, at));
+        await appendLine(alertsFile, formatAlertLine(message, at), true);
       }
     },
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseByteSize } from './byte-size.js';
 import { parseDurationMs } from './duration.js';
 import { WorkersError, errnoCode, isWorkersError } from './errors.js';
 import { readDataFileSync } from './fs-safe.js';
@@ -45,6 +46,14 @@ function flag(fallback: boolean): SettingDefinition<boolean> {
       .unknown()
       .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
       .pipe(z.boolean()),
+  };
+}
+
+function byteSize(fallback: number, min: number, zero = ''): SettingDefinition<number> {
+  return {
+    fallback,
+    accepts: `a size in bytes of at least ${min} such as 500M or 2G${zero}`,
+    schema: () => z.unknown().transform((value) => parseByteSize(value)).pipe(z.number().int().min(min)),
   };
 }
 
@@ -106,6 +115,22 @@ export const SETTING_DEFINITIONS = {
   CLAUDE_CONFIG_DIR_TEMPLATE: word('', /^[^\n]{0,1024}$/, 'a directory path, {worker} stands for the worker id (empty to share the default)'),
   CLAUDE_PROMPT_TEMPLATE: word('', /^.{0,16384}$/s, 'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)'),
   PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
+  /** A run silent for this many times PROGRESS_STALL_THRESHOLD is stopped and retried (0: never). */
+  STALL_STOP_FACTOR: count(2, 0, 100),
+  /** Stalled attempts of one task before it fails for a person. */
+  STALL_MAX_RETRIES: count(2, 1, 100),
+  /** Below this much free space (the repository's or the data root's disk) no worker claims. */
+  MIN_FREE_DISK: byteSize(1024 ** 3, 0, ' (0 for no floor)'),
+  /** health.log, alerts.log, manager.log and the errors logs are rotated past this size. */
+  LOG_MAX_BYTES: byteSize(10 * 1024 ** 2, 1024),
+  /** Rotated files kept per log (the newest plain, the older ones gzipped). */
+  LOG_KEEP: count(5, 1, 100),
+  /** Run files (output, runner records) of tasks not in play are removed after this many days. */
+  RUNS_KEEP_DAYS: count(14, 0, 3650),
+  /** How often the manager removes finished tasks' worktrees and old run files. */
+  GC_INTERVAL: duration(3600, 10 * SECOND, 7 * 24 * HOUR),
+  /** `<repo>/.worktrees` over this size: no worker claims (0: no budget). */
+  WORKTREES_MAX_BYTES: byteSize(0, 0, ' (0 for no budget)'),
   USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
   /** Notifications (the manager sends them): a JSON POST target, a command given the event on stdin, desktop popups. */
   NOTIFY_WEBHOOK_URL: word('', /^(https?:\/\/\S{1,2040})?$/, 'an http:// or https:// URL (empty for none)'),

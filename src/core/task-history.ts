@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { appendLine } from './event-log.js';
+import { ensureDirSync } from './fs-safe.js';
+import { rollHistoryIfNewMonth } from './history-rollover.js';
 import { readLastLines } from './log-tail.js';
 
 export const TASK_RESULTS = ['success', 'review', 'failed'] as const;
@@ -13,6 +15,7 @@ export const ERROR_CLASSES = [
   'usage_limit',
   'max_turns',
   'github_error',
+  'stalled',
 ] as const;
 
 /**
@@ -47,7 +50,9 @@ export const taskHistoryRecordSchema = z
 export type TaskHistoryRecord = z.infer<typeof taskHistoryRecordSchema>;
 
 /** Appends one record as one line; O_APPEND keeps lines from concurrent workers whole. */
-export async function appendTaskHistory(historyFile: string, record: TaskHistoryRecord): Promise<void> {
+export async function appendTaskHistory(historyFile: string, record: TaskHistoryRecord, now = new Date()): Promise<void> {
+  ensureDirSync(dirname(historyFile));
+  await rollHistoryIfNewMonth(historyFile, now);
   await appendLine(historyFile, `${JSON.stringify(taskHistoryRecordSchema.parse(record))}\n`);
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const REPORTED_STATUSES = ['starting', 'idle', 'working', 'recovering', 'stopped'] as const;
+export const REPORTED_STATUSES = ['starting', 'idle', 'working', 'stalled', 'recovering', 'stopped'] as const;
 export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
 
 /** Field ranges in the pattern itself: cheaper than Date.parse, which also rolls 02-30 over into March. */

@@ -48,6 +48,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   let orphanCheckFailing = false;
   // The one sender of notifications, on its own timer so a slow sink never delays a pass.
   const notifications = startNotifications({ ...context, env: context.env ?? {} }, pool.log);
+  let lastGcMs = Number.NEGATIVE_INFINITY;
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -74,6 +75,10 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       } catch (error) {
         if (!orphanCheckFailing) await pool.log.log('WARN', `Could not look for the claims of gone workers: ${(error as Error).message}`);
         orphanCheckFailing = true;
+      }
+      if (context.collectGarbage && nowMs() - lastGcMs >= settings.GC_INTERVAL) {
+        lastGcMs = nowMs();
+        await context.collectGarbage(pool.log).catch((error: unknown) => pool.log.log('WARN', `gc failed: ${(error as Error).message}`));
       }
       if (woken || options.signal.aborted) continue;
       const until = Math.min(nowMs() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);

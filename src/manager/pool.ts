@@ -20,6 +20,8 @@ export interface ManagerContext {
   readonly requeueTasksOf?: (workerId: number) => Promise<void>;
   /** Returns the claims of workers that are gone and not among `comingBack` (orphan-claims.ts). */
   readonly returnOrphanedClaims?: (comingBack: ReadonlySet<number>, log: EventLog) => Promise<void>;
+  /** Every GC_INTERVAL: finished tasks' worktrees and old run files (gc/garbage-pass.ts). */
+  readonly collectGarbage?: (log: EventLog) => Promise<void>;
 }
 
 export interface Pool {
@@ -50,6 +52,11 @@ export function managerContextFor(
       const [{ openQueueBackend }, { returnOrphanedClaims }] = await Promise.all([import('../queue/open-backend.js'), import('./orphan-claims.js')]);
       const { backend } = await openQueueBackend(context);
       await returnOrphanedClaims(backend, { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT, comingBack, log });
+    },
+    collectGarbage: async (log) => {
+      const [{ openQueueBackend }, { collectGarbage }] = await Promise.all([import('../queue/open-backend.js'), import('../gc/garbage-pass.js')]);
+      const { backend } = await openQueueBackend(context);
+      await collectGarbage({ repo: where.cwd, paths: context.paths, settings: context.settings, backend, now: context.now(), log });
     },
     launch: {
       nodePath: process.execPath,

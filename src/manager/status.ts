@@ -10,6 +10,7 @@ import { runningManager } from './manager-process.js';
 import { workerIds, type ManagerState } from './manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 import { isProcessAlive } from '../adapters/process.js';
+import { readDiskPause } from '../pool/disk-floor.js';
 import { UsagePause, describePause } from '../pool/usage-pause.js';
 import { chooseQueueBackend } from '../queue/open-backend.js';
 
@@ -33,6 +34,8 @@ export interface ManagerStatus {
   readonly queue_backend: string;
   /** The pool-wide usage-limit pause in force, described, or null. */
   readonly pause: string | null;
+  /** Why the pool stopped claiming for disk space (MIN_FREE_DISK), or null. */
+  readonly disk_pause: string | null;
   readonly workers: WorkerStatusRow[];
   readonly recent_log: string[];
 }
@@ -93,6 +96,7 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     session: { name: pool.session, exists },
     queue_backend: queueBackend,
     pause: pause === null ? null : describePause(pause),
+    disk_pause: readDiskPause(context.paths),
     workers: ids.map((id) => workerRow(id, panes.get(id), state, metrics, now, context)),
     recent_log: recent,
   };
@@ -136,6 +140,7 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, c
     `Manager: ${manager}`,
     ...fit(`Session: ${session}`),
     ...fit(status.queue_backend),
+    ...(status.disk_pause === null ? [] : fit(`Dispatch paused: disk (${status.disk_pause})`).map((line) => chalk.yellow(line))),
     ...(status.pause === null ? [] : fit(`Dispatch ${status.pause} (worker-manager resume lifts it)`).map((line) => chalk.yellow(line))),
     '',
     status.workers.length === 0 ? 'No workers in the pool.' : fitTable(WORKER_COLUMNS, rows, columns),

@@ -89,3 +89,8 @@ export async function readHistory(historyFile: string, visitor: HistoryVisitor):
   }
   visitLine(rest, 0, rest.length, visitor);
 }
+
+/** The history rolled into monthly files, read one file after the other: memory stays that of one. */
+export async function readHistoryFiles(files: readonly string[], visitor: HistoryVisitor): Promise<void> {
+  for (const file of files) await readHistory(file, visitor);
+}

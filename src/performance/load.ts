@@ -2,7 +2,8 @@ import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { HealthService } from '../health/health-service.js';
 import type { Metrics } from '../health/metrics-schema.js';
-import { readHistory, type HistoryVisitor } from './history-reader.js';
+import { historyFiles } from '../core/history-rollover.js';
+import { readHistoryFiles, type HistoryVisitor } from './history-reader.js';
 import { HistoryAccumulator, type HistorySummary } from './history-summary.js';
 import type { QueueState } from './report.js';
 
@@ -48,6 +49,6 @@ export async function loadPerformanceData(
   const { also } = options;
   // `also` sees every record too (the dashboard's chart), from the same single read.
   const visitor: HistoryVisitor = also === undefined ? accumulator : { add: (record) => (accumulator.add(record), also.add(record)), skip: () => (accumulator.skip(), also.skip()) };
-  const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistory(paths.historyFile, visitor)]);
+  const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistoryFiles(historyFiles(paths.historyFile), visitor)]);
   return { metrics, history: accumulator.summary(), queue };
 }

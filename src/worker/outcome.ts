@@ -1,6 +1,6 @@
 import type { AgentVerdict } from '../agent/agent-adapter.js';
 
-export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns' | 'github_error';
+export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns' | 'github_error' | 'stalled';
 
 /** What one attempt came to. */
 export type AttemptOutcome =

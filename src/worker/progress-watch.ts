@@ -1,19 +1,32 @@
 import { stat } from 'node:fs/promises';
+import { getHeadCommit } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
 import type { Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 
+/** What the watch tells the run's wait: go on, or stop the attempt as stalled (with why). */
+export type ProgressVerdict = { readonly stop: false } | { readonly stop: true; readonly reason: string };
+
+const GO_ON: ProgressVerdict = { stop: false };
+
+/** A commit is looked for at most this often: it costs a git process, the output size a stat. */
+const COMMIT_CHECK_MS = 1000;
+
 /**
- * Watches a running attempt for progress: the agent's output growing is progress (for Claude
- * Code every stream-json event, a tool call or tool progress, is a line of it), read by size
- * alone so a verbose stream costs one stat per poll. Progress goes into the heartbeat
- * (`last_progress_at`); a run alive but silent for PROGRESS_STALL_THRESHOLD gets a WARN, and an
- * ALERT at twice that, once each until it moves again.
+ * Watches a running attempt for progress, the stall ladder's first two steps. Progress is the
+ * agent's output growing (for Claude Code every stream-json event, a tool call or tool progress,
+ * is a line of it; a command agent's output is what it prints), read by size alone so a verbose
+ * stream costs one stat per poll, or a new commit in the worktree (a quiet command agent that
+ * commits is making progress). Progress goes into the heartbeat (`last_progress_at`). A run alive
+ * but silent for PROGRESS_STALL_THRESHOLD gets an ALERT and the worker shows `stalled`; at
+ * STALL_STOP_FACTOR times the threshold the run is to be stopped (0: never).
  */
 export class ProgressWatch {
   private size = 0;
+  private head: string | undefined;
   private lastMs: number;
-  private reported: 0 | 1 | 2 = 0;
+  private commitCheckedMs = Number.NEGATIVE_INFINITY;
+  private alerted = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -23,24 +36,44 @@ export class ProgressWatch {
     this.lastMs = startedMs;
   }
 
-  async check(): Promise<void> {
+  async check(): Promise<ProgressVerdict> {
     const nowMs = this.rt.now().getTime();
-    const size = this.ts.output_file ? await stat(this.ts.output_file).then((info) => info.size, () => 0) : 0;
-    if (size > this.size) {
-      this.size = size;
+    if ((await this.outputGrew()) || (await this.committed(nowMs))) {
       this.lastMs = nowMs;
-      this.reported = 0;
       this.rt.heartbeat.progress(new Date(nowMs).toISOString());
-      return;
+      if (this.alerted) this.rt.heartbeat.setStatus('working');
+      this.alerted = false;
+      return GO_ON;
     }
-    const threshold = this.rt.settings.PROGRESS_STALL_THRESHOLD;
+    const { PROGRESS_STALL_THRESHOLD: threshold, STALL_STOP_FACTOR: factor } = this.rt.settings;
     const silent = nowMs - this.lastMs;
-    const level = silent >= 2 * threshold ? 2 : silent >= threshold ? 1 : 0;
-    if (level <= this.reported) return;
-    this.reported = level;
+    if (factor > 0 && silent >= factor * threshold) {
+      return { stop: true, reason: `no progress for ${formatDuration(silent)} (${factor} x PROGRESS_STALL_THRESHOLD ${formatDuration(threshold)}): the attempt was stopped` };
+    }
+    if (silent < threshold || this.alerted) return GO_ON;
+    this.alerted = true;
+    this.rt.heartbeat.setStatus('stalled');
+    const next = factor > 0 ? `; it is stopped and retried at ${formatDuration(factor * threshold)}` : '';
     await this.rt.events.log(
-      level === 2 ? 'ALERT' : 'WARN',
-      `Worker ${this.rt.workerId}: the agent on task ${this.ts.subissue} has shown no progress for ${formatDuration(silent)} (PROGRESS_STALL_THRESHOLD ${formatDuration(threshold)}).`,
+      'ALERT',
+      `Worker ${this.rt.workerId}: the agent on task ${this.ts.subissue} has shown no progress for ${formatDuration(silent)} (PROGRESS_STALL_THRESHOLD ${formatDuration(threshold)})${next}.`,
     );
+    return GO_ON;
+  }
+
+  private async outputGrew(): Promise<boolean> {
+    const size = this.ts.output_file ? await stat(this.ts.output_file).then((info) => info.size, () => 0) : 0;
+    if (size <= this.size) return false;
+    this.size = size;
+    return true;
+  }
+
+  private async committed(nowMs: number): Promise<boolean> {
+    if (nowMs - this.commitCheckedMs < COMMIT_CHECK_MS) return false;
+    this.commitCheckedMs = nowMs;
+    const head = await getHeadCommit(this.ts.worktree);
+    const moved = this.head !== undefined && head !== this.head;
+    this.head = head;
+    return moved;
   }
 }

@@ -74,7 +74,7 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     ...(ts.resumed ? { resumed: true } : {}),
     ...(final.pull_request ? { pr_number: final.pull_request.number, pr_url: final.pull_request.url } : {}),
   };
-  await Promise.all([appendTaskHistory(rt.paths.historyFile, record), rt.health.complete(rt.workerId, final.status === 'done')]);
+  await Promise.all([appendTaskHistory(rt.paths.historyFile, record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.
   if (final.status === 'failed' && final.error_class !== 'auth_error') {
     await rt.events.log('ALERT', `Worker ${rt.workerId}: task ${ts.subissue} (parent ${ts.parent}) failed for good after ${ts.attempt} attempt(s): ${final.error_class ?? 'failed'}: ${final.error ?? 'no reason given'}.`);

@@ -31,7 +31,7 @@ const LONGEST_POLL_MS = 250;
 /** A tenth of the run's age, within bounds: a quick run is noticed quickly, a long one cheaply. */
 const pollDelay = (ageMs: number) => Math.min(LONGEST_POLL_MS, Math.max(SHORTEST_POLL_MS, ageMs / 10));
 
-const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout' | 'github_error', message: string, retry = true): Settled => ({
+const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout' | 'github_error' | 'stalled', message: string, retry = true): Settled => ({
   outcome: { kind: 'failure', errorClass, message, retry },
 });
 
@@ -159,7 +159,8 @@ const observeRun = (rt: Runtime, ts: TaskState): Promise<RunObservation> =>
 
 /**
  * Waits for the attempt's run (also a run started before a worker restart) and judges it.
- * TASK_TIMEOUT counts from the run's start; past it the run's process group is killed.
+ * TASK_TIMEOUT counts from the run's start; past it the run's process group is killed, as it is
+ * when the progress watch finds the run stalled.
  */
 export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): Promise<Settled | Interrupted> {
   try {
@@ -183,7 +184,11 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
       }
       const startedMs = Date.parse(seen.startedAt) || Date.parse(ts.attempt_started_at ?? '') || rt.now().getTime();
       progress ??= new ProgressWatch(rt, ts, startedMs);
-      await progress.check();
+      const progressed = await progress.check();
+      if (progressed.stop) {
+        await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));
+        return failure('stalled', progressed.reason);
+      }
       const left = startedMs + rt.settings.TASK_TIMEOUT - rt.now().getTime();
       if (left <= 0) {
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));

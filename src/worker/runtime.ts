@@ -86,7 +86,7 @@ export async function saveState(rt: Runtime, task: TaskState | null): Promise<vo
 /** `errors/worker-<id>.log`, one `[time] message` line per error; also shown in the pane. */
 export async function logError(rt: Runtime, message: string): Promise<void> {
   rt.say(`error: ${message}`);
-  await appendLine(workerErrorLog(rt.paths, rt.workerId), formatAlertLine(message, rt.now())).catch(() => undefined);
+  await appendLine(workerErrorLog(rt.paths, rt.workerId), formatAlertLine(message, rt.now()), true).catch(() => undefined);
 }
 
 export class BackendFailure extends Error {}

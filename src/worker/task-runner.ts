@@ -1,7 +1,7 @@
 import { describePause } from '../pool/usage-pause.js';
 import type { QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
-import { nextStep } from './outcome.js';
+import { nextStep, type AttemptOutcome } from './outcome.js';
 import { pauseInForce } from './pause-in-force.js';
 import { recordFinal, usageFields } from './record-outcome.js';
 import { settleRun, startAttempt, type Settled } from './run-attempt.js';
@@ -33,6 +33,7 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     session_id: null,
     session_worker: null,
     resumed: false,
+    stalled_attempts: 0,
     last_error_class: null,
     last_error: null,
     expected_runs: 0,
@@ -59,7 +60,7 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
     return 'requeued';
   }
   if (outcome.kind === 'failure' && outcome.errorClass === 'auth_error') await holdForPerson(rt, ts, outcome.message);
-  const step = nextStep(outcome, ts.attempt, rt.settings.MAX_RETRIES);
+  const step = nextStep(stallLadder(rt, ts, outcome), ts.attempt, rt.settings.MAX_RETRIES);
   if (step.kind === 'retry' && outcome.kind === 'failure') {
     const delay = retryDelayMs(ts.attempt, rt.settings.RETRY_DELAY, retryCapMs(rt.settings.RETRY_DELAY), rt.random);
     Object.assign(ts, {
@@ -86,6 +87,14 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
   // other outcome (timeout, a run killed or lost, a backend failure) is saved here.
   if (ts.phase !== 'recording' || settled.verdict === undefined) await saveState(rt, ts);
   return undefined;
+}
+
+/** The ladder's last step: after STALL_MAX_RETRIES stalled attempts the task fails for a person. */
+function stallLadder(rt: Runtime, ts: TaskState, outcome: AttemptOutcome): AttemptOutcome {
+  if (outcome.kind !== 'failure' || outcome.errorClass !== 'stalled') return outcome;
+  ts.stalled_attempts += 1;
+  if (ts.stalled_attempts < rt.settings.STALL_MAX_RETRIES) return outcome;
+  return { ...outcome, retry: false, message: `${outcome.message}; ${ts.stalled_attempts} stalled attempt(s) reached STALL_MAX_RETRIES` };
 }
 
 /** One worker's usage limit stops dispatch for every worker until the reset (plus jitter). */

@@ -1,5 +1,7 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { openHealthLog } from '../health/health-service.js';
+import { checkDiskFloor } from '../pool/disk-floor.js';
 import { UsagePause, describePause } from '../pool/usage-pause.js';
 import { drainFile } from './control.js';
 import { Heartbeat } from './heartbeat.js';
@@ -37,6 +39,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     events: openHealthLog(deps.paths, deps.now),
     changes: new QueueChanges(),
   };
+  const diskFloor = { paths: deps.paths, dirs: [join(deps.repo, '.worktrees'), deps.repo, deps.paths.root], minFree: deps.settings.MIN_FREE_DISK, events: rt.events, now: deps.now, who: `Worker ${deps.workerId}`, budget: { dir: join(deps.repo, '.worktrees'), maxBytes: deps.settings.WORKTREES_MAX_BYTES } };
   heartbeat.start();
   await rt.changes.start(deps.backend);
   rt.say(`worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`);
@@ -51,6 +54,16 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       // The pool-wide pause is checked before every claim (a task this worker already holds is
       // taken up, and handed back before a new run if the pause holds): a paused worker idles,
       // its heartbeats go on.
+      const disk = pending === null ? await checkDiskFloor(diskFloor) : null;
+      if (disk !== null) {
+        if (announcedPause !== 'disk') {
+          heartbeat.set({ status: 'idle' });
+          rt.say(`paused: disk (${disk}): not claiming`);
+          announcedPause = 'disk';
+        }
+        await deps.control.sleep(deps.idlePollMs ?? IDLE_POLL_MS);
+        continue;
+      }
       const pause = pending === null ? await pauseInForce(rt) : null;
       if (pause) {
         if (announcedPause !== pause.until) {

@@ -47,6 +47,8 @@ const taskStateSchema = z.object({
   session_worker: z.number().int().positive().nullable().default(null),
   /** Some attempt of this task continued an earlier attempt's session. */
   resumed: z.boolean().default(false),
+  /** Attempts of this task stopped for want of progress (the stall ladder). */
+  stalled_attempts: z.number().int().nonnegative().default(0),
   last_error_class: z.enum(ERROR_CLASSES).nullable(),
   last_error: z.string().nullable(),
   /** The backend's run count once this attempt's run has started (tells a restart whether it did). */

@@ -64,7 +64,7 @@ describe('worker-queue (embedded backend)', () => {
     expect(String(missing.stderr)).toMatch(/There is no task 3 in the queue/);
 
     const clean = await queue(home, ['clean']);
-    expect(String(clean.stdout)).toBe('Removed 0 finished tasks older than 7 days.');
+    expect(String(clean.stdout)).toBe('Removed 0 finished tasks older than 7 days, and 0 run files older than RUNS_KEEP_DAYS (14).');
   });
 
   it.each([

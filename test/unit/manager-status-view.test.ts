@@ -8,6 +8,7 @@ const snapshot: ManagerStatus = {
   session: { name: 'claude-workers', exists: true },
   queue_backend: 'Queue backend: embedded (WORKER_BACKEND=embedded).',
   pause: null,
+  disk_pause: null,
   workers: [
     { id: 1, pane: '%3', health: 'working', current_task: '101', completed: 4, failed: 1, restarts: 0, heartbeat_age_s: 1.2 },
     { id: 2, pane: '%7', health: 'gave-up', current_task: 'none', completed: 0, failed: 0, restarts: 5, heartbeat_age_s: null },
