@@ -58,7 +58,7 @@ export interface QueueDepth {
 }
 
 export interface QueueBackend {
-  readonly name: 'pueue' | 'embedded';
+  readonly name: 'pueue' | 'embedded' | 'postgres';
   /** Refuses a subissue that is already queued or claimed unless `force`. */
   add(spec: TaskSpec, options?: { readonly force?: boolean }): Promise<QueueTask>;
   list(): Promise<QueueTask[]>;
