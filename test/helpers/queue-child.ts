@@ -30,9 +30,10 @@ export function queueClaimerScript(): Promise<string> {
 
 export interface ChildConfig {
   readonly root: string;
-  readonly backend: 'pueue' | 'embedded';
+  readonly backend: 'pueue' | 'embedded' | 'postgres';
   readonly group: string;
   readonly pueueConfigPath?: string;
+  readonly databaseUrl?: string;
   readonly workerId: number;
   readonly mode: 'claim-all' | 'start-and-hang';
   readonly argv?: readonly string[];
