@@ -89,4 +89,9 @@ export interface QueueBackend {
    * that stops watching. A backend without it is only polled.
    */
   watch?(listener: () => void): Promise<() => void>;
+  /**
+   * A backend with leases (postgres): the worker's heartbeat renews the lease of what `workerId`
+   * holds; a claim whose lease ran out goes back to the queue and its old holder is fenced off.
+   */
+  renewLeases?(workerId: number): Promise<void>;
 }

@@ -77,6 +77,15 @@ const CLAIM = `
   WHERE t.id IN (SELECT id FROM held UNION ALL SELECT id FROM next)
   RETURNING t.*`;
 
+/**
+ * Expired leases back to the queue, their attempts kept as counted; the token is dropped, so the
+ * old holder's finish or requeue is refused. The database's clock decides, never a host's.
+ */
+const SWEEP = `
+  UPDATE hw_tasks SET status = 'queued', last_error = 'lease of ' || host || '/' || worker_id || ' expired', host = NULL, worker_id = NULL,
+    claimed_at = NULL, run = NULL, lease_token = NULL, lease_expires_at = NULL
+  WHERE status = 'claimed' AND lease_expires_at < now()`;
+
 /** A fenced change: applies only while the row still carries the token this process claimed it with. */
 const FENCE = '($2::bigint IS NULL OR lease_token = $2)';
 
@@ -115,10 +124,19 @@ export class PostgresBackend implements QueueBackend {
   }
 
   async claim(workerId: number): Promise<QueueTask | undefined> {
+    // Every claimer sweeps first, so a dead host's tasks move on without waiting for a manager.
+    await this.options.database.query(SWEEP);
     const row = (await this.options.database.query<TaskRow>(CLAIM, [this.options.host, workerId, this.options.leaseMs])).rows[0];
     if (!row) return undefined;
     if (row.lease_token !== null) this.tokens.set(row.id, row.lease_token);
     return toQueueTask(row);
+  }
+
+  async renewLeases(workerId: number): Promise<void> {
+    await this.options.database.query(
+      "UPDATE hw_tasks SET lease_expires_at = now() + $3 * interval '1 millisecond' WHERE status = 'claimed' AND host = $1 AND worker_id = $2",
+      [this.options.host, workerId, this.options.leaseMs],
+    );
   }
 
   async startRun(id: string, spec: RunSpec): Promise<void> {
@@ -242,7 +260,7 @@ export class PostgresBackend implements QueueBackend {
     const changed = await this.options.database.query(statement, [this.validId(id), this.tokens.get(id) ?? null, ...values]);
     if (changed.rowCount !== 0) return;
     await this.requireRow(id);
-    this.tokens.delete(id);
+    // The lost token stays: this process stays fenced off this task (no token would mean admin).
     throw new WorkersError('conflict', `Task ${id} is no longer held by this worker (its lease was lost and the task moved on); nothing was recorded.`);
   }
 

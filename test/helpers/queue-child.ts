@@ -34,6 +34,8 @@ export interface ChildConfig {
   readonly group: string;
   readonly pueueConfigPath?: string;
   readonly databaseUrl?: string;
+  /** Settings over the defaults (WORKER_HOST, LEASE_TIMEOUT, ...). */
+  readonly settings?: Readonly<Record<string, unknown>>;
   readonly workerId: number;
   readonly mode: 'claim-all' | 'start-and-hang';
   readonly argv?: readonly string[];
