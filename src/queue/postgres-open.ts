@@ -37,3 +37,8 @@ export async function migrateDatabase(env: Readonly<Record<string, string | unde
     await database.close();
   }
 }
+
+export const describeMigration = (result: MigrationResult & { readonly description: string }) =>
+  result.from === result.to
+    ? `The database at ${result.description} has the current schema (version ${result.to}).`
+    : `Migrated the database at ${result.description} from schema version ${result.from} to ${result.to}.`;
