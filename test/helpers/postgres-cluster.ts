@@ -20,6 +20,9 @@ export interface PostgresCluster {
   /** The same database over TCP with this password (for login tests). */
   tcpUrl(database: string, password: string): string;
   restart(): Promise<void>;
+  /** The server down (pg_ctl stop -m fast) until startServer. */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +54,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       if (tries >= 5) throw error;
     }
   }
+  const stopServer = async () => {
+    await asPostgres([join(BIN, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']);
+  };
   const admin = () => new pg.Client({ host: dir, port, user: CLUSTER_USER, database: 'postgres' });
   return {
     socketDir: dir,
@@ -69,9 +75,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     },
     tcpUrl: (database, password) => `postgres://${CLUSTER_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     async restart() {
-      await asPostgres([join(BIN, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']);
+      await stopServer();
       await start();
     },
+    stopServer,
+    startServer: start,
     async stop() {
       await asPostgres([join(BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

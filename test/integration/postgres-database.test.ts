@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { dataPaths } from '../../src/core/paths.js';
@@ -7,6 +9,7 @@ import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { migrateDatabase } from '../../src/queue/postgres-open.js';
 import { CLUSTER_PASSWORD, postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { makeTempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let cluster: PostgresCluster;
 beforeAll(async () => {
@@ -56,5 +59,42 @@ describe.skipIf(!postgresAvailable)('postgres database: schema and connection', 
     expect(String((refused as Error).message)).not.toContain('not-the-password');
     // The right password over TCP works (and reaches the schema check).
     await expect(open(cluster.tcpUrl(name, CLUSTER_PASSWORD))).rejects.toThrow(/schema version 0/);
+  });
+
+  it('survives a restart of PostgreSQL (pg_ctl restart -m fast): the open backend reconnects and nothing is lost', async () => {
+    const url = await cluster.createDatabase();
+    await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
+    const { backend } = await open(url);
+    const first = await backend.add({ subissue: '51', parent: '5', priority: 1 });
+    await cluster.restart();
+    expect(await backend.get(first.id)).toMatchObject({ subissue: '51' });
+    // A statement sent while the server is down waits for it (reconnect with backoff).
+    await cluster.stopServer();
+    const adding = backend.add({ subissue: '52', parent: '5', priority: 1 });
+    await cluster.startServer();
+    const second = await adding;
+    expect((await backend.list()).map((task) => task.id)).toEqual([first.id, second.id]);
+    expect(await backend.claim(1)).toMatchObject({ id: first.id });
+  }, 120_000);
+
+  it('an agent run never gets the database URL or password in its environment', async () => {
+    const url = await cluster.createDatabase();
+    await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
+    const root = makeTempDir('hw-pgrun-');
+    const { backend } = await openQueueBackend({
+      paths: dataPaths(root),
+      settings: { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'postgres' },
+      env: { ...process.env, WORKERS_DATABASE_URL: url, PGPASSWORD: 'pw-for-the-db' },
+    });
+    const task = await backend.add({ subissue: '53', parent: '5', priority: 1 });
+    await backend.claim(1);
+    const out = join(root, 'env.json');
+    const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(process.env)))`;
+    await backend.startRun(task.id, { argv: [process.execPath, '-e', script], cwd: root, env: {} });
+    await waitFor(async () => (await backend.observeRun(task.id)).state === 'exited', { what: 'run exit', timeoutMs: 30_000 });
+    const names = JSON.parse(readFileSync(out, 'utf8')) as string[];
+    expect(names).toContain('PATH');
+    expect(names).not.toContain('WORKERS_DATABASE_URL');
+    expect(names).not.toContain('PGPASSWORD');
   });
 });
