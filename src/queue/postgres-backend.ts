@@ -56,6 +56,7 @@ const toQueueTask = (row: TaskRow): QueueTask => ({
   claimedAt: iso(row.claimed_at),
   finishedAt: iso(row.finished_at),
   lastError: row.last_error,
+  ...(row.status === 'claimed' && row.host !== null ? { host: row.host } : {}),
 });
 
 const ID = /^[1-9]\d{0,17}$/;
@@ -91,12 +92,14 @@ const FENCE = '($2::bigint IS NULL OR lease_token = $2)';
 
 export class PostgresBackend implements QueueBackend {
   readonly name = 'postgres';
+  readonly host: string;
   private readonly runsDir: string;
   /** Fencing tokens of the tasks this process claimed. */
   private readonly tokens = new Map<string, string>();
 
   constructor(private readonly options: PostgresBackendOptions) {
     this.runsDir = join(options.queueDir, 'runs');
+    this.host = options.host;
   }
 
   async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventLog } from '../../src/core/event-log.js';
 import { dataPaths } from '../../src/core/paths.js';
+import { returnOrphanedClaims } from '../../src/manager/orphan-claims.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { migrateDatabase } from '../../src/queue/postgres-open.js';
@@ -101,4 +103,17 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     await b.finish(task.id, { status: 'done' });
     expect(await b.list()).toMatchObject([{ id: task.id, status: 'done', attempts: 2, workerId: 5 }]);
   }, 180_000);
+
+  it("a manager leaves another host's claims alone (no pid file of that worker is here) and returns its own host's", async () => {
+    const url = await freshDatabase();
+    const [a, b] = [await hostBackend(url, 'a'), await hostBackend(url, 'b')];
+    const onB = await b.add({ subissue: '44', parent: '4', priority: 1 });
+    const onA = await a.add({ subissue: '45', parent: '4', priority: 2 });
+    expect(await b.claim(5)).toMatchObject({ id: onB.id, host: 'b' });
+    expect(await a.claim(5)).toMatchObject({ id: onA.id, host: 'a' });
+    const paths = dataPaths(makeTempDir('hw-manager-a-'));
+    const log = createEventLog(paths.managerLog, paths.alertsLog);
+    expect(await returnOrphanedClaims(a, { paths, lockStaleMs: 5000, comingBack: new Set(), log })).toEqual([onA.id]);
+    expect(await a.get(onB.id)).toMatchObject({ status: 'claimed', workerId: 5, host: 'b' });
+  }, 60_000);
 });
