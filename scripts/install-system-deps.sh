@@ -6,6 +6,8 @@ missing=()
 for command in "${!package_for[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${package_for[$command]}")
 done
+# PostgreSQL's initdb is not on PATH in Debian; the postgres backend's tests start private clusters.
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

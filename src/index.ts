@@ -12,3 +12,4 @@ export * from './health/health-service.js';
 export { writeIsolatedPueueConfig } from './adapters/pueue/isolated-config.js';
 export * from './queue/backend.js';
 export { openQueueBackend } from './queue/open-backend.js';
+export { migrateDatabase } from './queue/postgres-open.js';

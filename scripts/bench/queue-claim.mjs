@@ -1,4 +1,5 @@
-// Queue benchmarks, per backend (embedded always; pueue when installed, on an isolated daemon):
+// Queue benchmarks, per backend (embedded always; pueue when installed, on an isolated daemon;
+// postgres when PostgreSQL 15 is installed, on a private cluster through its socket directory):
 //  1. claim latency p50/p99 and claims/s with 8 concurrent claimer processes draining 400 tasks;
 //  2. time from `worker-queue add` (the built binary) to the claim by an idle claimer polling
 //     every POLL_MS (the worker's idle poll).
@@ -14,6 +15,7 @@ const CLAIMERS = 8;
 const TASKS = 400;
 const POLL_MS = 250;
 const ADD_TRIALS = 7;
+const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 const work = mkdtempSync(join(tmpdir(), 'hw-bench-queue-'));
 const pueueOnPath = (() => {
@@ -119,11 +121,29 @@ async function withPueueDaemon(runBench) {
   }
 }
 
+/** A throwaway PostgreSQL cluster (as the postgres user: initdb refuses root); sets WORKERS_DATABASE_URL. */
+async function withPostgresCluster(lib, runBench) {
+  const dir = mkdtempSync(join(tmpdir(), 'hw-bench-pg-'));
+  execFileSync('chown', ['postgres', dir]);
+  const asPostgres = (args) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
+  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  asPostgres([join(PG_BIN, 'initdb'), '-D', join(dir, 'data'), '-A', 'trust', '-U', 'hw', '-N']);
+  asPostgres([join(PG_BIN, 'pg_ctl'), '-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-k ${dir} -p ${port} -c listen_addresses=''`, 'start']);
+  try {
+    process.env.WORKERS_DATABASE_URL = `postgresql://hw@localhost/postgres?host=${encodeURIComponent(dir)}&port=${port}`;
+    await (await import(lib)).migrateDatabase(process.env);
+    return await runBench(undefined);
+  } finally {
+    asPostgres([join(PG_BIN, 'pg_ctl'), '-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function benchmark() {
   if (!existsSync(join(ROOT, 'dist/worker-queue.cjs'))) throw new Error('run npm run build first');
   // The library entry of the build, so the numbers are for the code in this tree.
   const lib = join(ROOT, 'dist', 'index.js');
-  const backends = pueueOnPath ? ['embedded', 'pueue'] : ['embedded'];
+  const backends = ['embedded', ...(pueueOnPath ? ['pueue'] : []), ...(existsSync(join(PG_BIN, 'initdb')) ? ['postgres'] : [])];
   for (const backend of backends) {
     const runBench = async (pueueConfigPath) => {
       const base = { backend, ...(pueueConfigPath ? { pueueConfigPath } : {}) };
@@ -134,6 +154,7 @@ async function benchmark() {
       console.log(`${backend}: worker-queue add -> claim by an idle claimer polling every ${POLL_MS} ms: median ${add.median} ms (min ${add.min}, max ${add.max}, ${ADD_TRIALS} trials)`);
     };
     if (backend === 'pueue') await withPueueDaemon(runBench);
+    else if (backend === 'postgres') await withPostgresCluster(lib, runBench);
     else await runBench(undefined);
   }
 }

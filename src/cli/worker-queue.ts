@@ -243,6 +243,15 @@ async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('migrate')
+    .description('WORKER_BACKEND=postgres: create or upgrade the schema of WORKERS_DATABASE_URL (safe on several hosts at once)')
+    .action(async () => {
+      const context = await loadContext();
+      const { migrateDatabase, describeMigration } = await import('../queue/postgres-open.js');
+      printText(describeMigration(await migrateDatabase(context.env)));
+    });
+
+  program
     .command('import')
     .description("import the shell tool's queue.txt (PRIORITY|PARENT|SUBISSUE|STATUS|WORKER|CREATED lines); all or nothing")
     .argument('[file]', 'queue.txt to read (default: queue.txt in the data root)')

@@ -82,9 +82,13 @@ export const SETTING_DEFINITIONS = {
   RESTART_STABLE_PERIOD: duration(60, 0, 24 * HOUR),
   WORKER_BACKEND: {
     fallback: 'auto',
-    accepts: 'one of auto, pueue, embedded',
-    schema: () => z.enum(['auto', 'pueue', 'embedded']),
-  } satisfies SettingDefinition<'auto' | 'pueue' | 'embedded'>,
+    accepts: 'one of auto, pueue, embedded, postgres',
+    schema: () => z.enum(['auto', 'pueue', 'embedded', 'postgres']),
+  } satisfies SettingDefinition<'auto' | 'pueue' | 'embedded' | 'postgres'>,
+  /** This host's name in a shared (postgres) queue; empty: the machine's host name. */
+  WORKER_HOST: word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a host name of letters, digits, _ . - (empty for the machine name)'),
+  /** How long a postgres claim stays this worker's without a heartbeat; 0: twice DEAD_WORKER_THRESHOLD. */
+  LEASE_TIMEOUT: duration(0, 0, 7 * 24 * HOUR),
   WORKER_AGENT_CMD: word('claude', /^\S.{0,4095}$/s, 'a non-empty command'),
   WORKERS_SESSION: word('claude-workers', NAME, 'a tmux session name of letters, digits, _ . -'),
   MONITOR_SESSION: word('claude-monitor', NAME, 'a tmux session name of letters, digits, _ . -'),

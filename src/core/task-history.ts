@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { appendLine } from './event-log.js';
 import { ensureDirSync } from './fs-safe.js';

@@ -21,6 +21,8 @@ export async function returnOrphanedClaims(
   for (const task of await backend.list()) {
     const workerId = task.workerId;
     if (task.status !== 'claimed' || workerId === null || options.comingBack.has(workerId)) continue;
+    // Another host's worker: its pid file is there, not here; its lease returns the task.
+    if (task.host !== undefined && task.host !== backend.host) continue;
     if ((await runningWorkerPid(options.paths, workerId, options.lockStaleMs)) !== undefined) continue;
     await returnClaim(backend, task.id, `worker ${workerId} is gone and will not be restarted`);
     returned.push(task.id);

@@ -28,6 +28,8 @@ export interface QueueTask extends TaskSpec {
   readonly claimedAt: string | null;
   readonly finishedAt: string | null;
   readonly lastError: string | null;
+  /** A queue shared by several hosts (postgres): the host of the claiming worker, while claimed. */
+  readonly host?: string;
 }
 
 /** How to run the agent for one attempt: argv (never a shell string), directory, extra environment. */
@@ -58,7 +60,9 @@ export interface QueueDepth {
 }
 
 export interface QueueBackend {
-  readonly name: 'pueue' | 'embedded';
+  readonly name: 'pueue' | 'embedded' | 'postgres';
+  /** A queue shared by several hosts (postgres): this host's name (WORKER_HOST). */
+  readonly host?: string;
   /** Refuses a subissue that is already queued or claimed unless `force`. */
   add(spec: TaskSpec, options?: { readonly force?: boolean }): Promise<QueueTask>;
   /**
@@ -94,4 +98,9 @@ export interface QueueBackend {
    * that stops watching. A backend without it is only polled.
    */
   watch?(listener: () => void): Promise<() => void>;
+  /**
+   * A backend with leases (postgres): the worker's heartbeat renews the lease of what `workerId`
+   * holds; a claim whose lease ran out goes back to the queue and its old holder is fenced off.
+   */
+  renewLeases?(workerId: number): Promise<void>;
 }

@@ -1,23 +1,16 @@
-import { spawn } from 'node:child_process';
-import { closeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
-import { APPEND_FLAGS, ensureDirSync, openDataFileSync } from '../core/fs-safe.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
-import { isRecordedProcessAlive, killProcessGroup, readStartTime } from '../adapters/process.js';
-import { forgetRunOutcome, isRunResultName, readRunResult, recordRunSpec, removeRunFiles, runFilesFor } from './run-files.js';
-import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from './runner-script.js';
+import { isRecordedProcessAlive, killProcessGroup } from '../adapters/process.js';
+import { isRunResultName, removeRunFiles, runFilesFor } from './run-files.js';
+import { observeLocalRun, startLocalRun } from './local-run.js';
 import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec, withoutActiveDuplicates } from './task-rules.js';
 import { notFound, type BackendOptions } from './backend-options.js';
 import { watchDirs } from './watch-dirs.js';
 
 const toQueueTask = ({ run: _run, ...task }: EmbeddedTask): QueueTask => task;
-
-/** However a run the user killed ended (a signal, an exit code of its own), it ended by the kill. */
-const killedByUser = (run: { readonly killedByUser?: boolean | undefined }, ended: RunObservation): RunObservation =>
-  run.killedByUser ? { state: 'killed', endedAt: ended.state === 'exited' || ended.state === 'killed' ? ended.endedAt : null, byUser: true } : ended;
 
 /** The file queue: every change is one locked read-modify-write of embedded-queue.json. */
 export class EmbeddedBackend implements QueueBackend {
@@ -105,60 +98,25 @@ export class EmbeddedBackend implements QueueBackend {
     return task && toQueueTask(task);
   }
 
-  async startRun(id: string, run: RunSpec): Promise<void> {
+  async startRun(id: string, spec: RunSpec): Promise<void> {
     const task = await this.require(id);
     if (task.status !== 'claimed') throw new WorkersError('conflict', `Task ${id} is ${task.status}; only a claimed task can start a run.`);
     if (task.run && isRecordedProcessAlive(task.run)) {
       throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
     }
     const key = `${id}-${task.attempts + 1}`;
-    const files = runFilesFor(this.runsDir, key);
-    await forgetRunOutcome(files);
-    const runner = await ensureRunnerScript(this.options.queueDir);
-    const outputFile = run.outputFile ?? join(this.runsDir, `${key}.output.log`);
-    ensureDirSync(this.runsDir);
-    const words = await recordRunSpec(files, run, this.options.env);
-    const output = openDataFileSync(outputFile, APPEND_FLAGS);
-    let pid: number;
-    try {
-      pid = await new Promise<number>((resolve, reject) => {
-        // Detached: its own process group, so it survives the worker and dies as one group.
-        const child = spawn(RUNNER_SHELL, [runner, 'run', ...words], {
-          detached: true,
-          stdio: ['ignore', output, output],
-          cwd: this.options.queueDir,
-          env: runnerEnv(this.options.env),
-        });
-        child.once('error', reject);
-        child.once('spawn', () => {
-          child.unref();
-          resolve(child.pid!);
-        });
-      });
-    } finally {
-      closeSync(output);
-    }
-    const startTime = readStartTime(pid) ?? '';
-    const startedAt = this.options.now().toISOString();
+    const run = await startLocalRun({ queueDir: this.options.queueDir, runsDir: this.runsDir, env: this.options.env, now: this.options.now }, key, spec);
     await this.store.update((draft) => {
       const current = draft.tasks.find((candidate) => candidate.id === id);
       if (!current) return;
       current.attempts += 1;
-      current.run = { key, pid, pgid: pid, startTime, startedAt, outputFile, killRequested: false };
+      current.run = run;
     });
   }
 
   async observeRun(id: string): Promise<RunObservation> {
     const run = (await this.findTask(id))?.run;
-    if (!run) return { state: 'none' };
-    const files = runFilesFor(this.runsDir, run.key);
-    const result = await readRunResult(files);
-    if (result) return killedByUser(run, result);
-    if (isRecordedProcessAlive(run)) return { state: 'running', startedAt: run.startedAt };
-    // The run may have written its result between the first read and the liveness check.
-    const settled = await readRunResult(files);
-    if (settled) return killedByUser(run, settled);
-    return killedByUser(run, run.killRequested ? { state: 'killed', endedAt: null } : { state: 'lost' });
+    return run ? observeLocalRun(this.runsDir, run) : { state: 'none' };
   }
 
   async killRun(id: string, graceMs: number, options: { readonly byUser?: boolean } = {}): Promise<void> {

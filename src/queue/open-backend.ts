@@ -4,7 +4,7 @@
  *
  *   const { backend, notice } = await openQueueBackend({ paths, settings, env });
  *
- * - WORKER_BACKEND=pueue | embedded picks that backend; auto picks Pueue when the `pueue` client is
+ * - WORKER_BACKEND=pueue | embedded | postgres picks that backend (postgres: WORKERS_DATABASE_URL); auto picks Pueue when the `pueue` client is
  *   on env.PATH, else the embedded file queue.
  * - `notice` is one sentence saying which backend was chosen and why; the library never prints it,
  *   a CLI prints it where it informs (setup, status, `--verbose`). chooseQueueBackend gives it
@@ -29,7 +29,7 @@ import { PueueBackend } from './pueue-backend.js';
 
 export interface OpenQueueBackendOptions {
   readonly paths: DataPaths;
-  readonly settings: Pick<Settings, 'WORKER_BACKEND' | 'PUEUE_GROUP' | 'LOCK_STALE_TIMEOUT'>;
+  readonly settings: Pick<Settings, 'WORKER_BACKEND' | 'PUEUE_GROUP' | 'LOCK_STALE_TIMEOUT' | 'WORKER_HOST' | 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
   readonly pueueConfigPath?: string;
@@ -60,6 +60,10 @@ export interface BackendChoice {
 /** Which backend the settings and PATH pick, and the sentence saying why; opens nothing. */
 export async function chooseQueueBackend(options: Pick<OpenQueueBackendOptions, 'settings' | 'env'>): Promise<BackendChoice> {
   const setting = options.settings.WORKER_BACKEND;
+  if (setting === 'postgres') {
+    const { describePostgres } = await import('./postgres-open.js');
+    return { name: 'postgres', notice: `Queue backend: postgres, ${describePostgres(options.settings, options.env)} (WORKER_BACKEND=postgres).` };
+  }
   const hasPueue = await isPueueOnPath(options.env);
   if (setting === 'pueue' && !hasPueue) {
     throw new WorkersError('config', 'WORKER_BACKEND=pueue but no pueue client is on PATH; run scripts/install-pueue.sh or set WORKER_BACKEND=embedded.');
@@ -81,6 +85,11 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
   if (name === 'embedded') {
     const warning = setAsideWarning(options.paths.queueDir);
     return { backend: new EmbeddedBackend(base), notice, ...(warning ? { warning } : {}) };
+  }
+  if (name === 'postgres') {
+    // Loaded only when chosen: pg is not needed by a single-host setup.
+    const { openPostgresBackend } = await import('./postgres-open.js');
+    return { backend: await openPostgresBackend(base, options.settings), notice };
   }
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
   const client = new PueueClient({

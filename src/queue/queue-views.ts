@@ -1,11 +1,11 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatDuration } from '../core/duration.js';
 import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
-import type { QueueDepth, QueueTask, TaskStatus } from './backend.js';
+import type { QueueBackend, QueueDepth, QueueTask, TaskStatus } from './backend.js';
 
 /** What `list` and `monitor` show (`list --json` prints it through snapshotJson). */
 export interface QueueSnapshot {
-  readonly backend: 'pueue' | 'embedded';
+  readonly backend: QueueBackend['name'];
   readonly generatedAt: string;
   readonly depth: QueueDepth;
   readonly tasks: readonly QueueTask[];

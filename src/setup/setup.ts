@@ -69,6 +69,10 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
     throw new WorkersError('tool', `Setup stopped before starting anything: ${blocking.map((status) => status.spec.name).join(', ')} must be installed or upgraded (see the hints above).`);
   }
 
+  if (context.settings.WORKER_BACKEND === 'postgres') {
+    const { migrateDatabase, describeMigration } = await import('../queue/postgres-open.js');
+    report({ step: 'database', ok: true, detail: describeMigration(await migrateDatabase(env)) });
+  }
   const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env, now: context.now });
   const depth = await backend.depth();
   report({ step: 'queue', ok: true, detail: `${notice} ${depth.queued} queued, ${depth.claimed} claimed` });

@@ -5,6 +5,7 @@ import { checkDiskFloor } from '../pool/disk-floor.js';
 import { UsagePause, describePause } from '../pool/usage-pause.js';
 import { drainFile } from './control.js';
 import { Heartbeat } from './heartbeat.js';
+import { renewingLeases } from './lease-renewal.js';
 import { logError, saveState, withBackend, type Runtime, type WorkerDeps } from './runtime.js';
 import { QueueChanges } from './queue-changes.js';
 import { pauseInForce } from './pause-in-force.js';
@@ -22,7 +23,7 @@ const IDLE_POLL_MS = 250;
  * hands a worker back the task it already holds. Resolves to the exit code.
  */
 export async function runWorker(deps: WorkerDeps): Promise<number> {
-  const heartbeat = new Heartbeat(deps.health, deps.workerId, deps.settings.HEARTBEAT_INTERVAL, (message) => deps.say(message));
+  const heartbeat = new Heartbeat(renewingLeases(deps.health, deps.backend, deps.workerId), deps.workerId, deps.settings.HEARTBEAT_INTERVAL, (message) => deps.say(message));
   const rt: Runtime = {
     ...deps,
     backendNow: deps.backend,

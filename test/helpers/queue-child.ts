@@ -6,9 +6,12 @@ export const queueClaimerScript = () => bundleFixture('test/fixtures/queue-claim
 
 export interface ChildConfig {
   readonly root: string;
-  readonly backend: 'pueue' | 'embedded';
+  readonly backend: 'pueue' | 'embedded' | 'postgres';
   readonly group: string;
   readonly pueueConfigPath?: string;
+  readonly databaseUrl?: string;
+  /** Settings over the defaults (WORKER_HOST, LEASE_TIMEOUT, ...). */
+  readonly settings?: Readonly<Record<string, unknown>>;
   readonly workerId: number;
   readonly mode: 'claim-all' | 'start-and-hang';
   readonly argv?: readonly string[];

@@ -5,6 +5,8 @@ import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
+import { migrateDatabase } from '../../src/queue/postgres-open.js';
+import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { queueClaimerScript, startQueueChild } from '../helpers/queue-child.js';
 import { gatedAgent, processesWithMarker, stubbornAgent } from '../helpers/queue-probes.js';
@@ -15,24 +17,29 @@ interface Harness {
   readonly backend: QueueBackend;
   readonly root: string;
   readonly open: () => Promise<QueueBackend>;
-  readonly child: { readonly backend: 'pueue' | 'embedded'; readonly group: string; readonly pueueConfigPath?: string };
+  readonly child: { readonly backend: QueueBackend['name']; readonly group: string; readonly pueueConfigPath?: string; readonly databaseUrl?: string };
 }
 
 let groupCounter = 0;
 
 /** One suite, run against every backend: what the worker, manager and worker-queue rely on. */
-function describeConformance(name: 'embedded' | 'pueue', skip: boolean, daemon: () => IsolatedPueue | undefined) {
+function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: () => IsolatedPueue | undefined) {
   describe.skipIf(skip)(`${name} backend conformance`, () => {
     let h: Harness;
 
     beforeEach(async () => {
       const root = makeTempDir('hw-queue-');
       const pueueConfigPath = daemon()?.configPath;
+      // postgres: a fresh, migrated database per test on the file's cluster.
+      const databaseUrl = name === 'postgres' ? await postgres!.createDatabase() : undefined;
+      const env = databaseUrl === undefined ? process.env : { ...process.env, WORKERS_DATABASE_URL: databaseUrl };
+      if (databaseUrl !== undefined) await migrateDatabase(env);
       // A group per test keeps each test's tasks apart on the shared daemon.
       const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: name, PUEUE_GROUP: `q${process.pid}-${(groupCounter += 1)}` };
       const open = async () =>
-        (await openQueueBackend({ paths: dataPaths(root), settings, env: process.env, ...(pueueConfigPath ? { pueueConfigPath } : {}) })).backend;
-      h = { backend: await open(), root, open, child: { backend: name, group: settings.PUEUE_GROUP, ...(pueueConfigPath ? { pueueConfigPath } : {}) } };
+        (await openQueueBackend({ paths: dataPaths(root), settings, env, ...(pueueConfigPath ? { pueueConfigPath } : {}) })).backend;
+      const child = { backend: name, group: settings.PUEUE_GROUP, ...(pueueConfigPath ? { pueueConfigPath } : {}), ...(databaseUrl ? { databaseUrl } : {}) };
+      h = { backend: await open(), root, open, child };
     });
 
     it('adds tasks and lists them with their facts', async () => {
@@ -50,6 +57,20 @@ function describeConformance(name: 'embedded' | 'pueue', skip: boolean, daemon: 
       await expect(h.backend.add({ subissue: '5', parent: '1', priority: 3 })).rejects.toMatchObject({ kind: 'conflict' });
       await h.backend.add({ subissue: '5', parent: '1', priority: 3 }, { force: true });
       expect(await h.backend.list()).toHaveLength(2);
+    });
+
+    it('adds many at once in their order, skipping a subissue already active or repeated, and refuses a bad one whole', async () => {
+      await h.backend.add({ subissue: '20', parent: '2', priority: 3 });
+      const result = await h.backend.addMany([
+        { subissue: '21', parent: '2', priority: 4 },
+        { subissue: '20', parent: '2', priority: 3 },
+        { subissue: '22', parent: '2', priority: 1 },
+        { subissue: '21', parent: '2', priority: 4 },
+      ]);
+      expect(result).toEqual({ added: 2, skippedActive: ['20', '21'] });
+      expect((await h.backend.list()).map((task) => [task.subissue, task.priority])).toEqual([['20', 3], ['21', 4], ['22', 1]]);
+      await expect(h.backend.addMany([{ subissue: '23', parent: '2', priority: 1 }, { subissue: '$(id)', parent: '2', priority: 1 }])).rejects.toMatchObject({ kind: 'usage' });
+      expect(await h.backend.list()).toHaveLength(3);
     });
 
     it('refuses hostile ids and out-of-range priorities and changes nothing', async () => {
@@ -190,16 +211,20 @@ function describeConformance(name: 'embedded' | 'pueue', skip: boolean, daemon: 
 }
 
 let pueue: IsolatedPueue | undefined;
+let postgres: PostgresCluster | undefined;
 
 beforeAll(async () => {
+  if (postgresAvailable) postgres = await startPostgresCluster();
   if (!pueueAvailable) return;
   pueue = isolatedPueue();
   await pueue.start();
-});
+}, 120_000);
 
 afterAll(async () => {
   await pueue?.stop();
+  await postgres?.stop();
 });
 
 describeConformance('embedded', false, () => undefined);
 describeConformance('pueue', !pueueAvailable, () => pueue);
+describeConformance('postgres', !postgresAvailable, () => undefined);

@@ -39,7 +39,7 @@ describe('settings', () => {
       /setting in \/x\/config.json DEAD_WORKER_THRESHOLD=-5 is invalid: use a duration from 1 s to 86400 s/,
     );
     expect(() => resolveSettings({}, { MAX_RETRIES: 'many' })).toThrow(/environment variable MAX_RETRIES="many" is invalid: use a whole number/);
-    expect(() => resolveSettings({}, { WORKER_BACKEND: 'redis' })).toThrow(/WORKER_BACKEND.*one of auto, pueue, embedded/);
+    expect(() => resolveSettings({}, { WORKER_BACKEND: 'redis' })).toThrow(/WORKER_BACKEND.*one of auto, pueue, embedded, postgres/);
     expect(() => resolveSettings({}, { WORKERS_SESSION: 'a;b' })).toThrow(/WORKERS_SESSION/);
   });
 
