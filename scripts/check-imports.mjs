@@ -13,7 +13,8 @@ const FORBIDDEN = [
 ];
 
 // Static imports and re-exports (`import x from '…'`, `export { x } from '…'`, `import '…'`) and `import('…')`.
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** The relative imports of one module, as paths under src/ (`worker/run-attempt.ts`). */
 function importsOf(file, text) {
@@ -72,7 +73,10 @@ export function importViolations(sources) {
   const problems = [];
   for (const [file, targets] of graph) {
     for (const target of targets) {
-      const rule = FORBIDDEN.find((candidate) => file.startsWith(candidate.from) && target.startsWith(candidate.to) && !(candidate.unless && file.startsWith(candidate.unless)));
+      const rule = FORBIDDEN.find(
+        (candidate) =>
+          file.startsWith(candidate.from) && target.startsWith(candidate.to) && !(candidate.unless && file.startsWith(candidate.unless)),
+      );
       if (rule) problems.push(`src/${file} imports src/${target}: ${rule.why}.`);
     }
   }

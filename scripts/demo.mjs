@@ -85,7 +85,9 @@ async function main() {
   while (Date.now() < deadline) {
     const tasks = JSON.parse(run('worker-queue', ['list', '--json']).stdout).tasks;
     finished = tasks.filter((task) => ['done', 'failed', 'review'].includes(task.status));
-    process.stdout.write(`${run('worker-health-monitor', ['dashboard', '--once']).stdout}\nTasks finished: ${finished.length}/${TASKS}\n\n`);
+    process.stdout.write(
+      `${run('worker-health-monitor', ['dashboard', '--once']).stdout}\nTasks finished: ${finished.length}/${TASKS}\n\n`,
+    );
     if (finished.length === TASKS) break;
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }

@@ -34,23 +34,107 @@ const usage = { input_tokens: 1200, output_tokens: 80, cache_creation_input_toke
 const make = (index) => {
   switch (index % 10) {
     case 0:
-      return { type: 'assistant', message: { id: `msg_${index}`, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: words }], usage }, parent_tool_use_id: null, session_id: session, uuid: `u${index}` };
+      return {
+        type: 'assistant',
+        message: {
+          id: `msg_${index}`,
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [{ type: 'text', text: words }],
+          usage,
+        },
+        parent_tool_use_id: null,
+        session_id: session,
+        uuid: `u${index}`,
+      };
     case 1:
-      return { type: 'assistant', message: { id: `msg_${index}`, role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${index}`, name: 'Bash', input: { command: 'npm test -- --reporter=dot', description: 'Run the tests' } }], usage }, session_id: session, uuid: `u${index}` };
+      return {
+        type: 'assistant',
+        message: {
+          id: `msg_${index}`,
+          role: 'assistant',
+          content: [
+            {
+              type: 'tool_use',
+              id: `toolu_${index}`,
+              name: 'Bash',
+              input: { command: 'npm test -- --reporter=dot', description: 'Run the tests' },
+            },
+          ],
+          usage,
+        },
+        session_id: session,
+        uuid: `u${index}`,
+      };
     case 2:
-      return { type: 'user', message: { role: 'user', content: [{ tool_use_id: `toolu_${index - 1}`, type: 'tool_result', content: words.repeat(2), is_error: false }] }, session_id: session, uuid: `u${index}` };
+      return {
+        type: 'user',
+        message: {
+          role: 'user',
+          content: [{ tool_use_id: `toolu_${index - 1}`, type: 'tool_result', content: words.repeat(2), is_error: false }],
+        },
+        session_id: session,
+        uuid: `u${index}`,
+      };
     case 3:
-      return { type: 'tool_progress', tool_use_id: `toolu_${index}`, tool_name: 'Bash', elapsed_time_seconds: 30, session_id: session, uuid: `u${index}` };
+      return {
+        type: 'tool_progress',
+        tool_use_id: `toolu_${index}`,
+        tool_name: 'Bash',
+        elapsed_time_seconds: 30,
+        session_id: session,
+        uuid: `u${index}`,
+      };
     case 4:
-      return { type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 550, error_status: 529, error: 'overloaded', session_id: session, uuid: `u${index}` };
+      return {
+        type: 'system',
+        subtype: 'api_retry',
+        attempt: 1,
+        max_retries: 10,
+        retry_delay_ms: 550,
+        error_status: 529,
+        error: 'overloaded',
+        session_id: session,
+        uuid: `u${index}`,
+      };
     case 5:
-      return { type: 'rate_limit_event', rate_limit_info: { status: 'allowed', isUsingOverage: false }, session_id: session, uuid: `u${index}` };
+      return {
+        type: 'rate_limit_event',
+        rate_limit_info: { status: 'allowed', isUsingOverage: false },
+        session_id: session,
+        uuid: `u${index}`,
+      };
     default:
-      return { type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'partial token text ' } }, session_id: session, uuid: `u${index}` };
+      return {
+        type: 'stream_event',
+        event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'partial token text ' } },
+        session_id: session,
+        uuid: `u${index}`,
+      };
   }
 };
-const init = { type: 'system', subtype: 'init', cwd: '/home/dev/repo', session_id: session, tools: Array.from({ length: 30 }, (_, i) => `Tool${i}`), model: 'claude-sonnet-4-5', claude_code_version: '2.1.332' };
-const result = { type: 'result', subtype: 'success', is_error: false, result: 'done', session_id: session, num_turns: 40, total_cost_usd: 1.23, usage, modelUsage: { 'claude-sonnet-4-5': { inputTokens: 1, outputTokens: 2, costUSD: 1.23 } }, terminal_reason: 'completed' };
+const init = {
+  type: 'system',
+  subtype: 'init',
+  cwd: '/home/dev/repo',
+  session_id: session,
+  tools: Array.from({ length: 30 }, (_, i) => `Tool${i}`),
+  model: 'claude-sonnet-4-5',
+  claude_code_version: '2.1.332',
+};
+const result = {
+  type: 'result',
+  subtype: 'success',
+  is_error: false,
+  result: 'done',
+  session_id: session,
+  num_turns: 40,
+  total_cost_usd: 1.23,
+  usage,
+  modelUsage: { 'claude-sonnet-4-5': { inputTokens: 1, outputTokens: 2, costUSD: 1.23 } },
+  terminal_reason: 'completed',
+};
 const lines = [JSON.stringify(init)];
 for (let index = 0; index < EVENTS - 2; index += 1) lines.push(JSON.stringify(make(index)));
 lines.push(JSON.stringify(result));
@@ -62,7 +146,8 @@ function adapter() {
   const parser = new ClaudeStreamParser({ onSignal: () => undefined });
   for (const chunk of chunks) parser.write(chunk);
   const summary = parser.end();
-  if (summary.lines !== EVENTS || classifyRun({ summary, exitCode: 0, now: new Date() }).kind !== 'success') throw new Error('bench stream misparsed');
+  if (summary.lines !== EVENTS || classifyRun({ summary, exitCode: 0, now: new Date() }).kind !== 'success')
+    throw new Error('bench stream misparsed');
 }
 
 function baseline() {
@@ -92,9 +177,14 @@ const adapterMs = measure(adapter);
 const baselineMs = measure(baseline);
 const mb = stream.length / 1024 / 1024;
 const row = (name, ms) =>
-  `${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms  ${Math.round(EVENTS / (ms / 1000)).toLocaleString('en').padStart(10)} events/s  ${Math.round((ms * 1e6) / EVENTS).toLocaleString('en').padStart(6)} ns/event  ${(mb / (ms / 1000)).toFixed(0).padStart(5)} MiB/s`;
-console.log(`stream: ${EVENTS.toLocaleString('en')} events, ${mb.toFixed(1)} MiB, ${chunks.length} chunks of 64 KiB; median of ${RUNS} runs`);
+  `${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms  ${Math.round(EVENTS / (ms / 1000))
+    .toLocaleString('en')
+    .padStart(10)} events/s  ${Math.round((ms * 1e6) / EVENTS)
+    .toLocaleString('en')
+    .padStart(6)} ns/event  ${(mb / (ms / 1000)).toFixed(0).padStart(5)} MiB/s`;
+console.log(
+  `stream: ${EVENTS.toLocaleString('en')} events, ${mb.toFixed(1)} MiB, ${chunks.length} chunks of 64 KiB; median of ${RUNS} runs`,
+);
 console.log(row('adapter (zod + summary)', adapterMs));
 console.log(row('baseline (split+JSON.parse)', baselineMs));
 console.log(`ratio adapter/baseline: ${(adapterMs / baselineMs).toFixed(2)}x`);
-

@@ -30,7 +30,13 @@ writeFileSync(
   ].join('\n'),
 );
 await build({
-  entryPoints: [entry], outdir: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning',
+  entryPoints: [entry],
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
   // CommonJS dependencies bundled into ESM still call require().
   banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
 });
@@ -53,10 +59,19 @@ async function round(index) {
   let verdictAt = 0;
   const agent = {
     name: 'bench',
-    prepare: (facts, options) => ({ run: { argv: [process.execPath, '-e', ''], cwd: facts.worktree, env: {}, outputFile: options.outputFile } }),
+    prepare: (facts, options) => ({
+      run: { argv: [process.execPath, '-e', ''], cwd: facts.worktree, env: {}, outputFile: options.outputFile },
+    }),
     interpret: async () => {
       verdictAt = performance.now();
-      return { kind: 'failed', errorClass: 'usage_limit', message: 'usage limit', retry: true, resetsAt: new Date(Date.now() + 600_000).toISOString(), limitType: 'five_hour' };
+      return {
+        kind: 'failed',
+        errorClass: 'usage_limit',
+        message: 'usage limit',
+        retry: true,
+        resetsAt: new Date(Date.now() + 600_000).toISOString(),
+        limitType: 'five_hour',
+      };
     },
   };
   const pausedAt = new Map();
@@ -66,7 +81,21 @@ async function round(index) {
     const say = (line) => {
       if (/dispatch paused/.test(line) && !pausedAt.has(id)) pausedAt.set(id, performance.now());
     };
-    const done = lib.runWorker({ workerId: id, repo, baseBranch: 'main', backend, agent, paths, settings, health, control, now: () => new Date(), random: Math.random, say, ghReady: false });
+    const done = lib.runWorker({
+      workerId: id,
+      repo,
+      baseBranch: 'main',
+      backend,
+      agent,
+      paths,
+      settings,
+      health,
+      control,
+      now: () => new Date(),
+      random: Math.random,
+      say,
+      ghReady: false,
+    });
     workers.push({ control, done });
   }
   await sleep(500);
@@ -88,5 +117,9 @@ for (let index = 0; index < ROUNDS; index += 1) results.push(await round(index))
 rmSync(out, { recursive: true, force: true });
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 console.log(`usage limit on worker 1 -> pool paused (${WORKERS} workers, ${ROUNDS} rounds)`);
-console.log(`  pause stored:          median ${fmt(median(results.map((r) => r.stored)))}, max ${fmt(Math.max(...results.map((r) => r.stored)))}`);
-console.log(`  every worker paused:   median ${fmt(median(results.map((r) => r.all)))}, max ${fmt(Math.max(...results.map((r) => r.all)))}`);
+console.log(
+  `  pause stored:          median ${fmt(median(results.map((r) => r.stored)))}, max ${fmt(Math.max(...results.map((r) => r.stored)))}`,
+);
+console.log(
+  `  every worker paused:   median ${fmt(median(results.map((r) => r.all)))}, max ${fmt(Math.max(...results.map((r) => r.all)))}`,
+);

@@ -14,7 +14,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const { HealthService, dataPaths, DEFAULT_SETTINGS } = await import(join(root, 'dist', 'index.js'));
 const { chromium } = await import('playwright-core');
 const [SAMPLES, LOAD_S, HISTORY] = [30, 60, 100_000].map((fallback, index) => Number(process.argv[2 + index] ?? fallback));
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
@@ -70,7 +78,9 @@ async function latency() {
   await browser.close();
   server.child.kill('SIGTERM');
   rmSync(home, { recursive: true, force: true });
-  console.log(`heartbeat on disk -> page shows it (${SAMPLES} samples): median ${fmt(quantile(samples, 0.5))}, p90 ${fmt(quantile(samples, 0.9))}, max ${fmt(Math.max(...samples))}`);
+  console.log(
+    `heartbeat on disk -> page shows it (${SAMPLES} samples): median ${fmt(quantile(samples, 0.5))}, p90 ${fmt(quantile(samples, 0.9))}, max ${fmt(Math.max(...samples))}`,
+  );
 }
 
 async function load() {
@@ -92,10 +102,15 @@ async function load() {
   await sleep(2000);
   const beats = [];
   for (let id = 1; id <= 64; id += 1) {
-    beats.push(setTimeout(function beat() {
-      void health.heartbeat(id, { status: 'working', task: String(1000 + id) });
-      beats[id - 1] = setTimeout(beat, 5000);
-    }, (id * 5000) / 64));
+    beats.push(
+      setTimeout(
+        function beat() {
+          void health.heartbeat(id, { status: 'working', task: String(1000 + id) });
+          beats[id - 1] = setTimeout(beat, 5000);
+        },
+        (id * 5000) / 64,
+      ),
+    );
   }
   const start = usage(server.child.pid);
   let peakKb = start.rssKb;
@@ -110,7 +125,9 @@ async function load() {
   server.child.kill('SIGTERM');
   rmSync(home, { recursive: true, force: true });
   const wallS = (Date.now() - startedAt) / 1000;
-  console.log(`64 workers beating every 5 s, 5 SSE pages, ${Math.round(wallS)} s: server CPU ${(end.cpuMs / 1000 - start.cpuMs / 1000).toFixed(2)} s (${((end.cpuMs - start.cpuMs) / (wallS * 10)).toFixed(1)}% of one core), RSS ${Math.round(end.rssKb / 1024)} MiB at the end, peak ${Math.round(peakKb / 1024)} MiB, ${events} state events delivered`);
+  console.log(
+    `64 workers beating every 5 s, 5 SSE pages, ${Math.round(wallS)} s: server CPU ${(end.cpuMs / 1000 - start.cpuMs / 1000).toFixed(2)} s (${((end.cpuMs - start.cpuMs) / (wallS * 10)).toFixed(1)}% of one core), RSS ${Math.round(end.rssKb / 1024)} MiB at the end, peak ${Math.round(peakKb / 1024)} MiB, ${events} state events delivered`,
+  );
 }
 
 async function metrics() {
@@ -121,7 +138,23 @@ async function metrics() {
   for (let i = 0; i < HISTORY; i += 1) {
     const ended = now - 30 * 86_400_000 + Math.floor((30 * 86_400_000 * i) / HISTORY);
     const result = i % 6 === 5 ? 'failed' : 'success';
-    lines.push(JSON.stringify({ version: 1, task_id: String(10_000 + i), parent: String(100 + (i % 37)), worker_id: 1 + (i % 64), attempts: 1, started_at: new Date(ended - 90_000).toISOString(), ended_at: new Date(ended).toISOString(), result, error_class: result === 'failed' ? 'agent_error' : null, cost_usd: 0.1, input_tokens: 1000, output_tokens: 100, num_turns: 3 }));
+    lines.push(
+      JSON.stringify({
+        version: 1,
+        task_id: String(10_000 + i),
+        parent: String(100 + (i % 37)),
+        worker_id: 1 + (i % 64),
+        attempts: 1,
+        started_at: new Date(ended - 90_000).toISOString(),
+        ended_at: new Date(ended).toISOString(),
+        result,
+        error_class: result === 'failed' ? 'agent_error' : null,
+        cost_usd: 0.1,
+        input_tokens: 1000,
+        output_tokens: 100,
+        num_turns: 3,
+      }),
+    );
   }
   writeFileSync(join(home, 'history', 'tasks.jsonl'), `${lines.join('\n')}\n`);
   const health = new HealthService({ paths: dataPaths(home), settings: DEFAULT_SETTINGS });
@@ -135,7 +168,9 @@ async function metrics() {
   }
   server.child.kill('SIGTERM');
   rmSync(home, { recursive: true, force: true });
-  console.log(`GET /metrics with ${HISTORY} history records (20 requests): median ${fmt(quantile(times, 0.5))}, p90 ${fmt(quantile(times, 0.9))}`);
+  console.log(
+    `GET /metrics with ${HISTORY} history records (20 requests): median ${fmt(quantile(times, 0.5))}, p90 ${fmt(quantile(times, 0.9))}`,
+  );
 }
 
 await latency();

@@ -71,7 +71,12 @@ if (process.argv[2] === '--child') {
       const child = fork(script, ['--child']);
       const count = Math.min(perProcess, workers - index * perProcess);
       child.send({ root, firstId: index * perProcess + 1, count, durationMs: durationS * 1000 });
-      return new Promise((resolve) => child.once('message', (message) => { child.kill(); resolve(message); }));
+      return new Promise((resolve) =>
+        child.once('message', (message) => {
+          child.kill();
+          resolve(message);
+        }),
+      );
     }),
   );
   const latencies = results.flatMap((result) => result.latencies).sort((a, b) => a - b);

@@ -37,14 +37,21 @@ function writeMetrics(home, count) {
     };
   }
   mkdirSync(join(home, 'health'), { recursive: true });
-  writeFileSync(join(home, 'health', 'metrics.json'), JSON.stringify({ version: 1, workers, stats: { total_tasks: 0, successful_tasks: 0, failed_tasks: 0, restarts: 0 } }));
+  writeFileSync(
+    join(home, 'health', 'metrics.json'),
+    JSON.stringify({ version: 1, workers, stats: { total_tasks: 0, successful_tasks: 0, failed_tasks: 0, restarts: 0 } }),
+  );
 }
 
 function timeRun(args, env) {
   const started = performance.now();
-  const result = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  const result = spawnSync(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 30,
+  });
   const ms = performance.now() - started;
-  if (result.status !== 0 && !(args.includes('check'))) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  if (result.status !== 0 && !args.includes('check')) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   return ms;
 }
 
@@ -56,7 +63,9 @@ for (const size of sizes) {
     const env = { CLAUDE_WORKERS_HOME: home, WORKER_BACKEND: 'embedded', NO_COLOR: '1' };
     for (const [bin, ...args] of COMMANDS) {
       const times = Array.from({ length: runs }, () => timeRun([join(ROOT, 'bin', `${bin}.js`), ...args], env));
-      console.log(`${size} workers: ${bin} ${args.join(' ')}: median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`);
+      console.log(
+        `${size} workers: ${bin} ${args.join(' ')}: median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
+      );
     }
   } finally {
     rmSync(home, { recursive: true, force: true });

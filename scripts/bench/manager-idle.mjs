@@ -36,9 +36,13 @@ for (const size of sizes) {
     const rss = rssMiB(pid);
     const cycles = [...passes.values()];
     console.log(`${size} idle workers, ${windowS} s window, CHECK_INTERVAL 10 s:`);
-    console.log(`  manager CPU: ${cpuPerMinute.toFixed(3)} s per minute (PM2 ${pm2[size]?.cpu ?? '?'} s: ${(cpuPerMinute / (pm2[size]?.cpu ?? NaN)).toFixed(2)}x)`);
+    console.log(
+      `  manager CPU: ${cpuPerMinute.toFixed(3)} s per minute (PM2 ${pm2[size]?.cpu ?? '?'} s: ${(cpuPerMinute / (pm2[size]?.cpu ?? NaN)).toFixed(2)}x)`,
+    );
     console.log(`  manager RSS: ${rss.toFixed(1)} MiB (PM2 ~${pm2.rss} MiB: ${(rss / pm2.rss).toFixed(2)}x)`);
-    console.log(`  check cycle wall time: median ${median(cycles).toFixed(1)} ms, max ${Math.max(...cycles).toFixed(1)} ms over ${cycles.length} cycles`);
+    console.log(
+      `  check cycle wall time: median ${median(cycles).toFixed(1)} ms, max ${Math.max(...cycles).toFixed(1)} ms over ${cycles.length} cycles`,
+    );
     console.log(`  restarts during the window: ${(readFileSync(`${pool.home}/manager.log`, 'utf8').match(/restarted/g) ?? []).length}`);
   } finally {
     await pool.cleanup();

@@ -55,7 +55,9 @@ export function makePool(settings = {}) {
     /** Worker panes by id: { paneId, pid, dead }. */
     panes: () => {
       const panes = new Map();
-      for (const line of tmux('list-panes', '-s', '-t', '=bench-workers:', '-F', '#{@worker_id} #{pane_id} #{pane_pid} #{pane_dead}').split('\n')) {
+      for (const line of tmux('list-panes', '-s', '-t', '=bench-workers:', '-F', '#{@worker_id} #{pane_id} #{pane_pid} #{pane_dead}').split(
+        '\n',
+      )) {
         const [id, paneId, pid, dead] = line.split(' ');
         if (id) panes.set(Number(id), { paneId, pid: Number(pid), dead: dead === '1' });
       }

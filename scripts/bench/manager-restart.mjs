@@ -38,16 +38,24 @@ async function series(title, settings, signal, count, slowMs) {
       const result = await measure(pool, signal);
       results.push(result);
       if (result.running > slowMs) {
-        const later = readFileSync(`${pool.home}/manager.log`, 'utf8').split('\n').filter((line) => line.slice(1, 25) >= killedAt);
+        const later = readFileSync(`${pool.home}/manager.log`, 'utf8')
+          .split('\n')
+          .filter((line) => line.slice(1, 25) >= killedAt);
         console.log(`  slow run ${i} (${ms(result.running)}), killed at ${killedAt}; manager log since:\n    ${later.join('\n    ')}`);
       }
       await sleep(300);
     }
     console.log(`  runs: ${results.map((r) => ms(r.running)).join(', ')}`);
     console.log(`${title} (n=${count})`);
-    console.log(`  replacement running: median ${ms(median(results.map((r) => r.running)))}, min ${ms(Math.min(...results.map((r) => r.running)))}, max ${ms(Math.max(...results.map((r) => r.running)))}`);
-    console.log(`  first heartbeat:     median ${ms(median(results.map((r) => r.heartbeat)))}, min ${ms(Math.min(...results.map((r) => r.heartbeat)))}, max ${ms(Math.max(...results.map((r) => r.heartbeat)))}`);
-    const problems = readFileSync(`${pool.home}/manager.log`, 'utf8').split('\n').filter((line) => /\[(ERROR|ALERT)\]/.test(line));
+    console.log(
+      `  replacement running: median ${ms(median(results.map((r) => r.running)))}, min ${ms(Math.min(...results.map((r) => r.running)))}, max ${ms(Math.max(...results.map((r) => r.running)))}`,
+    );
+    console.log(
+      `  first heartbeat:     median ${ms(median(results.map((r) => r.heartbeat)))}, min ${ms(Math.min(...results.map((r) => r.heartbeat)))}, max ${ms(Math.max(...results.map((r) => r.heartbeat)))}`,
+    );
+    const problems = readFileSync(`${pool.home}/manager.log`, 'utf8')
+      .split('\n')
+      .filter((line) => /\[(ERROR|ALERT)\]/.test(line));
     if (problems.length > 0) console.log(`  manager log problems:\n    ${problems.join('\n    ')}`);
     return results;
   } finally {
@@ -66,4 +74,6 @@ const stopped = await series(
 );
 const pm2 = 150;
 console.log(`ratio to PM2 (~${pm2} ms to replacement running after SIGKILL): ${(median(killed.map((r) => r.running)) / pm2).toFixed(2)}x`);
-console.log(`SIGSTOP bound CHECK_INTERVAL + DEAD_WORKER_THRESHOLD = 4000 ms; measured median ${ms(median(stopped.map((r) => r.running)))} (PM2 never notices)`);
+console.log(
+  `SIGSTOP bound CHECK_INTERVAL + DEAD_WORKER_THRESHOLD = 4000 ms; measured median ${ms(median(stopped.map((r) => r.running)))} (PM2 never notices)`,
+);

@@ -57,7 +57,8 @@ function historyFile(records) {
       error_class: result === 'failed' ? ERRORS[i % ERRORS.length] : null,
       backend: 'embedded',
     };
-    if (i % 2 === 0) Object.assign(record, { cost_usd: 0.05 + (i % 40) / 100, input_tokens: 10_000 + i, output_tokens: 1500, num_turns: 3 + (i % 20) });
+    if (i % 2 === 0)
+      Object.assign(record, { cost_usd: 0.05 + (i % 40) / 100, input_tokens: 10_000 + i, output_tokens: 1500, num_turns: 3 + (i % 20) });
     lines.push(JSON.stringify(record));
   }
   return `${lines.join('\n')}\n`;
@@ -86,11 +87,24 @@ function hyperfine(home, commands) {
   const out = join(home, 'hyperfine.json');
   execFileSync(
     'hyperfine',
-    ['--warmup', '2', '--runs', '10', '--style', 'none', '--export-json', out, ...commands.map((args) => `${process.execPath} ${bin} ${args}`)],
+    [
+      '--warmup',
+      '2',
+      '--runs',
+      '10',
+      '--style',
+      'none',
+      '--export-json',
+      out,
+      ...commands.map((args) => `${process.execPath} ${bin} ${args}`),
+    ],
     { env: benchEnv(home), stdio: ['ignore', 'ignore', 'inherit'] },
   );
   // CPU time (user + system) is shown beside wall time: on a busy machine it is the steadier figure.
-  return JSON.parse(readFileSync(out, 'utf8')).results.map((result) => ({ wall: result.median * 1000, cpu: (result.user + result.system) * 1000 }));
+  return JSON.parse(readFileSync(out, 'utf8')).results.map((result) => ({
+    wall: result.median * 1000,
+    cpu: (result.user + result.system) * 1000,
+  }));
 }
 
 const COMMANDS = ['report --json', 'export - --format prom'];

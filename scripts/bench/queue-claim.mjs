@@ -30,7 +30,14 @@ const pueueOnPath = (() => {
 const open = async (lib, config) => {
   const { openQueueBackend, dataPaths, DEFAULT_SETTINGS } = await import(lib);
   const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: config.backend, PUEUE_GROUP: config.group };
-  return (await openQueueBackend({ paths: dataPaths(config.root), settings, env: process.env, ...(config.pueueConfigPath ? { pueueConfigPath: config.pueueConfigPath } : {}) })).backend;
+  return (
+    await openQueueBackend({
+      paths: dataPaths(config.root),
+      settings,
+      env: process.env,
+      ...(config.pueueConfigPath ? { pueueConfigPath: config.pueueConfigPath } : {}),
+    })
+  ).backend;
 };
 
 /** Child modes: `drain` claims and finishes until empty, printing each claim's latency in ms; `poll` waits for one task. */
@@ -62,7 +69,9 @@ async function child(mode, lib, config) {
 
 /** Starts a child; `done` resolves to its stdout, `output` fires on each chunk. */
 function runChild(mode, lib, config) {
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, lib, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, lib, JSON.stringify(config)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   proc.stdout.on('data', (chunk) => {
     out += chunk;
@@ -84,18 +93,35 @@ const median = (values) => percentile(values, 50);
 async function claimThroughput(lib, config) {
   const backend = await open(lib, config);
   for (let batch = 0; batch < TASKS / 10; batch += 1) {
-    await Promise.all(Array.from({ length: 10 }, (_u, index) => backend.add({ subissue: String(batch * 10 + index + 1), parent: '1', priority: 1 + (index % 5) })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_u, index) =>
+        backend.add({ subissue: String(batch * 10 + index + 1), parent: '1', priority: 1 + (index % 5) }),
+      ),
+    );
   }
   const started = performance.now();
-  const outputs = await Promise.all(Array.from({ length: CLAIMERS }, (_u, index) => runChild('drain', lib, { ...config, workerId: index + 1 }).done));
+  const outputs = await Promise.all(
+    Array.from({ length: CLAIMERS }, (_u, index) => runChild('drain', lib, { ...config, workerId: index + 1 }).done),
+  );
   const seconds = (performance.now() - started) / 1000;
   const latencies = outputs.flatMap((out) => JSON.parse(out));
-  return { claims: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: latencies.length / seconds };
+  return {
+    claims: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    perSecond: latencies.length / seconds,
+  };
 }
 
 async function addToClaim(lib, config) {
   const delays = [];
-  const env = { ...process.env, CLAUDE_WORKERS_HOME: config.root, WORKER_BACKEND: config.backend, PUEUE_GROUP: config.group, ...(config.pueueConfigPath ? { PUEUE_CONFIG_PATH: config.pueueConfigPath } : {}) };
+  const env = {
+    ...process.env,
+    CLAUDE_WORKERS_HOME: config.root,
+    WORKER_BACKEND: config.backend,
+    PUEUE_GROUP: config.group,
+    ...(config.pueueConfigPath ? { PUEUE_CONFIG_PATH: config.pueueConfigPath } : {}),
+  };
   for (let trial = 0; trial < ADD_TRIALS; trial += 1) {
     const { proc, done } = runChild('poll', lib, { ...config, workerId: 100 + trial });
     await new Promise((resolve) => proc.on('output', (out) => out.includes('ready') && resolve()));
@@ -111,7 +137,10 @@ async function addToClaim(lib, config) {
 async function withPueueDaemon(runBench) {
   const dir = mkdtempSync('/tmp/pqb-');
   const configPath = join(dir, 'pueue.yml');
-  writeFileSync(configPath, `shared:\n  pueue_directory: ${dir}\n  runtime_directory: ${dir}\n  unix_socket_path: ${dir}/pueue.sock\n  pid_path: ${dir}/pueue.pid\n  alias_file: ${dir}/pueue_aliases.yml\n  shared_secret_path: ${dir}/shared_secret\n  use_unix_socket: true\nclient:\n  show_confirmation_questions: false\ndaemon: {}\n`);
+  writeFileSync(
+    configPath,
+    `shared:\n  pueue_directory: ${dir}\n  runtime_directory: ${dir}\n  unix_socket_path: ${dir}/pueue.sock\n  pid_path: ${dir}/pueue.pid\n  alias_file: ${dir}/pueue_aliases.yml\n  shared_secret_path: ${dir}/shared_secret\n  use_unix_socket: true\nclient:\n  show_confirmation_questions: false\ndaemon: {}\n`,
+  );
   try {
     return await runBench(configPath);
   } finally {
@@ -128,7 +157,17 @@ async function withPostgresCluster(lib, runBench) {
   const asPostgres = (args) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
   const port = 20_000 + Math.floor(Math.random() * 30_000);
   asPostgres([join(PG_BIN, 'initdb'), '-D', join(dir, 'data'), '-A', 'trust', '-U', 'hw', '-N']);
-  asPostgres([join(PG_BIN, 'pg_ctl'), '-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-k ${dir} -p ${port} -c listen_addresses=''`, 'start']);
+  asPostgres([
+    join(PG_BIN, 'pg_ctl'),
+    '-D',
+    join(dir, 'data'),
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-o',
+    `-k ${dir} -p ${port} -c listen_addresses=''`,
+    'start',
+  ]);
   try {
     process.env.WORKERS_DATABASE_URL = `postgresql://hw@localhost/postgres?host=${encodeURIComponent(dir)}&port=${port}`;
     await (await import(lib)).migrateDatabase(process.env);
@@ -149,9 +188,13 @@ async function benchmark() {
       const base = { backend, ...(pueueConfigPath ? { pueueConfigPath } : {}) };
       // One data root per Pueue group: the claim records live in the data root.
       const claims = await claimThroughput(lib, { ...base, group: 'bench-claims', root: mkdtempSync(join(work, 'claims-')) });
-      console.log(`${backend}: ${claims.claims} claims by ${CLAIMERS} processes: p50 ${claims.p50.toFixed(1)} ms, p99 ${claims.p99.toFixed(1)} ms, ${claims.perSecond.toFixed(1)} claims/s`);
+      console.log(
+        `${backend}: ${claims.claims} claims by ${CLAIMERS} processes: p50 ${claims.p50.toFixed(1)} ms, p99 ${claims.p99.toFixed(1)} ms, ${claims.perSecond.toFixed(1)} claims/s`,
+      );
       const add = await addToClaim(lib, { ...base, group: 'bench-add', root: mkdtempSync(join(work, 'add-')) });
-      console.log(`${backend}: worker-queue add -> claim by an idle claimer polling every ${POLL_MS} ms: median ${add.median} ms (min ${add.min}, max ${add.max}, ${ADD_TRIALS} trials)`);
+      console.log(
+        `${backend}: worker-queue add -> claim by an idle claimer polling every ${POLL_MS} ms: median ${add.median} ms (min ${add.min}, max ${add.max}, ${ADD_TRIALS} trials)`,
+      );
     };
     if (backend === 'pueue') await withPueueDaemon(runBench);
     else if (backend === 'postgres') await withPostgresCluster(lib, runBench);

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const [lines = 20_000, runs = 5, pueueLines = 200] = process.argv.slice(2).map(Number);
 
-const queueTxt = (count) => `${Array.from({ length: count }, (_, index) => `2|7|${900_000 + index}|pending||2026-01-01T00:00:00Z`).join('\n')}\n`;
+const queueTxt = (count) =>
+  `${Array.from({ length: count }, (_, index) => `2|7|${900_000 + index}|pending||2026-01-01T00:00:00Z`).join('\n')}\n`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function importOnce(count, env) {
@@ -39,11 +40,17 @@ function importOnce(count, env) {
 
 function report(name, count, times) {
   const perTask = median(times) / count;
-  console.log(`${name}: ${count} lines, ${times.length} runs: median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}), ${(perTask * 1000).toFixed(0)} µs per task`);
+  console.log(
+    `${name}: ${count} lines, ${times.length} runs: median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}), ${(perTask * 1000).toFixed(0)} µs per task`,
+  );
 }
 
 if (!existsSync(join(ROOT, 'dist/worker-queue.cjs'))) throw new Error('run npm run build first');
-report('embedded', lines, Array.from({ length: runs }, () => importOnce(lines, { WORKER_BACKEND: 'embedded' })));
+report(
+  'embedded',
+  lines,
+  Array.from({ length: runs }, () => importOnce(lines, { WORKER_BACKEND: 'embedded' })),
+);
 
 let pueueOnPath = true;
 try {
@@ -58,7 +65,9 @@ if (pueueOnPath && pueueLines > 0) {
   try {
     // The first import starts the daemon; it is not timed.
     importOnce(1, { WORKER_BACKEND: 'pueue', PUEUE_CONFIG_PATH: configPath, PUEUE_GROUP: 'warmup' });
-    const times = Array.from({ length: Math.min(runs, 3) }, (_, index) => importOnce(pueueLines, { WORKER_BACKEND: 'pueue', PUEUE_CONFIG_PATH: configPath, PUEUE_GROUP: `bench${index}` }));
+    const times = Array.from({ length: Math.min(runs, 3) }, (_, index) =>
+      importOnce(pueueLines, { WORKER_BACKEND: 'pueue', PUEUE_CONFIG_PATH: configPath, PUEUE_GROUP: `bench${index}` }),
+    );
     report('pueue', pueueLines, times);
   } finally {
     execFileSync('pueue', ['-c', configPath, 'shutdown'], { stdio: 'ignore' });

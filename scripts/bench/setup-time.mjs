@@ -15,7 +15,9 @@ function setupOnce(index) {
   const repo = join(work, 'repo');
   const home = join(work, 'home');
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.invalid', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: repo });
+  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.invalid', 'commit', '-q', '--allow-empty', '-m', 'init'], {
+    cwd: repo,
+  });
   const socket = `hw-bench-setup-${process.pid}-${index}`;
   const env = {
     ...process.env,
@@ -32,7 +34,9 @@ function setupOnce(index) {
   const allBeating = () => {
     if (!existsSync(metricsFile)) return false;
     const workers = JSON.parse(readFileSync(metricsFile, 'utf8')).workers;
-    return [1, 2, 3, 4].every((id) => workers[id]?.last_heartbeat && Date.parse(workers[id].last_heartbeat) >= Date.now() - (performance.now() - started));
+    return [1, 2, 3, 4].every(
+      (id) => workers[id]?.last_heartbeat && Date.parse(workers[id].last_heartbeat) >= Date.now() - (performance.now() - started),
+    );
   };
   while (!allBeating() && performance.now() - started < 60_000) spawnSync('sleep', ['0.02']);
   const beating = performance.now();

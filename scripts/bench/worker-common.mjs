@@ -15,7 +15,13 @@ export function makeRepo() {
   const repo = join(work, 'repo');
   execFileSync('mkdir', ['-p', repo]);
   git(repo, 'init', '-q', '-b', 'main');
-  for (const [key, value] of [['user.name', 'Bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false'], ['gc.auto', '0']]) git(repo, 'config', key, value);
+  for (const [key, value] of [
+    ['user.name', 'Bench'],
+    ['user.email', 'bench@example.com'],
+    ['commit.gpgsign', 'false'],
+    ['gc.auto', '0'],
+  ])
+    git(repo, 'config', key, value);
   writeFileSync(join(repo, 'README.md'), '# bench\n');
   git(repo, 'add', 'README.md');
   git(repo, 'commit', '-q', '-m', 'initial');

@@ -29,6 +29,8 @@ try {
   worker.kill('SIGTERM');
 }
 console.log(`worker dispatch latency (task added -> agent started), embedded backend, idle worker, ${TRIALS} trials`);
-console.log(`  median ${median(latencies).toFixed(0)} ms   p90 ${quantile(latencies, 0.9).toFixed(0)} ms   min ${Math.min(...latencies)} ms   max ${Math.max(...latencies)} ms`);
+console.log(
+  `  median ${median(latencies).toFixed(0)} ms   p90 ${quantile(latencies, 0.9).toFixed(0)} ms   min ${Math.min(...latencies)} ms   max ${Math.max(...latencies)} ms`,
+);
 await new Promise((resolve) => worker.once('exit', resolve));
 rmSync(work, { recursive: true, force: true });

@@ -48,7 +48,9 @@ try {
   worker.kill('SIGTERM');
 }
 // Back to back: each task's time is from the previous task's finish (or the first claim) to its own finish.
-const ordered = tasks.map((task) => ({ claimed: Date.parse(task.claimedAt), finished: Date.parse(task.finishedAt) })).sort((a, b) => a.finished - b.finished);
+const ordered = tasks
+  .map((task) => ({ claimed: Date.parse(task.claimedAt), finished: Date.parse(task.finishedAt) }))
+  .sort((a, b) => a.finished - b.finished);
 const perTask = ordered.map((task, index) => task.finished - (index === 0 ? task.claimed : ordered[index - 1].finished));
 const total = (ordered.at(-1).finished - ordered[0].claimed) / TASKS;
 const bareMedian = median(bare);
@@ -56,6 +58,8 @@ console.log(`worker per-task overhead, no-op agent, embedded backend, ${TASKS} t
 console.log(`  bare git worktree add + remove: median ${bareMedian.toFixed(1)} ms per task`);
 console.log(`  worker (claim .. finish):        median ${median(perTask).toFixed(1)} ms per task, mean ${total.toFixed(1)} ms`);
 console.log(`  ratio (median worker / median bare): ${(median(perTask) / bareMedian).toFixed(2)}x`);
-console.log(`  for scale: one \`sh -c :\` (the run trampoline's floor) takes ${median(shStart).toFixed(1)} ms here, one fsync'ed write ${median(syncedWrite).toFixed(1)} ms`);
+console.log(
+  `  for scale: one \`sh -c :\` (the run trampoline's floor) takes ${median(shStart).toFixed(1)} ms here, one fsync'ed write ${median(syncedWrite).toFixed(1)} ms`,
+);
 await new Promise((resolve) => worker.once('exit', resolve));
 rmSync(work, { recursive: true, force: true });

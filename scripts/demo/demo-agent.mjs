@@ -23,5 +23,16 @@ mkdirSync('demo', { recursive: true });
 writeFileSync(join('demo', `subissue-${task}.md`), `# Sub-issue ${task} of #${parent}\n\nDone by worker ${worker} (demo agent).\n`);
 const git = (...args) => execFileSync('git', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 git('add', 'demo');
-git('-c', 'user.name=Demo Agent', '-c', 'user.email=demo-agent@example.invalid', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', `demo: resolve sub-issue ${task} of #${parent}`);
+git(
+  '-c',
+  'user.name=Demo Agent',
+  '-c',
+  'user.email=demo-agent@example.invalid',
+  '-c',
+  'commit.gpgsign=false',
+  'commit',
+  '-q',
+  '-m',
+  `demo: resolve sub-issue ${task} of #${parent}`,
+);
 say(`sub-issue ${task}: committed demo/subissue-${task}.md`);

@@ -48,13 +48,21 @@ export async function hasBranch(cwd: string, branch: string): Promise<boolean> {
 /** A name git accepts for a branch; a leading dash is refused first so no git reads it as an option. */
 export async function isValidBranchName(cwd: string, branch: string): Promise<boolean> {
   if (branch === '' || branch.startsWith('-')) return false;
-  const result = await execa('git', ['check-ref-format', '--branch', branch], { cwd, reject: false, stdin: 'ignore', timeout: GIT_TIMEOUT_MS });
+  const result = await execa('git', ['check-ref-format', '--branch', branch], {
+    cwd,
+    reject: false,
+    stdin: 'ignore',
+    timeout: GIT_TIMEOUT_MS,
+  });
   return result.exitCode === 0;
 }
 
 export async function verifyBranch(cwd: string, branch: string): Promise<void> {
   if (!(await isValidBranchName(cwd, branch))) {
-    throw new WorkersError('usage', `The base branch ${JSON.stringify(branch)} is not a valid branch name: pass an existing branch to --base.`);
+    throw new WorkersError(
+      'usage',
+      `The base branch ${JSON.stringify(branch)} is not a valid branch name: pass an existing branch to --base.`,
+    );
   }
   if (!(await hasBranch(cwd, branch))) {
     throw new WorkersError('usage', `The base branch ${branch} does not exist in ${cwd}: pass an existing branch to --base.`);
@@ -91,7 +99,9 @@ export async function getWorktrees(repo: string): Promise<WorktreeEntry[]> {
 /** Checks out `branch` at `path`; with `from`, the branch is created there first. */
 export async function addWorktree(repo: string, path: string, branch: string, options: { readonly from?: string } = {}): Promise<void> {
   const args =
-    options.from === undefined ? ['worktree', 'add', '--end-of-options', path, branch] : ['worktree', 'add', '-b', branch, '--end-of-options', path, options.from];
+    options.from === undefined
+      ? ['worktree', 'add', '--end-of-options', path, branch]
+      : ['worktree', 'add', '-b', branch, '--end-of-options', path, options.from];
   await run(repo, args);
 }
 

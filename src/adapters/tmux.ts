@@ -34,7 +34,10 @@ export async function runTmux(options: TmuxOptions, args: readonly string[]) {
   });
   if (result.failed && result.exitCode === undefined) {
     const missing = (result as { code?: string }).code === 'ENOENT';
-    throw new WorkersError('tool', missing ? 'tmux is not installed; install it (apt-get install tmux).' : `tmux failed: ${result.shortMessage}.`);
+    throw new WorkersError(
+      'tool',
+      missing ? 'tmux is not installed; install it (apt-get install tmux).' : `tmux failed: ${result.shortMessage}.`,
+    );
   }
   return { ok: result.exitCode === 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '').trim() };
 }
@@ -51,17 +54,28 @@ const windowTarget = (session: string) => `=${session}:0`;
 
 /** Pane-command argv: environment with -e, directory with -c, then `--` and the command words. */
 export function paneCommandArgs(command: PaneCommand): string[] {
-  if (command.argv.length < 2) throw new WorkersError('tool', 'A pane command needs a program and at least one argument, so tmux runs it without a shell.');
+  if (command.argv.length < 2)
+    throw new WorkersError('tool', 'A pane command needs a program and at least one argument, so tmux runs it without a shell.');
   const args: string[] = [];
   for (const [name, value] of Object.entries(command.env ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new WorkersError('tool', `Invalid environment variable name ${JSON.stringify(name)}.`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new WorkersError('tool', `Invalid environment variable name ${JSON.stringify(name)}.`);
     args.push('-e', `${name}=${value}`);
   }
   if (command.cwd !== undefined) args.push('-c', command.cwd);
   return [...args, '--', ...command.argv];
 }
 
-const PANE_FIELDS = ['pane_id', WORKER_ID_OPTION, 'pane_dead', 'pane_pid', 'pane_current_command', 'pane_dead_status', 'pane_dead_signal', 'window_index'];
+const PANE_FIELDS = [
+  'pane_id',
+  WORKER_ID_OPTION,
+  'pane_dead',
+  'pane_pid',
+  'pane_current_command',
+  'pane_dead_status',
+  'pane_dead_signal',
+  'window_index',
+];
 export const PANE_FORMAT = PANE_FIELDS.map((field) => `#{${field}}`).join('\t');
 
 const paneLineSchema = z
@@ -124,7 +138,8 @@ export async function readWorkerPanes(options: TmuxOptions, session: string): Pr
   return panes;
 }
 
-export const listWorkerPanes = async (options: TmuxOptions, session: string) => (await readWorkerPanes(options, session)) ?? new Map<number, PaneInfo>();
+export const listWorkerPanes = async (options: TmuxOptions, session: string) =>
+  (await readWorkerPanes(options, session)) ?? new Map<number, PaneInfo>();
 
 export async function findWorkerPane(options: TmuxOptions, session: string, workerId: number): Promise<PaneInfo | undefined> {
   return (await listWorkerPanes(options, session)).get(workerId);
@@ -135,15 +150,43 @@ export async function findWorkerPane(options: TmuxOptions, session: string, work
  * the window keeps dead panes from the start: set in the same tmux call, so a command that exits at
  * once cannot take the session (and a server with no other session) with it before the option is set.
  */
-export async function newSession(options: TmuxOptions, session: string, command: PaneCommand, { remainOnExit = false } = {}): Promise<string> {
+export async function newSession(
+  options: TmuxOptions,
+  session: string,
+  command: PaneCommand,
+  { remainOnExit = false } = {},
+): Promise<string> {
   const keepDead = remainOnExit ? [';', 'set-option', '-w', '-t', windowTarget(session), 'remain-on-exit', 'on'] : [];
-  const out = await tmuxOrThrow(options, ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-P', '-F', '#{pane_id}', ...paneCommandArgs(command), ...keepDead]);
+  const out = await tmuxOrThrow(options, [
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '200',
+    '-y',
+    '50',
+    '-P',
+    '-F',
+    '#{pane_id}',
+    ...paneCommandArgs(command),
+    ...keepDead,
+  ]);
   return out.trim();
 }
 
 /** A new pane in window 0 of the session; returns its id. */
 export async function splitPane(options: TmuxOptions, session: string, command: PaneCommand): Promise<string> {
-  const out = await tmuxOrThrow(options, ['split-window', '-d', '-t', windowTarget(session), '-P', '-F', '#{pane_id}', ...paneCommandArgs(command)]);
+  const out = await tmuxOrThrow(options, [
+    'split-window',
+    '-d',
+    '-t',
+    windowTarget(session),
+    '-P',
+    '-F',
+    '#{pane_id}',
+    ...paneCommandArgs(command),
+  ]);
   return out.trim();
 }
 

@@ -6,7 +6,10 @@ import { taskEnvironment, type AgentAdapter, type AgentVerdict, type FinishedRun
  * the parent issue as trailing arguments; the task's facts also go in the environment. Exit 0 is
  * "finished", anything else an agent error worth retrying.
  */
-export function commandAgent(command: string, extraArgs: (facts: TaskFacts) => string[] = (facts) => [facts.subissue, facts.parent]): AgentAdapter {
+export function commandAgent(
+  command: string,
+  extraArgs: (facts: TaskFacts) => string[] = (facts) => [facts.subissue, facts.parent],
+): AgentAdapter {
   const words = splitWords(command);
   return {
     name: 'command',
@@ -17,8 +20,19 @@ export function commandAgent(command: string, extraArgs: (facts: TaskFacts) => s
     },
     interpret(run: FinishedRun): Promise<AgentVerdict> {
       if (run.exitCode === 0) return Promise.resolve({ kind: 'finished' });
-      if (run.exitCode === undefined) return Promise.resolve({ kind: 'failed', errorClass: 'agent_error', message: 'the run ended without a record of its exit code', retry: true });
-      return Promise.resolve({ kind: 'failed', errorClass: 'agent_error', message: `the agent exited with code ${run.exitCode}`, retry: true });
+      if (run.exitCode === undefined)
+        return Promise.resolve({
+          kind: 'failed',
+          errorClass: 'agent_error',
+          message: 'the run ended without a record of its exit code',
+          retry: true,
+        });
+      return Promise.resolve({
+        kind: 'failed',
+        errorClass: 'agent_error',
+        message: `the agent exited with code ${run.exitCode}`,
+        retry: true,
+      });
     },
   };
 }

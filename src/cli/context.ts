@@ -88,7 +88,11 @@ export const printJson = (value: unknown) => writeStdout(`${JSON.stringify(value
 export const printText = (text: string) => writeStdout(text.endsWith('\n') ? text : `${text}\n`);
 
 /** A live view for a command: redrawn every interval on a terminal, one frame otherwise or with --once. */
-export async function showLiveView(context: CliContext, render: () => Promise<string>, options: { intervalMs: number; once?: boolean }): Promise<void> {
+export async function showLiveView(
+  context: CliContext,
+  render: () => Promise<string>,
+  options: { intervalMs: number; once?: boolean },
+): Promise<void> {
   const { runLiveView, signalOnTermination } = await import('../core/live-view.js');
   await runLiveView({
     render,

@@ -10,8 +10,12 @@ export async function showHealthDashboard(context: CliContext, options: { once?:
     return;
   }
   const { renderDashboard } = await import('../health/views.js');
-  await showLiveView(context, async () => renderDashboard(await buildReport(context), { colorLevel: context.colorLevel, columns: context.columns }), {
-    intervalMs: DASHBOARD_REFRESH_MS,
-    ...(options.once === undefined ? {} : { once: options.once }),
-  });
+  await showLiveView(
+    context,
+    async () => renderDashboard(await buildReport(context), { colorLevel: context.colorLevel, columns: context.columns }),
+    {
+      intervalMs: DASHBOARD_REFRESH_MS,
+      ...(options.once === undefined ? {} : { once: options.once }),
+    },
+  );
 }

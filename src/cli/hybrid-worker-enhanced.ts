@@ -8,14 +8,15 @@ const BIN = 'hybrid-worker-enhanced';
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = new Command(BIN).version(PACKAGE_VERSION)
+  const program = new Command(BIN)
+    .version(PACKAGE_VERSION)
     .description(
       'Run one worker in the foreground: claim tasks, work each in <repo>/.worktrees/subissue-<id> with the agent, retry, recover.\n' +
         'Stop: SIGTERM/SIGINT (a second one requeues the task and exits). Drain: SIGUSR1 or the file state/worker-<id>.drain.',
     )
     .argument('[id]', 'worker id, a whole number', '1')
     .option('--repo <dir>', 'the git repository to work in (default: the one holding the current directory)')
-    .option('--base <branch>', 'the branch task branches start from (default: the repository\'s current branch)')
+    .option('--base <branch>', "the branch task branches start from (default: the repository's current branch)")
     .exitOverride()
     .action(async (rawId: string, options: { repo?: string; base?: string }) => {
       const workerId = parseWorkerId(rawId);

@@ -42,7 +42,13 @@ async function serviceAction(context: CliContext, repository: string, install: b
   const managerContext = managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: repository });
   const { rememberedPoolSize } = await import('../manager/manager-state.js');
   const poolSize = rememberedPoolSize(await openPool(managerContext).state.read());
-  const spec = { repository, dataRoot: context.paths.root, nodePath: process.execPath, managerBin: launcherPath('worker-manager'), env: managerContext.launch.env };
+  const spec = {
+    repository,
+    dataRoot: context.paths.root,
+    nodePath: process.execPath,
+    managerBin: launcherPath('worker-manager'),
+    env: managerContext.launch.env,
+  };
   printText(installService(spec, host, poolSize).join('\n'));
   return 0;
 }
@@ -51,25 +57,40 @@ async function serviceAction(context: CliContext, repository: string, install: b
 async function installCommands(flags: SetupFlags): Promise<number> {
   const { resolveRepository } = await import('../setup/repository.js');
   const { installProjectCommands, renderInstalled } = await import('../setup/project-commands.js');
-  const results = await installProjectCommands(fileURLToPath(new URL('../commands/project/', import.meta.url)), await resolveRepository(flags.repo ?? process.cwd()), flags.force === true);
+  const results = await installProjectCommands(
+    fileURLToPath(new URL('../commands/project/', import.meta.url)),
+    await resolveRepository(flags.repo ?? process.cwd()),
+    flags.force === true,
+  );
   if (flags.json) printJson({ commands: results });
   else printText(renderInstalled(results));
   return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command(BIN).version(PACKAGE_VERSION)
+  const program = new Command(BIN)
+    .version(PACKAGE_VERSION)
     .description('Bring up the hybrid worker pool: dependencies, queue, tmux session, health, manager, workers.')
-    .argument('[workers]', `number of workers (default ${DEFAULT_WORKERS}; USE_ENHANCED=true is accepted and is the only mode)`, DEFAULT_WORKERS)
+    .argument(
+      '[workers]',
+      `number of workers (default ${DEFAULT_WORKERS}; USE_ENHANCED=true is accepted and is the only mode)`,
+      DEFAULT_WORKERS,
+    )
     .option('--recreate', 'kill and recreate an existing workers session without asking')
     .option('--reuse', 'keep an existing workers session without asking')
     .option('--reset-metrics', 'start the health counters from zero (the old file is kept as a backup)')
     .option('--dashboard', 'open the health dashboard in a new tmux window of the session')
     .option('--repo <path>', 'the git repository the workers work on (default: the current directory)')
     .option('--json', 'print the summary as JSON')
-    .option('--install-service', 'only write a systemd user unit that brings the pool back at boot (a crontab line where systemd is absent)')
+    .option(
+      '--install-service',
+      'only write a systemd user unit that brings the pool back at boot (a crontab line where systemd is absent)',
+    )
     .option('--uninstall-service', 'only remove that unit')
-    .option('--install-commands', "install the /project:work, /project:add, /project:status Claude Code commands into the repository's .claude/commands/project/ (and start nothing)")
+    .option(
+      '--install-commands',
+      "install the /project:work, /project:add, /project:status Claude Code commands into the repository's .claude/commands/project/ (and start nothing)",
+    )
     .option('--force', 'with --install-commands: replace command files changed locally')
     .exitOverride()
     .showSuggestionAfterError();
@@ -98,10 +119,16 @@ async function main(argv: string[]): Promise<number> {
     { workers, session: flags.recreate ? 'recreate' : flags.reuse ? 'reuse' : 'ask', resetMetrics: flags.resetMetrics === true },
     { report: (step) => (flags.json ? undefined : printText(formatStep(step))), confirm: interactive ? askYesNo : undefined },
   );
-  const openDashboard = flags.dashboard === true || (flags.dashboard === undefined && interactive && !flags.json && (await askYesNo('Open the health dashboard in a new tmux window?')));
+  const openDashboard =
+    flags.dashboard === true ||
+    (flags.dashboard === undefined && interactive && !flags.json && (await askYesNo('Open the health dashboard in a new tmux window?')));
   if (openDashboard) {
     const { openDashboardWindow } = await import('../setup/dashboard-window.js');
-    await openDashboardWindow(context.settings, { argv: [process.execPath, launcherPath('worker-health-monitor'), 'dashboard'], env: managerContext.launch.env, cwd: repository });
+    await openDashboardWindow(context.settings, {
+      argv: [process.execPath, launcherPath('worker-health-monitor'), 'dashboard'],
+      env: managerContext.launch.env,
+      cwd: repository,
+    });
   }
   const { githubModeReport } = await import('../adapters/github/gh.js');
   const github = await githubModeReport(repository, context.env);

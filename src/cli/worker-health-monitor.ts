@@ -39,7 +39,8 @@ const health = () => import('../health/commands.js');
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = new Command(BIN).version(PACKAGE_VERSION)
+  const program = new Command(BIN)
+    .version(PACKAGE_VERSION)
     .description('Heartbeats, health states, alerts, dashboard and report for hybrid workers.')
     .exitOverride()
     .showSuggestionAfterError();

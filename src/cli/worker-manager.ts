@@ -31,7 +31,11 @@ function parseLineCount(raw: string): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command(BIN).version(PACKAGE_VERSION).description('Supervise, restart and scale the hybrid workers in tmux.').exitOverride().showSuggestionAfterError();
+  const program = new Command(BIN)
+    .version(PACKAGE_VERSION)
+    .description('Supervise, restart and scale the hybrid workers in tmux.')
+    .exitOverride()
+    .showSuggestionAfterError();
 
   program
     .command('start')
@@ -86,7 +90,10 @@ async function main(argv: string[]): Promise<void> {
     .action(async (options: { json?: boolean }) => {
       const context = await loadContext();
       const { githubModeReport } = await import('../adapters/github/gh.js');
-      const [snapshot, github] = await Promise.all([(async () => (await manager()).status(await managerContext(context)))(), githubModeReport(process.cwd(), context.env)]);
+      const [snapshot, github] = await Promise.all([
+        (async () => (await manager()).status(await managerContext(context)))(),
+        githubModeReport(process.cwd(), context.env),
+      ]);
       if (options.json) {
         printJson({ ...snapshot, github_mode: github.json });
         return;
@@ -138,7 +145,12 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const { followLog } = await import('../manager/follow-log.js');
       const { signalOnTermination } = await import('../core/live-view.js');
-      await followLog(context.paths.managerLog, { lines, follow: options.follow, write: (text) => process.stdout.write(text), signal: signalOnTermination() });
+      await followLog(context.paths.managerLog, {
+        lines,
+        follow: options.follow,
+        write: (text) => process.stdout.write(text),
+        signal: signalOnTermination(),
+      });
     });
 
   program
@@ -159,7 +171,8 @@ async function main(argv: string[]): Promise<void> {
       if (options.json) printJson(reports);
       else for (const report of reports) printText(`${report.sink}: ${report.ok ? 'delivered' : `failed (${report.reason})`}`);
       const failed = reports.filter((report) => !report.ok).length;
-      if (failed > 0) throw new WorkersError('tool', `${failed} of ${reports.length} notification sink${reports.length > 1 ? 's' : ''} failed.`);
+      if (failed > 0)
+        throw new WorkersError('tool', `${failed} of ${reports.length} notification sink${reports.length > 1 ? 's' : ''} failed.`);
     });
 
   await program.parseAsync(argv);

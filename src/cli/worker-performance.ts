@@ -33,8 +33,14 @@ function parseLimit(raw: string): number {
 
 /** Queue depth from the configured backend; a backend that cannot answer leaves the queue "unavailable". */
 async function readQueue(cli: CliContext): Promise<QueueState> {
-  const [{ openQueueBackend }, { readQueueState }] = await Promise.all([import('../queue/open-backend.js'), import('../performance/queue-state.js')]);
-  return readQueueState(async () => (await openQueueBackend({ paths: cli.paths, settings: cli.settings, env: cli.env, now: cli.now, startDaemon: false })).backend);
+  const [{ openQueueBackend }, { readQueueState }] = await Promise.all([
+    import('../queue/open-backend.js'),
+    import('../performance/queue-state.js'),
+  ]);
+  return readQueueState(
+    async () =>
+      (await openQueueBackend({ paths: cli.paths, settings: cli.settings, env: cli.env, now: cli.now, startDaemon: false })).backend,
+  );
 }
 
 const performanceContext = (cli: CliContext): PerformanceContext => ({
@@ -49,7 +55,10 @@ const commands = () => import('../performance/commands.js');
 
 /** The dashboard's restart action: a request in the manager's state, which the running manager carries out (drained first). */
 async function requestWorkerRestart(cli: CliContext, id: number): Promise<string> {
-  const [{ managerContextFor, openPool }, { requestRestart, verifyPoolWorker }] = await Promise.all([import('../manager/pool.js'), import('../manager/pool-requests.js')]);
+  const [{ managerContextFor, openPool }, { requestRestart, verifyPoolWorker }] = await Promise.all([
+    import('../manager/pool.js'),
+    import('../manager/pool-requests.js'),
+  ]);
   const workerBin = fileURLToPath(new URL('../bin/hybrid-worker-enhanced.js', import.meta.url));
   const pool = openPool(managerContextFor(cli, { workerBin, cwd: process.cwd() }));
   await verifyPoolWorker(pool, id);
@@ -58,7 +67,8 @@ async function requestWorkerRestart(cli: CliContext, id: number): Promise<string
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command(BIN).version(PACKAGE_VERSION)
+  const program = new Command(BIN)
+    .version(PACKAGE_VERSION)
     .description('Reports, analysis, live monitor and exports of hybrid worker performance.')
     .exitOverride()
     .showSuggestionAfterError();
@@ -130,13 +140,15 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('export')
-    .description('write metrics as csv (the shell tool\'s columns), json or prom (Prometheus text); - is stdout')
+    .description("write metrics as csv (the shell tool's columns), json or prom (Prometheus text); - is stdout")
     .argument('[file]', 'target file, or - for stdout', '-')
     .option('--format <format>', 'csv, json or prom (default: from the file extension, else csv)')
     .action(async (file: string, options: { format?: string }) => {
       const cli = await loadContext();
       // Quiet on success: cron mails whatever a job prints.
-      await (await commands()).exportReport(performanceContext(cli), {
+      await (
+        await commands()
+      ).exportReport(performanceContext(cli), {
         file,
         format: options.format,
         writeStdout: (text) => process.stdout.write(text),
@@ -167,7 +179,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'port (0 picks a free one)', '9464')
     .option('--allow-actions', 'let the page retry and kill tasks, resume the pool and restart workers (needs the token)')
     .action(async (options: { host: string; port: string; allowActions?: boolean }) => {
-      if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65_535) throw usageError(`Invalid --port ${describeValue(options.port)}: use a whole number from 0 to 65535.`);
+      if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65_535)
+        throw usageError(`Invalid --port ${describeValue(options.port)}: use a whole number from 0 to 65535.`);
       const cli = await loadContext();
       const [{ serve }, { signalOnTermination }] = await Promise.all([import('../web/serve.js'), import('../core/live-view.js')]);
       await serve(

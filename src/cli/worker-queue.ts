@@ -31,7 +31,12 @@ let opened: { queueDir: string; warned: boolean } | undefined;
 /** Opens the configured backend; with --verbose says on stderr which one it is and why. */
 async function openBackend(context: CliContext): Promise<QueueBackend> {
   const { openQueueBackend } = await import('../queue/open-backend.js');
-  const { backend, notice, warning } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
+  const { backend, notice, warning } = await openQueueBackend({
+    paths: context.paths,
+    settings: context.settings,
+    env: context.env,
+    now: context.now,
+  });
   if (verbose) process.stderr.write(`${notice}\n`);
   if (warning) process.stderr.write(`${BIN}: ${warning}\n`);
   opened = { queueDir: context.paths.queueDir, warned: warning !== undefined };
@@ -57,8 +62,11 @@ async function warnWithoutWorkers(context: CliContext): Promise<void> {
 const commands = () => import('../queue/queue-commands.js');
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command(BIN).version(PACKAGE_VERSION)
-    .description(`Add, list, monitor, clean, retry and remove queued sub-issues. Priority ${MIN_PRIORITY} is the most urgent, ${MAX_PRIORITY} the least.`)
+  const program = new Command(BIN)
+    .version(PACKAGE_VERSION)
+    .description(
+      `Add, list, monitor, clean, retry and remove queued sub-issues. Priority ${MIN_PRIORITY} is the most urgent, ${MAX_PRIORITY} the least.`,
+    )
     .option('--verbose', 'also say on stderr which queue backend is used and why')
     .exitOverride()
     .showSuggestionAfterError()
@@ -77,7 +85,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the new task as JSON')
     .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
       const { issueNumberArgument } = await import('../queue/intake.js');
-      const spec = validateTaskSpec({ priority: parsePriority(priority), parent: issueNumberArgument(parent), subissue: issueNumberArgument(subissue) });
+      const spec = validateTaskSpec({
+        priority: parsePriority(priority),
+        parent: issueNumberArgument(parent),
+        subissue: issueNumberArgument(subissue),
+      });
       const context = await loadContext();
       const task = await (await openBackend(context)).add(spec, { force: options.force === true });
       if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
@@ -87,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('add-issues')
-    .description("queue the open sub-issues of parent issues from GitHub (a parent without sub-issues is queued itself); idempotent")
+    .description('queue the open sub-issues of parent issues from GitHub (a parent without sub-issues is queued itself); idempotent')
     .argument('<issues...>', 'parent issue numbers: 123,124 or #123 #124')
     .option('--priority <priority>', 'critical, high, normal, low or 1-99 (default: from the labels, else normal)')
     .option('--repo <owner/name>', 'the GitHub repository (default: GITHUB_REPOSITORY, else the origin remote)')
@@ -97,7 +109,11 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const { runAddIssues } = await import('../queue/github-commands.js');
       const notice = (line: string) => process.stderr.write(`${line}\n`);
-      const { result, text } = await runAddIssues({ cwd: process.cwd(), env: context.env, openBackend: () => openBackend(context), notice }, issues, options);
+      const { result, text } = await runAddIssues(
+        { cwd: process.cwd(), env: context.env, openBackend: () => openBackend(context), notice },
+        issues,
+        options,
+      );
       if (options.json) printJson(result);
       else printText(text);
     });
@@ -169,10 +185,14 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const backend = await openBackend(context);
       const [{ snapshotQueue }, { renderMonitorFrame }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
-      await showLiveView(context, async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel, context.columns), {
-        intervalMs: MONITOR_REFRESH_MS,
-        ...(options.once === undefined ? {} : { once: options.once }),
-      });
+      await showLiveView(
+        context,
+        async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel, context.columns),
+        {
+          intervalMs: MONITOR_REFRESH_MS,
+          ...(options.once === undefined ? {} : { once: options.once }),
+        },
+      );
     });
 
   program
@@ -187,7 +207,9 @@ async function main(argv: string[]): Promise<void> {
       const { removeOldRunFiles } = await import('../gc/run-files-gc.js');
       const keep = context.settings.RUNS_KEEP_DAYS;
       const files = await removeOldRunFiles(context.paths, await backend.list(), keep, context.now());
-      printText(`Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).`);
+      printText(
+        `Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).`,
+      );
     });
 
   program
@@ -199,13 +221,21 @@ async function main(argv: string[]): Promise<void> {
     .option('--base <branch>', "the branch task branches merge into (default: the repository's current branch)")
     .action(async (options: { dryRun?: boolean; json?: boolean; repo?: string; base?: string }) => {
       const context = await loadContext();
-      const [{ verifyRepo, getCurrentBranch }, { collectWorktrees }] = await Promise.all([import('../adapters/git.js'), import('../gc/worktree-gc.js')]);
+      const [{ verifyRepo, getCurrentBranch }, { collectWorktrees }] = await Promise.all([
+        import('../adapters/git.js'),
+        import('../gc/worktree-gc.js'),
+      ]);
       const repo = await verifyRepo(options.repo ?? process.cwd());
       const baseBranch = options.base ?? (await getCurrentBranch(repo));
       const tasks = await (await openBackend(context)).list();
       const entries = await collectWorktrees({ repo, baseBranch, tasks, dryRun: options.dryRun === true });
       if (options.json) printJson({ repo, dry_run: options.dryRun === true, worktrees: entries });
-      else printText(entries.length === 0 ? `No worktrees under ${join(repo, '.worktrees')}.` : entries.map((entry) => `${entry.action.replace('_', ' ')}: ${entry.path} (${entry.reason})`).join('\n'));
+      else
+        printText(
+          entries.length === 0
+            ? `No worktrees under ${join(repo, '.worktrees')}.`
+            : entries.map((entry) => `${entry.action.replace('_', ' ')}: ${entry.path} (${entry.reason})`).join('\n'),
+        );
     });
 
   program
@@ -229,7 +259,9 @@ async function main(argv: string[]): Promise<void> {
       const id = parseTaskId(raw);
       const task = await (await commands()).killTask(await openBackend(await loadContext()), id, KILL_GRACE_MS);
       const worker = task.workerId === null ? 'its worker' : `worker ${task.workerId}`;
-      printText(`Killed the run of task ${id} (sub-issue ${task.subissue}); ${worker} records it as failed (killed by the user) and goes on with the next task.`);
+      printText(
+        `Killed the run of task ${id} (sub-issue ${task.subissue}); ${worker} records it as failed (killed by the user) and goes on with the next task.`,
+      );
     });
 
   program

@@ -32,9 +32,7 @@ export const isWorkersError = (error: unknown): error is WorkersError => error i
 
 /** The errno code of a Node system error, if it has one. */
 export const errnoCode = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
+  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 
 /** What the user can do about a failed file operation, by errno code. */
 const SYSTEM_FIXES: Readonly<Record<string, string>> = {

@@ -9,8 +9,7 @@ export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'ALERT';
 /** One event per line, whatever the message holds. */
 const oneLine = (message: string) => message.replace(/[\r\n]+/g, ' ').trim();
 
-export const formatLogLine = (level: LogLevel, message: string, at: Date) =>
-  `[${at.toISOString()}] [${level}] ${oneLine(message)}\n`;
+export const formatLogLine = (level: LogLevel, message: string, at: Date) => `[${at.toISOString()}] [${level}] ${oneLine(message)}\n`;
 
 export const formatAlertLine = (message: string, at: Date) => `[${at.toISOString()}] ${oneLine(message)}\n`;
 

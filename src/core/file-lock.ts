@@ -154,7 +154,8 @@ export function inspectLock(path: string, now = Date.now()): LockHolder | undefi
   return { pid: owner.pid, state: ownerState(owner), heldMs: Math.max(0, now - owner.since) };
 }
 
-export const describeHolder = (holder: LockHolder) => `held by pid ${holder.pid}, ${holder.state}, for ${Math.round(holder.heldMs / 1000)} s`;
+export const describeHolder = (holder: LockHolder) =>
+  `held by pid ${holder.pid}, ${holder.state}, for ${Math.round(holder.heldMs / 1000)} s`;
 
 async function acquire(path: string, staleMs: number): Promise<HeldLock> {
   ensureDirSync(dirname(path));
@@ -236,7 +237,9 @@ function cannotLock(path: string, error: unknown): Error {
   if (code !== undefined && PERMANENT_ERRORS.has(code)) {
     // A full or read-only disk is said as everywhere else: the file and what fixes it.
     const said = systemError(error, path);
-    return said instanceof WorkersError ? said : new WorkersError('lock', `Cannot lock ${path}: ${(error as Error).message}.`, { cause: error });
+    return said instanceof WorkersError
+      ? said
+      : new WorkersError('lock', `Cannot lock ${path}: ${(error as Error).message}.`, { cause: error });
   }
   return error as Error;
 }

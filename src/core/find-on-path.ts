@@ -12,7 +12,11 @@ const isExecutable = (file: string) =>
  * Where `program` would be run from, without running it: a name with a slash is taken as a path
  * (relative to `cwd`), a bare name is looked up in the PATH of `env`. Undefined when not found.
  */
-export async function findOnPath(program: string, env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): Promise<string | undefined> {
+export async function findOnPath(
+  program: string,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd = process.cwd(),
+): Promise<string | undefined> {
   if (program.includes('/')) {
     const file = isAbsolute(program) ? program : resolve(cwd, program);
     return (await isExecutable(file)) ? file : undefined;

@@ -1,4 +1,20 @@
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { WorkersError, errnoCode, systemError } from './errors.js';
@@ -23,7 +39,10 @@ const LOOSE_BITS = 0o022;
  */
 function checkPrivate(path: string, info: Stats, what: string): void {
   if (ownUid !== undefined && info.uid !== ownUid) {
-    throw new WorkersError('data-root', `The ${what} ${path} is owned by uid ${info.uid}, not by you; fix it with \`chown ${ownUid} ${path}\`.`);
+    throw new WorkersError(
+      'data-root',
+      `The ${what} ${path} is owned by uid ${info.uid}, not by you; fix it with \`chown ${ownUid} ${path}\`.`,
+    );
   }
   if ((info.mode & LOOSE_BITS) !== 0) {
     const mode = what === 'file' ? '600' : '700';
@@ -35,7 +54,10 @@ function checkPrivate(path: string, info: Stats, what: string): void {
 function checkPrivateDir(path: string): void {
   const info = lstatSync(path);
   if (info.isSymbolicLink()) {
-    throw new WorkersError('data-root', `The directory ${path} is a symbolic link; the toolkit does not follow links under its data root: remove it (\`rm ${path}\`).`);
+    throw new WorkersError(
+      'data-root',
+      `The directory ${path} is a symbolic link; the toolkit does not follow links under its data root: remove it (\`rm ${path}\`).`,
+    );
   }
   if (!info.isDirectory()) throw new WorkersError('data-root', `Cannot use ${path} as a directory: a file is in the way.`);
   checkPrivate(path, info, 'directory');
@@ -51,7 +73,11 @@ function checkRegularFile(path: string, info: Stats, forWriting: boolean): void 
 }
 
 const linkRefusal = (path: string, cause: unknown) =>
-  new WorkersError('data-root', `${path} is a symbolic link; the toolkit does not follow links under its data root: remove it (\`rm ${path}\`).`, { cause });
+  new WorkersError(
+    'data-root',
+    `${path} is a symbolic link; the toolkit does not follow links under its data root: remove it (\`rm ${path}\`).`,
+    { cause },
+  );
 
 /**
  * Opens a file of the data root without following a final link and without blocking on a FIFO,
@@ -165,14 +191,18 @@ function realMkdirError(path: string, error: unknown): unknown {
  * its real path, so that a data root reached through a link is checked like any other.
  */
 export function verifyDataRoot(root: string): string {
-  const notADirectory = () => new WorkersError('data-root', `The data root ${root} is not a directory; set CLAUDE_WORKERS_HOME to a directory.`);
+  const notADirectory = () =>
+    new WorkersError('data-root', `The data root ${root} is not a directory; set CLAUDE_WORKERS_HOME to a directory.`);
   let real: string;
   try {
     real = realpathSync(root);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT' && isLink(root)) {
-      throw new WorkersError('data-root', `The data root ${root} is a symbolic link to a directory that does not exist; create that directory or set CLAUDE_WORKERS_HOME to another.`);
+      throw new WorkersError(
+        'data-root',
+        `The data root ${root} is a symbolic link to a directory that does not exist; create that directory or set CLAUDE_WORKERS_HOME to another.`,
+      );
     }
     if (code === 'ENOENT') return root;
     if (code === 'ENOTDIR') throw notADirectory();

@@ -5,7 +5,8 @@ import { basename, dirname, join } from 'node:path';
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 
 /** `tasks-2026-11.jsonl` beside `tasks.jsonl`: the records of a month gone by. */
-export const rolledHistoryFile = (historyFile: string, month: string) => join(dirname(historyFile), basename(historyFile, '.jsonl') + `-${month}.jsonl`);
+export const rolledHistoryFile = (historyFile: string, month: string) =>
+  join(dirname(historyFile), basename(historyFile, '.jsonl') + `-${month}.jsonl`);
 
 /**
  * The history rolls over at the first record of a new month: `tasks.jsonl`, last written in an
@@ -14,9 +15,15 @@ export const rolledHistoryFile = (historyFile: string, month: string) => join(di
  * appended meanwhile lands in the rolled file, not nowhere.
  */
 export async function rollHistoryIfNewMonth(historyFile: string, now: Date): Promise<void> {
-  const written = await stat(historyFile).then((info) => info.mtime, () => undefined);
+  const written = await stat(historyFile).then(
+    (info) => info.mtime,
+    () => undefined,
+  );
   if (written === undefined || monthOf(written) === monthOf(now)) return;
-  const linked = await link(historyFile, rolledHistoryFile(historyFile, monthOf(written))).then(() => true, () => false);
+  const linked = await link(historyFile, rolledHistoryFile(historyFile, monthOf(written))).then(
+    () => true,
+    () => false,
+  );
   if (linked) await unlink(historyFile).catch(() => undefined);
 }
 

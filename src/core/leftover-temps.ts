@@ -25,7 +25,15 @@ function isAlive(pid: number): boolean {
  * is missing or unreadable has nothing to clean.
  */
 export function removeLeftoverTemps(paths: DataPaths, extraDirs: readonly string[] = []): number {
-  const dirs = [paths.root, paths.healthDir, paths.stateDir, paths.queueDir, join(paths.queueDir, 'runs'), join(paths.root, 'history'), ...extraDirs];
+  const dirs = [
+    paths.root,
+    paths.healthDir,
+    paths.stateDir,
+    paths.queueDir,
+    join(paths.queueDir, 'runs'),
+    join(paths.root, 'history'),
+    ...extraDirs,
+  ];
   let removed = 0;
   for (const dir of dirs) {
     let names: string[];

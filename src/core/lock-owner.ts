@@ -17,7 +17,15 @@ export const lockOwnerSchema = z.object({
 export type LockOwner = z.infer<typeof lockOwnerSchema>;
 
 /** What a lock's owner process is doing now; `gone` means the lock is stale. */
-export type OwnerState = 'gone' | 'running' | 'sleeping' | 'waiting on disk' | 'stopped' | 'stopped by a debugger' | 'alive' | 'on another host';
+export type OwnerState =
+  | 'gone'
+  | 'running'
+  | 'sleeping'
+  | 'waiting on disk'
+  | 'stopped'
+  | 'stopped by a debugger'
+  | 'alive'
+  | 'on another host';
 
 interface ProcStat {
   readonly state: string;
@@ -39,14 +47,15 @@ function readProcStat(pid: number | 'self'): ProcStat | undefined | null {
 }
 
 let procMounted: boolean | undefined;
-const hasProc = () => (procMounted ??= (() => {
-  try {
-    readFileSync('/proc/self/stat');
-    return true;
-  } catch {
-    return false;
-  }
-})());
+const hasProc = () =>
+  (procMounted ??= (() => {
+    try {
+      readFileSync('/proc/self/stat');
+      return true;
+    } catch {
+      return false;
+    }
+  })());
 
 let self: Omit<LockOwner, 'token' | 'since'> | undefined;
 

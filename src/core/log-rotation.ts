@@ -31,19 +31,33 @@ const STALE_LOCK_MS = 30_000;
  * lock, so two never rotate the same file at once.
  */
 export async function rotateIfLarge(file: string, rotation: RotationPolicy = policy): Promise<void> {
-  const size = await stat(file).then((info) => info.size, () => 0);
+  const size = await stat(file).then(
+    (info) => info.size,
+    () => 0,
+  );
   if (size <= rotation.maxBytes) return;
   const lock = `${file}.rotating`;
   const handle = await open(lock, 'wx').catch(async (error: unknown) => {
     if (errnoCode(error) !== 'EEXIST') return undefined;
-    const age = Date.now() - (await stat(lock).then((info) => info.mtimeMs, () => Date.now()));
+    const age =
+      Date.now() -
+      (await stat(lock).then(
+        (info) => info.mtimeMs,
+        () => Date.now(),
+      ));
     if (age > STALE_LOCK_MS) await rm(lock, { force: true });
     return undefined;
   });
   if (handle === undefined) return;
   try {
     // Another rotator may have finished just before this one took the lock.
-    if ((await stat(file).then((info) => info.size, () => 0)) <= rotation.maxBytes) return;
+    if (
+      (await stat(file).then(
+        (info) => info.size,
+        () => 0,
+      )) <= rotation.maxBytes
+    )
+      return;
     await rm(`${file}.${rotation.keep}.gz`, { force: true });
     for (let index = rotation.keep - 1; index >= 2; index -= 1) {
       if (existsSync(`${file}.${index}.gz`)) await rename(`${file}.${index}.gz`, `${file}.${index + 1}.gz`);

@@ -15,7 +15,10 @@ export async function readLastLines(file: string, count: number, maxBytes = 64 *
     const length = Math.min(size, maxBytes);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').split('\n').filter((line) => line !== '');
+    const lines = buffer
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line !== '');
     // A partial first line when the window starts mid-line.
     if (length < size) lines.shift();
     return lines.slice(-count);

@@ -39,8 +39,6 @@ export function dataPaths(root: string): DataPaths {
   };
 }
 
-export const workerStateFile = (paths: DataPaths, workerId: number) =>
-  join(paths.stateDir, `worker-${workerId}.state`);
+export const workerStateFile = (paths: DataPaths, workerId: number) => join(paths.stateDir, `worker-${workerId}.state`);
 
-export const workerErrorLog = (paths: DataPaths, workerId: number) =>
-  join(paths.errorsDir, `worker-${workerId}.log`);
+export const workerErrorLog = (paths: DataPaths, workerId: number) => join(paths.errorsDir, `worker-${workerId}.log`);

@@ -20,10 +20,11 @@ function duration(fallbackSeconds: number, minMs: number, maxMs: number): Settin
   return {
     fallback: fallbackSeconds * SECOND,
     accepts: range,
-    schema: () => z
-      .unknown()
-      .transform((value) => parseDurationMs(value))
-      .pipe(z.number().min(minMs).max(maxMs)),
+    schema: () =>
+      z
+        .unknown()
+        .transform((value) => parseDurationMs(value))
+        .pipe(z.number().min(minMs).max(maxMs)),
   };
 }
 
@@ -31,10 +32,11 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
   return {
     fallback,
     accepts: `a whole number from ${min} to ${max}`,
-    schema: () => z
-      .unknown()
-      .transform((value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value))
-      .pipe(z.number().int().min(min).max(max)),
+    schema: () =>
+      z
+        .unknown()
+        .transform((value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value))
+        .pipe(z.number().int().min(min).max(max)),
   };
 }
 
@@ -42,10 +44,15 @@ function flag(fallback: boolean): SettingDefinition<boolean> {
   return {
     fallback,
     accepts: 'true or false',
-    schema: () => z
-      .unknown()
-      .transform((value) => (typeof value === 'string' ? ({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value : value))
-      .pipe(z.boolean()),
+    schema: () =>
+      z
+        .unknown()
+        .transform((value) =>
+          typeof value === 'string'
+            ? (({ true: true, false: false } as Record<string, boolean>)[value.trim().toLowerCase()] ?? value)
+            : value,
+        )
+        .pipe(z.boolean()),
   };
 }
 
@@ -53,7 +60,11 @@ function byteSize(fallback: number, min: number, zero = ''): SettingDefinition<n
   return {
     fallback,
     accepts: `a size in bytes of at least ${min} such as 500M or 2G${zero}`,
-    schema: () => z.unknown().transform((value) => parseByteSize(value)).pipe(z.number().int().min(min)),
+    schema: () =>
+      z
+        .unknown()
+        .transform((value) => parseByteSize(value))
+        .pipe(z.number().int().min(min)),
   };
 }
 
@@ -106,18 +117,30 @@ export const SETTING_DEFINITIONS = {
    * commits, nothing that reaches the network (no gh, no git push: the worker pushes).
    */
   CLAUDE_ALLOWED_TOOLS: word(
-    'Read,Edit,Write,Glob,Grep,Bash(git add *),Bash(git commit *),Bash(git status *),Bash(git status),Bash(git diff *),Bash(git diff),Bash(git log *),Bash(git log),Bash(git show *)', /^[^\n]{0,4096}$/, 'comma-separated permission rules such as Write,Bash(git *)'),
+    'Read,Edit,Write,Glob,Grep,Bash(git add *),Bash(git commit *),Bash(git status *),Bash(git status),Bash(git diff *),Bash(git diff),Bash(git log *),Bash(git log),Bash(git show *)',
+    /^[^\n]{0,4096}$/,
+    'comma-separated permission rules such as Write,Bash(git *)',
+  ),
   CLAUDE_MAX_TURNS: count(0, 0, 100_000),
   CLAUDE_MAX_BUDGET_USD: {
     fallback: 0,
     accepts: 'a cost in USD such as 5 or 0.5 (0 for no budget)',
-    schema: () => z
-      .unknown()
-      .transform((value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value))
-      .pipe(z.number().min(0).max(100_000)),
+    schema: () =>
+      z
+        .unknown()
+        .transform((value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value))
+        .pipe(z.number().min(0).max(100_000)),
   } satisfies SettingDefinition<number>,
-  CLAUDE_CONFIG_DIR_TEMPLATE: word('', /^[^\n]{0,1024}$/, 'a directory path, {worker} stands for the worker id (empty to share the default)'),
-  CLAUDE_PROMPT_TEMPLATE: word('', /^.{0,16384}$/s, 'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)'),
+  CLAUDE_CONFIG_DIR_TEMPLATE: word(
+    '',
+    /^[^\n]{0,1024}$/,
+    'a directory path, {worker} stands for the worker id (empty to share the default)',
+  ),
+  CLAUDE_PROMPT_TEMPLATE: word(
+    '',
+    /^.{0,16384}$/s,
+    'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)',
+  ),
   PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
   /** A run silent for this many times PROGRESS_STALL_THRESHOLD is stopped and retried (0: never). */
   STALL_STOP_FACTOR: count(2, 0, 100),

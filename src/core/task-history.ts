@@ -64,11 +64,19 @@ const RECENT_HISTORY_BYTES = 256 * 1024;
  * Whether the recent history holds the record of this run of the task (same task, worker and
  * start time): a worker killed after appending it but before saving that it had finds it here.
  */
-export async function historyHasRecord(historyFile: string, run: Pick<TaskHistoryRecord, 'task_id' | 'worker_id' | 'started_at'>): Promise<boolean> {
+export async function historyHasRecord(
+  historyFile: string,
+  run: Pick<TaskHistoryRecord, 'task_id' | 'worker_id' | 'started_at'>,
+): Promise<boolean> {
   const lines = await readLastLines(historyFile, Number.POSITIVE_INFINITY, RECENT_HISTORY_BYTES);
   return lines.some((line) => {
     const parsed = taskHistoryRecordSchema.safeParse(parseJsonLine(line));
-    return parsed.success && parsed.data.task_id === run.task_id && parsed.data.worker_id === run.worker_id && parsed.data.started_at === run.started_at;
+    return (
+      parsed.success &&
+      parsed.data.task_id === run.task_id &&
+      parsed.data.worker_id === run.worker_id &&
+      parsed.data.started_at === run.started_at
+    );
   });
 }
 

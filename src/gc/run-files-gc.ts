@@ -27,7 +27,10 @@ export async function removeOldRunFiles(paths: DataPaths, tasks: readonly QueueT
       const id = RUN_FILE.exec(name)?.[1];
       if (id === undefined || active.has(id)) continue;
       const file = join(dir, name);
-      const changed = await stat(file).then((info) => info.mtimeMs, () => Number.POSITIVE_INFINITY);
+      const changed = await stat(file).then(
+        (info) => info.mtimeMs,
+        () => Number.POSITIVE_INFINITY,
+      );
       if (changed >= cutoff) continue;
       await rm(file, { force: true });
       removed += 1;

@@ -1,6 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { getCommitsAhead, getUnpushedCount, hasBranch, hasRemotes, hasUncommittedChanges, pruneWorktrees, removeWorktree } from '../adapters/git.js';
+import {
+  getCommitsAhead,
+  getUnpushedCount,
+  hasBranch,
+  hasRemotes,
+  hasUncommittedChanges,
+  pruneWorktrees,
+  removeWorktree,
+} from '../adapters/git.js';
 import type { QueueTask } from '../queue/backend.js';
 
 /** What gc did (or, with --dry-run, would do) with one directory under `.worktrees`, and why. */
@@ -29,11 +37,20 @@ export function keepReason(facts: WorktreeFacts): string | undefined {
   const open = facts.tasks.find((task) => !FINISHED.has(task.status));
   if (open) return `task ${open.id} is ${open.status}`;
   if (facts.dirty) return 'it has uncommitted changes (untracked files included)';
-  if (facts.unsaved > 0) return facts.withRemote ? `${facts.unsaved} commit(s) are on no remote` : `${facts.unsaved} commit(s) are not merged into the base branch`;
+  if (facts.unsaved > 0)
+    return facts.withRemote
+      ? `${facts.unsaved} commit(s) are on no remote`
+      : `${facts.unsaved} commit(s) are not merged into the base branch`;
   return undefined;
 }
 
-async function factsOf(repo: string, baseBranch: string, path: string, tasks: readonly QueueTask[], withRemote: boolean): Promise<WorktreeFacts> {
+async function factsOf(
+  repo: string,
+  baseBranch: string,
+  path: string,
+  tasks: readonly QueueTask[],
+  withRemote: boolean,
+): Promise<WorktreeFacts> {
   const branches = [...new Set(tasks.map((task) => `subissue/${task.parent}-${task.subissue}`))];
   let unsaved = 0;
   for (const branch of branches) {
@@ -45,14 +62,22 @@ async function factsOf(repo: string, baseBranch: string, path: string, tasks: re
 
 /** A worktree git cannot inspect is kept, with what git said. */
 const decide = (repo: string, baseBranch: string, path: string, tasks: readonly QueueTask[], withRemote: boolean) =>
-  factsOf(repo, baseBranch, path, tasks, withRemote).then(keepReason, (error: unknown) => `git could not inspect it: ${(error as Error).message}`);
+  factsOf(repo, baseBranch, path, tasks, withRemote).then(
+    keepReason,
+    (error: unknown) => `git could not inspect it: ${(error as Error).message}`,
+  );
 
 /**
  * Looks at every directory under `<repo>/.worktrees`: removes the worktrees of finished tasks left
  * behind (their branches stay), keeps every other one with its reason, then prunes git's records
  * of worktrees whose directories are gone.
  */
-export async function collectWorktrees(options: { readonly repo: string; readonly baseBranch: string; readonly tasks: readonly QueueTask[]; readonly dryRun: boolean }): Promise<GcEntry[]> {
+export async function collectWorktrees(options: {
+  readonly repo: string;
+  readonly baseBranch: string;
+  readonly tasks: readonly QueueTask[];
+  readonly dryRun: boolean;
+}): Promise<GcEntry[]> {
   const { repo, baseBranch, dryRun } = options;
   const dir = join(repo, '.worktrees');
   const names = existsSync(dir) ? readdirSync(dir).sort() : [];

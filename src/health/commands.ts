@@ -19,8 +19,7 @@ export interface HealthContext {
 
 const RECENT_ALERTS = 5;
 
-const serviceFor = (context: HealthContext) =>
-  new HealthService({ paths: context.paths, settings: context.settings, now: context.now });
+const serviceFor = (context: HealthContext) => new HealthService({ paths: context.paths, settings: context.settings, now: context.now });
 
 export const recordHeartbeat = (context: HealthContext, workerId: number, input: HeartbeatInput) =>
   serviceFor(context).heartbeat(workerId, input);
@@ -64,6 +63,11 @@ export async function monitorHealth(context: HealthContext, options: { once: boo
     return;
   }
   await service.events.log('INFO', `Health monitor started (every ${context.settings.HEALTH_CHECK_INTERVAL / 1000} s).`);
-  await runHealthMonitor({ intervalMs: context.settings.HEALTH_CHECK_INTERVAL, signal: options.signal, snapshot: () => buildReport(context), log });
+  await runHealthMonitor({
+    intervalMs: context.settings.HEALTH_CHECK_INTERVAL,
+    signal: options.signal,
+    snapshot: () => buildReport(context),
+    log,
+  });
   await service.events.log('INFO', 'Health monitor stopped.');
 }

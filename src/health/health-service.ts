@@ -14,8 +14,7 @@ export interface HealthServiceOptions {
 }
 
 /** Opens the health log (with its alerts twin) of a data root. */
-export const openHealthLog = (paths: DataPaths, now?: () => Date): EventLog =>
-  createEventLog(paths.healthLog, paths.alertsLog, now);
+export const openHealthLog = (paths: DataPaths, now?: () => Date): EventLog => createEventLog(paths.healthLog, paths.alertsLog, now);
 
 /**
  * The in-process API over metrics.json: what `worker-health-monitor` runs per command and what a
@@ -41,7 +40,10 @@ export class HealthService {
         const lost = salvaged?.setAside ?? [];
         const named = lost.length > 5 ? `${lost.slice(0, 5).join(', ')} and ${lost.length - 5} more` : lost.join(', ');
         const detail = lost.length > 0 ? `set aside the record of worker ${named}` : 'set aside no worker record';
-        return this.events.log('ALERT', `metrics.json was unreadable (${reason}); kept ${salvaged?.kept ?? 0} worker record(s), ${detail}; the whole file is kept as ${movedTo}.`);
+        return this.events.log(
+          'ALERT',
+          `metrics.json was unreadable (${reason}); kept ${salvaged?.kept ?? 0} worker record(s), ${detail}; the whole file is kept as ${movedTo}.`,
+        );
       },
     });
   }

@@ -4,7 +4,8 @@ export const REPORTED_STATUSES = ['starting', 'idle', 'working', 'stalled', 'rec
 export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
 
 /** Field ranges in the pattern itself: cheaper than Date.parse, which also rolls 02-30 over into March. */
-const ISO_DATE_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)$/;
+const ISO_DATE_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)$/;
 
 /**
  * A real date and time in ISO-8601 (`date -Iseconds` too): 2026-13-45T99:99:99Z is refused, and so
@@ -111,7 +112,12 @@ function isCanonicalMetrics(value: unknown): value is Metrics {
   if (typeof value !== 'object' || value === null) return false;
   const { version, workers, stats } = value as Record<string, unknown>;
   if (version !== METRICS_VERSION || typeof workers !== 'object' || workers === null || Array.isArray(workers)) return false;
-  if (typeof stats !== 'object' || stats === null || !['total_tasks', 'successful_tasks', 'failed_tasks', 'restarts'].every((key) => isCount((stats as Record<string, unknown>)[key]))) return false;
+  if (
+    typeof stats !== 'object' ||
+    stats === null ||
+    !['total_tasks', 'successful_tasks', 'failed_tasks', 'restarts'].every((key) => isCount((stats as Record<string, unknown>)[key]))
+  )
+    return false;
   for (const id in workers) if (!/^[1-9]\d*$/.test(id) || !isCanonicalRecord((workers as Record<string, unknown>)[id])) return false;
   return true;
 }

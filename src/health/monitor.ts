@@ -31,7 +31,10 @@ export function healthTransitions(
     } else if (worker.health === 'unresponsive') {
       events.push({ level: 'ALERT', message: `Worker ${worker.id} is unresponsive: ${silence}.` });
     } else if (worker.health === 'slow') {
-      events.push({ level: 'WARN', message: `Worker ${worker.id} is slow: task ${worker.current_task} has run since ${worker.task_started_at}.` });
+      events.push({
+        level: 'WARN',
+        message: `Worker ${worker.id} is slow: task ${worker.current_task} has run since ${worker.task_started_at}.`,
+      });
     } else if (before !== undefined && TROUBLE.has(before)) {
       events.push({ level: 'INFO', message: `Worker ${worker.id} recovered: now ${worker.health}.` });
     }

@@ -44,7 +44,12 @@ export type WorkerReport = z.infer<typeof workerReportSchema>;
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 /** Builds the report from metrics at `now`: one row per worker in id order. */
-export function buildHealthReport(metrics: Metrics, now: Date, thresholds: HealthThresholds, recentAlerts: readonly string[]): HealthReport {
+export function buildHealthReport(
+  metrics: Metrics,
+  now: Date,
+  thresholds: HealthThresholds,
+  recentAlerts: readonly string[],
+): HealthReport {
   const workers = Object.entries(metrics.workers)
     .map(([key, record]): WorkerReport => {
       const age = heartbeatAgeMs(record, now);

@@ -78,7 +78,10 @@ export function renderDashboard(report: HealthReport, options: ViewOptions): str
   const chalk = new Chalk({ level: options.colorLevel });
   const fit = (line: string) => wrapLine(line, options.columns);
   // Wrapped before colouring, so a colour never spans a line break.
-  const alerts = report.recent_alerts.length === 0 ? ['  none'] : report.recent_alerts.flatMap((line) => fit(`  ${line}`).map((part) => chalk.red(part)));
+  const alerts =
+    report.recent_alerts.length === 0
+      ? ['  none']
+      : report.recent_alerts.flatMap((line) => fit(`  ${line}`).map((part) => chalk.red(part)));
   return [
     chalk.bold(`Worker health dashboard  ${report.generated_at}`),
     '',
@@ -99,7 +102,9 @@ export function renderHealthReport(report: HealthReport, options: ViewOptions): 
   return [
     chalk.bold('Worker health report'),
     `Generated: ${report.generated_at}`,
-    ...fit(`Thresholds: dead after ${thresholds.dead_worker_threshold_s} s without a heartbeat, slow after ${thresholds.slow_task_threshold_s} s on one task`),
+    ...fit(
+      `Thresholds: dead after ${thresholds.dead_worker_threshold_s} s without a heartbeat, slow after ${thresholds.slow_task_threshold_s} s on one task`,
+    ),
     '',
     ...renderSummary(report).flatMap(fit),
     '',

@@ -5,7 +5,15 @@ import { runningManagerPid, monitorSessionAlive, stopManager } from './manager-p
 import { workerIds } from './manager-state.js';
 import { runMonitorLoop } from './monitor-loop.js';
 import { managerTmuxOptionsFor, openPool, type ManagerContext } from './pool.js';
-import { oversubscriptionWarning, requestRestart, requestScale, restartSettled, scaleSettled, settle, verifyPoolWorker } from './pool-requests.js';
+import {
+  oversubscriptionWarning,
+  requestRestart,
+  requestScale,
+  restartSettled,
+  scaleSettled,
+  settle,
+  verifyPoolWorker,
+} from './pool-requests.js';
 import { buildStatus, type ManagerStatus } from './status.js';
 
 /** How `start` launches the loop in the monitor session: `node <bin/worker-manager.js> monitor`. */
@@ -62,7 +70,10 @@ export async function scale(context: ManagerContext, count: number, force: boole
   if (await hasSession(pool.tmux, pool.session)) await pool.supervisor.pass();
   const { added, removed } = await requestScale(pool, count, force, remember);
   if (added.length > 0) say(`Starting worker${added.length > 1 ? 's' : ''} ${added.join(', ')}.`);
-  if (removed.length > 0) say(`${force ? 'Stopping' : 'Draining'} worker${removed.length > 1 ? 's' : ''} ${removed.join(', ')}${force ? ' (in-flight tasks requeued)' : ' (each finishes its current task)'}.`);
+  if (removed.length > 0)
+    say(
+      `${force ? 'Stopping' : 'Draining'} worker${removed.length > 1 ? 's' : ''} ${removed.join(', ')}${force ? ' (in-flight tasks requeued)' : ' (each finishes its current task)'}.`,
+    );
   let told = false;
   await settle(pool, scaleSettled, {
     onWait: () => {
@@ -78,7 +89,10 @@ export async function restart(context: ManagerContext, workerId: number | undefi
   const pool = openPool(context);
   if (workerId !== undefined) await verifyPoolWorker(pool, workerId);
   else if (!(await hasSession(pool.tmux, pool.session))) {
-    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`);
+    throw new WorkersError(
+      'conflict',
+      `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`,
+    );
   }
   const ids = workerId === undefined ? workerIds(await pool.state.read()) : [workerId];
   // One at a time, so the pool never loses more than one worker's capacity.

@@ -10,7 +10,11 @@ export interface FollowOptions {
   readonly pollMs?: number;
 }
 
-const sizeOf = (file: string) => stat(file).then((info) => info.size, () => 0);
+const sizeOf = (file: string) =>
+  stat(file).then(
+    (info) => info.size,
+    () => 0,
+  );
 
 /** `tail -n N -f` for one log: the last lines, then whatever is appended, until the signal. */
 export async function followLog(file: string, options: FollowOptions): Promise<void> {

@@ -10,8 +10,9 @@ import type { DataPaths } from '../core/paths.js';
  * counts and the give-up state (the shell tool lost them: docs/SPEC.md section 10), and so a CLI
  * command can ask the running manager for a change by editing it.
  *
- * intent: start (a new worker: start it, not counted as a restart), run (keep it running), restart (replace it, drained first unless force), remove (drain
- * it, unless force, then remove its pane).
+ * intent: start (a new worker: start it, not counted as a restart), run (keep it running),
+ * restart (replace it, drained first unless force), remove (drain it, unless force, then remove
+ * its pane).
  */
 export const WORKER_INTENTS = ['start', 'run', 'restart', 'remove'] as const;
 export type WorkerIntent = (typeof WORKER_INTENTS)[number];
@@ -64,7 +65,8 @@ export function openManagerState(paths: DataPaths, log: EventLog, lockStaleMs: n
     empty: emptyManagerState,
     lockStaleMs,
     ...(now ? { now } : {}),
-    onCorrupt: (movedTo, reason) => log.log('ALERT', `manager/state.json was unreadable (${reason}); kept it as ${movedTo} and started a fresh file.`),
+    onCorrupt: (movedTo, reason) =>
+      log.log('ALERT', `manager/state.json was unreadable (${reason}); kept it as ${movedTo} and started a fresh file.`),
   });
 }
 

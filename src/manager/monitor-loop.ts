@@ -31,7 +31,10 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   const alertedLocks = new Set<string>();
   const startedAt = context.now().toISOString();
   const record = (lastPassMs: number | null) =>
-    writeFileAtomicSync(managerPidFile(paths), `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: context.now().toISOString() })}\n`);
+    writeFileAtomicSync(
+      managerPidFile(paths),
+      `${JSON.stringify({ pid: process.pid, started_at: startedAt, last_pass_ms: lastPassMs, last_pass_at: context.now().toISOString() })}\n`,
+    );
   record(null);
   await pool.log.log('INFO', `Manager started (pid ${process.pid}), checking every ${settings.CHECK_INTERVAL / 1000} s.`);
   // tmux sometimes skips the pane-died hook (tmux/tmux#2483: the pty closes before the exit is

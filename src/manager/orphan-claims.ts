@@ -6,7 +6,8 @@ import { runningWorkerPid } from '../worker/worker-pid-file.js';
 import { workerIds, type ManagerState } from './manager-state.js';
 
 /** The worker ids the manager will run or restart: in the pool and not given up. */
-export const idsComingBack = (state: ManagerState): Set<number> => new Set(workerIds(state).filter((id) => !state.workers[String(id)]!.gave_up));
+export const idsComingBack = (state: ManagerState): Set<number> =>
+  new Set(workerIds(state).filter((id) => !state.workers[String(id)]!.gave_up));
 
 /**
  * A task claimed by a worker that will not come back (its pane removed, its id scaled away or

@@ -16,8 +16,19 @@ const DAEMON_EXIT_WAIT_MS = 20_000;
  * what runs, so it is safe at boot, from cron and by hand. With `inForeground` the caller runs
  * the manager loop itself (a service manager's main process), so none is started in tmux.
  */
-export async function ensure(context: ManagerContext, launch: ManagerLaunch, how: { inForeground: boolean }, say: Say, warn: Say): Promise<void> {
-  const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env: context.launch.env, now: context.now });
+export async function ensure(
+  context: ManagerContext,
+  launch: ManagerLaunch,
+  how: { inForeground: boolean },
+  say: Say,
+  warn: Say,
+): Promise<void> {
+  const { backend, notice } = await openQueueBackend({
+    paths: context.paths,
+    settings: context.settings,
+    env: context.launch.env,
+    now: context.now,
+  });
   // Any call reaches the daemon and starts it when it is down.
   const depth = await backend.depth();
   say(`${notice} ${depth.queued} queued, ${depth.claimed} claimed.`);
@@ -58,11 +69,18 @@ export async function shutdown(context: ManagerContext, launch: ManagerLaunch, n
 async function stopStartedDaemon(context: ManagerContext, say: Say): Promise<void> {
   const daemon = readStartedDaemon(startedPueuedFile(context.paths));
   if (daemon === null) return;
-  const client = new PueueClient({ env: context.launch.env, startDaemon: false, ...(daemon.config_path === null ? {} : { configPath: daemon.config_path }) });
+  const client = new PueueClient({
+    env: context.launch.env,
+    startDaemon: false,
+    ...(daemon.config_path === null ? {} : { configPath: daemon.config_path }),
+  });
   const state = await client.status().catch(() => null);
-  const others = state?.tasks.filter((task) => task.group !== context.settings.PUEUE_GROUP && (task.kind === 'Running' || task.kind === 'Queued')) ?? [];
+  const others =
+    state?.tasks.filter((task) => task.group !== context.settings.PUEUE_GROUP && (task.kind === 'Running' || task.kind === 'Queued')) ?? [];
   if (others.length > 0) {
-    say(`The Pueue daemon (pid ${daemon.pid}) keeps running: ${others.length} task${others.length > 1 ? 's' : ''} of other groups are on it.`);
+    say(
+      `The Pueue daemon (pid ${daemon.pid}) keeps running: ${others.length} task${others.length > 1 ? 's' : ''} of other groups are on it.`,
+    );
     return;
   }
   await terminateProcess(daemon.pid, DAEMON_EXIT_WAIT_MS);

@@ -24,7 +24,12 @@ const activeIds = (state: ManagerState) => workerIds(state).filter((id) => state
  * Marks the change in the pool state: new ids (the lowest free) to start, the highest ids to
  * remove. The count is remembered as the pool size unless `remember` is false (shutdown).
  */
-export async function requestScale(pool: Pool, count: number, force: boolean, remember = true): Promise<{ added: number[]; removed: number[] }> {
+export async function requestScale(
+  pool: Pool,
+  count: number,
+  force: boolean,
+  remember = true,
+): Promise<{ added: number[]; removed: number[] }> {
   return pool.state.update((draft) => {
     if (remember) draft.pool_size = count;
     const active = activeIds(draft);
@@ -50,7 +55,10 @@ export async function requestRestart(pool: Pool, workerId: number, force: boolea
 
 export async function verifyPoolWorker(pool: Pool, workerId: number): Promise<void> {
   if (!(await hasSession(pool.tmux, pool.session))) {
-    throw new WorkersError('conflict', `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`);
+    throw new WorkersError(
+      'conflict',
+      `The tmux session ${pool.session} does not exist; start the pool with worker-manager ensure, setup-hybrid-enhanced or worker-manager scale N.`,
+    );
   }
   if ((await pool.state.read()).workers[String(workerId)] === undefined) {
     await pool.supervisor.pass();
@@ -64,7 +72,11 @@ export async function verifyPoolWorker(pool: Pool, workerId: number): Promise<vo
  * Runs passes until `done` holds for the pool state (a running manager may do some of them: the
  * pass lock keeps them one at a time). Wakes on the death-event file through the poll interval.
  */
-export async function settle(pool: Pool, done: (state: ManagerState) => boolean, options: { pollMs?: number; onWait?: (state: ManagerState) => void } = {}): Promise<void> {
+export async function settle(
+  pool: Pool,
+  done: (state: ManagerState) => boolean,
+  options: { pollMs?: number; onWait?: (state: ManagerState) => void } = {},
+): Promise<void> {
   for (;;) {
     await pool.supervisor.pass();
     const state = await pool.state.read();

@@ -49,12 +49,18 @@ export function managerContextFor(
     env: context.env,
     requeueTasksOf: async (id) => (await import('./requeue.js')).requeueTasksOfWorker(context)(id),
     returnOrphanedClaims: async (comingBack, log) => {
-      const [{ openQueueBackend }, { returnOrphanedClaims }] = await Promise.all([import('../queue/open-backend.js'), import('./orphan-claims.js')]);
+      const [{ openQueueBackend }, { returnOrphanedClaims }] = await Promise.all([
+        import('../queue/open-backend.js'),
+        import('./orphan-claims.js'),
+      ]);
       const { backend } = await openQueueBackend(context);
       await returnOrphanedClaims(backend, { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT, comingBack, log });
     },
     collectGarbage: async (log) => {
-      const [{ openQueueBackend }, { collectGarbage }] = await Promise.all([import('../queue/open-backend.js'), import('../gc/garbage-pass.js')]);
+      const [{ openQueueBackend }, { collectGarbage }] = await Promise.all([
+        import('../queue/open-backend.js'),
+        import('../gc/garbage-pass.js'),
+      ]);
       const { backend } = await openQueueBackend(context);
       await collectGarbage({ repo: where.cwd, paths: context.paths, settings: context.settings, backend, now: context.now(), log });
     },

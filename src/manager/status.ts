@@ -28,7 +28,12 @@ export interface WorkerStatusRow {
 
 export interface ManagerStatus {
   readonly generated_at: string;
-  readonly manager: { readonly running: boolean; readonly pid: number | null; readonly last_check_ms: number | null; readonly last_check_at: string | null };
+  readonly manager: {
+    readonly running: boolean;
+    readonly pid: number | null;
+    readonly last_check_ms: number | null;
+    readonly last_check_at: string | null;
+  };
   readonly session: { readonly name: string; readonly exists: boolean };
   /** Which queue backend the workers use and why (or why none can be used), one sentence. */
   readonly queue_backend: string;
@@ -54,11 +59,28 @@ const verdictWord = (verdict: WorkerVerdict) => {
   }
 };
 
-export function workerRow(id: number, pane: PaneInfo | undefined, state: ManagerState, metrics: Metrics, now: Date, context: ManagerContext): WorkerStatusRow {
+export function workerRow(
+  id: number,
+  pane: PaneInfo | undefined,
+  state: ManagerState,
+  metrics: Metrics,
+  now: Date,
+  context: ManagerContext,
+): WorkerStatusRow {
   const entry = state.workers[String(id)];
   const record = metrics.workers[String(id)];
-  const verdict = classifyWorker({ pane, processAlive: isProcessAlive(pane?.pid ?? null), record, startedAt: entry?.started_at ?? null }, now, context.settings);
-  const manager = entry?.gave_up ? 'gave-up' : entry?.next_restart_at ? 'backoff' : entry?.intent === 'remove' || entry?.drain_requested_at ? 'draining' : undefined;
+  const verdict = classifyWorker(
+    { pane, processAlive: isProcessAlive(pane?.pid ?? null), record, startedAt: entry?.started_at ?? null },
+    now,
+    context.settings,
+  );
+  const manager = entry?.gave_up
+    ? 'gave-up'
+    : entry?.next_restart_at
+      ? 'backoff'
+      : entry?.intent === 'remove' || entry?.drain_requested_at
+        ? 'draining'
+        : undefined;
   const age = record ? heartbeatAgeMs(record, now) : undefined;
   return {
     id,
@@ -92,7 +114,12 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
   const ids = [...new Set([...workerIds(state), ...panes.keys()])].sort((a, b) => a - b);
   return {
     generated_at: now.toISOString(),
-    manager: { running: loop !== null, pid: loop?.pid ?? null, last_check_ms: loop?.last_pass_ms ?? null, last_check_at: loop?.last_pass_at ?? null },
+    manager: {
+      running: loop !== null,
+      pid: loop?.pid ?? null,
+      last_check_ms: loop?.last_pass_ms ?? null,
+      last_check_at: loop?.last_pass_at ?? null,
+    },
     session: { name: pool.session, exists },
     queue_backend: queueBackend,
     pause: pause === null ? null : describePause(pause),

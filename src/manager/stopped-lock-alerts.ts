@@ -13,7 +13,13 @@ const lockedDirs = (paths: DataPaths) => [paths.healthDir, paths.queueDir, paths
  * is never taken from its owner, so every writer of that file waits: someone must resume or kill
  * the owner. Each holding is alerted once; `alerted` remembers them across passes.
  */
-export async function alertStoppedLockHolders(paths: DataPaths, log: EventLog, afterMs: number, alerted: Set<string>, now = Date.now()): Promise<void> {
+export async function alertStoppedLockHolders(
+  paths: DataPaths,
+  log: EventLog,
+  afterMs: number,
+  alerted: Set<string>,
+  now = Date.now(),
+): Promise<void> {
   for (const dir of lockedDirs(paths)) {
     let names: string[];
     try {
@@ -28,7 +34,10 @@ export async function alertStoppedLockHolders(paths: DataPaths, log: EventLog, a
       const key = `${file} ${holder.pid} ${now - holder.heldMs}`;
       if (alerted.has(key)) continue;
       alerted.add(key);
-      await log.log('ALERT', `The lock of ${file} is ${describeHolder(holder)}: every writer of that file waits; resume it (kill -CONT ${holder.pid}) or end it.`);
+      await log.log(
+        'ALERT',
+        `The lock of ${file} is ${describeHolder(holder)}: every writer of that file waits; resume it (kill -CONT ${holder.pid}) or end it.`,
+      );
     }
   }
 }

@@ -18,7 +18,12 @@ const RECONCILE_LOCK_STALE_MS = 10_000;
 
 export type SupervisorSettings = Pick<
   Settings,
-  'DEAD_WORKER_THRESHOLD' | 'SLOW_TASK_THRESHOLD' | 'RESTART_DELAY' | 'MAX_RESTART_ATTEMPTS' | 'RESTART_MIN_UPTIME' | 'RESTART_STABLE_PERIOD'
+  | 'DEAD_WORKER_THRESHOLD'
+  | 'SLOW_TASK_THRESHOLD'
+  | 'RESTART_DELAY'
+  | 'MAX_RESTART_ATTEMPTS'
+  | 'RESTART_MIN_UPTIME'
+  | 'RESTART_STABLE_PERIOD'
 >;
 
 export interface SupervisorOptions extends PaneActions {
@@ -85,7 +90,10 @@ export class Supervisor {
       }
       if (rebuilding.size > 0 && !this.alertedSessionGone) {
         this.alertedSessionGone = true;
-        await this.options.log.log('ALERT', `The tmux session ${session} is gone (its tmux server died or it was killed); rebuilding it with worker${rebuilding.size > 1 ? 's' : ''} ${[...rebuilding].join(', ')}.`);
+        await this.options.log.log(
+          'ALERT',
+          `The tmux session ${session} is gone (its tmux server died or it was killed); rebuilding it with worker${rebuilding.size > 1 ? 's' : ''} ${[...rebuilding].join(', ')}.`,
+        );
       }
     }
     if (found !== null) this.alertedSessionGone = false;
@@ -150,7 +158,14 @@ export class Supervisor {
     }
   }
 
-  private async keepRunning(id: number, pane: PaneInfo | undefined, entry: WorkerEntry, verdict: WorkerVerdict, now: Date, task: string): Promise<number | null> {
+  private async keepRunning(
+    id: number,
+    pane: PaneInfo | undefined,
+    entry: WorkerEntry,
+    verdict: WorkerVerdict,
+    now: Date,
+    task: string,
+  ): Promise<number | null> {
     if (entry.gave_up) return null;
     if (entry.next_restart_at !== null) {
       const due = Date.parse(entry.next_restart_at);
@@ -160,7 +175,8 @@ export class Supervisor {
     }
     if (verdict.kind === 'running') {
       // A restart counted by a manager killed before it could note the start: it did start.
-      if (entry.restart_started_at !== null) await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { restart_started_at: null }));
+      if (entry.restart_started_at !== null)
+        await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { restart_started_at: null }));
       await this.noteRunning(id, entry, verdict, now, task);
       return null;
     }
@@ -170,11 +186,17 @@ export class Supervisor {
     if (decision.kind === 'give-up') {
       if (verdict.kind === 'hung') killPaneProcesses(pane?.pid ?? null);
       await state.update((draft) => Object.assign(entryOf(draft, id), { gave_up: true, last_reason: reason }));
-      await log.log('ALERT', `Worker ${id} gave up: ${reason} after ${decision.consecutive} consecutive unstable restarts; left stopped (worker-manager restart ${id} to try again).`);
+      await log.log(
+        'ALERT',
+        `Worker ${id} gave up: ${reason} after ${decision.consecutive} consecutive unstable restarts; left stopped (worker-manager restart ${id} to try again).`,
+      );
       return null;
     }
     // The manager owns the ALERT of a worker's death (one per death: the restart itself is INFO).
-    const next = decision.delayMs === 0 ? 'restarting it now' : `crash loop (${decision.consecutive} unstable restarts in a row): restarting it in ${decision.delayMs} ms`;
+    const next =
+      decision.delayMs === 0
+        ? 'restarting it now'
+        : `crash loop (${decision.consecutive} unstable restarts in a row): restarting it in ${decision.delayMs} ms`;
     await log.log('ALERT', `Worker ${id}: ${reason}; ${next}.`);
     const decided = { consecutive_unstable: decision.consecutive, last_reason: reason };
     if (decision.delayMs === 0) {
@@ -187,15 +209,27 @@ export class Supervisor {
     return due;
   }
 
-  private async noteRunning(id: number, entry: WorkerEntry, verdict: WorkerVerdict & { kind: 'running' }, now: Date, task: string): Promise<void> {
+  private async noteRunning(
+    id: number,
+    entry: WorkerEntry,
+    verdict: WorkerVerdict & { kind: 'running' },
+    now: Date,
+    task: string,
+  ): Promise<void> {
     if (entry.consecutive_unstable > 0 && currentCount(entry, now, this.options.settings) === 0) {
       await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { consecutive_unstable: 0 }));
-      await this.options.log.log('INFO', `Worker ${id} has been stable for ${Math.round(uptimeMs(entry, now) / 1000)} s; its restart count is reset.`);
+      await this.options.log.log(
+        'INFO',
+        `Worker ${id} has been stable for ${Math.round(uptimeMs(entry, now) / 1000)} s; its restart count is reset.`,
+      );
     }
     if (verdict.health !== 'slow') return;
     if (this.warnedSlow.get(id) === task) return;
     this.warnedSlow.set(id, task);
-    await this.options.log.log('WARN', `Worker ${id} is slow on task ${task} (longer than ${this.options.settings.SLOW_TASK_THRESHOLD / 1000} s); left running.`);
+    await this.options.log.log(
+      'WARN',
+      `Worker ${id} is slow on task ${task} (longer than ${this.options.settings.SLOW_TASK_THRESHOLD / 1000} s); left running.`,
+    );
   }
 
   /**
@@ -215,7 +249,11 @@ export class Supervisor {
       await this.options.state.update((draft) => {
         const target = Object.assign(entryOf(draft, id), how.decided);
         if (target.restart_started_at !== null) return;
-        Object.assign(target, { restarts: target.restarts + 1, restarts_unrecorded: target.restarts_unrecorded + 1, restart_started_at: at });
+        Object.assign(target, {
+          restarts: target.restarts + 1,
+          restarts_unrecorded: target.restarts_unrecorded + 1,
+          restart_started_at: at,
+        });
       });
     }
     const paneId = await startWorker(this.options, id, pane);
@@ -236,7 +274,10 @@ export class Supervisor {
       if (how.resetCount) Object.assign(target, { consecutive_unstable: 0, gave_up: false });
     });
     if (how.counts) this.recordRestarts(id);
-    await this.options.log.log('INFO', `Worker ${id} ${how.counts ? 'restarted' : 'started'} (${reason}) in ${pane === undefined ? 'a new pane' : `pane ${pane.paneId}`}.`);
+    await this.options.log.log(
+      'INFO',
+      `Worker ${id} ${how.counts ? 'restarted' : 'started'} (${reason}) in ${pane === undefined ? 'a new pane' : `pane ${pane.paneId}`}.`,
+    );
   }
 
   /**
@@ -279,7 +320,9 @@ export class Supervisor {
     if (alive) {
       requestStopNow(pane?.pid ?? null);
       if (entry.drain_requested_at === null) {
-        await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { drain_requested_at: this.options.now().toISOString() }));
+        await this.options.state.update((draft) =>
+          Object.assign(entryOf(draft, id), { drain_requested_at: this.options.now().toISOString() }),
+        );
       }
       return;
     }

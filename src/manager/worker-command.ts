@@ -15,7 +15,15 @@ export interface WorkerLaunch {
 }
 
 /** Environment a worker inherits from the manager; tmux panes otherwise get the server's environment. */
-const PASSED_NAMES = ['CLAUDE_WORKERS_HOME', 'PATH', 'HOME', 'NO_COLOR', 'FORCE_COLOR', 'PUEUE_CONFIG_PATH', ...Object.keys(SETTING_DEFINITIONS)];
+const PASSED_NAMES = [
+  'CLAUDE_WORKERS_HOME',
+  'PATH',
+  'HOME',
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'PUEUE_CONFIG_PATH',
+  ...Object.keys(SETTING_DEFINITIONS),
+];
 
 export function workerEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const passed: Record<string, string> = {};
@@ -39,9 +47,16 @@ export const PANE_WRAPPER = ['/bin/sh', '-c', '"$@"; exit $?', 'hybrid-worker'] 
 export function buildWorkerCommand(launch: WorkerLaunch, workerId: number): PaneCommand {
   for (const path of [launch.nodePath, launch.workerBin, launch.cwd]) {
     if (!isAbsolute(path) || [...path].some((char) => char.charCodeAt(0) < 0x20)) {
-      throw new WorkersError('tool', `Refusing to start a worker from ${JSON.stringify(path)}: an absolute path without control characters is needed.`);
+      throw new WorkersError(
+        'tool',
+        `Refusing to start a worker from ${JSON.stringify(path)}: an absolute path without control characters is needed.`,
+      );
     }
   }
   const id = parseWorkerId(workerId);
-  return { argv: [...PANE_WRAPPER, launch.nodePath, launch.workerBin, String(id)], env: { ...launch.env, WORKER_ID: String(id) }, cwd: launch.cwd };
+  return {
+    argv: [...PANE_WRAPPER, launch.nodePath, launch.workerBin, String(id)],
+    env: { ...launch.env, WORKER_ID: String(id) },
+    cwd: launch.cwd,
+  };
 }

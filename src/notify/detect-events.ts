@@ -4,11 +4,19 @@ import type { FinishedTask, Observation, WorkerLook } from './observation.js';
 const workerEvents = (id: number, before: WorkerLook | undefined, now: WorkerLook, at: string): NotifyEvent[] => {
   const events: NotifyEvent[] = [];
   const was = before ?? { health: 'unknown', restarts: now.restarts, gave_up: false, stalled: false, task: 'none' };
-  if (now.health === 'dead' && was.health !== 'dead') events.push({ kind: 'worker_dead', at, worker: id, summary: `Worker ${id} is dead (no heartbeat).` });
+  if (now.health === 'dead' && was.health !== 'dead')
+    events.push({ kind: 'worker_dead', at, worker: id, summary: `Worker ${id} is dead (no heartbeat).` });
   if (now.restarts > was.restarts) events.push({ kind: 'worker_restarted', at, worker: id, summary: `Worker ${id} was restarted.` });
-  if (now.gave_up && !was.gave_up) events.push({ kind: 'worker_gave_up', at, worker: id, summary: `Worker ${id} gave up after repeated crashes; it is left stopped.` });
+  if (now.gave_up && !was.gave_up)
+    events.push({ kind: 'worker_gave_up', at, worker: id, summary: `Worker ${id} gave up after repeated crashes; it is left stopped.` });
   if (now.stalled && !(was.stalled && was.task === now.task)) {
-    events.push({ kind: 'agent_stalled', at, worker: id, task: now.task, summary: `Worker ${id}: the agent on task ${now.task} shows no progress.` });
+    events.push({
+      kind: 'agent_stalled',
+      at,
+      worker: id,
+      task: now.task,
+      summary: `Worker ${id}: the agent on task ${now.task} shows no progress.`,
+    });
   }
   return events;
 };
@@ -41,8 +49,15 @@ export function detectEvents(before: Observation, now: Observation, at: string):
 /** A failed or review task from the history; successes are not news. */
 export function taskEvent(task: FinishedTask, at: string): NotifyEvent | null {
   if (task.result === 'success') return null;
-  const facts = { at, worker: task.worker_id, task: task.task_id, parent: task.parent, ...(task.title === null ? {} : { title: task.title }) };
-  if (task.result === 'review') return { kind: 'task_review', ...facts, summary: `Task ${task.task_id} (parent ${task.parent}) was sent to review.` };
+  const facts = {
+    at,
+    worker: task.worker_id,
+    task: task.task_id,
+    parent: task.parent,
+    ...(task.title === null ? {} : { title: task.title }),
+  };
+  if (task.result === 'review')
+    return { kind: 'task_review', ...facts, summary: `Task ${task.task_id} (parent ${task.parent}) was sent to review.` };
   const why = task.error_class === null ? '' : ` (${task.error_class}${task.error ? `: ${task.error}` : ''})`;
   return { kind: 'task_failed', ...facts, summary: `Task ${task.task_id} (parent ${task.parent}) failed for good${why}.` };
 }

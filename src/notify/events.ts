@@ -30,11 +30,16 @@ export interface NotifyEvent {
 
 /** NOTIFY_EVENTS: `all`, or a comma-separated list of kinds; an unknown name is refused. */
 export function parseEventFilter(raw: string): ReadonlySet<NotifyKind> {
-  const words = raw.split(',').map((word) => word.trim()).filter(Boolean);
+  const words = raw
+    .split(',')
+    .map((word) => word.trim())
+    .filter(Boolean);
   if (words.length === 0 || words.includes('all')) return new Set(NOTIFY_KINDS);
   for (const word of words) {
     if (!(NOTIFY_KINDS as readonly string[]).includes(word)) {
-      throw usageError(`NOTIFY_EVENTS names an unknown event ${JSON.stringify(word)}: use all or some of ${NOTIFY_KINDS.filter((kind) => kind !== 'test').join(', ')}.`);
+      throw usageError(
+        `NOTIFY_EVENTS names an unknown event ${JSON.stringify(word)}: use all or some of ${NOTIFY_KINDS.filter((kind) => kind !== 'test').join(', ')}.`,
+      );
     }
   }
   // The test event always goes out: notify-test is asked for by a person.

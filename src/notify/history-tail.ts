@@ -38,7 +38,15 @@ export async function readFinishedSince(historyFile: string, offset: number): Pr
       const record = toPerformanceRecord(raw);
       if (record === undefined) continue;
       const fields = raw as Record<string, unknown>;
-      tasks.push({ task_id: record.task_id, parent: record.parent, worker_id: record.worker_id, result: record.result, error_class: record.error_class, error: textOrNull(fields.error), title: textOrNull(fields.title) });
+      tasks.push({
+        task_id: record.task_id,
+        parent: record.parent,
+        worker_id: record.worker_id,
+        result: record.result,
+        error_class: record.error_class,
+        error: textOrNull(fields.error),
+        title: textOrNull(fields.title),
+      });
     }
     return { tasks, offset: offset + end + 1 };
   } finally {

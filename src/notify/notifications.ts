@@ -32,7 +32,9 @@ function throttledActiveTasks(context: NotifyContext): () => Promise<number | nu
     if (last !== undefined && nowMs - last.at < QUEUE_EVERY_MS) return last.value;
     let value: number | null = null;
     try {
-      backend ??= import('../queue/open-backend.js').then(async ({ openQueueBackend }) => (await openQueueBackend({ ...context, startDaemon: false })).backend);
+      backend ??= import('../queue/open-backend.js').then(
+        async ({ openQueueBackend }) => (await openQueueBackend({ ...context, startDaemon: false })).backend,
+      );
       const depth = await (await backend).depth();
       value = depth.queued + depth.claimed;
     } catch {
@@ -48,7 +50,12 @@ export function createNotifier(context: NotifyContext, log: EventLog): Notifier 
   const health = new HealthService({ paths, settings, now });
   const managerState = openManagerState(paths, log, settings.LOCK_STALE_TIMEOUT, now);
   const pause = new UsagePause({ paths, now, random: () => 0, jitterMaxMs: 0 });
-  const sources = { metrics: () => health.read(), managerState: () => managerState.read(), pause: () => pause.current(), activeTasks: throttledActiveTasks(context) };
+  const sources = {
+    metrics: () => health.read(),
+    managerState: () => managerState.read(),
+    pause: () => pause.current(),
+    activeTasks: throttledActiveTasks(context),
+  };
   return new Notifier({
     state: openNotifyState(paths, log, settings.LOCK_STALE_TIMEOUT),
     sinks: configuredSinks(settings, context.env),

@@ -52,7 +52,11 @@ export class Notifier {
     const ready = await state.update((draft) => {
       draft.look = look;
       draft.history_offset = offset;
-      const taken = takeDue(addToOutbox(draft.outbox, wanted, nowMs), draft.sent_at, { nowMs, coalesceMs: this.options.coalesceMs, perMinute: this.options.perMinute });
+      const taken = takeDue(addToOutbox(draft.outbox, wanted, nowMs), draft.sent_at, {
+        nowMs,
+        coalesceMs: this.options.coalesceMs,
+        perMinute: this.options.perMinute,
+      });
       draft.outbox = taken.waiting;
       draft.sent_at = taken.sentAt;
       for (const group of taken.due) {
@@ -67,7 +71,10 @@ export class Notifier {
 
   /** Sends a message to every sink once, now (notify-test). */
   async sendNow(events: readonly NotifyEvent[]): Promise<{ sink: string; ok: boolean; reason?: string }[]> {
-    const message = toMessage({ kind: events[0]!.kind, first_at: this.options.now().getTime(), events: [...events] }, this.options.now().getTime());
+    const message = toMessage(
+      { kind: events[0]!.kind, first_at: this.options.now().getTime(), events: [...events] },
+      this.options.now().getTime(),
+    );
     return Promise.all(this.options.sinks.map(async (sink) => ({ sink: sink.name, ...(await sink.send(message)) })));
   }
 
@@ -77,7 +84,8 @@ export class Notifier {
       ready.map(async (delivery) => {
         const sink = this.options.sinks.find((candidate) => candidate.name === delivery.sink);
         // A sink no longer configured (settings changed between manager runs) is not retried.
-        if (sink === undefined) return { delivery, result: { ok: false, reason: 'the sink is no longer configured' } as const, next: null, dropped: true };
+        if (sink === undefined)
+          return { delivery, result: { ok: false, reason: 'the sink is no longer configured' } as const, next: null, dropped: true };
         const result = await sink.send(delivery.message);
         return { delivery, result, ...afterAttempt(delivery, result, this.options.now().getTime()) };
       }),
@@ -94,13 +102,17 @@ export class Notifier {
     for (const { delivery, result, dropped } of outcomes) {
       const what = `${delivery.message.kind} notification ${delivery.message.id} to ${delivery.sink}`;
       if (result.ok) await this.options.log.log('INFO', `Sent the ${what}.`);
-      else if (dropped) await this.options.log.log('ERROR', `Dropped the ${what} after ${delivery.attempts + 1} failed attempts (last: ${result.reason}).`);
+      else if (dropped)
+        await this.options.log.log('ERROR', `Dropped the ${what} after ${delivery.attempts + 1} failed attempts (last: ${result.reason}).`);
       else await this.options.log.log('WARN', `Could not send the ${what} (${result.reason}); trying again.`);
     }
   }
 
   private nextDue(saved: NotifyState): number | null {
-    const times = [...saved.outbox.map((group) => group.first_at + this.options.coalesceMs), ...saved.deliveries.map((delivery) => delivery.next_at)];
+    const times = [
+      ...saved.outbox.map((group) => group.first_at + this.options.coalesceMs),
+      ...saved.deliveries.map((delivery) => delivery.next_at),
+    ];
     return times.length === 0 ? null : Math.min(...times);
   }
 }

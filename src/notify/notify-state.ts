@@ -19,7 +19,9 @@ const event = z.object({
 const message = z.object({ id: z.string(), kind: z.enum(NOTIFY_KINDS), at: z.string(), text: z.string(), events: z.array(event) });
 
 const observation = z.object({
-  workers: z.record(z.object({ health: z.enum(HEALTH_STATES), restarts: z.number(), gave_up: z.boolean(), stalled: z.boolean(), task: z.string() })),
+  workers: z.record(
+    z.object({ health: z.enum(HEALTH_STATES), restarts: z.number(), gave_up: z.boolean(), stalled: z.boolean(), task: z.string() }),
+  ),
   pause: z.object({ kind: z.enum(['usage', 'auth']), until: z.string(), message: z.string() }).nullable(),
   active_tasks: z.number().nullable(),
 });
@@ -48,6 +50,7 @@ export function openNotifyState(paths: DataPaths, log: EventLog, lockStaleMs: nu
     schema: notifyStateSchema,
     empty: () => ({ version: 1, look: null, history_offset: 0, outbox: [], deliveries: [], sent_at: [] }),
     lockStaleMs,
-    onCorrupt: (movedTo, reason) => log.log('ALERT', `notify/state.json was unreadable (${reason}); kept it as ${movedTo} and started a fresh file.`),
+    onCorrupt: (movedTo, reason) =>
+      log.log('ALERT', `notify/state.json was unreadable (${reason}); kept it as ${movedTo} and started a fresh file.`),
   });
 }

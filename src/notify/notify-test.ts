@@ -11,9 +11,14 @@ export interface SinkReport {
 /** `worker-manager notify-test`: one test event to every configured sink, now, each answered. */
 export async function notifyTest(context: NotifyContext): Promise<SinkReport[]> {
   const notifier = createNotifier(context, createEventLog(context.paths.managerLog, context.paths.alertsLog, context.now));
-  const reports = await notifier.sendNow([{ kind: 'test', at: context.now().toISOString(), summary: 'hybrid-workers: a test notification (worker-manager notify-test).' }]);
+  const reports = await notifier.sendNow([
+    { kind: 'test', at: context.now().toISOString(), summary: 'hybrid-workers: a test notification (worker-manager notify-test).' },
+  ]);
   if (reports.length === 0) {
-    throw new WorkersError('conflict', 'No notification sink is configured: set NOTIFY_WEBHOOK_URL or NOTIFY_COMMAND, or NOTIFY_DESKTOP=true where notify-send is installed.');
+    throw new WorkersError(
+      'conflict',
+      'No notification sink is configured: set NOTIFY_WEBHOOK_URL or NOTIFY_COMMAND, or NOTIFY_DESKTOP=true where notify-send is installed.',
+    );
   }
   return reports;
 }

@@ -24,7 +24,12 @@ const stalled = (record: Metrics['workers'][string], now: Date, thresholdMs: num
 
 /** One look at the pool: health from metrics.json, restarts and give-ups from the manager's state. */
 export async function observe(sources: ObservationSources, settings: ObserveSettings, now: Date): Promise<Observation> {
-  const [metrics, state, pause, active] = await Promise.all([sources.metrics(), sources.managerState(), sources.pause(), sources.activeTasks()]);
+  const [metrics, state, pause, active] = await Promise.all([
+    sources.metrics(),
+    sources.managerState(),
+    sources.pause(),
+    sources.activeTasks(),
+  ]);
   const ids = new Set([...Object.keys(metrics.workers), ...Object.keys(state.workers)]);
   const workers: Record<string, WorkerLook> = {};
   for (const id of ids) {

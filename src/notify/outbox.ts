@@ -32,7 +32,10 @@ export function addToOutbox(outbox: readonly PendingGroup[], events: readonly No
 }
 
 export function messageText(events: readonly NotifyEvent[]): string {
-  const text = events.length === 1 ? events[0]!.summary : `${events.length} ${events[0]!.kind.replace(/_/g, ' ')} events: ${events.map((event) => event.summary).join(' ')}`;
+  const text =
+    events.length === 1
+      ? events[0]!.summary
+      : `${events.length} ${events[0]!.kind.replace(/_/g, ' ')} events: ${events.map((event) => event.summary).join(' ')}`;
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 

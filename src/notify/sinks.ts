@@ -40,7 +40,13 @@ function webhookSink(url: string): Sink {
 /** The first event's facts as NOTIFY_* variables; values go in the environment, never into a command line. */
 function messageEnv(message: NotifyMessage): Record<string, string> {
   const first = message.events[0];
-  const env: Record<string, string> = { NOTIFY_ID: message.id, NOTIFY_KIND: message.kind, NOTIFY_AT: message.at, NOTIFY_TEXT: message.text, NOTIFY_COUNT: String(message.events.length) };
+  const env: Record<string, string> = {
+    NOTIFY_ID: message.id,
+    NOTIFY_KIND: message.kind,
+    NOTIFY_AT: message.at,
+    NOTIFY_TEXT: message.text,
+    NOTIFY_COUNT: String(message.events.length),
+  };
   if (first?.worker !== undefined) env.NOTIFY_WORKER = String(first.worker);
   if (first?.task !== undefined) env.NOTIFY_TASK = first.task;
   if (first?.parent !== undefined) env.NOTIFY_PARENT = first.parent;
@@ -63,8 +69,15 @@ function commandSink(command: string): Sink {
         stderr: 'pipe',
       });
       if (result.exitCode === 0) return { ok: true };
-      const detail = String(result.stderr ?? '').trim().split('\n').pop() ?? '';
-      return { ok: false, reason: `${result.failed && result.exitCode === undefined ? result.shortMessage : `exit ${result.exitCode}`}${detail ? `: ${detail}` : ''}` };
+      const detail =
+        String(result.stderr ?? '')
+          .trim()
+          .split('\n')
+          .pop() ?? '';
+      return {
+        ok: false,
+        reason: `${result.failed && result.exitCode === undefined ? result.shortMessage : `exit ${result.exitCode}`}${detail ? `: ${detail}` : ''}`,
+      };
     },
   };
 }
@@ -73,7 +86,11 @@ function desktopSink(notifySend: string): Sink {
   return {
     name: 'desktop (notify-send)',
     async send(message) {
-      const result = await execa(notifySend, ['--app-name=hybrid-workers', 'hybrid-workers', message.text], { reject: false, timeout: SEND_TIMEOUT_MS, stdin: 'ignore' });
+      const result = await execa(notifySend, ['--app-name=hybrid-workers', 'hybrid-workers', message.text], {
+        reject: false,
+        timeout: SEND_TIMEOUT_MS,
+        stdin: 'ignore',
+      });
       return result.exitCode === 0 ? { ok: true } : { ok: false, reason: `notify-send exit ${result.exitCode ?? 'none'}` };
     },
   };
@@ -95,7 +112,10 @@ function findOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
 const hasDesktopSession = (env: NodeJS.ProcessEnv) => Boolean(env.DISPLAY || env.WAYLAND_DISPLAY || env.DBUS_SESSION_BUS_ADDRESS);
 
 /** The sinks the settings configure; NOTIFY_DESKTOP=auto adds notify-send when it and a desktop session exist. */
-export function configuredSinks(settings: Pick<Settings, 'NOTIFY_WEBHOOK_URL' | 'NOTIFY_COMMAND' | 'NOTIFY_DESKTOP'>, env: NodeJS.ProcessEnv): Sink[] {
+export function configuredSinks(
+  settings: Pick<Settings, 'NOTIFY_WEBHOOK_URL' | 'NOTIFY_COMMAND' | 'NOTIFY_DESKTOP'>,
+  env: NodeJS.ProcessEnv,
+): Sink[] {
   const sinks: Sink[] = [];
   if (settings.NOTIFY_WEBHOOK_URL !== '') sinks.push(webhookSink(settings.NOTIFY_WEBHOOK_URL));
   if (settings.NOTIFY_COMMAND.trim() !== '') sinks.push(commandSink(settings.NOTIFY_COMMAND));

@@ -11,7 +11,8 @@ export function renderAnalysis(analysis: PerformanceAnalysis, options: ViewOptio
       ? ['  No problems found.']
       : analysis.findings.flatMap((finding) => [`  ${chalk.yellow('!')} ${finding.message}`, `    -> ${finding.recommendation}`]);
   const change = scaling.recommended_workers - scaling.current_workers;
-  const verdict = change === 0 ? `keep ${scaling.current_workers}` : `${change > 0 ? 'scale up' : 'scale down'} to ${scaling.recommended_workers}`;
+  const verdict =
+    change === 0 ? `keep ${scaling.current_workers}` : `${change > 0 ? 'scale up' : 'scale down'} to ${scaling.recommended_workers}`;
   return [
     renderReport(analysis.report, options),
     chalk.bold('Findings'),

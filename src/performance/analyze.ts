@@ -99,7 +99,8 @@ function authFinding(auth: HistorySummary['auth_failures']): Finding[] {
       kind: 'auth-failures',
       message: `${auth.count} task(s) failed because the agent could not authenticate (auth_error), the latest at ${auth.latest_at}.`,
       numbers: { tasks: auth.count },
-      recommendation: 'Log in again (run claude and /login, or give the workers a valid ANTHROPIC_API_KEY), then run worker-manager resume so the workers claim again.',
+      recommendation:
+        'Log in again (run claude and /login, or give the workers a valid ANTHROPIC_API_KEY), then run worker-manager resume so the workers claim again.',
     },
   ];
 }
@@ -168,7 +169,11 @@ export function recommendScaling(current: number, pending: number | null, cores:
   const base = { current_workers: current, pending, cores };
   if (pending === null) {
     const recommended = Math.min(current, cores);
-    return { ...base, recommended_workers: recommended, reason: 'The queue depth is unavailable, so only the CPU core count bounds the pool.' };
+    return {
+      ...base,
+      recommended_workers: recommended,
+      reason: 'The queue depth is unavailable, so only the CPU core count bounds the pool.',
+    };
   }
   const wanted = Math.max(current + Math.floor(pending / TASKS_PER_EXTRA_WORKER), pending > 0 ? 1 : 0);
   const recommended = Math.min(wanted, cores);

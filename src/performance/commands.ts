@@ -33,7 +33,10 @@ function existingLogs(paths: DataPaths, workers: readonly WorkerRow[]): Analysis
 }
 
 /** The monitor's frame: the report and the most recent completions, from one read. */
-export async function buildMonitorFrame(context: PerformanceContext, recent: number): Promise<{ report: PerformanceReport; timeline: Timeline }> {
+export async function buildMonitorFrame(
+  context: PerformanceContext,
+  recent: number,
+): Promise<{ report: PerformanceReport; timeline: Timeline }> {
   const data = await loadPerformanceData(context, { timelineLimit: recent });
   return { report: reportOf(context, data), timeline: buildTimeline(context.now, data.history) };
 }
@@ -61,7 +64,10 @@ export async function workerEfficiency(context: PerformanceContext, workerId: nu
   const row = report.workers.find((worker) => worker.id === workerId);
   if (row === undefined) {
     const known = report.workers.map((worker) => worker.id).join(', ');
-    throw new WorkersError('not-found', `Worker ${workerId} has no metrics and no task history${known ? `; known workers: ${known}` : ''}.`);
+    throw new WorkersError(
+      'not-found',
+      `Worker ${workerId} has no metrics and no task history${known ? `; known workers: ${known}` : ''}.`,
+    );
   }
   return row;
 }

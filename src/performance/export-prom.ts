@@ -7,9 +7,24 @@ const PREFIX = 'hybrid_workers_';
 
 /** The worker-labelled cost counters; workers whose agent reported nothing get no sample. */
 function registerCost(registry: Registry, report: PerformanceReport): void {
-  const cost = new Counter({ name: `${PREFIX}task_cost_usd_total`, help: 'Agent cost of finished tasks in US dollars, as reported by the agent.', labelNames: ['worker'], registers: [registry] });
-  const tokens = new Counter({ name: `${PREFIX}task_tokens_total`, help: 'Agent tokens used by finished tasks.', labelNames: ['worker', 'direction'], registers: [registry] });
-  const turns = new Counter({ name: `${PREFIX}task_turns_total`, help: 'Agent turns taken by finished tasks.', labelNames: ['worker'], registers: [registry] });
+  const cost = new Counter({
+    name: `${PREFIX}task_cost_usd_total`,
+    help: 'Agent cost of finished tasks in US dollars, as reported by the agent.',
+    labelNames: ['worker'],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: `${PREFIX}task_tokens_total`,
+    help: 'Agent tokens used by finished tasks.',
+    labelNames: ['worker', 'direction'],
+    registers: [registry],
+  });
+  const turns = new Counter({
+    name: `${PREFIX}task_turns_total`,
+    help: 'Agent turns taken by finished tasks.',
+    labelNames: ['worker'],
+    registers: [registry],
+  });
   const add = (worker: string, part: CostReport) => {
     if (part.tasks_with_cost > 0) cost.inc({ worker }, part.total_usd);
     if (part.input_tokens + part.output_tokens > 0) {
@@ -22,10 +37,30 @@ function registerCost(registry: Registry, report: PerformanceReport): void {
 }
 
 function registerWorkers(registry: Registry, report: PerformanceReport): void {
-  const tasks = new Counter({ name: `${PREFIX}tasks_total`, help: 'Tasks finished by each worker, by result.', labelNames: ['worker', 'result'], registers: [registry] });
-  const restarts = new Counter({ name: `${PREFIX}worker_restarts_total`, help: 'Restarts of each worker.', labelNames: ['worker'], registers: [registry] });
-  const efficiency = new Gauge({ name: `${PREFIX}worker_efficiency_ratio`, help: 'Succeeded tasks over finished tasks for each worker (0 without tasks).', labelNames: ['worker'], registers: [registry] });
-  const state = new Gauge({ name: `${PREFIX}worker_state`, help: 'Health state of each worker: 1 for its current state, 0 for the others.', labelNames: ['worker', 'state'], registers: [registry] });
+  const tasks = new Counter({
+    name: `${PREFIX}tasks_total`,
+    help: 'Tasks finished by each worker, by result.',
+    labelNames: ['worker', 'result'],
+    registers: [registry],
+  });
+  const restarts = new Counter({
+    name: `${PREFIX}worker_restarts_total`,
+    help: 'Restarts of each worker.',
+    labelNames: ['worker'],
+    registers: [registry],
+  });
+  const efficiency = new Gauge({
+    name: `${PREFIX}worker_efficiency_ratio`,
+    help: 'Succeeded tasks over finished tasks for each worker (0 without tasks).',
+    labelNames: ['worker'],
+    registers: [registry],
+  });
+  const state = new Gauge({
+    name: `${PREFIX}worker_state`,
+    help: 'Health state of each worker: 1 for its current state, 0 for the others.',
+    labelNames: ['worker', 'state'],
+    registers: [registry],
+  });
   for (const row of report.workers) {
     const worker = String(row.id);
     tasks.inc({ worker, result: 'succeeded' }, row.succeeded);
@@ -38,7 +73,12 @@ function registerWorkers(registry: Registry, report: PerformanceReport): void {
 
 function registerQueue(registry: Registry, report: PerformanceReport): void {
   const up = new Gauge({ name: `${PREFIX}queue_up`, help: 'Whether the queue backend answered (1) or not (0).', registers: [registry] });
-  const depth = new Gauge({ name: `${PREFIX}queue_tasks`, help: 'Tasks in the queue by state.', labelNames: ['state'], registers: [registry] });
+  const depth = new Gauge({
+    name: `${PREFIX}queue_tasks`,
+    help: 'Tasks in the queue by state.',
+    labelNames: ['state'],
+    registers: [registry],
+  });
   up.set(report.queue.available ? 1 : 0);
   if (!report.queue.available) return;
   depth.set({ state: 'pending' }, report.queue.pending);
@@ -52,9 +92,18 @@ export interface LiveFacts {
 }
 
 function registerLive(registry: Registry, live: LiveFacts): void {
-  const age = new Gauge({ name: `${PREFIX}worker_heartbeat_age_seconds`, help: 'Seconds since each worker last reported.', labelNames: ['worker'], registers: [registry] });
+  const age = new Gauge({
+    name: `${PREFIX}worker_heartbeat_age_seconds`,
+    help: 'Seconds since each worker last reported.',
+    labelNames: ['worker'],
+    registers: [registry],
+  });
   for (const [worker, seconds] of live.heartbeatAgeS) age.set({ worker: String(worker) }, seconds);
-  const paused = new Gauge({ name: `${PREFIX}pool_paused`, help: 'Whether the pool is paused (a usage limit or an authentication hold): 1, or 0.', registers: [registry] });
+  const paused = new Gauge({
+    name: `${PREFIX}pool_paused`,
+    help: 'Whether the pool is paused (a usage limit or an authentication hold): 1, or 0.',
+    registers: [registry],
+  });
   paused.set(live.poolPaused ? 1 : 0);
 }
 
@@ -64,11 +113,24 @@ export async function renderProm(report: PerformanceReport, live?: LiveFacts): P
   if (live !== undefined) registerLive(registry, live);
   registerWorkers(registry, report);
   registerQueue(registry, report);
-  registerBucketedHistogram(registry, `${PREFIX}task_duration_seconds`, 'Duration of finished tasks from the task history.', report.duration_histogram);
+  registerBucketedHistogram(
+    registry,
+    `${PREFIX}task_duration_seconds`,
+    'Duration of finished tasks from the task history.',
+    report.duration_histogram,
+  );
   registerCost(registry, report);
-  const invalid = new Gauge({ name: `${PREFIX}history_invalid_lines`, help: 'Lines of the task history that are not valid records.', registers: [registry] });
+  const invalid = new Gauge({
+    name: `${PREFIX}history_invalid_lines`,
+    help: 'Lines of the task history that are not valid records.',
+    registers: [registry],
+  });
   invalid.set(report.history.invalid_lines);
-  const generated = new Gauge({ name: `${PREFIX}performance_generated_timestamp_seconds`, help: 'When this export was produced (Unix time).', registers: [registry] });
+  const generated = new Gauge({
+    name: `${PREFIX}performance_generated_timestamp_seconds`,
+    help: 'When this export was produced (Unix time).',
+    registers: [registry],
+  });
   generated.set(Date.parse(report.generated_at) / 1000);
   return registry.metrics();
 }

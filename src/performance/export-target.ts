@@ -25,7 +25,9 @@ export function resolveExportFormat(file: string, format: string | undefined): E
   const extension = file === '-' ? '' : extname(file).slice(1).toLowerCase();
   if (extension === '') return 'csv';
   if (!isExportFormat(extension)) {
-    throw usageError(`Cannot tell the export format of ${file} from its extension .${extension}: name a .csv, .json or .prom file, or give --format csv, json or prom.`);
+    throw usageError(
+      `Cannot tell the export format of ${file} from its extension .${extension}: name a .csv, .json or .prom file, or give --format csv, json or prom.`,
+    );
   }
   return extension;
 }

@@ -27,7 +27,6 @@ const isOneOf =
 const isResult = isOneOf(TASK_RESULTS);
 const isErrorClass = isOneOf(ERROR_CLASSES);
 
-
 /**
  * Validates one parsed history line against the rules of `taskHistoryRecordSchema` for the fields
  * used here. A hand check rather than zod because zod costs about 10 µs a record, which is most of
@@ -65,7 +64,9 @@ export function toPerformanceRecord(value: unknown): PerformanceRecord | undefin
     input_tokens: raw.input_tokens as number | undefined,
     output_tokens: raw.output_tokens as number | undefined,
     num_turns: raw.num_turns as number | undefined,
-    ...(raw.pr_number !== undefined && raw.pr_url !== undefined ? { pr_number: raw.pr_number as number, pr_url: raw.pr_url as string } : {}),
+    ...(raw.pr_number !== undefined && raw.pr_url !== undefined
+      ? { pr_number: raw.pr_number as number, pr_url: raw.pr_url as string }
+      : {}),
     endedAt,
     durationMs: endedAt - startedAt,
   };

@@ -48,7 +48,10 @@ export async function loadPerformanceData(
   const health = new HealthService({ paths, settings, now: () => now });
   const { also } = options;
   // `also` sees every record too (the dashboard's chart), from the same single read.
-  const visitor: HistoryVisitor = also === undefined ? accumulator : { add: (record) => (accumulator.add(record), also.add(record)), skip: () => (accumulator.skip(), also.skip()) };
+  const visitor: HistoryVisitor =
+    also === undefined
+      ? accumulator
+      : { add: (record) => (accumulator.add(record), also.add(record)), skip: () => (accumulator.skip(), also.skip()) };
   const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistoryFiles(historyFiles(paths.historyFile), visitor)]);
   return { metrics, history: accumulator.summary(), queue };
 }

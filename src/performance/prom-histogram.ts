@@ -45,7 +45,11 @@ class BucketedHistogram extends Histogram<'le'> {
       type: 'histogram' as unknown as MetricType,
       aggregator: 'sum' as const,
       collect: () => undefined,
-      values: [...buckets, { labels: {}, value: this.durations.sum_s, metricName: `${name}_sum` }, { labels: {}, value: this.durations.count, metricName: `${name}_count` }],
+      values: [
+        ...buckets,
+        { labels: {}, value: this.durations.sum_s, metricName: `${name}_sum` },
+        { labels: {}, value: this.durations.count, metricName: `${name}_count` },
+      ],
     };
   }
 }

@@ -11,7 +11,10 @@ const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
 };
 
 export function renderTimelineTable(entries: readonly TimelineEntry[], chalk: ChalkInstance): string {
-  const table = makeTable(['', 'Finished', 'Task', 'Parent', 'Worker', 'Duration', 'Result'], ['left', 'left', 'left', 'left', 'right', 'right', 'left']);
+  const table = makeTable(
+    ['', 'Finished', 'Task', 'Parent', 'Worker', 'Duration', 'Result'],
+    ['left', 'left', 'left', 'left', 'right', 'right', 'left'],
+  );
   for (const entry of entries) {
     const outcome = entry.error_class === null ? entry.result : `${entry.result} (${entry.error_class})`;
     const result = entry.pr_url === undefined ? outcome : `${outcome}: pull request #${entry.pr_number} ${entry.pr_url}`;
@@ -33,8 +36,7 @@ export function renderTimeline(timeline: Timeline, options: ViewOptions): string
   const chalk = chalkFor(options);
   const since = formatTime(timeline.since);
   if (timeline.matching === 0) return `No tasks finished since ${since}.\n`;
-  const shown =
-    timeline.entries.length < timeline.matching ? ` (the newest ${formatCount(timeline.entries.length)} shown)` : '';
+  const shown = timeline.entries.length < timeline.matching ? ` (the newest ${formatCount(timeline.entries.length)} shown)` : '';
   return [
     chalk.bold(`${formatCount(timeline.matching)} task(s) finished since ${since}${shown}`),
     '',

@@ -8,7 +8,11 @@ export async function dirSize(dir: string): Promise<number> {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) total += await dirSize(path);
-    else if (entry.isFile()) total += await lstat(path).then((info) => info.size, () => 0);
+    else if (entry.isFile())
+      total += await lstat(path).then(
+        (info) => info.size,
+        () => 0,
+      );
   }
   return total;
 }

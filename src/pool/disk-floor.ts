@@ -44,7 +44,9 @@ async function overBudget(budget: DiskFloorOptions['budget'], nowMs: number): Pr
   const fresh = last !== undefined && nowMs - last.atMs < BUDGET_CHECK_MS;
   const bytes = fresh ? last.bytes : await dirSize(budget.dir);
   if (!fresh) measured.set(budget.dir, { atMs: nowMs, bytes });
-  return bytes > budget.maxBytes ? `${budget.dir} holds ${formatByteSize(bytes)}, over WORKTREES_MAX_BYTES ${formatByteSize(budget.maxBytes)}` : null;
+  return bytes > budget.maxBytes
+    ? `${budget.dir} holds ${formatByteSize(bytes)}, over WORKTREES_MAX_BYTES ${formatByteSize(budget.maxBytes)}`
+    : null;
 }
 
 const freeBytes = (dir: string) => statfs(dir).then((info) => info.bavail * info.bsize);
@@ -66,11 +68,27 @@ export async function checkDiskFloor(options: DiskFloorOptions): Promise<string 
   const file = diskPauseFile(options.paths);
   if (low !== null) {
     // A disk too full for the marker is too full for the alerts log too: the workers still pause.
-    const created = await writeFile(file, `${JSON.stringify({ reason: low, since: options.now().toISOString() })}\n`, { flag: 'wx' }).then(() => true, () => false);
-    if (created) await options.events.log('ALERT', `${options.who}: ${low}; every worker stopped claiming new tasks until space is back (worker-queue gc frees finished tasks' worktrees).`).catch(() => undefined);
+    const created = await writeFile(file, `${JSON.stringify({ reason: low, since: options.now().toISOString() })}\n`, { flag: 'wx' }).then(
+      () => true,
+      () => false,
+    );
+    if (created)
+      await options.events
+        .log(
+          'ALERT',
+          `${options.who}: ${low}; every worker stopped claiming new tasks until space is back (worker-queue gc frees finished tasks' worktrees).`,
+        )
+        .catch(() => undefined);
     return low;
   }
-  const lifted = await unlink(file).then(() => true, () => false);
-  if (lifted) await options.events.log('ALERT', `${options.who}: disk space is back (MIN_FREE_DISK ${formatByteSize(options.minFree)}, WORKTREES_MAX_BYTES ${formatByteSize(options.budget?.maxBytes ?? 0)}); workers claim again.`);
+  const lifted = await unlink(file).then(
+    () => true,
+    () => false,
+  );
+  if (lifted)
+    await options.events.log(
+      'ALERT',
+      `${options.who}: disk space is back (MIN_FREE_DISK ${formatByteSize(options.minFree)}, WORKTREES_MAX_BYTES ${formatByteSize(options.budget?.maxBytes ?? 0)}); workers claim again.`,
+    );
   return null;
 }

@@ -100,7 +100,14 @@ export class UsagePause {
   holdForPerson(seen: { readonly source: string; readonly message: string }): Promise<UsagePauseRecord> {
     const now = this.options.now();
     return this.file.update((draft) => {
-      draft.pause = { until: UNTIL_A_PERSON_ACTS, resetsAt: null, limitType: PERSON_HOLD, setAt: now.toISOString(), source: seen.source, message: seen.message };
+      draft.pause = {
+        until: UNTIL_A_PERSON_ACTS,
+        resetsAt: null,
+        limitType: PERSON_HOLD,
+        setAt: now.toISOString(),
+        source: seen.source,
+        message: seen.message,
+      };
       return draft.pause;
     });
   }

@@ -21,7 +21,11 @@ export interface AddIssuesResult {
  * `worker-queue add-issues`: reads every parent and its sub-issues first (a GitHub failure then
  * opens no queue and queues nothing), then adds the open sub-issues not yet in the queue, in GitHub's order.
  */
-export async function addIssues(gh: GhContext, openBackend: () => Promise<QueueBackend>, request: AddIssuesRequest): Promise<AddIssuesResult> {
+export async function addIssues(
+  gh: GhContext,
+  openBackend: () => Promise<QueueBackend>,
+  request: AddIssuesRequest,
+): Promise<AddIssuesResult> {
   const plans: { parent: Issue; subIssues: Issue[] }[] = [];
   for (const number of request.parents) {
     plans.push({ parent: await getIssue(gh, request.repo, number), subIssues: await listSubIssues(gh, request.repo, number) });
@@ -33,7 +37,8 @@ export async function addIssues(gh: GhContext, openBackend: () => Promise<QueueB
   const seen = new Set<number>();
   for (const { parent, subIssues } of plans) {
     const { take, closed } = candidatesOf(parent, subIssues);
-    for (const issue of closed) skipped.push({ subissue: issue.number, parent: parent.number, title: issue.title, reason: 'closed on GitHub' });
+    for (const issue of closed)
+      skipped.push({ subissue: issue.number, parent: parent.number, title: issue.title, reason: 'closed on GitHub' });
     for (const issue of take) {
       const entry = { subissue: issue.number, parent: parent.number, title: issue.title };
       const queued = seen.has(issue.number) ? 'listed twice in this run' : alreadyQueued(tasks, issue.number);
@@ -53,10 +58,14 @@ export async function addIssues(gh: GhContext, openBackend: () => Promise<QueueB
 export function renderAddIssues(result: AddIssuesResult, dryRun: boolean): string {
   const verb = dryRun ? 'Would queue' : 'Queued';
   const lines = result.added.map(
-    (entry) => `${verb} #${entry.subissue} "${plainTitle(entry.title)}" (parent #${entry.parent}, priority ${entry.priority})${entry.task_id ? ` as task ${entry.task_id}` : ''}`,
+    (entry) =>
+      `${verb} #${entry.subissue} "${plainTitle(entry.title)}" (parent #${entry.parent}, priority ${entry.priority})${entry.task_id ? ` as task ${entry.task_id}` : ''}`,
   );
-  for (const skip of result.skipped) lines.push(`Skipped #${skip.subissue} "${plainTitle(skip.title)}" (parent #${skip.parent}): ${skip.reason}`);
+  for (const skip of result.skipped)
+    lines.push(`Skipped #${skip.subissue} "${plainTitle(skip.title)}" (parent #${skip.parent}): ${skip.reason}`);
   const count = result.added.length;
-  lines.push(`${dryRun ? 'Would add' : 'Added'} ${count} task${count === 1 ? '' : 's'}, skipped ${result.skipped.length}, from ${result.repo}.${count === 0 && !dryRun ? ' Nothing new to queue.' : ''}`);
+  lines.push(
+    `${dryRun ? 'Would add' : 'Added'} ${count} task${count === 1 ? '' : 's'}, skipped ${result.skipped.length}, from ${result.repo}.${count === 0 && !dryRun ? ' Nothing new to queue.' : ''}`,
+  );
   return lines.join('\n');
 }

@@ -6,7 +6,15 @@ import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from '.
 import { isRecordedProcessAlive, killProcessGroup } from '../adapters/process.js';
 import { isRunResultName, removeRunFiles, runFilesFor } from './run-files.js';
 import { observeLocalRun, startLocalRun } from './local-run.js';
-import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, isOlderThan, validateTaskSpec, withoutActiveDuplicates } from './task-rules.js';
+import {
+  compareForClaim,
+  countDepth,
+  duplicateError,
+  findActiveDuplicate,
+  isOlderThan,
+  validateTaskSpec,
+  withoutActiveDuplicates,
+} from './task-rules.js';
 import { notFound, type BackendOptions } from './backend-options.js';
 import { watchDirs } from './watch-dirs.js';
 
@@ -90,7 +98,9 @@ export class EmbeddedBackend implements QueueBackend {
     const task = await this.store.update((draft) => {
       const held = draft.tasks.find((candidate) => candidate.status === 'claimed' && candidate.workerId === workerId);
       if (held) return held;
-      const next = draft.tasks.filter((candidate) => candidate.status === 'queued').sort((a, b) => compareForClaim(toQueueTask(a), toQueueTask(b)))[0];
+      const next = draft.tasks
+        .filter((candidate) => candidate.status === 'queued')
+        .sort((a, b) => compareForClaim(toQueueTask(a), toQueueTask(b)))[0];
       if (!next) return undefined;
       Object.assign(next, { status: 'claimed', workerId, claimedAt });
       return next;
@@ -105,7 +115,11 @@ export class EmbeddedBackend implements QueueBackend {
       throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
     }
     const key = `${id}-${task.attempts + 1}`;
-    const run = await startLocalRun({ queueDir: this.options.queueDir, runsDir: this.runsDir, env: this.options.env, now: this.options.now }, key, spec);
+    const run = await startLocalRun(
+      { queueDir: this.options.queueDir, runsDir: this.runsDir, env: this.options.env, now: this.options.now },
+      key,
+      spec,
+    );
     await this.store.update((draft) => {
       const current = draft.tasks.find((candidate) => candidate.id === id);
       if (!current) return;

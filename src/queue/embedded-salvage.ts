@@ -24,7 +24,8 @@ export function setAsideQueueFiles(queueFile: string): string[] {
 /** The lowest next id that `text` allows: above every task id and at least its nextId, valid or not. */
 const nextIdAfter = (text: string) => {
   let next = 1;
-  for (const match of text.matchAll(/"(id|nextId)":\s*"?(\d{1,15})/g)) next = Math.max(next, Number(match[2]) + (match[1] === 'id' ? 1 : 0));
+  for (const match of text.matchAll(/"(id|nextId)":\s*"?(\d{1,15})/g))
+    next = Math.max(next, Number(match[2]) + (match[1] === 'id' ? 1 : 0));
   return next;
 };
 

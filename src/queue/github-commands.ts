@@ -24,10 +24,18 @@ export interface AddIssuesOptions {
   readonly dryRun?: boolean;
 }
 
-export async function runAddIssues(context: GithubCommandContext, words: readonly string[], options: AddIssuesOptions): Promise<{ result: AddIssuesResult; text: string }> {
+export async function runAddIssues(
+  context: GithubCommandContext,
+  words: readonly string[],
+  options: AddIssuesOptions,
+): Promise<{ result: AddIssuesResult; text: string }> {
   const parents = parseIssueList(words);
   const priority = options.priority === undefined ? undefined : parsePriorityOption(options.priority);
-  const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: context.env, cwd: context.cwd });
+  const repo = await requireRepository({
+    ...(options.repo === undefined ? {} : { flag: options.repo }),
+    env: context.env,
+    cwd: context.cwd,
+  });
   const gh = ghContext(context.cwd, context.env, context.notice);
   const dryRun = options.dryRun === true;
   const result = await addIssues(gh, context.openBackend, { repo, parents, dryRun, ...(priority === undefined ? {} : { priority }) });
@@ -60,15 +68,27 @@ export interface PlanDeps extends GithubCommandContext {
 }
 
 /** `plan PARENT`: ask Claude Code for sub-issues, show them, create and queue them on confirmation. */
-export async function runPlan(deps: PlanDeps, word: string, options: PlanOptions): Promise<{ created: number[]; queued: AddIssuesResult | null }> {
+export async function runPlan(
+  deps: PlanDeps,
+  word: string,
+  options: PlanOptions,
+): Promise<{ created: number[]; queued: AddIssuesResult | null }> {
   const [parent] = parseIssueList([word]);
   const { PLAN_MAX, askClaudeForPlan, createPlannedIssues, parsePlanMax, planPrompt, readParentData } = await import('./plan-issues.js');
   const max = options.max === undefined ? PLAN_MAX : parsePlanMax(options.max);
   const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: deps.env, cwd: deps.cwd });
   const gh = ghContext(deps.cwd, deps.env, deps.notice);
-  const plan = await askClaudeForPlan(deps.claudeProgram, deps.cwd, deps.env, planPrompt(parent!, await readParentData(gh, repo, parent!), max), max);
+  const plan = await askClaudeForPlan(
+    deps.claudeProgram,
+    deps.cwd,
+    deps.env,
+    planPrompt(parent!, await readParentData(gh, repo, parent!), max),
+    max,
+  );
   deps.print(plan.map((issue, index) => `${index + 1}. ${plainTitle(issue.title)}`).join('\n'));
-  const go = options.yes === true || (deps.confirm !== undefined && (await deps.confirm(`Create these ${plan.length} sub-issues of #${parent} in ${repo} and queue them?`)));
+  const go =
+    options.yes === true ||
+    (deps.confirm !== undefined && (await deps.confirm(`Create these ${plan.length} sub-issues of #${parent} in ${repo} and queue them?`)));
   if (!go) {
     deps.print(deps.confirm === undefined ? 'Nothing created: pass --yes to create them without a terminal.' : 'Nothing created.');
     return { created: [], queued: null };

@@ -44,7 +44,9 @@ export function planQueueTxtImport(text: string, source: string): QueueTxtPlan {
     else toImport.push(parsed);
   });
   if (problems.length > 0) {
-    throw usageError(`Nothing imported: ${source} has malformed lines (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}).`);
+    throw usageError(
+      `Nothing imported: ${source} has malformed lines (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}).`,
+    );
   }
   return { toImport, finished };
 }

@@ -12,7 +12,8 @@ import { MAX_PRIORITY, MIN_PRIORITY } from './task-rules.js';
 export function parseIssueList(words: readonly string[]): number[] {
   const numbers: number[] = [];
   for (const word of words.flatMap((text) => text.split(/[\s,]+/)).filter(Boolean)) {
-    if (!/^#?[1-9]\d{0,8}$/.test(word)) throw usageError(`${JSON.stringify(word.slice(0, 40))} is not an issue number: give numbers such as 123,124 or #123 #124.`);
+    if (!/^#?[1-9]\d{0,8}$/.test(word))
+      throw usageError(`${JSON.stringify(word.slice(0, 40))} is not an issue number: give numbers such as 123,124 or #123 #124.`);
     const number = Number(word.replace('#', ''));
     if (!numbers.includes(number)) numbers.push(number);
   }
@@ -33,7 +34,9 @@ export function parsePriorityOption(text: string): number {
   const word = PRIORITY_WORDS[text.toLowerCase()];
   if (word !== undefined) return word;
   if (/^\d{1,2}$/.test(text) && Number(text) >= MIN_PRIORITY && Number(text) <= MAX_PRIORITY) return Number(text);
-  throw usageError(`The priority ${JSON.stringify(text.slice(0, 40))} is not one of critical, high, normal, low or a number from ${MIN_PRIORITY} to ${MAX_PRIORITY}.`);
+  throw usageError(
+    `The priority ${JSON.stringify(text.slice(0, 40))} is not one of critical, high, normal, low or a number from ${MIN_PRIORITY} to ${MAX_PRIORITY}.`,
+  );
 }
 
 /** `priority: high` / `priority:critical` / `P1` labels; the most urgent wins; none: undefined. */

@@ -54,7 +54,9 @@ export async function startLocalRun(place: LocalRunPlace, key: string, run: RunS
 
 /** However a run the user killed ended (a signal, an exit code of its own), it ended by the kill. */
 const killedByUser = (run: { readonly killedByUser?: boolean | undefined }, ended: RunObservation): RunObservation =>
-  run.killedByUser ? { state: 'killed', endedAt: ended.state === 'exited' || ended.state === 'killed' ? ended.endedAt : null, byUser: true } : ended;
+  run.killedByUser
+    ? { state: 'killed', endedAt: ended.state === 'exited' || ended.state === 'killed' ? ended.endedAt : null, byUser: true }
+    : ended;
 
 export async function observeLocalRun(runsDir: string, run: EmbeddedRun): Promise<RunObservation> {
   const files = runFilesFor(runsDir, run.key);

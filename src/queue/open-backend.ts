@@ -4,8 +4,8 @@
  *
  *   const { backend, notice } = await openQueueBackend({ paths, settings, env });
  *
- * - WORKER_BACKEND=pueue | embedded | postgres picks that backend (postgres: WORKERS_DATABASE_URL); auto picks Pueue when the `pueue` client is
- *   on env.PATH, else the embedded file queue.
+ * - WORKER_BACKEND=pueue | embedded | postgres picks that backend (postgres: WORKERS_DATABASE_URL);
+ *   auto picks Pueue when the `pueue` client is on env.PATH, else the embedded file queue.
  * - `notice` is one sentence saying which backend was chosen and why; the library never prints it,
  *   a CLI prints it where it informs (setup, status, `--verbose`). chooseQueueBackend gives it
  *   without opening anything. `warning` says that a damaged
@@ -29,7 +29,10 @@ import { PueueBackend } from './pueue-backend.js';
 
 export interface OpenQueueBackendOptions {
   readonly paths: DataPaths;
-  readonly settings: Pick<Settings, 'WORKER_BACKEND' | 'PUEUE_GROUP' | 'LOCK_STALE_TIMEOUT' | 'WORKER_HOST' | 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>;
+  readonly settings: Pick<
+    Settings,
+    'WORKER_BACKEND' | 'PUEUE_GROUP' | 'LOCK_STALE_TIMEOUT' | 'WORKER_HOST' | 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'
+  >;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
   readonly pueueConfigPath?: string;
@@ -62,11 +65,17 @@ export async function chooseQueueBackend(options: Pick<OpenQueueBackendOptions, 
   const setting = options.settings.WORKER_BACKEND;
   if (setting === 'postgres') {
     const { describePostgres } = await import('./postgres-open.js');
-    return { name: 'postgres', notice: `Queue backend: postgres, ${describePostgres(options.settings, options.env)} (WORKER_BACKEND=postgres).` };
+    return {
+      name: 'postgres',
+      notice: `Queue backend: postgres, ${describePostgres(options.settings, options.env)} (WORKER_BACKEND=postgres).`,
+    };
   }
   const hasPueue = await isPueueOnPath(options.env);
   if (setting === 'pueue' && !hasPueue) {
-    throw new WorkersError('config', 'WORKER_BACKEND=pueue but no pueue client is on PATH; run scripts/install-pueue.sh or set WORKER_BACKEND=embedded.');
+    throw new WorkersError(
+      'config',
+      'WORKER_BACKEND=pueue but no pueue client is on PATH; run scripts/install-pueue.sh or set WORKER_BACKEND=embedded.',
+    );
   }
   const why = setting === 'auto' ? `WORKER_BACKEND=auto, pueue ${hasPueue ? 'found' : 'not found'} on PATH` : `WORKER_BACKEND=${setting}`;
   if (setting === 'embedded' || !hasPueue) return { name: 'embedded', notice: `Queue backend: embedded (${why}).` };

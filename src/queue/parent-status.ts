@@ -26,7 +26,14 @@ export interface ParentStatus {
 
 export interface PoolStatus {
   readonly parents: readonly ParentStatus[];
-  readonly pool: { readonly total: number; readonly queued: number; readonly running: number; readonly done: number; readonly review: number; readonly failed: number };
+  readonly pool: {
+    readonly total: number;
+    readonly queued: number;
+    readonly running: number;
+    readonly done: number;
+    readonly review: number;
+    readonly failed: number;
+  };
 }
 
 /** The pull request each sub-issue's latest successful record names. */
@@ -50,7 +57,12 @@ export async function readPullRequestLinks(historyFile: string): Promise<Map<str
   return links;
 }
 
-export function buildPoolStatus(tasks: readonly QueueTask[], links: ReadonlyMap<string, PullRequestLink>, now: Date, only: readonly string[]): PoolStatus {
+export function buildPoolStatus(
+  tasks: readonly QueueTask[],
+  links: ReadonlyMap<string, PullRequestLink>,
+  now: Date,
+  only: readonly string[],
+): PoolStatus {
   const chosen = only.length === 0 ? tasks : tasks.filter((task) => only.includes(task.parent));
   const parents = [...new Set([...only, ...chosen.map((task) => task.parent)])];
   const of = (parent: string, status: QueueTask['status']) => chosen.filter((task) => task.parent === parent && task.status === status);
@@ -87,13 +99,18 @@ export function renderPoolStatus(status: PoolStatus): string {
     lines.push(`#${parent.parent}: ${parent.done.length}/${parent.total} done`);
     if (parent.queued.length > 0) lines.push(`  queued ${parent.queued.length}${list(parent.queued)}`);
     for (const run of parent.running) {
-      lines.push(`  running #${run.subissue}${run.worker_id === null ? '' : ` on worker ${run.worker_id}`}${run.elapsed_ms === null ? '' : ` for ${formatDuration(run.elapsed_ms)}`}`);
+      lines.push(
+        `  running #${run.subissue}${run.worker_id === null ? '' : ` on worker ${run.worker_id}`}${run.elapsed_ms === null ? '' : ` for ${formatDuration(run.elapsed_ms)}`}`,
+      );
     }
-    for (const done of parent.done) lines.push(`  done #${done.subissue}${done.pr_url ? ` -> pull request #${done.pr_number} ${done.pr_url}` : ''}`);
+    for (const done of parent.done)
+      lines.push(`  done #${done.subissue}${done.pr_url ? ` -> pull request #${done.pr_number} ${done.pr_url}` : ''}`);
     if (parent.review.length > 0) lines.push(`  review ${parent.review.length}${list(parent.review)} (finished without new work)`);
     for (const failed of parent.failed) lines.push(`  failed #${failed.subissue}${failed.reason ? `: ${failed.reason}` : ''}`);
   }
   const pool = status.pool;
-  lines.push(`Pool: ${pool.total} task(s): ${pool.queued} queued, ${pool.running} running, ${pool.done} done, ${pool.review} review, ${pool.failed} failed.`);
+  lines.push(
+    `Pool: ${pool.total} task(s): ${pool.queued} queued, ${pool.running} running, ${pool.done} done, ${pool.review} review, ${pool.failed} failed.`,
+  );
   return lines.join('\n');
 }

@@ -28,7 +28,8 @@ const planSchema = (max: number) =>
     .max(max);
 
 export function parsePlanMax(text: string): number {
-  if (!/^\d$/.test(text) || Number(text) < PLAN_MIN || Number(text) > PLAN_MAX) throw usageError(`--max must be a number from ${PLAN_MIN} to ${PLAN_MAX}, not ${JSON.stringify(text.slice(0, 20))}.`);
+  if (!/^\d$/.test(text) || Number(text) < PLAN_MIN || Number(text) > PLAN_MAX)
+    throw usageError(`--max must be a number from ${PLAN_MIN} to ${PLAN_MAX}, not ${JSON.stringify(text.slice(0, 20))}.`);
   return Number(text);
 }
 
@@ -47,7 +48,11 @@ export function planPrompt(parent: number, data: string, max: number): string {
 export function parsePlan(answer: string, max: number): PlannedIssue[] {
   const start = answer.indexOf('[');
   const end = answer.lastIndexOf(']');
-  const fail = (why: string) => new WorkersError('tool', `Claude Code's plan is not a JSON array of ${PLAN_MIN} to ${max} {title, body} objects (${why}); run worker-queue plan again.`);
+  const fail = (why: string) =>
+    new WorkersError(
+      'tool',
+      `Claude Code's plan is not a JSON array of ${PLAN_MIN} to ${max} {title, body} objects (${why}); run worker-queue plan again.`,
+    );
   if (start === -1 || end < start) throw fail('no array in its answer');
   let value: unknown;
   try {
@@ -61,15 +66,25 @@ export function parsePlan(answer: string, max: number): PlannedIssue[] {
 }
 
 /** One `claude -p` run with read-only tools; the prompt on stdin. */
-export async function askClaudeForPlan(program: string, cwd: string, env: Readonly<Record<string, string | undefined>>, prompt: string, max: number): Promise<PlannedIssue[]> {
-  const result = await execa(program, ['-p', '--output-format', 'json', '--permission-mode', 'default', '--allowedTools', ...READ_ONLY_TOOLS], {
-    cwd,
-    env: { ...env },
-    extendEnv: false,
-    input: prompt,
-    reject: false,
-    timeout: PLAN_TIMEOUT_MS,
-  });
+export async function askClaudeForPlan(
+  program: string,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  prompt: string,
+  max: number,
+): Promise<PlannedIssue[]> {
+  const result = await execa(
+    program,
+    ['-p', '--output-format', 'json', '--permission-mode', 'default', '--allowedTools', ...READ_ONLY_TOOLS],
+    {
+      cwd,
+      env: { ...env },
+      extendEnv: false,
+      input: prompt,
+      reject: false,
+      timeout: PLAN_TIMEOUT_MS,
+    },
+  );
   let answer: unknown;
   try {
     answer = JSON.parse(result.stdout);
@@ -78,7 +93,10 @@ export async function askClaudeForPlan(program: string, cwd: string, env: Readon
   }
   const parsed = z.object({ result: z.string(), is_error: z.boolean().optional() }).safeParse(answer);
   if (result.exitCode !== 0 || !parsed.success || parsed.data.is_error === true) {
-    const said = (parsed.success ? parsed.data.result : result.stderr.trim() || result.stdout.trim() || (result.message ?? 'no output')).split('\n')[0] ?? '';
+    const said =
+      (parsed.success ? parsed.data.result : result.stderr.trim() || result.stdout.trim() || (result.message ?? 'no output')).split(
+        '\n',
+      )[0] ?? '';
     throw new WorkersError('tool', `Claude Code could not make the plan: ${said}`);
   }
   return parsePlan(parsed.data.result, max);
@@ -86,7 +104,11 @@ export async function askClaudeForPlan(program: string, cwd: string, env: Readon
 
 export async function readParentData(gh: GhContext, repo: string, parent: number): Promise<string> {
   const issue = await getIssue(gh, repo, parent);
-  return fencedIssueData({ title: issue.title, body: issue.body, labels: issue.labels, comments: [], parent_title: null, parent_body: null }, String(parent), String(parent));
+  return fencedIssueData(
+    { title: issue.title, body: issue.body, labels: issue.labels, comments: [], parent_title: null, parent_body: null },
+    String(parent),
+    String(parent),
+  );
 }
 
 /** Creates each planned issue and links it under the parent, in order; returns their numbers. */

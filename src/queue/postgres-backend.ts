@@ -108,10 +108,17 @@ export class PostgresBackend implements QueueBackend {
       // Serialises adds of one subissue, so two hosts cannot both pass the duplicate check.
       await client.query("SELECT pg_advisory_xact_lock(hashtext('hw-subissue:' || $1))", [valid.subissue]);
       if (options.force !== true) {
-        const active = await client.query<TaskRow>("SELECT * FROM hw_tasks WHERE subissue = $1 AND status IN ('queued', 'claimed') ORDER BY id LIMIT 1", [valid.subissue]);
+        const active = await client.query<TaskRow>(
+          "SELECT * FROM hw_tasks WHERE subissue = $1 AND status IN ('queued', 'claimed') ORDER BY id LIMIT 1",
+          [valid.subissue],
+        );
         if (active.rows[0]) throw duplicateError(toQueueTask(active.rows[0]));
       }
-      const inserted = await client.query<TaskRow>('INSERT INTO hw_tasks (subissue, parent, priority) VALUES ($1, $2, $3) RETURNING *', [valid.subissue, valid.parent, valid.priority]);
+      const inserted = await client.query<TaskRow>('INSERT INTO hw_tasks (subissue, parent, priority) VALUES ($1, $2, $3) RETURNING *', [
+        valid.subissue,
+        valid.parent,
+        valid.priority,
+      ]);
       return inserted.rows[0]!;
     });
     return toQueueTask(row);
@@ -122,12 +129,20 @@ export class PostgresBackend implements QueueBackend {
     const valid = specs.map(validateTaskSpec);
     const subissues = [...new Set(valid.map((spec) => spec.subissue))].sort();
     return this.options.database.transaction(async (client) => {
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('hw-subissue:' || s)) FROM unnest($1::text[]) AS s ORDER BY s", [subissues]);
-      const active = await client.query<TaskRow>("SELECT * FROM hw_tasks WHERE status IN ('queued', 'claimed') AND subissue = ANY($1::text[])", [subissues]);
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('hw-subissue:' || s)) FROM unnest($1::text[]) AS s ORDER BY s", [
+        subissues,
+      ]);
+      const active = await client.query<TaskRow>(
+        "SELECT * FROM hw_tasks WHERE status IN ('queued', 'claimed') AND subissue = ANY($1::text[])",
+        [subissues],
+      );
       const { toAdd, skippedActive } = withoutActiveDuplicates(active.rows.map(toQueueTask), valid);
       if (toAdd.length > 0) {
         const columns = [toAdd.map((spec) => spec.subissue), toAdd.map((spec) => spec.parent), toAdd.map((spec) => spec.priority)];
-        await client.query('INSERT INTO hw_tasks (subissue, parent, priority) SELECT s, p, r FROM unnest($1::text[], $2::text[], $3::integer[]) WITH ORDINALITY AS t(s, p, r, n) ORDER BY n', columns);
+        await client.query(
+          'INSERT INTO hw_tasks (subissue, parent, priority) SELECT s, p, r FROM unnest($1::text[], $2::text[], $3::integer[]) WITH ORDINALITY AS t(s, p, r, n) ORDER BY n',
+          columns,
+        );
       }
       return { added: toAdd.length, skippedActive };
     });
@@ -165,7 +180,9 @@ export class PostgresBackend implements QueueBackend {
     const key = `${id}-${row.attempts + 1}`;
     const place = { queueDir: this.options.queueDir, runsDir: this.runsDir, env: this.options.env, now: this.options.now };
     const run: HostRun = { ...(await startLocalRun(place, key, spec)), host: this.options.host };
-    await this.fenced(id, `UPDATE hw_tasks SET attempts = attempts + 1, run = $3 WHERE id = $1 AND ${FENCE} RETURNING id`, [JSON.stringify(run)]);
+    await this.fenced(id, `UPDATE hw_tasks SET attempts = attempts + 1, run = $3 WHERE id = $1 AND ${FENCE} RETURNING id`, [
+      JSON.stringify(run),
+    ]);
   }
 
   async observeRun(id: string): Promise<RunObservation> {
@@ -178,9 +195,15 @@ export class PostgresBackend implements QueueBackend {
 
   async killRun(id: string, graceMs: number, options: { readonly byUser?: boolean } = {}): Promise<void> {
     const change = JSON.stringify({ killRequested: true, ...(options.byUser ? { killedByUser: true } : {}) });
-    const row = (await this.options.database.query<TaskRow>('UPDATE hw_tasks SET run = run || $2::jsonb WHERE id = $1 AND run IS NOT NULL RETURNING *', [this.validId(id), change])).rows[0];
+    const row = (
+      await this.options.database.query<TaskRow>(
+        'UPDATE hw_tasks SET run = run || $2::jsonb WHERE id = $1 AND run IS NOT NULL RETURNING *',
+        [this.validId(id), change],
+      )
+    ).rows[0];
     if (!row?.run) return;
-    if (row.run.host !== this.options.host) throw new WorkersError('conflict', `Task ${id} runs on host ${row.run.host}; kill it from that host.`);
+    if (row.run.host !== this.options.host)
+      throw new WorkersError('conflict', `Task ${id} runs on host ${row.run.host}; kill it from that host.`);
     await killProcessGroup(row.run, graceMs);
   }
 
@@ -223,9 +246,11 @@ export class PostgresBackend implements QueueBackend {
   }
 
   async depth(): Promise<QueueDepth> {
-    const rows = (await this.options.database.query<{ status: QueueTask['status']; count: string; runs: HostRun[] | null }>(
-      "SELECT status, count(*) AS count, array_agg(run) FILTER (WHERE run IS NOT NULL AND status = 'claimed') AS runs FROM hw_tasks GROUP BY status",
-    )).rows;
+    const rows = (
+      await this.options.database.query<{ status: QueueTask['status']; count: string; runs: HostRun[] | null }>(
+        "SELECT status, count(*) AS count, array_agg(run) FILTER (WHERE run IS NOT NULL AND status = 'claimed') AS runs FROM hw_tasks GROUP BY status",
+      )
+    ).rows;
     const depth = { queued: 0, claimed: 0, running: 0, done: 0, failed: 0, review: 0 };
     for (const row of rows) {
       depth[row.status] = Number(row.count);
@@ -280,7 +305,10 @@ export class PostgresBackend implements QueueBackend {
     if (changed.rowCount !== 0) return;
     await this.requireRow(id);
     // The lost token stays: this process stays fenced off this task (no token would mean admin).
-    throw new WorkersError('conflict', `Task ${id} is no longer held by this worker (its lease was lost and the task moved on); nothing was recorded.`);
+    throw new WorkersError(
+      'conflict',
+      `Task ${id} is no longer held by this worker (its lease was lost and the task moved on); nothing was recorded.`,
+    );
   }
 
   private async removeLocalRunFiles(rows: readonly TaskRow[]): Promise<void> {

@@ -10,12 +10,18 @@ import { PostgresBackend } from './postgres-backend.js';
 export type PostgresSettings = Pick<Settings, 'WORKER_HOST' | 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>;
 
 /** This host's name in the shared queue: WORKER_HOST, else the machine's name. */
-export const workerHost = (settings: Pick<Settings, 'WORKER_HOST'>) => settings.WORKER_HOST || hostname().split('.')[0]!.replace(/[^A-Za-z0-9_.-]/g, '-');
+export const workerHost = (settings: Pick<Settings, 'WORKER_HOST'>) =>
+  settings.WORKER_HOST ||
+  hostname()
+    .split('.')[0]!
+    .replace(/[^A-Za-z0-9_.-]/g, '-');
 
 /** LEASE_TIMEOUT, or by default twice DEAD_WORKER_THRESHOLD. */
-export const leaseMs = (settings: Pick<Settings, 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>) => settings.LEASE_TIMEOUT || 2 * settings.DEAD_WORKER_THRESHOLD;
+export const leaseMs = (settings: Pick<Settings, 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>) =>
+  settings.LEASE_TIMEOUT || 2 * settings.DEAD_WORKER_THRESHOLD;
 
-export const openDatabase = (env: Readonly<Record<string, string | undefined>>) => new Database(parseDatabaseUrl(env.WORKERS_DATABASE_URL, env));
+export const openDatabase = (env: Readonly<Record<string, string | undefined>>) =>
+  new Database(parseDatabaseUrl(env.WORKERS_DATABASE_URL, env));
 
 export function describePostgres(settings: PostgresSettings, env: Readonly<Record<string, string | undefined>>): string {
   return `${parseDatabaseUrl(env.WORKERS_DATABASE_URL, env).description} as host ${workerHost(settings)}`;
@@ -25,11 +31,19 @@ export async function openPostgresBackend(base: BackendOptions, settings: Postgr
   const database = openDatabase(base.env);
   await checkSchema(database);
   // Runs never see the database password.
-  return new PostgresBackend({ ...base, env: withoutDatabaseSecrets(base.env), database, host: workerHost(settings), leaseMs: leaseMs(settings) });
+  return new PostgresBackend({
+    ...base,
+    env: withoutDatabaseSecrets(base.env),
+    database,
+    host: workerHost(settings),
+    leaseMs: leaseMs(settings),
+  });
 }
 
 /** `worker-queue migrate` and setup: create or upgrade the schema. */
-export async function migrateDatabase(env: Readonly<Record<string, string | undefined>>): Promise<MigrationResult & { readonly description: string }> {
+export async function migrateDatabase(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<MigrationResult & { readonly description: string }> {
   const database = openDatabase(env);
   try {
     return { ...(await migrate(database)), description: database.description };

@@ -8,11 +8,28 @@ import { pueueTimeToIso, type PueueTask } from '../adapters/pueue/status-schema.
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { notFound, type BackendOptions } from './backend-options.js';
 import { isRecordedProcessAlive, killProcessGroup, shellQuote } from '../adapters/process.js';
-import { isOurTask, newRecord, openPueueRecords, recordKey, RUNNER_VERSION, TASK_ENV, toQueueTask, type PueueRecord } from './pueue-records.js';
+import {
+  isOurTask,
+  newRecord,
+  openPueueRecords,
+  recordKey,
+  RUNNER_VERSION,
+  TASK_ENV,
+  toQueueTask,
+  type PueueRecord,
+} from './pueue-records.js';
 import { forgetRunOutcome, removeRunFiles, readRunPid, readRunResult, runFilesFor, writeRunSpec } from './run-files.js';
 import { ensureRunnerScript, RUNNER_SHELL } from './runner-script.js';
 import { ensureRunnerV1Script, writeRunSpecV1 } from './runner-v1.js';
-import { compareForClaim, countDepth, duplicateError, findActiveDuplicate, withoutActiveDuplicates, isOlderThan, validateTaskSpec } from './task-rules.js';
+import {
+  compareForClaim,
+  countDepth,
+  duplicateError,
+  findActiveDuplicate,
+  withoutActiveDuplicates,
+  isOlderThan,
+  validateTaskSpec,
+} from './task-rules.js';
 
 export interface PueueBackendOptions extends BackendOptions {
   readonly client: PueueClient;
@@ -109,7 +126,8 @@ export class PueueBackend implements QueueBackend {
   async claim(workerId: number): Promise<QueueTask | undefined> {
     const entries = await this.entries();
     const isHeld = (record: PueueRecord | undefined) => record?.status === 'claimed' && record.workerId === workerId;
-    const isFree = (entry: Pick<Entry, 'task' | 'record'>) => entry.task.kind === 'Queued' && (entry.record === undefined || entry.record.status === 'queued');
+    const isFree = (entry: Pick<Entry, 'task' | 'record'>) =>
+      entry.task.kind === 'Queued' && (entry.record === undefined || entry.record.status === 'queued');
     // Nothing to hand out: answered without the lock, so idle workers never rewrite the records.
     if (!entries.some((entry) => isHeld(entry.record) || isFree(entry))) return undefined;
     const claimedAt = this.options.now().toISOString();
@@ -131,8 +149,10 @@ export class PueueBackend implements QueueBackend {
 
   async startRun(id: string, run: RunSpec): Promise<void> {
     const entry = await this.require(id);
-    if (entry.view.status !== 'claimed') throw new WorkersError('conflict', `Task ${id} is ${entry.view.status}; only a claimed task can start a run.`);
-    if (entry.task.kind === 'Running' || entry.task.kind === 'Paused') throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
+    if (entry.view.status !== 'claimed')
+      throw new WorkersError('conflict', `Task ${id} is ${entry.view.status}; only a claimed task can start a run.`);
+    if (entry.task.kind === 'Running' || entry.task.kind === 'Paused')
+      throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
     if (entry.task.kind === 'Done') await this.options.client.runOk(restartInPlaceArgs(entry.task.id));
     await this.writeSpec(entry.task, run);
     await this.updateRecord(entry.key, (record) => {
@@ -186,7 +206,14 @@ export class PueueBackend implements QueueBackend {
     this.refuseWhileRunning(entry, 'requeued');
     if (entry.task.kind === 'Done') await this.options.client.runOk(restartInPlaceArgs(entry.task.id));
     await this.updateRecord(entry.key, (record) => {
-      Object.assign(record, { status: 'queued', workerId: null, claimedAt: null, finishedAt: null, killRequested: false, killedByUser: false });
+      Object.assign(record, {
+        status: 'queued',
+        workerId: null,
+        claimedAt: null,
+        finishedAt: null,
+        killRequested: false,
+        killedByUser: false,
+      });
       if (options.error !== undefined) record.lastError = options.error;
       if (options.attempts !== undefined) record.attempts = options.attempts;
     });
@@ -209,7 +236,9 @@ export class PueueBackend implements QueueBackend {
 
   async clean(days: number): Promise<number> {
     const now = this.options.now();
-    const old = (await this.entries()).filter((entry) => isOlderThan(entry.view, days, now) && entry.task.kind !== 'Running' && entry.task.kind !== 'Paused');
+    const old = (await this.entries()).filter(
+      (entry) => isOlderThan(entry.view, days, now) && entry.task.kind !== 'Running' && entry.task.kind !== 'Paused',
+    );
     if (old.length > 0) await this.removeEntries(old);
     return old.length;
   }
@@ -298,9 +327,12 @@ export class PueueBackend implements QueueBackend {
   }
 
   private waitDone(id: number, timeoutMs: number): Promise<boolean> {
-    return waitUntil(async () => {
-      const task = (await this.options.client.status()).tasks.find((candidate) => candidate.id === id);
-      return !task || task.kind === 'Done';
-    }, { timeoutMs, intervalMs: POLL_MS });
+    return waitUntil(
+      async () => {
+        const task = (await this.options.client.status()).tasks.find((candidate) => candidate.id === id);
+        return !task || task.kind === 'Done';
+      },
+      { timeoutMs, intervalMs: POLL_MS },
+    );
   }
 }

@@ -45,7 +45,13 @@ export const newRecord = (): PueueRecord => ({
 });
 
 /** Environment variables this toolkit sets on `pueue add`: the task carries its own facts. */
-export const TASK_ENV = { runKey: 'HW_RUN_KEY', runner: 'HW_RUNNER', subissue: 'HW_SUBISSUE', parent: 'HW_PARENT', priority: 'HW_PRIORITY' } as const;
+export const TASK_ENV = {
+  runKey: 'HW_RUN_KEY',
+  runner: 'HW_RUNNER',
+  subissue: 'HW_SUBISSUE',
+  parent: 'HW_PARENT',
+  priority: 'HW_PRIORITY',
+} as const;
 
 /** HW_RUNNER of a task whose command is the sh runner; a task without it names runner version 1. */
 export const RUNNER_VERSION = 'v2';

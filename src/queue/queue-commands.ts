@@ -31,7 +31,10 @@ export async function retryTask(backend: QueueBackend, id: string, force?: Force
   if (task.status === 'claimed' && force) {
     const pid = task.workerId === null ? undefined : await runningWorkerPid(force.paths, task.workerId, force.lockStaleMs);
     if (pid !== undefined) {
-      throw new WorkersError('conflict', `Task ${id} is claimed by worker ${task.workerId}, which is running as pid ${pid}; stop that worker first.`);
+      throw new WorkersError(
+        'conflict',
+        `Task ${id} is claimed by worker ${task.workerId}, which is running as pid ${pid}; stop that worker first.`,
+      );
     }
     await returnClaim(backend, id, `returned to the queue by hand from worker ${task.workerId ?? 'none'}`);
     return { ...task, status: 'queued', workerId: null };
@@ -53,7 +56,10 @@ export async function killTask(backend: QueueBackend, id: string, graceMs: numbe
   const task = await backend.get(id);
   if (!task) throw notFound(id);
   if (task.status !== 'claimed' || (await backend.observeRun(id)).state !== 'running') {
-    throw new WorkersError('conflict', `Task ${id} is ${task.status} with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).`);
+    throw new WorkersError(
+      'conflict',
+      `Task ${id} is ${task.status} with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).`,
+    );
   }
   await backend.killRun(id, graceMs, { byUser: true });
   return task;
@@ -74,7 +80,8 @@ async function readQueueTxt(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') throw new WorkersError('usage', `There is no file ${file} to import; give the path of the shell tool's queue.txt.`);
+    if (errnoCode(error) === 'ENOENT')
+      throw new WorkersError('usage', `There is no file ${file} to import; give the path of the shell tool's queue.txt.`);
     throw new WorkersError('usage', `Cannot read ${file}: ${(error as Error).message}.`);
   }
 }

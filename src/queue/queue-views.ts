@@ -64,7 +64,9 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   if (snapshot.tasks.length === 0) return `The queue is empty (${snapshot.backend} backend).`;
   const chalk = new Chalk({ level: colorLevel });
   const now = new Date(snapshot.generatedAt);
-  const sorted = [...snapshot.tasks].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt));
+  const sorted = [...snapshot.tasks].sort(
+    (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt),
+  );
   const rows = sorted.map((task) => [
     task.id,
     task.subissue,
@@ -85,5 +87,9 @@ export function renderDepthLine(snapshot: QueueSnapshot): string {
 }
 
 export function renderMonitorFrame(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
-  return [...wrapLine(`${renderDepthLine(snapshot)} at ${snapshot.generatedAt}`, columns), '', renderQueueTable(snapshot, colorLevel, columns)].join('\n');
+  return [
+    ...wrapLine(`${renderDepthLine(snapshot)} at ${snapshot.generatedAt}`, columns),
+    '',
+    renderQueueTable(snapshot, colorLevel, columns),
+  ].join('\n');
 }

@@ -30,7 +30,14 @@ const RESULT_SUFFIX = '.result.json';
 
 export function runFilesFor(runsDir: string, key: string): RunFiles {
   const prefix = join(runsDir, key);
-  return { prefix, specFile: `${prefix}.spec`, envFile: `${prefix}.env`, specV1File: `${prefix}.spec.json`, resultFile: `${prefix}${RESULT_SUFFIX}`, pidFile: `${prefix}.pid.json` };
+  return {
+    prefix,
+    specFile: `${prefix}.spec`,
+    envFile: `${prefix}.env`,
+    specV1File: `${prefix}.spec.json`,
+    resultFile: `${prefix}${RESULT_SUFFIX}`,
+    pidFile: `${prefix}.pid.json`,
+  };
 }
 
 /** A file name in the runs directory that is a run's result. */
@@ -51,7 +58,11 @@ export async function writeRunSpec(files: RunFiles, run: RunSpec, baseEnv: Reado
  * environment only after this returns, and nothing reads either after a crash, so both are
  * written plainly (each a new file, no link followed): no sync, no rename. Returns the words to start the runner with.
  */
-export async function recordRunSpec(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<string[]> {
+export async function recordRunSpec(
+  files: RunFiles,
+  run: RunSpec,
+  baseEnv: Readonly<Record<string, string | undefined>>,
+): Promise<string[]> {
   // The run's output file is the runner's stdout and stderr, so the runner keeps its own ('').
   const words = runnerWords(files.prefix, '', run);
   writeNewFileSync(files.envFile, runnerEnvironment(run, baseEnv));
@@ -89,7 +100,12 @@ export const readRunPid = (files: RunFiles): Promise<ProcessIdentity | undefined
 export async function readRunResult(files: RunFiles): Promise<RunObservation | undefined> {
   const result = await readJson(files.resultFile, resultSchema);
   if (result === undefined) return undefined;
-  const endedAt = result.endedAt ?? (await stat(files.resultFile).then((info) => info.mtime.toISOString(), () => undefined));
+  const endedAt =
+    result.endedAt ??
+    (await stat(files.resultFile).then(
+      (info) => info.mtime.toISOString(),
+      () => undefined,
+    ));
   // Removed meanwhile: a new attempt is starting, this result is not its.
   if (endedAt === undefined) return undefined;
   if (result.signal !== null || result.exitCode === null) return { state: 'killed', endedAt };

@@ -104,7 +104,8 @@ const quoteForShell = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
  */
 export function runnerEnvironment(run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): string {
   const badName = Object.keys(run.env).find((name) => !SHELL_NAME.test(name));
-  if (badName !== undefined) throw refuse(`The environment variable name ${JSON.stringify(badName)} is invalid: use letters, digits and _.`);
+  if (badName !== undefined)
+    throw refuse(`The environment variable name ${JSON.stringify(badName)} is invalid: use letters, digits and _.`);
   const entries = Object.entries({ ...baseEnv, ...run.env }).filter(
     (entry): entry is [string, string] => entry[1] !== undefined && SHELL_NAME.test(entry[0]),
   );

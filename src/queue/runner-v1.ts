@@ -43,7 +43,9 @@ export const ensureRunnerV1Script = (dir: string) => ensureScript(dir, RUNNER_V1
 
 /** The JSON spec version 1 reads; the agent's env is the base env plus the run's own variables. */
 export async function writeRunSpecV1(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
-  const env = Object.fromEntries(Object.entries({ ...baseEnv, ...run.env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const env = Object.fromEntries(
+    Object.entries({ ...baseEnv, ...run.env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const spec = { argv: run.argv, cwd: run.cwd, env, resultFile: files.resultFile, pidFile: files.pidFile, outputFile: run.outputFile };
   writeFileAtomicSync(files.specV1File, JSON.stringify(spec));
 }

@@ -16,14 +16,17 @@ export function validateTaskSpec(spec: TaskSpec): TaskSpec {
     if (!DIGITS.test(value)) throw usageError(`The ${name} issue id ${JSON.stringify(value)} is not a positive number.`);
   }
   if (!Number.isInteger(spec.priority) || spec.priority < MIN_PRIORITY || spec.priority > MAX_PRIORITY) {
-    throw usageError(`The priority ${JSON.stringify(spec.priority)} is out of range: use a whole number from ${MIN_PRIORITY} (most urgent) to ${MAX_PRIORITY}.`);
+    throw usageError(
+      `The priority ${JSON.stringify(spec.priority)} is out of range: use a whole number from ${MIN_PRIORITY} (most urgent) to ${MAX_PRIORITY}.`,
+    );
   }
   return { subissue: spec.subissue, parent: spec.parent, priority: spec.priority };
 }
 
 /** Parses a priority argument; `text` is what the user typed. */
 export function parsePriority(text: string): number {
-  if (!/^\d{1,3}$/.test(text)) throw usageError(`The priority ${JSON.stringify(text)} is not a whole number from ${MIN_PRIORITY} to ${MAX_PRIORITY}.`);
+  if (!/^\d{1,3}$/.test(text))
+    throw usageError(`The priority ${JSON.stringify(text)} is not a whole number from ${MIN_PRIORITY} to ${MAX_PRIORITY}.`);
   return Number(text);
 }
 
@@ -32,7 +35,8 @@ export function compareForClaim(a: QueueTask, b: QueueTask): number {
   return a.priority - b.priority || a.createdAt.localeCompare(b.createdAt) || Number(a.id) - Number(b.id);
 }
 
-export const isFinished = (task: Pick<QueueTask, 'status'>) => task.status === 'done' || task.status === 'failed' || task.status === 'review';
+export const isFinished = (task: Pick<QueueTask, 'status'>) =>
+  task.status === 'done' || task.status === 'failed' || task.status === 'review';
 
 /** An active task for the same subissue blocks a new one unless forced. */
 export function findActiveDuplicate(tasks: readonly QueueTask[], subissue: string): QueueTask | undefined {
@@ -43,7 +47,10 @@ export function findActiveDuplicate(tasks: readonly QueueTask[], subissue: strin
  * Splits `specs` into those to add and the subissues already active (in `tasks`, or earlier in
  * `specs`): one pass with a set, not a search of every task per spec.
  */
-export function withoutActiveDuplicates<S extends { readonly subissue: string }>(tasks: readonly QueueTask[], specs: readonly S[]): { toAdd: S[]; skippedActive: string[] } {
+export function withoutActiveDuplicates<S extends { readonly subissue: string }>(
+  tasks: readonly QueueTask[],
+  specs: readonly S[],
+): { toAdd: S[]; skippedActive: string[] } {
   const active = new Set(tasks.filter((task) => task.status === 'queued' || task.status === 'claimed').map((task) => task.subissue));
   const toAdd: S[] = [];
   const skippedActive: string[] = [];
@@ -69,5 +76,12 @@ export function isOlderThan(task: QueueTask, days: number, now: Date): boolean {
 
 export function countDepth(tasks: readonly QueueTask[], running: number): QueueDepth {
   const count = (status: QueueTask['status']) => tasks.filter((task) => task.status === status).length;
-  return { queued: count('queued'), claimed: count('claimed'), running, done: count('done'), failed: count('failed'), review: count('review') };
+  return {
+    queued: count('queued'),
+    claimed: count('claimed'),
+    running,
+    done: count('done'),
+    failed: count('failed'),
+    review: count('review'),
+  };
 }

@@ -34,8 +34,22 @@ export type DependencyStatus =
 export function dependencySpecs(agentCommand: string): DependencySpec[] {
   const agent = splitWords(agentCommand)[0] ?? agentCommand;
   return [
-    { name: 'tmux', versionArgv: ['tmux', '-V'], minimum: '3.0', required: true, purpose: 'worker panes', install: { apt: 'apt-get install tmux', brew: 'brew install tmux' } },
-    { name: 'git', versionArgv: ['git', '--version'], minimum: '2.17', required: true, purpose: 'worktrees', install: { apt: 'apt-get install git', brew: 'brew install git' } },
+    {
+      name: 'tmux',
+      versionArgv: ['tmux', '-V'],
+      minimum: '3.0',
+      required: true,
+      purpose: 'worker panes',
+      install: { apt: 'apt-get install tmux', brew: 'brew install tmux' },
+    },
+    {
+      name: 'git',
+      versionArgv: ['git', '--version'],
+      minimum: '2.17',
+      required: true,
+      purpose: 'worktrees',
+      install: { apt: 'apt-get install git', brew: 'brew install git' },
+    },
     {
       name: agent,
       ...(isClaudeCommand(agentCommand) ? { versionArgv: [agent, '--version'] } : {}),
@@ -43,9 +57,29 @@ export function dependencySpecs(agentCommand: string): DependencySpec[] {
       purpose: 'the agent (WORKER_AGENT_CMD)',
       install: agent === 'claude' ? { npm: 'npm install -g @anthropic-ai/claude-code' } : {},
     },
-    { name: 'pueue', versionArgv: ['pueue', '--version'], minimum: '3.3', required: false, purpose: 'the persistent queue', install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' } },
-    { name: 'pueued', versionArgv: ['pueued', '--version'], minimum: '3.3', required: false, purpose: 'the queue daemon', install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' } },
-    { name: 'gh', versionArgv: ['gh', '--version'], required: false, purpose: 'pull requests (optional)', install: { apt: 'apt-get install gh', brew: 'brew install gh' } },
+    {
+      name: 'pueue',
+      versionArgv: ['pueue', '--version'],
+      minimum: '3.3',
+      required: false,
+      purpose: 'the persistent queue',
+      install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' },
+    },
+    {
+      name: 'pueued',
+      versionArgv: ['pueued', '--version'],
+      minimum: '3.3',
+      required: false,
+      purpose: 'the queue daemon',
+      install: { cargo: 'cargo install pueue --locked', brew: 'brew install pueue' },
+    },
+    {
+      name: 'gh',
+      versionArgv: ['gh', '--version'],
+      required: false,
+      purpose: 'pull requests (optional)',
+      install: { apt: 'apt-get install gh', brew: 'brew install gh' },
+    },
   ];
 }
 
@@ -93,11 +127,21 @@ export async function checkDependencies(
   try {
     return await Promise.all(
       specs.map(async (spec) => {
-        if (spec.versionArgv === undefined) return (await findOnPath(spec.name, env, cwd)) === undefined ? judgeDependency(spec, undefined) : { spec, state: 'ok' as const, version: null };
+        if (spec.versionArgv === undefined)
+          return (await findOnPath(spec.name, env, cwd)) === undefined
+            ? judgeDependency(spec, undefined)
+            : { spec, state: 'ok' as const, version: null };
         const [file, ...args] = spec.versionArgv;
         // A relative program path means the user's cwd, not the scratch directory.
         const program = (await findOnPath(file!, env, cwd)) ?? file!;
-        const result = await execa(program, args, { cwd: scratch, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: PROBE_TIMEOUT_MS });
+        const result = await execa(program, args, {
+          cwd: scratch,
+          env,
+          extendEnv: false,
+          reject: false,
+          stdin: 'ignore',
+          timeout: PROBE_TIMEOUT_MS,
+        });
         return judgeDependency(spec, result.exitCode === 0 ? `${result.stdout}\n${result.stderr}` : undefined);
       }),
     );

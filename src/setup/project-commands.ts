@@ -34,6 +34,11 @@ export async function installProjectCommands(sourceDir: string, repository: stri
 }
 
 export function renderInstalled(results: readonly InstalledCommand[]): string {
-  const says = { installed: 'installed', unchanged: 'already up to date', kept: 'changed locally, kept (use --force to replace it)', replaced: 'replaced (--force)' };
+  const says = {
+    installed: 'installed',
+    unchanged: 'already up to date',
+    kept: 'changed locally, kept (use --force to replace it)',
+    replaced: 'replaced (--force)',
+  };
   return results.map((result) => `${result.file}: ${says[result.action]}`).join('\n');
 }

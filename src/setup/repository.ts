@@ -6,6 +6,10 @@ export async function resolveRepository(path: string): Promise<string> {
   try {
     return await getRepoRoot(path);
   } catch (error) {
-    throw new WorkersError('usage', `${path} is not inside a git repository; run setup in the repository the workers should work on, or pass --repo.`, { cause: error });
+    throw new WorkersError(
+      'usage',
+      `${path} is not inside a git repository; run setup in the repository the workers should work on, or pass --repo.`,
+      { cause: error },
+    );
   }
 }

@@ -13,7 +13,11 @@ export interface ServiceSpec {
 
 /** One unit per pool: the repository's name for people, a hash of the data root for uniqueness. */
 export function serviceName(spec: Pick<ServiceSpec, 'repository' | 'dataRoot'>): string {
-  const slug = basename(spec.repository).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'repo';
+  const slug =
+    basename(spec.repository)
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'repo';
   return `hybrid-workers-${slug}-${createHash('sha256').update(spec.dataRoot).digest('hex').slice(0, 8)}.service`;
 }
 

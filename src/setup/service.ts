@@ -21,7 +21,10 @@ export function installService(spec: ServiceSpec, host: ServiceHost, poolSize: n
   ensureDirSync(host.unitDir);
   writeFileAtomicSync(file, renderServiceUnit(spec), { mode: 0o644 });
   const lines = [`Wrote the systemd user unit ${file}: at boot it runs worker-manager ensure, then keeps the manager running.`];
-  if (poolSize === 0) lines.push('No pool size is recorded yet: run setup-hybrid-enhanced N (or worker-manager scale N) first, or the service starts no worker.');
+  if (poolSize === 0)
+    lines.push(
+      'No pool size is recorded yet: run setup-hybrid-enhanced N (or worker-manager scale N) first, or the service starts no worker.',
+    );
   if (host.systemdRunning) {
     lines.push(`Enable it: systemctl --user daemon-reload && systemctl --user enable --now ${name}`);
     lines.push('To start it at boot before you log in: loginctl enable-linger "$USER".');

@@ -40,14 +40,20 @@ export interface SetupSummary {
   readonly data_root: string;
   readonly repository: string;
   readonly steps: readonly SetupStep[];
-  readonly commands: Readonly<Record<'attach' | 'attach_manager' | 'dashboard' | 'add_task' | 'scale' | 'status' | 'report' | 'stop', string>>;
+  readonly commands: Readonly<
+    Record<'attach' | 'attach_manager' | 'dashboard' | 'add_task' | 'scale' | 'status' | 'report' | 'stop', string>
+  >;
 }
 
 const describeDependency = (status: DependencyStatus): SetupStep => {
   const { spec } = status;
   if (status.state === 'ok') return { step: 'dependency', ok: true, detail: `${spec.name} ${status.version ?? ''}`.trim() };
   if (status.state === 'too-old') {
-    return { step: 'dependency', ok: false, detail: `${spec.name} ${status.version} is too old: ${spec.minimum} or newer is needed (${installHint(spec)})` };
+    return {
+      step: 'dependency',
+      ok: false,
+      detail: `${spec.name} ${status.version} is too old: ${spec.minimum} or newer is needed (${installHint(spec)})`,
+    };
   }
   const consequence = spec.required ? '' : spec.name.startsWith('pueue') ? ', the embedded queue will be used' : ', optional';
   return { step: 'dependency', ok: !spec.required, detail: `${spec.name} is missing${consequence} (${installHint(spec)})` };
@@ -66,7 +72,10 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
   for (const status of dependencies) report(describeDependency(status));
   const blocking = dependencies.filter((status) => (status.spec.required && status.state !== 'ok') || status.state === 'too-old');
   if (blocking.length > 0) {
-    throw new WorkersError('tool', `Setup stopped before starting anything: ${blocking.map((status) => status.spec.name).join(', ')} must be installed or upgraded (see the hints above).`);
+    throw new WorkersError(
+      'tool',
+      `Setup stopped before starting anything: ${blocking.map((status) => status.spec.name).join(', ')} must be installed or upgraded (see the hints above).`,
+    );
   }
 
   if (context.settings.WORKER_BACKEND === 'postgres') {
@@ -91,9 +100,17 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
       await openPool(context).state.update((draft) => {
         draft.workers = {};
       });
-      report({ step: 'tmux', ok: true, detail: `recreated session ${session}; tasks of the old workers are taken up again by the new ones` });
+      report({
+        step: 'tmux',
+        ok: true,
+        detail: `recreated session ${session}; tasks of the old workers are taken up again by the new ones`,
+      });
     } else {
-      report({ step: 'tmux', ok: true, detail: `reusing the existing session ${session}${request.session === 'ask' && io.confirm === undefined ? ' (no terminal: pass --recreate to start afresh)' : ''}` });
+      report({
+        step: 'tmux',
+        ok: true,
+        detail: `reusing the existing session ${session}${request.session === 'ask' && io.confirm === undefined ? ' (no terminal: pass --recreate to start afresh)' : ''}`,
+      });
     }
   } else {
     report({ step: 'tmux', ok: true, detail: `session ${session} will hold ${request.workers} worker panes` });
@@ -117,7 +134,13 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
 
   // The workers first: a manager started before their session exists would alert that it is missing.
   const said: string[] = [];
-  await scale(context, request.workers, false, (line) => said.push(line), (line) => said.push(`warning: ${line}`));
+  await scale(
+    context,
+    request.workers,
+    false,
+    (line) => said.push(line),
+    (line) => said.push(`warning: ${line}`),
+  );
   report({ step: 'workers', ok: true, detail: said.join(' ') });
 
   said.length = 0;

@@ -19,7 +19,8 @@ export async function runAction(actions: DashboardActions, name: ActionName, bod
   if (name === 'resume') return actions.resume();
   if (name === 'restart') {
     const worker = fields.worker;
-    if (typeof worker !== 'number' || !Number.isInteger(worker) || worker < 1 || worker > 9999) throw new WorkersError('usage', 'Give the worker to restart as {"worker": N}.');
+    if (typeof worker !== 'number' || !Number.isInteger(worker) || worker < 1 || worker > 9999)
+      throw new WorkersError('usage', 'Give the worker to restart as {"worker": N}.');
     return actions.restart(worker);
   }
   const task = fields.task;

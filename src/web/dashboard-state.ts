@@ -108,7 +108,10 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     generated_at: now.toISOString(),
     report,
     queue: 'tasks' in queue ? { backend: queue.backend, depth: queue.depth } : queue,
-    pause: pause === null ? null : { until: pause.limitType === PERSON_HOLD ? null : pause.until, reason: pause.limitType ?? 'usage limit', message: pause.message },
+    pause:
+      pause === null
+        ? null
+        : { until: pause.limitType === PERSON_HOLD ? null : pause.until, reason: pause.limitType ?? 'usage limit', message: pause.message },
     workers,
     parents: parentsOf(tasks),
     alerts,
@@ -117,4 +120,3 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     cost_today_usd: Math.round(chart.costTodayUsd * 1e6) / 1e6,
   };
 }
-

@@ -35,6 +35,10 @@ export class HourlyChart implements HistoryVisitor {
   skip(): void {}
 
   buckets(): HourBucket[] {
-    return this.finished.map((finished, index) => ({ start: new Date((this.firstHour + index) * HOUR_MS).toISOString(), finished, failed: this.failed[index]! }));
+    return this.finished.map((finished, index) => ({
+      start: new Date((this.firstHour + index) * HOUR_MS).toISOString(),
+      finished,
+      failed: this.failed[index]!,
+    }));
   }
 }

@@ -19,7 +19,11 @@ export class LiveState {
 
   constructor(
     private readonly build: () => Promise<string>,
-    private readonly options: { readonly dirs: readonly string[]; readonly listening: () => boolean; readonly onChange: (json: string) => void },
+    private readonly options: {
+      readonly dirs: readonly string[];
+      readonly listening: () => boolean;
+      readonly onChange: (json: string) => void;
+    },
   ) {}
 
   start(): void {

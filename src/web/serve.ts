@@ -40,14 +40,17 @@ export function checkServeOptions(options: Pick<ServeOptions, 'host' | 'token'> 
   if (token === null && !isLoopbackHost(options.host)) {
     throw new WorkersError('usage', `Serving on ${options.host} (not loopback) needs a token: set WORKERS_DASHBOARD_TOKEN.`);
   }
-  if (token === null && options.allowActions) throw new WorkersError('usage', '--allow-actions needs a token: set WORKERS_DASHBOARD_TOKEN.');
+  if (token === null && options.allowActions)
+    throw new WorkersError('usage', '--allow-actions needs a token: set WORKERS_DASHBOARD_TOKEN.');
   return token;
 }
 
 function openQueue(context: ServeContext): () => Promise<QueueBackend> {
   let backend: Promise<QueueBackend> | undefined;
   return () => {
-    backend ??= import('../queue/open-backend.js').then(async ({ openQueueBackend }) => (await openQueueBackend({ ...context, startDaemon: false })).backend);
+    backend ??= import('../queue/open-backend.js').then(
+      async ({ openQueueBackend }) => (await openQueueBackend({ ...context, startDaemon: false })).backend,
+    );
     backend.catch(() => {
       backend = undefined;
     });
@@ -63,7 +66,11 @@ async function findTask(backend: QueueBackend, key: string, statuses: readonly Q
   return found.id;
 }
 
-function dashboardActions(context: ServeContext, queue: () => Promise<QueueBackend>, restartWorker: (id: number) => Promise<string>): DashboardActions {
+function dashboardActions(
+  context: ServeContext,
+  queue: () => Promise<QueueBackend>,
+  restartWorker: (id: number) => Promise<string>,
+): DashboardActions {
   return {
     retry: async (task) => {
       const { retryTask } = await import('../queue/queue-commands.js');
@@ -85,7 +92,9 @@ function dashboardActions(context: ServeContext, queue: () => Promise<QueueBacke
 }
 
 function heartbeatAges(state: DashboardState): Map<number, number> {
-  return new Map(state.workers.flatMap((worker) => (worker.heartbeat_age_s === null ? [] : [[worker.id, worker.heartbeat_age_s] as const])));
+  return new Map(
+    state.workers.flatMap((worker) => (worker.heartbeat_age_s === null ? [] : [[worker.id, worker.heartbeat_age_s] as const])),
+  );
 }
 
 /** `worker-performance serve`: listens until `signal` aborts; `say` gets the address once it listens. */
@@ -137,13 +146,21 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new WorkersError('conflict', `Cannot listen on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`, { cause: error })),
+      reject(
+        new WorkersError(
+          'conflict',
+          `Cannot listen on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`,
+          { cause: error },
+        ),
+      ),
     );
     server.listen(options.port, options.host, resolve);
   });
   live.start();
   const { port } = server.address() as AddressInfo;
-  say(`Serving the dashboard on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/ (${token === null ? 'loopback, no token' : 'token required'}, ${options.restartWorker === null ? 'read-only' : 'actions allowed'}).`);
+  say(
+    `Serving the dashboard on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/ (${token === null ? 'loopback, no token' : 'token required'}, ${options.restartWorker === null ? 'read-only' : 'actions allowed'}).`,
+  );
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });

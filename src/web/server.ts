@@ -28,7 +28,8 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
 };
 const MAX_BODY = 4096;
 
@@ -37,7 +38,8 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(body);
 }
 
-const sendText = (response: ServerResponse, status: number, text: string) => send(response, status, 'text/plain; charset=utf-8', `${text}\n`);
+const sendText = (response: ServerResponse, status: number, text: string) =>
+  send(response, status, 'text/plain; charset=utf-8', `${text}\n`);
 
 async function readBody(request: IncomingMessage): Promise<unknown> {
   let text = '';
@@ -71,7 +73,12 @@ function authorize(request: IncomingMessage, response: ServerResponse, url: URL,
   return false;
 }
 
-async function handleAction(request: IncomingMessage, response: ServerResponse, name: string, options: DashboardServerOptions): Promise<void> {
+async function handleAction(
+  request: IncomingMessage,
+  response: ServerResponse,
+  name: string,
+  options: DashboardServerOptions,
+): Promise<void> {
   if (options.actions === null) return sendText(response, 403, 'Actions are off: start the server with --allow-actions.');
   if (request.method !== 'POST') return sendText(response, 405, 'Actions are POST requests.');
   if (!originMatches(request)) return sendText(response, 403, 'Refused: the request does not come from this dashboard (Origin).');

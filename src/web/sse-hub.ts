@@ -17,7 +17,12 @@ export class SseHub {
   }
 
   add(response: ServerResponse, first: string | null): void {
-    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     response.write('retry: 1000\n\n');
     if (first !== null) response.write(stateEvent(first));
     this.clients.add(response);

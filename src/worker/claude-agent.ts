@@ -29,7 +29,13 @@ export interface ClaudeAgentConfig {
 
 type ClaudeSettings = Pick<
   Settings,
-  'CLAUDE_MODEL' | 'CLAUDE_PERMISSION_MODE' | 'CLAUDE_ALLOWED_TOOLS' | 'CLAUDE_MAX_TURNS' | 'CLAUDE_MAX_BUDGET_USD' | 'CLAUDE_CONFIG_DIR_TEMPLATE' | 'CLAUDE_PROMPT_TEMPLATE'
+  | 'CLAUDE_MODEL'
+  | 'CLAUDE_PERMISSION_MODE'
+  | 'CLAUDE_ALLOWED_TOOLS'
+  | 'CLAUDE_MAX_TURNS'
+  | 'CLAUDE_MAX_BUDGET_USD'
+  | 'CLAUDE_CONFIG_DIR_TEMPLATE'
+  | 'CLAUDE_PROMPT_TEMPLATE'
 >;
 
 export function claudeAgentConfig(settings: ClaudeSettings, program: string, now: () => Date): ClaudeAgentConfig {
@@ -80,7 +86,10 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
     prepare(facts: TaskFacts, options) {
       const session = options.resumeSessionId ? { kind: 'resume' as const, id: options.resumeSessionId } : newSession(config.newSessionId);
       // A session lives in the state directory it was created under, which may be another worker's.
-      const configDir = configDirFor(config.configDirTemplate, session.kind === 'resume' ? (options.resumeWorkerId ?? facts.workerId) : facts.workerId);
+      const configDir = configDirFor(
+        config.configDirTemplate,
+        session.kind === 'resume' ? (options.resumeWorkerId ?? facts.workerId) : facts.workerId,
+      );
       const prompt = renderPrompt(config.promptTemplate, facts);
       const promptFile = facts.issue ? writePromptFile(options.outputFile, prompt) : undefined;
       const invocation = buildClaudeInvocation({
@@ -113,7 +122,13 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
 
 const agentUsage = (usage: RunUsage | undefined): AgentUsage =>
   usage
-    ? { sessionId: usage.sessionId, costUsd: usage.costUsd, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, numTurns: usage.numTurns }
+    ? {
+        sessionId: usage.sessionId,
+        costUsd: usage.costUsd,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        numTurns: usage.numTurns,
+      }
     : {};
 
 export function toVerdict(outcome: ClaudeOutcome): AgentVerdict {
@@ -122,7 +137,14 @@ export function toVerdict(outcome: ClaudeOutcome): AgentVerdict {
     case 'success':
       return { kind: 'finished', ...usage };
     case 'agent_error':
-      return { kind: 'failed', errorClass: 'agent_error', message: outcome.message, retry: outcome.retry, ...(outcome.resumeFailed ? { resumeFailed: true } : {}), ...usage };
+      return {
+        kind: 'failed',
+        errorClass: 'agent_error',
+        message: outcome.message,
+        retry: outcome.retry,
+        ...(outcome.resumeFailed ? { resumeFailed: true } : {}),
+        ...usage,
+      };
     case 'transient':
       return { kind: 'failed', errorClass: 'agent_error', message: `transient API error: ${outcome.message}`, retry: true, ...usage };
     case 'max_turns':

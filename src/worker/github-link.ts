@@ -15,7 +15,8 @@ const PERMANENT = new Set(['not-found', 'auth', 'forbidden', 'not-logged-in', 'm
 
 /** A GitHub failure as the attempt's github_error; a deleted issue or a refused login is not retried. */
 export function githubFailure(error: unknown): InspectFailure {
-  if (error instanceof GithubError) return { inspectError: error.message, errorClass: 'github_error', retry: !PERMANENT.has(error.failure) };
+  if (error instanceof GithubError)
+    return { inspectError: error.message, errorClass: 'github_error', retry: !PERMANENT.has(error.failure) };
   return { inspectError: error instanceof Error ? error.message : String(error) };
 }
 
@@ -41,7 +42,9 @@ export async function deliverPullRequest(link: GithubLink, ts: TaskState, commit
   }
   if (link.comment && pull.created) {
     // The pull request exists: a failed comment is said, not a reason to fail the task.
-    await createComment(link.gh, link.repo, Number(ts.subissue), `Pull request: ${pull.html_url}`).catch((error: unknown) => link.gh.notice(`could not comment on #${ts.subissue}: ${(error as Error).message}`));
+    await createComment(link.gh, link.repo, Number(ts.subissue), `Pull request: ${pull.html_url}`).catch((error: unknown) =>
+      link.gh.notice(`could not comment on #${ts.subissue}: ${(error as Error).message}`),
+    );
   }
   return { ghReady: true, hasPullRequest: true, commitsAhead, pullRequest: { number: pull.number, url: pull.html_url } };
 }

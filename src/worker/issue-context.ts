@@ -54,7 +54,9 @@ export function fencedIssueData(context: IssueContext, subissue: string, parent:
     `Sub-issue #${subissue}: ${plainTitle(context.title)}`,
     context.labels.length > 0 ? `Labels: ${context.labels.map(plainTitle).join(', ')}` : '',
     `Body:\n${clip(printable(context.body), ISSUE_BOUNDS.body)}`,
-    ...context.comments.map((comment) => `Comment by ${plainTitle(comment.author)}:\n${clip(printable(comment.body), ISSUE_BOUNDS.comment)}`),
+    ...context.comments.map(
+      (comment) => `Comment by ${plainTitle(comment.author)}:\n${clip(printable(comment.body), ISSUE_BOUNDS.comment)}`,
+    ),
     context.parent_title === null ? '' : `Parent issue #${parent}: ${plainTitle(context.parent_title)}`,
     context.parent_body === null ? '' : `Parent body:\n${clip(printable(context.parent_body), ISSUE_BOUNDS.parentBody)}`,
   ].filter(Boolean);

@@ -5,7 +5,11 @@ import type { QueueBackend } from '../queue/backend.js';
  * Each heartbeat also renews the lease of the task the worker holds, on a backend with leases
  * (postgres): a worker that stops beating loses its task once the lease runs out.
  */
-export function renewingLeases(health: Pick<HealthService, 'heartbeat'>, backend: QueueBackend, workerId: number): Pick<HealthService, 'heartbeat'> {
+export function renewingLeases(
+  health: Pick<HealthService, 'heartbeat'>,
+  backend: QueueBackend,
+  workerId: number,
+): Pick<HealthService, 'heartbeat'> {
   if (!backend.renewLeases) return health;
   return {
     heartbeat: async (...beat) => {

@@ -1,6 +1,16 @@
 import type { AgentVerdict } from '../agent/agent-adapter.js';
 
-export type FailureClass = 'worktree_error' | 'git_error' | 'agent_error' | 'timeout' | 'backend_error' | 'auth_error' | 'usage_limit' | 'max_turns' | 'github_error' | 'stalled';
+export type FailureClass =
+  | 'worktree_error'
+  | 'git_error'
+  | 'agent_error'
+  | 'timeout'
+  | 'backend_error'
+  | 'auth_error'
+  | 'usage_limit'
+  | 'max_turns'
+  | 'github_error'
+  | 'stalled';
 
 /** What one attempt came to. */
 export type AttemptOutcome =
@@ -38,7 +48,8 @@ export function decideOutcome(verdict: AgentVerdict, work: NewWork | InspectFail
     return { kind: 'failure', errorClass: verdict.errorClass, message: verdict.message, retry: verdict.retry };
   }
   if (work === undefined || 'inspectError' in work) {
-    if (work?.errorClass === 'github_error') return { kind: 'failure', errorClass: 'github_error', message: work.inspectError, retry: work.retry ?? true };
+    if (work?.errorClass === 'github_error')
+      return { kind: 'failure', errorClass: 'github_error', message: work.inspectError, retry: work.retry ?? true };
     const message = work ? `could not inspect the branch: ${work.inspectError}` : 'could not inspect the branch';
     return { kind: 'failure', errorClass: 'git_error', message, retry: work?.retry ?? true };
   }

@@ -48,7 +48,10 @@ export class ProgressWatch {
     const { PROGRESS_STALL_THRESHOLD: threshold, STALL_STOP_FACTOR: factor } = this.rt.settings;
     const silent = nowMs - this.lastMs;
     if (factor > 0 && silent >= factor * threshold) {
-      return { stop: true, reason: `no progress for ${formatDuration(silent)} (${factor} x PROGRESS_STALL_THRESHOLD ${formatDuration(threshold)}): the attempt was stopped` };
+      return {
+        stop: true,
+        reason: `no progress for ${formatDuration(silent)} (${factor} x PROGRESS_STALL_THRESHOLD ${formatDuration(threshold)}): the attempt was stopped`,
+      };
     }
     if (silent < threshold || this.alerted) return GO_ON;
     this.alerted = true;
@@ -62,7 +65,12 @@ export class ProgressWatch {
   }
 
   private async outputGrew(): Promise<boolean> {
-    const size = this.ts.output_file ? await stat(this.ts.output_file).then((info) => info.size, () => 0) : 0;
+    const size = this.ts.output_file
+      ? await stat(this.ts.output_file).then(
+          (info) => info.size,
+          () => 0,
+        )
+      : 0;
     if (size <= this.size) return false;
     this.size = size;
     return true;

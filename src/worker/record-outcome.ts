@@ -32,7 +32,9 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
   if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
   await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
   await rt.sessions.forget(ts.queue_task_id);
-  rt.say(`task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`);
+  rt.say(
+    `task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`,
+  );
   await saveState(rt, null);
 }
 
@@ -42,7 +44,9 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
   if (recordedNow) {
     // A worker killed between appending the record and saving `recorded` finds its record on
     // resume. The completion counted beside it may or may not have been made: the history counts.
-    const found = resumed && (await historyHasRecord(rt.paths.historyFile, { task_id: ts.subissue, worker_id: rt.workerId, started_at: ts.started_at }));
+    const found =
+      resumed &&
+      (await historyHasRecord(rt.paths.historyFile, { task_id: ts.subissue, worker_id: rt.workerId, started_at: ts.started_at }));
     if (!found) await appendAndCount(rt, ts);
     ts.recorded = true;
   }
@@ -77,7 +81,10 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
   await Promise.all([appendTaskHistory(rt.paths.historyFile, record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.
   if (final.status === 'failed' && final.error_class !== 'auth_error') {
-    await rt.events.log('ALERT', `Worker ${rt.workerId}: task ${ts.subissue} (parent ${ts.parent}) failed for good after ${ts.attempt} attempt(s): ${final.error_class ?? 'failed'}: ${final.error ?? 'no reason given'}.`);
+    await rt.events.log(
+      'ALERT',
+      `Worker ${rt.workerId}: task ${ts.subissue} (parent ${ts.parent}) failed for good after ${ts.attempt} attempt(s): ${final.error_class ?? 'failed'}: ${final.error ?? 'no reason given'}.`,
+    );
   }
 }
 

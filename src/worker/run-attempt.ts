@@ -31,7 +31,11 @@ const LONGEST_POLL_MS = 250;
 /** A tenth of the run's age, within bounds: a quick run is noticed quickly, a long one cheaply. */
 const pollDelay = (ageMs: number) => Math.min(LONGEST_POLL_MS, Math.max(SHORTEST_POLL_MS, ageMs / 10));
 
-const failure = (errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout' | 'github_error' | 'stalled', message: string, retry = true): Settled => ({
+const failure = (
+  errorClass: 'worktree_error' | 'backend_error' | 'agent_error' | 'timeout' | 'github_error' | 'stalled',
+  message: string,
+  retry = true,
+): Settled => ({
   outcome: { kind: 'failure', errorClass, message, retry },
 });
 
@@ -90,7 +94,10 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     const commitsAtStart = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => null);
     const resumeSessionId = rt.settings.CLAUDE_RESUME && ts.session_id ? ts.session_id : undefined;
     const sessionWorker = resumeSessionId ? (ts.session_worker ?? rt.workerId) : rt.workerId;
-    const prepared = rt.agent.prepare(factsOf(rt, ts), { outputFile, ...(resumeSessionId ? { resumeSessionId, resumeWorkerId: sessionWorker } : {}) });
+    const prepared = rt.agent.prepare(factsOf(rt, ts), {
+      outputFile,
+      ...(resumeSessionId ? { resumeSessionId, resumeWorkerId: sessionWorker } : {}),
+    });
     Object.assign(ts, {
       phase: 'running',
       expected_runs: current.attempts + 1,
@@ -102,7 +109,8 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
       resumed: ts.resumed || resumeSessionId !== undefined,
     });
     await saveState(rt, ts);
-    if (prepared.sessionId) await rt.sessions.remember(ts.queue_task_id, ts.subissue, { sessionId: prepared.sessionId, workerId: sessionWorker });
+    if (prepared.sessionId)
+      await rt.sessions.remember(ts.queue_task_id, ts.subissue, { sessionId: prepared.sessionId, workerId: sessionWorker });
     await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, prepared.run));
     return 'started';
   } catch (error) {
@@ -131,7 +139,12 @@ async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): 
   const said = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
   const work = said.kind === 'finished' || exitCode === undefined ? await inspectWork(rt, ts) : undefined;
   const { kind: _kind, ...usage } = said;
-  const committed = exitCode === undefined && work !== undefined && 'commitsAhead' in work && ts.commits_at_start !== null && work.commitsAhead > ts.commits_at_start;
+  const committed =
+    exitCode === undefined &&
+    work !== undefined &&
+    'commitsAhead' in work &&
+    ts.commits_at_start !== null &&
+    work.commitsAhead > ts.commits_at_start;
   const verdict: AgentVerdict = committed && said.kind === 'failed' ? { kind: 'finished', ...(usage as AgentUsage) } : said;
   return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage, verdict };
 }

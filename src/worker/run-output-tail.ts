@@ -11,7 +11,10 @@ const TAIL_CHARS = 400;
 export async function describeRunOutput(outputFile: string | null): Promise<string> {
   if (outputFile === null) return '';
   const lines = await readLastLines(outputFile, 50).catch(() => []);
-  const said = lines.filter((line) => !line.trimStart().startsWith('{')).slice(-TAIL_LINES).join(' | ');
+  const said = lines
+    .filter((line) => !line.trimStart().startsWith('{'))
+    .slice(-TAIL_LINES)
+    .join(' | ');
   const tail = said.length > TAIL_CHARS ? `...${said.slice(-TAIL_CHARS)}` : said;
   return ` (output: ${outputFile}${tail ? `; last lines: ${tail}` : '; no output'})`;
 }

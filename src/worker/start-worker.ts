@@ -77,7 +77,10 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
 
 /** Detects GitHub mode once at start and says which mode the worker is in, and why. */
 async function githubLinkFor(options: StartWorkerOptions, repo: string): Promise<{ github?: GithubLink }> {
-  const [{ ghContext }, { detectGithubMode }] = await Promise.all([import('../adapters/github/gh-api.js'), import('../adapters/github/gh.js')]);
+  const [{ ghContext }, { detectGithubMode }] = await Promise.all([
+    import('../adapters/github/gh-api.js'),
+    import('../adapters/github/gh.js'),
+  ]);
   const gh = ghContext(repo, options.env, options.warn);
   const mode = await detectGithubMode(gh);
   options.say(`GitHub mode: ${mode.on ? 'on' : 'off'} (${mode.why})`);

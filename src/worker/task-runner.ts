@@ -50,7 +50,10 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
 async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promise<'requeued' | undefined> {
   const { outcome, verdict } = settled;
   if (outcome.kind === 'failure') {
-    await logError(rt, `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}${await describeRunOutput(ts.output_file)}`);
+    await logError(
+      rt,
+      `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}${await describeRunOutput(ts.output_file)}`,
+    );
   }
   // The session is unknown to the agent: the next attempt starts a new one (and resumes nothing).
   if (verdict?.kind === 'failed' && verdict.resumeFailed) Object.assign(ts, { session_id: null, session_worker: null, resumed: false });

@@ -9,7 +9,12 @@ import type { DataPaths } from '../core/paths.js';
  * (after a usage-limit pause, a stop) continues the same conversation in the same worktree.
  * An entry goes when its task is recorded as finished.
  */
-const entrySchema = z.object({ subissue: z.string(), session_id: z.string(), worker_id: z.number().int().positive(), updated_at: z.string() });
+const entrySchema = z.object({
+  subissue: z.string(),
+  session_id: z.string(),
+  worker_id: z.number().int().positive(),
+  updated_at: z.string(),
+});
 const fileSchema = z.object({ version: z.literal(1), tasks: z.record(entrySchema) });
 type SessionsFile = z.infer<typeof fileSchema>;
 
@@ -21,7 +26,11 @@ export interface StoredSession {
 export class TaskSessions {
   private readonly file: JsonFile<SessionsFile>;
 
-  constructor(paths: Pick<DataPaths, 'stateDir'>, lockStaleMs: number, private readonly now: () => Date) {
+  constructor(
+    paths: Pick<DataPaths, 'stateDir'>,
+    lockStaleMs: number,
+    private readonly now: () => Date,
+  ) {
     this.file = new JsonFile<SessionsFile>({
       path: join(paths.stateDir, 'task-sessions.json'),
       schema: fileSchema,
@@ -34,7 +43,12 @@ export class TaskSessions {
   /** `workerId`: the worker whose agent state (e.g. its CLAUDE_CONFIG_DIR) holds the session. */
   async remember(queueTaskId: string, subissue: string, session: StoredSession): Promise<void> {
     await this.file.update((draft) => {
-      draft.tasks[queueTaskId] = { subissue, session_id: session.sessionId, worker_id: session.workerId, updated_at: this.now().toISOString() };
+      draft.tasks[queueTaskId] = {
+        subissue,
+        session_id: session.sessionId,
+        worker_id: session.workerId,
+        updated_at: this.now().toISOString(),
+      };
     });
   }
 

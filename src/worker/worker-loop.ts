@@ -23,7 +23,12 @@ const IDLE_POLL_MS = 250;
  * hands a worker back the task it already holds. Resolves to the exit code.
  */
 export async function runWorker(deps: WorkerDeps): Promise<number> {
-  const heartbeat = new Heartbeat(renewingLeases(deps.health, deps.backend, deps.workerId), deps.workerId, deps.settings.HEARTBEAT_INTERVAL, (message) => deps.say(message));
+  const heartbeat = new Heartbeat(
+    renewingLeases(deps.health, deps.backend, deps.workerId),
+    deps.workerId,
+    deps.settings.HEARTBEAT_INTERVAL,
+    (message) => deps.say(message),
+  );
   const rt: Runtime = {
     ...deps,
     backendNow: deps.backend,
@@ -40,10 +45,20 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     events: openHealthLog(deps.paths, deps.now),
     changes: new QueueChanges(),
   };
-  const diskFloor = { paths: deps.paths, dirs: [join(deps.repo, '.worktrees'), deps.repo, deps.paths.root], minFree: deps.settings.MIN_FREE_DISK, events: rt.events, now: deps.now, who: `Worker ${deps.workerId}`, budget: { dir: join(deps.repo, '.worktrees'), maxBytes: deps.settings.WORKTREES_MAX_BYTES } };
+  const diskFloor = {
+    paths: deps.paths,
+    dirs: [join(deps.repo, '.worktrees'), deps.repo, deps.paths.root],
+    minFree: deps.settings.MIN_FREE_DISK,
+    events: rt.events,
+    now: deps.now,
+    who: `Worker ${deps.workerId}`,
+    budget: { dir: join(deps.repo, '.worktrees'), maxBytes: deps.settings.WORKTREES_MAX_BYTES },
+  };
   heartbeat.start();
   await rt.changes.start(deps.backend);
-  rt.say(`worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`);
+  rt.say(
+    `worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`,
+  );
   try {
     // A task in flight when this worker last stopped is taken up even when told to stop or drain.
     let pending = (await rt.stateFile.read()).task;
@@ -92,7 +107,11 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       announcedIdle = false;
       const resume = pending?.queue_task_id === task.id && pending.repo === deps.repo ? pending : null;
       pending = null;
-      rt.say(resume ? `re-attaching to task ${task.subissue} (attempt ${resume.attempt}, ${resume.phase})` : `claimed task ${task.subissue} (parent ${task.parent})`);
+      rt.say(
+        resume
+          ? `re-attaching to task ${task.subissue} (attempt ${resume.attempt}, ${resume.phase})`
+          : `claimed task ${task.subissue} (parent ${task.parent})`,
+      );
       const end = await processTask(rt, task, resume).catch(async (error: unknown) => {
         await logError(rt, `task ${task.subissue}: ${(error as Error).message}`);
         await deps.control.sleep(Math.max(deps.settings.RETRY_DELAY, 250));

@@ -16,7 +16,12 @@ type PidFile = z.infer<typeof pidFileSchema>;
 export const workerPidFile = (paths: DataPaths, workerId: number) => join(paths.stateDir, `worker-${workerId}.pid`);
 
 const open = (paths: DataPaths, workerId: number, lockStaleMs: number) =>
-  new JsonFile<PidFile>({ path: workerPidFile(paths, workerId), schema: pidFileSchema, empty: () => ({ pid: null, start_time: null }), lockStaleMs });
+  new JsonFile<PidFile>({
+    path: workerPidFile(paths, workerId),
+    schema: pidFileSchema,
+    empty: () => ({ pid: null, start_time: null }),
+    lockStaleMs,
+  });
 
 const isHolderAlive = async (holder: PidFile, self = 0) =>
   holder.pid !== null && holder.pid !== self && holder.start_time !== null && isProcessAlive(holder.pid, holder.start_time);

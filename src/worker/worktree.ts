@@ -41,10 +41,15 @@ function verifyWorktreeRoot(repo: string): string {
     mkdirSync(root);
     info = lstatSync(root);
   }
-  if (info.isSymbolicLink()) throw refuseRoot(`${root} is a symbolic link (committed to the repository?); the worktrees must live in a real directory there: remove the link.`);
-  if (!info.isDirectory()) throw refuseRoot(`${root} is not a directory; the worktrees must live in a real directory there: remove that file.`);
+  if (info.isSymbolicLink())
+    throw refuseRoot(
+      `${root} is a symbolic link (committed to the repository?); the worktrees must live in a real directory there: remove the link.`,
+    );
+  if (!info.isDirectory())
+    throw refuseRoot(`${root} is not a directory; the worktrees must live in a real directory there: remove that file.`);
   const real = realpathSync(root);
-  if (real !== join(realpathSync(repo), WORKTREES)) throw refuseRoot(`${root} resolves to ${real}, outside the repository; the worktrees must live in a real directory there.`);
+  if (real !== join(realpathSync(repo), WORKTREES))
+    throw refuseRoot(`${root} resolves to ${real}, outside the repository; the worktrees must live in a real directory there.`);
   return real;
 }
 
@@ -123,7 +128,14 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
 /** Removes the task's worktree (the branch stays: it holds the work). */
 export async function removeTaskWorktree(repo: string, worktree: string): Promise<void> {
   verifyWorktreeRoot(repo);
-  if (existsSync(worktree) && (await removeWorktree(repo, worktree).then(() => true, () => false))) return;
+  if (
+    existsSync(worktree) &&
+    (await removeWorktree(repo, worktree).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
   await removeTaskDirectory(repo, worktree);
   await pruneWorktrees(repo);
 }

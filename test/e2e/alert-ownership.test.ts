@@ -17,15 +17,23 @@ describe('who writes which ALERT: one line in alerts.log per event', () => {
       const before = await pool.livePane(1);
       process.kill(pool.workerPid(before), 'SIGKILL');
       await pool.livePane(1, before.pid, 30_000);
-      await waitFor(() => /Worker 1: its process .*; restarting it now\./.test(read(paths.alertsLog)), { what: 'the ALERT of the death', timeoutMs: 10_000 });
+      await waitFor(() => /Worker 1: its process .*; restarting it now\./.test(read(paths.alertsLog)), {
+        what: 'the ALERT of the death',
+        timeoutMs: 10_000,
+      });
       expect(read(paths.alertsLog).match(/Worker 1: /g)).toHaveLength(1);
 
       // Worker 7's last heartbeat was an hour ago: dead by its heartbeat.
-      await new HealthService({ paths, settings: pool.bench.settings, now: () => new Date(Date.now() - 3_600_000) }).heartbeat(7, { status: 'working', task: '9' });
+      await new HealthService({ paths, settings: pool.bench.settings, now: () => new Date(Date.now() - 3_600_000) }).heartbeat(7, {
+        status: 'working',
+        task: '9',
+      });
       const monitor = () => runBin('worker-health-monitor', ['monitor', '--once'], { home: pool.bench.home, env: pool.env });
       expect((await monitor()).exitCode).toBe(0);
       expect(read(paths.alertsLog)).not.toMatch(/Worker 7/);
-      expect(read(paths.healthLog)).toMatch(/\[WARN\] Worker 7 is dead: no heartbeat for [\d.]+ s\. \(the manager, pid \d+, alerts on it\)/);
+      expect(read(paths.healthLog)).toMatch(
+        /\[WARN\] Worker 7 is dead: no heartbeat for [\d.]+ s\. \(the manager, pid \d+, alerts on it\)/,
+      );
 
       expect((await pool.wm('stop')).exitCode).toBe(0);
       expect((await monitor()).exitCode).toBe(0);

@@ -37,7 +37,10 @@ describe('real claude CLI failures, classified from the stream', () => {
 
   it('no credentials at all (a fresh HOME, no key, no token) is an authentication failure, not a transient error', async () => {
     api = await startMessagesApi(always(text('never asked')));
-    const attempt = await runAttempt(claudeSandbox(api, []), factsFor(makeGitRepo()), { auth: 'none', env: { CLAUDE_CODE_MAX_RETRIES: '1' } });
+    const attempt = await runAttempt(claudeSandbox(api, []), factsFor(makeGitRepo()), {
+      auth: 'none',
+      env: { CLAUDE_CODE_MAX_RETRIES: '1' },
+    });
     expect(attempt.outcome.kind, readFileSync(attempt.outputFile, 'utf8').slice(-3000)).toBe('auth_failure');
     expect(attempt.outcome.kind === 'auth_failure' && attempt.outcome.message).toMatch(/not logged in/i);
     expect(toVerdict(attempt.outcome)).toMatchObject({ kind: 'failed', errorClass: 'auth_error', retry: false });
@@ -54,7 +57,10 @@ describe('real claude CLI failures, classified from the stream', () => {
     expect(toVerdict(attempt.outcome)).toMatchObject({ kind: 'failed', errorClass: 'agent_error', retry: true });
 
     api.setScript(always(text('Recovered.')));
-    const retry = await runAttempt(sandbox, factsFor(repo, 2), { resumeSessionId: attempt.sessionId!, env: { CLAUDE_CODE_MAX_RETRIES: '2' } });
+    const retry = await runAttempt(sandbox, factsFor(repo, 2), {
+      resumeSessionId: attempt.sessionId!,
+      env: { CLAUDE_CODE_MAX_RETRIES: '2' },
+    });
     expect(retry.outcome.kind).toBe('success');
     expect(retry.summary.sessionId).toBe(attempt.sessionId);
   });
@@ -74,10 +80,25 @@ describe('real claude CLI failures, classified from the stream', () => {
     expect(attempt.summary.lastRateLimit).toMatchObject({ status: 'rejected', resetsAt: resetsAtSeconds });
     expect(api.messageRequests()).toHaveLength(1);
     const verdict = toVerdict(attempt.outcome);
-    expect(verdict).toMatchObject({ kind: 'failed', errorClass: 'usage_limit', retry: true, resetsAt: new Date(resetsAtSeconds * 1000).toISOString() });
+    expect(verdict).toMatchObject({
+      kind: 'failed',
+      errorClass: 'usage_limit',
+      retry: true,
+      resetsAt: new Date(resetsAtSeconds * 1000).toISOString(),
+    });
 
-    const pause = new UsagePause({ paths: { stateDir: makeTempDir('hw-pause-') }, now: () => new Date(), random: Math.random, jitterMaxMs: 500 });
-    const record = await pause.pauseFor({ resetsAt: new Date(resetsAtSeconds * 1000), limitType: 'five_hour', source: 'worker-1', message: attempt.outcome.kind === 'usage_limit' ? attempt.outcome.message : '' });
+    const pause = new UsagePause({
+      paths: { stateDir: makeTempDir('hw-pause-') },
+      now: () => new Date(),
+      random: Math.random,
+      jitterMaxMs: 500,
+    });
+    const record = await pause.pauseFor({
+      resetsAt: new Date(resetsAtSeconds * 1000),
+      limitType: 'five_hour',
+      source: 'worker-1',
+      message: attempt.outcome.kind === 'usage_limit' ? attempt.outcome.message : '',
+    });
     expect(Date.parse(record.until)).toBeGreaterThanOrEqual(resetsAtSeconds * 1000);
     expect(await pause.current()).not.toBeNull();
     await waitFor(async () => (await pause.current()) === null, { timeoutMs: 30_000, intervalMs: 200, what: 'the usage pause to run out' });

@@ -16,7 +16,11 @@ beforeAll(async () => {
 });
 
 const transcripts = (dir: string) =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.jsonl')).map((name) => join(dir, name)) : [];
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((name) => name.endsWith('.jsonl'))
+        .map((name) => join(dir, name))
+    : [];
 
 const killAll = (pids: readonly number[]) => {
   for (const pid of pids) {
@@ -31,7 +35,10 @@ const killAll = (pids: readonly number[]) => {
 describe.each(WORKER_BACKENDS)('a Claude Code pool on the %s backend after a simulated reboot', (backend) => {
   it('worker-manager ensure brings it back and the in-flight task resumes its session (--resume) and completes once', async () => {
     let held = false;
-    const work = byToolResults([toolUse('Bash', { command: 'git commit -q --allow-empty -m "work for #71"', description: 'Commit' }), text('Done.')]);
+    const work = byToolResults([
+      toolUse('Bash', { command: 'git commit -q --allow-empty -m "work for #71"', description: 'Commit' }),
+      text('Done.'),
+    ]);
     const script: Script = (request) => {
       if (!held) {
         held = true;
@@ -41,16 +48,27 @@ describe.each(WORKER_BACKENDS)('a Claude Code pool on the %s backend after a sim
     };
     const bench = await makeClaudeWorkerBench(script, { backend });
     const socket = makeTmuxSocket();
-    const env: Record<string, string> = { ...bench.env, WORKERS_TMUX_SOCKET: socket, WORKERS_SESSION: 'hw-workers', MONITOR_SESSION: 'hw-monitor' };
+    const env: Record<string, string> = {
+      ...bench.env,
+      WORKERS_TMUX_SOCKET: socket,
+      WORKERS_SESSION: 'hw-workers',
+      MONITOR_SESSION: 'hw-monitor',
+    };
     const run = (bin: string, ...args: string[]) => runBin(bin, args, { home: bench.paths.root, cwd: bench.repo, env, timeout: 180_000 });
     const pool = () => [...new Set([...processesMentioning(bench.paths.root), ...processesMentioning(socket)])];
     try {
       const setup = await run('setup-hybrid-enhanced', '1');
       expect(setup.exitCode, setup.stderr).toBe(0);
       const task = await bench.backend.add({ subissue: '71', parent: '70', priority: 1 });
-      await waitFor(() => bench.api.messageRequests().some((request) => request.status === 0), { timeoutMs: 90_000, what: 'the CLI to send its request' });
+      await waitFor(() => bench.api.messageRequests().some((request) => request.status === 0), {
+        timeoutMs: 90_000,
+        what: 'the CLI to send its request',
+      });
       const projects = join(bench.home, 'claude-config', 'worker-1', 'projects');
-      await waitFor(() => transcripts(projects).some((file) => readFileSync(file, 'utf8').includes('"type":"user"')), { timeoutMs: 30_000, what: 'the session transcript' });
+      await waitFor(() => transcripts(projects).some((file) => readFileSync(file, 'utf8').includes('"type":"user"')), {
+        timeoutMs: 30_000,
+        what: 'the session transcript',
+      });
 
       // The reboot: runs, worker, manager, both tmux servers and pueued die at once.
       const daemon = env.PUEUE_CONFIG_PATH ? [Number(readFileSync(join(dirname(env.PUEUE_CONFIG_PATH), 'pueue.pid'), 'utf8').trim())] : [];
@@ -64,12 +82,18 @@ describe.each(WORKER_BACKENDS)('a Claude Code pool on the %s backend after a sim
 
       const ensure = await run('worker-manager', 'ensure');
       expect(ensure.exitCode, ensure.stderr).toBe(0);
-      await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', { timeoutMs: 180_000, intervalMs: 250, what: 'the task to be done' });
+      await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', {
+        timeoutMs: 180_000,
+        intervalMs: 250,
+        what: 'the task to be done',
+      });
 
       const records = bench.history();
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({ task_id: '71', result: 'success', resumed: true });
-      expect(runnerCommandLines(join(bench.paths.queueDir, 'runs')).some((line) => line.includes(`--resume ${records[0]!.session_id}`))).toBe(true);
+      expect(
+        runnerCommandLines(join(bench.paths.queueDir, 'runs')).some((line) => line.includes(`--resume ${records[0]!.session_id}`)),
+      ).toBe(true);
     } finally {
       await run('worker-manager', 'shutdown', '--now');
       await killTmuxServer(socket);

@@ -16,7 +16,10 @@ beforeAll(async () => {
 describe('the stall ladder with the real claude CLI (scripted API)', () => {
   it('a response delayed past twice PROGRESS_STALL_THRESHOLD: the attempt is stopped as stalled and the retry resumes the same session with --resume', async () => {
     let held = false;
-    const work = byToolResults([toolUse('Bash', { command: 'git commit -q --allow-empty -m "work for #71"', description: 'Commit' }), text('Done.')]);
+    const work = byToolResults([
+      toolUse('Bash', { command: 'git commit -q --allow-empty -m "work for #71"', description: 'Commit' }),
+      text('Done.'),
+    ]);
     // The first answer never comes (a response delayed past the threshold); the resumed run is answered.
     const script: Script = (request) => {
       if (!held) {
@@ -28,10 +31,22 @@ describe('the stall ladder with the real claude CLI (scripted API)', () => {
     const bench = await makeClaudeWorkerBench(script, { settings: { PROGRESS_STALL_THRESHOLD: '5', STALL_MAX_RETRIES: '2' } });
     const task = await bench.backend.add({ subissue: '71', parent: '70', priority: 1 });
     const worker = bench.startWorker(2);
-    await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', { timeoutMs: 180_000, intervalMs: 200, what: 'the task to be done' });
+    await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', {
+      timeoutMs: 180_000,
+      intervalMs: 200,
+      what: 'the task to be done',
+    });
 
-    expect(bench.events().some((line) => /\[ALERT\] Worker 2: the agent on task 71 has shown no progress for [\d.]+s \(PROGRESS_STALL_THRESHOLD 5s\)/.test(line))).toBe(true);
-    expect(worker.output.join('\n')).toMatch(/task 71 attempt 1: stalled: no progress for [\d.]+s \(2 x PROGRESS_STALL_THRESHOLD 5s\): the attempt was stopped/);
+    expect(
+      bench
+        .events()
+        .some((line) =>
+          /\[ALERT\] Worker 2: the agent on task 71 has shown no progress for [\d.]+s \(PROGRESS_STALL_THRESHOLD 5s\)/.test(line),
+        ),
+    ).toBe(true);
+    expect(worker.output.join('\n')).toMatch(
+      /task 71 attempt 1: stalled: no progress for [\d.]+s \(2 x PROGRESS_STALL_THRESHOLD 5s\): the attempt was stopped/,
+    );
     const records = bench.history();
     expect(records, worker.output.join('\n')).toMatchObject([{ task_id: '71', result: 'success', attempts: 2, resumed: true }]);
     const sessionId = records[0]!.session_id!;

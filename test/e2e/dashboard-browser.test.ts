@@ -10,7 +10,15 @@ import { makeWorkerBench } from '../helpers/worker-harness.js';
 
 /** Debian's chromium (scripts/install-system-deps.sh installs it); never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 /** The page's promise: a change shows within 2 s over SSE. The waits below allow for this shared machine. */
 const SSE_BOUND_MS = 2000;
@@ -27,7 +35,15 @@ afterEach(async () => {
 });
 
 const spawnBin = (name: string, args: string[], env: Record<string, string>, cwd: string) => {
-  const child = execa(process.execPath, [binPath(name), ...args], { env, extendEnv: true, reject: false, stdin: 'ignore', cwd, stdout: 'ignore', stderr: 'ignore' });
+  const child = execa(process.execPath, [binPath(name), ...args], {
+    env,
+    extendEnv: true,
+    reject: false,
+    stdin: 'ignore',
+    cwd,
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
   children.push(child);
   return child;
 };
@@ -36,11 +52,20 @@ const spawnBin = (name: string, args: string[], env: Record<string, string>, cwd
 // server, and Debian's chromium through playwright-core. `npm run build` first.
 describe('the dashboard page in a real browser', () => {
   it('shows the running workers; a killed worker turns dead and its alert appears without a reload', async () => {
-    const bench = await makeWorkerBench('embedded', { HEARTBEAT_INTERVAL: '0.3', DEAD_WORKER_THRESHOLD: '2', HEALTH_CHECK_INTERVAL: '0.3' });
+    const bench = await makeWorkerBench('embedded', {
+      HEARTBEAT_INTERVAL: '0.3',
+      DEAD_WORKER_THRESHOLD: '2',
+      HEALTH_CHECK_INTERVAL: '0.3',
+    });
     const env = { ...bench.env, NO_COLOR: '1' };
-    const workers = [1, 2, 3].map((id) => spawnBin('hybrid-worker-enhanced', [String(id), '--repo', bench.repo, '--base', 'main'], env, bench.repo));
+    const workers = [1, 2, 3].map((id) =>
+      spawnBin('hybrid-worker-enhanced', [String(id), '--repo', bench.repo, '--base', 'main'], env, bench.repo),
+    );
     spawnBin('worker-health-monitor', ['monitor'], env, bench.repo);
-    await waitFor(async () => Object.keys((await bench.health.read()).workers).length === 3, { timeoutMs: 30_000, what: 'three workers beating' });
+    await waitFor(async () => Object.keys((await bench.health.read()).workers).length === 3, {
+      timeoutMs: 30_000,
+      what: 'three workers beating',
+    });
     const dashboard = await startDashboard(bench.home, [], env);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
@@ -55,7 +80,10 @@ describe('the dashboard page in a real browser', () => {
 
     workers[1]!.kill('SIGKILL');
     await waitFor(async () => (await stateOf(2)) === 'dead', { timeoutMs: 30_000 + SSE_BOUND_MS, what: 'worker 2 shown dead' });
-    await waitFor(async () => ((await page.locator('#alerts').textContent()) ?? '').includes('Worker 2 is dead'), { timeoutMs: 30_000, what: 'the alert shown' });
+    await waitFor(async () => ((await page.locator('#alerts').textContent()) ?? '').includes('Worker 2 is dead'), {
+      timeoutMs: 30_000,
+      what: 'the alert shown',
+    });
     expect(reloaded).toBe(false);
     expect(await page.locator('#banner').isVisible()).toBe(false);
     expect(await stateOf(1)).not.toBe('dead');

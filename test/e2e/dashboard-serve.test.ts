@@ -35,10 +35,14 @@ describe('worker-performance serve', () => {
     expect(check.error).toBeUndefined();
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
-    const report = JSON.parse((await runBin('worker-performance', ['report', '--json'], { home, env: { WORKER_BACKEND: 'embedded' } })).stdout);
+    const report = JSON.parse(
+      (await runBin('worker-performance', ['report', '--json'], { home, env: { WORKER_BACKEND: 'embedded' } })).stdout,
+    );
     const families = new Map(parseProm(text).map((family) => [family.name, family]));
     const sample = (name: string, labels: Record<string, string> = {}) =>
-      Number(families.get(name)!.metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value))!.value);
+      Number(
+        families.get(name)!.metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value))!.value,
+      );
     for (const row of report.workers) {
       expect(sample('hybrid_workers_tasks_total', { worker: String(row.id), result: 'succeeded' })).toBe(row.succeeded);
       expect(sample('hybrid_workers_tasks_total', { worker: String(row.id), result: 'failed' })).toBe(row.failed);
@@ -52,17 +56,25 @@ describe('worker-performance serve', () => {
     expect(sample('hybrid_workers_pool_paused')).toBe(0);
     expect(families.get('hybrid_workers_worker_heartbeat_age_seconds')!.metrics.length).toBeGreaterThan(0);
     // The names an export writes are all here.
-    const exported = (await runBin('worker-performance', ['export', '-', '--format', 'prom'], { home, env: { WORKER_BACKEND: 'embedded' } })).stdout;
+    const exported = (
+      await runBin('worker-performance', ['export', '-', '--format', 'prom'], { home, env: { WORKER_BACKEND: 'embedded' } })
+    ).stdout;
     for (const family of parseProm(exported)) expect(families.has(family.name)).toBe(true);
     expect((await fetch(`${url}healthz`)).status).toBe(200);
   });
 
   it('refuses a non-loopback address without a token, and actions without one', async () => {
     const home = makeTempDir();
-    const open = await runBin('worker-performance', ['serve', '--host', '0.0.0.0', '--port', '0'], { home, env: { WORKERS_DASHBOARD_TOKEN: '' } });
+    const open = await runBin('worker-performance', ['serve', '--host', '0.0.0.0', '--port', '0'], {
+      home,
+      env: { WORKERS_DASHBOARD_TOKEN: '' },
+    });
     expect(open.exitCode).toBe(2);
     expect(open.stderr).toBe('worker-performance: Serving on 0.0.0.0 (not loopback) needs a token: set WORKERS_DASHBOARD_TOKEN.');
-    const actions = await runBin('worker-performance', ['serve', '--port', '0', '--allow-actions'], { home, env: { WORKERS_DASHBOARD_TOKEN: '' } });
+    const actions = await runBin('worker-performance', ['serve', '--port', '0', '--allow-actions'], {
+      home,
+      env: { WORKERS_DASHBOARD_TOKEN: '' },
+    });
     expect(actions.exitCode).toBe(2);
     expect(actions.stderr).toMatch(/--allow-actions needs a token/);
   });
@@ -86,7 +98,10 @@ describe('worker-performance serve', () => {
     expect(((await withCookie.json()) as { report: { workers: unknown[] } }).report.workers.length).toBeGreaterThan(0);
     expect((await fetch(`${url}metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     // Read-only by default, whatever the token.
-    const action = await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, origin: url.slice(0, -1) } });
+    const action = await fetch(`${url}api/actions/resume`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, origin: url.slice(0, -1) },
+    });
     expect(action.status).toBe(403);
     expect(await action.text()).toMatch(/--allow-actions/);
   });
@@ -96,7 +111,9 @@ describe('worker-performance serve', () => {
     const { url } = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: TOKEN });
     const auth = { authorization: `Bearer ${TOKEN}` };
     const origin = url.slice(0, -1);
-    expect((await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { ...auth, origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { ...auth, origin: 'http://evil.example' } })).status).toBe(
+      403,
+    );
     expect((await fetch(`${url}api/actions/resume`, { method: 'POST', headers: auth })).status).toBe(403);
     expect((await fetch(`${url}api/actions/resume`, { method: 'POST', headers: { origin } })).status).toBe(401);
     expect((await fetch(`${url}api/actions/resume`, { headers: { ...auth, origin } })).status).toBe(405);
@@ -104,17 +121,26 @@ describe('worker-performance serve', () => {
     expect(resumed.status).toBe(200);
     expect(await resumed.text()).toBe('The pool was not paused.\n');
     // retry by sub-issue, as the page's recent-tasks list names it
-    const queue = (await openQueueBackend({ paths: dataPaths(home), settings: resolveSettings({}, { WORKER_BACKEND: 'embedded' }), env: {} })).backend;
+    const queue = (
+      await openQueueBackend({ paths: dataPaths(home), settings: resolveSettings({}, { WORKER_BACKEND: 'embedded' }), env: {} })
+    ).backend;
     const task = await queue.add({ subissue: '456', parent: '123', priority: 1 });
     await queue.claim(1);
     await queue.finish(task.id, { status: 'failed', error: 'boom' });
     const retried = await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"456"}' });
     expect(await retried.text()).toBe('Task 456 is back in the queue.\n');
     expect((await queue.get(task.id))!.status).toBe('queued');
-    expect((await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"999"}' })).status).toBe(409);
+    expect((await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"999"}' })).status).toBe(
+      409,
+    );
     const bad = await fetch(`${url}api/actions/restart`, { method: 'POST', headers: { ...auth, origin }, body: '{"worker":"1;rm"}' });
     expect(bad.status).toBe(400);
-    for (const path of ['assets/..%2f..%2fpackage.json', 'assets/%2e%2e/%2e%2e/package.json', '..%2fpackage.json', 'assets/..%5c..%5cpackage.json']) {
+    for (const path of [
+      'assets/..%2f..%2fpackage.json',
+      'assets/%2e%2e/%2e%2e/package.json',
+      '..%2fpackage.json',
+      'assets/..%5c..%5cpackage.json',
+    ]) {
       const response = await fetch(`${url}${path}`, { headers: auth });
       expect(response.status, path).toBe(404);
     }

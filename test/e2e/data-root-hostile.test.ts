@@ -1,5 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeGitRepo } from '../helpers/git-repo.js';
@@ -12,7 +23,12 @@ function expectOneSentence(result: BinResult, pattern: RegExp): void {
   expect(result.exitCode, result.stderr).not.toBe(0);
   expect(result.stderr).toMatch(pattern);
   expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
-  expect(result.stderr.trim().split('\n').filter((line) => !line.startsWith('Queue backend:'))).toHaveLength(1);
+  expect(
+    result.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('Queue backend:')),
+  ).toHaveLength(1);
 }
 
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
@@ -87,7 +103,10 @@ describe('a data root that is not private', () => {
     const home = makeTempDir();
     chownSync(home, 65534, 65534);
     const result = await runBin('worker-queue', ['add', '1', '7', '900011'], { home, env: { WORKER_BACKEND: 'embedded' } });
-    expectOneSentence(result, new RegExp(`data root ${home} is owned by uid 65534, not by you; fix it with \`chown ${process.getuid!()} ${home}\``));
+    expectOneSentence(
+      result,
+      new RegExp(`data root ${home} is owned by uid 65534, not by you; fix it with \`chown ${process.getuid!()} ${home}\``),
+    );
     expect(readdirSync(home)).toEqual([]);
   });
 
@@ -147,7 +166,9 @@ describe('a full or read-only disk under the data root', () => {
     const worker = await runBin('hybrid-worker-enhanced', ['1'], { home, env: { ...env, WORKER_AGENT_CMD: 'true' }, cwd: makeGitRepo() });
     expect(worker.exitCode).not.toBe(0);
     expect(`${worker.stdout}\n${worker.stderr}`).not.toMatch(/unexpected error|\n\s+at |EROFS/);
-    expect(worker.stderr.trim().split('\n').at(-1)).toMatch(/^hybrid-worker-enhanced: Cannot use \S+: the file system is read-only; remount it read-write/);
+    expect(worker.stderr.trim().split('\n').at(-1)).toMatch(
+      /^hybrid-worker-enhanced: Cannot use \S+: the file system is read-only; remount it read-write/,
+    );
   });
 });
 
@@ -156,16 +177,23 @@ describe('a file under the data root that the user cannot open (EACCES)', () => 
 
   /** Runs a binary as user nobody (the tests run as root, whom no permission stops). */
   function runAsNobody(home: string, bin: string, args: readonly string[]): BinResult {
-    const result = spawnSync('runuser', ['-u', 'nobody', '--', 'env', `CLAUDE_WORKERS_HOME=${home}`, 'WORKER_BACKEND=embedded', process.execPath, binPath(bin), ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      'runuser',
+      ['-u', 'nobody', '--', 'env', `CLAUDE_WORKERS_HOME=${home}`, 'WORKER_BACKEND=embedded', process.execPath, binPath(bin), ...args],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     return { exitCode: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
   }
 
   it('each command names the file and the fix in one sentence', () => {
     const home = makeTempDir();
-    for (const [dir, file] of [['health', 'metrics.json'], ['queue', 'embedded-queue.json']]) {
+    for (const [dir, file] of [
+      ['health', 'metrics.json'],
+      ['queue', 'embedded-queue.json'],
+    ]) {
       mkdirSync(join(home, dir!), { mode: 0o700 });
       writeFileSync(join(home, dir!, file!), '{}\n', { mode: 0o600 });
       chownSync(join(home, dir!), NOBODY, NOBODY);
@@ -178,7 +206,10 @@ describe('a file under the data root that the user cannot open (EACCES)', () => 
       ['worker-queue', 'add', '1', '7', '900011'],
     ]) {
       const result = runAsNobody(home, bin!, args);
-      expectOneSentence(result, new RegExp(`^${bin}: Cannot use ${home}/\\S+\\.json: permission denied; make it yours \\(chown, chmod u\\+rw\\)`, 'm'));
+      expectOneSentence(
+        result,
+        new RegExp(`^${bin}: Cannot use ${home}/\\S+\\.json: permission denied; make it yours \\(chown, chmod u\\+rw\\)`, 'm'),
+      );
     }
   });
 });

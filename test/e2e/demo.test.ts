@@ -6,7 +6,13 @@ import { waitFor } from '../helpers/wait-for.js';
 
 describe('npm run demo', () => {
   it('runs the whole system on a throwaway repository, exits 0 and leaves nothing running', async () => {
-    const result = await execa('npm', ['run', '--silent', 'demo'], { cwd: REPO_ROOT, reject: false, stdin: 'ignore', timeout: 400_000, all: true });
+    const result = await execa('npm', ['run', '--silent', 'demo'], {
+      cwd: REPO_ROOT,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 400_000,
+      all: true,
+    });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/setup-hybrid-enhanced 4/);
     expect(result.stdout).toMatch(/Worker health dashboard/);
@@ -15,6 +21,9 @@ describe('npm run demo', () => {
     const socket = /tmux -L (hw-demo-\d+) attach/.exec(result.stdout)?.[1];
     expect(socket).toBeDefined();
     // Processes signalled by the teardown get a moment to exit.
-    await waitFor(() => processesMentioning(socket!).length === 0, { timeoutMs: 15_000, what: `no process of the demo left (${processesMentioning(socket!).join(', ')})` });
+    await waitFor(() => processesMentioning(socket!).length === 0, {
+      timeoutMs: 15_000,
+      what: `no process of the demo left (${processesMentioning(socket!).join(', ')})`,
+    });
   }, 420_000);
 });

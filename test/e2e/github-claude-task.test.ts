@@ -41,15 +41,26 @@ describe('a GitHub task run by the real claude CLI', () => {
       ])(request);
     const bench = await makeClaudeWorkerBench(script, { settings: { CLAUDE_ALLOWED_TOOLS: '' } });
     worktree = bench.worktreeOf('31', '30');
-    const github = await makeGithubBench({ issues: [{ number: 30, title: 'Parent' }, { number: 31, title: 'Fix the thing', body, parent: 30 }] }, bench.repo);
+    const github = await makeGithubBench(
+      {
+        issues: [
+          { number: 30, title: 'Parent' },
+          { number: 31, title: 'Fix the thing', body, parent: 30 },
+        ],
+      },
+      bench.repo,
+    );
     const env = { ...github.env, ...bench.env };
     expect((await runBin('worker-queue', ['add-issues', '30'], { home: bench.paths.root, cwd: bench.repo, env })).exitCode).toBe(0);
 
     const worker = spawnWorker({ repo: bench.repo, env }, 1);
-    const [task] = await waitFor(async () => {
-      const tasks = await bench.backend.list();
-      return tasks.length === 1 && ['done', 'failed', 'review'].includes(tasks[0]!.status) ? tasks : undefined;
-    }, { what: 'the task to finish', timeoutMs: 150_000, intervalMs: 200 }).catch(async (error: unknown) => {
+    const [task] = await waitFor(
+      async () => {
+        const tasks = await bench.backend.list();
+        return tasks.length === 1 && ['done', 'failed', 'review'].includes(tasks[0]!.status) ? tasks : undefined;
+      },
+      { what: 'the task to finish', timeoutMs: 150_000, intervalMs: 200 },
+    ).catch(async (error: unknown) => {
       worker.kill('SIGTERM');
       throw new Error(`${String(error)}\n${(await worker).all ?? ''}`);
     });
@@ -67,7 +78,10 @@ describe('a GitHub task run by the real claude CLI', () => {
 
     // Both refused by the CLI's permissions, the rest allowed.
     const results = toolResultsOf(requests.at(-1)!.body);
-    expect(results.slice(0, 2).every((result) => result.is_error === true), JSON.stringify(results.slice(0, 2))).toBe(true);
+    expect(
+      results.slice(0, 2).every((result) => result.is_error === true),
+      JSON.stringify(results.slice(0, 2)),
+    ).toBe(true);
     expect(JSON.stringify(results.slice(0, 2))).toMatch(/This command requires approval/);
     expect(github.api.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
     expect(originBranches(github.origin)).toEqual(expect.arrayContaining(['main', 'subissue/30-31']));
@@ -75,6 +89,10 @@ describe('a GitHub task run by the real claude CLI', () => {
     const [pull] = github.api.pulls();
     expect(pull).toMatchObject({ head: 'subissue/30-31', title: 'Fix the thing' });
     const record = taskHistoryRecordSchema.parse(bench.history()[0]);
-    expect(record).toMatchObject({ result: 'success', pr_number: pull!.number, pr_url: `https://github.localhost/octo/widgets/pull/${pull!.number}` });
+    expect(record).toMatchObject({
+      result: 'success',
+      pr_number: pull!.number,
+      pr_url: `https://github.localhost/octo/widgets/pull/${pull!.number}`,
+    });
   }, 240_000);
 });

@@ -16,7 +16,8 @@ const ISSUES = [
 async function bench() {
   const github = await makeGithubBench({ issues: ISSUES, pageSize: 1 });
   const home = makeTempDir('hw-intake-home-');
-  const run = (args: string[]) => runBin('worker-queue', args, { home, cwd: github.repo, env: { ...github.env, WORKER_BACKEND: 'embedded' } });
+  const run = (args: string[]) =>
+    runBin('worker-queue', args, { home, cwd: github.repo, env: { ...github.env, WORKER_BACKEND: 'embedded' } });
   return { github, run };
 }
 
@@ -26,7 +27,10 @@ describe('worker-queue add-issues', () => {
     const first = await run(['add-issues', '100,#200', '--json']);
     expect(first.stderr).not.toMatch(/error/i);
     expect(first.exitCode).toBe(0);
-    const result = JSON.parse(first.stdout) as { added: { subissue: number; parent: number; priority: number }[]; skipped: { subissue: number; reason: string }[] };
+    const result = JSON.parse(first.stdout) as {
+      added: { subissue: number; parent: number; priority: number }[];
+      skipped: { subissue: number; reason: string }[];
+    };
     expect(result.added.map(({ subissue, parent, priority }) => [subissue, parent, priority])).toEqual([
       [101, 100, 5],
       [103, 100, 1],
@@ -42,8 +46,13 @@ describe('worker-queue add-issues', () => {
     const list = JSON.parse((await run(['list', '--json'])).stdout) as { tasks: unknown[] };
     expect(list.tasks).toHaveLength(3);
 
-    const status = JSON.parse((await run(['status', '--json'])).stdout) as { parents: { parent: string; total: number; queued: string[] }[] };
-    expect(status.parents).toEqual([expect.objectContaining({ parent: '100', total: 2, queued: ['101', '103'] }), expect.objectContaining({ parent: '200', total: 1 })]);
+    const status = JSON.parse((await run(['status', '--json'])).stdout) as {
+      parents: { parent: string; total: number; queued: string[] }[];
+    };
+    expect(status.parents).toEqual([
+      expect.objectContaining({ parent: '100', total: 2, queued: ['101', '103'] }),
+      expect.objectContaining({ parent: '200', total: 1 }),
+    ]);
   });
 
   it('says one sentence for a 401, a 404 and a rate limit, and queues nothing', async () => {
@@ -54,16 +63,28 @@ describe('worker-queue add-issues', () => {
       env: { ...github.env, GH_TOKEN: 'revoked', WORKER_BACKEND: 'embedded' },
     });
     expect(unauthorized.exitCode).toBe(1);
-    expect(unauthorized.stderr.trim()).toMatch(/^worker-queue: GitHub refused the login \(HTTP 401, "Bad credentials"\): run gh auth login again, or set a valid GH_TOKEN\.$/);
+    expect(unauthorized.stderr.trim()).toMatch(
+      /^worker-queue: GitHub refused the login \(HTTP 401, "Bad credentials"\): run gh auth login again, or set a valid GH_TOKEN\.$/,
+    );
 
     const missing = await run(['add-issues', '100,999']);
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr.trim().split('\n').at(-1)).toBe('worker-queue: GitHub has no issue #999 in octo/widgets (HTTP 404), or this login may not see it: check the number and the repository.');
+    expect(missing.stderr.trim().split('\n').at(-1)).toBe(
+      'worker-queue: GitHub has no issue #999 in octo/widgets (HTTP 404), or this login may not see it: check the number and the repository.',
+    );
 
-    github.api.addFault({ method: 'GET', path: /sub_issues$/, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 7200) }, message: 'API rate limit exceeded' });
+    github.api.addFault({
+      method: 'GET',
+      path: /sub_issues$/,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 7200) },
+      message: 'API rate limit exceeded',
+    });
     const limited = await run(['add-issues', '100']);
     expect(limited.exitCode).toBe(1);
-    expect(limited.stderr.trim().split('\n').at(-1)).toMatch(/^worker-queue: GitHub's rate limit is exhausted until \d\d:\d\d:\d\d UTC \(asking for sub-issues of #100 in octo\/widgets\); .* try again then\.$/);
+    expect(limited.stderr.trim().split('\n').at(-1)).toMatch(
+      /^worker-queue: GitHub's rate limit is exhausted until \d\d:\d\d:\d\d UTC \(asking for sub-issues of #100 in octo\/widgets\); .* try again then\.$/,
+    );
 
     const list = JSON.parse((await run(['list', '--json'])).stdout) as { tasks: unknown[] };
     expect(list.tasks).toEqual([]);
@@ -72,10 +93,24 @@ describe('worker-queue add-issues', () => {
   it('worker-manager status says which mode the pool is in and why', async () => {
     const { github } = await bench();
     const home = makeTempDir('hw-mode-home-');
-    const on = await runBin('worker-manager', ['status', '--json'], { home, cwd: github.repo, env: { ...github.env, WORKERS_TMUX_SOCKET: 'hw-gh-mode' } });
-    expect((JSON.parse(on.stdout) as { github_mode: unknown }).github_mode).toEqual({ on: true, repo: 'octo/widgets', why: 'gh is logged in as scripted-user; repository octo/widgets from GITHUB_REPOSITORY' });
-    const off = await runBin('worker-manager', ['status'], { home, cwd: github.repo, env: { ...github.env, GH_TOKEN: 'revoked', WORKERS_TMUX_SOCKET: 'hw-gh-mode' } });
-    expect(off.stdout).toMatch(/^GitHub mode: off \(GitHub refused the login \(HTTP 401.*\): commits ahead of the base branch are success$/m);
+    const on = await runBin('worker-manager', ['status', '--json'], {
+      home,
+      cwd: github.repo,
+      env: { ...github.env, WORKERS_TMUX_SOCKET: 'hw-gh-mode' },
+    });
+    expect((JSON.parse(on.stdout) as { github_mode: unknown }).github_mode).toEqual({
+      on: true,
+      repo: 'octo/widgets',
+      why: 'gh is logged in as scripted-user; repository octo/widgets from GITHUB_REPOSITORY',
+    });
+    const off = await runBin('worker-manager', ['status'], {
+      home,
+      cwd: github.repo,
+      env: { ...github.env, GH_TOKEN: 'revoked', WORKERS_TMUX_SOCKET: 'hw-gh-mode' },
+    });
+    expect(off.stdout).toMatch(
+      /^GitHub mode: off \(GitHub refused the login \(HTTP 401.*\): commits ahead of the base branch are success$/m,
+    );
   });
 
   it('refuses a bad issue number before asking GitHub anything', async () => {

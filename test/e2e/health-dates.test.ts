@@ -14,7 +14,12 @@ function writeMetrics(home: string, workers: Record<string, Record<string, unkno
   writeFileSync(join(home, 'health', 'metrics.json'), JSON.stringify({ version: 1, workers, stats: {} }));
 }
 
-const record = (fields: Record<string, unknown>) => ({ status: 'idle', current_task: 'none', last_heartbeat: new Date().toISOString(), ...fields });
+const record = (fields: Record<string, unknown>) => ({
+  status: 'idle',
+  current_task: 'none',
+  last_heartbeat: new Date().toISOString(),
+  ...fields,
+});
 
 describe('dates in metrics.json', () => {
   it('a record with an impossible date fails the schema: set aside with an ALERT, the other records kept', async () => {
@@ -35,10 +40,15 @@ describe('dates in metrics.json', () => {
 
   it('a heartbeat in the future beyond the clock skew is no evidence of life: unknown, not healthy', async () => {
     const home = makeTempDir();
-    writeMetrics(home, { 1: record({ last_heartbeat: '2099-01-01T00:00:00Z' }), 2: record({ last_heartbeat: new Date(Date.now() + 2000).toISOString() }) });
+    writeMetrics(home, {
+      1: record({ last_heartbeat: '2099-01-01T00:00:00Z' }),
+      2: record({ last_heartbeat: new Date(Date.now() + 2000).toISOString() }),
+    });
     expect(await check(home, '1')).toEqual({ state: 'unknown', code: 3 });
     expect(await check(home, '2')).toEqual({ state: 'healthy', code: 0 });
-    const report = JSON.parse((await runBin('worker-health-monitor', ['report', 'json'], { home })).stdout) as { workers: { id: number; heartbeat_age_s: number | null }[] };
+    const report = JSON.parse((await runBin('worker-health-monitor', ['report', 'json'], { home })).stdout) as {
+      workers: { id: number; heartbeat_age_s: number | null }[];
+    };
     expect(report.workers.map((worker) => worker.heartbeat_age_s)).toEqual([null, 0]);
   });
 });

@@ -11,7 +11,10 @@ import { FIXTURES } from '../unit/performance-fixture.js';
 function camelCaseKeys(value: unknown, path = '$'): string[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => camelCaseKeys(item, `${path}[${index}]`));
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, inner]) => [...(/[A-Z]/.test(key) ? [`${path}.${key}`] : []), ...camelCaseKeys(inner, `${path}.${key}`)]);
+  return Object.entries(value).flatMap(([key, inner]) => [
+    ...(/[A-Z]/.test(key) ? [`${path}.${key}`] : []),
+    ...camelCaseKeys(inner, `${path}.${key}`),
+  ]);
 }
 
 describe('every --json output of the six binaries is snake_case', () => {
@@ -30,7 +33,10 @@ describe('every --json output of the six binaries is snake_case', () => {
     try {
       await collect('setup-hybrid-enhanced', ['2', '--json']);
       await collect('worker-queue', ['add', '1', '70', '701', '--json']);
-      await waitFor(async () => (await bench.backend.list()).every((task) => task.status === 'done'), { timeoutMs: 60_000, what: 'the task to be done' });
+      await waitFor(async () => (await bench.backend.list()).every((task) => task.status === 'done'), {
+        timeoutMs: 60_000,
+        what: 'the task to be done',
+      });
       await collect('worker-queue', ['list', '--json']);
       await collect('worker-health-monitor', ['dashboard', '--json']);
       await collect('worker-health-monitor', ['report', '--json']);

@@ -11,7 +11,10 @@ describe(`read-side commands over ${WORKERS} worker records`, () => {
     const home = makeTempDir();
     const at = new Date().toISOString();
     const workers = Object.fromEntries(
-      Array.from({ length: WORKERS }, (_, index) => [String(index + 1), { last_heartbeat: at, status: 'idle', current_task: 'none', tasks_completed: 1, tasks_failed: 0, restarts: 0 }]),
+      Array.from({ length: WORKERS }, (_, index) => [
+        String(index + 1),
+        { last_heartbeat: at, status: 'idle', current_task: 'none', tasks_completed: 1, tasks_failed: 0, restarts: 0 },
+      ]),
     );
     mkdirSync(join(home, 'health'), { recursive: true });
     writeFileSync(join(home, 'health', 'metrics.json'), JSON.stringify({ version: 1, workers, stats: {} }));

@@ -19,13 +19,22 @@ const subissuesIn = (home: string) =>
 /** Who claimed: the stopped holder's result, and the ids the other claimer printed. */
 const claimsOf = (holderResult: unknown, otherOutput: string) => [
   ...((holderResult as { subissue?: string } | null)?.subissue ? ['worker 1'] : []),
-  ...otherOutput.split('\n').filter(Boolean).map((id) => `worker 2 (task ${id})`),
+  ...otherOutput
+    .split('\n')
+    .filter(Boolean)
+    .map((id) => `worker 2 (task ${id})`),
 ];
 
 describe('a lock holder stopped (SIGSTOP) for twice LOCK_STALE_TIMEOUT keeps its lock', () => {
   it('worker-queue add (embedded): both tasks are queued, under two ids', async () => {
     const home = makeTempDir();
-    const holder = await startStoppedHolder({ root: home, mode: 'add', stopIn: 'embedded-queue.json', lockStaleMs: STALE_MS, subissue: '900011' });
+    const holder = await startStoppedHolder({
+      root: home,
+      mode: 'add',
+      stopIn: 'embedded-queue.json',
+      lockStaleMs: STALE_MS,
+      subissue: '900011',
+    });
     const second = runBin('worker-queue', ['add', '1', '7', '900012'], { home, env: ENV });
     await holdStopped();
     holder.resume();
@@ -40,8 +49,21 @@ describe('a lock holder stopped (SIGSTOP) for twice LOCK_STALE_TIMEOUT keeps its
   it('a claim (embedded): two workers never both get sub-issue 555', async () => {
     const home = makeTempDir();
     expect((await runBin('worker-queue', ['add', '1', '7', '555'], { home, env: ENV })).exitCode).toBe(0);
-    const holder = await startStoppedHolder({ root: home, mode: 'claim', stopIn: 'embedded-queue.json', lockStaleMs: STALE_MS, workerId: 1 });
-    const other = startQueueChild(await queueClaimerScript(), { root: home, backend: 'embedded', group: 'subissues', workerId: 2, mode: 'claim-all', lockStaleMs: STALE_MS });
+    const holder = await startStoppedHolder({
+      root: home,
+      mode: 'claim',
+      stopIn: 'embedded-queue.json',
+      lockStaleMs: STALE_MS,
+      workerId: 1,
+    });
+    const other = startQueueChild(await queueClaimerScript(), {
+      root: home,
+      backend: 'embedded',
+      group: 'subissues',
+      workerId: 2,
+      mode: 'claim-all',
+      lockStaleMs: STALE_MS,
+    });
     await holdStopped();
     holder.resume();
     const [claimed, worker2] = await Promise.all([holder.result, other]);

@@ -36,7 +36,12 @@ export async function withSurvivalPool(backendName: BackendName, body: (pool: Su
     RESTART_MIN_UPTIME: '0',
   });
   const socket = makeTmuxSocket();
-  const env: Record<string, string> = { ...bench.env, WORKERS_TMUX_SOCKET: socket, WORKERS_SESSION: 'hw-workers', MONITOR_SESSION: 'hw-monitor' };
+  const env: Record<string, string> = {
+    ...bench.env,
+    WORKERS_TMUX_SOCKET: socket,
+    WORKERS_SESSION: 'hw-workers',
+    MONITOR_SESSION: 'hw-monitor',
+  };
   const run = (bin: string, ...args: string[]) => runBin(bin, args, { home: bench.home, cwd: bench.repo, env, timeout: 180_000 });
   const processes = () => [...new Set([...processesMentioning(bench.home), ...processesMentioning(socket)])];
   const pool: SurvivalPool = {
@@ -53,9 +58,11 @@ export async function withSurvivalPool(backendName: BackendName, body: (pool: Su
             .map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)))
         : [],
     alerts: () => (existsSync(bench.paths.alertsLog) ? readFileSync(bench.paths.alertsLog, 'utf8') : ''),
-    tmuxServerPid: (name) => Number(execFileSync('tmux', ['-L', name, 'display-message', '-p', '#{pid}'], { encoding: 'utf8', timeout: 10_000 }).trim()),
+    tmuxServerPid: (name) =>
+      Number(execFileSync('tmux', ['-L', name, 'display-message', '-p', '#{pid}'], { encoding: 'utf8', timeout: 10_000 }).trim()),
     processes,
-    describe: (pids) => pids.map((pid) => spawnSync('ps', ['-o', 'pid=,cmd=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).join('; '),
+    describe: (pids) =>
+      pids.map((pid) => spawnSync('ps', ['-o', 'pid=,cmd=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).join('; '),
   };
   try {
     await body(pool);
@@ -72,7 +79,11 @@ export async function withSurvivalPool(backendName: BackendName, body: (pool: Su
 /** One success record per task and no other record: every task ran to its end exactly once. */
 export function expectEachOnce(history: readonly TaskHistoryRecord[], subissues: readonly string[]): { task: string; records: number }[] {
   return subissues
-    .map((task) => ({ task, records: history.filter((record) => record.task_id === task).length, ok: history.some((record) => record.task_id === task && record.result === 'success') }))
+    .map((task) => ({
+      task,
+      records: history.filter((record) => record.task_id === task).length,
+      ok: history.some((record) => record.task_id === task && record.result === 'success'),
+    }))
     .filter((entry) => entry.records !== 1 || !entry.ok)
     .map(({ task, records }) => ({ task, records }));
 }

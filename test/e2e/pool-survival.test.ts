@@ -38,7 +38,10 @@ describe.each(WORKER_BACKENDS)('the pool on the %s backend', (backendName) => {
       const manager = managerPid(pool);
       process.kill(pool.tmuxServerPid(pool.socket), 'SIGKILL');
 
-      await waitFor(async () => (await listWorkerPanes({ socket: pool.socket }, 'hw-workers')).size === 3, { timeoutMs: 30_000, what: 'the session rebuilt with 3 workers' });
+      await waitFor(async () => (await listWorkerPanes({ socket: pool.socket }, 'hw-workers')).size === 3, {
+        timeoutMs: 30_000,
+        what: 'the session rebuilt with 3 workers',
+      });
       expect(pool.alerts()).toMatch(/The tmux session hw-workers is gone .*rebuilding it with workers 1, 2, 3/);
       await expectAllDoneOnce(pool);
       expect(managerPid(pool)).toBe(manager);

@@ -32,23 +32,50 @@ afterEach(async () => {
 
 describe('the /project:* commands', () => {
   it('installs them (a changed file kept unless --force), and /project:add 100 queues the sub-issues through the real claude', async () => {
-    const github = await makeGithubBench({ issues: [{ number: 100, title: 'Parent' }, { number: 101, title: 'One', parent: 100 }, { number: 102, title: 'Two', parent: 100 }] });
+    const github = await makeGithubBench({
+      issues: [
+        { number: 100, title: 'Parent' },
+        { number: 101, title: 'One', parent: 100 },
+        { number: 102, title: 'Two', parent: 100 },
+      ],
+    });
     const data = makeTempDir('hw-project-data-');
     const installed = await runBin('setup-hybrid-enhanced', ['--install-commands', '--repo', github.repo, '--json'], { home: data });
     expect(installed.exitCode, installed.stderr).toBe(0);
-    expect((JSON.parse(installed.stdout) as { commands: { action: string }[] }).commands.map((command) => command.action)).toEqual(['installed', 'installed', 'installed']);
+    expect((JSON.parse(installed.stdout) as { commands: { action: string }[] }).commands.map((command) => command.action)).toEqual([
+      'installed',
+      'installed',
+      'installed',
+    ]);
 
-    const api = await startMessagesApi(byToolResults([toolUse('Bash', { command: 'worker-queue add-issues 100', description: 'Queue the issues' }), text('Queued.')]));
+    const api = await startMessagesApi(
+      byToolResults([toolUse('Bash', { command: 'worker-queue add-issues 100', description: 'Queue the issues' }), text('Queued.')]),
+    );
     apis.push(api);
-    const env = { ...github.env, ...claudeCliEnv(api), PATH: `${binDir()}:${process.env.PATH ?? ''}`, CLAUDE_WORKERS_HOME: data, WORKER_BACKEND: 'embedded' };
-    const run = await execa('claude', ['-p', '/project:add 100', '--output-format', 'json'], { cwd: github.repo, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 120_000 });
+    const env = {
+      ...github.env,
+      ...claudeCliEnv(api),
+      PATH: `${binDir()}:${process.env.PATH ?? ''}`,
+      CLAUDE_WORKERS_HOME: data,
+      WORKER_BACKEND: 'embedded',
+    };
+    const run = await execa('claude', ['-p', '/project:add 100', '--output-format', 'json'], {
+      cwd: github.repo,
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 120_000,
+    });
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
 
     const first = JSON.stringify(api.messageRequests()[0]!.body);
     expect(first).toContain('Queue more GitHub issues for the hybrid-workers pool. The arguments are: 100');
     const result = JSON.stringify(api.messageRequests().at(-1)!.body);
     expect(result).toMatch(/Queued #101 \\"One\\" \(parent #100, priority 5\) as task \d+/);
-    const list = JSON.parse((await runBin('worker-queue', ['list', '--json'], { home: data, env: { WORKER_BACKEND: 'embedded' } })).stdout) as { tasks: { subissue: string }[] };
+    const list = JSON.parse(
+      (await runBin('worker-queue', ['list', '--json'], { home: data, env: { WORKER_BACKEND: 'embedded' } })).stdout,
+    ) as { tasks: { subissue: string }[] };
     expect(list.tasks.map((task) => task.subissue)).toEqual(['101', '102']);
 
     const addFile = join(github.repo, '.claude', 'commands', 'project', 'add.md');
@@ -62,7 +89,16 @@ describe('the /project:* commands', () => {
 
   it('/project:work 123 2 run by the real claude queues the sub-issues and starts 2 workers', async () => {
     const bench = await makeWorkerBench('embedded', { HEARTBEAT_INTERVAL: '0.5' });
-    const github = await makeGithubBench({ issues: [{ number: 123, title: 'Parent' }, { number: 124, title: 'One', parent: 123 }, { number: 125, title: 'Two', parent: 123 }] }, bench.repo);
+    const github = await makeGithubBench(
+      {
+        issues: [
+          { number: 123, title: 'Parent' },
+          { number: 124, title: 'One', parent: 123 },
+          { number: 125, title: 'Two', parent: 123 },
+        ],
+      },
+      bench.repo,
+    );
     expect((await runBin('setup-hybrid-enhanced', ['--install-commands'], { home: bench.home, cwd: bench.repo })).exitCode).toBe(0);
     const api = await startMessagesApi(
       byToolResults([
@@ -85,17 +121,32 @@ describe('the /project:* commands', () => {
       MONITOR_SESSION: 'hw-monitor',
     };
     try {
-      const run = await execa('claude', ['-p', '/project:work 123 2', '--output-format', 'json'], { cwd: bench.repo, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 170_000 });
+      const run = await execa('claude', ['-p', '/project:work 123 2', '--output-format', 'json'], {
+        cwd: bench.repo,
+        env,
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+        timeout: 170_000,
+      });
       expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
       expect(JSON.stringify(api.messageRequests()[0]!.body)).toContain('The arguments are: 123 2');
       const results = JSON.stringify(api.messageRequests().at(-1)!.body);
       expect(results).not.toContain('requires approval');
       expect([...(await listWorkerPanes({ socket }, 'hw-workers')).keys()].sort()).toEqual([1, 2]);
-      await waitFor(async () => {
-        const tasks = await bench.backend.list();
-        return tasks.length === 2 && tasks.every((task) => task.status === 'done');
-      }, { what: 'both sub-issues done', timeoutMs: 120_000 });
-      expect(github.api.pulls().map((pull) => pull.head).sort()).toEqual(['subissue/123-124', 'subissue/123-125']);
+      await waitFor(
+        async () => {
+          const tasks = await bench.backend.list();
+          return tasks.length === 2 && tasks.every((task) => task.status === 'done');
+        },
+        { what: 'both sub-issues done', timeoutMs: 120_000 },
+      );
+      expect(
+        github.api
+          .pulls()
+          .map((pull) => pull.head)
+          .sort(),
+      ).toEqual(['subissue/123-124', 'subissue/123-125']);
     } finally {
       await killTmuxServer(socket);
     }

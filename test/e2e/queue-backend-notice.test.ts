@@ -19,7 +19,10 @@ describe('"Queue backend: ..." is said where it informs, not on every call', () 
     expect(quiet.stderr).toBe('');
     expect((await run('worker-queue', ['list', '--json'])).stderr).toBe('');
     expect((await run('worker-queue', ['clean'])).stderr).toBe('');
-    for (const args of [['list', '--verbose'], ['--verbose', 'list']]) {
+    for (const args of [
+      ['list', '--verbose'],
+      ['--verbose', 'list'],
+    ]) {
       const verbose = await run('worker-queue', args);
       expect(verbose.exitCode).toBe(0);
       expect(verbose.stderr).toBe(NOTICE);

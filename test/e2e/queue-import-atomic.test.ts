@@ -6,7 +6,8 @@ import { binPath } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const queueTxt = (lines: number) => Array.from({ length: lines }, (_, index) => `2|7|${900_000 + index}|pending||2026-01-01T00:00:00Z`).join('\n');
+const queueTxt = (lines: number) =>
+  Array.from({ length: lines }, (_, index) => `2|7|${900_000 + index}|pending||2026-01-01T00:00:00Z`).join('\n');
 
 const queuedIn = (home: string) => {
   const file = join(home, 'queue', 'embedded-queue.json');
@@ -27,7 +28,11 @@ describe('worker-queue import (embedded)', () => {
     void child.then(() => (exited = true));
     // Killed as soon as the queue file exists: the old import, one add at a time, had written a
     // few tasks by then and went on to the rest.
-    await waitFor(() => exited || existsSync(join(home, 'queue', 'embedded-queue.json')), { timeoutMs: 60_000, intervalMs: 5, what: 'the import writing' });
+    await waitFor(() => exited || existsSync(join(home, 'queue', 'embedded-queue.json')), {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+      what: 'the import writing',
+    });
     child.kill('SIGTERM');
     await child;
     expect([0, 4000]).toContain(queuedIn(home));

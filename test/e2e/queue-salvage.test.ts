@@ -10,7 +10,10 @@ const queueFile = (home: string) => join(home, 'queue', 'embedded-queue.json');
 const setAside = (home: string) => readdirSync(join(home, 'queue')).filter((name) => name.includes('.corrupt-'));
 const listed = async (home: string) => {
   const result = await queue(home, ['list', '--json']);
-  return { ...result, ids: (JSON.parse(result.stdout) as { tasks: { id: string; subissue: string }[] }).tasks.map((task) => `${task.id}:${task.subissue}`) };
+  return {
+    ...result,
+    ids: (JSON.parse(result.stdout) as { tasks: { id: string; subissue: string }[] }).tasks.map((task) => `${task.id}:${task.subissue}`),
+  };
 };
 
 async function queueThree(home: string): Promise<void> {
@@ -26,7 +29,9 @@ describe('a damaged embedded queue is salvaged task by task', () => {
     const first = await listed(home);
     expect(first.ids).toEqual(['2:902', '3:903']);
     expect(first.stderr).toMatch(/Warning: a damaged queue was set aside as .*embedded-queue\.json\.corrupt-/);
-    expect(readFileSync(join(home, 'health', 'alerts.log'), 'utf8')).toMatch(/The embedded queue was unreadable \(.*tasks\.0\.priority.*\): kept 2 task\(s\), set aside 1 that could not be read; .*new tasks get ids from 4\./);
+    expect(readFileSync(join(home, 'health', 'alerts.log'), 'utf8')).toMatch(
+      /The embedded queue was unreadable \(.*tasks\.0\.priority.*\): kept 2 task\(s\), set aside 1 that could not be read; .*new tasks get ids from 4\./,
+    );
 
     // Damaged again, beyond reading: the next id is still above every id in the set-aside files.
     writeFileSync(queueFile(home), 'garbage');
@@ -46,7 +51,9 @@ describe('a damaged embedded queue is salvaged task by task', () => {
     writeFileSync(queueFile(home), text.slice(0, text.indexOf('"subissue": "903"')));
 
     expect((await listed(home)).ids).toEqual(['1:901', '2:902']);
-    expect(readFileSync(join(home, 'health', 'alerts.log'), 'utf8')).toMatch(/not valid JSON\): kept 2 task\(s\), set aside 1 that could not be read/);
+    expect(readFileSync(join(home, 'health', 'alerts.log'), 'utf8')).toMatch(
+      /not valid JSON\): kept 2 task\(s\), set aside 1 that could not be read/,
+    );
     expect((await queue(home, ['add', '1', '7', '904'])).stdout).toBe('Queued task 4: sub-issue 904 of #7, priority 1.');
   });
 });

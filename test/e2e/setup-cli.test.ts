@@ -37,11 +37,17 @@ describe('setup-hybrid-enhanced', () => {
       expect(second.exitCode, second.stderr).toBe(0);
       const summary = JSON.parse(second.stdout);
       expect(summary.workers).toBe(3);
-      expect(summary.steps.find((step: { step: string }) => step.step === 'tmux').detail).toMatch(/reusing the existing session hw-workers \(no terminal: pass --recreate/);
-      expect(summary.steps.find((step: { step: string }) => step.step === 'import').detail).toMatch(/imported before; not importing it twice/);
+      expect(summary.steps.find((step: { step: string }) => step.step === 'tmux').detail).toMatch(
+        /reusing the existing session hw-workers \(no terminal: pass --recreate/,
+      );
+      expect(summary.steps.find((step: { step: string }) => step.step === 'import').detail).toMatch(
+        /imported before; not importing it twice/,
+      );
       expect(summary.steps.find((step: { step: string }) => step.step === 'manager').detail).toMatch(/already running/);
       const after = await listWorkerPanes({ socket }, 'hw-workers');
-      expect([...after.entries()].map(([id, pane]) => [id, pane.paneId, pane.pid])).toEqual([...panes.entries()].map(([id, pane]) => [id, pane.paneId, pane.pid]));
+      expect([...after.entries()].map(([id, pane]) => [id, pane.paneId, pane.pid])).toEqual(
+        [...panes.entries()].map(([id, pane]) => [id, pane.paneId, pane.pid]),
+      );
       expect(managerPid(bench.home)).toBe(manager);
       expect((await bench.backend.list()).map((task) => task.subissue)).toEqual(['301']);
     } finally {
@@ -98,7 +104,12 @@ describe('setup-hybrid-enhanced', () => {
     const commits = () => git(bench.repo, 'rev-list', '--count', '--all');
     const before = commits();
     try {
-      const result = await runBin('setup-hybrid-enhanced', ['1'], { home: bench.home, cwd: bench.repo, env: { ...env, WORKER_AGENT_CMD: agent }, timeout: 120_000 });
+      const result = await runBin('setup-hybrid-enhanced', ['1'], {
+        home: bench.home,
+        cwd: bench.repo,
+        env: { ...env, WORKER_AGENT_CMD: agent },
+        timeout: 120_000,
+      });
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stdout).toContain(`✓ dependency: ${agent}`);
       expect(commits()).toBe(before);
@@ -108,7 +119,11 @@ describe('setup-hybrid-enhanced', () => {
     } finally {
       await killTmuxServer(socket);
     }
-    const missing = await runBin('setup-hybrid-enhanced', ['1'], { home: bench.home, cwd: bench.repo, env: { ...env, WORKER_AGENT_CMD: `${agent}-absent` } });
+    const missing = await runBin('setup-hybrid-enhanced', ['1'], {
+      home: bench.home,
+      cwd: bench.repo,
+      env: { ...env, WORKER_AGENT_CMD: `${agent}-absent` },
+    });
     expect(missing.exitCode).toBe(1);
     expect(missing.stdout).toContain(`✗ dependency: ${agent}-absent is missing`);
   });
@@ -118,9 +133,16 @@ describe('setup-hybrid-enhanced', () => {
     const bin = makeTempDir('hw-claude-bin-');
     const seen = join(bin, 'seen');
     // Records where it ran and whether stdin was closed, then fails, so setup stops there.
-    writeFileSync(join(bin, 'claude'), `#!/bin/sh\npwd > ${seen}\nif read -r line; then echo open >> ${seen}; else echo closed >> ${seen}; fi\nexit 1\n`);
+    writeFileSync(
+      join(bin, 'claude'),
+      `#!/bin/sh\npwd > ${seen}\nif read -r line; then echo open >> ${seen}; else echo closed >> ${seen}; fi\nexit 1\n`,
+    );
     chmodSync(join(bin, 'claude'), 0o755);
-    const result = await runBin('setup-hybrid-enhanced', ['1'], { home: bench.home, cwd: bench.repo, env: { ...env, WORKER_AGENT_CMD: 'claude', PATH: `${bin}:${process.env.PATH}` } });
+    const result = await runBin('setup-hybrid-enhanced', ['1'], {
+      home: bench.home,
+      cwd: bench.repo,
+      env: { ...env, WORKER_AGENT_CMD: 'claude', PATH: `${bin}:${process.env.PATH}` },
+    });
     const [cwd, stdin] = readFileSync(seen, 'utf8').trim().split('\n');
     expect(cwd).not.toBe(bench.repo);
     expect(cwd).toMatch(/hw-setup-probe-/);

@@ -24,7 +24,8 @@ function expectValidUnit(file: string): void {
     return;
   }
   const keys = /^(Description|Type|WorkingDirectory|Environment|ExecStart|Restart|RestartSec|KillMode|WantedBy)=\S/;
-  for (const line of readFileSync(file, 'utf8').split('\n')) expect(line, file).toMatch(/^$|^\[(Unit|Service|Install)\]$/.source + '|' + keys.source);
+  for (const line of readFileSync(file, 'utf8').split('\n'))
+    expect(line, file).toMatch(/^$|^\[(Unit|Service|Install)\]$/.source + '|' + keys.source);
 }
 
 describe('setup-hybrid-enhanced --install-service / --uninstall-service', () => {
@@ -32,7 +33,14 @@ describe('setup-hybrid-enhanced --install-service / --uninstall-service', () => 
     const bench = await makeWorkerBench('embedded');
     const userHome = makeTempDir('hw-user-');
     const socket = makeTmuxSocket();
-    const env = { ...bench.env, HOME: userHome, XDG_CONFIG_HOME: '', WORKERS_TMUX_SOCKET: socket, WORKERS_SESSION: 'hw-workers', MONITOR_SESSION: 'hw-monitor' };
+    const env = {
+      ...bench.env,
+      HOME: userHome,
+      XDG_CONFIG_HOME: '',
+      WORKERS_TMUX_SOCKET: socket,
+      WORKERS_SESSION: 'hw-workers',
+      MONITOR_SESSION: 'hw-monitor',
+    };
     const setup = (...args: string[]) => runBin('setup-hybrid-enhanced', args, { home: bench.home, cwd: bench.repo, env });
     try {
       const installed = await setup('--install-service');
@@ -57,7 +65,11 @@ describe('setup-hybrid-enhanced --install-service / --uninstall-service', () => 
         // The printed @reboot line is a working command: run as cron would, it brings up the pool.
         const reboot = installed.stdout.split('\n').find((line) => line.startsWith('@reboot '));
         expect(installed.stdout).toMatch(/\n\*\/5 \* \* \* \* cd /);
-        const ran = spawnSync('/bin/sh', ['-c', reboot!.slice('@reboot '.length)], { encoding: 'utf8', timeout: 120_000, env: { PATH: process.env.PATH } });
+        const ran = spawnSync('/bin/sh', ['-c', reboot!.slice('@reboot '.length)], {
+          encoding: 'utf8',
+          timeout: 120_000,
+          env: { PATH: process.env.PATH },
+        });
         expect(ran.status, ran.stderr).toBe(0);
         expect(readFileSync(join(bench.home, 'service.log'), 'utf8')).toMatch(/Manager started in tmux session hw-monitor/);
       }
@@ -68,7 +80,10 @@ describe('setup-hybrid-enhanced --install-service / --uninstall-service', () => 
       expect(existsSync(file)).toBe(false);
       expect((await setup('--uninstall-service')).stdout).toMatch(/No service is installed for this pool/);
       const both = await setup('--install-service', '--uninstall-service');
-      expect({ exitCode: both.exitCode, stderr: both.stderr.trim() }).toEqual({ exitCode: 2, stderr: 'setup-hybrid-enhanced: Use either --install-service or --uninstall-service, not both.' });
+      expect({ exitCode: both.exitCode, stderr: both.stderr.trim() }).toEqual({
+        exitCode: 2,
+        stderr: 'setup-hybrid-enhanced: Use either --install-service or --uninstall-service, not both.',
+      });
     } finally {
       await runBin('worker-manager', ['shutdown'], { home: bench.home, cwd: bench.repo, env });
       await killTmuxServer(socket);

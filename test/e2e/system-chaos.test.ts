@@ -32,7 +32,12 @@ describe.each(WORKER_BACKENDS)('chaos on the %s backend', (backendName) => {
     });
     bench.setScenario({ default: 'sleep:1200' });
     const socket = makeTmuxSocket();
-    const env: Record<string, string> = { ...bench.env, WORKERS_TMUX_SOCKET: socket, WORKERS_SESSION: 'hw-workers', MONITOR_SESSION: 'hw-monitor' };
+    const env: Record<string, string> = {
+      ...bench.env,
+      WORKERS_TMUX_SOCKET: socket,
+      WORKERS_SESSION: 'hw-workers',
+      MONITOR_SESSION: 'hw-monitor',
+    };
     const run = (bin: string, ...args: string[]) => runBin(bin, args, { home: bench.home, cwd: bench.repo, env, timeout: 120_000 });
     const baseHead = git(bench.repo, 'rev-parse', 'HEAD');
     const doneCount = async () => (await bench.backend.list()).filter((task) => task.status === 'done').length;
@@ -91,7 +96,9 @@ describe.each(WORKER_BACKENDS)('chaos on the %s backend', (backendName) => {
     }
     await waitFor(() => processesMentioning(bench.home).length === 0 && processesMentioning(socket).length === 0, {
       timeoutMs: 20_000,
-      what: `no process of the test left (${processesMentioning(bench.home).map((pid) => execFileSync('ps', ['-o', 'cmd=', '-p', String(pid)], { encoding: 'utf8' }).trim()).join('; ')})`,
+      what: `no process of the test left (${processesMentioning(bench.home)
+        .map((pid) => execFileSync('ps', ['-o', 'cmd=', '-p', String(pid)], { encoding: 'utf8' }).trim())
+        .join('; ')})`,
     });
   }, 600_000);
 });

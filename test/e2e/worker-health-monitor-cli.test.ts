@@ -35,7 +35,12 @@ describe('worker-health-monitor refuses bad input with one sentence and changes 
       const home = makeTempDir();
       await run(home, ['heartbeat', '1']);
       const before = snapshotTree(home);
-      for (const args of [['heartbeat', id], ['complete', id, 'true'], ['restart', id], ['metrics', id]]) {
+      for (const args of [
+        ['heartbeat', id],
+        ['complete', id, 'true'],
+        ['restart', id],
+        ['metrics', id],
+      ]) {
         const result = await run(home, args);
         expect(result.exitCode, args.join(' ')).toBe(2);
         expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
@@ -177,7 +182,9 @@ describe('worker-health-monitor end to end', () => {
     const aside = files.find((name) => name.startsWith('metrics.json.corrupt-'));
     expect(readFileSync(join(home, 'health', aside!), 'utf8')).toBe('\u0000\u0001 garbage {{{');
     expect(JSON.parse(readFileSync(join(home, 'health', 'metrics.json'), 'utf8')).workers['3'].status).toBe('idle');
-    expect(readFileSync(join(home, 'health', 'alerts.log'), 'utf8')).toMatch(/metrics\.json was unreadable \(it is not valid JSON\); kept 0 worker record\(s\), set aside no worker record; the whole file is kept as .*corrupt-/);
+    expect(readFileSync(join(home, 'health', 'alerts.log'), 'utf8')).toMatch(
+      /metrics\.json was unreadable \(it is not valid JSON\); kept 0 worker record\(s\), set aside no worker record; the whole file is kept as .*corrupt-/,
+    );
   });
 
   it('reads a shell-era metrics.json as it is and keeps its workers on the next write', async () => {

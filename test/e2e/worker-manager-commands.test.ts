@@ -35,7 +35,10 @@ describe('worker-manager restart, logs, health and stop with real workers', () =
       expect((await pool.wm('restart', '1', '--force')).exitCode).toBe(0);
       const after = await pool.livePane(1, before.pid);
       expect(after.paneId).toBe(before.paneId);
-      await waitFor(async () => (await pool.bench.backend.get(task.id))?.status === 'done', { timeoutMs: 60_000, what: 'the task to finish' });
+      await waitFor(async () => (await pool.bench.backend.get(task.id))?.status === 'done', {
+        timeoutMs: 60_000,
+        what: 'the task to finish',
+      });
       expect(pool.bench.commits()).toEqual(['302']);
     });
   });
@@ -44,7 +47,10 @@ describe('worker-manager restart, logs, health and stop with real workers', () =
     await withManagerBench({ CHECK_INTERVAL: '2' }, async (pool) => {
       expect((await pool.wm('scale', '2')).exitCode).toBe(0);
       expect((await pool.wm('start')).exitCode).toBe(0);
-      await waitFor(async () => Object.keys((await pool.bench.health.read()).workers).length === 2, { timeoutMs: 30_000, what: 'two heartbeats' });
+      await waitFor(async () => Object.keys((await pool.bench.health.read()).workers).length === 2, {
+        timeoutMs: 30_000,
+        what: 'two heartbeats',
+      });
       const logs = await pool.wm('logs', '--no-follow', '--lines', '2');
       expect(logs.exitCode).toBe(0);
       expect(out(logs.stdout).trim().split('\n')).toHaveLength(2);

@@ -11,10 +11,15 @@ describe('worker-manager and the claims of workers that never come back', () => 
       expect((await pool.bench.backend.claim(9))?.id).toBe(task.id);
       expect((await pool.wm('scale', '1')).exitCode).toBe(0);
       expect((await pool.wm('start')).exitCode).toBe(0);
-      await waitFor(async () => (await pool.bench.backend.get(task.id))?.status === 'done', { timeoutMs: 60_000, what: 'the orphaned task to be done by worker 1' });
+      await waitFor(async () => (await pool.bench.backend.get(task.id))?.status === 'done', {
+        timeoutMs: 60_000,
+        what: 'the orphaned task to be done by worker 1',
+      });
       expect(await pool.bench.backend.get(task.id)).toMatchObject({ workerId: 1 });
       expect(pool.bench.commits()).toEqual(['801']);
-      expect(readFileSync(pool.bench.paths.alertsLog, 'utf8')).toMatch(/Task \d+ \(sub-issue 801\) was claimed by worker 9, which is gone and will not be restarted/);
+      expect(readFileSync(pool.bench.paths.alertsLog, 'utf8')).toMatch(
+        /Task \d+ \(sub-issue 801\) was claimed by worker 9, which is gone and will not be restarted/,
+      );
     });
   });
 });

@@ -13,7 +13,10 @@ describe('worker-manager restarts real workers', () => {
       expect(out((await pool.wm('start')).stdout)).toMatch(/Manager started/);
       await waitFor(() => pool.managerLog().includes('Manager started'), { what: 'the manager loop' });
       const task = await pool.bench.backend.add({ subissue: '101', parent: '7', priority: 1 });
-      const holder = await waitFor(async () => (await pool.bench.backend.get(task.id))?.workerId, { timeoutMs: 30_000, what: 'a worker to claim the task' });
+      const holder = await waitFor(async () => (await pool.bench.backend.get(task.id))?.workerId, {
+        timeoutMs: 30_000,
+        what: 'a worker to claim the task',
+      });
       await waitFor(() => pool.bench.starts().length > 0, { timeoutMs: 30_000, what: 'the agent to start' });
       const before = await pool.livePane(holder);
       process.kill(pool.workerPid(before), 'SIGKILL');
@@ -21,7 +24,10 @@ describe('worker-manager restarts real workers', () => {
       expect(after.paneId).toBe(before.paneId);
       // CHECK_INTERVAL is an hour: only the pane-died hook (or the liveness poll that backs it up) can have done this.
       expect(pool.managerLog()).toMatch(new RegExp(`Worker ${holder}: its process (was killed by signal 9|exited|is gone from the pane)`));
-      await waitFor(async () => (await pool.bench.backend.get(task.id))?.status === 'done', { timeoutMs: 60_000, what: 'the task to finish' });
+      await waitFor(async () => (await pool.bench.backend.get(task.id))?.status === 'done', {
+        timeoutMs: 60_000,
+        what: 'the task to finish',
+      });
       expect(pool.bench.commits()).toEqual(['101']);
       expect((await pool.bench.health.read()).workers[String(holder)]!.restarts).toBe(1);
     });
@@ -39,14 +45,17 @@ describe('worker-manager restarts real workers', () => {
       expect(after.paneId).toBe(before.paneId);
       expect(pool.managerLog()).toMatch(/Worker 1: its heartbeat stopped \((unresponsive|dead)\)/);
       // The stopped process was killed, not left behind.
-      await waitFor(() => {
-        try {
-          process.kill(worker, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      }, { what: 'the hung worker to be gone' });
+      await waitFor(
+        () => {
+          try {
+            process.kill(worker, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        { what: 'the hung worker to be gone' },
+      );
     });
   });
 
@@ -67,28 +76,31 @@ describe('worker-manager restarts real workers', () => {
 
   it('backs off a worker that crashes at every start, gives up with an ALERT, and keeps the count across a manager restart', async () => {
     // A real misconfiguration: the workers are told to use Pueue, which is not on their PATH.
-    await withManagerBench({
-      CHECK_INTERVAL: '1',
-      RESTART_DELAY: '0.3',
-      MAX_RESTART_ATTEMPTS: '3',
-      RESTART_MIN_UPTIME: '60',
-      WORKER_BACKEND: 'pueue',
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-    }, async (pool) => {
-      expect((await pool.wm('scale', '1')).exitCode).toBe(0);
-      expect((await pool.wm('start')).exitCode).toBe(0);
-      await waitFor(() => pool.managerLog().includes('Worker 1 restarted'), { timeoutMs: 30_000, what: 'a first restart' });
-      expect(out((await pool.wm('stop')).stdout)).toMatch(/Manager stopped/);
-      expect(out((await pool.wm('start')).stdout)).toMatch(/Manager started/);
-      expect(out((await pool.wm('start')).stdout)).toMatch(/already running/);
-      await waitFor(() => pool.managerLog().includes('gave up'), { timeoutMs: 60_000, what: 'the give-up' });
-      const log = pool.managerLog();
-      expect(log).toMatch(/\[ALERT\] Worker 1 gave up: .* after 3 consecutive unstable restarts/);
-      expect([...log.matchAll(/will be restarted in (\d+) ms/g)].map((match) => Number(match[1]))).toEqual([300, 600]);
-      expect(log.match(/Worker 1 restarted/g)).toHaveLength(3);
-      expect((log.match(/Manager started/g) ?? []).length).toBe(2);
-      const status = JSON.parse(out((await pool.wm('status', '--json')).stdout));
-      expect(status.workers[0]).toMatchObject({ id: 1, health: 'gave-up', restarts: 3 });
-    });
+    await withManagerBench(
+      {
+        CHECK_INTERVAL: '1',
+        RESTART_DELAY: '0.3',
+        MAX_RESTART_ATTEMPTS: '3',
+        RESTART_MIN_UPTIME: '60',
+        WORKER_BACKEND: 'pueue',
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+      },
+      async (pool) => {
+        expect((await pool.wm('scale', '1')).exitCode).toBe(0);
+        expect((await pool.wm('start')).exitCode).toBe(0);
+        await waitFor(() => pool.managerLog().includes('Worker 1 restarted'), { timeoutMs: 30_000, what: 'a first restart' });
+        expect(out((await pool.wm('stop')).stdout)).toMatch(/Manager stopped/);
+        expect(out((await pool.wm('start')).stdout)).toMatch(/Manager started/);
+        expect(out((await pool.wm('start')).stdout)).toMatch(/already running/);
+        await waitFor(() => pool.managerLog().includes('gave up'), { timeoutMs: 60_000, what: 'the give-up' });
+        const log = pool.managerLog();
+        expect(log).toMatch(/\[ALERT\] Worker 1 gave up: .* after 3 consecutive unstable restarts/);
+        expect([...log.matchAll(/will be restarted in (\d+) ms/g)].map((match) => Number(match[1]))).toEqual([300, 600]);
+        expect(log.match(/Worker 1 restarted/g)).toHaveLength(3);
+        expect((log.match(/Manager started/g) ?? []).length).toBe(2);
+        const status = JSON.parse(out((await pool.wm('status', '--json')).stdout));
+        expect(status.workers[0]).toMatchObject({ id: 1, health: 'gave-up', restarts: 3 });
+      },
+    );
   });
 });

@@ -54,7 +54,13 @@ describe('worker-manager scale with real workers', () => {
   it('refuses bad input with exit 2 and one sentence, changing nothing', async () => {
     await withManagerBench({}, async (pool) => {
       const before = listTree(pool.bench.home);
-      for (const args of [['scale', '-1'], ['scale', 'abc'], ['scale', '100000'], ['restart', '0'], ['restart', '../x']]) {
+      for (const args of [
+        ['scale', '-1'],
+        ['scale', 'abc'],
+        ['scale', '100000'],
+        ['restart', '0'],
+        ['restart', '../x'],
+      ]) {
         const result = await pool.wm(...args);
         expect(result.exitCode, args.join(' ')).toBe(2);
         expect(out(result.stderr).trim().split('\n')).toHaveLength(1);

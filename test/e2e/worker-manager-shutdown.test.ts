@@ -6,7 +6,10 @@ import { expectEachOnce, withSurvivalPool, type SurvivalPool } from './pool-surv
 
 /** Every process of the pool is gone soon after shutdown returned (tmux and the kernel reap them). */
 const expectNothingLeft = (pool: SurvivalPool) =>
-  waitFor(() => pool.processes().length === 0, { timeoutMs: 15_000, what: `no process of the pool left (${pool.describe(pool.processes())})` });
+  waitFor(() => pool.processes().length === 0, {
+    timeoutMs: 15_000,
+    what: `no process of the pool left (${pool.describe(pool.processes())})`,
+  });
 
 describe.each(WORKER_BACKENDS)('worker-manager shutdown on the %s backend', (backendName) => {
   it('drains the workers, then leaves no process of the pool behind (pueued it started included); ensure brings the pool back', async () => {
@@ -14,7 +17,10 @@ describe.each(WORKER_BACKENDS)('worker-manager shutdown on the %s backend', (bac
       if (pool.env.PUEUE_CONFIG_PATH) {
         // Setup then starts pueued itself, as for a user whose daemon is not running.
         spawnSync('pueue', ['-c', pool.env.PUEUE_CONFIG_PATH, 'shutdown'], { stdio: 'ignore', timeout: 10_000 });
-        await waitFor(() => spawnSync('pueue', ['-c', pool.env.PUEUE_CONFIG_PATH!, 'status'], { stdio: 'ignore' }).status !== 0, { timeoutMs: 20_000, what: 'the test daemon down' });
+        await waitFor(() => spawnSync('pueue', ['-c', pool.env.PUEUE_CONFIG_PATH!, 'status'], { stdio: 'ignore' }).status !== 0, {
+          timeoutMs: 20_000,
+          what: 'the test daemon down',
+        });
       }
       pool.bench.setScenario({ default: 'sleep:3000' });
       expect((await pool.run('setup-hybrid-enhanced', '2')).exitCode).toBe(0);
@@ -40,7 +46,10 @@ describe.each(WORKER_BACKENDS)('worker-manager shutdown on the %s backend', (bac
       pool.bench.setScenario({ default: 'hang' });
       expect((await pool.run('setup-hybrid-enhanced', '1')).exitCode).toBe(0);
       expect((await pool.run('worker-queue', 'add', '2', '900', '903')).exitCode).toBe(0);
-      const [run] = await waitFor(() => (pool.bench.starts().length > 0 ? pool.bench.starts() : undefined), { timeoutMs: 60_000, what: 'the agent run started' });
+      const [run] = await waitFor(() => (pool.bench.starts().length > 0 ? pool.bench.starts() : undefined), {
+        timeoutMs: 60_000,
+        what: 'the agent run started',
+      });
 
       const result = await pool.run('worker-manager', 'shutdown', '--now');
       expect(result.exitCode, result.stderr).toBe(0);

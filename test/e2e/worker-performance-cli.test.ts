@@ -51,7 +51,11 @@ describe('worker-performance refuses bad requests with one sentence and writes n
   it.each([
     [['export', '/nonexistent-dir/x.csv'], 2, /directory \/nonexistent-dir does not exist/],
     [['export', 'out.xml', '--format', 'xml'], 2, /Unknown export format "xml": use csv, json or prom\./],
-    [['export', 'foo.xlsx'], 2, /^worker-performance: Cannot tell the export format of foo\.xlsx from its extension \.xlsx: name a \.csv, \.json or \.prom file, or give --format csv, json or prom\.$/m],
+    [
+      ['export', 'foo.xlsx'],
+      2,
+      /^worker-performance: Cannot tell the export format of foo\.xlsx from its extension \.xlsx: name a \.csv, \.json or \.prom file, or give --format csv, json or prom\.$/m,
+    ],
     [['efficiency', 'abc'], 2, /Invalid worker id "abc"/],
     [['efficiency', '9'], 1, /Worker 9 has no metrics and no task history; known workers: 1, 2, 3, 4, 5, 6\./],
     [['timeline', '--since', 'yesterday'], 2, /Invalid --since "yesterday"/],
@@ -143,7 +147,11 @@ describe('worker-performance on fixture data', () => {
   it('efficiency prints one worker, with a JSON twin', async () => {
     const home = fixtureHome('basic');
     expect((await run(home, ['efficiency', '1'])).stdout).toBe('Worker 1: 95.0% efficiency (19 of 20 task(s) succeeded, 1 failed)');
-    expect(JSON.parse((await run(home, ['efficiency', '6', '--json'])).stdout)).toMatchObject({ id: 6, source: 'history', efficiency_percent: 100 });
+    expect(JSON.parse((await run(home, ['efficiency', '6', '--json'])).stdout)).toMatchObject({
+      id: 6,
+      source: 'history',
+      efficiency_percent: 100,
+    });
   });
 
   it('monitor prints one frame and exits when stdout is not a terminal', async () => {
@@ -154,7 +162,10 @@ describe('worker-performance on fixture data', () => {
   });
 
   it('colours efficiency when FORCE_COLOR is set', async () => {
-    const result = await runBin(BIN, ['report'], { home: fixtureHome('basic'), env: { ...EMBEDDED, NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    const result = await runBin(BIN, ['report'], {
+      home: fixtureHome('basic'),
+      env: { ...EMBEDDED, NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
     expect(result.stdout).toContain('\u001b[32m95.0%\u001b[39m');
   });
 });

@@ -11,17 +11,26 @@ import { makeTempDir } from '../helpers/temp.js';
 const EMBEDDED = { WORKER_BACKEND: 'embedded' };
 const queue = (home: string, args: string[], env: Record<string, string> = EMBEDDED) => runBin('worker-queue', args, { home, env });
 const listJson = async (home: string, env?: Record<string, string>) =>
-  JSON.parse(String((await queue(home, ['list', '--json'], env)).stdout)) as { backend: string; tasks: { id: string; subissue: string; status: string; priority: number }[] };
+  JSON.parse(String((await queue(home, ['list', '--json'], env)).stdout)) as {
+    backend: string;
+    tasks: { id: string; subissue: string; status: string; priority: number }[];
+  };
 
 describe('worker-queue (embedded backend)', () => {
   it('retry --force returns a task claimed by a worker that is gone', async () => {
     const home = makeTempDir();
     await queue(home, ['add', '2', '10', '121']);
-    const { backend } = await openQueueBackend({ paths: dataPaths(home), settings: { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'embedded' }, env: process.env });
+    const { backend } = await openQueueBackend({
+      paths: dataPaths(home),
+      settings: { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'embedded' },
+      env: process.env,
+    });
     await backend.claim(5);
     const refused = await queue(home, ['retry', '1']);
     expect(refused.exitCode).toBe(1);
-    expect(String(refused.stderr)).toMatch(/Task 1 is claimed by worker 5; only done, failed or review tasks can be retried \(--force returns a claim whose worker is gone\)/);
+    expect(String(refused.stderr)).toMatch(
+      /Task 1 is claimed by worker 5; only done, failed or review tasks can be retried \(--force returns a claim whose worker is gone\)/,
+    );
     const forced = await queue(home, ['retry', '--force', '1']);
     expect(forced.exitCode, String(forced.stderr)).toBe(0);
     expect(String(forced.stdout)).toBe('Task 1 (sub-issue 121) is queued again.');
@@ -74,7 +83,7 @@ describe('worker-queue (embedded backend)', () => {
     [['add', '1', 'abc', '1'], /parent issue id "abc" is not a positive number/],
     [['add', '1', '10', '1;touch PWNED'], /subissue issue id "1;touch PWNED" is not a positive number/],
     [['add', '1', '10', '$(touch PWNED)'], /subissue issue id "\$\(touch PWNED\)"/],
-    [['add', '1', '10', "1'\"\n2"], /is not a positive number/],
+    [['add', '1', '10', '1\'"\n2'], /is not a positive number/],
     [['retry', 'x'], /task id "x" is not a number/],
     [['remove', '-1'], /./],
     [['clean', 'soon'], /DAYS must be a whole number/],
@@ -100,11 +109,16 @@ describe('worker-queue (embedded backend)', () => {
     expect(String(refused.stderr)).toMatch(/Nothing imported: .*line 2: subissue "oops".*line 3: expected 6 fields/);
     expect(readdirSync(home)).toEqual(['bad.txt']);
 
-    writeFileSync(join(home, 'queue.txt'), '3|10|201|pending|0|2024-01-01\n1|10|202|running|2|2024-01-01\n1|10|203|completed|1|2024-01-01\n');
+    writeFileSync(
+      join(home, 'queue.txt'),
+      '3|10|201|pending|0|2024-01-01\n1|10|202|running|2|2024-01-01\n1|10|203|completed|1|2024-01-01\n',
+    );
     await queue(home, ['add', '5', '10', '202']);
     const imported = await queue(home, ['import']);
     expect(imported.exitCode, String(imported.stderr)).toBe(0);
-    expect(String(imported.stdout)).toBe(`Imported 1 task(s) from ${join(home, 'queue.txt')} (1 finished line(s) skipped; already queued: 202).`);
+    expect(String(imported.stdout)).toBe(
+      `Imported 1 task(s) from ${join(home, 'queue.txt')} (1 finished line(s) skipped; already queued: 202).`,
+    );
     expect((await listJson(home)).tasks.map((task) => task.subissue)).toEqual(['202', '201']);
   });
 });

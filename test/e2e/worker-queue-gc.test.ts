@@ -16,7 +16,13 @@ describe('worker-queue gc', () => {
     git(bench.repo, 'remote', 'add', 'origin', origin);
     git(bench.repo, 'push', '-q', 'origin', 'main');
     const ids: Record<string, string> = {};
-    const plan: [string, 'done' | 'failed' | 'review' | 'queued'][] = [['11', 'done'], ['12', 'done'], ['13', 'failed'], ['16', 'review'], ['14', 'queued']];
+    const plan: [string, 'done' | 'failed' | 'review' | 'queued'][] = [
+      ['11', 'done'],
+      ['12', 'done'],
+      ['13', 'failed'],
+      ['16', 'review'],
+      ['14', 'queued'],
+    ];
     for (const [subissue, status] of plan) {
       const task = await bench.backend.add({ subissue, parent: '1', priority: 1 });
       ids[subissue] = task.id;
@@ -57,7 +63,14 @@ describe('worker-queue gc', () => {
       `kept: ${place('15')} (the queue does not know this sub-issue)`,
       `removed: ${place('16')} (task ${ids['16']} is review; nothing uncommitted or unsaved)`,
     ]);
-    expect(['11', '12', '13', '14', '15', '16'].map((subissue) => existsSync(place(subissue)))).toEqual([false, true, true, true, true, false]);
+    expect(['11', '12', '13', '14', '15', '16'].map((subissue) => existsSync(place(subissue)))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(git(bench.repo, 'worktree', 'list', '--porcelain')).not.toMatch(/subissue-1[16]/);
     // The branches stay: gc removes checkouts, never work.
     expect(git(bench.repo, 'branch', '--list', 'subissue/1-11')).toMatch(/subissue\/1-11/);
@@ -86,6 +99,11 @@ describe('worker-queue gc', () => {
     const clean = await runBin('worker-queue', ['clean'], { home: bench.home, env: { ...bench.env, RUNS_KEEP_DAYS: '2' } });
     expect(clean.exitCode, clean.stderr).toBe(0);
     expect(clean.stdout).toBe('Removed 0 finished tasks older than 7 days, and 2 run files older than RUNS_KEEP_DAYS (2).');
-    expect(Object.fromEntries(Object.entries(files).map(([name, file]) => [name, existsSync(file)]))).toEqual({ oldOutput: false, oldRecord: false, queuedOutput: true, youngOutput: true });
+    expect(Object.fromEntries(Object.entries(files).map(([name, file]) => [name, existsSync(file)]))).toEqual({
+      oldOutput: false,
+      oldRecord: false,
+      queuedOutput: true,
+      youngOutput: true,
+    });
   }, 60_000);
 });

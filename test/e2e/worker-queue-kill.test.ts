@@ -33,13 +33,25 @@ describe.each(WORKER_BACKENDS)('worker-queue kill on the %s backend', (backendNa
     expect(kill.stdout).toBe(
       `Killed the run of task ${killed.id} (sub-issue 51); worker 1 records it as failed (killed by the user) and goes on with the next task.`,
     );
-    expect(lines(pidsFile).map(Number).filter((pid) => !isGone(pid))).toEqual([]);
+    expect(
+      lines(pidsFile)
+        .map(Number)
+        .filter((pid) => !isGone(pid)),
+    ).toEqual([]);
 
-    await waitFor(async () => (await bench.backend.get(next.id))?.status === 'done', { timeoutMs: 60_000, what: 'the next task to be done' });
-    await waitFor(async () => (await bench.backend.get(killed.id))?.status === 'failed', { timeoutMs: 30_000, what: 'the killed task to be failed' });
+    await waitFor(async () => (await bench.backend.get(next.id))?.status === 'done', {
+      timeoutMs: 60_000,
+      what: 'the next task to be done',
+    });
+    await waitFor(async () => (await bench.backend.get(killed.id))?.status === 'failed', {
+      timeoutMs: 30_000,
+      what: 'the killed task to be failed',
+    });
     expect((await bench.backend.get(killed.id))?.lastError).toMatch(/killed by the user/);
     expect(bench.starts().filter((start) => start.task === '51')).toHaveLength(1);
-    const record = lines(bench.paths.historyFile).map((line) => JSON.parse(line) as { task_id: string }).find((entry) => entry.task_id === '51');
+    const record = lines(bench.paths.historyFile)
+      .map((line) => JSON.parse(line) as { task_id: string })
+      .find((entry) => entry.task_id === '51');
     expect(record).toMatchObject({ result: 'failed', attempts: 1, error: expect.stringMatching(/killed by the user/) });
     expect(existsSync(join(bench.repo, '.worktrees', 'subissue-51', 'task-51.txt'))).toBe(true);
     expect(worker.output.join('\n')).toMatch(/task 51 failed with unpushed commits; its worktree is kept/);

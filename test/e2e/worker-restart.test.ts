@@ -7,7 +7,12 @@ import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS, isGone, makeWorkerBench, type WorkerBench } from '../helpers/worker-harness.js';
 
 const historyLines = (bench: WorkerBench) =>
-  existsSync(bench.paths.historyFile) ? readFileSync(bench.paths.historyFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+  existsSync(bench.paths.historyFile)
+    ? readFileSync(bench.paths.historyFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+    : [];
 
 /** A worker that took task SUBISSUE and was SIGKILLed while its agent ran (the agent lives on). */
 async function killedMidTask(backendName: (typeof WORKER_BACKENDS)[number], subissue: string, workerId: number, agentMs: number) {
@@ -16,7 +21,9 @@ async function killedMidTask(backendName: (typeof WORKER_BACKENDS)[number], subi
   await bench.backend.add({ subissue, parent: '2', priority: 1 });
   const first = spawnWorker(bench, workerId);
   await waitFor(() => bench.starts().length === 1, { what: 'the agent to start', timeoutMs: 30_000 });
-  const saved = await waitFor(() => JSON.parse(readFileSync(`${bench.paths.stateDir}/worker-${workerId}.state`, 'utf8')).task, { what: 'the task saved' });
+  const saved = await waitFor(() => JSON.parse(readFileSync(`${bench.paths.stateDir}/worker-${workerId}.state`, 'utf8')).task, {
+    what: 'the task saved',
+  });
   first.kill('SIGKILL');
   await first;
   return { bench, saved };
@@ -47,10 +54,19 @@ describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend'
     expect((await bench.health.read()).stats.successful_tasks).toBe(1);
   });
 
-  it('killed after appending the task\'s record but before saving that: started again, it does not record the task twice', async () => {
+  it("killed after appending the task's record but before saving that: started again, it does not record the task twice", async () => {
     const { bench, saved } = await killedMidTask(backendName, '24', 6, 3000);
     // The state a kill leaves between the append and the save of `recorded`: the record is there.
-    const appended = { version: 1, task_id: '24', parent: '2', worker_id: 6, attempts: 1, started_at: saved.started_at, ended_at: new Date().toISOString(), result: 'success' };
+    const appended = {
+      version: 1,
+      task_id: '24',
+      parent: '2',
+      worker_id: 6,
+      attempts: 1,
+      started_at: saved.started_at,
+      ended_at: new Date().toISOString(),
+      result: 'success',
+    };
     mkdirSync(dirname(bench.paths.historyFile), { recursive: true });
     appendFileSync(bench.paths.historyFile, `${JSON.stringify(appended)}\n`);
 
@@ -71,7 +87,11 @@ describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend'
     expect(result.exitCode).toBe(0);
     expect((await bench.backend.list()).map((task) => task.status)).toEqual(['done', 'queued']);
     expect((await bench.health.read()).workers['5']?.status).toBe('stopped');
-    expect(JSON.parse(readFileSync(`${bench.paths.stateDir}/worker-5.state`, 'utf8'))).toMatchObject({ version: 1, status: 'stopped', task: null });
+    expect(JSON.parse(readFileSync(`${bench.paths.stateDir}/worker-5.state`, 'utf8'))).toMatchObject({
+      version: 1,
+      status: 'stopped',
+      task: null,
+    });
   });
 });
 
@@ -80,7 +100,10 @@ describe('one process per worker id', () => {
     const bench = await makeWorkerBench('embedded');
     const first = spawnWorker(bench, 1);
     const pidFile = `${bench.paths.stateDir}/worker-1.pid`;
-    await waitFor(() => existsSync(pidFile) && JSON.parse(readFileSync(pidFile, 'utf8')).pid === first.pid, { what: 'the first worker to claim id 1', timeoutMs: 30_000 });
+    await waitFor(() => existsSync(pidFile) && JSON.parse(readFileSync(pidFile, 'utf8')).pid === first.pid, {
+      what: 'the first worker to claim id 1',
+      timeoutMs: 30_000,
+    });
 
     const second = await spawnWorker(bench, 1);
     expect(second.exitCode).toBe(1);
@@ -91,12 +114,18 @@ describe('one process per worker id', () => {
     await first;
     // The dead worker's file is taken over; so is a file naming a live pid with another start time.
     const third = spawnWorker(bench, 1);
-    await waitFor(() => JSON.parse(readFileSync(pidFile, 'utf8')).pid === third.pid, { what: 'the third worker to take over the stale id', timeoutMs: 30_000 });
+    await waitFor(() => JSON.parse(readFileSync(pidFile, 'utf8')).pid === third.pid, {
+      what: 'the third worker to take over the stale id',
+      timeoutMs: 30_000,
+    });
     third.kill('SIGKILL');
     await third;
     writeFileSync(pidFile, JSON.stringify({ pid: process.pid, start_time: '1' }));
     const fourth = spawnWorker(bench, 1);
-    await waitFor(() => JSON.parse(readFileSync(pidFile, 'utf8')).pid === fourth.pid, { what: 'the fourth worker to take over a reused pid', timeoutMs: 30_000 });
+    await waitFor(() => JSON.parse(readFileSync(pidFile, 'utf8')).pid === fourth.pid, {
+      what: 'the fourth worker to take over a reused pid',
+      timeoutMs: 30_000,
+    });
     let said = '';
     fourth.all?.on('data', (chunk: Buffer) => (said += chunk.toString()));
     await waitFor(() => said.includes('worker 1 started'), { what: 'the fourth worker to start its loop', timeoutMs: 30_000 });

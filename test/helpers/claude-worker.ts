@@ -103,7 +103,16 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
     env: { ...env, ...settingsEnv, CLAUDE_WORKERS_HOME: paths.root },
     worktreeOf: (subissue, parent) => taskPlace(repo, subissue, parent).worktree,
     startWorker(workerId) {
-      const worker = startTestWorker({ workerId, repo, backend, agent: selectAgent(settings, () => new Date()), paths, settings, health, killGraceMs: 1000 });
+      const worker = startTestWorker({
+        workerId,
+        repo,
+        backend,
+        agent: selectAgent(settings, () => new Date()),
+        paths,
+        settings,
+        health,
+        killGraceMs: 1000,
+      });
       const { control, done } = worker;
       cleanups.push(async () => {
         control.requestStop();

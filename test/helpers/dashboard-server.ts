@@ -19,7 +19,11 @@ afterEach(async () => {
 });
 
 /** `worker-performance serve --port 0 ...` on a data root; resolves with its address once it listens. */
-export async function startDashboard(home: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<RunningDashboard> {
+export async function startDashboard(
+  home: string,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningDashboard> {
   let output = '';
   const child = execa(process.execPath, [binPath('worker-performance'), 'serve', '--port', '0', ...args], {
     env: { CLAUDE_WORKERS_HOME: home, NO_COLOR: '1', WORKER_BACKEND: 'embedded', ...env },
@@ -30,7 +34,10 @@ export async function startDashboard(home: string, args: readonly string[] = [],
   running.push(child);
   child.stdout?.on('data', (chunk) => (output += String(chunk)));
   child.stderr?.on('data', (chunk) => (output += String(chunk)));
-  const url = await waitFor(() => /Serving the dashboard on (http:\/\/\S+\/)/.exec(output)?.[1], { timeoutMs: 30_000, what: `the dashboard to listen (${output})` });
+  const url = await waitFor(() => /Serving the dashboard on (http:\/\/\S+\/)/.exec(output)?.[1], {
+    timeoutMs: 30_000,
+    what: `the dashboard to listen (${output})`,
+  });
   return {
     url,
     output: () => output,

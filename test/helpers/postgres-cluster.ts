@@ -39,11 +39,31 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   writeFileSync(pwfile, CLUSTER_PASSWORD);
   chownSync(pwfile, Number(uid), Number(gid));
   const data = join(dir, 'data');
-  await asPostgres([join(BIN, 'initdb'), '-D', data, '-U', CLUSTER_USER, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '-N']);
+  await asPostgres([
+    join(BIN, 'initdb'),
+    '-D',
+    data,
+    '-U',
+    CLUSTER_USER,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '-N',
+  ]);
   const log = join(dir, 'log');
   let port = 0;
   const start = async () => {
-    await asPostgres([join(BIN, 'pg_ctl'), '-D', data, '-l', log, '-w', '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+    await asPostgres([
+      join(BIN, 'pg_ctl'),
+      '-D',
+      data,
+      '-l',
+      log,
+      '-w',
+      '-o',
+      `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ]);
   };
   for (let tries = 0; ; tries += 1) {
     port = 20_000 + Math.floor(Math.random() * 30_000);

@@ -30,7 +30,10 @@ export async function startStoppedHolder(config: StopperConfig) {
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(() => output.includes('stopping\n') && /\) T /.test(readStat(child.pid)), { timeoutMs: 30_000, what: 'the holder stopped inside the lock' });
+  await waitFor(() => output.includes('stopping\n') && /\) T /.test(readStat(child.pid)), {
+    timeoutMs: 30_000,
+    what: 'the holder stopped inside the lock',
+  });
   return {
     pid: child.pid!,
     resume: () => process.kill(child.pid!, 'SIGCONT'),

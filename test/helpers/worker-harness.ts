@@ -55,7 +55,11 @@ export interface RunningWorker {
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 /** `dataRoot`: the data root on a disk of the test's choosing; the agent's notes then go elsewhere. */
-export async function makeWorkerBench(backendName: BackendName, overrides: Record<string, string> = {}, options: { readonly dataRoot?: string } = {}): Promise<WorkerBench> {
+export async function makeWorkerBench(
+  backendName: BackendName,
+  overrides: Record<string, string> = {},
+  options: { readonly dataRoot?: string } = {},
+): Promise<WorkerBench> {
   const home = options.dataRoot ?? makeTempDir('hw-worker-');
   const paths = dataPaths(home);
   const repo = makeGitRepo();

@@ -24,7 +24,12 @@ describe('the GitHub adapter', () => {
   it('follows every page of sub-issues', async () => {
     const bench = await makeGithubBench({
       pageSize: 1,
-      issues: [{ number: 1, title: 'parent' }, { number: 2, title: 'a', parent: 1 }, { number: 3, title: 'b', parent: 1 }, { number: 4, title: 'c', parent: 1 }],
+      issues: [
+        { number: 1, title: 'parent' },
+        { number: 2, title: 'a', parent: 1 },
+        { number: 3, title: 'b', parent: 1 },
+        { number: 4, title: 'c', parent: 1 },
+      ],
     });
     expect((await listSubIssues(bench.gh, 'octo/widgets', 1)).map((issue) => issue.number)).toEqual([2, 3, 4]);
     expect(bench.api.requests.filter((request) => request.path.includes('/sub_issues'))).toHaveLength(3);
@@ -33,27 +38,64 @@ describe('the GitHub adapter', () => {
   it('waits out a short rate limit and says so; a long one is one sentence', async () => {
     const bench = await makeGithubBench({ issues: [{ number: 1, title: 'parent' }] });
     const resetSoon = String(Math.floor(Date.now() / 1000) + 1);
-    bench.api.addFault({ method: 'GET', path: /sub_issues$/, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetSoon }, message: 'API rate limit exceeded', times: 1 });
+    bench.api.addFault({
+      method: 'GET',
+      path: /sub_issues$/,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetSoon },
+      message: 'API rate limit exceeded',
+      times: 1,
+    });
     expect(await listSubIssues(bench.gh, 'octo/widgets', 1)).toEqual([]);
-    expect(bench.notices).toEqual([expect.stringMatching(/^GitHub's rate limit is reached \(asking for sub-issues of #1 in octo\/widgets\); waiting \d+ s/)]);
+    expect(bench.notices).toEqual([
+      expect.stringMatching(/^GitHub's rate limit is reached \(asking for sub-issues of #1 in octo\/widgets\); waiting \d+ s/),
+    ]);
 
-    bench.api.addFault({ method: 'GET', path: /sub_issues$/, status: 429, headers: { 'retry-after': '3600' }, message: 'secondary rate limit' });
+    bench.api.addFault({
+      method: 'GET',
+      path: /sub_issues$/,
+      status: 429,
+      headers: { 'retry-after': '3600' },
+      message: 'secondary rate limit',
+    });
     const error = await listSubIssues(bench.gh, 'octo/widgets', 1).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GithubError);
     expect((error as GithubError).message).toMatch(/^GitHub's rate limit is exhausted until \d\d:\d\d:\d\d UTC .*try again then\.$/);
   });
 
   it('pushes the branch and opens its pull request once; a second call finds it', async () => {
-    const bench = await makeGithubBench({ issues: [{ number: 10, title: 'parent' }, { number: 11, title: 'Add the widget', parent: 10 }] });
+    const bench = await makeGithubBench({
+      issues: [
+        { number: 10, title: 'parent' },
+        { number: 11, title: 'Add the widget', parent: 10 },
+      ],
+    });
     git(bench.repo, 'checkout', '-q', '-b', 'subissue/10-11');
     git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work');
-    const wish = { repo: 'octo/widgets', branch: 'subissue/10-11', base: 'main', subissue: '11', parent: '10', title: 'Add the widget', summary: 'one commit' };
+    const wish = {
+      repo: 'octo/widgets',
+      branch: 'subissue/10-11',
+      base: 'main',
+      subissue: '11',
+      parent: '10',
+      title: 'Add the widget',
+      summary: 'one commit',
+    };
     const first = await ensurePullRequest(bench.gh, bench.repo, wish);
     const second = await ensurePullRequest(bench.gh, bench.repo, wish);
-    expect(first).toEqual(expect.objectContaining({ created: true, html_url: `https://github.localhost/octo/widgets/pull/${first.number}` }));
+    expect(first).toEqual(
+      expect.objectContaining({ created: true, html_url: `https://github.localhost/octo/widgets/pull/${first.number}` }),
+    );
     expect(second).toEqual(expect.objectContaining({ created: false, number: first.number }));
     expect(originBranches(bench.origin)).toContain('subissue/10-11');
-    expect(bench.api.pulls()).toEqual([expect.objectContaining({ title: 'Add the widget', head: 'subissue/10-11', base: 'main', body: expect.stringMatching(/^Closes #11, part of #10\./) })]);
+    expect(bench.api.pulls()).toEqual([
+      expect.objectContaining({
+        title: 'Add the widget',
+        head: 'subissue/10-11',
+        base: 'main',
+        body: expect.stringMatching(/^Closes #11, part of #10\./),
+      }),
+    ]);
   });
 
   it('throws what git said when the branch cannot be pushed, and opens no pull request', async () => {

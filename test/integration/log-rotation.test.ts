@@ -15,12 +15,21 @@ describe('log rotation by size (LOG_MAX_BYTES, LOG_KEEP)', () => {
     const dir = makeTempDir('hw-rotate-');
     const log = join(dir, 'health.log');
     // Keep enough files for everything written, so the test can count every line.
-    await Promise.all(Array.from({ length: WRITERS }, (_, writer) => execa(process.execPath, [WRITER, log, String(writer), String(LINES), '16384', '100'])));
+    await Promise.all(
+      Array.from({ length: WRITERS }, (_, writer) => execa(process.execPath, [WRITER, log, String(writer), String(LINES), '16384', '100'])),
+    );
 
     const names = readdirSync(dir).sort();
     expect(names.filter((name) => name.endsWith('.gz')).length).toBeGreaterThan(3);
-    expect(names.every((name) => /^health\.log(\.1|\.\d+\.gz)?$/.test(name)), names.join(' ')).toBe(true);
-    const text = names.map((name) => (name.endsWith('.gz') ? gunzipSync(readFileSync(join(dir, name))).toString('utf8') : readFileSync(join(dir, name), 'utf8'))).join('');
+    expect(
+      names.every((name) => /^health\.log(\.1|\.\d+\.gz)?$/.test(name)),
+      names.join(' '),
+    ).toBe(true);
+    const text = names
+      .map((name) =>
+        name.endsWith('.gz') ? gunzipSync(readFileSync(join(dir, name))).toString('utf8') : readFileSync(join(dir, name), 'utf8'),
+      )
+      .join('');
     const lines = text.split('\n').filter(Boolean);
     for (const line of lines) expect(line).toMatch(/^\[\S+\] \[INFO\] writer \d line \d+ x{40}$/);
     const seen = lines.map((line) => /writer (\d) line (\d+)/.exec(line)!.slice(1).join(':'));

@@ -15,7 +15,16 @@ describe("the manager's gc pass every GC_INTERVAL", () => {
   it('removes a finished task worktree left behind at its first pass and the next one an interval later, logging each with its reason; keeps a dirty one', async () => {
     const paths = dataPaths(makeTempDir('hw-manager-gc-'));
     const repo = makeGitRepo();
-    const settings = resolveSettings({}, { WORKER_BACKEND: 'embedded', GC_INTERVAL: '10', CHECK_INTERVAL: '200ms', WORKERS_TMUX_SOCKET: makeTmuxSocket(), WORKERS_SESSION: 'pool' });
+    const settings = resolveSettings(
+      {},
+      {
+        WORKER_BACKEND: 'embedded',
+        GC_INTERVAL: '10',
+        CHECK_INTERVAL: '200ms',
+        WORKERS_TMUX_SOCKET: makeTmuxSocket(),
+        WORKERS_SESSION: 'pool',
+      },
+    );
     const context = managerContextFor({ paths, settings, now: () => new Date(), env: {} }, { workerBin: '/bin/true', cwd: repo });
     const { backend } = await openQueueBackend({ paths, settings, env: {} });
     const finishedWorktree = async (subissue: string) => {
@@ -38,7 +47,10 @@ describe("the manager's gc pass every GC_INTERVAL", () => {
       await waitFor(() => removed.test(log()), { timeoutMs: 30_000, what: 'the first pass to remove the worktree' });
       expect(existsSync(first)).toBe(false);
       const second = await finishedWorktree('33');
-      await waitFor(() => log().includes(`gc: removed the worktree ${second}`), { timeoutMs: 60_000, what: 'the next pass to remove the second worktree' });
+      await waitFor(() => log().includes(`gc: removed the worktree ${second}`), {
+        timeoutMs: 60_000,
+        what: 'the next pass to remove the second worktree',
+      });
       expect(existsSync(second)).toBe(false);
       expect(log()).toMatch(/gc: 1 worktree\(s\) kept/);
       expect(existsSync(dirty)).toBe(true);

@@ -12,7 +12,13 @@ import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const RECORDER = fileURLToPath(new URL('../fixtures/notify/record-notification.mjs', import.meta.url));
-const readRecords = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []);
+const readRecords = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+    : [];
 
 describe('NOTIFY_COMMAND', () => {
   it('gets a failed task as JSON on stdin and in NOTIFY_* variables; a title holding $(...) runs nothing', async () => {
@@ -20,21 +26,45 @@ describe('NOTIFY_COMMAND', () => {
     const paths = dataPaths(home);
     const out = join(home, 'received.jsonl');
     const marker = join(home, 'pwned');
-    const env = { NOTIFY_COMMAND: `"${process.execPath}" "${RECORDER}" "${out}"`, NOTIFY_COALESCE: '0', NOTIFY_DESKTOP: 'false', WORKER_BACKEND: 'embedded' };
+    const env = {
+      NOTIFY_COMMAND: `"${process.execPath}" "${RECORDER}" "${out}"`,
+      NOTIFY_COALESCE: '0',
+      NOTIFY_DESKTOP: 'false',
+      WORKER_BACKEND: 'embedded',
+    };
     const settings = resolveSettings({}, env);
-    const notifier = createNotifier({ paths, settings, env: { ...process.env, ...env }, now: () => new Date() }, createEventLog(paths.managerLog, paths.alertsLog));
+    const notifier = createNotifier(
+      { paths, settings, env: { ...process.env, ...env }, now: () => new Date() },
+      createEventLog(paths.managerLog, paths.alertsLog),
+    );
     await notifier.step(); // the baseline
     const hostile = `$(touch ${marker})\`touch ${marker}\`; touch ${marker}`;
     const started = new Date(Date.now() - 5000).toISOString();
     await appendTaskHistory(paths.historyFile, {
-      version: 1, task_id: '41', parent: '7', worker_id: 2, attempts: 3, started_at: started, ended_at: new Date().toISOString(),
-      result: 'failed', error_class: 'agent_error', error: hostile, title: hostile,
+      version: 1,
+      task_id: '41',
+      parent: '7',
+      worker_id: 2,
+      attempts: 3,
+      started_at: started,
+      ended_at: new Date().toISOString(),
+      result: 'failed',
+      error_class: 'agent_error',
+      error: hostile,
+      title: hostile,
     } as Parameters<typeof appendTaskHistory>[1]);
     await notifier.step();
     const [record] = await waitFor(() => (readRecords(out).length > 0 ? readRecords(out) : undefined), { what: 'the command to run' });
     expect(record.stdin).toMatchObject({ kind: 'task_failed', events: [{ task: '41', parent: '7', worker: 2, title: hostile }] });
     expect(record.stdin.text).toContain(hostile);
-    expect(record.env).toMatchObject({ NOTIFY_KIND: 'task_failed', NOTIFY_TASK: '41', NOTIFY_PARENT: '7', NOTIFY_WORKER: '2', NOTIFY_TITLE: hostile, NOTIFY_COUNT: '1' });
+    expect(record.env).toMatchObject({
+      NOTIFY_KIND: 'task_failed',
+      NOTIFY_TASK: '41',
+      NOTIFY_PARENT: '7',
+      NOTIFY_WORKER: '2',
+      NOTIFY_TITLE: hostile,
+      NOTIFY_COUNT: '1',
+    });
     expect(existsSync(marker)).toBe(false);
     // Sent once: a further step finds nothing new.
     await notifier.step();
@@ -44,7 +74,11 @@ describe('NOTIFY_COMMAND', () => {
   it('worker-manager notify-test reports each sink; without a sink it says what to set', async () => {
     const home = makeTempDir();
     const out = join(home, 'received.jsonl');
-    const env = { NOTIFY_COMMAND: `"${process.execPath}" "${RECORDER}" "${out}"`, NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/hook', NOTIFY_DESKTOP: 'false' };
+    const env = {
+      NOTIFY_COMMAND: `"${process.execPath}" "${RECORDER}" "${out}"`,
+      NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+      NOTIFY_DESKTOP: 'false',
+    };
     const result = await runBin('worker-manager', ['notify-test'], { home, env });
     expect(result.stdout).toMatch(/^webhook http:\/\/127\.0\.0\.1:9: failed \(.+\)$/m);
     expect(result.stdout).toMatch(/^command .*node: delivered$/m);

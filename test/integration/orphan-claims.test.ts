@@ -32,7 +32,10 @@ describe.each(WORKER_BACKENDS)('claims of workers that never come back, on the %
     // worker 2 is in the pool (the manager restarts it); worker 6's pid was reused by a live process.
     const marker = makeTempDir('hw-orphan-run-');
     await bench.backend.startRun(gone.id, { argv: ['/bin/sh', '-c', `echo $$ > ${marker}/pid; exec sleep 600`], cwd: marker, env: {} });
-    const runPid = await waitFor(() => (existsSync(`${marker}/pid`) ? Number(readFileSync(`${marker}/pid`, 'utf8')) : undefined), { what: 'the run to start', timeoutMs: 30_000 });
+    const runPid = await waitFor(() => (existsSync(`${marker}/pid`) ? Number(readFileSync(`${marker}/pid`, 'utf8')) : undefined), {
+      what: 'the run to start',
+      timeoutMs: 30_000,
+    });
     await writePidFile(bench, 9, 999_999_999, '1');
     await writePidFile(bench, 8, process.pid);
     await writePidFile(bench, 6, process.pid, '1');
@@ -46,11 +49,17 @@ describe.each(WORKER_BACKENDS)('claims of workers that never come back, on the %
     expect(await bench.backend.get(live.id)).toMatchObject({ status: 'claimed', workerId: 8 });
     expect(await bench.backend.get(pooled.id)).toMatchObject({ status: 'claimed', workerId: 2 });
     await waitFor(() => isGone(runPid), { what: 'the orphaned run to be stopped', timeoutMs: 30_000 });
-    expect(alerts(bench)).toMatch(new RegExp(`Task ${gone.id} \\(sub-issue 701\\) was claimed by worker 9, which is gone and will not be restarted; returned it to the queue \\(1 attempts counted\\)`));
+    expect(alerts(bench)).toMatch(
+      new RegExp(
+        `Task ${gone.id} \\(sub-issue 701\\) was claimed by worker 9, which is gone and will not be restarted; returned it to the queue \\(1 attempts counted\\)`,
+      ),
+    );
     expect(alerts(bench)).not.toMatch(/sub-issue 70[23]/);
     // Nothing left to return: a second look changes nothing and alerts nothing more.
     const before = alerts(bench);
-    expect(await returnOrphanedClaims(bench.backend, { paths: bench.paths, lockStaleMs: 5000, comingBack: new Set([1, 2]), log })).toEqual([]);
+    expect(await returnOrphanedClaims(bench.backend, { paths: bench.paths, lockStaleMs: 5000, comingBack: new Set([1, 2]), log })).toEqual(
+      [],
+    );
     expect(alerts(bench)).toBe(before);
   });
 
@@ -59,9 +68,13 @@ describe.each(WORKER_BACKENDS)('claims of workers that never come back, on the %
     const task = await bench.backend.add({ subissue: '711', parent: '7', priority: 1 });
     await bench.backend.claim(4);
     const force = { paths: bench.paths, lockStaleMs: 5000 };
-    await expect(retryTask(bench.backend, task.id)).rejects.toThrow(/claimed by worker 4; only done, failed or review tasks can be retried \(--force/);
+    await expect(retryTask(bench.backend, task.id)).rejects.toThrow(
+      /claimed by worker 4; only done, failed or review tasks can be retried \(--force/,
+    );
     await writePidFile(bench, 4, process.pid);
-    await expect(retryTask(bench.backend, task.id, force)).rejects.toThrow(new RegExp(`claimed by worker 4, which is running as pid ${process.pid}`));
+    await expect(retryTask(bench.backend, task.id, force)).rejects.toThrow(
+      new RegExp(`claimed by worker 4, which is running as pid ${process.pid}`),
+    );
     expect(await bench.backend.get(task.id)).toMatchObject({ status: 'claimed', workerId: 4 });
     await writePidFile(bench, 4, process.pid, '1');
     expect(await retryTask(bench.backend, task.id, force)).toMatchObject({ status: 'queued' });

@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 const open = (url: string) =>
-  openQueueBackend({ paths: dataPaths(makeTempDir('hw-pgq-')), settings: { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'postgres' }, env: { ...process.env, WORKERS_DATABASE_URL: url } });
+  openQueueBackend({
+    paths: dataPaths(makeTempDir('hw-pgq-')),
+    settings: { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'postgres' },
+    env: { ...process.env, WORKERS_DATABASE_URL: url },
+  });
 const databaseName = (url: string) => /localhost\/(\w+)\?/.exec(url)![1]!;
 
 describe.skipIf(!postgresAvailable)('postgres database: schema and connection', () => {
@@ -44,18 +48,24 @@ describe.skipIf(!postgresAvailable)('postgres database: schema and connection', 
     await client.connect();
     await client.query('UPDATE hw_schema SET version = version + 5');
     await client.end();
-    await expect(migrateDatabase(env)).rejects.toThrow(/^The database at .+ has schema version \d+, newer than this toolkit's \d+; upgrade hybrid-workers on this host\.$/);
+    await expect(migrateDatabase(env)).rejects.toThrow(
+      /^The database at .+ has schema version \d+, newer than this toolkit's \d+; upgrade hybrid-workers on this host\.$/,
+    );
     await expect(open(url)).rejects.toThrow(/newer than this toolkit's/);
   });
 
   it('says in one sentence that a URL is bad, a login is refused or the server is unreachable, never showing the password', async () => {
     const url = await cluster.createDatabase();
     const name = databaseName(url);
-    await expect(open('mysql://x@y/z')).rejects.toThrow(/^WORKERS_DATABASE_URL is neither a postgres:\/\/ or postgresql:\/\/ URL nor an absolute socket directory/);
+    await expect(open('mysql://x@y/z')).rejects.toThrow(
+      /^WORKERS_DATABASE_URL is neither a postgres:\/\/ or postgresql:\/\/ URL nor an absolute socket directory/,
+    );
     await expect(open('')).rejects.toMatchObject({ kind: 'config' });
     const wrong = cluster.tcpUrl(name, 'not-the-password');
     const refused = await open(wrong).catch((error: Error) => error);
-    expect(String((refused as Error).message)).toMatch(/^The database at hw@127\.0\.0\.1:\d+\/\w+ refused the login; check the user and password/);
+    expect(String((refused as Error).message)).toMatch(
+      /^The database at hw@127\.0\.0\.1:\d+\/\w+ refused the login; check the user and password/,
+    );
     expect(String((refused as Error).message)).not.toContain('not-the-password');
     // The right password over TCP works (and reaches the schema check).
     await expect(open(cluster.tcpUrl(name, CLUSTER_PASSWORD))).rejects.toThrow(/schema version 0/);

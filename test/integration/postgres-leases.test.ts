@@ -31,12 +31,17 @@ async function freshDatabase(): Promise<string> {
 /** One host's view of the shared queue: its own data root and WORKER_HOST. */
 async function hostBackend(url: string, host: string) {
   const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'postgres' as const, WORKER_HOST: host, LEASE_TIMEOUT: LEASE_MS };
-  const { backend } = await openQueueBackend({ paths: dataPaths(makeTempDir(`hw-host-${host}-`)), settings, env: { ...process.env, WORKERS_DATABASE_URL: url } });
+  const { backend } = await openQueueBackend({
+    paths: dataPaths(makeTempDir(`hw-host-${host}-`)),
+    settings,
+    env: { ...process.env, WORKERS_DATABASE_URL: url },
+  });
   return backend;
 }
 
 /** A plain connection to the test's database, to read what the backend wrote. */
-const databaseClient = (url: string) => new pg.Client({ host: cluster.socketDir, port: cluster.port, user: 'hw', database: /localhost\/(\w+)\?/.exec(url)![1]! });
+const databaseClient = (url: string) =>
+  new pg.Client({ host: cluster.socketDir, port: cluster.port, user: 'hw', database: /localhost\/(\w+)\?/.exec(url)![1]! });
 
 describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
   it('a worker whose lease ran out cannot finish the task another host now holds', async () => {
@@ -47,7 +52,10 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     // Host a beats no more: once the lease is over, b's claim takes the task.
     expect(await b.claim(1)).toBeUndefined();
     await waitFor(async () => (await b.claim(1))?.id === task.id, { what: 'b takes the task after the lease', timeoutMs: 60_000 });
-    await expect(a.finish(task.id, { status: 'done' })).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/no longer held by this worker/) });
+    await expect(a.finish(task.id, { status: 'done' })).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(/no longer held by this worker/),
+    });
     await expect(a.requeue(task.id)).rejects.toMatchObject({ kind: 'conflict' });
     expect(await b.get(task.id)).toMatchObject({ status: 'claimed', workerId: 1, lastError: 'lease of a/1 expired' });
     await b.finish(task.id, { status: 'done' });
@@ -63,12 +71,15 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     const client = databaseClient(url);
     await client.connect();
     const since = (await client.query<{ at: Date }>('SELECT now() AS at')).rows[0]!.at.getTime();
-    await waitFor(async () => {
-      await a.renewLeases!(1);
-      expect(await b.claim(2)).toBeUndefined();
-      const now = (await client.query<{ at: Date }>('SELECT clock_timestamp() AS at')).rows[0]!.at.getTime();
-      return now - since > 3 * LEASE_MS;
-    }, { what: 'three lease periods', timeoutMs: 60_000 });
+    await waitFor(
+      async () => {
+        await a.renewLeases!(1);
+        expect(await b.claim(2)).toBeUndefined();
+        const now = (await client.query<{ at: Date }>('SELECT clock_timestamp() AS at')).rows[0]!.at.getTime();
+        return now - since > 3 * LEASE_MS;
+      },
+      { what: 'three lease periods', timeoutMs: 60_000 },
+    );
     await client.end();
     await a.finish(task.id, { status: 'done' });
     expect(await b.get(task.id)).toMatchObject({ status: 'done', workerId: 1 });
@@ -79,8 +90,14 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     const task = await (await hostBackend(url, 'b')).add({ subissue: '43', parent: '4', priority: 1 });
     const root = makeTempDir('hw-host-a-');
     const worker = startQueueChild(await queueClaimerScript(), {
-      root, workerId: 1, mode: 'start-and-hang', argv: gatedAgent(join(root, 'never'), 0),
-      backend: 'postgres', group: 'unused', databaseUrl: url, settings: { WORKER_HOST: 'a', LEASE_TIMEOUT: LEASE_MS },
+      root,
+      workerId: 1,
+      mode: 'start-and-hang',
+      argv: gatedAgent(join(root, 'never'), 0),
+      backend: 'postgres',
+      group: 'unused',
+      databaseUrl: url,
+      settings: { WORKER_HOST: 'a', LEASE_TIMEOUT: LEASE_MS },
     });
     let output = '';
     worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -91,7 +108,8 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     // SIGKILL to the worker and to the run's process group: nothing of host a is left.
     const client = databaseClient(url);
     await client.connect();
-    const { pgid } = (await client.query<{ pgid: number }>("SELECT (run->>'pgid')::int AS pgid FROM hw_tasks WHERE id = $1", [task.id])).rows[0]!;
+    const { pgid } = (await client.query<{ pgid: number }>("SELECT (run->>'pgid')::int AS pgid FROM hw_tasks WHERE id = $1", [task.id]))
+      .rows[0]!;
     await client.end();
     worker.kill('SIGKILL');
     process.kill(-pgid, 'SIGKILL');

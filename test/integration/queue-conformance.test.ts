@@ -17,7 +17,12 @@ interface Harness {
   readonly backend: QueueBackend;
   readonly root: string;
   readonly open: () => Promise<QueueBackend>;
-  readonly child: { readonly backend: QueueBackend['name']; readonly group: string; readonly pueueConfigPath?: string; readonly databaseUrl?: string };
+  readonly child: {
+    readonly backend: QueueBackend['name'];
+    readonly group: string;
+    readonly pueueConfigPath?: string;
+    readonly databaseUrl?: string;
+  };
 }
 
 let groupCounter = 0;
@@ -38,13 +43,26 @@ function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: 
       const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: name, PUEUE_GROUP: `q${process.pid}-${(groupCounter += 1)}` };
       const open = async () =>
         (await openQueueBackend({ paths: dataPaths(root), settings, env, ...(pueueConfigPath ? { pueueConfigPath } : {}) })).backend;
-      const child = { backend: name, group: settings.PUEUE_GROUP, ...(pueueConfigPath ? { pueueConfigPath } : {}), ...(databaseUrl ? { databaseUrl } : {}) };
+      const child = {
+        backend: name,
+        group: settings.PUEUE_GROUP,
+        ...(pueueConfigPath ? { pueueConfigPath } : {}),
+        ...(databaseUrl ? { databaseUrl } : {}),
+      };
       h = { backend: await open(), root, open, child };
     });
 
     it('adds tasks and lists them with their facts', async () => {
       const added = await h.backend.add({ subissue: '101', parent: '7', priority: 2 });
-      expect(added).toMatchObject({ subissue: '101', parent: '7', priority: 2, status: 'queued', workerId: null, attempts: 0, lastError: null });
+      expect(added).toMatchObject({
+        subissue: '101',
+        parent: '7',
+        priority: 2,
+        status: 'queued',
+        workerId: null,
+        attempts: 0,
+        lastError: null,
+      });
       expect(Date.parse(added.createdAt)).not.toBeNaN();
       expect(await h.backend.list()).toEqual([added]);
       expect(await h.backend.get(added.id)).toEqual(added);
@@ -68,8 +86,17 @@ function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: 
         { subissue: '21', parent: '2', priority: 4 },
       ]);
       expect(result).toEqual({ added: 2, skippedActive: ['20', '21'] });
-      expect((await h.backend.list()).map((task) => [task.subissue, task.priority])).toEqual([['20', 3], ['21', 4], ['22', 1]]);
-      await expect(h.backend.addMany([{ subissue: '23', parent: '2', priority: 1 }, { subissue: '$(id)', parent: '2', priority: 1 }])).rejects.toMatchObject({ kind: 'usage' });
+      expect((await h.backend.list()).map((task) => [task.subissue, task.priority])).toEqual([
+        ['20', 3],
+        ['21', 4],
+        ['22', 1],
+      ]);
+      await expect(
+        h.backend.addMany([
+          { subissue: '23', parent: '2', priority: 1 },
+          { subissue: '$(id)', parent: '2', priority: 1 },
+        ]),
+      ).rejects.toMatchObject({ kind: 'usage' });
       expect(await h.backend.list()).toHaveLength(3);
     });
 
@@ -77,7 +104,7 @@ function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: 
       for (const spec of [
         { subissue: '1;touch /tmp/x', parent: '1', priority: 1 },
         { subissue: '$(id)', parent: '1', priority: 1 },
-        { subissue: '1', parent: "1'\"", priority: 1 },
+        { subissue: '1', parent: '1\'"', priority: 1 },
         { subissue: '1\n2', parent: '1', priority: 1 },
         { subissue: '1', parent: '1', priority: 0 },
         { subissue: '1', parent: '1', priority: 100 },
@@ -110,10 +137,13 @@ function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: 
       await waitFor(async () => (await h.backend.observeRun(task.id)).state === 'running', { what: 'running', timeoutMs: 30_000 });
       expect(await h.backend.depth()).toMatchObject({ running: 1 });
       writeFileSync(go, '');
-      const ended = await waitFor(async () => {
-        const seen = await h.backend.observeRun(task.id);
-        return seen.state === 'exited' ? seen : undefined;
-      }, { what: 'exit', timeoutMs: 30_000 });
+      const ended = await waitFor(
+        async () => {
+          const seen = await h.backend.observeRun(task.id);
+          return seen.state === 'exited' ? seen : undefined;
+        },
+        { what: 'exit', timeoutMs: 30_000 },
+      );
       expect(ended.exitCode).toBe(3);
       expect((await h.backend.get(task.id))?.attempts).toBe(1);
 
@@ -176,12 +206,18 @@ function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: 
     it('16 processes claiming from 200 tasks: every task is claimed exactly once', async () => {
       const added = [];
       for (let batch = 0; batch < 20; batch += 1) {
-        const specs = Array.from({ length: 10 }, (_unused, index) => ({ subissue: String(batch * 10 + index + 1), parent: '1', priority: 1 + (index % 5) }));
+        const specs = Array.from({ length: 10 }, (_unused, index) => ({
+          subissue: String(batch * 10 + index + 1),
+          parent: '1',
+          priority: 1 + (index % 5),
+        }));
         added.push(...(await Promise.all(specs.map((spec) => h.backend.add(spec)))));
       }
       const script = await queueClaimerScript();
       const results = await Promise.all(
-        Array.from({ length: 16 }, (_unused, index) => startQueueChild(script, { root: h.root, workerId: index + 1, mode: 'claim-all', ...h.child })),
+        Array.from({ length: 16 }, (_unused, index) =>
+          startQueueChild(script, { root: h.root, workerId: index + 1, mode: 'claim-all', ...h.child }),
+        ),
       );
       for (const result of results) expect(result.exitCode, String(result.stderr)).toBe(0);
       const claimed = results.flatMap((result) => String(result.stdout).split('\n').filter(Boolean));
@@ -194,7 +230,13 @@ function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: 
     it('a worker killed with SIGKILL leaves its run going; a new claimer re-attaches and sees the real exit code', async () => {
       const task = await h.backend.add({ subissue: '31', parent: '4', priority: 1 });
       const go = join(h.root, 'go');
-      const worker = startQueueChild(await queueClaimerScript(), { root: h.root, workerId: 7, mode: 'start-and-hang', argv: gatedAgent(go, 42), ...h.child });
+      const worker = startQueueChild(await queueClaimerScript(), {
+        root: h.root,
+        workerId: 7,
+        mode: 'start-and-hang',
+        argv: gatedAgent(go, 42),
+        ...h.child,
+      });
       let output = '';
       worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       await waitFor(() => output.includes(`started ${task.id}`), { what: 'worker started the run', timeoutMs: 60_000 });

@@ -91,15 +91,27 @@ describe.skipIf(!pueueAvailable)('pueue backend and its daemon', () => {
     await backend.list();
     // What `add` of version 1 left: a command naming queue-runner-v1.mjs and no HW_RUNNER.
     const runKey = 'added-before-v2';
-    const command = [process.execPath, join(queueDir, RUNNER_V1_FILE_NAME), runFilesFor(join(queueDir, 'runs'), runKey).specV1File].map(shellQuote).join(' ');
-    const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, HW_RUN_KEY: runKey, HW_SUBISSUE: '5', HW_PARENT: '1', HW_PRIORITY: '1' };
+    const command = [process.execPath, join(queueDir, RUNNER_V1_FILE_NAME), runFilesFor(join(queueDir, 'runs'), runKey).specV1File]
+      .map(shellQuote)
+      .join(' ');
+    const env = {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME!,
+      HW_RUN_KEY: runKey,
+      HW_SUBISSUE: '5',
+      HW_PARENT: '1',
+      HW_PRIORITY: '1',
+    };
     await client.runOk(addArgs({ group: 'subissues', label: 'subissue-5', priority: 99, workingDirectory: queueDir, command }), env);
     const task = await backend.claim(4);
     expect(task).toMatchObject({ subissue: '5', parent: '1', status: 'claimed' });
     const go = join(root, 'go');
     await backend.startRun(task!.id, { argv: gatedAgent(go, 4), cwd: root, env: {} });
     writeFileSync(go, '');
-    await waitFor(async () => (await backend.observeRun(task!.id)).state === 'exited', { what: 'the version 1 run to exit', timeoutMs: 30_000 });
+    await waitFor(async () => (await backend.observeRun(task!.id)).state === 'exited', {
+      what: 'the version 1 run to exit',
+      timeoutMs: 30_000,
+    });
     expect(await backend.observeRun(task!.id)).toMatchObject({ state: 'exited', exitCode: 4 });
   });
 
@@ -107,7 +119,10 @@ describe.skipIf(!pueueAvailable)('pueue backend and its daemon', () => {
     const dir = makeTempDir('hw-pq-bad-');
     const configPath = join(dir, 'pueue.yml');
     // The socket's directory does not exist, so pueued cannot listen.
-    writeFileSync(configPath, `shared:\n  pueue_directory: ${dir}\n  runtime_directory: ${dir}\n  unix_socket_path: ${dir}/missing/dir/pueue.sock\n  pid_path: ${dir}/pueue.pid\nclient: {}\ndaemon: {}\n`);
+    writeFileSync(
+      configPath,
+      `shared:\n  pueue_directory: ${dir}\n  runtime_directory: ${dir}\n  unix_socket_path: ${dir}/missing/dir/pueue.sock\n  pid_path: ${dir}/pueue.pid\nclient: {}\ndaemon: {}\n`,
+    );
     const client = new PueueClient({ configPath, env: process.env, startTimeoutMs: 3000 });
     await expect(client.status()).rejects.toThrow(/Pueue daemon could not be reached/);
   });

@@ -40,7 +40,7 @@ describe('the queue runner (sh)', () => {
     const { root, runner, files } = await setUp();
     const out = join(root, 'seen.json');
     const cwd = makeTempDir('hw-cwd $(touch x) ;');
-    const hostile = ['', ' spaced ', '$(touch pwned)', '`touch pwned`', "'\"; exit 9; \"'", 'a\nb', '*', '-n'];
+    const hostile = ['', ' spaced ', '$(touch pwned)', '`touch pwned`', '\'"; exit 9; "\'', 'a\nb', '*', '-n'];
     const run: RunSpec = { argv: [...probe(out), ...hostile], cwd, env: { HOSTILE: hostile[2]!, QUOTED: "it's\n'$(x)'" } };
     const code = await runDirect(runner, files, run, { PATH: process.env.PATH, 'BASH_FUNC_f%%': '() { :; }' });
     expect(code).toBe(0);
@@ -58,7 +58,12 @@ describe('the queue runner (sh)', () => {
     const { root, runner, files } = await setUp();
     const output = join(root, 'agent.log');
     writeFileSync(output, 'earlier\n');
-    const run: RunSpec = { argv: ['sh', '-c', 'echo "out $1"; echo "err $2" >&2; exit 3', 'sh', 'a b', '$(c)'], cwd: root, env: {}, outputFile: output };
+    const run: RunSpec = {
+      argv: ['sh', '-c', 'echo "out $1"; echo "err $2" >&2; exit 3', 'sh', 'a b', '$(c)'],
+      cwd: root,
+      env: {},
+      outputFile: output,
+    };
     await writeRunSpec(files, run, { PATH: process.env.PATH });
     await execFileAsync(RUNNER_SHELL, [runner, 'spec', files.specFile], { env: runnerEnv(process.env) }).catch(() => undefined);
     expect(await readRunResult(files)).toMatchObject({ state: 'exited', exitCode: 3 });

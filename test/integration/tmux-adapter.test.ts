@@ -47,7 +47,8 @@ describe('tmux adapter against a real tmux server', () => {
     const pane = await newSession(tmux, 'pool', { argv: SLEEP });
     await tagPane(tmux, pane, 4);
     const hostile = '$(touch pwned); `id` "quoted" \'single\'';
-    const script = 'require("fs").writeFileSync(process.argv[1], process.argv[2] + "|" + process.env.HW_VALUE); setInterval(() => {}, 1000)';
+    const script =
+      'require("fs").writeFileSync(process.argv[1], process.argv[2] + "|" + process.env.HW_VALUE); setInterval(() => {}, 1000)';
     await respawnPane(tmux, pane, { argv: [process.execPath, '-e', script, out, hostile], env: { HW_VALUE: hostile }, cwd: dir });
     await waitFor(() => readFileSync(out, 'utf8').length > 0, { what: 'the respawned command to write its argv' });
     expect(readFileSync(out, 'utf8')).toBe(`${hostile}|${hostile}`);

@@ -93,7 +93,10 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
     // While `broken`, starting a worker fails (a relative path is refused), so the rebuild is retried.
     let broken = false;
     const script = base.launch.workerBin;
-    const context: ManagerContext = { ...base, launch: Object.defineProperty({ ...base.launch }, 'workerBin', { get: () => (broken ? 'stand-in.mjs' : script) }) };
+    const context: ManagerContext = {
+      ...base,
+      launch: Object.defineProperty({ ...base.launch }, 'workerBin', { get: () => (broken ? 'stand-in.mjs' : script) }),
+    };
     const pool = openPool(context);
     await requestScale(pool, 3, false);
     await settle(pool, scaleSettled);
@@ -103,18 +106,25 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
       await waitFor(() => logOf(context).includes('Manager started'), { what: 'the loop to start' });
       broken = true;
       tmuxOn(context.settings.WORKERS_TMUX_SOCKET, 'kill-server');
-      await waitFor(() => (logOf(context).match(/Check failed: Refusing to start a worker/g) ?? []).length >= 3, { timeoutMs: 30_000, what: 'three failed rebuilds' });
+      await waitFor(() => (logOf(context).match(/Check failed: Refusing to start a worker/g) ?? []).length >= 3, {
+        timeoutMs: 30_000,
+        what: 'three failed rebuilds',
+      });
       broken = false;
       const after = await waitFor(
         async () => {
           const panes = await listWorkerPanes(pool.tmux, 'pool');
-          return [...panes.values()].filter((pane) => !pane.dead && pane.pid !== before.get(pane.workerId!)?.pid).length === 3 ? panes : undefined;
+          return [...panes.values()].filter((pane) => !pane.dead && pane.pid !== before.get(pane.workerId!)?.pid).length === 3
+            ? panes
+            : undefined;
         },
         { timeoutMs: 20_000, what: 'the three workers running again' },
       );
       expect([...after.keys()].sort()).toEqual([1, 2, 3]);
       const alerts = readFileSync(context.paths.alertsLog, 'utf8');
-      expect(alerts.match(/The tmux session pool is gone \(its tmux server died or it was killed\); rebuilding it with workers 1, 2, 3\./g)).toHaveLength(1);
+      expect(
+        alerts.match(/The tmux session pool is gone \(its tmux server died or it was killed\); rebuilding it with workers 1, 2, 3\./g),
+      ).toHaveLength(1);
       expect(Object.values((await pool.state.read()).workers).map((entry) => [entry.restarts, entry.next_restart_at])).toEqual([
         [1, null],
         [1, null],
@@ -126,7 +136,10 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
   });
 
   it('backs off a crash loop, gives up with an ALERT, and keeps the count across a manager restart', async () => {
-    const context = managerContext({ CHECK_INTERVAL: 200, RESTART_DELAY: 200, MAX_RESTART_ATTEMPTS: 3, RESTART_MIN_UPTIME: 30_000 }, 'crash');
+    const context = managerContext(
+      { CHECK_INTERVAL: 200, RESTART_DELAY: 200, MAX_RESTART_ATTEMPTS: 3, RESTART_MIN_UPTIME: 30_000 },
+      'crash',
+    );
     const pool = openPool(context);
     await requestScale(pool, 1, false);
     await settle(pool, scaleSettled);
@@ -164,11 +177,15 @@ describe('supervisor on a real tmux server (stand-in pane command)', () => {
       await waitFor(async () => (await findWorkerPane(pool.tmux, 'pool', 2))?.dead, { what: 'worker 2 dead' });
     }
     // What a manager leaves when SIGKILLed between counting the restart and noting its start.
-    await pool.state.update((draft) => Object.assign(draft.workers['2']!, { restarts: 1, restarts_unrecorded: 1, restart_started_at: new Date().toISOString() }));
+    await pool.state.update((draft) =>
+      Object.assign(draft.workers['2']!, { restarts: 1, restarts_unrecorded: 1, restart_started_at: new Date().toISOString() }),
+    );
     const loop = startLoop(context);
     try {
       await waitFor(async () => (await pool.health.read()).workers['2']?.restarts === 1, { what: 'the restart counted in metrics.json' });
-      await waitFor(async () => (await pool.state.read()).workers['2']!.restart_started_at === null, { what: 'the restart noted as started' });
+      await waitFor(async () => (await pool.state.read()).workers['2']!.restart_started_at === null, {
+        what: 'the restart noted as started',
+      });
       const pane = (await findWorkerPane(pool.tmux, 'pool', 2))!;
       expect(pane.dead).toBe(false);
       if (killBeforeStart) expect(pane.pid).not.toBe(victim.pid);

@@ -23,10 +23,13 @@ const start = (bench: WorkerBench, id: number) => {
 
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 const finished = (bench: WorkerBench, id: string) =>
-  waitFor(async () => {
-    const task = await bench.backend.get(id);
-    return task && ['done', 'failed', 'review'].includes(task.status) ? task : undefined;
-  }, { timeoutMs: 60_000, what: `task ${id} to finish` });
+  waitFor(
+    async () => {
+      const task = await bench.backend.get(id);
+      return task && ['done', 'failed', 'review'].includes(task.status) ? task : undefined;
+    },
+    { timeoutMs: 60_000, what: `task ${id} to finish` },
+  );
 
 describe.each(WORKER_BACKENDS)('what a worker running alone records, on the %s backend', (backendName) => {
   it('a task that fails for good: an ALERT in alerts.log, and errors-log lines that name the output file and carry what the agent printed', async () => {
@@ -37,7 +40,9 @@ describe.each(WORKER_BACKENDS)('what a worker running alone records, on the %s b
     expect((await finished(bench, task.id)).status).toBe('failed');
 
     const errors = read(join(bench.paths.errorsDir, 'worker-1.log'));
-    expect(errors).toMatch(/task 7 attempt 1: agent_error: the agent exited with code 1 \(output: \S+task-\d+-attempt-1\.log; last lines: fake agent: planned failure for 7\)/);
+    expect(errors).toMatch(
+      /task 7 attempt 1: agent_error: the agent exited with code 1 \(output: \S+task-\d+-attempt-1\.log; last lines: fake agent: planned failure for 7\)/,
+    );
     const outputFile = /\(output: (\S+);/.exec(errors)![1]!;
     expect(read(outputFile)).toContain('fake agent: planned failure for 7');
     await waitFor(() => /failed for good/.test(read(bench.paths.alertsLog)), { what: 'the ALERT of the failed task', timeoutMs: 10_000 });
@@ -62,7 +67,10 @@ describe.skipIf(!pueueAvailable)('a Pueue daemon restarted under a run', () => {
     const errors = read(join(bench.paths.errorsDir, 'worker-1.log'));
     expect(errors).toMatch(/task 31 attempt 1: backend_error: the run was lost without a result: the Pueue daemon was restarted under it/);
     expect(errors).not.toMatch(/agent_error/);
-    const records = read(bench.paths.historyFile).split('\n').filter(Boolean).map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)));
+    const records = read(bench.paths.historyFile)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)));
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ task_id: '31', result: 'success', attempts: 2 });
   });

@@ -33,18 +33,41 @@ describe('the free-space floor (MIN_FREE_DISK) on a small tmpfs', () => {
     const task = await bench.backend.add({ subissue: '91', parent: '9', priority: 1 });
     const worker = bench.startWorker(1);
     running.push(worker);
-    await waitFor(() => worker.output.some((line) => /^paused: disk \(.* free on the disk of .*\.worktrees, below MIN_FREE_DISK 4M\): not claiming$/.test(line)), { timeoutMs: 30_000, what: 'the worker to pause for disk' });
-    await waitFor(() => /Worker 1: .* below MIN_FREE_DISK 4M; every worker stopped claiming new tasks until space is back/.test(read(bench.paths.alertsLog)), { timeoutMs: 10_000, what: 'the disk ALERT' });
+    await waitFor(
+      () =>
+        worker.output.some((line) =>
+          /^paused: disk \(.* free on the disk of .*\.worktrees, below MIN_FREE_DISK 4M\): not claiming$/.test(line),
+        ),
+      { timeoutMs: 30_000, what: 'the worker to pause for disk' },
+    );
+    await waitFor(
+      () =>
+        /Worker 1: .* below MIN_FREE_DISK 4M; every worker stopped claiming new tasks until space is back/.test(
+          read(bench.paths.alertsLog),
+        ),
+      { timeoutMs: 10_000, what: 'the disk ALERT' },
+    );
     expect((await bench.backend.get(task.id))?.status).toBe('queued');
-    await waitFor(async () => (await bench.health.read()).workers['1']?.status === 'idle', { timeoutMs: 10_000, what: 'the worker to report idle' });
+    await waitFor(async () => (await bench.health.read()).workers['1']?.status === 'idle', {
+      timeoutMs: 10_000,
+      what: 'the worker to report idle',
+    });
 
-    const status = await runBin('worker-manager', ['status'], { home: bench.home, env: { ...bench.env, WORKERS_TMUX_SOCKET: `hw-disk-${process.pid}` } });
+    const status = await runBin('worker-manager', ['status'], {
+      home: bench.home,
+      env: { ...bench.env, WORKERS_TMUX_SOCKET: `hw-disk-${process.pid}` },
+    });
     expect(status.stdout, status.stderr).toMatch(/Dispatch paused: disk \(.* below MIN_FREE_DISK 4M\)/);
     expect((await bench.backend.get(task.id))?.status).toBe('queued');
 
     rmSync(filler);
-    await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', { timeoutMs: 60_000, what: 'the task to be done once space is back' });
-    expect(read(bench.paths.alertsLog)).toMatch(/Worker 1: disk space is back \(MIN_FREE_DISK 4M, WORKTREES_MAX_BYTES 0B\); workers claim again\./);
+    await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', {
+      timeoutMs: 60_000,
+      what: 'the task to be done once space is back',
+    });
+    expect(read(bench.paths.alertsLog)).toMatch(
+      /Worker 1: disk space is back \(MIN_FREE_DISK 4M, WORKTREES_MAX_BYTES 0B\); workers claim again\./,
+    );
     expect(read(bench.paths.alertsLog).match(/MIN_FREE_DISK/g)).toHaveLength(2);
   }, 120_000);
 
@@ -58,11 +81,17 @@ describe('the free-space floor (MIN_FREE_DISK) on a small tmpfs', () => {
     const task = await bench.backend.add({ subissue: '92', parent: '9', priority: 1 });
     const worker = bench.startWorker(1);
     running.push(worker);
-    await waitFor(() => worker.output.some((line) => /^paused: disk \(.*\.worktrees holds 2M, over WORKTREES_MAX_BYTES 1M\): not claiming$/.test(line)), { timeoutMs: 30_000, what: 'the worker to pause for the budget' });
+    await waitFor(
+      () => worker.output.some((line) => /^paused: disk \(.*\.worktrees holds 2M, over WORKTREES_MAX_BYTES 1M\): not claiming$/.test(line)),
+      { timeoutMs: 30_000, what: 'the worker to pause for the budget' },
+    );
     expect(read(bench.paths.alertsLog)).toMatch(/Worker 1: .*over WORKTREES_MAX_BYTES 1M; every worker stopped claiming new tasks/);
     expect((await bench.backend.get(task.id))?.status).toBe('queued');
     rmSync(join(worktrees, 'subissue-1'), { recursive: true });
-    await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', { timeoutMs: 60_000, what: 'the task to be done once under the budget' });
+    await waitFor(async () => (await bench.backend.get(task.id))?.status === 'done', {
+      timeoutMs: 60_000,
+      what: 'the task to be done once under the budget',
+    });
     expect(read(bench.paths.alertsLog)).toMatch(/Worker 1: disk space is back .*; workers claim again\./);
   }, 120_000);
 });

@@ -29,14 +29,20 @@ describe.each(WORKER_BACKENDS)('a worker whose data root fills up during a run (
     const filler = fillDisk(disk);
     writeFileSync(join(bench.agentDir, 'go-900'), '');
     await waitFor(() => bench.commits().length === 1, { what: 'the agent committed', timeoutMs: 60_000 });
-    await waitFor(() => worker.output.some((line) => /disk is full|ENOSPC/.test(line)), { what: 'the worker hit the full disk', timeoutMs: 60_000 });
+    await waitFor(() => worker.output.some((line) => /disk is full|ENOSPC/.test(line)), {
+      what: 'the worker hit the full disk',
+      timeoutMs: 60_000,
+    });
     rmSync(filler);
 
-    const task = await waitFor(async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)), {
-      what: 'the task finished',
-      timeoutMs: 120_000,
-      intervalMs: 100,
-    });
+    const task = await waitFor(
+      async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)),
+      {
+        what: 'the task finished',
+        timeoutMs: 120_000,
+        intervalMs: 100,
+      },
+    );
     expect(task.status).toBe('done');
     expect(bench.starts()).toHaveLength(1);
     const records: { task_id: string; result: string }[] = [];

@@ -27,11 +27,14 @@ describe('a repository that commits .worktrees as a link', () => {
     await bench.backend.add({ subissue: '200', parent: '1', priority: 1 });
     running.push(bench.startWorker(1));
 
-    const task = await waitFor(async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)), {
-      what: 'the task finished',
-      timeoutMs: 60_000,
-      intervalMs: 100,
-    });
+    const task = await waitFor(
+      async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)),
+      {
+        what: 'the task finished',
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      },
+    );
     expect(task.status).toBe('failed');
     expect(task.lastError).toMatch(/worktree_error: .*\.worktrees is a symbolic link .*remove the link/);
     expect(readFileSync(join(victim, 'subissue-200', 'precious.txt'), 'utf8')).toBe('keep me\n');

@@ -25,7 +25,10 @@ const start = (bench: WorkerBench, id: number) => {
 
 const history = (bench: WorkerBench) =>
   existsSync(bench.paths.historyFile)
-    ? readFileSync(bench.paths.historyFile, 'utf8').split('\n').filter(Boolean).map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)))
+    ? readFileSync(bench.paths.historyFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)))
     : [];
 
 const finished = async (bench: WorkerBench, count: number, timeoutMs = 60_000) =>
@@ -39,7 +42,8 @@ describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) =>
   it('3 workers drain 30 tasks: each succeeds once, on its branch, leaving no worktree and the checkout untouched', async () => {
     const bench = await makeWorkerBench(backendName);
     const head = git(bench.repo, 'rev-parse', 'HEAD');
-    for (let index = 1; index <= 30; index += 1) await bench.backend.add({ subissue: String(100 + index), parent: '9', priority: 1 + (index % 3) });
+    for (let index = 1; index <= 30; index += 1)
+      await bench.backend.add({ subissue: String(100 + index), parent: '9', priority: 1 + (index % 3) });
     const workers = [1, 2, 3].map((id) => start(bench, id));
     await finished(bench, 30, 120_000);
     for (const worker of workers) worker.control.requestDrain();
@@ -49,14 +53,22 @@ describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) =>
     const notDone = tasks.filter((task) => task.status !== 'done');
     // On failure, show what the agent said in every attempt.
     const outputs = notDone.flatMap((task) =>
-      [1, 2, 3].map((attempt) => join(bench.home, 'runs', `worker-${task.workerId}`, `task-${task.id}-attempt-${attempt}.log`)).filter(existsSync),
+      [1, 2, 3]
+        .map((attempt) => join(bench.home, 'runs', `worker-${task.workerId}`, `task-${task.id}-attempt-${attempt}.log`))
+        .filter(existsSync),
     );
-    const agentNotes = ['errors.log', 'starts.log'].map((name) => join(bench.agentDir, name))
+    const agentNotes = ['errors.log', 'starts.log']
+      .map((name) => join(bench.agentDir, name))
       .concat([1, 2, 3].map((id) => join(bench.paths.errorsDir, `worker-${id}.log`)))
       .filter(existsSync);
     expect(notDone, [...outputs, ...agentNotes].map((file) => readFileSync(file, 'utf8')).join('\n')).toEqual([]);
     const records = history(bench);
-    expect(records.filter((record) => record.result === 'success').map((record) => record.task_id).sort()).toEqual(tasks.map((task) => task.subissue).sort());
+    expect(
+      records
+        .filter((record) => record.result === 'success')
+        .map((record) => record.task_id)
+        .sort(),
+    ).toEqual(tasks.map((task) => task.subissue).sort());
     expect(bench.commits().sort()).toEqual(tasks.map((task) => task.subissue).sort());
     for (const task of tasks) {
       expect(git(bench.repo, 'log', '-1', '--format=%s', `subissue/9-${task.subissue}`)).toBe(`agent: sub-issue ${task.subissue}`);

@@ -38,11 +38,14 @@ describe.skipIf(!pueueAvailable)('a worker whose pueued is stopped (SIGSTOP) dur
     process.kill(daemonPid, 'SIGCONT');
     stopped.splice(0);
 
-    const task = await waitFor(async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)), {
-      what: 'the task finished',
-      timeoutMs: 120_000,
-      intervalMs: 200,
-    });
+    const task = await waitFor(
+      async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)),
+      {
+        what: 'the task finished',
+        timeoutMs: 120_000,
+        intervalMs: 200,
+      },
+    );
     expect(bench.starts()).toHaveLength(1);
     expect(task.status).toBe('done');
   }, 300_000);

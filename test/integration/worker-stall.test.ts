@@ -24,29 +24,45 @@ describe('the stall ladder, for a command agent that stops producing output', ()
     const worker = bench.startWorker(1);
     running.push(worker);
 
-    await waitFor(() => /no progress for [\d.]+s \(PROGRESS_STALL_THRESHOLD 2s\)/.test(read(bench.paths.alertsLog)), { timeoutMs: 60_000, what: 'the stall ALERT' });
-    const stalled = await waitFor(async () => {
-      const me = (await bench.health.read()).workers['1'];
-      return me?.status === 'stalled' ? me : undefined;
-    }, { timeoutMs: 30_000, what: 'the worker to show stalled' });
+    await waitFor(() => /no progress for [\d.]+s \(PROGRESS_STALL_THRESHOLD 2s\)/.test(read(bench.paths.alertsLog)), {
+      timeoutMs: 60_000,
+      what: 'the stall ALERT',
+    });
+    const stalled = await waitFor(
+      async () => {
+        const me = (await bench.health.read()).workers['1'];
+        return me?.status === 'stalled' ? me : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the worker to show stalled' },
+    );
     expect(stalled.last_progress_at).not.toBeNull();
 
-    const done = await waitFor(async () => {
-      const current = await bench.backend.get(task.id);
-      return current?.status === 'failed' ? current : undefined;
-    }, { timeoutMs: 120_000, what: 'the task to fail' });
+    const done = await waitFor(
+      async () => {
+        const current = await bench.backend.get(task.id);
+        return current?.status === 'failed' ? current : undefined;
+      },
+      { timeoutMs: 120_000, what: 'the task to fail' },
+    );
     expect(done.attempts).toBe(2);
     const starts = bench.starts();
     expect(starts).toHaveLength(2);
     for (const start of starts) expect(isGone(start.pid)).toBe(true);
 
     const errors = read(join(bench.paths.errorsDir, 'worker-1.log'));
-    expect(errors).toMatch(/task 81 attempt 1: stalled: no progress for [\d.]+s \(2 x PROGRESS_STALL_THRESHOLD 2s\): the attempt was stopped/);
+    expect(errors).toMatch(
+      /task 81 attempt 1: stalled: no progress for [\d.]+s \(2 x PROGRESS_STALL_THRESHOLD 2s\): the attempt was stopped/,
+    );
     expect(errors).toMatch(/task 81 attempt 2: stalled: /);
     await waitFor(() => /failed for good/.test(read(bench.paths.alertsLog)), { timeoutMs: 10_000, what: 'the ALERT of the failed task' });
-    expect(read(bench.paths.alertsLog)).toMatch(/Worker 1: task 81 \(parent 8\) failed for good after 2 attempt\(s\): stalled: .*no progress for .*2 stalled attempt\(s\) reached STALL_MAX_RETRIES/);
+    expect(read(bench.paths.alertsLog)).toMatch(
+      /Worker 1: task 81 \(parent 8\) failed for good after 2 attempt\(s\): stalled: .*no progress for .*2 stalled attempt\(s\) reached STALL_MAX_RETRIES/,
+    );
     expect(read(bench.paths.alertsLog).match(/has shown no progress/g)).toHaveLength(2);
-    const records = read(bench.paths.historyFile).split('\n').filter(Boolean).map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)));
+    const records = read(bench.paths.historyFile)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => taskHistoryRecordSchema.parse(JSON.parse(line)));
     expect(records).toMatchObject([{ task_id: '81', result: 'failed', error_class: 'stalled', attempts: 2 }]);
   }, 240_000);
 });

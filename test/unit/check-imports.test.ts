@@ -20,9 +20,10 @@ function tree(files: Record<string, string>): string {
 describe('scripts/check-imports.mjs', () => {
   it('passes a graph where the worker composes agent/ and adapters/ and cli/ imports the rest', () => {
     const root = tree({
-      'agent/seam.ts': "export type Seam = { name: string };\n",
+      'agent/seam.ts': 'export type Seam = { name: string };\n',
       'adapters/tool.ts': "import { z } from 'zod';\nexport const tool = z.string();\n",
-      'worker/compose.ts': "import type { Seam } from '../agent/seam.js';\nimport { tool } from '../adapters/tool.js';\nexport const s: Seam = { name: String(tool) };\n",
+      'worker/compose.ts':
+        "import type { Seam } from '../agent/seam.js';\nimport { tool } from '../adapters/tool.js';\nexport const s: Seam = { name: String(tool) };\n",
       'cli/bin.ts': "import { runCli } from './run-cli.js';\nvoid import('../worker/compose.js');\n",
       'cli/run-cli.ts': 'export const runCli = 1;\n',
     });

@@ -14,7 +14,17 @@ import { REPO_ROOT } from '../helpers/run-bin.js';
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'claude-captured');
 const NOW = new Date('2026-11-27T23:00:00Z');
 
-type Expected = { kind: string; status?: number | null; resetsAt?: string; limitType?: string; costUsd?: number; numTurns?: number; toolCalls?: number; apiRetries?: number; hasResult: boolean };
+type Expected = {
+  kind: string;
+  status?: number | null;
+  resetsAt?: string;
+  limitType?: string;
+  costUsd?: number;
+  numTurns?: number;
+  toolCalls?: number;
+  apiRetries?: number;
+  hasResult: boolean;
+};
 
 const EXPECTED: Record<string, Expected> = {
   'json_success.json': { kind: 'success', costUsd: 0.000138, numTurns: 1, hasResult: true },
@@ -29,7 +39,12 @@ const EXPECTED: Record<string, Expected> = {
   'stream_529.jsonl': { kind: 'transient', status: 529, apiRetries: 2, hasResult: true },
   // With API-key auth the CLI ignores the unified headers: a generic 429, no reset time.
   'stream_429unified_apikey.jsonl': { kind: 'transient', status: 429, hasResult: true },
-  'stream_429unified_oauth.jsonl': { kind: 'usage_limit', resetsAt: new Date(1795823683 * 1000).toISOString(), limitType: 'five_hour', hasResult: true },
+  'stream_429unified_oauth.jsonl': {
+    kind: 'usage_limit',
+    resetsAt: new Date(1795823683 * 1000).toISOString(),
+    limitType: 'five_hour',
+    hasResult: true,
+  },
   // The retry watchdog slept through the limit and the run then succeeded: success wins.
   'stream_watchdog_usage_limit.jsonl': { kind: 'success', costUsd: 0.000138, apiRetries: 1, hasResult: true },
   // Captured by this project from claude 2.1.332 against the scripted Messages API (test/e2e/claude-cli-errors.test.ts):

@@ -8,26 +8,53 @@ const line = (value: unknown) => `${JSON.stringify(value)}\n`;
 const classify = (text: string, exitCode = 1) => classifyRun({ summary: parseClaudeStream(text), exitCode, now: NOW });
 
 const result = (fields: Record<string, unknown>) =>
-  line({ type: 'result', subtype: 'success', is_error: true, session_id: 's', num_turns: 1, total_cost_usd: 0, terminal_reason: 'api_error', ...fields });
+  line({
+    type: 'result',
+    subtype: 'success',
+    is_error: true,
+    session_id: 's',
+    num_turns: 1,
+    total_cost_usd: 0,
+    terminal_reason: 'api_error',
+    ...fields,
+  });
 
 describe('classifyRun', () => {
   it('takes missing credentials for an authentication failure, though the CLI reports them as an api_error', () => {
     const notLoggedIn = result({ api_error_status: null, result: 'Not logged in · Please run /login' });
     expect(classify(notLoggedIn).kind).toBe('auth_failure');
-    const synthetic = line({ type: 'assistant', is_api_error_message: true, error: 'authentication_failed', message: { content: [{ type: 'text', text: 'x' }] } });
+    const synthetic = line({
+      type: 'assistant',
+      is_api_error_message: true,
+      error: 'authentication_failed',
+      message: { content: [{ type: 'text', text: 'x' }] },
+    });
     expect(classify(synthetic + result({ api_error_status: null, result: 'Credentials refused' })).kind).toBe('auth_failure');
     // An overload whose text happens to mention logging in is still an overload.
-    expect(classify(result({ api_error_status: 529, api_error_type: 'overloaded_error', result: 'Overloaded; please run /login later' })).kind).toBe('transient');
+    expect(
+      classify(result({ api_error_status: 529, api_error_type: 'overloaded_error', result: 'Overloaded; please run /login later' })).kind,
+    ).toBe('transient');
   });
 
   it('ignores limit text the agent merely quotes in its messages, tool results and final answer', () => {
     const stream =
       line({ type: 'assistant', message: { content: [{ type: 'text', text: LIMIT_TEXT }] } }) +
-      line({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 't', content: `${LIMIT_TEXT}\nrate_limit_event rejected` }] } }) +
-      line({ type: 'assistant', message: { content: [{ type: 'tool_use', id: 't2', name: 'Bash', input: { command: `echo "${LIMIT_TEXT}"` } }] } });
-    const quotedSuccess = classify(stream + line({ type: 'result', subtype: 'success', is_error: false, result: LIMIT_TEXT, num_turns: 3 }), 0);
+      line({
+        type: 'user',
+        message: { content: [{ type: 'tool_result', tool_use_id: 't', content: `${LIMIT_TEXT}\nrate_limit_event rejected` }] },
+      }) +
+      line({
+        type: 'assistant',
+        message: { content: [{ type: 'tool_use', id: 't2', name: 'Bash', input: { command: `echo "${LIMIT_TEXT}"` } }] },
+      });
+    const quotedSuccess = classify(
+      stream + line({ type: 'result', subtype: 'success', is_error: false, result: LIMIT_TEXT, num_turns: 3 }),
+      0,
+    );
     expect(quotedSuccess.kind).toBe('success');
-    const quotedCrash = classify(stream + line({ type: 'result', subtype: 'error_during_execution', is_error: true, terminal_reason: 'aborted_tools', errors: ['x'] }));
+    const quotedCrash = classify(
+      stream + line({ type: 'result', subtype: 'error_during_execution', is_error: true, terminal_reason: 'aborted_tools', errors: ['x'] }),
+    );
     expect(quotedCrash.kind).toBe('agent_error');
     const quotedThenKilled = classifyRun({ summary: parseClaudeStream(stream), now: NOW });
     expect(quotedThenKilled.kind).toBe('agent_error');
@@ -73,27 +100,51 @@ describe('classifyRun', () => {
   });
 
   it('a rejected rate_limit_event and then the process killed (no result) is a usage limit', () => {
-    const summary = parseClaudeStream(line({ type: 'rate_limit_event', rate_limit_info: { status: 'rejected', resetsAt: 1795823683, rateLimitType: 'five_hour' } }));
+    const summary = parseClaudeStream(
+      line({ type: 'rate_limit_event', rate_limit_info: { status: 'rejected', resetsAt: 1795823683, rateLimitType: 'five_hour' } }),
+    );
     expect(classifyRun({ summary, now: NOW })).toMatchObject({ kind: 'usage_limit', resetsAt: new Date(1795823683_000) });
   });
 
   it('classifies authentication failures by status, type or CLI text, never retried', () => {
-    expect(classify(result({ api_error_status: 403, api_error_type: 'permission_error', result: 'OAuth org not allowed' })).kind).toBe('auth_failure');
+    expect(classify(result({ api_error_status: 403, api_error_type: 'permission_error', result: 'OAuth org not allowed' })).kind).toBe(
+      'auth_failure',
+    );
     expect(classify(result({ api_error_status: null, api_error_type: 'authentication_error', result: 'x' })).kind).toBe('auth_failure');
-    expect(classifyRun({ summary: parseClaudeStream('Not logged in · Please run /login\n'), exitCode: 1, now: NOW }).kind).toBe('auth_failure');
+    expect(classifyRun({ summary: parseClaudeStream('Not logged in · Please run /login\n'), exitCode: 1, now: NOW }).kind).toBe(
+      'auth_failure',
+    );
   });
 
   it('classifies overload, server errors and throttles as transient, whatever the exit code', () => {
-    for (const [status, type] of [[529, 'overloaded_error'], [500, 'api_error'], [503, 'api_error'], [429, 'rate_limit_error']] as const) {
-      expect(classify(result({ api_error_status: status, api_error_type: type, result: 'API Error' }), 0)).toMatchObject({ kind: 'transient', status });
+    for (const [status, type] of [
+      [529, 'overloaded_error'],
+      [500, 'api_error'],
+      [503, 'api_error'],
+      [429, 'rate_limit_error'],
+    ] as const) {
+      expect(classify(result({ api_error_status: status, api_error_type: type, result: 'API Error' }), 0)).toMatchObject({
+        kind: 'transient',
+        status,
+      });
     }
   });
 
   it('max turns, budget, crashes and a missing session', () => {
-    expect(classify(line({ type: 'result', subtype: 'error_max_turns', is_error: true, terminal_reason: 'max_turns', errors: ['Reached maximum number of turns (2)'] })).kind).toBe(
-      'max_turns',
-    );
-    expect(classify(line({ type: 'result', subtype: 'error_max_budget_usd', is_error: true, terminal_reason: 'budget_exhausted' }))).toMatchObject({
+    expect(
+      classify(
+        line({
+          type: 'result',
+          subtype: 'error_max_turns',
+          is_error: true,
+          terminal_reason: 'max_turns',
+          errors: ['Reached maximum number of turns (2)'],
+        }),
+      ).kind,
+    ).toBe('max_turns');
+    expect(
+      classify(line({ type: 'result', subtype: 'error_max_budget_usd', is_error: true, terminal_reason: 'budget_exhausted' })),
+    ).toMatchObject({
       kind: 'agent_error',
       retry: false,
     });
@@ -113,7 +164,10 @@ describe('classifyRun', () => {
         duration_ms: 900,
         duration_api_ms: 600,
         usage: { input_tokens: 1, output_tokens: 1 },
-        modelUsage: { a: { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 3 }, b: { inputTokens: 1, outputTokens: 2, cacheCreationInputTokens: 4 } },
+        modelUsage: {
+          a: { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 3 },
+          b: { inputTokens: 1, outputTokens: 2, cacheCreationInputTokens: 4 },
+        },
       }),
       0,
     );

@@ -7,7 +7,16 @@ import { describeVersion, judgeVersion, parseClaudeVersion } from '../../src/ada
 import { DEFAULT_SETTINGS, resolveSettings } from '../../src/core/settings.js';
 
 const SESSION = '11111111-2222-4333-8444-555555555555';
-const FACTS: TaskFacts = { queueTaskId: '7', subissue: '42', parent: '40', workerId: 3, worktree: '/w/3', branch: 'issue-42', baseBranch: 'main', attempt: 1 };
+const FACTS: TaskFacts = {
+  queueTaskId: '7',
+  subissue: '42',
+  parent: '40',
+  workerId: 3,
+  worktree: '/w/3',
+  branch: 'issue-42',
+  baseBranch: 'main',
+  attempt: 1,
+};
 
 describe('buildClaudeInvocation', () => {
   it('builds a print-mode stream-json run with a fresh session, settings as flags and the prompt after --', () => {
@@ -22,21 +31,60 @@ describe('buildClaudeInvocation', () => {
       configDir: '/cfg/w3',
     });
     expect(invocation.argv).toEqual([
-      'claude', '-p', '--output-format', 'stream-json', '--verbose', '--session-id', SESSION, '--model', 'sonnet',
-      '--permission-mode', 'acceptEdits', '--max-turns', '80', '--max-budget-usd', '2.5', '--allowedTools', 'Write', 'Bash(git *)', '--', '-starts with a dash',
+      'claude',
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--session-id',
+      SESSION,
+      '--model',
+      'sonnet',
+      '--permission-mode',
+      'acceptEdits',
+      '--max-turns',
+      '80',
+      '--max-budget-usd',
+      '2.5',
+      '--allowedTools',
+      'Write',
+      'Bash(git *)',
+      '--',
+      '-starts with a dash',
     ]);
     expect(invocation.env).toEqual({ DISABLE_AUTOUPDATER: '1', CLAUDE_CONFIG_DIR: '/cfg/w3' });
     expect(invocation.sessionId).toBe(SESSION);
   });
 
   it('resumes with --resume and leaves out unset limits, model and config dir', () => {
-    const { argv, env } = buildClaudeInvocation({ prompt: 'p', session: { kind: 'resume', id: SESSION }, permissionMode: 'default', allowedTools: [], maxTurns: 0, maxBudgetUsd: 0 });
-    expect(argv).toEqual(['claude', '-p', '--output-format', 'stream-json', '--verbose', '--resume', SESSION, '--permission-mode', 'default', '--', 'p']);
+    const { argv, env } = buildClaudeInvocation({
+      prompt: 'p',
+      session: { kind: 'resume', id: SESSION },
+      permissionMode: 'default',
+      allowedTools: [],
+      maxTurns: 0,
+      maxBudgetUsd: 0,
+    });
+    expect(argv).toEqual([
+      'claude',
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--resume',
+      SESSION,
+      '--permission-mode',
+      'default',
+      '--',
+      'p',
+    ]);
     expect(env).toEqual({ DISABLE_AUTOUPDATER: '1' });
   });
 
   it('refuses a session id that is not a UUID (the CLI would)', () => {
-    expect(() => buildClaudeInvocation({ prompt: 'p', session: { kind: 'new', id: 'task-42' }, permissionMode: 'default', allowedTools: [] })).toThrow(/not a UUID/);
+    expect(() =>
+      buildClaudeInvocation({ prompt: 'p', session: { kind: 'new', id: 'task-42' }, permissionMode: 'default', allowedTools: [] }),
+    ).toThrow(/not a UUID/);
   });
 
   it('splits allowed tools on commas and fills the config dir template', () => {
@@ -55,9 +103,12 @@ describe('prompt', () => {
   });
 
   it('fills a configured template and leaves unknown placeholders alone', () => {
-    expect(renderPrompt('Fix #{subissue} (parent #{parent}) on {branch} from {baseBranch}, worker {worker} try {attempt}: open a PR {other}', FACTS)).toBe(
-      'Fix #42 (parent #40) on issue-42 from main, worker 3 try 1: open a PR {other}',
-    );
+    expect(
+      renderPrompt(
+        'Fix #{subissue} (parent #{parent}) on {branch} from {baseBranch}, worker {worker} try {attempt}: open a PR {other}',
+        FACTS,
+      ),
+    ).toBe('Fix #42 (parent #40) on issue-42 from main, worker 3 try 1: open a PR {other}');
   });
 });
 
@@ -66,13 +117,23 @@ describe('claude version', () => {
     const version = parseClaudeVersion('2.1.332 (Claude Code)\n');
     expect(version).toEqual({ text: '2.1.332', major: 2, minor: 1, patch: 332 });
     expect(describeVersion(judgeVersion(version!))).toBe('claude 2.1.332 (known to work)');
-    expect(describeVersion(judgeVersion(parseClaudeVersion('2.2.0 (Claude Code)')!))).toBe('claude 2.2.0 (untested; known to work: 2.1.332)');
+    expect(describeVersion(judgeVersion(parseClaudeVersion('2.2.0 (Claude Code)')!))).toBe(
+      'claude 2.2.0 (untested; known to work: 2.1.332)',
+    );
     expect(parseClaudeVersion('command not found')).toBeUndefined();
   });
 });
 
 describe('claudeAgent (the AgentAdapter seam)', () => {
-  const settings = resolveSettings({}, { CLAUDE_MODEL: 'haiku', CLAUDE_ALLOWED_TOOLS: 'Write,Bash(git *)', CLAUDE_CONFIG_DIR_TEMPLATE: '/cfg/{worker}', CLAUDE_MAX_TURNS: '30' });
+  const settings = resolveSettings(
+    {},
+    {
+      CLAUDE_MODEL: 'haiku',
+      CLAUDE_ALLOWED_TOOLS: 'Write,Bash(git *)',
+      CLAUDE_CONFIG_DIR_TEMPLATE: '/cfg/{worker}',
+      CLAUDE_MAX_TURNS: '30',
+    },
+  );
   const agent = claudeAgent({ ...claudeAgentConfig(settings, 'claude', () => new Date(0)), newSessionId: () => SESSION });
 
   it('prepares a run in the worktree with stdin from /dev/null, the task environment and a new session', () => {
@@ -95,16 +156,40 @@ describe('claudeAgent (the AgentAdapter seam)', () => {
   });
 
   it('interprets a missing output file as an agent error worth retrying', async () => {
-    expect(await agent.interpret({ exitCode: 1, outputFile: '/nonexistent/out.jsonl' })).toMatchObject({ kind: 'failed', errorClass: 'agent_error', retry: true });
+    expect(await agent.interpret({ exitCode: 1, outputFile: '/nonexistent/out.jsonl' })).toMatchObject({
+      kind: 'failed',
+      errorClass: 'agent_error',
+      retry: true,
+    });
   });
 
   it('maps outcomes to verdicts: auth not retried, usage limit with its reset, cost carried', () => {
     expect(toVerdict({ kind: 'auth_failure', message: 'bad key' })).toMatchObject({ errorClass: 'auth_error', retry: false });
-    expect(toVerdict({ kind: 'usage_limit', message: 'limit', resetsAt: new Date(1000) })).toMatchObject({ errorClass: 'usage_limit', retry: true, resetsAt: '1970-01-01T00:00:01.000Z' });
+    expect(toVerdict({ kind: 'usage_limit', message: 'limit', resetsAt: new Date(1000) })).toMatchObject({
+      errorClass: 'usage_limit',
+      retry: true,
+      resetsAt: '1970-01-01T00:00:01.000Z',
+    });
     expect(toVerdict({ kind: 'transient', message: 'overloaded', status: 529 })).toMatchObject({ errorClass: 'agent_error', retry: true });
     expect(toVerdict({ kind: 'max_turns', message: 'cap' })).toMatchObject({ errorClass: 'max_turns', retry: false });
-    const usage = { costUsd: 0.2, inputTokens: 5, outputTokens: 6, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 3, sessionId: SESSION, models: [] };
-    expect(toVerdict({ kind: 'success', usage })).toEqual({ kind: 'finished', costUsd: 0.2, inputTokens: 5, outputTokens: 6, numTurns: 3, sessionId: SESSION });
+    const usage = {
+      costUsd: 0.2,
+      inputTokens: 5,
+      outputTokens: 6,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      numTurns: 3,
+      sessionId: SESSION,
+      models: [],
+    };
+    expect(toVerdict({ kind: 'success', usage })).toEqual({
+      kind: 'finished',
+      costUsd: 0.2,
+      inputTokens: 5,
+      outputTokens: 6,
+      numTurns: 3,
+      sessionId: SESSION,
+    });
   });
 
   it('has defaults for every Claude setting', () => {

@@ -6,18 +6,34 @@ import { makeTempDir } from '../helpers/temp.js';
 import { ClaudeStreamParser, parseClaudeStream, type StreamSignal } from '../../src/adapters/claude/stream-parser.js';
 
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
-const toolUse = (name: string) => line({ type: 'assistant', message: { content: [{ type: 'tool_use', id: `toolu_${name}`, name, input: {} }] } });
+const toolUse = (name: string) =>
+  line({ type: 'assistant', message: { content: [{ type: 'tool_use', id: `toolu_${name}`, name, input: {} }] } });
 const toolResult = line({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'ok' }] } });
-const success = line({ type: 'result', subtype: 'success', is_error: false, result: 'done', session_id: 's-1', total_cost_usd: 0.5, num_turns: 2 });
+const success = line({
+  type: 'result',
+  subtype: 'success',
+  is_error: false,
+  result: 'done',
+  session_id: 's-1',
+  total_cost_usd: 0.5,
+  num_turns: 2,
+});
 
 describe('ClaudeStreamParser', () => {
   it('reports tool calls, tool results and tool_progress as progress with the injected clock', () => {
     let tick = 0;
     const signals: StreamSignal[] = [];
-    const parser = new ClaudeStreamParser({ now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)), onSignal: (signal) => signals.push(signal) });
+    const parser = new ClaudeStreamParser({
+      now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)),
+      onSignal: (signal) => signals.push(signal),
+    });
     parser.write(toolUse('Bash') + toolResult + line({ type: 'tool_progress', tool_name: 'Bash', elapsed_time_seconds: 30 }) + success);
     const summary = parser.end();
-    expect(signals.filter((signal) => signal.kind === 'progress').map((signal) => (signal.kind === 'progress' ? [signal.what, signal.tool] : []))).toEqual([
+    expect(
+      signals
+        .filter((signal) => signal.kind === 'progress')
+        .map((signal) => (signal.kind === 'progress' ? [signal.what, signal.tool] : [])),
+    ).toEqual([
       ['tool_use', 'Bash'],
       ['tool_result', undefined],
       ['tool_progress', 'Bash'],
@@ -91,7 +107,7 @@ describe('ClaudeStreamParser', () => {
 });
 
 describe('ClaudeOutputTail', () => {
-  it('sees progress appended to a running attempt\'s output file, reading only the new bytes', async () => {
+  it("sees progress appended to a running attempt's output file, reading only the new bytes", async () => {
     const file = join(makeTempDir('hw-tail-'), 'out.log');
     const progress: string[] = [];
     const tail = new ClaudeOutputTail(file, { onSignal: (signal) => signal.kind === 'progress' && progress.push(signal.what) });

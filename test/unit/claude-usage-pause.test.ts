@@ -28,7 +28,12 @@ describe('UsagePause', () => {
   it('pauses until the reset plus injected jitter, persisted for other processes, and runs out by itself', async () => {
     const { paths, clock, make } = setup();
     const pause = await make().pauseFor(seen('2026-11-27T23:30:00Z'));
-    expect(pause).toMatchObject({ until: '2026-11-27T23:30:30.000Z', resetsAt: '2026-11-27T23:30:00.000Z', limitType: 'five_hour', source: 'worker-1' });
+    expect(pause).toMatchObject({
+      until: '2026-11-27T23:30:30.000Z',
+      resetsAt: '2026-11-27T23:30:00.000Z',
+      limitType: 'five_hour',
+      source: 'worker-1',
+    });
     expect(describePause(pause)).toBe('paused until 2026-11-27T23:30:30.000Z (five_hour)');
     const onDisk = JSON.parse(readFileSync(usagePauseFile(paths), 'utf8'));
     expect(onDisk.version).toBe(1);
@@ -43,9 +48,12 @@ describe('UsagePause', () => {
   it('keeps the first pause when more workers report the same reset, extends it for a later one', async () => {
     const { paths, make } = setup();
     const first = await make().pauseFor(seen('2026-11-27T23:30:00Z', 'worker-1'));
-    const again = await new UsagePause({ paths, now: () => new Date('2026-11-27T23:01:00Z'), random: () => 0.99, jitterMaxMs: 60_000 }).pauseFor(
-      seen('2026-11-27T23:30:00Z', 'worker-2'),
-    );
+    const again = await new UsagePause({
+      paths,
+      now: () => new Date('2026-11-27T23:01:00Z'),
+      random: () => 0.99,
+      jitterMaxMs: 60_000,
+    }).pauseFor(seen('2026-11-27T23:30:00Z', 'worker-2'));
     expect(again).toEqual(first);
     const later = await make().pauseFor(seen('2026-11-28T02:00:00Z', 'worker-3'));
     expect(later).toMatchObject({ until: '2026-11-28T02:00:30.000Z', source: 'worker-3' });
@@ -73,4 +81,3 @@ describe('UsagePause', () => {
     expect(await make().current()).toBeNull();
   });
 });
-

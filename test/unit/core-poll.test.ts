@@ -28,10 +28,13 @@ describe('pollUntil', () => {
   it('gives up with undefined after the deadline, having probed once at the deadline', async () => {
     const clock = fakeClock();
     let calls = 0;
-    const value = await pollUntil(() => {
-      calls += 1;
-      return undefined;
-    }, { timeoutMs: 120, intervalMs: 50, clock });
+    const value = await pollUntil(
+      () => {
+        calls += 1;
+        return undefined;
+      },
+      { timeoutMs: 120, intervalMs: 50, clock },
+    );
     expect(value).toBeUndefined();
     expect(clock.pauses).toEqual([50, 50, 20]);
     expect(calls).toBe(4);

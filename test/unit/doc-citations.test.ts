@@ -38,7 +38,10 @@ function extractComments(file: string, text: string): Comment[] {
   const shell = SHELL_EXTENSIONS.has(extname(file));
   if (!shell) {
     for (const match of text.matchAll(/\/\*([\s\S]*?)\*\//g)) {
-      const body = match[1]!.split('\n').map((line) => line.replace(/^\s*\*?/, '')).join(' ');
+      const body = match[1]!
+        .split('\n')
+        .map((line) => line.replace(/^\s*\*?/, ''))
+        .join(' ');
       comments.push({ file, line: lineAt(text, match.index), text: body });
     }
   }
@@ -59,7 +62,12 @@ function extractComments(file: string, text: string): Comment[] {
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, blanks to dashes. */
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 
 function anchorsOf(markdown: string): { anchors: Set<string>; sections: Set<string> } {
   const anchors = new Set<string>();

@@ -20,7 +20,9 @@ describe('withFileLock', () => {
     const order: string[] = [];
     await withFileLock(path, options, async () => void order.push('first'));
     // Queued the way JsonFile queues a batch: on the next turn of the event loop.
-    await new Promise<void>((resolve) => setImmediate(() => void withFileLock(path, options, async () => void order.push('second')).then(resolve)));
+    await new Promise<void>((resolve) =>
+      setImmediate(() => void withFileLock(path, options, async () => void order.push('second')).then(resolve)),
+    );
     expect(order).toEqual(['first', 'second']);
     // wantedAgain() still says yes, but no third piece of work comes: the lock must not stay.
     await waitFor(() => !existsSync(`${path}.lock`), { timeoutMs: 1000, what: 'the kept lock released' });
@@ -29,6 +31,8 @@ describe('withFileLock', () => {
   it('names the path when the lock cannot be made at all', async () => {
     const path = join(makeTempDir(), 'missing-parent-is-a-file', 'state.json');
     writeFileSync(join(path, '..'), 'not a directory');
-    await expect(withFileLock(path, { staleMs: 5000, wantedAgain: () => false }, async () => 1)).rejects.toThrow(/missing-parent-is-a-file/);
+    await expect(withFileLock(path, { staleMs: 5000, wantedAgain: () => false }, async () => 1)).rejects.toThrow(
+      /missing-parent-is-a-file/,
+    );
   });
 });

@@ -31,7 +31,8 @@ describe('GitHub intake rules', () => {
 });
 
 describe('gh api answers', () => {
-  const included = 'HTTP/1.1 403 Forbidden\nX-Ratelimit-Remaining: 0\r\nX-Ratelimit-Reset: 1800000000\r\nLink: <http://api.github.localhost/repos/o/r/issues/1/sub_issues?page=2>; rel="next"\r\n\r\n{"message":"API rate limit exceeded"}';
+  const included =
+    'HTTP/1.1 403 Forbidden\nX-Ratelimit-Remaining: 0\r\nX-Ratelimit-Reset: 1800000000\r\nLink: <http://api.github.localhost/repos/o/r/issues/1/sub_issues?page=2>; rel="next"\r\n\r\n{"message":"API rate limit exceeded"}';
 
   it('splits status, headers and body, and reads the reset time and the next page', () => {
     const response = parseIncluded(included)!;
@@ -57,7 +58,10 @@ describe('issue text in a prompt', () => {
   });
 
   it('takes a plan out of an answer and refuses a plan of the wrong size', () => {
-    expect(parsePlan('Sure: [{"title":"a","body":"b"},{"title":"c"}]', 5)).toEqual([{ title: 'a', body: 'b' }, { title: 'c', body: '' }]);
+    expect(parsePlan('Sure: [{"title":"a","body":"b"},{"title":"c"}]', 5)).toEqual([
+      { title: 'a', body: 'b' },
+      { title: 'c', body: '' },
+    ]);
     expect(() => parsePlan('[{"title":"a"}]', 5)).toThrow(/not a JSON array of 2 to 5/);
     expect(() => parsePlan('no plan', 5)).toThrow(/no array in its answer/);
   });

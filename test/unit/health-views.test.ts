@@ -54,7 +54,8 @@ describe('health views from fixture data', () => {
   });
 
   it('fits an 80-column terminal: Status, Progress and Restarts go, nothing wraps, alerts break at spaces', async () => {
-    const longAlert = '[2026-01-01T11:59:40.000Z] [ALERT] Worker 3: authentication failed on task 1240 (Not logged in); every worker stopped claiming. Log in again, then run worker-manager resume.';
+    const longAlert =
+      '[2026-01-01T11:59:40.000Z] [ALERT] Worker 3: authentication failed on task 1240 (Not logged in); every worker stopped claiming. Log in again, then run worker-manager resume.';
     const narrow = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, [...alerts, longAlert]);
     for (const colorLevel of [0, 1] as const) {
       const frame = renderDashboard(narrow, { colorLevel, columns: 80 });
@@ -65,7 +66,11 @@ describe('health views from fixture data', () => {
     await expect(frame).toMatchFileSnapshot('../fixtures/health/dashboard-80.txt');
     expect(frame).toMatch(/│ Worker │ Health\s+│ Task\s+│ Task time │ Heartbeat │ Done │ Failed │/);
     expect(frame).toContain('\n    1240 (Not logged in); every worker stopped claiming. Log in again, then run\n');
-    expect(renderHealthReport(narrow, { colorLevel: 0, columns: 80 }).split('\n').filter((line) => visibleWidth(line) > 80)).toEqual([]);
+    expect(
+      renderHealthReport(narrow, { colorLevel: 0, columns: 80 })
+        .split('\n')
+        .filter((line) => visibleWidth(line) > 80),
+    ).toEqual([]);
   });
 
   it('renders an empty data root', () => {

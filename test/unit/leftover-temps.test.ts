@@ -25,7 +25,14 @@ describe('leftover temp files', () => {
     };
     for (const file of Object.keys(files)) writeFileSync(file, '');
     expect(removeLeftoverTemps(paths)).toBe(3);
-    const left = [...readdirSync(runs).map((name) => join(runs, name)), ...readdirSync(paths.healthDir).map((name) => join(paths.healthDir, name))];
-    expect(left.sort()).toEqual(Object.keys(files).filter((file) => files[file]).sort());
+    const left = [
+      ...readdirSync(runs).map((name) => join(runs, name)),
+      ...readdirSync(paths.healthDir).map((name) => join(paths.healthDir, name)),
+    ];
+    expect(left.sort()).toEqual(
+      Object.keys(files)
+        .filter((file) => files[file])
+        .sort(),
+    );
   });
 });

@@ -103,7 +103,9 @@ describe('the manager on a lock held by a stopped process', () => {
     await alertStoppedLockHolders(paths, log, 5000, alerted);
     const alerts = readFileSync(paths.alertsLog, 'utf8').trim().split('\n');
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toContain(`The lock of ${paths.metricsFile} is held by pid ${pid}, stopped, for 10 s: every writer of that file waits; resume it (kill -CONT ${pid}) or end it.`);
+    expect(alerts[0]).toContain(
+      `The lock of ${paths.metricsFile} is held by pid ${pid}, stopped, for 10 s: every writer of that file waits; resume it (kill -CONT ${pid}) or end it.`,
+    );
   });
 
   it('says nothing about a running holder', async () => {

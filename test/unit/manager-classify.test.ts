@@ -5,7 +5,17 @@ import type { WorkerRecord } from '../../src/health/metrics-schema.js';
 
 const now = new Date('2026-01-01T00:10:00.000Z');
 const thresholds = { DEAD_WORKER_THRESHOLD: 30_000, SLOW_TASK_THRESHOLD: 900_000 };
-const pane = (over: Partial<PaneInfo> = {}): PaneInfo => ({ paneId: '%3', workerId: 2, dead: false, pid: 100, command: 'node', deadStatus: null, deadSignal: null, windowIndex: 0, ...over });
+const pane = (over: Partial<PaneInfo> = {}): PaneInfo => ({
+  paneId: '%3',
+  workerId: 2,
+  dead: false,
+  pid: 100,
+  command: 'node',
+  deadStatus: null,
+  deadSignal: null,
+  windowIndex: 0,
+  ...over,
+});
 const record = (over: Partial<WorkerRecord> = {}): WorkerRecord => ({
   status: 'idle',
   current_task: 'none',

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { createEventLog } from '../../src/core/event-log.js';
 import { openManagerState, rememberedPoolSize, workerIds } from '../../src/manager/manager-state.js';
-import { MAX_POOL_SIZE, oversubscriptionWarning, parsePoolSize, requestRestart, requestScale, restartSettled, scaleSettled } from '../../src/manager/pool-requests.js';
+import {
+  MAX_POOL_SIZE,
+  oversubscriptionWarning,
+  parsePoolSize,
+  requestRestart,
+  requestScale,
+  restartSettled,
+  scaleSettled,
+} from '../../src/manager/pool-requests.js';
 import type { Pool } from '../../src/manager/pool.js';
 import { makeTempDir } from '../helpers/temp.js';
 

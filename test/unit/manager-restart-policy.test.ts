@@ -56,6 +56,10 @@ describe('restart policy', () => {
   });
 
   it('treats an unknown start time as long ago', () => {
-    expect(decideRestart({ started_at: null, consecutive_unstable: 2 }, at(0), policy)).toMatchObject({ kind: 'restart', delayMs: 0, unstable: false });
+    expect(decideRestart({ started_at: null, consecutive_unstable: 2 }, at(0), policy)).toMatchObject({
+      kind: 'restart',
+      delayMs: 0,
+      unstable: false,
+    });
   });
 });

@@ -33,11 +33,27 @@ describe('manager status view', () => {
     const crowded: ManagerStatus = {
       ...snapshot,
       pause: 'paused until a person acts (worker-3: Not logged in · Please run /login), since 2026-01-01T00:00:00.000Z',
-      workers: [...snapshot.workers, { id: 3, pane: '%12', health: 'process-gone', current_task: '123456789012', completed: 1234, failed: 567, restarts: 89, heartbeat_age_s: 7265 }],
+      workers: [
+        ...snapshot.workers,
+        {
+          id: 3,
+          pane: '%12',
+          health: 'process-gone',
+          current_task: '123456789012',
+          completed: 1234,
+          failed: 567,
+          restarts: 89,
+          heartbeat_age_s: 7265,
+        },
+      ],
       recent_log: [`[2026-01-01T00:00:00.000Z] [ALERT] ${'Worker 3 restarted after its pane died; '.repeat(3)}`],
     };
     for (const colorLevel of [0, 1] as const) {
-      expect(renderStatus(crowded, colorLevel, 80).split('\n').filter((line) => visibleWidth(line) > 80)).toEqual([]);
+      expect(
+        renderStatus(crowded, colorLevel, 80)
+          .split('\n')
+          .filter((line) => visibleWidth(line) > 80),
+      ).toEqual([]);
     }
     const text = renderStatus(crowded, 0, 80);
     expect(text).toMatch(/│ Worker │ Health\s+│ Task\s+│ Done │ Failed │ Restarts │ Heartbeat │/);
@@ -51,7 +67,16 @@ describe('manager status view', () => {
   });
 
   it('says when the manager is down and the session is missing', () => {
-    const text = renderStatus({ ...snapshot, manager: { running: false, pid: null, last_check_ms: null, last_check_at: null }, session: { name: 'w', exists: false }, workers: [], recent_log: [] }, 0);
+    const text = renderStatus(
+      {
+        ...snapshot,
+        manager: { running: false, pid: null, last_check_ms: null, last_check_at: null },
+        session: { name: 'w', exists: false },
+        workers: [],
+        recent_log: [],
+      },
+      0,
+    );
     expect(text).toContain('Manager: not running');
     expect(text).toContain('Session: w (missing)');
     expect(text).toContain('No workers in the pool.');

@@ -12,12 +12,23 @@ const MINUTE = 60_000;
 describe('a look at the pool for notifications', () => {
   it('a stall is measured from the later of the last progress and the task start', async () => {
     const worker = (progress: string | null, started: string) => ({
-      last_heartbeat: ago(1000), status: 'working', current_task: '7', tasks_completed: 0, tasks_failed: 0, restarts: 0, task_started_at: started, last_progress_at: progress,
+      last_heartbeat: ago(1000),
+      status: 'working',
+      current_task: '7',
+      tasks_completed: 0,
+      tasks_failed: 0,
+      restarts: 0,
+      task_started_at: started,
+      last_progress_at: progress,
     });
     const metrics = {
       version: 1,
       stats: { total_tasks: 0, successful_tasks: 0, failed_tasks: 0, restarts: 0 },
-      workers: { 1: worker(ago(20 * MINUTE), ago(30 * MINUTE)), 2: worker(ago(60 * MINUTE), ago(2 * MINUTE)), 3: worker(null, ago(16 * MINUTE)) },
+      workers: {
+        1: worker(ago(20 * MINUTE), ago(30 * MINUTE)),
+        2: worker(ago(60 * MINUTE), ago(2 * MINUTE)),
+        3: worker(null, ago(16 * MINUTE)),
+      },
     } as unknown as Metrics;
     const state = emptyManagerState();
     state.workers['2'] = { ...newWorkerEntry(), restarts: 3, gave_up: true };
@@ -34,10 +45,23 @@ describe('a look at the pool for notifications', () => {
 });
 
 describe('the dashboard chart', () => {
-  it('counts finished and failed tasks per hour over the last 24 hours, and today\'s cost', () => {
+  it("counts finished and failed tasks per hour over the last 24 hours, and today's cost", () => {
     const chart = new HourlyChart(NOW);
     const record = (endedAgoMs: number, result: 'success' | 'failed', cost?: number) =>
-      chart.add({ task_id: '1', parent: '1', worker_id: 1, attempts: 1, result, error_class: null, endedAt: NOW.getTime() - endedAgoMs, durationMs: 1000, cost_usd: cost, input_tokens: undefined, output_tokens: undefined, num_turns: undefined });
+      chart.add({
+        task_id: '1',
+        parent: '1',
+        worker_id: 1,
+        attempts: 1,
+        result,
+        error_class: null,
+        endedAt: NOW.getTime() - endedAgoMs,
+        durationMs: 1000,
+        cost_usd: cost,
+        input_tokens: undefined,
+        output_tokens: undefined,
+        num_turns: undefined,
+      });
     record(5 * MINUTE, 'success', 0.5);
     record(10 * MINUTE, 'failed', 0.25);
     record(90 * MINUTE, 'success');

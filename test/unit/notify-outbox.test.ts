@@ -7,7 +7,9 @@ import { addToOutbox, takeDue, toMessage } from '../../src/notify/outbox.js';
 
 const at = '2026-12-01T10:00:00.000Z';
 const look = (workers: Record<string, Partial<WorkerLook>>, rest: Partial<Observation> = {}): Observation => ({
-  workers: Object.fromEntries(Object.entries(workers).map(([id, w]) => [id, { health: 'healthy', restarts: 0, gave_up: false, stalled: false, task: 'none', ...w }])),
+  workers: Object.fromEntries(
+    Object.entries(workers).map(([id, w]) => [id, { health: 'healthy', restarts: 0, gave_up: false, stalled: false, task: 'none', ...w }]),
+  ),
   pause: null,
   active_tasks: 0,
   ...rest,
@@ -17,7 +19,10 @@ const restarted = (worker: number): NotifyEvent => ({ kind: 'worker_restarted', 
 describe('notification events from two looks at the pool', () => {
   it('finds deaths, restarts, give-ups, stalls, pauses and a drained queue, and nothing when nothing changed', () => {
     const before = look({ 1: {}, 2: {}, 3: {}, 4: { task: '9' } }, { active_tasks: 2 });
-    const after = look({ 1: { health: 'dead' }, 2: { restarts: 1 }, 3: { gave_up: true }, 4: { stalled: true, task: '9' } }, { active_tasks: 0, pause: { kind: 'usage', until: at, message: 'limit' } });
+    const after = look(
+      { 1: { health: 'dead' }, 2: { restarts: 1 }, 3: { gave_up: true }, 4: { stalled: true, task: '9' } },
+      { active_tasks: 0, pause: { kind: 'usage', until: at, message: 'limit' } },
+    );
     expect(detectEvents(before, after, at).map((event) => [event.kind, event.worker])).toEqual([
       ['worker_dead', 1],
       ['worker_restarted', 2],
@@ -28,7 +33,9 @@ describe('notification events from two looks at the pool', () => {
     ]);
     expect(detectEvents(after, after, at)).toEqual([]);
     expect(detectEvents(after, look({}, { pause: null }), at).map((event) => event.kind)).toContain('pool_resumed');
-    expect(detectEvents(look({}), look({}, { pause: { kind: 'auth', until: at, message: 'Not logged in' } }), at)[0]!.kind).toBe('auth_hold');
+    expect(detectEvents(look({}), look({}, { pause: { kind: 'auth', until: at, message: 'Not logged in' } }), at)[0]!.kind).toBe(
+      'auth_hold',
+    );
   });
 
   it('a worker first seen with restarts already counted is not news', () => {
@@ -64,7 +71,11 @@ describe('the outbox', () => {
   });
 
   it('holds messages beyond the rate limit for the next minute', () => {
-    const outbox = addToOutbox([], [restarted(1), { ...restarted(2), kind: 'worker_dead' }, { ...restarted(3), kind: 'worker_gave_up' }], 0);
+    const outbox = addToOutbox(
+      [],
+      [restarted(1), { ...restarted(2), kind: 'worker_dead' }, { ...restarted(3), kind: 'worker_gave_up' }],
+      0,
+    );
     const first = takeDue(outbox, [0, 0], { nowMs: 1000, coalesceMs: 0, perMinute: 3 });
     expect(first.due).toHaveLength(1);
     expect(first.waiting).toHaveLength(2);
@@ -73,7 +84,12 @@ describe('the outbox', () => {
   });
 
   it('retries a failing sink with doubling waits and drops it after MAX_ATTEMPTS', () => {
-    let delivery: Delivery = { message: toMessage({ kind: 'test', first_at: 0, events: [restarted(1)] }, 0), sink: 'webhook', attempts: 0, next_at: 0 };
+    let delivery: Delivery = {
+      message: toMessage({ kind: 'test', first_at: 0, events: [restarted(1)] }, 0),
+      sink: 'webhook',
+      attempts: 0,
+      next_at: 0,
+    };
     const waits: number[] = [];
     for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt += 1) {
       const { next, dropped } = afterAttempt(delivery, { ok: false, reason: 'HTTP 500' }, 0);

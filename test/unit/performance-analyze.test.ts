@@ -53,7 +53,12 @@ describe('analyze findings', () => {
   });
 
   it('flags more live workers than cores, ignoring dead ones', async () => {
-    const report = await reportWith([{ health: 'working' }, { health: 'working' }, { health: 'dead' }], { available: true, backend: 'embedded', pending: 0, running: 2 });
+    const report = await reportWith([{ health: 'working' }, { health: 'working' }, { health: 'dead' }], {
+      available: true,
+      backend: 'embedded',
+      pending: 0,
+      running: 2,
+    });
     expect(kinds(report, 2)).toEqual([]);
     expect(kinds(report, 1)).toEqual(['more-workers-than-cores']);
   });
@@ -69,7 +74,12 @@ describe('analyze findings', () => {
     const findings = buildAnalysis(report, quiet, 8).findings;
     expect(findings.map((finding) => [finding.kind, finding.numbers.worker])).toEqual([['high-failure-rate', 2]]);
     expect(findings[0]?.message).toBe('Worker 2 failed 4 of 10 tasks in the task history (40%, above 30%).');
-    const counted = await reportWith([{ tasks: 10, succeeded: 5, failed: 5, history: historyOf(0, 0, 0) }], { available: true, backend: 'embedded', pending: 0, running: 0 });
+    const counted = await reportWith([{ tasks: 10, succeeded: 5, failed: 5, history: historyOf(0, 0, 0) }], {
+      available: true,
+      backend: 'embedded',
+      pending: 0,
+      running: 0,
+    });
     expect(buildAnalysis(counted, quiet, 8).findings[0]?.message).toBe(
       'Worker 1 failed 5 of 10 tasks by its health counters, which count reviews as failures (50%, above 30%).',
     );
@@ -86,7 +96,9 @@ describe('analyze findings', () => {
       { available: true, backend: 'embedded', pending: 0, running: 1 },
     );
     const analysis = buildAnalysis(report, quiet, 1);
-    expect(analysis.findings.find((finding) => finding.kind === 'more-workers-than-cores')?.message).toBe('2 workers are running on 1 CPU cores.');
+    expect(analysis.findings.find((finding) => finding.kind === 'more-workers-than-cores')?.message).toBe(
+      '2 workers are running on 1 CPU cores.',
+    );
     expect(analysis.scaling.current_workers).toBe(2);
     expect(buildAnalysis(report, quiet, 2).findings.map((finding) => finding.kind)).not.toContain('more-workers-than-cores');
   });
@@ -111,10 +123,17 @@ describe('analyze findings', () => {
   });
 
   it('says to log in when tasks failed on authentication', async () => {
-    const report = await reportWith([{ status: 'idle', health: 'healthy' }], { available: true, backend: 'embedded', pending: 0, running: 0 });
+    const report = await reportWith([{ status: 'idle', health: 'healthy' }], {
+      available: true,
+      backend: 'embedded',
+      pending: 0,
+      running: 0,
+    });
     const [finding] = buildAnalysis(report, { ...quiet, auth_failures: { count: 2, latest_at: '2026-11-27T11:00:00.000Z' } }, 8).findings;
     expect(finding).toMatchObject({ kind: 'auth-failures', numbers: { tasks: 2 } });
-    expect(finding?.message).toBe('2 task(s) failed because the agent could not authenticate (auth_error), the latest at 2026-11-27T11:00:00.000Z.');
+    expect(finding?.message).toBe(
+      '2 task(s) failed because the agent could not authenticate (auth_error), the latest at 2026-11-27T11:00:00.000Z.',
+    );
     expect(finding?.recommendation).toMatch(/^Log in again .*then run worker-manager resume/);
   });
 
@@ -135,7 +154,17 @@ describe('analyze findings', () => {
 
   it('flags slow finished tasks with the numbers behind them', async () => {
     const report = await reportWith([], { available: true, backend: 'embedded', pending: 0, running: 0 });
-    const slowest = { ended_at: '2026-11-27T11:00:00.000Z', task_id: '7', parent: '1', worker_id: 1, result: 'success', attempts: 1, duration_ms: 1_800_000, error_class: null, cost_usd: null } as const;
+    const slowest = {
+      ended_at: '2026-11-27T11:00:00.000Z',
+      task_id: '7',
+      parent: '1',
+      worker_id: 1,
+      result: 'success',
+      attempts: 1,
+      duration_ms: 1_800_000,
+      error_class: null,
+      cost_usd: null,
+    } as const;
     const [finding] = buildAnalysis(report, { ...quiet, slow: { threshold_ms: 900_000, count: 2, slowest: [slowest] } }, 4).findings;
     expect(finding).toMatchObject({ kind: 'slow-tasks', numbers: { threshold_s: 900, finished_slow: 2, slowest_s: 1800 } });
   });

@@ -35,7 +35,14 @@ const PLAIN: TaskHistoryRecord[] = [
     resumed: true,
   },
   { ...base, parent: '', attempts: 0, result: 'review' },
-  { ...base, error: null, cost_usd: 0, input_tokens: 999_999_999_999_999, started_at: '2028-02-28T23:59:59.999Z', ended_at: '2028-02-29T00:00:00.000Z' },
+  {
+    ...base,
+    error: null,
+    cost_usd: 0,
+    input_tokens: 999_999_999_999_999,
+    started_at: '2028-02-28T23:59:59.999Z',
+    ended_at: '2028-02-29T00:00:00.000Z',
+  },
 ];
 
 /** Records the writer keeps valid but puts in a form only the full parser reads. */

@@ -32,7 +32,13 @@ function yearOfRecords(): TaskHistoryRecord[] {
   return records;
 }
 
-const contextAt = (root: string): PerformanceContext => ({ paths: dataPaths(root), settings: DEFAULT_SETTINGS, now: NOW, cores: 4, queue: async () => FIXTURE_QUEUE });
+const contextAt = (root: string): PerformanceContext => ({
+  paths: dataPaths(root),
+  settings: DEFAULT_SETTINGS,
+  now: NOW,
+  cores: 4,
+  queue: async () => FIXTURE_QUEUE,
+});
 const line = (record: TaskHistoryRecord) => `${JSON.stringify(record)}\n`;
 
 describe('the task history rolled into monthly files', () => {

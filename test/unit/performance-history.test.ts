@@ -30,7 +30,18 @@ const valid = {
 
 const CASES: [string, unknown][] = [
   ['a full record', valid],
-  ['a minimal record', { task_id: 'a', parent: '', worker_id: 1, attempts: 0, started_at: valid.started_at, ended_at: '2026-11-27T07:00:00Z', result: 'review' }],
+  [
+    'a minimal record',
+    {
+      task_id: 'a',
+      parent: '',
+      worker_id: 1,
+      attempts: 0,
+      started_at: valid.started_at,
+      ended_at: '2026-11-27T07:00:00Z',
+      result: 'review',
+    },
+  ],
   ['a failure with its class and message', { ...valid, result: 'failed', error_class: 'timeout', error: 'took too long' }],
   ['extra keys', { ...valid, session_id: 's-1', resumed: true, backend: 'pueue', something_new: [1] }],
   ['version 2', { ...valid, version: 2 }],
@@ -108,9 +119,23 @@ describe('bounded aggregation', () => {
 
   it('summarises 30,000 records with a timeline of at most the limit, newest first', () => {
     const now = new Date('2026-11-27T12:00:00Z');
-    const accumulator = new HistoryAccumulator({ now, since: new Date(now.getTime() - 3_600_000), timelineLimit: 3, slowTaskThresholdMs: 5000, durationWindow: 100 });
+    const accumulator = new HistoryAccumulator({
+      now,
+      since: new Date(now.getTime() - 3_600_000),
+      timelineLimit: 3,
+      slowTaskThresholdMs: 5000,
+      durationWindow: 100,
+    });
     for (let i = 0; i < 30_000; i += 1) {
-      accumulator.add(record({ task_id: String(i), worker_id: 1 + (i % 3), endedAt: now.getTime() - (30_000 - i) * 1000, durationMs: i % 10 === 0 ? 6000 : 1000, cost_usd: 0.5 }));
+      accumulator.add(
+        record({
+          task_id: String(i),
+          worker_id: 1 + (i % 3),
+          endedAt: now.getTime() - (30_000 - i) * 1000,
+          durationMs: i % 10 === 0 ? 6000 : 1000,
+          cost_usd: 0.5,
+        }),
+      );
     }
     accumulator.skip();
     const summary = accumulator.summary();
@@ -131,7 +156,18 @@ describe('bounded aggregation', () => {
 describe('readHistory', () => {
   it('streams valid records, counts invalid lines, ignores blank ones', async () => {
     const file = join(makeTempDir(), 'tasks.jsonl');
-    writeFileSync(file, [JSON.stringify(valid), 'not json', '', '   ', JSON.stringify({ ...valid, worker_id: -1 }), JSON.stringify(valid), '{"task_id":"half'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(valid),
+        'not json',
+        '',
+        '   ',
+        JSON.stringify({ ...valid, worker_id: -1 }),
+        JSON.stringify(valid),
+        '{"task_id":"half',
+      ].join('\n'),
+    );
     const seen: string[] = [];
     let skipped = 0;
     await readHistory(file, { add: (value) => seen.push(value.task_id), skip: () => (skipped += 1) });
@@ -145,7 +181,13 @@ describe('readHistory', () => {
     const parentOf = (i: number) => '✓'.repeat(i % 50);
     const canonical = (i: number) =>
       JSON.stringify(
-        taskHistoryRecordSchema.parse({ ...valid, task_id: `c${i}`, parent: parentOf(i), started_at: '2026-11-27T06:10:00.000Z', ended_at: '2026-11-27T06:20:00.000Z' }),
+        taskHistoryRecordSchema.parse({
+          ...valid,
+          task_id: `c${i}`,
+          parent: parentOf(i),
+          started_at: '2026-11-27T06:10:00.000Z',
+          ended_at: '2026-11-27T06:20:00.000Z',
+        }),
       );
     expect(parseCanonicalRecord(canonical(0), 0, canonical(0).length)).toBeDefined();
     const lines: string[] = [];
@@ -164,7 +206,8 @@ describe('readHistory', () => {
         added += 1;
         seen.add(record.task_id);
         totalMs += record.durationMs;
-        if (record.parent !== (record.task_id === valid.task_id ? valid.parent : parentOf(Number(record.task_id.slice(1))))) wrongParents.push(record.parent);
+        if (record.parent !== (record.task_id === valid.task_id ? valid.parent : parentOf(Number(record.task_id.slice(1)))))
+          wrongParents.push(record.parent);
       },
       skip: () => (skipped += 1),
     });
@@ -197,11 +240,17 @@ describe('parseIsoTime', () => {
     expect(parseIsoTime(text)).toBe(Date.parse(text));
   });
 
-  it.each(['2026-02-30T06:10:00Z', '2027-02-29T06:10:00Z', '2026-11-27T24:00:00Z', '2026-11-27T06:10:00', '2026-11-27', '2026-11-27 06:10:00Z', 'soon', 12])(
-    'refuses %s, as zod does',
-    (text) => {
-      expect(parseIsoTime(text)).toBeNaN();
-      expect(z.string().datetime({ offset: true }).safeParse(text).success).toBe(false);
-    },
-  );
+  it.each([
+    '2026-02-30T06:10:00Z',
+    '2027-02-29T06:10:00Z',
+    '2026-11-27T24:00:00Z',
+    '2026-11-27T06:10:00',
+    '2026-11-27',
+    '2026-11-27 06:10:00Z',
+    'soon',
+    12,
+  ])('refuses %s, as zod does', (text) => {
+    expect(parseIsoTime(text)).toBeNaN();
+    expect(z.string().datetime({ offset: true }).safeParse(text).success).toBe(false);
+  });
 });

@@ -19,10 +19,13 @@ describe('isProcessAlive', () => {
     // `sleep 0` exits under a parent (the exec'd sleep 30) that never reaps it.
     const parent = spawn('sh', ['-c', 'sleep 0 & exec sleep 30'], { stdio: 'ignore' });
     try {
-      const zombie = await waitFor(() => {
-        const child = firstChildOf(parent.pid!);
-        return child !== undefined && / Z /.test(readFileSync(`/proc/${child}/stat`, 'utf8')) ? child : undefined;
-      }, { what: 'a zombie child' });
+      const zombie = await waitFor(
+        () => {
+          const child = firstChildOf(parent.pid!);
+          return child !== undefined && / Z /.test(readFileSync(`/proc/${child}/stat`, 'utf8')) ? child : undefined;
+        },
+        { what: 'a zombie child' },
+      );
       expect(() => process.kill(zombie, 0)).not.toThrow();
       expect(isProcessAlive(zombie)).toBe(false);
     } finally {
@@ -32,8 +35,11 @@ describe('isProcessAlive', () => {
 });
 
 describe('shellQuote', () => {
-  it.each(["plain", "it's", '$(touch /tmp/never)', '`id`', 'a b;c', 'line\nbreak', '"\\', ''])('%j survives sh -c as one literal word', (word) => {
-    const echoed = execFileSync('sh', ['-c', `printf %s ${shellQuote(word)}`], { encoding: 'utf8' });
-    expect(echoed).toBe(word);
-  });
+  it.each(['plain', "it's", '$(touch /tmp/never)', '`id`', 'a b;c', 'line\nbreak', '"\\', ''])(
+    '%j survives sh -c as one literal word',
+    (word) => {
+      const echoed = execFileSync('sh', ['-c', `printf %s ${shellQuote(word)}`], { encoding: 'utf8' });
+      expect(echoed).toBe(word);
+    },
+  );
 });

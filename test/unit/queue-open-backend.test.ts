@@ -29,6 +29,9 @@ describe('openQueueBackend', () => {
 
   it('honours an explicit choice and refuses pueue when it is missing', async () => {
     expect((await open('embedded', process.env.PATH ?? '')).backend.name).toBe('embedded');
-    await expect(open('pueue', makeTempDir())).rejects.toMatchObject({ kind: 'config', message: expect.stringMatching(/install-pueue\.sh/) });
+    await expect(open('pueue', makeTempDir())).rejects.toMatchObject({
+      kind: 'config',
+      message: expect.stringMatching(/install-pueue\.sh/),
+    });
   });
 });

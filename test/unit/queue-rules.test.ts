@@ -20,7 +20,12 @@ const task = (id: string, priority: number, createdAt: string, extra: Partial<Qu
 
 describe('claim order and task rules', () => {
   it('orders by priority number, then age, then id', () => {
-    const tasks = [task('3', 2, '2026-01-01T00:00:02Z'), task('1', 2, '2026-01-01T00:00:01Z'), task('2', 1, '2026-01-01T00:00:09Z'), task('4', 2, '2026-01-01T00:00:01Z')];
+    const tasks = [
+      task('3', 2, '2026-01-01T00:00:02Z'),
+      task('1', 2, '2026-01-01T00:00:01Z'),
+      task('2', 1, '2026-01-01T00:00:09Z'),
+      task('4', 2, '2026-01-01T00:00:01Z'),
+    ];
     expect(tasks.sort(compareForClaim).map((item) => item.id)).toEqual(['2', '1', '4', '3']);
   });
 

@@ -25,14 +25,22 @@ const snapshot: QueueSnapshot = {
   tasks: [
     task(1, {}),
     task(2, { status: 'claimed', workerId: 12, attempts: 2, lastError: 'backend_error: pueue status failed: connection refused' }),
-    task(3, { status: 'failed', workerId: 3, attempts: 3, lastError: 'agent_error: the agent exited with code 1: fatal: could not read Username (after 3 attempt(s))' }),
+    task(3, {
+      status: 'failed',
+      workerId: 3,
+      attempts: 3,
+      lastError: 'agent_error: the agent exited with code 1: fatal: could not read Username (after 3 attempt(s))',
+    }),
   ],
 };
 
 describe('worker-queue list and monitor views', () => {
   it('fit an 80-column terminal: Attempts and Age go, the last error is cut short, the rest stays', () => {
     for (const colorLevel of [0, 1] as const) {
-      const lines = [...renderQueueTable(snapshot, colorLevel, 80).split('\n'), ...renderMonitorFrame(snapshot, colorLevel, 80).split('\n')];
+      const lines = [
+        ...renderQueueTable(snapshot, colorLevel, 80).split('\n'),
+        ...renderMonitorFrame(snapshot, colorLevel, 80).split('\n'),
+      ];
       expect(lines.filter((line) => visibleWidth(line) > 80)).toEqual([]);
     }
     const table = renderQueueTable(snapshot, 0, 80);

@@ -38,7 +38,9 @@ describe('settings', () => {
     expect(() => resolveSettings({ DEAD_WORKER_THRESHOLD: -5 }, {}, '/x/config.json')).toThrow(
       /setting in \/x\/config.json DEAD_WORKER_THRESHOLD=-5 is invalid: use a duration from 1 s to 86400 s/,
     );
-    expect(() => resolveSettings({}, { MAX_RETRIES: 'many' })).toThrow(/environment variable MAX_RETRIES="many" is invalid: use a whole number/);
+    expect(() => resolveSettings({}, { MAX_RETRIES: 'many' })).toThrow(
+      /environment variable MAX_RETRIES="many" is invalid: use a whole number/,
+    );
     expect(() => resolveSettings({}, { WORKER_BACKEND: 'redis' })).toThrow(/WORKER_BACKEND.*one of auto, pueue, embedded, postgres/);
     expect(() => resolveSettings({}, { WORKERS_SESSION: 'a;b' })).toThrow(/WORKERS_SESSION/);
   });

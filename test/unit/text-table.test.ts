@@ -20,7 +20,9 @@ describe('TextTable', () => {
     const table = new TextTable(['ID', 'Name'], ['left', 'right']);
     table.push(['1', 'two\nlines']);
     table.push(['22', 'x']);
-    expect(table.toString()).toBe('┌────┬───────┐\n│ ID │  Name │\n├────┼───────┤\n│ 1  │   two │\n│    │ lines │\n│ 22 │     x │\n└────┴───────┘');
+    expect(table.toString()).toBe(
+      '┌────┬───────┐\n│ ID │  Name │\n├────┼───────┤\n│ 1  │   two │\n│    │ lines │\n│ 22 │     x │\n└────┴───────┘',
+    );
     expect(new TextTable(['A']).toString()).toBe('┌───┐\n│ A │\n└───┘');
   });
 });

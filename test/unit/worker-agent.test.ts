@@ -46,7 +46,14 @@ describe('commandAgent', () => {
     expect(run.argv).toEqual(['node', 'agent.mjs', '--fast', '42', '7']);
     expect(run.cwd).toBe(facts.worktree);
     expect(run.outputFile).toBe('/tmp/out.log');
-    expect(run.env).toMatchObject({ TASK_ID: '42', PARENT_ISSUE: '7', WORKTREE: facts.worktree, WORKER_ID: '3', BRANCH: 'subissue/7-42', ATTEMPT: '2' });
+    expect(run.env).toMatchObject({
+      TASK_ID: '42',
+      PARENT_ISSUE: '7',
+      WORKTREE: facts.worktree,
+      WORKER_ID: '3',
+      BRANCH: 'subissue/7-42',
+      ATTEMPT: '2',
+    });
   });
 
   it('reads exit 0 as finished and anything else as a retryable agent error', async () => {
@@ -81,7 +88,11 @@ describe('selectAgent', () => {
     const settings = resolveSettings({}, { WORKER_AGENT_CMD: 'claude', CLAUDE_CONFIG_DIR_TEMPLATE: '/state/claude-{worker}' });
     const agent = selectAgent(settings, () => new Date());
     expect(agent.prepare(facts, { outputFile: '/tmp/o' }).run.env.CLAUDE_CONFIG_DIR).toBe(`/state/claude-${facts.workerId}`);
-    const resumed = agent.prepare(facts, { outputFile: '/tmp/o', resumeSessionId: '123e4567-e89b-12d3-a456-426614174000', resumeWorkerId: 9 });
+    const resumed = agent.prepare(facts, {
+      outputFile: '/tmp/o',
+      resumeSessionId: '123e4567-e89b-12d3-a456-426614174000',
+      resumeWorkerId: 9,
+    });
     expect(resumed.run.env.CLAUDE_CONFIG_DIR).toBe('/state/claude-9');
   });
 

@@ -46,8 +46,14 @@ describe('TaskSessions', () => {
 
 describe('Claude verdicts for the worker', () => {
   it('carry the limit type of a usage limit and a failed resume', () => {
-    expect(toVerdict({ kind: 'usage_limit', message: 'limit', limitType: 'seven_day' })).toMatchObject({ errorClass: 'usage_limit', limitType: 'seven_day' });
-    expect(toVerdict({ kind: 'agent_error', message: 'No conversation found', retry: true, resumeFailed: true })).toMatchObject({ retry: true, resumeFailed: true });
+    expect(toVerdict({ kind: 'usage_limit', message: 'limit', limitType: 'seven_day' })).toMatchObject({
+      errorClass: 'usage_limit',
+      limitType: 'seven_day',
+    });
+    expect(toVerdict({ kind: 'agent_error', message: 'No conversation found', retry: true, resumeFailed: true })).toMatchObject({
+      retry: true,
+      resumeFailed: true,
+    });
     expect(toVerdict({ kind: 'agent_error', message: 'boom', retry: true })).not.toHaveProperty('resumeFailed');
   });
 });

@@ -20,7 +20,12 @@ describe('decideOutcome', () => {
 
   it('passes the agent failure class through', () => {
     const verdict = { kind: 'failed', errorClass: 'auth_error', message: 'not logged in', retry: false } as const;
-    expect(decideOutcome(verdict, undefined)).toEqual({ kind: 'failure', errorClass: 'auth_error', message: 'not logged in', retry: false });
+    expect(decideOutcome(verdict, undefined)).toEqual({
+      kind: 'failure',
+      errorClass: 'auth_error',
+      message: 'not logged in',
+      retry: false,
+    });
   });
 
   it('is a git error when the branch could not be inspected', () => {

@@ -43,7 +43,9 @@ describe('ProgressWatch, the stall ladder', () => {
     await watch.check();
     await watch.check();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatch(/^ALERT Worker 3: the agent on task 42 has shown no progress for 10s \(PROGRESS_STALL_THRESHOLD 10s\); it is stopped and retried at 20s/);
+    expect(events[0]).toMatch(
+      /^ALERT Worker 3: the agent on task 42 has shown no progress for 10s \(PROGRESS_STALL_THRESHOLD 10s\); it is stopped and retried at 20s/,
+    );
     expect(statuses).toEqual(['stalled']);
 
     // Progress again clears the stall.

@@ -9,11 +9,23 @@ import { extractUsage, type RunUsage } from './usage.js';
  */
 export type ClaudeOutcome =
   | { readonly kind: 'success'; readonly usage: RunUsage }
-  | { readonly kind: 'agent_error'; readonly message: string; readonly retry: boolean; readonly resumeFailed?: boolean; readonly usage?: RunUsage }
+  | {
+      readonly kind: 'agent_error';
+      readonly message: string;
+      readonly retry: boolean;
+      readonly resumeFailed?: boolean;
+      readonly usage?: RunUsage;
+    }
   | { readonly kind: 'transient'; readonly message: string; readonly status?: number; readonly usage?: RunUsage }
   | { readonly kind: 'max_turns'; readonly message: string; readonly usage?: RunUsage }
   | { readonly kind: 'auth_failure'; readonly message: string; readonly usage?: RunUsage }
-  | { readonly kind: 'usage_limit'; readonly message: string; readonly resetsAt?: Date; readonly limitType?: string; readonly usage?: RunUsage };
+  | {
+      readonly kind: 'usage_limit';
+      readonly message: string;
+      readonly resetsAt?: Date;
+      readonly limitType?: string;
+      readonly usage?: RunUsage;
+    };
 
 export interface ClassifyInput {
   readonly summary: Pick<StreamSummary, 'result' | 'lastRateLimit' | 'lastApiError' | 'cliText'>;
@@ -63,7 +75,9 @@ function usageLimitOf(summary: ClassifyInput['summary'], now: Date): { message: 
   const text = errorText !== undefined && LIMIT_TEXT.test(errorText) ? errorText : cliText;
   if (!structured && text === undefined) return undefined;
   const info: RateLimitInfo | undefined =
-    lastRateLimit?.status === 'rejected' ? lastRateLimit : (lastApiError?.rateLimit ?? (lastRateLimit?.resetsAt ? lastRateLimit : undefined));
+    lastRateLimit?.status === 'rejected'
+      ? lastRateLimit
+      : (lastApiError?.rateLimit ?? (lastRateLimit?.resetsAt ? lastRateLimit : undefined));
   const resetsAt = info?.resetsAt !== undefined ? new Date(info.resetsAt * 1000) : text ? resetFromText(text, now) : undefined;
   return {
     message: text ?? result?.result ?? 'usage limit reached',
@@ -92,7 +106,8 @@ function classifyErrorResult(result: ClaudeResult, usage: RunUsage): ClaudeOutco
     return { kind: 'transient', message, ...(status === undefined ? {} : { status }), usage };
   }
   // The CLI reports an unknown --resume id in an error result too (not only on stderr).
-  if (result.subtype !== 'success' && NO_SESSION_TEXT.test(message)) return { kind: 'agent_error', message, retry: true, resumeFailed: true, usage };
+  if (result.subtype !== 'success' && NO_SESSION_TEXT.test(message))
+    return { kind: 'agent_error', message, retry: true, resumeFailed: true, usage };
   return { kind: 'agent_error', message, retry: true, usage };
 }
 

@@ -14,7 +14,13 @@ import {
 export type StreamSignal =
   | { readonly kind: 'init'; readonly sessionId?: string; readonly model?: string; readonly cliVersion?: string }
   | { readonly kind: 'progress'; readonly what: 'tool_use' | 'tool_result' | 'tool_progress'; readonly tool?: string; readonly at: Date }
-  | { readonly kind: 'api_retry'; readonly attempt?: number; readonly maxRetries?: number; readonly delayMs?: number; readonly status?: number | null }
+  | {
+      readonly kind: 'api_retry';
+      readonly attempt?: number;
+      readonly maxRetries?: number;
+      readonly delayMs?: number;
+      readonly status?: number | null;
+    }
   | { readonly kind: 'rate_limit'; readonly info: RateLimitInfo }
   | { readonly kind: 'result'; readonly result: ClaudeResult };
 
@@ -82,7 +88,16 @@ export class ClaudeStreamParser {
   private skipping = false;
   private readonly maxLineBytes: number;
   private readonly now: () => Date;
-  readonly summary: StreamSummary = { toolCalls: 0, apiRetries: 0, lines: 0, unknownEvents: 0, skippedEvents: 0, invalidLines: 0, oversizedLines: 0, cliText: [] };
+  readonly summary: StreamSummary = {
+    toolCalls: 0,
+    apiRetries: 0,
+    lines: 0,
+    unknownEvents: 0,
+    skippedEvents: 0,
+    invalidLines: 0,
+    oversizedLines: 0,
+    cliText: [],
+  };
 
   constructor(private readonly options: StreamParserOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -190,7 +205,13 @@ export class ClaudeStreamParser {
       this.emit({ kind: 'init', sessionId: event.session_id, model: event.model, cliVersion: event.claude_code_version });
     } else if (event.subtype === 'api_retry') {
       this.summary.apiRetries += 1;
-      this.emit({ kind: 'api_retry', attempt: event.attempt, maxRetries: event.max_retries, delayMs: event.retry_delay_ms, status: event.error_status });
+      this.emit({
+        kind: 'api_retry',
+        attempt: event.attempt,
+        maxRetries: event.max_retries,
+        delayMs: event.retry_delay_ms,
+        status: event.error_status,
+      });
     }
   }
 
@@ -198,7 +219,12 @@ export class ClaudeStreamParser {
     if (!parsed.success) return this.unknown();
     const event = parsed.data;
     if (event.is_api_error_message) {
-      this.summary.lastApiError = { status: event.api_error_status, apiError: event.api_error, rateLimit: event.api_error_params?.rate_limit_info, error: event.error };
+      this.summary.lastApiError = {
+        status: event.api_error_status,
+        apiError: event.api_error,
+        rateLimit: event.api_error_params?.rate_limit_info,
+        error: event.error,
+      };
       return;
     }
     if (typeof event.message.content === 'string') return;

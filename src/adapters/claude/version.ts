@@ -36,7 +36,10 @@ export async function checkClaudeVersion(program = 'claude', env?: Record<string
   }
   const version = parseClaudeVersion(String(result.stdout));
   if (result.exitCode !== 0 || !version) {
-    throw new WorkersError('tool', `${program} --version answered ${JSON.stringify(String(result.stdout || result.stderr).slice(0, 200))}, not a version.`);
+    throw new WorkersError(
+      'tool',
+      `${program} --version answered ${JSON.stringify(String(result.stdout || result.stderr).slice(0, 200))}, not a version.`,
+    );
   }
   return judgeVersion(version);
 }

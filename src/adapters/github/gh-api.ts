@@ -65,7 +65,10 @@ export function parseIncluded(stdout: string): GhResponse | undefined {
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   let body: unknown = undefined;
-  const text = lines.slice(blank + 1).join('\n').trim();
+  const text = lines
+    .slice(blank + 1)
+    .join('\n')
+    .trim();
   if (text !== '') {
     try {
       body = JSON.parse(text) as unknown;
@@ -99,10 +102,29 @@ const detailsOf = (body: unknown): string => {
 function failureFor(request: GhRequest, response: GhResponse): GithubError {
   const said = messageOf(response.body) || 'no message';
   const { status } = response;
-  if (status === 401) return new GithubError('auth', `GitHub refused the login (HTTP 401, "${said}"): run gh auth login again, or set a valid GH_TOKEN.`, status);
-  if (status === 404) return new GithubError('not-found', `GitHub has no ${request.what} (HTTP 404), or this login may not see it: check the number and the repository.`, status);
-  if (status === 403) return new GithubError('forbidden', `GitHub denied access to ${request.what} (HTTP 403, "${said}"): the login lacks the permission.`, status);
-  return new GithubError('refused', `GitHub refused ${request.method ?? 'GET'} ${request.what} (HTTP ${status}, "${said}"${detailsOf(response.body)}).`, status);
+  if (status === 401)
+    return new GithubError(
+      'auth',
+      `GitHub refused the login (HTTP 401, "${said}"): run gh auth login again, or set a valid GH_TOKEN.`,
+      status,
+    );
+  if (status === 404)
+    return new GithubError(
+      'not-found',
+      `GitHub has no ${request.what} (HTTP 404), or this login may not see it: check the number and the repository.`,
+      status,
+    );
+  if (status === 403)
+    return new GithubError(
+      'forbidden',
+      `GitHub denied access to ${request.what} (HTTP 403, "${said}"): the login lacks the permission.`,
+      status,
+    );
+  return new GithubError(
+    'refused',
+    `GitHub refused ${request.method ?? 'GET'} ${request.what} (HTTP ${status}, "${said}"${detailsOf(response.body)}).`,
+    status,
+  );
 }
 
 const clock = (date: Date) => `${date.toISOString().slice(11, 19)} UTC`;
@@ -146,7 +168,9 @@ async function call(context: GhContext, request: GhRequest): Promise<GhResponse>
         response.status,
       );
     }
-    context.notice(`GitHub's rate limit is reached (asking for ${request.what}); waiting ${Math.ceil(waitMs / 1000)} s, until ${clock(new Date(now.getTime() + waitMs))}.`);
+    context.notice(
+      `GitHub's rate limit is reached (asking for ${request.what}); waiting ${Math.ceil(waitMs / 1000)} s, until ${clock(new Date(now.getTime() + waitMs))}.`,
+    );
     await context.sleep(waitMs);
   }
 }
@@ -171,7 +195,8 @@ export async function ghList(context: GhContext, request: GhRequest): Promise<un
   let path: string | undefined = request.path;
   for (let page = 0; path !== undefined && page < MAX_PAGES; page += 1) {
     const response = await call(context, { ...request, path });
-    if (!Array.isArray(response.body)) throw new GithubError('refused', `GitHub answered ${request.what} with something other than a list.`);
+    if (!Array.isArray(response.body))
+      throw new GithubError('refused', `GitHub answered ${request.what} with something other than a list.`);
     items.push(...(response.body as unknown[]));
     path = nextPage(response.headers.get('link'));
   }

@@ -18,7 +18,12 @@ export async function detectGithubMode(context: GhContext, repoFlag?: string): P
   if (!repository) return { on: false, why: 'no GitHub repository is known (no --repo, no GITHUB_REPOSITORY, origin is not on GitHub)' };
   try {
     const login = await getLogin(context);
-    return { on: true, repo: repository.name, login, why: `gh is logged in as ${login}; repository ${repository.name} from ${repository.from}` };
+    return {
+      on: true,
+      repo: repository.name,
+      login,
+      why: `gh is logged in as ${login}; repository ${repository.name} from ${repository.from}`,
+    };
   } catch (error) {
     if (error instanceof GithubError) return { on: false, why: error.message };
     throw error;
@@ -46,7 +51,11 @@ export function pullRequestBody(wish: PullRequestWish): string {
  * Pushes the branch to origin (a failure throws git's message), then finds the branch's pull
  * request or opens one: running it again after a crash finds the first one instead of a second.
  */
-export async function ensurePullRequest(context: GhContext, worktree: string, wish: PullRequestWish): Promise<PullRequest & { created: boolean }> {
+export async function ensurePullRequest(
+  context: GhContext,
+  worktree: string,
+  wish: PullRequestWish,
+): Promise<PullRequest & { created: boolean }> {
   await pushBranch(worktree, wish.branch);
   const existing = await findPullRequest(context, wish.repo, wish.branch);
   if (existing) return { ...existing, created: false };
@@ -60,9 +69,14 @@ export async function ensurePullRequest(context: GhContext, worktree: string, wi
 }
 
 /** One line (and its JSON twin) for setup and `worker-manager status`: which mode the pool is in, and why. */
-export async function githubModeReport(cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ line: string; json: { on: boolean; repo: string | null; why: string } }> {
+export async function githubModeReport(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ line: string; json: { on: boolean; repo: string | null; why: string } }> {
   const { ghContext } = await import('./gh-api.js');
   const mode = await detectGithubMode(ghContext(cwd, env, () => undefined));
-  const line = mode.on ? `GitHub mode: on (${mode.why}): workers push and open pull requests` : `GitHub mode: off (${mode.why}): commits ahead of the base branch are success`;
+  const line = mode.on
+    ? `GitHub mode: on (${mode.why}): workers push and open pull requests`
+    : `GitHub mode: off (${mode.why}): commits ahead of the base branch are success`;
   return { line, json: { on: mode.on, repo: mode.on ? mode.repo : null, why: mode.why } };
 }

@@ -19,7 +19,9 @@ export function verifyRepositoryName(raw: string, source: string): string {
 /** `owner/name` from a GitHub remote URL (https, ssh or scp-like); undefined for any other host. */
 export function repositoryFromUrl(url: string, host: string): string | undefined {
   const hostPattern = host.replace(/[.]/g, '\\.');
-  const match = new RegExp(`^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)${hostPattern}(?::\\d+)?[:/]([^/]+/[^/]+?)(?:\\.git)?/?$`).exec(url.trim());
+  const match = new RegExp(
+    `^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)${hostPattern}(?::\\d+)?[:/]([^/]+/[^/]+?)(?:\\.git)?/?$`,
+  ).exec(url.trim());
   return match && NAME.test(match[1]!) ? match[1] : undefined;
 }
 
@@ -38,7 +40,8 @@ export interface RepositorySource {
 export async function findRepository(source: RepositorySource): Promise<{ name: string; from: string } | undefined> {
   if (source.flag !== undefined) return { name: verifyRepositoryName(source.flag, '--repo'), from: '--repo' };
   const fromEnv = source.env.GITHUB_REPOSITORY;
-  if (fromEnv !== undefined && fromEnv !== '') return { name: verifyRepositoryName(fromEnv, 'GITHUB_REPOSITORY'), from: 'GITHUB_REPOSITORY' };
+  if (fromEnv !== undefined && fromEnv !== '')
+    return { name: verifyRepositoryName(fromEnv, 'GITHUB_REPOSITORY'), from: 'GITHUB_REPOSITORY' };
   const url = await getOriginUrl(source.cwd);
   const name = url ? repositoryFromUrl(url, source.env.GH_HOST || 'github.com') : undefined;
   return name ? { name, from: 'the origin remote' } : undefined;
@@ -46,6 +49,9 @@ export async function findRepository(source: RepositorySource): Promise<{ name: 
 
 export async function requireRepository(source: RepositorySource): Promise<string> {
   const found = await findRepository(source);
-  if (!found) throw usageError('No GitHub repository is known: pass --repo owner/name, set GITHUB_REPOSITORY, or run in a clone whose origin is on GitHub.');
+  if (!found)
+    throw usageError(
+      'No GitHub repository is known: pass --repo owner/name, set GITHUB_REPOSITORY, or run in a clone whose origin is on GitHub.',
+    );
   return found.name;
 }

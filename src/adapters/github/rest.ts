@@ -12,7 +12,11 @@ export const issueSchema = z.object({
   id: z.number().int(),
   number: z.number().int().positive(),
   title: z.string(),
-  body: z.string().nullable().optional().transform((body) => body ?? ''),
+  body: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((body) => body ?? ''),
   state: z.enum(['open', 'closed']),
   labels: z.array(labelSchema).default([]),
   html_url: z.string().optional(),
@@ -20,7 +24,10 @@ export const issueSchema = z.object({
 export type Issue = z.infer<typeof issueSchema>;
 
 const commentSchema = z.object({
-  body: z.string().nullable().transform((body) => body ?? ''),
+  body: z
+    .string()
+    .nullable()
+    .transform((body) => body ?? ''),
   user: z.object({ login: z.string() }).nullable().optional(),
   created_at: z.string().optional(),
 });
@@ -35,7 +42,11 @@ export type PullRequest = z.infer<typeof pullSchema>;
 
 function parsed<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new GithubError('refused', `GitHub's answer for ${what} is not what its REST API documents (${result.error.issues[0]?.message ?? 'unexpected shape'}).`);
+  if (!result.success)
+    throw new GithubError(
+      'refused',
+      `GitHub's answer for ${what} is not what its REST API documents (${result.error.issues[0]?.message ?? 'unexpected shape'}).`,
+    );
   return result.data;
 }
 
@@ -47,13 +58,21 @@ export async function getIssue(context: GhContext, repo: string, number: number)
 /** Every sub-issue of `parent`, in GitHub's order, every page. */
 export async function listSubIssues(context: GhContext, repo: string, parent: number): Promise<Issue[]> {
   const what = `sub-issues of #${parent} in ${repo}`;
-  return parsed(z.array(issueSchema), await ghList(context, { path: `repos/${repo}/issues/${parent}/sub_issues?per_page=100`, what }), what);
+  return parsed(
+    z.array(issueSchema),
+    await ghList(context, { path: `repos/${repo}/issues/${parent}/sub_issues?per_page=100`, what }),
+    what,
+  );
 }
 
 /** The most recent comments (GitHub lists oldest first; the last page holds the newest). */
 export async function listComments(context: GhContext, repo: string, number: number): Promise<IssueComment[]> {
   const what = `comments of #${number} in ${repo}`;
-  return parsed(z.array(commentSchema), await ghList(context, { path: `repos/${repo}/issues/${number}/comments?per_page=100`, what }), what);
+  return parsed(
+    z.array(commentSchema),
+    await ghList(context, { path: `repos/${repo}/issues/${number}/comments?per_page=100`, what }),
+    what,
+  );
 }
 
 export async function createIssue(context: GhContext, repo: string, issue: { title: string; body: string }): Promise<Issue> {
@@ -63,11 +82,21 @@ export async function createIssue(context: GhContext, repo: string, issue: { tit
 
 /** Makes `child` (by its id, not its number) a sub-issue of `parent`. */
 export async function addSubIssue(context: GhContext, repo: string, parent: number, child: Issue): Promise<void> {
-  await ghRequest(context, { path: `repos/${repo}/issues/${parent}/sub_issues`, method: 'POST', body: { sub_issue_id: child.id }, what: `sub-issue #${child.number} of #${parent} in ${repo}` });
+  await ghRequest(context, {
+    path: `repos/${repo}/issues/${parent}/sub_issues`,
+    method: 'POST',
+    body: { sub_issue_id: child.id },
+    what: `sub-issue #${child.number} of #${parent} in ${repo}`,
+  });
 }
 
 export async function createComment(context: GhContext, repo: string, number: number, body: string): Promise<void> {
-  await ghRequest(context, { path: `repos/${repo}/issues/${number}/comments`, method: 'POST', body: { body }, what: `a comment on #${number} in ${repo}` });
+  await ghRequest(context, {
+    path: `repos/${repo}/issues/${number}/comments`,
+    method: 'POST',
+    body: { body },
+    what: `a comment on #${number} in ${repo}`,
+  });
 }
 
 /** The pull request whose head is `branch` in `repo`'s owner, open or closed, if any. */

@@ -13,12 +13,16 @@ export interface DatabaseTarget {
 }
 
 const badUrl = () =>
-  new WorkersError('config', 'WORKERS_DATABASE_URL is neither a postgres:// or postgresql:// URL nor an absolute socket directory; set it to one of those.');
+  new WorkersError(
+    'config',
+    'WORKERS_DATABASE_URL is neither a postgres:// or postgresql:// URL nor an absolute socket directory; set it to one of those.',
+  );
 
 /** `env` supplies libpq's PGUSER, PGPORT, PGDATABASE defaults for the parts the URL leaves out. */
 export function parseDatabaseUrl(text: string | undefined, env: Readonly<Record<string, string | undefined>>): DatabaseTarget {
   const value = (text ?? '').trim();
-  if (value === '') throw new WorkersError('config', 'WORKER_BACKEND=postgres needs WORKERS_DATABASE_URL (a postgres:// URL or a socket directory).');
+  if (value === '')
+    throw new WorkersError('config', 'WORKER_BACKEND=postgres needs WORKERS_DATABASE_URL (a postgres:// URL or a socket directory).');
   const defaults = { user: env.PGUSER || env.USER || 'postgres', port: env.PGPORT || '5432' };
   if (value.startsWith('/')) {
     if (/\s/.test(value)) throw badUrl();

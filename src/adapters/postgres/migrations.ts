@@ -41,7 +41,10 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 const MIGRATION_LOCK = 0x6877_6d67;
 
 const newerSchema = (found: number, description: string) =>
-  new WorkersError('config', `The database at ${description} has schema version ${found}, newer than this toolkit's ${SCHEMA_VERSION}; upgrade hybrid-workers on this host.`);
+  new WorkersError(
+    'config',
+    `The database at ${description} has schema version ${found}, newer than this toolkit's ${SCHEMA_VERSION}; upgrade hybrid-workers on this host.`,
+  );
 
 async function readVersion(client: Queryable): Promise<number> {
   const table = await client.query<{ present: boolean }>("SELECT to_regclass('hw_schema') IS NOT NULL AS present");
@@ -72,6 +75,9 @@ export async function checkSchema(database: Database): Promise<void> {
   const found = await readVersion(database);
   if (found > SCHEMA_VERSION) throw newerSchema(found, database.description);
   if (found < SCHEMA_VERSION) {
-    throw new WorkersError('config', `The database at ${database.description} has schema version ${found}, older than this toolkit's ${SCHEMA_VERSION}; run worker-queue migrate (or setup-hybrid-enhanced).`);
+    throw new WorkersError(
+      'config',
+      `The database at ${database.description} has schema version ${found}, older than this toolkit's ${SCHEMA_VERSION}; run worker-queue migrate (or setup-hybrid-enhanced).`,
+    );
   }
 }

@@ -40,7 +40,11 @@ export const removeArgs = (ids: readonly number[]) => ['remove', ...ids.map(Stri
 
 /** The id printed by `add --print-task-id`: the last non-empty stdout line (v3 may warn before it). */
 export function parseAddedId(stdout: string): number | undefined {
-  const last = stdout.split('\n').map((line) => line.trim()).filter(Boolean).at(-1);
+  const last = stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .at(-1);
   return last !== undefined && /^\d+$/.test(last) ? Number(last) : undefined;
 }
 

@@ -59,7 +59,9 @@ export class PueueClient {
     try {
       return parsePueueState(output.stdout);
     } catch (error) {
-      throw new WorkersError('tool', 'pueue status --json printed something this toolkit cannot read; is pueue v3 or v4 installed?', { cause: error });
+      throw new WorkersError('tool', 'pueue status --json printed something this toolkit cannot read; is pueue v3 or v4 installed?', {
+        cause: error,
+      });
     }
   }
 
@@ -106,7 +108,8 @@ export class PueueClient {
       child.once('error', (error) => reject(new WorkersError('tool', `Cannot start pueued: ${error.message}.`, { cause: error })));
       child.once('spawn', () => {
         child.unref();
-        if (this.options.startedFile !== undefined && child.pid !== undefined) noteStartedDaemon(this.options.startedFile, { pid: child.pid, config_path: this.options.configPath ?? null });
+        if (this.options.startedFile !== undefined && child.pid !== undefined)
+          noteStartedDaemon(this.options.startedFile, { pid: child.pid, config_path: this.options.configPath ?? null });
         resolve();
       });
     });
@@ -120,6 +123,9 @@ export class PueueClient {
       { timeoutMs: this.options.startTimeoutMs ?? 15_000, intervalMs: 25, maxIntervalMs: 500 },
     );
     if (answered) return;
-    throw new WorkersError('tool', `The Pueue daemon could not be reached after starting it (${last || 'no answer'}); check pueued and its config.`);
+    throw new WorkersError(
+      'tool',
+      `The Pueue daemon could not be reached after starting it (${last || 'no answer'}); check pueued and its config.`,
+    );
   }
 }

@@ -41,7 +41,10 @@ export interface PueueState {
   readonly groups: Readonly<Record<string, PueueGroup>>;
 }
 
-const time = z.string().nullish().transform((value) => value ?? null);
+const time = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? null);
 
 /** A unit variant is a bare string, any other variant a one-key object. */
 const variant = z.union([
@@ -105,7 +108,10 @@ const rawTask = z
     envs: z.record(z.string()).default({}),
     group: z.string().default('default'),
     priority: z.number().int().default(0),
-    label: z.string().nullish().transform((value) => value ?? null),
+    label: z
+      .string()
+      .nullish()
+      .transform((value) => value ?? null),
     status: z.unknown(),
   })
   .passthrough();

@@ -35,4 +35,5 @@ export async function makeGithubBench(options: GithubApiOptions = {}, repo = mak
 }
 
 /** The branches the bare origin holds. */
-export const originBranches = (origin: string) => git(origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads').split('\n').filter(Boolean);
+export const originBranches = (origin: string) =>
+  git(origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads').split('\n').filter(Boolean);

@@ -162,10 +162,23 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     }
     if (method === 'POST' && path === `${base}/pulls`) {
       if (pulls.some((pull) => pull.head === fields.head)) {
-        return { status: 422, body: { message: 'Validation Failed', errors: [{ message: `A pull request already exists for ${owner}:${String(fields.head)}.` }] } };
+        return {
+          status: 422,
+          body: {
+            message: 'Validation Failed',
+            errors: [{ message: `A pull request already exists for ${owner}:${String(fields.head)}.` }],
+          },
+        };
       }
       const number = Math.max(0, ...issues.keys(), ...pulls.map((p) => p.number)) + 1;
-      const pull: Pull = { number, title: String(fields.title), body: String(fields.body ?? ''), head: String(fields.head), base: String(fields.base), state: 'open' };
+      const pull: Pull = {
+        number,
+        title: String(fields.title),
+        body: String(fields.body ?? ''),
+        head: String(fields.head),
+        base: String(fields.base),
+        state: 'open',
+      };
       pulls.push(pull);
       return { status: 201, body: pullJson(pull) };
     }
@@ -176,7 +189,12 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     if (method === 'GET' && tail === undefined) return { status: 200, body: issueJson(issue) };
     if (method === 'GET' && tail === '/comments') return { status: 200, body: issue.comments };
     if (method === 'POST' && tail === '/comments') {
-      const comment = { id: nextId++, body: String(fields.body ?? ''), user: { login: 'scripted-user' }, created_at: new Date().toISOString() };
+      const comment = {
+        id: nextId++,
+        body: String(fields.body ?? ''),
+        user: { login: 'scripted-user' },
+        created_at: new Date().toISOString(),
+      };
       issue.comments.push(comment);
       return { status: 201, body: comment };
     }
@@ -208,7 +226,9 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       if (request.headers.authorization !== `token ${token}`) {
         return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
       }
-      const fault = faults.find((candidate) => candidate.method === method && candidate.path.test(url.pathname) && (candidate.times ?? 1) > 0);
+      const fault = faults.find(
+        (candidate) => candidate.method === method && candidate.path.test(url.pathname) && (candidate.times ?? 1) > 0,
+      );
       if (fault) {
         if (fault.times !== undefined) fault.times -= 1;
         return { status: fault.status, body: { message: fault.message }, headers: { ...fault.headers } };

@@ -18,7 +18,9 @@ export async function requireClaude(): Promise<VersionCheck> {
   try {
     return await checkClaudeVersion('claude', { PATH: process.env.PATH ?? '' });
   } catch (error) {
-    throw new Error(`The real claude CLI is required for this test and was not usable (${(error as Error).message}). Run: bash scripts/install-claude.sh`);
+    throw new Error(
+      `The real claude CLI is required for this test and was not usable (${(error as Error).message}). Run: bash scripts/install-claude.sh`,
+    );
   }
 }
 
@@ -31,7 +33,11 @@ export type Auth = 'api-key' | 'oauth' | 'none';
 
 /** The credential variables of an `auth` mode. */
 export const credentialsFor = (auth: Auth): Record<string, string> =>
-  auth === 'api-key' ? { ANTHROPIC_API_KEY: 'sk-ant-test-key' } : auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-token' } : {};
+  auth === 'api-key'
+    ? { ANTHROPIC_API_KEY: 'sk-ant-test-key' }
+    : auth === 'oauth'
+      ? { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-token' }
+      : {};
 
 export interface ClaudeSandbox {
   readonly home: string;
@@ -90,7 +96,10 @@ export async function runAttempt(
   const outputDir = join(sandbox.home, 'runs');
   mkdirSync(outputDir, { recursive: true });
   const outputFile = join(outputDir, `attempt-${facts.attempt}-${Date.now()}.log`);
-  const prepared = sandbox.agent.prepare(facts, { outputFile, ...(options.resumeSessionId ? { resumeSessionId: options.resumeSessionId } : {}) });
+  const prepared = sandbox.agent.prepare(facts, {
+    outputFile,
+    ...(options.resumeSessionId ? { resumeSessionId: options.resumeSessionId } : {}),
+  });
   const [program, ...args] = prepared.run.argv;
   // Both streams appended to one file, as a backend's combined log would hold them.
   const { exitCode } = await execa(program!, args, {

@@ -40,10 +40,18 @@ export function sseBody(message: ScriptedMessage): string {
       parts.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: block.text } }));
     } else {
       parts.push(
-        event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }),
+        event('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        }),
       );
       parts.push(
-        event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } }),
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+        }),
       );
     }
     parts.push(event('content_block_stop', { type: 'content_block_stop', index }));
@@ -69,6 +77,11 @@ export function jsonBody(message: ScriptedMessage): unknown {
     content: message.content,
     stop_reason: stopReason(message),
     stop_sequence: null,
-    usage: { input_tokens: message.inputTokens, output_tokens: message.outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    usage: {
+      input_tokens: message.inputTokens,
+      output_tokens: message.outputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    },
   };
 }
