@@ -6,6 +6,8 @@ import { deathEventsFile, managerPidFile } from './manager-state.js';
 import { isProcessAlive } from '../adapters/process.js';
 import { idsComingBack } from './orphan-claims.js';
 import { alertStoppedLockHolders } from './stopped-lock-alerts.js';
+import { watchPueueRestarts } from './pueue-restart-alerts.js';
+import { startedPueuedFile } from '../queue/open-backend.js';
 import type { ManagerContext, Pool } from './pool.js';
 
 const RETRY_AFTER_FAILURE_MS = 1000;
@@ -52,6 +54,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   // The one sender of notifications, on its own timer so a slow sink never delays a pass.
   const notifications = startNotifications({ ...context, env: context.env ?? {} }, pool.log);
   let lastGcMs = Number.NEGATIVE_INFINITY;
+  const checkPueueRestart = watchPueueRestarts(startedPueuedFile(paths), pool.log);
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -67,6 +70,8 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
         nextRestartAt = nowMs() + RETRY_AFTER_FAILURE_MS;
       }
       await alertStoppedLockHolders(paths, pool.log, settings.LOCK_STALE_TIMEOUT, alertedLocks).catch(() => undefined);
+      // Both looks are tried again at the next check; a failed one must not stop the loop.
+      await checkPueueRestart().catch(() => undefined);
       const wallMs = performance.now() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);
