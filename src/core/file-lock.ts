@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { WorkersError, errnoCode, systemError } from './errors.js';
 import { DIR_MODE, FILE_MODE, ensureDirSync } from './fs-safe.js';
 import { lockOwnerSchema, ownerState, selfOwner, type LockOwner, type OwnerState } from './lock-owner.js';
@@ -157,8 +157,54 @@ export function inspectLock(path: string, now = Date.now()): LockHolder | undefi
 export const describeHolder = (holder: LockHolder) =>
   `held by pid ${holder.pid}, ${holder.state}, for ${Math.round(holder.heldMs / 1000)} s`;
 
+const sweptPaths = new Set<string>();
+
+/**
+ * Once per path and process: the directories a writer killed mid-way left beside the lock (one
+ * prepared but never renamed into place, one renamed aside in a takeover). Each names its owner
+ * (or, before its owner file, starts with the owner's pid); only a gone owner's are removed.
+ */
+function removeDeadLeftovers(path: string): void {
+  if (sweptPaths.has(path)) return;
+  sweptPaths.add(path);
+  const prefix = `${basename(lockDir(path))}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path)).filter((name) => name.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(dirname(path), name);
+    const owner = readOwnerQuietly(dir);
+    const pid = Number(
+      name
+        .slice(prefix.length)
+        .replace(/^stale-/, '')
+        .split('.')[0],
+    );
+    const gone =
+      typeof owner === 'object'
+        ? ownerState(owner) === 'gone'
+        : owner === undefined &&
+          Number.isInteger(pid) &&
+          pid > 0 &&
+          ownerState({ ...selfOwner(), pid, start: null, token: '', since: 0 }) === 'gone';
+    if (gone) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readOwnerQuietly(dir: string): ReturnType<typeof readOwner> {
+  try {
+    return readOwner(dir);
+  } catch {
+    return 'unreadable'; // not ours to judge: kept
+  }
+}
+
 async function acquire(path: string, staleMs: number): Promise<HeldLock> {
   ensureDirSync(dirname(path));
+  removeDeadLeftovers(path);
   await releasingByPath.get(path);
   const token = newToken();
   // Prepared aside and renamed into place, so a lock directory always names its owner: a rename

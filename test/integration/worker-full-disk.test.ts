@@ -18,8 +18,9 @@ afterEach(async () => {
 describe.each(WORKER_BACKENDS)('a worker whose data root fills up during a run (%s backend, a real tmpfs)', (backendName) => {
   it('runs the agent once, and the task succeeds once with its history record whole once space is back', async () => {
     const disk = mountSmallDisk('2m');
-    // MAX_RETRIES=1: a second run of the agent would end the task failed.
-    const bench = await makeWorkerBench(backendName, { MAX_RETRIES: '1', RETRY_DELAY: '200ms' }, { dataRoot: disk });
+    // MAX_RETRIES=1: a second run of the agent would end the task failed. MIN_FREE_DISK=0: the
+    // free-space floor would keep the worker from claiming on so small a disk (its own test).
+    const bench = await makeWorkerBench(backendName, { MAX_RETRIES: '1', RETRY_DELAY: '200ms', MIN_FREE_DISK: '0' }, { dataRoot: disk });
     bench.setScenario({ default: 'gate' });
     await bench.backend.add({ subissue: '900', parent: '9', priority: 1 });
     const worker = bench.startWorker(1);

@@ -116,3 +116,30 @@ describe('the manager on a lock held by a stopped process', () => {
     expect(existsSync(paths.alertsLog)).toBe(false);
   });
 });
+
+describe('what killed writers leave beside a lock', () => {
+  it('the first lock of a path in a process removes a gone writer’s prepared or set-aside directory, and keeps a live one’s', async () => {
+    const path = join(makeTempDir('hw-lock-left-'), 'metrics.json');
+    const dead = spawn('true');
+    await new Promise((resolve) => dead.once('exit', resolve));
+    const live = liveProcess();
+    const leftovers = {
+      prepared: `${path}.lock.${dead.pid}.a.1.x`, // killed after writing its owner file
+      bare: `${path}.lock.${dead.pid}.b.2.y`, // killed between mkdir and the owner file
+      aside: `${path}.lock.stale-${dead.pid}.c.3.z`,
+      live: `${path}.lock.${live.pid}.d.4.w`,
+    };
+    for (const dir of Object.values(leftovers)) mkdirSync(dir);
+    const owner = (pid: number, start: string | null) => JSON.stringify({ host: hostname(), token: 't', since: Date.now(), pid, start });
+    writeFileSync(join(leftovers.prepared, 'owner'), owner(dead.pid!, null));
+    writeFileSync(join(leftovers.aside, 'owner'), owner(dead.pid!, null));
+    writeFileSync(join(leftovers.live, 'owner'), owner(live.pid, live.start));
+    await withFileLock(path, quick, () => Promise.resolve());
+    expect(Object.fromEntries(Object.entries(leftovers).map(([name, dir]) => [name, existsSync(dir)]))).toEqual({
+      prepared: false,
+      bare: false,
+      aside: false,
+      live: true,
+    });
+  });
+});
