@@ -19,6 +19,7 @@ run node scripts/bench/worker-overhead.mjs 40
 run node scripts/bench/manager-restart.mjs 10
 run node scripts/bench/manager-idle.mjs 60 16,64
 run node scripts/bench/performance-report.mjs
+run node scripts/bench/performance-history-rolled.mjs
 run node scripts/bench/claude-parse.mjs
 run node scripts/bench/claude-pause.mjs 7
 run node scripts/bench/setup-time.mjs 5
