@@ -21,6 +21,7 @@ run node scripts/bench/manager-idle.mjs 60 16,64
 run node scripts/bench/performance-report.mjs
 run node scripts/bench/large-metrics.mjs 5
 run node scripts/bench/queue-import.mjs 20000 5 200
+run node scripts/bench/performance-history-rolled.mjs
 run node scripts/bench/claude-parse.mjs
 run node scripts/bench/claude-pause.mjs 7
 run node scripts/bench/setup-time.mjs 5

@@ -1,8 +1,9 @@
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { appendLine } from './event-log.js';
 import { ensureDirSync } from './fs-safe.js';
-import { rollHistoryIfNewMonth } from './history-rollover.js';
+import { historyFiles, rollHistoryIfNewMonth } from './history-rollover.js';
 import { readLastLines } from './log-tail.js';
 
 export const TASK_RESULTS = ['success', 'review', 'failed'] as const;
@@ -69,6 +70,14 @@ export async function historyHasRecord(
   run: Pick<TaskHistoryRecord, 'task_id' | 'worker_id' | 'started_at'>,
 ): Promise<boolean> {
   const lines = await readLastLines(historyFile, Number.POSITIVE_INFINITY, RECENT_HISTORY_BYTES);
+  // A current file shorter than the window may have just rolled over: the record can be in the newest rolled month.
+  const currentBytes = await stat(historyFile).then(
+    (info) => info.size,
+    () => 0,
+  );
+  const newestRolled = historyFiles(historyFile).at(-2);
+  if (currentBytes < RECENT_HISTORY_BYTES && newestRolled !== undefined)
+    lines.push(...(await readLastLines(newestRolled, Number.POSITIVE_INFINITY, RECENT_HISTORY_BYTES - currentBytes)));
   return lines.some((line) => {
     const parsed = taskHistoryRecordSchema.safeParse(parseJsonLine(line));
     return (

@@ -1,7 +1,8 @@
 import type { AgentUsage } from '../agent/agent-adapter.js';
 import { getCommitsAhead } from '../adapters/git.js';
 import { appendTaskHistory, historyHasRecord } from '../core/task-history.js';
-import { saveState, withBackend, type Runtime } from './runtime.js';
+import { compressLargeOutputs } from './compress-run-output.js';
+import { runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
 
@@ -32,10 +33,19 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
   if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
   await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
   await rt.sessions.forget(ts.queue_task_id);
+  await compressOutputs(rt, ts);
   rt.say(
     `task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`,
   );
   await saveState(rt, null);
+}
+
+/** The outcome is recorded and nothing reads the attempts' output any more: large ones are gzipped (LOG_MAX_BYTES). */
+async function compressOutputs(rt: Runtime, ts: TaskState): Promise<void> {
+  const files = Array.from({ length: ts.attempt }, (_, index) => runOutputFile(rt.paths, rt.workerId, { id: ts.queue_task_id }, index + 1));
+  await compressLargeOutputs(files, rt.settings.LOG_MAX_BYTES).catch((error: unknown) =>
+    rt.say(`task ${ts.subissue}: its output files were left uncompressed: ${error instanceof Error ? error.message : String(error)}`),
+  );
 }
 
 async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Promise<void> {

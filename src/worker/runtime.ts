@@ -56,7 +56,7 @@ export interface Runtime extends WorkerDeps {
   readonly changes: QueueChanges;
 }
 
-export const runOutputFile = (paths: DataPaths, workerId: number, task: QueueTask, attempt: number) =>
+export const runOutputFile = (paths: DataPaths, workerId: number, task: Pick<QueueTask, 'id'>, attempt: number) =>
   join(paths.root, 'runs', `worker-${workerId}`, `task-${task.id}-attempt-${attempt}.log`);
 
 export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { isGone, makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
@@ -16,9 +16,9 @@ afterEach(async () => {
 
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
-describe('the stall ladder, for a command agent that stops producing output', () => {
+describe.each(WORKER_BACKENDS)('the stall ladder, for a command agent that stops producing output (%s backend)', (backendName) => {
   it('ALERTs at the threshold, stops and retries the attempt at twice it, and fails the task after STALL_MAX_RETRIES stalled attempts with the reason', async () => {
-    const bench = await makeWorkerBench('embedded', { PROGRESS_STALL_THRESHOLD: '2', STALL_MAX_RETRIES: '2', MAX_RETRIES: '5' });
+    const bench = await makeWorkerBench(backendName, { PROGRESS_STALL_THRESHOLD: '2', STALL_MAX_RETRIES: '2', MAX_RETRIES: '5' });
     bench.setScenario({ default: 'hang' });
     const task = await bench.backend.add({ subissue: '81', parent: '8', priority: 1 });
     const worker = bench.startWorker(1);

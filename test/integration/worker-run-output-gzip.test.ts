@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runOutputFile } from '../../src/worker/runtime.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WORKER_BACKENDS, makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+
+const running: RunningWorker[] = [];
+afterEach(async () => {
+  for (const worker of running.splice(0)) {
+    worker.control.requestStop();
+    await worker.done.catch(() => undefined);
+  }
+});
+
+describe.each(WORKER_BACKENDS)('output files of finished runs (%s backend)', (backendName) => {
+  it('gzips an output file larger than LOG_MAX_BYTES once the outcome is recorded, whole, and leaves a small one plain', async () => {
+    const bench = await makeWorkerBench(backendName, { LOG_MAX_BYTES: '4096' });
+    bench.setScenario({ tasks: { '71': 'chatty:200000', '72': 'chatty:100' } });
+    const large = await bench.backend.add({ subissue: '71', parent: '7', priority: 1 });
+    const small = await bench.backend.add({ subissue: '72', parent: '7', priority: 2 });
+    running.push(bench.startWorker(1));
+
+    const largeFile = runOutputFile(bench.paths, 1, large, 1);
+    const smallFile = runOutputFile(bench.paths, 1, small, 1);
+    await waitFor(
+      async () => (await bench.backend.get(small.id))?.status === 'done' && bench.commits().length === 2 && existsSync(`${largeFile}.gz`),
+      { timeoutMs: 60_000, what: 'both tasks done and the large output compressed' },
+    );
+    expect((await bench.backend.get(large.id))?.status).toBe('done');
+    expect(existsSync(largeFile)).toBe(false);
+    const lines = gunzipSync(readFileSync(`${largeFile}.gz`))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean);
+    expect(lines[0]).toBe('fake agent output line 0');
+    expect(lines.every((line, index) => line === `fake agent output line ${index}`)).toBe(true);
+    expect(lines.join('\n').length).toBeGreaterThanOrEqual(200_000 - 40);
+    expect(readFileSync(smallFile, 'utf8')).toMatch(/^fake agent output line 0\n/);
+    expect(existsSync(`${smallFile}.gz`)).toBe(false);
+  }, 120_000);
+});
