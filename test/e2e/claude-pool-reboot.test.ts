@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
-import { byToolResults, hold, text, toolUse, type Script } from '../helpers/messages-api/script.js';
+import { heldOnceThenCommit } from '../helpers/messages-api/script.js';
 import { processesMentioning } from '../helpers/process-scan.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
 import { runBin } from '../helpers/run-bin.js';
@@ -34,18 +34,7 @@ const killAll = (pids: readonly number[]) => {
 
 describe.each(WORKER_BACKENDS)('a Claude Code pool on the %s backend after a simulated reboot', (backend) => {
   it('worker-manager ensure brings it back and the in-flight task resumes its session (--resume) and completes once', async () => {
-    let held = false;
-    const work = byToolResults([
-      toolUse('Bash', { command: 'git commit -q --allow-empty -m "work for #71"', description: 'Commit' }),
-      text('Done.'),
-    ]);
-    const script: Script = (request) => {
-      if (!held) {
-        held = true;
-        return hold();
-      }
-      return work(request);
-    };
+    const script = heldOnceThenCommit('work for #71');
     const bench = await makeClaudeWorkerBench(script, { backend });
     const socket = makeTmuxSocket();
     const env: Record<string, string> = {

@@ -5,7 +5,7 @@ import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js'
 import { makeClaudeWorkerBench, type ClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
-import { byToolResults, hold, text, toolUse, type Script } from '../helpers/messages-api/script.js';
+import { heldOnceThenCommit } from '../helpers/messages-api/script.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
 import { spawnWorker } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -28,18 +28,7 @@ describe('the hybrid-worker-enhanced binary running claude, killed mid-run', () 
   it.each(WORKER_BACKENDS)(
     '(e) on the %s backend: after SIGKILL of the worker and its run, the restarted worker resumes the same session and the task completes once',
     async (backend) => {
-      let held = false;
-      const work = byToolResults([
-        toolUse('Bash', { command: 'git commit -q --allow-empty -m "work for #61"', description: 'Commit' }),
-        text('Done.'),
-      ]);
-      const script: Script = (request) => {
-        if (!held) {
-          held = true;
-          return hold();
-        }
-        return work(request);
-      };
+      const script = heldOnceThenCommit('work for #61');
       const bench = await makeClaudeWorkerBench(script, { backend });
       const task = await bench.backend.add({ subissue: '61', parent: '60', priority: 1 });
       const first = spawnWorker(bench, 3);

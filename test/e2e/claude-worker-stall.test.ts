@@ -5,7 +5,7 @@ import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js'
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
-import { byToolResults, hold, text, toolUse, type Script } from '../helpers/messages-api/script.js';
+import { heldOnceThenCommit } from '../helpers/messages-api/script.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -15,19 +15,8 @@ beforeAll(async () => {
 
 describe('the stall ladder with the real claude CLI (scripted API)', () => {
   it('a response delayed past twice PROGRESS_STALL_THRESHOLD: the attempt is stopped as stalled and the retry resumes the same session with --resume', async () => {
-    let held = false;
-    const work = byToolResults([
-      toolUse('Bash', { command: 'git commit -q --allow-empty -m "work for #71"', description: 'Commit' }),
-      text('Done.'),
-    ]);
     // The first answer never comes (a response delayed past the threshold); the resumed run is answered.
-    const script: Script = (request) => {
-      if (!held) {
-        held = true;
-        return hold();
-      }
-      return work(request);
-    };
+    const script = heldOnceThenCommit('work for #71');
     const bench = await makeClaudeWorkerBench(script, { settings: { PROGRESS_STALL_THRESHOLD: '5', STALL_MAX_RETRIES: '2' } });
     const task = await bench.backend.add({ subissue: '71', parent: '70', priority: 1 });
     const worker = bench.startWorker(2);

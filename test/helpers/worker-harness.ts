@@ -127,6 +127,15 @@ export function startTestWorker(options: TestWorkerOptions): RunningWorker {
   return { control, done, output };
 }
 
+/** Stops every worker a test started: the first request ends the attempt, the second requeues its task. */
+export async function stopWorkers(running: RunningWorker[]): Promise<void> {
+  for (const worker of running.splice(0)) {
+    worker.control.requestStop();
+    worker.control.requestStop();
+    await worker.done.catch(() => undefined);
+  }
+}
+
 /** A pid that no longer runs (a zombie waiting for its reaper counts as gone). */
 export function isGone(pid: number): boolean {
   try {

@@ -4,15 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
 import { pueueAvailable } from '../helpers/pueue-daemon.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, type WorkerBench } from '../helpers/worker-harness.js';
+import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, type WorkerBench, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
-  for (const worker of running.splice(0)) {
-    worker.control.requestStop();
-    worker.control.requestStop();
-    await worker.done.catch(() => undefined);
-  }
+  await stopWorkers(running);
 });
 
 const start = (bench: WorkerBench, id: number) => {

@@ -4,16 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+import { makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 const mounts: string[] = [];
 afterEach(async () => {
-  for (const worker of running.splice(0)) {
-    worker.control.requestStop();
-    worker.control.requestStop();
-    await worker.done.catch(() => undefined);
-  }
+  await stopWorkers(running);
   for (const dir of mounts.splice(0)) execFileSync('umount', [dir]);
 });
 

@@ -4,15 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readHistory } from '../../src/performance/history-reader.js';
 import { fillDisk, mountSmallDisk } from '../helpers/small-disk.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+import { WORKER_BACKENDS, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
-  for (const worker of running.splice(0)) {
-    worker.control.requestStop();
-    worker.control.requestStop();
-    await worker.done.catch(() => undefined);
-  }
+  await stopWorkers(running);
 });
 
 describe.each(WORKER_BACKENDS)('a worker whose data root fills up during a run (%s backend, a real tmpfs)', (backendName) => {

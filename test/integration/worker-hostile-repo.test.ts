@@ -4,15 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../helpers/git-repo.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+import { makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
-  for (const worker of running.splice(0)) {
-    worker.control.requestStop();
-    worker.control.requestStop();
-    await worker.done.catch(() => undefined);
-  }
+  await stopWorkers(running);
 });
 
 describe('a repository that commits .worktrees as a link', () => {

@@ -6,15 +6,11 @@ import { usagePauseFile } from '../../src/pool/usage-pause.js';
 import { drainFile } from '../../src/worker/control.js';
 import { git } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, type WorkerBench } from '../helpers/worker-harness.js';
+import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, type WorkerBench, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
-  for (const worker of running.splice(0)) {
-    worker.control.requestStop();
-    worker.control.requestStop();
-    await worker.done.catch(() => undefined);
-  }
+  await stopWorkers(running);
 });
 
 const start = (bench: WorkerBench, id: number) => {

@@ -3,17 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pueueAvailable } from '../helpers/pueue-daemon.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+import { makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 const stopped: number[] = [];
 afterEach(async () => {
   for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
-  for (const worker of running.splice(0)) {
-    worker.control.requestStop();
-    worker.control.requestStop();
-    await worker.done.catch(() => undefined);
-  }
+  await stopWorkers(running);
 });
 
 /** A pause the test makes on purpose (the daemon stays stopped this long); nothing is timed by it. */

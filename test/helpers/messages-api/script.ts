@@ -94,3 +94,20 @@ export function countToolResults(body: MessagesRequestBody): number {
   }
   return count;
 }
+
+/**
+ * The first request is never answered (a run killed or stalled mid-turn); every later one commits
+ * with `message` through the Bash tool and finishes: what a resumed session needs to complete.
+ */
+export function heldOnceThenCommit(message: string): Script {
+  let held = false;
+  const work = byToolResults([
+    toolUse('Bash', { command: `git commit -q --allow-empty -m "${message}"`, description: 'Commit' }),
+    text('Done.'),
+  ]);
+  return (request) => {
+    if (held) return work(request);
+    held = true;
+    return hold();
+  };
+}
