@@ -1,4 +1,4 @@
-import { TextTable } from './text-table.js';
+import { TextTable, visibleWidth } from './text-table.js';
 
 /** A table column; `drop` orders the columns given up first when the table is too wide (1 first). */
 export interface FitColumn {
@@ -10,8 +10,6 @@ export interface FitColumn {
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
-
-export const visibleWidth = (text: string) => [...text.replace(ANSI, '')].length;
 
 /** The compact table style (text-table.ts): one space of padding each side and a border between columns. */
 const tableWidth = (widths: readonly number[]) => widths.reduce((sum, width) => sum + width + 3, 1);
@@ -33,7 +31,13 @@ function cutToFit(columns: readonly FitColumn[], natural: readonly number[], kep
 /** `text` cut to `width` visible characters, the last one an ellipsis; colour is dropped from a cut cell. */
 function cutCell(text: string, width: number): string {
   if (visibleWidth(text) <= width) return text;
-  return `${[...text.replace(ANSI, '')].slice(0, Math.max(0, width - 1)).join('')}…`;
+  // Cut by columns, not characters: a wide character takes two.
+  let cut = '';
+  for (const char of text.replace(ANSI, '')) {
+    if (visibleWidth(cut + char) > width - 1) break;
+    cut += char;
+  }
+  return `${cut}…`;
 }
 
 /** The widest cell of each column, in one pass (no spread: a table may have 150,000 rows). */

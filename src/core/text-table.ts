@@ -3,7 +3,7 @@ import stringWidth from 'string-width';
 export type Align = 'left' | 'right';
 
 /** Columns on a terminal: colour codes take none, wide characters two; plain ASCII is its length. */
-const width = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text));
+export const visibleWidth = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text));
 
 /**
  * A boxed table in the layout of cli-table3's compact style (a rule under the head, none between
@@ -23,14 +23,14 @@ export class TextTable {
   }
 
   toString(): string {
-    const widths = this.head.map((cell) => width(cell));
+    const widths = this.head.map((cell) => visibleWidth(cell));
     // Cells split into lines once; a cell with a newline makes its row taller.
     const split = (row: readonly string[]) => row.map((cell) => cell.split('\n'));
     const head = split(this.head);
     const rows = this.rows.map(split);
     for (const row of [head].concat(rows)) {
       for (const [column, lines] of row.entries()) {
-        for (const line of lines) widths[column] = Math.max(widths[column] ?? 0, width(line));
+        for (const line of lines) widths[column] = Math.max(widths[column] ?? 0, visibleWidth(line));
       }
     }
     const rule = (left: string, middle: string, right: string) => `${left}${widths.map((w) => '─'.repeat(w + 2)).join(middle)}${right}`;
@@ -47,7 +47,7 @@ export class TextTable {
     for (let index = 0; index < height; index += 1) {
       const cells = widths.map((w, column) => {
         const text = row[column]?.[index] ?? '';
-        const padding = ' '.repeat(Math.max(0, w - width(text)));
+        const padding = ' '.repeat(Math.max(0, w - visibleWidth(text)));
         return ` ${this.align[column] === 'right' ? padding + text : text + padding} `;
       });
       lines.push(`│${cells.join('│')}│`);

@@ -4,7 +4,7 @@ import { metricsSchema } from '../../src/health/metrics-schema.js';
 import { healthTransitions } from '../../src/health/monitor.js';
 import { buildHealthReport, healthReportSchema } from '../../src/health/report.js';
 import { renderDashboard, renderHealthReport } from '../../src/health/views.js';
-import { visibleWidth } from '../../src/core/fit-width.js';
+import { visibleWidth } from '../../src/core/text-table.js';
 
 const NOW = new Date('2026-01-01T12:00:00.000Z');
 const thresholds = { DEAD_WORKER_THRESHOLD: 30_000, SLOW_TASK_THRESHOLD: 900_000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { visibleWidth } from '../../src/core/fit-width.js';
+import { visibleWidth } from '../../src/core/text-table.js';
 import { renderStatus, type ManagerStatus } from '../../src/manager/status.js';
 
 const snapshot: ManagerStatus = {

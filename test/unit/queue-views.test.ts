@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { visibleWidth } from '../../src/core/fit-width.js';
+import { visibleWidth } from '../../src/core/text-table.js';
 import type { QueueTask } from '../../src/queue/backend.js';
 import { renderMonitorFrame, renderQueueTable, type QueueSnapshot } from '../../src/queue/queue-views.js';
 
