@@ -72,6 +72,8 @@ process.on('exit', () => {
 
 const lockDir = (path: string) => `${path}.lock`;
 const ownerFile = (dir: string) => join(dir, 'owner');
+/** A directory beside the lock on its way in or out: hidden, as the store's other temp names are. */
+const besideLock = (path: string, suffix: string) => join(dirname(path), `.${basename(path)}.lock.${suffix}`);
 
 let sequence = 0;
 const newToken = () => `${process.pid}.${Date.now().toString(36)}.${(sequence += 1)}.${Math.random().toString(36).slice(2, 10)}`;
@@ -167,7 +169,7 @@ const sweptPaths = new Set<string>();
 function removeDeadLeftovers(path: string): void {
   if (sweptPaths.has(path)) return;
   sweptPaths.add(path);
-  const prefix = `${basename(lockDir(path))}.`;
+  const prefix = `.${basename(path)}.lock.`;
   let names: string[];
   try {
     names = readdirSync(dirname(path)).filter((name) => name.startsWith(prefix));
@@ -209,7 +211,7 @@ async function acquire(path: string, staleMs: number): Promise<HeldLock> {
   const token = newToken();
   // Prepared aside and renamed into place, so a lock directory always names its owner: a rename
   // onto a lock (which is never empty) fails, and onto nothing or an empty leftover succeeds.
-  const prepared = `${lockDir(path)}.${token}`;
+  const prepared = besideLock(path, token);
   try {
     mkdirSync(prepared, { mode: DIR_MODE });
     writeFileSync(ownerFile(prepared), JSON.stringify({ ...selfOwner(), token, since: Date.now() }), { mode: FILE_MODE, flag: 'wx' });
@@ -259,7 +261,7 @@ function tryTake(path: string, prepared: string): boolean {
  */
 function takeOver(path: string, stale: LockOwner | 'unreadable'): void {
   const dir = lockDir(path);
-  const aside = `${dir}.stale-${newToken()}`;
+  const aside = besideLock(path, `stale-${newToken()}`);
   try {
     renameSync(dir, aside);
   } catch {

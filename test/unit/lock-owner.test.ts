@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEventLog } from '../../src/core/event-log.js';
@@ -124,10 +124,10 @@ describe('what killed writers leave beside a lock', () => {
     await new Promise((resolve) => dead.once('exit', resolve));
     const live = liveProcess();
     const leftovers = {
-      prepared: `${path}.lock.${dead.pid}.a.1.x`, // killed after writing its owner file
-      bare: `${path}.lock.${dead.pid}.b.2.y`, // killed between mkdir and the owner file
-      aside: `${path}.lock.stale-${dead.pid}.c.3.z`,
-      live: `${path}.lock.${live.pid}.d.4.w`,
+      prepared: join(dirname(path), `.metrics.json.lock.${dead.pid}.a.1.x`), // killed after writing its owner file
+      bare: join(dirname(path), `.metrics.json.lock.${dead.pid}.b.2.y`), // killed between mkdir and the owner file
+      aside: join(dirname(path), `.metrics.json.lock.stale-${dead.pid}.c.3.z`),
+      live: join(dirname(path), `.metrics.json.lock.${live.pid}.d.4.w`),
     };
     for (const dir of Object.values(leftovers)) mkdirSync(dir);
     const owner = (pid: number, start: string | null) => JSON.stringify({ host: hostname(), token: 't', since: Date.now(), pid, start });
