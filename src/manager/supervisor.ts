@@ -303,7 +303,7 @@ export class Supervisor {
   }
 
   private async drain(id: number, why: 'restart' | 'remove'): Promise<void> {
-    await requestDrain(this.options.paths, id);
+    requestDrain(this.options.paths, id);
     const at = this.options.now().toISOString();
     await this.options.state.update((draft) => Object.assign(entryOf(draft, id), { drain_requested_at: at }));
     await this.options.log.log('INFO', `Worker ${id} asked to drain before ${why === 'restart' ? 'its restart' : 'removal'}.`);

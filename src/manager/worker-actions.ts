@@ -64,7 +64,7 @@ export async function removeWorkerPane(actions: PaneActions, pane: PaneInfo | un
 }
 
 /** Asks the worker to finish its current task and exit (the worker's control file, src/worker/control.ts). */
-export async function requestDrain(paths: DataPaths, workerId: number): Promise<void> {
+export function requestDrain(paths: DataPaths, workerId: number): void {
   const file = drainFile(paths, workerId);
   writeNewFileSync(file, 'drain\n');
 }

@@ -23,13 +23,13 @@ const open = (paths: DataPaths, workerId: number, lockStaleMs: number) =>
     lockStaleMs,
   });
 
-const isHolderAlive = async (holder: PidFile, self = 0) =>
+const isHolderAlive = (holder: PidFile, self = 0) =>
   holder.pid !== null && holder.pid !== self && holder.start_time !== null && isProcessAlive(holder.pid, holder.start_time);
 
 /** The pid of the live process that is worker <id>, or undefined when none is. */
 export async function runningWorkerPid(paths: DataPaths, workerId: number, lockStaleMs: number): Promise<number | undefined> {
   const holder = await open(paths, workerId, lockStaleMs).read();
-  return (await isHolderAlive(holder)) ? holder.pid! : undefined;
+  return isHolderAlive(holder) ? holder.pid! : undefined;
 }
 
 /**
@@ -42,7 +42,7 @@ export async function claimWorkerId(paths: DataPaths, workerId: number, lockStal
   const self = { pid: process.pid, start_time: readStartTime(process.pid) ?? null };
   const holder = await file.read();
   // Read outside the lock: /proc is not to be read inside the critical section of a shared lock.
-  const holderAlive = await isHolderAlive(holder, self.pid);
+  const holderAlive = isHolderAlive(holder, self.pid);
   await file.update((draft) => {
     if (draft.pid !== holder.pid || draft.start_time !== holder.start_time) throw alreadyRunning(workerId, draft.pid ?? 0);
     if (holderAlive) throw alreadyRunning(workerId, holder.pid!);
