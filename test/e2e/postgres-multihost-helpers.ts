@@ -47,6 +47,8 @@ export interface TaskRow {
   worker_id: number | null;
   attempts: number;
   lease_token: string | null;
+  last_error: string | null;
+  claimed_at: Date | null;
   finished_at: Date | null;
 }
 
@@ -151,8 +153,9 @@ export async function withFleet(
   const hosts = network.hosts.map((net, n) =>
     makeHost(network, net, `host-${'abcdefgh'[n]}`, origin, cluster.tcpUrl(database, CLUSTER_PASSWORD, net.databaseAddress)),
   );
-  const client = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: CLUSTER_USER, database });
-  await client.connect();
+  // A pool, so a connection the server dropped (a restart) is replaced by the next query.
+  const client = new pg.Pool({ host: cluster.socketDir, port: cluster.port, user: CLUSTER_USER, database, max: 1 });
+  client.on('error', () => undefined);
   try {
     const migrated = await hosts[0]!.bin('worker-queue', ['migrate']);
     if (migrated.exitCode !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_SUBNET, makeHostNetwork, type HostNetwork } from '../helpers/netns-hosts.js';
 import { CLUSTER_PASSWORD, postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
@@ -49,6 +50,18 @@ const commandLine = (pid: number) => {
   }
 };
 
+/** Lines of the host's worker error logs that say a finish of `task` was refused for a lost lease. */
+const refusals = (host: FleetHost, task: string) => {
+  const dir = join(host.home, 'errors');
+  let lines: string[] = [];
+  try {
+    lines = readdirSync(dir).flatMap((file) => readFileSync(join(dir, file), 'utf8').split('\n'));
+  } catch {
+    return 0;
+  }
+  return lines.filter((line) => line.includes(`task ${task}: `) && line.includes('no longer held')).length;
+};
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, n) => String(from + n));
 
 describe.skipIf(!postgresAvailable)('three hosts on one PostgreSQL', () => {
@@ -69,4 +82,80 @@ describe.skipIf(!postgresAvailable)('three hosts on one PostgreSQL', () => {
       },
     );
   }, 240_000);
+
+  it('a host that dies whole mid-task (SIGKILL of all its processes): its tasks finish on the other hosts exactly once after the lease', async () => {
+    const before = (hosts: readonly FleetHost[]) =>
+      hosts.forEach((host, n) => host.setScenario({ default: n === 0 ? 'hang' : 'sleep:200' }));
+    await withFleet(cluster, network, { workersPerHost: 2, before }, async (fleet) => {
+      const [dying, ...others] = fleet.hosts as [FleetHost, ...FleetHost[]];
+      await fleet.addTasks(201, 210);
+      const held = await waitFor(() => (dying.starts().length === 2 ? dying.starts() : undefined), {
+        timeoutMs: 60_000,
+        what: `both workers of ${dying.name} to run an agent`,
+      });
+      await dying.kill();
+      expect(dying.processes()).toEqual([]);
+      await waitFor(() => allDone(fleet, 10), { timeoutMs: 90_000, intervalMs: 250, what: 'all 10 tasks to be done' });
+      await expectDoneOnce(fleet, range(201, 210));
+      expect(dying.history()).toEqual([]);
+      const rows = await fleet.tasks();
+      for (const task of held) {
+        const row = rows.find((candidate) => candidate.subissue === task)!;
+        expect(others.map((host) => host.name)).toContain(row.host);
+        expect(row.last_error).toMatch(new RegExp(`^lease of ${dying.name}/[12] expired$`));
+        expect(row.attempts).toBe(2);
+      }
+    });
+  }, 240_000);
+
+  it('a partitioned host (its link down while its agents run): the tasks move, and back on the network its finish is refused and records nothing', async () => {
+    const before = (hosts: readonly FleetHost[]) =>
+      hosts.forEach((host, n) => host.setScenario({ default: n === 0 ? 'gate' : 'sleep:200' }));
+    await withFleet(cluster, network, { workersPerHost: 2, before }, async (fleet) => {
+      const [cut, ...others] = fleet.hosts as [FleetHost, ...FleetHost[]];
+      await fleet.addTasks(301, 308);
+      const held = await waitFor(() => (cut.starts().length === 2 ? cut.starts() : undefined), {
+        timeoutMs: 60_000,
+        what: `both workers of ${cut.name} to run an agent`,
+      });
+      network.setLink(cut.net, false);
+      await waitFor(() => allDone(fleet, 8), { timeoutMs: 90_000, intervalMs: 250, what: 'all 8 tasks to be done elsewhere' });
+      const settled = await fleet.tasks();
+      // The partitioned host's agents finish their work (commits on its branches) while cut off.
+      for (const task of held) writeFileSync(join(cut.agentDir, `go-${task}`), '');
+      await waitFor(() => held.every((task) => branchTip(cut.clone, task) === `agent: sub-issue ${task}`), {
+        timeoutMs: 30_000,
+        what: `the agents of ${cut.name} to commit`,
+      });
+      network.setLink(cut.net, true);
+      await waitFor(() => held.every((task) => refusals(cut, task) > 0 || cut.history().some((record) => record.task_id === task)), {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+        what: `${cut.name} to try to record its tasks`,
+      });
+      expect(cut.history()).toEqual([]);
+      expect(await fleet.tasks()).toEqual(settled);
+      await expectDoneOnce(fleet, range(301, 308));
+      for (const task of held) expect(others.map((host) => host.name)).toContain(settled.find((row) => row.subissue === task)!.host);
+    });
+  }, 300_000);
+
+  it('PostgreSQL restarted (fast) mid-run: nothing is lost, every task is done once, and every worker claims again afterwards', async () => {
+    const before = (hosts: readonly FleetHost[]) => hosts.forEach((host) => host.setScenario({ default: 'sleep:1000' }));
+    await withFleet(cluster, network, { workersPerHost: 2, before }, async (fleet) => {
+      await fleet.addTasks(401, 430);
+      await waitFor(async () => (await fleet.tasks()).filter((row) => row.status === 'done').length >= 6, {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        what: 'the first 6 tasks to be done',
+      });
+      const restartedAt = Date.now();
+      await cluster.restart();
+      await waitFor(() => allDone(fleet, 30), { timeoutMs: 150_000, intervalMs: 250, what: 'all 30 tasks to be done' });
+      await expectDoneOnce(fleet, range(401, 430));
+      const claimedAfter = (await fleet.tasks()).filter((row) => row.claimed_at !== null && row.claimed_at.getTime() > restartedAt);
+      const workers = fleet.hosts.flatMap((host) => [`${host.name}/1`, `${host.name}/2`]);
+      expect(new Set(claimedAfter.map((row) => `${row.host}/${row.worker_id}`))).toEqual(new Set(workers));
+    });
+  }, 300_000);
 });
