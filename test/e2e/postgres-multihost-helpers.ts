@@ -37,6 +37,12 @@ export interface FleetHost {
   processes(): number[];
   /** SIGKILL of every process of the host; resolves when they are gone. */
   kill(): Promise<void>;
+  /**
+   * Cuts the host off the database (`false`) or puts it back: its veth link down or up. On
+   * loopback, with no link to cut, its manager and workers are stopped (SIGSTOP) instead, which
+   * loses their leases the same way; the agents' runs go on.
+   */
+  setReachable(reachable: boolean): void;
 }
 
 export interface TaskRow {
@@ -73,6 +79,15 @@ const FLEET_SETTINGS = {
   MIN_FREE_DISK: '0',
 };
 
+/** A process's command line, words joined by spaces ('' once it is gone). */
+export const commandLine = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+};
+
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 function makeHost(network: HostNetwork, net: NetHost, name: string, origin: string, databaseUrl: string): FleetHost {
@@ -98,6 +113,15 @@ function makeHost(network: HostNetwork, net: NetHost, name: string, origin: stri
     FAKE_AGENT_SCENARIO_FILE: scenarioFile,
   };
   const processes = () => (network.kind === 'netns' ? network.pids(net) : processesMentioning(home));
+  const signal = (pids: readonly number[], name: NodeJS.Signals) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
   return {
     name,
     net,
@@ -124,14 +148,13 @@ function makeHost(network: HostNetwork, net: NetHost, name: string, origin: stri
     processes,
     async kill() {
       const pids = processes();
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      signal(pids, 'SIGKILL');
       await waitFor(() => pids.every(isGone), { timeoutMs: 15_000, what: `the processes of ${name} to be gone` });
+    },
+    setReachable(reachable) {
+      if (network.setLink) return network.setLink(net, reachable);
+      const pool = processes().filter((pid) => /(worker-manager|hybrid-worker-enhanced)\.js/.test(commandLine(pid)));
+      signal(pool, reachable ? 'SIGCONT' : 'SIGSTOP');
     },
   };
 }
