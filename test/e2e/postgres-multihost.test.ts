@@ -24,6 +24,7 @@ afterAll(async () => {
   network?.remove();
 });
 
+/** Success records in the union of the hosts' histories (each data root keeps its own). */
 const successes = (hosts: readonly FleetHost[]) =>
   hosts.flatMap((host) =>
     host
@@ -39,6 +40,7 @@ async function expectDoneOnce(fleet: Fleet, subissues: readonly string[]): Promi
   const recorded = successes(fleet.hosts);
   expect(recorded.map((record) => record.task).sort()).toEqual([...subissues].sort());
   for (const { host, task } of recorded) {
+    expect(rows.find((row) => row.subissue === task)!.host, `the host of ${task}`).toBe(host);
     const clone = fleet.hosts.find((candidate) => candidate.name === host)!.clone;
     expect(branchTip(clone, task), `${task} on ${host}`).toBe(`agent: sub-issue ${task}`);
   }
