@@ -62,6 +62,8 @@ export interface Fleet {
   readonly hosts: readonly FleetHost[];
   /** The fleet's database, read from the test (socket directory, not through any host's link). */
   tasks(): Promise<TaskRow[]>;
+  /** Addresses the database's TCP sessions on the fleet's database come from. */
+  clientAddresses(): Promise<string[]>;
   /** `worker-queue import` of sub-issues from..to (parent 7) from the first host. */
   addTasks(from: number, to: number): Promise<void>;
 }
@@ -192,6 +194,12 @@ export async function withFleet(
     await body({
       hosts,
       tasks: async () => (await client.query<TaskRow>('SELECT * FROM hw_tasks ORDER BY id')).rows,
+      clientAddresses: async () =>
+        (
+          await client.query<{ address: string }>(
+            'SELECT DISTINCT host(client_addr) AS address FROM pg_stat_activity WHERE datname = current_database() AND client_addr IS NOT NULL ORDER BY 1',
+          )
+        ).rows.map((row) => row.address),
       async addTasks(from, to) {
         const file = join(hosts[0]!.home, 'queue.txt');
         const lines = Array.from({ length: to - from + 1 }, (_, n) => `2|7|${from + n}|pending||2026-01-01T00:00:00Z`);

@@ -78,6 +78,8 @@ describe.skipIf(!postgresAvailable)('three hosts on one PostgreSQL', () => {
         await expectDoneOnce(fleet, range(101, 130));
         // Every host took part.
         expect(new Set(successes(fleet.hosts).map((record) => record.host)).size).toBe(3);
+        // Each host reached the database over TCP from its own address (one address on loopback).
+        expect(await fleet.clientAddresses()).toEqual([...new Set(fleet.hosts.map((host) => host.net.address))].sort());
         const commandLines = fleet.hosts.flatMap((host) => host.processes()).map(commandLine);
         expect(commandLines.some((line) => line.includes('worker-manager.js'))).toBe(true);
         expect(commandLines.filter((line) => line.includes(CLUSTER_PASSWORD))).toEqual([]);

@@ -9,6 +9,8 @@ export interface NetHost {
   readonly namespace: string | null;
   /** Where this host reaches the database. */
   readonly databaseAddress: string;
+  /** This host's own address: where the database sees its connections come from. */
+  readonly address: string;
   /** The veth end inside the namespace (what a partition takes down); null on loopback. */
   readonly link: string | null;
 }
@@ -129,7 +131,7 @@ export function makeHostNetwork(count: number, options: { readonly loopback?: bo
       const [namespace, outside, inside] = [`hw-${process.pid}-${n}`, `hwr${process.pid}-${n}`, `hwn${process.pid}-${n}`];
       const [rootAddress, hostAddress] = [`10.213.${block}.${4 * n + 1}`, `10.213.${block}.${4 * n + 2}`];
       ip('netns', 'add', namespace);
-      hosts.push({ namespace, databaseAddress: rootAddress, link: inside });
+      hosts.push({ namespace, databaseAddress: rootAddress, address: hostAddress, link: inside });
       ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);
       ip('link', 'set', inside, 'netns', namespace);
       ip('addr', 'add', `${rootAddress}/30`, 'dev', outside);
@@ -156,7 +158,10 @@ export function makeHostNetwork(count: number, options: { readonly loopback?: bo
 }
 
 function loopbackNetwork(count: number): HostNetwork {
-  const hosts = Array.from({ length: count }, (): NetHost => ({ namespace: null, databaseAddress: '127.0.0.1', link: null }));
+  const hosts = Array.from(
+    { length: count },
+    (): NetHost => ({ namespace: null, databaseAddress: '127.0.0.1', address: '127.0.0.1', link: null }),
+  );
   return {
     kind: 'loopback',
     hosts,
