@@ -103,4 +103,10 @@ export interface QueueBackend {
    * holds; a claim whose lease ran out goes back to the queue and its old holder is fenced off.
    */
   renewLeases?(workerId: number): Promise<void>;
+  /**
+   * A backend with leases: refuses (conflict) unless this process still holds task `id`, and
+   * renews its lease; the worker asks before it records an outcome, so a worker whose task moved
+   * on (its lease ran out while it was cut off) records nothing.
+   */
+  confirmLease?(id: string): Promise<void>;
 }

@@ -173,6 +173,14 @@ export class PostgresBackend implements QueueBackend {
     );
   }
 
+  async confirmLease(id: string): Promise<void> {
+    await this.fenced(
+      id,
+      `UPDATE hw_tasks SET lease_expires_at = now() + $3 * interval '1 millisecond' WHERE id = $1 AND status = 'claimed' AND ${FENCE} RETURNING id`,
+      [this.options.leaseMs],
+    );
+  }
+
   async startRun(id: string, spec: RunSpec): Promise<void> {
     const row = await this.requireRow(id);
     if (row.status !== 'claimed') throw new WorkersError('conflict', `Task ${id} is ${row.status}; only a claimed task can start a run.`);

@@ -57,7 +57,11 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
     const found =
       resumed &&
       (await historyHasRecord(rt.paths.historyFile, { task_id: ts.subissue, worker_id: rt.workerId, started_at: ts.started_at }));
-    if (!found) await appendAndCount(rt, ts);
+    if (!found) {
+      // A task whose lease ran out has moved on: its outcome is the new holder's to record.
+      await withBackend(rt, 'confirming the lease', (backend) => backend.confirmLease?.(ts.queue_task_id) ?? Promise.resolve());
+      await appendAndCount(rt, ts);
+    }
     ts.recorded = true;
   }
   // Independent of each other: a restart after `finish` drops the state (the task is no longer

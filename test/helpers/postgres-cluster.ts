@@ -1,8 +1,9 @@
 // A private PostgreSQL cluster for one test file: initdb once, a database per test. initdb refuses
 // root, so the server runs as the postgres user, in a temp directory that is also its socket
 // directory; it listens on 127.0.0.1 at a random port too (password login) and never on 5432.
+// `listenAddresses` adds more (the root ends of test hosts' veths), with password login from them.
 import { execa } from 'execa';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -17,8 +18,8 @@ export interface PostgresCluster {
   readonly port: number;
   /** A fresh, migrated-or-not database; its WORKERS_DATABASE_URL (through the socket directory). */
   createDatabase(): Promise<string>;
-  /** The same database over TCP with this password (for login tests). */
-  tcpUrl(database: string, password: string): string;
+  /** The same database over TCP with this password (for login tests), at `address` (default 127.0.0.1). */
+  tcpUrl(database: string, password: string, address?: string): string;
   restart(): Promise<void>;
   /** The server down (pg_ctl stop -m fast) until startServer. */
   stopServer(): Promise<void>;
@@ -30,7 +31,17 @@ const asPostgres = (args: readonly string[]) => execa('runuser', ['-u', 'postgre
 
 let databases = 0;
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export interface ClusterOptions {
+  /** Addresses to listen on besides 127.0.0.1 (they must exist while the server runs). */
+  readonly listenAddresses?: readonly string[];
+  /** The network those clients come from (a pg_hba `host` line, password login). */
+  readonly clientNetwork?: string;
+}
+
+/** The database name in a URL createDatabase returned. */
+export const databaseNameOf = (url: string) => /localhost\/(\w+)\?/.exec(url)![1]!;
+
+export async function startPostgresCluster(options: ClusterOptions = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hw-pg-'));
   const { stdout: uid } = await execa('id', ['-u', 'postgres']);
   const { stdout: gid } = await execa('id', ['-g', 'postgres']);
@@ -50,6 +61,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     `--pwfile=${pwfile}`,
     '-N',
   ]);
+  if (options.clientNetwork !== undefined)
+    appendFileSync(join(data, 'pg_hba.conf'), `host all all ${options.clientNetwork} scram-sha-256\n`);
+  const listen = ['127.0.0.1', ...(options.listenAddresses ?? [])].join(',');
   const log = join(dir, 'log');
   let port = 0;
   const start = async () => {
@@ -61,7 +75,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       log,
       '-w',
       '-o',
-      `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      `-k ${dir} -p ${port} -c listen_addresses=${listen} -c fsync=off`,
       'start',
     ]);
   };
@@ -93,7 +107,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       }
       return `postgresql://${CLUSTER_USER}@localhost/${name}?host=${encodeURIComponent(dir)}&port=${port}`;
     },
-    tcpUrl: (database, password) => `postgres://${CLUSTER_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    tcpUrl: (database, password, address = '127.0.0.1') =>
+      `postgres://${CLUSTER_USER}:${encodeURIComponent(password)}@${address}:${port}/${database}`,
     async restart() {
       await stopServer();
       await start();

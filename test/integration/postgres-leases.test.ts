@@ -57,6 +57,9 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
       message: expect.stringMatching(/no longer held by this worker/),
     });
     await expect(a.requeue(task.id)).rejects.toMatchObject({ kind: 'conflict' });
+    // What a worker asks before it records an outcome: only the holder may.
+    await expect(a.confirmLease!(task.id)).rejects.toMatchObject({ kind: 'conflict' });
+    await b.confirmLease!(task.id);
     expect(await b.get(task.id)).toMatchObject({ status: 'claimed', workerId: 1, lastError: 'lease of a/1 expired' });
     await b.finish(task.id, { status: 'done' });
     expect(await a.list()).toMatchObject([{ id: task.id, status: 'done' }]);
