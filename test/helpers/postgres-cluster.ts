@@ -30,7 +30,8 @@ const asPostgres = (args: readonly string[]) => execa('runuser', ['-u', 'postgre
 
 let databases = 0;
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/** `durable`: fsync on, as a real server (the benchmarks); tests run without it, for speed. */
+export async function startPostgresCluster(options: { readonly durable?: boolean } = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hw-pg-'));
   const { stdout: uid } = await execa('id', ['-u', 'postgres']);
   const { stdout: gid } = await execa('id', ['-g', 'postgres']);
@@ -61,7 +62,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       log,
       '-w',
       '-o',
-      `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=${options.durable ? 'on' : 'off'}`,
       'start',
     ]);
   };
