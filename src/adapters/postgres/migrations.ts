@@ -31,8 +31,14 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX hw_tasks_active_subissue ON hw_tasks (subissue) WHERE status IN ('queued', 'claimed');
    CREATE FUNCTION hw_notify_queue() RETURNS trigger LANGUAGE plpgsql AS
      $$ BEGIN PERFORM pg_notify('hw_queue', ''); RETURN NULL; END $$;
-   CREATE TRIGGER hw_tasks_changed AFTER INSERT OR UPDATE OR DELETE ON hw_tasks
-     FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_queue();`,
+   CREATE TRIGGER hw_tasks_changed AFTER INSERT OR DELETE ON hw_tasks
+     FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_queue();
+   -- Per row, and only for a change of status or run: a statement trigger fires on an UPDATE that
+   -- changed nothing too, so every idle claim (its sweep) and every lease renewal woke every idle
+   -- worker, whose claims woke the others again. Notifications of one transaction fold into one.
+   CREATE TRIGGER hw_tasks_updated AFTER UPDATE ON hw_tasks FOR EACH ROW
+     WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.run IS DISTINCT FROM NEW.run)
+     EXECUTE FUNCTION hw_notify_queue();`,
 ];
 
 /** The schema version this code reads and writes. */
