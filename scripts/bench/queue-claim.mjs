@@ -5,40 +5,20 @@
 //     every POLL_MS (the worker's idle poll).
 // Run: npm run build && node scripts/bench/queue-claim.mjs
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { postgresInstalled, withPostgresDatabase } from './postgres-cluster.mjs';
+import { openQueue as open, pueueOnPath, withPueueDaemon } from './queue-common.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLAIMERS = 8;
 const TASKS = 400;
 const POLL_MS = 250;
 const ADD_TRIALS = 7;
-const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 const work = mkdtempSync(join(tmpdir(), 'hw-bench-queue-'));
-const pueueOnPath = (() => {
-  try {
-    execFileSync('pueue', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-const open = async (lib, config) => {
-  const { openQueueBackend, dataPaths, DEFAULT_SETTINGS } = await import(lib);
-  const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: config.backend, PUEUE_GROUP: config.group };
-  return (
-    await openQueueBackend({
-      paths: dataPaths(config.root),
-      settings,
-      env: process.env,
-      ...(config.pueueConfigPath ? { pueueConfigPath: config.pueueConfigPath } : {}),
-    })
-  ).backend;
-};
 
 /** Child modes: `drain` claims and finishes until empty, printing each claim's latency in ms; `poll` waits for one task. */
 async function child(mode, lib, config) {
@@ -134,55 +114,11 @@ async function addToClaim(lib, config) {
   return { median: median(delays), min: Math.min(...delays), max: Math.max(...delays) };
 }
 
-async function withPueueDaemon(runBench) {
-  const dir = mkdtempSync('/tmp/pqb-');
-  const configPath = join(dir, 'pueue.yml');
-  writeFileSync(
-    configPath,
-    `shared:\n  pueue_directory: ${dir}\n  runtime_directory: ${dir}\n  unix_socket_path: ${dir}/pueue.sock\n  pid_path: ${dir}/pueue.pid\n  alias_file: ${dir}/pueue_aliases.yml\n  shared_secret_path: ${dir}/shared_secret\n  use_unix_socket: true\nclient:\n  show_confirmation_questions: false\ndaemon: {}\n`,
-  );
-  try {
-    return await runBench(configPath);
-  } finally {
-    if (existsSync(join(dir, 'pueue.pid'))) execFileSync('pueue', ['-c', configPath, 'shutdown'], { stdio: 'ignore' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A throwaway PostgreSQL cluster (as the postgres user: initdb refuses root); sets WORKERS_DATABASE_URL. */
-async function withPostgresCluster(lib, runBench) {
-  const dir = mkdtempSync(join(tmpdir(), 'hw-bench-pg-'));
-  execFileSync('chown', ['postgres', dir]);
-  const asPostgres = (args) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
-  asPostgres([join(PG_BIN, 'initdb'), '-D', join(dir, 'data'), '-A', 'trust', '-U', 'hw', '-N']);
-  asPostgres([
-    join(PG_BIN, 'pg_ctl'),
-    '-D',
-    join(dir, 'data'),
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    '-o',
-    `-k ${dir} -p ${port} -c listen_addresses=''`,
-    'start',
-  ]);
-  try {
-    process.env.WORKERS_DATABASE_URL = `postgresql://hw@localhost/postgres?host=${encodeURIComponent(dir)}&port=${port}`;
-    await (await import(lib)).migrateDatabase(process.env);
-    return await runBench(undefined);
-  } finally {
-    asPostgres([join(PG_BIN, 'pg_ctl'), '-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 async function benchmark() {
   if (!existsSync(join(ROOT, 'dist/worker-queue.cjs'))) throw new Error('run npm run build first');
   // The library entry of the build, so the numbers are for the code in this tree.
   const lib = join(ROOT, 'dist', 'index.js');
-  const backends = ['embedded', ...(pueueOnPath ? ['pueue'] : []), ...(existsSync(join(PG_BIN, 'initdb')) ? ['postgres'] : [])];
+  const backends = ['embedded', ...(pueueOnPath ? ['pueue'] : []), ...(postgresInstalled ? ['postgres'] : [])];
   for (const backend of backends) {
     const runBench = async (pueueConfigPath) => {
       const base = { backend, ...(pueueConfigPath ? { pueueConfigPath } : {}) };
@@ -197,7 +133,7 @@ async function benchmark() {
       );
     };
     if (backend === 'pueue') await withPueueDaemon(runBench);
-    else if (backend === 'postgres') await withPostgresCluster(lib, runBench);
+    else if (backend === 'postgres') await withPostgresDatabase(lib, () => runBench(undefined));
     else await runBench(undefined);
   }
 }

@@ -14,6 +14,7 @@ run bash scripts/bench/health-check-startup.sh 40
 run node scripts/bench/health-heartbeat.mjs 64 30 1
 run node scripts/bench/health-heartbeat.mjs 64 30 4
 run node scripts/bench/queue-claim.mjs
+run node scripts/bench/fleet.mjs
 run node scripts/bench/worker-dispatch.mjs 25
 run node scripts/bench/worker-overhead.mjs 40
 run node scripts/bench/manager-restart.mjs 10

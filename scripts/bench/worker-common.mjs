@@ -11,8 +11,8 @@ export const work = mkdtempSync(join(tmpdir(), 'hw-bench-worker-'));
 export const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function makeRepo() {
-  const repo = join(work, 'repo');
+export function makeRepo(name = 'repo') {
+  const repo = join(work, name);
   execFileSync('mkdir', ['-p', repo]);
   git(repo, 'init', '-q', '-b', 'main');
   for (const [key, value] of [
@@ -34,18 +34,29 @@ export async function openBackend(home) {
   return (await openQueueBackend({ paths: dataPaths(home), settings, env: process.env })).backend;
 }
 
-/** Starts `hybrid-worker-enhanced 1` in `repo` with the agent command; resolves once it is idle. */
-export async function startWorker(home, repo, agentCommand) {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'hybrid-worker-enhanced.js'), '1'], {
+/**
+ * Starts `hybrid-worker-enhanced ID` (1 unless given) in `repo` with the agent command, on the embedded
+ * backend unless `env` says otherwise; resolves once it is idle.
+ */
+export async function startWorker(home, repo, agentCommand, { id = 1, env = {} } = {}) {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'hybrid-worker-enhanced.js'), String(id)], {
     cwd: repo,
-    env: { ...process.env, CLAUDE_WORKERS_HOME: home, WORKER_BACKEND: 'embedded', WORKER_AGENT_CMD: agentCommand, HEARTBEAT_INTERVAL: '1' },
+    env: {
+      ...process.env,
+      CLAUDE_WORKERS_HOME: home,
+      WORKER_BACKEND: 'embedded',
+      WORKER_AGENT_CMD: agentCommand,
+      HEARTBEAT_INTERVAL: '1',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const metrics = join(home, 'health', 'metrics.json');
   for (;;) {
+    if (child.exitCode !== null) throw new Error(`worker ${id} exited ${child.exitCode} before it was idle`);
     if (existsSync(metrics)) {
       try {
-        if (JSON.parse(readFileSync(metrics, 'utf8')).workers['1']?.status === 'idle') return child;
+        if (JSON.parse(readFileSync(metrics, 'utf8')).workers[String(id)]?.status === 'idle') return child;
       } catch {
         // Mid-write: read again.
       }

@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly listenAddresses?: readonly string[];
   /** The network those clients come from (a pg_hba `host` line, password login). */
   readonly clientNetwork?: string;
+  /** fsync on, as a real server (the benchmarks); tests run without it, for speed. */
+  readonly durable?: boolean;
 }
 
 /** The database name in a URL createDatabase returned. */
@@ -75,7 +77,7 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       log,
       '-w',
       '-o',
-      `-k ${dir} -p ${port} -c listen_addresses=${listen} -c fsync=off`,
+      `-k ${dir} -p ${port} -c listen_addresses=${listen} -c fsync=${options.durable ? 'on' : 'off'}`,
       'start',
     ]);
   };

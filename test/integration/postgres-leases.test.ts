@@ -137,4 +137,31 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     expect(await returnOrphanedClaims(a, { paths, lockStaleMs: 5000, comingBack: new Set(), log })).toEqual([onA.id]);
     expect(await a.get(onB.id)).toMatchObject({ status: 'claimed', workerId: 5, host: 'b' });
   }, 60_000);
+
+  // Every idle worker listens on hw_queue and claims when woken; a claim that finds nothing must
+  // not wake them again, or an idle pool claims in a loop (about 1,000 wake-ups/s with 8 workers).
+  it('a new task and a claim notify the listeners; a claim that finds nothing and a lease renewal do not', async () => {
+    const url = await freshDatabase();
+    const backend = await hostBackend(url, 'a');
+    const listener = databaseClient(url);
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+    await listener.query('LISTEN hw_queue');
+    try {
+      expect(await backend.claim(1)).toBeUndefined();
+      const task = await backend.add({ subissue: '51', parent: '5', priority: 1 });
+      expect(await backend.claim(1)).toMatchObject({ id: task.id });
+      await backend.renewLeases!(1);
+      await backend.renewLeases!(1);
+      // The held task handed back again (a restarted worker re-attaching) changes nothing either.
+      expect(await backend.claim(1)).toMatchObject({ id: task.id });
+      // Notifications arrive in commit order: once this one is in, every earlier one is.
+      await listener.query("NOTIFY hw_queue, 'end'");
+      await waitFor(() => payloads.includes('end'), { what: 'the closing notification', timeoutMs: 30_000 });
+      expect(payloads).toEqual(['', '', 'end']);
+    } finally {
+      await listener.end();
+    }
+  }, 120_000);
 });
