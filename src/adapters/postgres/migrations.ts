@@ -6,6 +6,28 @@
 import { WorkersError } from '../../core/errors.js';
 import type { Database, Queryable } from './database.js';
 
+/**
+ * The pool-wide usage pause shared by every host (one row at most; a trigger notifies `hw_pause`
+ * on every change), and an index for the kill requests (`run.killRequested`) a host's manager
+ * looks for at every pass.
+ */
+const POOL_PAUSE = `
+   CREATE TABLE hw_pause (
+     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+     paused_until timestamptz NOT NULL,
+     resets_at timestamptz,
+     limit_type text,
+     set_at timestamptz NOT NULL,
+     host text NOT NULL,
+     worker text NOT NULL,
+     reason text NOT NULL
+   );
+   CREATE FUNCTION hw_notify_pause() RETURNS trigger LANGUAGE plpgsql AS
+     $$ BEGIN PERFORM pg_notify('hw_pause', ''); RETURN NULL; END $$;
+   CREATE TRIGGER hw_pause_changed AFTER INSERT OR UPDATE OR DELETE ON hw_pause
+     FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_pause();
+   CREATE INDEX hw_tasks_kill_requested ON hw_tasks ((run->>'host')) WHERE status = 'claimed' AND (run->>'killRequested')::boolean;`;
+
 const MIGRATIONS: readonly string[] = [
   `CREATE SEQUENCE hw_lease_tokens;
    CREATE TABLE hw_tasks (
@@ -33,6 +55,7 @@ const MIGRATIONS: readonly string[] = [
      $$ BEGIN PERFORM pg_notify('hw_queue', ''); RETURN NULL; END $$;
    CREATE TRIGGER hw_tasks_changed AFTER INSERT OR UPDATE OR DELETE ON hw_tasks
      FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_queue();`,
+  POOL_PAUSE,
 ];
 
 /** The schema version this code reads and writes. */
