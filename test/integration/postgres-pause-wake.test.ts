@@ -129,10 +129,7 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
     await cluster.stopServer();
     try {
       await waitFor(
-        () =>
-          /Worker 1 has not reached the database for \d+ s, longer than its lease \(2 s\): it starts no new work/.test(
-            host.alerts(),
-          ),
+        () => /Worker 1 has not reached the database for \d+ s, longer than its lease \(2 s\): it starts no new work/.test(host.alerts()),
         {
           what: 'the ALERT of a worker cut off from the database',
           timeoutMs: 60_000,
