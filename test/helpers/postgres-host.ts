@@ -20,6 +20,7 @@ export interface PostgresHost {
   readonly repo: string;
   readonly settings: Settings;
   readonly backend: QueueBackend;
+  readonly health: HealthService;
   /** A worker process's environment for this host (the built binaries). */
   readonly env: Record<string, string>;
   setScenario(plan: { default?: string; tasks?: Record<string, string> }): void;
@@ -60,6 +61,7 @@ export async function openPostgresHost(url: string, name: string, overrides: Rec
     repo,
     settings,
     backend,
+    health,
     env: { ...settingsEnv, ...agentEnv, WORKERS_DATABASE_URL: url, CLAUDE_WORKERS_HOME: home, WORKER_AGENT_CMD: agentCommand },
     setScenario: (plan) => writeFileSync(scenarioFile, JSON.stringify(plan)),
     startWorker: (workerId) =>

@@ -50,9 +50,8 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
     const host = await openPostgresHost(url, 'a', { POSTGRES_POLL_INTERVAL: '1h' });
     const worker = host.startWorker(1);
     running.push(worker);
-    await waitFor(() => worker.output.some((line) => line.includes('worker 1 started')), { what: 'the worker to start' });
-    // The worker's first claim (empty) is made, so it waits for a notification.
-    await waitFor(async () => (await host.backend.list()).length === 0 && worker.output.length > 0, { what: 'an idle worker' });
+    // Its first claim found nothing: it waits for a notification.
+    await waitFor(async () => (await host.health.read()).workers['1']?.status === 'idle', { what: 'an idle worker', timeoutMs: 30_000 });
     await cluster.restart();
     const task = await host.backend.add({ subissue: '61', parent: '6', priority: 1 });
     await waitFor(async () => (await host.backend.get(task.id))?.status === 'done', {
