@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEventLog } from '../../src/core/event-log.js';
 import { managerContextFor } from '../../src/manager/pool.js';
@@ -117,6 +119,19 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
       timeoutMs: 60_000,
     }).catch(withOutput(worker));
     expect((await b.backend.get(task.id))?.lastError).toMatch(/killed by the user/);
+  });
+
+  it('a worker whose task moved on while it was cut off starts no run for it (the token is checked before the process)', async () => {
+    const url = await freshDatabase(cluster);
+    const [a, b] = [await openPostgresHost(url, 'a', { LEASE_TIMEOUT: '1s' }), await openPostgresHost(url, 'b')];
+    const task = await a.backend.add({ subissue: '95', parent: '9', priority: 1 });
+    expect(await a.backend.claim(1)).toMatchObject({ id: task.id });
+    await waitFor(async () => (await b.backend.claim(1))?.id === task.id, { what: 'b takes the task after the lease', timeoutMs: 60_000 });
+    const outputFile = join(a.paths.root, 'run-95.log');
+    await expect(
+      a.backend.startRun(task.id, { argv: [process.execPath, '-e', ''], cwd: a.repo, env: {}, outputFile }),
+    ).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/no longer held by this worker/) });
+    expect(existsSync(outputFile)).toBe(false);
   });
 
   it('a worker that cannot reach the database for longer than its lease stops claiming, says so, and resumes when it is back', async () => {
