@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openPoolPause } from '../../src/pool/open-pool-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';
-import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
-import { freshDatabase, openPostgresHost } from '../helpers/postgres-host.js';
+import { postgresAvailable } from '../helpers/postgres-cluster.js';
+import { freshDatabase, openPostgresHost, usePrivateCluster } from '../helpers/postgres-host.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-let cluster: PostgresCluster;
 beforeAll(async () => {
   await requireClaude();
-  cluster = await startPostgresCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
 });
+const cluster = usePrivateCluster();
 
 /** A worker process's combined output, line by line as it comes. */
 function outputOf(child: ReturnType<typeof spawnWorker>): string[] {
@@ -26,7 +22,7 @@ function outputOf(child: ReturnType<typeof spawnWorker>): string[] {
 
 describe.skipIf(!postgresAvailable)('the usage pause on a shared database (three hosts, real worker processes)', () => {
   it('a usage limit seen by the worker on host a pauses the workers of hosts b and c; they claim again once it is lifted', async () => {
-    const url = await freshDatabase(cluster);
+    const url = await freshDatabase(cluster());
     let limited = false;
     const work = byToolResults([
       toolUse('Bash', { command: 'git commit -q --allow-empty -m "after the pause"', description: 'Commit' }),

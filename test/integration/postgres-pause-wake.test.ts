@@ -1,22 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createEventLog } from '../../src/core/event-log.js';
 import { managerContextFor } from '../../src/manager/pool.js';
 import { databaseOf, openPoolPause } from '../../src/pool/open-pool-pause.js';
-import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
-import { freshDatabase, openPostgresHost } from '../helpers/postgres-host.js';
+import { postgresAvailable } from '../helpers/postgres-cluster.js';
+import { freshDatabase, openPostgresHost, usePrivateCluster, type PostgresHost } from '../helpers/postgres-host.js';
 import { binPath, runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { stopWorkers, type RunningWorker } from '../helpers/worker-harness.js';
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = usePrivateCluster();
 const running: RunningWorker[] = [];
 afterEach(async () => {
   await stopWorkers(running);
@@ -26,9 +20,19 @@ const withOutput = (worker: RunningWorker) => (error: Error) => {
   throw new Error(`${error.message}\n${worker.output.join('\n')}`);
 };
 
+/** A task added now is claimed, run and recorded done (the worker's output comes with a timeout). */
+async function addedTaskIsDone(host: PostgresHost, worker: RunningWorker, subissue: string): Promise<void> {
+  const task = await host.backend.add({ subissue, parent: '1', priority: 1 });
+  await waitFor(async () => (await host.backend.get(task.id))?.status === 'done', {
+    what: `task ${subissue}, added now, to be done`,
+    timeoutMs: 90_000,
+    intervalMs: 200,
+  }).catch(withOutput(worker));
+}
+
 describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, wake-ups, backoff, kill, lost database', () => {
   it('a pause set on host a is in force on host b, names who set it, and its lift wakes b at once', async () => {
-    const url = await freshDatabase(cluster);
+    const url = await freshDatabase(cluster());
     const [a, b] = [await openPostgresHost(url, 'a'), await openPostgresHost(url, 'b')];
     const pauseOf = (host: typeof a) =>
       openPoolPause({ paths: host.paths, now: () => new Date(), settings: host.settings, env: {}, database: databaseOf(host.backend) });
@@ -47,24 +51,19 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
   });
 
   it('PostgreSQL restarted while a worker idles: a task added afterwards starts at once, not at the (slow) poll', async () => {
-    const url = await freshDatabase(cluster);
+    const url = await freshDatabase(cluster());
     // A poll far beyond the deadline: only the LISTEN connection, opened again, can wake the worker.
     const host = await openPostgresHost(url, 'a', { POSTGRES_POLL_INTERVAL: '1h' });
     const worker = host.startWorker(1);
     running.push(worker);
     // Its first claim found nothing: it waits for a notification.
     await waitFor(async () => (await host.health.read()).workers['1']?.status === 'idle', { what: 'an idle worker', timeoutMs: 30_000 });
-    await cluster.restart();
-    const task = await host.backend.add({ subissue: '61', parent: '6', priority: 1 });
-    await waitFor(async () => (await host.backend.get(task.id))?.status === 'done', {
-      what: 'the task added after the restart to be done',
-      timeoutMs: 90_000,
-      intervalMs: 200,
-    }).catch(withOutput(worker));
+    await cluster().restart();
+    await addedTaskIsDone(host, worker, '61');
   }, 120_000);
 
   it('a failed task handed back during its backoff gets not_before: no host claims it early, and list shows it', async () => {
-    const url = await freshDatabase(cluster);
+    const url = await freshDatabase(cluster());
     const a = await openPostgresHost(url, 'a', { RETRY_DELAY: '60s' });
     const b = await openPostgresHost(url, 'b');
     a.setScenario({ default: 'fail:5' });
@@ -92,7 +91,7 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
   });
 
   it('kill on host b of a run on host a: the request is recorded, host a’s manager stops the run, the task ends killed by the user', async () => {
-    const url = await freshDatabase(cluster);
+    const url = await freshDatabase(cluster());
     const [a, b] = [await openPostgresHost(url, 'a'), await openPostgresHost(url, 'b')];
     a.setScenario({ default: 'hang' });
     const task = await a.backend.add({ subissue: '81', parent: '8', priority: 1 });
@@ -122,7 +121,7 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
   });
 
   it('a worker whose task moved on while it was cut off starts no run for it (the token is checked before the process)', async () => {
-    const url = await freshDatabase(cluster);
+    const url = await freshDatabase(cluster());
     const [a, b] = [await openPostgresHost(url, 'a', { LEASE_TIMEOUT: '1s' }), await openPostgresHost(url, 'b')];
     const task = await a.backend.add({ subissue: '95', parent: '9', priority: 1 });
     expect(await a.backend.claim(1)).toMatchObject({ id: task.id });
@@ -135,12 +134,12 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
   });
 
   it('a worker that cannot reach the database for longer than its lease stops claiming, says so, and resumes when it is back', async () => {
-    const url = await freshDatabase(cluster);
+    const url = await freshDatabase(cluster());
     const host = await openPostgresHost(url, 'a', { LEASE_TIMEOUT: '2s' });
     const worker = host.startWorker(1);
     running.push(worker);
     await waitFor(() => worker.output.some((line) => line.includes('worker 1 started')), { what: 'the worker to start' });
-    await cluster.stopServer();
+    await cluster().stopServer();
     try {
       await waitFor(
         () => /Worker 1 has not reached the database for \d+ s, longer than its lease \(2 s\): it starts no new work/.test(host.alerts()),
@@ -150,17 +149,12 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
         },
       ).catch(withOutput(worker));
     } finally {
-      await cluster.startServer();
+      await cluster().startServer();
     }
     await waitFor(() => worker.output.some((line) => /Worker 1 reaches the database again after \d+ s; it claims again\./.test(line)), {
       what: 'the worker to reach the database again',
       timeoutMs: 90_000,
     }).catch(withOutput(worker));
-    const task = await host.backend.add({ subissue: '91', parent: '9', priority: 1 });
-    await waitFor(async () => (await host.backend.get(task.id))?.status === 'done', {
-      what: 'a task added afterwards to be done',
-      timeoutMs: 90_000,
-      intervalMs: 200,
-    }).catch(withOutput(worker));
+    await addedTaskIsDone(host, worker, '91');
   }, 240_000);
 });
