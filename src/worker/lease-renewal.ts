@@ -60,8 +60,9 @@ export function renewingLeases(
   if (!backend.renewLeases) return health;
   return {
     heartbeat: async (...beat) => {
-      const written = await health.heartbeat(...beat);
+      // Before the beat is written: a health store in the same database fails with it.
       contact?.check();
+      const written = await health.heartbeat(...beat);
       await backend.renewLeases!(workerId);
       contact?.reached();
       return written;
