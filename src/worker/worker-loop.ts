@@ -46,7 +46,7 @@ function leaseContactOf(deps: WorkerDeps, events: EventLog): LeaseContact | unde
 
 /**
  * The worker: heartbeats on their own timer, claims tasks one at a time (waiting with a ~250 ms
- * poll while the queue is empty, woken at once by a queue change where the backend reports them),
+ * poll, POSTGRES_POLL_INTERVAL on postgres, while the queue is empty, woken at once by a queue change where the backend reports them),
  * takes each to its end, and stops when asked (see control.ts).
  * A task the previous run of this worker left in its state file is taken up first: the backend
  * hands a worker back the task it already holds. Resolves to the exit code.
