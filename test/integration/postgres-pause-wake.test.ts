@@ -1,12 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventLog } from '../../src/core/event-log.js';
-import { managerContextFor } from '../../src/manager/pool.js';
+import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
+import { managerContextFor, openPool } from '../../src/manager/pool.js';
+import { claimWorkerId } from '../../src/worker/worker-pid-file.js';
 import { databaseOf, openPoolPause } from '../../src/pool/open-pool-pause.js';
 import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { freshDatabase, openPostgresHost, usePrivateCluster, type PostgresHost } from '../helpers/postgres-host.js';
 import { binPath, runBin } from '../helpers/run-bin.js';
+import { makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { stopWorkers, type RunningWorker } from '../helpers/worker-harness.js';
 
@@ -90,11 +92,14 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
     expect(await b.backend.claim(1)).toMatchObject({ id: task.id });
   });
 
-  it('kill on host b of a run on host a: the request is recorded, host a’s manager stops the run, the task ends killed by the user', async () => {
+  it('kill on host b of a run on host a: the request is recorded, host a’s manager stops the run at a pass, the task ends killed by the user', async () => {
     const url = await freshDatabase(cluster());
-    const [a, b] = [await openPostgresHost(url, 'a'), await openPostgresHost(url, 'b')];
+    const manager = { CHECK_INTERVAL: '200ms', WORKERS_TMUX_SOCKET: makeTmuxSocket(), WORKERS_SESSION: 'pool' };
+    const [a, b] = [await openPostgresHost(url, 'a', manager), await openPostgresHost(url, 'b')];
     a.setScenario({ default: 'hang' });
     const task = await a.backend.add({ subissue: '81', parent: '8', priority: 1 });
+    // Worker 1 of host a runs in this process: its pid file says so, so the manager leaves its claim alone.
+    const release = await claimWorkerId(a.paths, 1, a.settings.LOCK_STALE_TIMEOUT);
     const worker = a.startWorker(1);
     running.push(worker);
     await waitFor(async () => (await a.backend.observeRun(task.id)).state === 'running', {
@@ -107,18 +112,27 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
       `Asked host a to kill the run of task ${task.id} (sub-issue 81); its manager stops it at its next check, then worker 1 there records it as failed (killed by the user).`,
     );
     expect((await a.backend.observeRun(task.id)).state).toBe('running');
-    // What host a's manager does at every pass of its monitor loop.
     const context = managerContextFor(
       { paths: a.paths, settings: a.settings, now: () => new Date(), env: { ...process.env, ...a.env } },
       { workerBin: binPath('hybrid-worker-enhanced'), cwd: a.repo },
     );
-    await context.actOnKillRequests!(createEventLog(a.paths.healthLog, a.paths.alertsLog));
-    await waitFor(async () => (await a.backend.get(task.id))?.status === 'failed', {
-      what: 'the killed task to be recorded',
-      timeoutMs: 60_000,
-    }).catch(withOutput(worker));
+    const controller = new AbortController();
+    const loop = runMonitorLoop(context, openPool(context), { signal: controller.signal });
+    try {
+      await waitFor(async () => (await a.backend.get(task.id))?.status === 'failed', {
+        what: 'the killed task to be recorded',
+        timeoutMs: 60_000,
+      }).catch(withOutput(worker));
+    } finally {
+      controller.abort();
+      await loop;
+      await release();
+    }
     expect((await b.backend.get(task.id))?.lastError).toMatch(/killed by the user/);
-  });
+    expect(readFileSync(a.paths.managerLog, 'utf8')).toMatch(
+      new RegExp(`\\[INFO\\] Stopped the run of task ${task.id} on this host: worker-queue kill on another host asked for it\\.`),
+    );
+  }, 120_000);
 
   it('a worker whose task moved on while it was cut off starts no run for it (the token is checked before the process)', async () => {
     const url = await freshDatabase(cluster());
