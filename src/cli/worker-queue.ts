@@ -257,8 +257,15 @@ async function main(argv: string[]): Promise<void> {
     .argument('<id>', 'task id')
     .action(async (raw: string) => {
       const id = parseTaskId(raw);
-      const task = await (await commands()).killTask(await openBackend(await loadContext()), id, KILL_GRACE_MS);
+      const backend = await openBackend(await loadContext());
+      const task = await (await commands()).killTask(backend, id, KILL_GRACE_MS);
       const worker = task.workerId === null ? 'its worker' : `worker ${task.workerId}`;
+      if (task.host !== undefined && task.host !== backend.host) {
+        printText(
+          `Asked host ${task.host} to kill the run of task ${id} (sub-issue ${task.subissue}); its manager stops it at its next check, then ${worker} there records it as failed (killed by the user).`,
+        );
+        return;
+      }
       printText(
         `Killed the run of task ${id} (sub-issue ${task.subissue}); ${worker} records it as failed (killed by the user) and goes on with the next task.`,
       );

@@ -100,6 +100,8 @@ export const SETTING_DEFINITIONS = {
   WORKER_HOST: word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a host name of letters, digits, _ . - (empty for the machine name)'),
   /** How long a postgres claim stays this worker's without a heartbeat; 0: twice DEAD_WORKER_THRESHOLD. */
   LEASE_TIMEOUT: duration(0, 0, 7 * 24 * HOUR),
+  /** An idle postgres worker's look at the queue when no NOTIFY woke it (the safety net). */
+  POSTGRES_POLL_INTERVAL: duration(2, 100, HOUR),
   WORKER_AGENT_CMD: word('claude', /^\S.{0,4095}$/s, 'a non-empty command'),
   WORKERS_SESSION: word('claude-workers', NAME, 'a tmux session name of letters, digits, _ . -'),
   MONITOR_SESSION: word('claude-monitor', NAME, 'a tmux session name of letters, digits, _ . -'),

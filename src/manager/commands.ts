@@ -107,7 +107,10 @@ export async function restart(context: ManagerContext, workerId: number | undefi
 
 /** Lifts the pool-wide usage-limit pause early, so the workers claim again. */
 export async function resume(context: ManagerContext, say: Say): Promise<void> {
-  const { UsagePause, describePause } = await import('../pool/usage-pause.js');
-  const lifted = await new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 }).lift();
+  const [{ openPoolPause }, { describePause }] = await Promise.all([
+    import('../pool/open-pool-pause.js'),
+    import('../pool/usage-pause.js'),
+  ]);
+  const lifted = await openPoolPause({ ...context, env: context.env ?? {} }).lift();
   say(lifted === null ? 'The pool was not paused.' : `Resumed: the pool was ${describePause(lifted)}.`);
 }

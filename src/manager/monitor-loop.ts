@@ -84,6 +84,10 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
         if (!orphanCheckFailing) await pool.log.log('WARN', `Could not look for the claims of gone workers: ${(error as Error).message}`);
         orphanCheckFailing = true;
       }
+      // Every pass, so a kill asked for on another host takes at most one CHECK_INTERVAL.
+      await context
+        .actOnKillRequests?.(pool.log)
+        .catch((error: unknown) => pool.log.log('WARN', `Could not look for kill requests: ${(error as Error).message}`));
       if (context.collectGarbage && nowMs() - lastGcMs >= settings.GC_INTERVAL) {
         lastGcMs = nowMs();
         await context.collectGarbage(pool.log).catch((error: unknown) => pool.log.log('WARN', `gc failed: ${(error as Error).message}`));

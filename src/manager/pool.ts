@@ -22,6 +22,8 @@ export interface ManagerContext {
   readonly returnOrphanedClaims?: (comingBack: ReadonlySet<number>, log: EventLog) => Promise<void>;
   /** Every GC_INTERVAL: finished tasks' worktrees and old run files (gc/garbage-pass.ts). */
   readonly collectGarbage?: (log: EventLog) => Promise<void>;
+  /** A shared queue (postgres): stops this host's runs that a `kill` on another host asked for. */
+  readonly actOnKillRequests?: (log: EventLog) => Promise<void>;
 }
 
 export interface Pool {
@@ -64,12 +66,32 @@ export function managerContextFor(
       const { backend } = await openQueueBackend(context);
       await collectGarbage({ repo: where.cwd, paths: context.paths, settings: context.settings, backend, now: context.now(), log });
     },
+    ...(context.settings.WORKER_BACKEND === 'postgres' ? { actOnKillRequests: killRequestsOf(context) } : {}),
     launch: {
       nodePath: process.execPath,
       workerBin: where.workerBin,
       cwd: where.cwd,
       env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
     },
+  };
+}
+
+/** Between SIGTERM and SIGKILL for a run killed from another host, as `worker-queue kill` waits. */
+const REMOTE_KILL_GRACE_MS = 5000;
+
+/** The queue is opened once for all passes (a database pool, not one per pass). */
+function killRequestsOf(context: Parameters<typeof managerContextFor>[0]): (log: EventLog) => Promise<void> {
+  let opened: ReturnType<typeof openBackendOnce> | undefined;
+  const openBackendOnce = async () => (await (await import('../queue/open-backend.js')).openQueueBackend(context)).backend;
+  return async (log) => {
+    opened ??= openBackendOnce();
+    // A failed open is tried again at the next pass.
+    const backend = await opened.catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    for (const id of (await backend.actOnKillRequests?.(REMOTE_KILL_GRACE_MS)) ?? [])
+      await log.log('INFO', `Stopped the run of task ${id} on this host: worker-queue kill on another host asked for it.`);
   };
 }
 

@@ -11,7 +11,8 @@ import { workerIds, type ManagerState } from './manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 import { isProcessAlive } from '../adapters/process.js';
 import { readDiskPause } from '../pool/disk-floor.js';
-import { UsagePause, describePause } from '../pool/usage-pause.js';
+import { openPoolPause } from '../pool/open-pool-pause.js';
+import { describePause } from '../pool/usage-pause.js';
 import { chooseQueueBackend } from '../queue/open-backend.js';
 
 export interface WorkerStatusRow {
@@ -96,7 +97,7 @@ export function workerRow(
 
 export async function buildStatus(context: ManagerContext, pool: Pool): Promise<ManagerStatus> {
   const now = context.now();
-  const usage = new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 });
+  const usage = openPoolPause({ ...context, env: context.env ?? {} });
   const [loop, exists, panes, state, metrics, recent, pause, queueBackend] = await Promise.all([
     runningManager(context.paths),
     hasSession(pool.tmux, pool.session),

@@ -3,7 +3,7 @@ import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { HealthService } from '../health/health-service.js';
 import { openManagerState } from '../manager/manager-state.js';
-import { UsagePause } from '../pool/usage-pause.js';
+import { openPoolPause } from '../pool/open-pool-pause.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { parseEventFilter } from './events.js';
 import { Notifier } from './notifier.js';
@@ -49,7 +49,7 @@ export function createNotifier(context: NotifyContext, log: EventLog): Notifier 
   const { paths, settings, now } = context;
   const health = new HealthService({ paths, settings, now });
   const managerState = openManagerState(paths, log, settings.LOCK_STALE_TIMEOUT, now);
-  const pause = new UsagePause({ paths, now, random: () => 0, jitterMaxMs: 0 });
+  const pause = openPoolPause(context);
   const sources = {
     metrics: () => health.read(),
     managerState: () => managerState.read(),

@@ -15,7 +15,7 @@ const pauseSchema = z.object({
   resetsAt: z.string().datetime().nullable(),
   limitType: z.string().nullable(),
   setAt: z.string().datetime(),
-  /** Who saw the limit, e.g. `worker-3`. */
+  /** Who saw the limit, e.g. `worker-3` (in the shared database `host/worker-3`). */
   source: z.string(),
   message: z.string(),
 });
@@ -51,7 +51,60 @@ const DEFAULT_FALLBACK_MS = 15 * 60_000;
 export const PERSON_HOLD = 'authentication';
 const UNTIL_A_PERSON_ACTS = '9999-12-31T23:59:59.999Z';
 
-export class UsagePause {
+/** The pool-wide pause, wherever it is kept: a file in the data root, or the shared database (postgres). */
+export interface PoolPause {
+  /**
+   * Pauses the pool until the reset plus jitter. Several workers usually see the same limit: a
+   * pause already running until at least this reset is kept as is (not re-jittered), a later
+   * reset extends it. Returns the pause in force.
+   */
+  pauseFor(seen: UsageLimitSeen): Promise<UsagePauseRecord>;
+  /**
+   * Stops dispatch until a person acts (an authentication failure: no reset will fix it). Stored
+   * as a pause with no end, so everything that honours or lifts a usage pause (the workers'
+   * claim check, `worker-manager status` and `resume`) does the same for it.
+   */
+  holdForPerson(seen: { readonly source: string; readonly message: string }): Promise<UsagePauseRecord>;
+  /** The pause in force now, or null (none, or it has run out). */
+  current(): Promise<UsagePauseRecord | null>;
+  /** Lifts the pause early (`worker-manager resume`). Returns the pause that was in force, if any. */
+  lift(): Promise<UsagePauseRecord | null>;
+}
+
+export interface PauseChoice {
+  readonly random: () => number;
+  readonly jitterMaxMs: number;
+  readonly fallbackMs?: number;
+}
+
+/** pauseFor's decision, the same for every store: the pause in force after `seen` at `now`. */
+export function nextPause(current: UsagePauseRecord | null, seen: UsageLimitSeen, now: Date, choice: PauseChoice): UsagePauseRecord {
+  const reset = seen.resetsAt ?? new Date(now.getTime() + (choice.fallbackMs ?? DEFAULT_FALLBACK_MS));
+  const active = activeAt(current, now);
+  if (active && Date.parse(active.resetsAt ?? active.until) >= reset.getTime()) return active;
+  const until = new Date(Math.max(reset.getTime(), now.getTime()) + Math.floor(choice.random() * choice.jitterMaxMs));
+  return {
+    until: until.toISOString(),
+    resetsAt: seen.resetsAt ? seen.resetsAt.toISOString() : null,
+    limitType: seen.limitType ?? null,
+    setAt: now.toISOString(),
+    source: seen.source,
+    message: seen.message,
+  };
+}
+
+/** holdForPerson's record. */
+export const personHold = (seen: { readonly source: string; readonly message: string }, now: Date): UsagePauseRecord => ({
+  until: UNTIL_A_PERSON_ACTS,
+  resetsAt: null,
+  limitType: PERSON_HOLD,
+  setAt: now.toISOString(),
+  source: seen.source,
+  message: seen.message,
+});
+
+/** The single-host store: `usage-pause.json` in the data root. */
+export class UsagePause implements PoolPause {
   private readonly file: JsonFile<PauseFile>;
 
   constructor(private readonly options: UsagePauseOptions) {
@@ -68,57 +121,27 @@ export class UsagePause {
     return this.file.path;
   }
 
-  /**
-   * Pauses the pool until the reset plus jitter. Several workers usually see the same limit: a
-   * pause already running until at least this reset is kept as is (not re-jittered), a later
-   * reset extends it. Returns the pause in force.
-   */
   pauseFor(seen: UsageLimitSeen): Promise<UsagePauseRecord> {
     const now = this.options.now();
-    const reset = seen.resetsAt ?? new Date(now.getTime() + (this.options.fallbackMs ?? DEFAULT_FALLBACK_MS));
-    const until = new Date(Math.max(reset.getTime(), now.getTime()) + Math.floor(this.options.random() * this.options.jitterMaxMs));
     return this.file.update((draft) => {
-      const current = activeAt(draft.pause, now);
-      if (current && Date.parse(current.resetsAt ?? current.until) >= reset.getTime()) return current;
-      draft.pause = {
-        until: until.toISOString(),
-        resetsAt: seen.resetsAt ? seen.resetsAt.toISOString() : null,
-        limitType: seen.limitType ?? null,
-        setAt: now.toISOString(),
-        source: seen.source,
-        message: seen.message,
-      };
+      draft.pause = nextPause(draft.pause, seen, now, this.options);
       return draft.pause;
     });
   }
 
-  /**
-   * Stops dispatch until a person acts (an authentication failure: no reset will fix it). Stored
-   * as a pause with no end, so everything that honours or lifts a usage pause (the workers'
-   * claim check, `worker-manager status` and `resume`) does the same for it.
-   */
   holdForPerson(seen: { readonly source: string; readonly message: string }): Promise<UsagePauseRecord> {
     const now = this.options.now();
     return this.file.update((draft) => {
-      draft.pause = {
-        until: UNTIL_A_PERSON_ACTS,
-        resetsAt: null,
-        limitType: PERSON_HOLD,
-        setAt: now.toISOString(),
-        source: seen.source,
-        message: seen.message,
-      };
+      draft.pause = personHold(seen, now);
       return draft.pause;
     });
   }
 
-  /** The pause in force now, or null (none, or it has run out). */
   async current(): Promise<UsagePauseRecord | null> {
     const { pause } = await this.file.read();
     return activeAt(pause, this.options.now());
   }
 
-  /** Lifts the pause early (`worker-manager resume`). Returns the pause that was in force, if any. */
   lift(): Promise<UsagePauseRecord | null> {
     const now = this.options.now();
     return this.file.update((draft) => {
@@ -129,7 +152,7 @@ export class UsagePause {
   }
 }
 
-function activeAt(pause: UsagePauseRecord | null, now: Date): UsagePauseRecord | null {
+export function activeAt(pause: UsagePauseRecord | null, now: Date): UsagePauseRecord | null {
   return pause && Date.parse(pause.until) > now.getTime() ? pause : null;
 }
 

@@ -30,6 +30,8 @@ export interface QueueTask extends TaskSpec {
   readonly lastError: string | null;
   /** A queue shared by several hosts (postgres): the host of the claiming worker, while claimed. */
   readonly host?: string;
+  /** A queued task handed back with a backoff (postgres): no worker claims it before this instant. */
+  readonly notBefore?: string;
 }
 
 /** How to run the agent for one attempt: argv (never a shell string), directory, extra environment. */
@@ -85,8 +87,12 @@ export interface QueueBackend {
    * `byUser` marks the run so that observeRun reports it killed by the user, however it ended.
    */
   killRun(id: string, graceMs: number, options?: { readonly byUser?: boolean }): Promise<void>;
-  /** Back to `queued` for any worker; `attempts` replaces the count when given. */
-  requeue(id: string, options?: { readonly error?: string; readonly attempts?: number }): Promise<void>;
+  /**
+   * Back to `queued` for any worker; `attempts` replaces the count when given. `delayMs`: a
+   * failed task handed back during its backoff; a shared queue (postgres) lets no host claim it
+   * for that long (by the database's clock). The single-host backends take it at once.
+   */
+  requeue(id: string, options?: { readonly error?: string; readonly attempts?: number; readonly delayMs?: number }): Promise<void>;
   finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void>;
   remove(id: string): Promise<void>;
   /** Removes finished tasks older than `days`; returns how many. */
@@ -109,4 +115,12 @@ export interface QueueBackend {
    * on (its lease ran out while it was cut off) records nothing.
    */
   confirmLease?(id: string): Promise<void>;
+  /** A backend with leases: how long a claim stays its worker's without a renewal (LEASE_TIMEOUT). */
+  readonly leaseMs?: number;
+  /**
+   * A queue shared by several hosts (postgres): `kill` of a run on another host only records the
+   * request in the task's row; that host's manager calls this at every pass, which stops the
+   * requested runs of this host as `killRun` does and returns their task ids.
+   */
+  actOnKillRequests?(graceMs: number): Promise<string[]>;
 }

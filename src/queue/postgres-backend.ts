@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
 import type { Database } from '../adapters/postgres/database.js';
+import { listenFor } from '../adapters/postgres/listener.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../adapters/process.js';
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { notFound, type BackendOptions } from './backend-options.js';
@@ -35,6 +36,7 @@ interface TaskRow {
   host: string | null;
   worker_id: number | null;
   attempts: number;
+  not_before: Date | null;
   created_at: Date;
   claimed_at: Date | null;
   finished_at: Date | null;
@@ -57,9 +59,16 @@ const toQueueTask = (row: TaskRow): QueueTask => ({
   finishedAt: iso(row.finished_at),
   lastError: row.last_error,
   ...(row.status === 'claimed' && row.host !== null ? { host: row.host } : {}),
+  ...(row.status === 'queued' && row.not_before !== null ? { notBefore: row.not_before.toISOString() } : {}),
 });
 
 const ID = /^[1-9]\d{0,17}$/;
+
+const lostLease = (id: string) =>
+  new WorkersError(
+    'conflict',
+    `Task ${id} is no longer held by this worker (its lease was lost and the task moved on); nothing was recorded.`,
+  );
 
 /** Held task first (re-attach), else the next queued one; one statement, safe under concurrency. */
 const CLAIM = `
@@ -100,6 +109,15 @@ export class PostgresBackend implements QueueBackend {
   constructor(private readonly options: PostgresBackendOptions) {
     this.runsDir = join(options.queueDir, 'runs');
     this.host = options.host;
+  }
+
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
+  /** The queue's database, lent to the pool-wide pause (src/pool/open-pool-pause.ts). */
+  get database(): Database {
+    return this.options.database;
   }
 
   async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {
@@ -185,6 +203,9 @@ export class PostgresBackend implements QueueBackend {
     const row = await this.requireRow(id);
     if (row.status !== 'claimed') throw new WorkersError('conflict', `Task ${id} is ${row.status}; only a claimed task can start a run.`);
     if (row.run && this.isRunAlive(row.run)) throw new WorkersError('conflict', `Task ${id} already has a run in progress.`);
+    // Checked before the process starts: a task that moved on while this worker was cut off gets no second run here.
+    const token = this.tokens.get(id);
+    if (token !== undefined && row.lease_token !== token) throw lostLease(id);
     const key = `${id}-${row.attempts + 1}`;
     const place = { queueDir: this.options.queueDir, runsDir: this.runsDir, env: this.options.env, now: this.options.now };
     const run: HostRun = { ...(await startLocalRun(place, key, spec)), host: this.options.host };
@@ -209,20 +230,35 @@ export class PostgresBackend implements QueueBackend {
         [this.validId(id), change],
       )
     ).rows[0];
-    if (!row?.run) return;
-    if (row.run.host !== this.options.host)
-      throw new WorkersError('conflict', `Task ${id} runs on host ${row.run.host}; kill it from that host.`);
+    // Another host's run: the request stays in its row, and that host's manager acts on it.
+    if (!row?.run || row.run.host !== this.options.host) return;
     await killProcessGroup(row.run, graceMs);
   }
 
-  async requeue(id: string, options: { readonly error?: string; readonly attempts?: number } = {}): Promise<void> {
+  /** This host's runs that a kill from another host asked to stop: stopped, as a local kill stops them. */
+  async actOnKillRequests(graceMs: number): Promise<string[]> {
+    const rows = (
+      await this.options.database.query<TaskRow>(
+        "SELECT * FROM hw_tasks WHERE status = 'claimed' AND run->>'host' = $1 AND (run->>'killRequested')::boolean",
+        [this.options.host],
+      )
+    ).rows.filter((row) => row.run !== null && isRecordedProcessAlive(row.run));
+    await Promise.all(rows.map((row) => killProcessGroup(row.run!, graceMs)));
+    return rows.map((row) => row.id);
+  }
+
+  async requeue(
+    id: string,
+    options: { readonly error?: string; readonly attempts?: number; readonly delayMs?: number } = {},
+  ): Promise<void> {
     await this.refuseWhileRunning(id, 'requeued');
     await this.fenced(
       id,
       `UPDATE hw_tasks SET status = 'queued', host = NULL, worker_id = NULL, claimed_at = NULL, finished_at = NULL, run = NULL,
-         lease_token = NULL, lease_expires_at = NULL, last_error = COALESCE($3, last_error), attempts = COALESCE($4, attempts)
+         lease_token = NULL, lease_expires_at = NULL, last_error = COALESCE($3, last_error), attempts = COALESCE($4, attempts),
+         not_before = CASE WHEN $5::float8 > 0 THEN now() + $5 * interval '1 millisecond' END
        WHERE id = $1 AND ${FENCE} RETURNING id`,
-      [options.error ?? null, options.attempts ?? null],
+      [options.error ?? null, options.attempts ?? null, options.delayMs ?? 0],
     );
     this.tokens.delete(id);
   }
@@ -267,15 +303,16 @@ export class PostgresBackend implements QueueBackend {
     return depth;
   }
 
-  /** NOTIFY on every change of the table (a trigger), plus this host's run results. */
+  /**
+   * NOTIFY on every change of the tasks or the pool-wide pause (triggers), plus this host's run
+   * results; a dropped LISTEN connection is opened again and then reports a change.
+   */
   async watch(listener: () => void): Promise<() => void> {
-    const client = await this.options.database.connectClient();
-    client.on('notification', listener);
-    await client.query('LISTEN hw_queue');
+    const stopListening = await listenFor(this.options.database, ['hw_queue', 'hw_pause'], listener);
     const stopDirs = await watchDirs([{ dir: this.runsDir, matches: isRunResultName }], listener);
     return () => {
       stopDirs();
-      void client.end().catch(() => undefined);
+      stopListening();
     };
   }
 
@@ -313,10 +350,7 @@ export class PostgresBackend implements QueueBackend {
     if (changed.rowCount !== 0) return;
     await this.requireRow(id);
     // The lost token stays: this process stays fenced off this task (no token would mean admin).
-    throw new WorkersError(
-      'conflict',
-      `Task ${id} is no longer held by this worker (its lease was lost and the task moved on); nothing was recorded.`,
-    );
+    throw lostLease(id);
   }
 
   private async removeLocalRunFiles(rows: readonly TaskRow[]): Promise<void> {

@@ -24,7 +24,14 @@ export const taskJson = (task: QueueTask) => ({
   claimed_at: task.claimedAt,
   finished_at: task.finishedAt,
   last_error: task.lastError,
+  ...(task.notBefore === undefined ? {} : { not_before: task.notBefore }),
 });
+
+/** `queued`, or `queued, retry in 40s` while a backoff keeps workers off it (postgres). */
+const statusText = (task: QueueTask, now: Date) =>
+  task.notBefore !== undefined && Date.parse(task.notBefore) > now.getTime()
+    ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
+    : task.status;
 
 /** `list --json`: the snapshot in snake_case. */
 export const snapshotJson = (snapshot: QueueSnapshot) => ({
@@ -72,7 +79,7 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
     task.subissue,
     task.parent,
     String(task.priority),
-    STATUS_COLORS[task.status](chalk)(task.status),
+    STATUS_COLORS[task.status](chalk)(statusText(task, now)),
     task.workerId === null ? '-' : String(task.workerId),
     String(task.attempts),
     age(task.createdAt, now),

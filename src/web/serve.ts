@@ -7,7 +7,7 @@ import { managerDir, openManagerState } from '../manager/manager-state.js';
 import { createEventLog } from '../core/event-log.js';
 import type { PerformanceContext } from '../performance/load.js';
 import { readQueueState } from '../performance/queue-state.js';
-import { UsagePause } from '../pool/usage-pause.js';
+import { openPoolPause } from '../pool/open-pool-pause.js';
 import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import type { DashboardActions } from './actions.js';
 import { isLoopbackHost } from './auth.js';
@@ -84,7 +84,7 @@ function dashboardActions(
       return `The run of task ${task} was stopped.`;
     },
     resume: async () => {
-      const lifted = await new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 }).lift();
+      const lifted = await openPoolPause(context).lift();
       return lifted === null ? 'The pool was not paused.' : 'The pool resumed.';
     },
     restart: restartWorker,
@@ -103,7 +103,7 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
   const queue = openQueue(context);
   const log = createEventLog(context.paths.healthLog, context.paths.alertsLog, context.now);
   const managerState = openManagerState(context.paths, log, context.settings.LOCK_STALE_TIMEOUT, context.now);
-  const pause = new UsagePause({ paths: context.paths, now: context.now, random: () => 0, jitterMaxMs: 0 });
+  const pause = openPoolPause(context);
   const performance = (): PerformanceContext => ({
     paths: context.paths,
     settings: context.settings,

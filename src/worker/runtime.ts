@@ -5,7 +5,7 @@ import type { JsonFile } from '../core/json-store.js';
 import { workerErrorLog, type DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import type { HealthService } from '../health/health-service.js';
-import type { UsagePause } from '../pool/usage-pause.js';
+import type { PoolPause } from '../pool/usage-pause.js';
 import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { fencedIssueData, plainTitle } from './issue-context.js';
@@ -48,7 +48,7 @@ export interface Runtime extends WorkerDeps {
   readonly heartbeat: Heartbeat;
   readonly stateFile: JsonFile<WorkerState>;
   /** The pool-wide dispatch pause (usage limit, or a hold until a person acts). */
-  readonly pause: UsagePause;
+  readonly pause: PoolPause;
   readonly sessions: TaskSessions;
   /** The health log: WARN and ALERT lines for a person (ALERT also lands in the alerts log). */
   readonly events: EventLog;

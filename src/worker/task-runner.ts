@@ -121,8 +121,9 @@ async function holdForPerson(rt: Runtime, ts: TaskState, message: string): Promi
   );
 }
 
-async function handBack(rt: Runtime, ts: TaskState, attempts: number, reason: string): Promise<void> {
-  await withBackend(rt, 'requeueing the task', (backend) => backend.requeue(ts.queue_task_id, { error: reason, attempts }));
+/** `delayMs`: what is left of a backoff, so that no worker (of any host, on postgres) retries it early. */
+async function handBack(rt: Runtime, ts: TaskState, attempts: number, reason: string, delayMs = 0): Promise<void> {
+  await withBackend(rt, 'requeueing the task', (backend) => backend.requeue(ts.queue_task_id, { error: reason, attempts, delayMs }));
   rt.say(`task ${ts.subissue} went back to the queue (${reason})`);
   await saveState(rt, null);
 }
@@ -147,7 +148,8 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
     }
     if (ts.phase === 'backoff') {
       if (rt.control.stopping) {
-        await handBack(rt, ts, ts.attempt, 'the worker was stopped before retrying');
+        const left = Math.max(0, Date.parse(ts.retry_at ?? '') - rt.now().getTime());
+        await handBack(rt, ts, ts.attempt, 'the worker was stopped before retrying', Number.isFinite(left) ? left : 0);
         return 'requeued';
       }
       await rt.control.sleep(Date.parse(ts.retry_at ?? '') - rt.now().getTime());

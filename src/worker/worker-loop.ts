@@ -2,10 +2,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openHealthLog } from '../health/health-service.js';
 import { checkDiskFloor } from '../pool/disk-floor.js';
-import { UsagePause, describePause } from '../pool/usage-pause.js';
+import { openPoolPause, databaseOf } from '../pool/open-pool-pause.js';
+import { describePause } from '../pool/usage-pause.js';
 import { drainFile } from './control.js';
 import { Heartbeat } from './heartbeat.js';
-import { renewingLeases } from './lease-renewal.js';
+import { LeaseContact, renewingLeases } from './lease-renewal.js';
+import type { EventLog } from '../core/event-log.js';
 import { logError, saveState, withBackend, type Runtime, type WorkerDeps } from './runtime.js';
 import { QueueChanges } from './queue-changes.js';
 import { pauseInForce } from './pause-in-force.js';
@@ -15,16 +17,45 @@ import { openWorkerState } from './worker-state.js';
 
 const IDLE_POLL_MS = 250;
 
+/** A shared database is woken by NOTIFY; its poll is the slow safety net (POSTGRES_POLL_INTERVAL). */
+const idlePollOf = (deps: WorkerDeps) =>
+  deps.idlePollMs ?? (deps.backend.name === 'postgres' ? deps.settings.POSTGRES_POLL_INTERVAL : IDLE_POLL_MS);
+
+/**
+ * A worker on a backend with leases watches its contact with the database: past its lease without
+ * one it starts no new work (ALERT); a run in progress goes on, and its result is recorded only if
+ * the task is still this worker's by then (the fencing token decides).
+ */
+function leaseContactOf(deps: WorkerDeps, events: EventLog): LeaseContact | undefined {
+  const leaseMs = deps.backend.leaseMs;
+  if (leaseMs === undefined) return undefined;
+  const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+  return new LeaseContact(leaseMs, deps.now, {
+    lost: (outageMs) => {
+      const message = `Worker ${deps.workerId} has not reached the database for ${seconds(outageMs)}, longer than its lease (${seconds(leaseMs)}): it starts no new work until the database is back; a run in progress goes on, and its result counts only if the task is still this worker's then.`;
+      deps.say(message);
+      void events.log('ALERT', message).catch(() => undefined);
+    },
+    back: (outageMs) => {
+      const message = `Worker ${deps.workerId} reaches the database again after ${seconds(outageMs)}; it claims again.`;
+      deps.say(message);
+      void events.log('INFO', message).catch(() => undefined);
+    },
+  });
+}
+
 /**
  * The worker: heartbeats on their own timer, claims tasks one at a time (waiting with a ~250 ms
- * poll while the queue is empty, woken at once by a queue change where the backend reports them),
+ * poll, POSTGRES_POLL_INTERVAL on postgres, while the queue is empty, woken at once by a queue change where the backend reports them),
  * takes each to its end, and stops when asked (see control.ts).
  * A task the previous run of this worker left in its state file is taken up first: the backend
  * hands a worker back the task it already holds. Resolves to the exit code.
  */
 export async function runWorker(deps: WorkerDeps): Promise<number> {
+  const events = openHealthLog(deps.paths, deps.now);
+  const contact = leaseContactOf(deps, events);
   const heartbeat = new Heartbeat(
-    renewingLeases(deps.health, deps.backend, deps.workerId),
+    renewingLeases(deps.health, deps.backend, deps.workerId, contact),
     deps.workerId,
     deps.settings.HEARTBEAT_INTERVAL,
     (message) => deps.say(message),
@@ -34,15 +65,18 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     backendNow: deps.backend,
     heartbeat,
     stateFile: openWorkerState(deps.paths, deps.workerId, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
-    pause: new UsagePause({
+    pause: openPoolPause({
       paths: deps.paths,
       now: deps.now,
       random: deps.random,
       jitterMaxMs: deps.settings.USAGE_PAUSE_JITTER,
       lockStaleMs: deps.settings.LOCK_STALE_TIMEOUT,
+      settings: deps.settings,
+      env: {},
+      database: databaseOf(deps.backend),
     }),
     sessions: new TaskSessions(deps.paths, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
-    events: openHealthLog(deps.paths, deps.now),
+    events,
     changes: new QueueChanges(),
   };
   const diskFloor = {
@@ -65,8 +99,11 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     await saveState(rt, pending);
     let announcedIdle = false;
     let announcedPause: string | null = null;
+    const idlePollMs = idlePollOf(deps);
     for (;;) {
       if (deps.control.closed && pending === null) break;
+      // Taken before the pause and the queue are looked at: a change after it cuts the wait short.
+      const mark = rt.changes.mark();
       // The pool-wide pause is checked before every claim (a task this worker already holds is
       // taken up, and handed back before a new run if the pause holds): a paused worker idles,
       // its heartbeats go on.
@@ -77,7 +114,15 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
           rt.say(`paused: disk (${disk}): not claiming`);
           announcedPause = 'disk';
         }
-        await deps.control.sleep(deps.idlePollMs ?? IDLE_POLL_MS);
+        await deps.control.sleep(idlePollMs);
+        continue;
+      }
+      if (pending === null && contact?.cutOff) {
+        if (announcedPause !== 'database') {
+          heartbeat.set({ status: 'idle' });
+          announcedPause = 'database';
+        }
+        await deps.control.sleep(idlePollMs);
         continue;
       }
       const pause = pending === null ? await pauseInForce(rt) : null;
@@ -87,12 +132,12 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
           rt.say(`dispatch ${describePause(pause)}, set by ${pause.source}: not claiming`);
           announcedPause = pause.until;
         }
-        await deps.control.sleep(Math.min(deps.idlePollMs ?? IDLE_POLL_MS, Date.parse(pause.until) - deps.now().getTime()));
+        // A lifted pause is notified on a shared database (hw_pause): the wait ends at once.
+        await rt.changes.sleep(deps.control, Math.min(idlePollMs, Date.parse(pause.until) - deps.now().getTime()), mark);
         continue;
       }
       if (announcedPause !== null) rt.say('dispatch resumed');
       announcedPause = null;
-      const mark = rt.changes.mark();
       const task = await withBackend(rt, 'claiming a task', (backend) => backend.claim(deps.workerId), true).catch(() => undefined);
       if (task === undefined) {
         pending = null;
@@ -101,7 +146,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
           await saveState(rt, null);
           announcedIdle = true;
         }
-        if (!deps.control.closed) await rt.changes.sleep(deps.control, deps.idlePollMs ?? IDLE_POLL_MS, mark);
+        if (!deps.control.closed) await rt.changes.sleep(deps.control, idlePollMs, mark);
         continue;
       }
       announcedIdle = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueBackend } from '../../src/queue/backend.js';
-import { renewingLeases } from '../../src/worker/lease-renewal.js';
+import { LeaseContact, renewingLeases } from '../../src/worker/lease-renewal.js';
 
 describe('heartbeats renew leases', () => {
   it('each beat, after it is written, renews the leases of the beating worker', async () => {
@@ -16,5 +16,38 @@ describe('heartbeats renew leases', () => {
   it('a backend without leases gets the heartbeats as they are', () => {
     const health = { heartbeat: async () => ({}) as never };
     expect(renewingLeases(health, {} as QueueBackend, 1)).toBe(health);
+  });
+
+  it('past its lease without a renewal a worker is cut off, said once; the first renewal that gets through ends it', async () => {
+    let nowMs = 0;
+    const said: string[] = [];
+    const contact = new LeaseContact(10_000, () => new Date(nowMs), {
+      lost: (ms) => said.push(`lost ${ms}`),
+      back: (ms) => said.push(`back ${ms}`),
+    });
+    let reachable = true;
+    const backend = {
+      renewLeases: async () => {
+        if (!reachable) throw new Error('Cannot reach the database');
+      },
+    } as unknown as QueueBackend;
+    const beats = renewingLeases({ heartbeat: async () => ({}) as never }, backend, 1, contact);
+    const beat = () => beats.heartbeat(1, { status: 'idle', task: 'none', pid: 1 }).catch(() => undefined);
+    await beat();
+    reachable = false;
+    nowMs = 10_000;
+    await beat();
+    expect(contact.cutOff).toBe(false);
+    nowMs = 10_001;
+    await beat();
+    nowMs = 15_000;
+    await beat();
+    expect(contact.cutOff).toBe(true);
+    expect(said).toEqual(['lost 10001']);
+    reachable = true;
+    nowMs = 20_000;
+    await beat();
+    expect(contact.cutOff).toBe(false);
+    expect(said).toEqual(['lost 10001', 'back 20000']);
   });
 });

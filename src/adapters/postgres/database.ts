@@ -58,7 +58,13 @@ export class Database implements Queryable {
 
   /** A dedicated connection (LISTEN); the caller ends it. */
   async connectClient(): Promise<pg.Client> {
-    const client = new pg.Client(this.target.config);
+    // Keepalive: a link that went away under an idle LISTEN connection is noticed, not waited on.
+    const client = new pg.Client({
+      ...this.target.config,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
