@@ -1,6 +1,6 @@
 /** Opens the postgres queue backend from the settings and WORKERS_DATABASE_URL (see open-backend.ts). */
-import { hostname } from 'node:os';
 import type { Settings } from '../core/settings.js';
+import { workerHost } from '../core/worker-ref.js';
 import { Database } from '../adapters/postgres/database.js';
 import { parseDatabaseUrl, withoutDatabaseSecrets } from '../adapters/postgres/database-url.js';
 import { checkSchema, migrate, type MigrationResult } from '../adapters/postgres/migrations.js';
@@ -8,13 +8,6 @@ import type { BackendOptions } from './backend-options.js';
 import { PostgresBackend } from './postgres-backend.js';
 
 export type PostgresSettings = Pick<Settings, 'WORKER_HOST' | 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>;
-
-/** This host's name in the shared queue: WORKER_HOST, else the machine's name. */
-export const workerHost = (settings: Pick<Settings, 'WORKER_HOST'>) =>
-  settings.WORKER_HOST ||
-  hostname()
-    .split('.')[0]!
-    .replace(/[^A-Za-z0-9_.-]/g, '-');
 
 /** LEASE_TIMEOUT, or by default twice DEAD_WORKER_THRESHOLD. */
 export const leaseMs = (settings: Pick<Settings, 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>) =>

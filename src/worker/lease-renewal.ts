@@ -1,4 +1,4 @@
-import type { HealthService } from '../health/health-service.js';
+import type { HealthStore } from '../health/health-store.js';
 import type { QueueBackend } from '../queue/backend.js';
 
 /**
@@ -6,10 +6,10 @@ import type { QueueBackend } from '../queue/backend.js';
  * (postgres): a worker that stops beating loses its task once the lease runs out.
  */
 export function renewingLeases(
-  health: Pick<HealthService, 'heartbeat'>,
+  health: Pick<HealthStore, 'heartbeat'>,
   backend: QueueBackend,
   workerId: number,
-): Pick<HealthService, 'heartbeat'> {
+): Pick<HealthStore, 'heartbeat'> {
   if (!backend.renewLeases) return health;
   return {
     heartbeat: async (...beat) => {

@@ -5,6 +5,7 @@
  */
 import { WorkersError } from '../../core/errors.js';
 import type { Database, Queryable } from './database.js';
+import { FLEET_SCHEMA_SQL } from './fleet-schema.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE SEQUENCE hw_lease_tokens;
@@ -33,6 +34,7 @@ const MIGRATIONS: readonly string[] = [
      $$ BEGIN PERFORM pg_notify('hw_queue', ''); RETURN NULL; END $$;
    CREATE TRIGGER hw_tasks_changed AFTER INSERT OR UPDATE OR DELETE ON hw_tasks
      FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_queue();`,
+  FLEET_SCHEMA_SQL,
 ];
 
 /** The schema version this code reads and writes. */
