@@ -13,7 +13,7 @@ export interface WorkerRef {
   readonly id: number;
 }
 
-const HOST = /^[A-Za-z0-9_.-]{1,64}$/;
+const HOST = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** This host's name among the hosts of a shared store: WORKER_HOST, else the machine's name. */
 export const workerHost = (settings: Pick<Settings, 'WORKER_HOST'>) =>
