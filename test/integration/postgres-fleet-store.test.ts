@@ -25,7 +25,13 @@ const MINUTE = 60_000;
 function host(name: string, url: string, now: () => Date = () => new Date()) {
   const home = makeTempDir(`hw-fleet-${name}-`);
   const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'postgres' as const, WORKER_HOST: name };
-  const env = { WORKER_BACKEND: 'postgres', WORKER_HOST: name, WORKERS_DATABASE_URL: url };
+  // A private tmux socket: `worker-manager status` looks for this host's pool there.
+  const env = {
+    WORKER_BACKEND: 'postgres',
+    WORKER_HOST: name,
+    WORKERS_DATABASE_URL: url,
+    WORKERS_TMUX_SOCKET: `hw-fleet-${process.pid}-${name}`,
+  };
   const stores = openFleetStores({ paths: dataPaths(home), settings, env, now });
   const run = (bin: string, args: string[]) => runBin(bin, args, { home, env });
   return { home, stores, run };
@@ -87,6 +93,14 @@ describe.skipIf(!postgresAvailable)('health and history of two hosts in one data
       expect((await alpha.run('worker-health-monitor', ['check', '3'])).stdout.trim()).toBe('unknown');
       const metrics = JSON.parse((await alpha.run('worker-health-monitor', ['metrics', 'beta/1'])).stdout);
       expect(metrics).toMatchObject({ host: 'beta', restarts: 1 });
+
+      // The manager's status: this host's pool (none here) and the other host's workers beside it.
+      const status = JSON.parse((await alpha.run('worker-manager', ['status', '--json'])).stdout);
+      expect(status.workers.map((row: { host: string; id: number; health: string }) => `${row.host}/${row.id}:${row.health}`)).toEqual([
+        'beta/1:healthy',
+        'beta/2:healthy',
+        'beta/3:dead',
+      ]);
 
       const performance = JSON.parse((await beta.run('worker-performance', ['report', '--json'])).stdout);
       expect(performance.workers.map((row: { host: string; id: number }) => `${row.host}/${row.id}`)).toEqual([
