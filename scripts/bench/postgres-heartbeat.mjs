@@ -22,8 +22,9 @@ async function simulate({ url, host, count, periodMs, durationMs }) {
   const { dataPaths, DEFAULT_SETTINGS, openFleetStores } = await import('../../dist/index.js');
   const root = mkdtempSync(join(tmpdir(), `hw-bench-pg-${host}-`));
   const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'postgres', WORKER_HOST: host };
-  const stores = Array.from({ length: count }, () =>
-    openFleetStores({ paths: dataPaths(root), settings, env: { WORKERS_DATABASE_URL: url } }),
+  // A URL of its own per worker (application_name), so each gets its own pool, as a worker process does.
+  const stores = Array.from({ length: count }, (_, index) =>
+    openFleetStores({ paths: dataPaths(root), settings, env: { WORKERS_DATABASE_URL: `${url}&application_name=${host}-${index + 1}` } }),
   );
   // Connected and the schema checked before timing starts, as a running worker's store is.
   await Promise.all(stores.map((store, index) => store.health.heartbeat(index + 1, { status: 'starting' })));

@@ -15,7 +15,7 @@ import { FileTaskHistory, type TaskHistoryStore } from '../history/task-history-
 export interface FleetStores {
   readonly health: HealthStore;
   readonly history: TaskHistoryStore;
-  /** Ends the database connections, if any were opened (a short command exits without it). */
+  /** Ends the process's database connections, if any were opened (a short command exits without it; the next use opens them again). */
   close(): Promise<void>;
 }
 
@@ -51,11 +51,28 @@ function lazyDatabase(env: Readonly<Record<string, string | undefined>>) {
         throw error;
       })),
     close: async () => {
-      const database = await opened?.catch(() => undefined);
+      // Taken before the wait, so two closes at once end the pool once.
+      const pending = opened;
       opened = undefined;
-      await database?.close();
+      await (await pending?.catch(() => undefined))?.close();
     },
   };
+}
+
+/**
+ * One database per process and URL, whoever opens the stores (worker, manager, notifier, live
+ * page): the process's health and history statements share one pool of at most POOL_SIZE.
+ */
+const databases = new Map<string, ReturnType<typeof lazyDatabase>>();
+
+function sharedDatabase(env: Readonly<Record<string, string | undefined>>) {
+  const key = env.WORKERS_DATABASE_URL ?? '';
+  let database = databases.get(key);
+  if (database === undefined) {
+    database = lazyDatabase(env);
+    databases.set(key, database);
+  }
+  return database;
 }
 
 export function openFleetStores(context: FleetStoreContext): FleetStores {
@@ -65,7 +82,7 @@ export function openFleetStores(context: FleetStoreContext): FleetStores {
   if (settings.WORKER_BACKEND !== 'postgres') {
     return { health: new HealthService({ paths, settings, now }), history: file, close: () => Promise.resolve() };
   }
-  const database = lazyDatabase(context.env ?? {});
+  const database = sharedDatabase(context.env ?? {});
   const host = workerHost(settings);
   return {
     health: new PostgresHealthStore({ database: database.get, host, paths, now }),

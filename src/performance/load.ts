@@ -59,10 +59,7 @@ export async function loadPerformanceData(
     also === undefined
       ? accumulator
       : { add: (record) => (accumulator.add(record), also.add(record)), skip: () => (accumulator.skip(), also.skip()) };
-  try {
-    const [metrics, queue] = await Promise.all([stores.health.readFleet(), context.queue(), stores.history.read(visitor)]);
-    return { metrics, history: accumulator.summary(), queue };
-  } finally {
-    await stores.close();
-  }
+  // The connections stay for the next snapshot of a live view; a short command exits without closing them.
+  const [metrics, queue] = await Promise.all([stores.health.readFleet(), context.queue(), stores.history.read(visitor)]);
+  return { metrics, history: accumulator.summary(), queue };
 }
