@@ -6,7 +6,8 @@ import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openFleetStores } from '../../src/fleet/open-stores.js';
 import { healthReportSchema } from '../../src/health/report.js';
-import { migrateDatabase } from '../../src/queue/postgres-open.js';
+import { migrateDatabase, openDatabase } from '../../src/queue/postgres-open.js';
+import { PostgresHealthStore } from '../../src/health/postgres-health-store.js';
 import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -152,4 +153,34 @@ describe.skipIf(!postgresAvailable)('health and history of two hosts in one data
       await Promise.all([alpha.stores.close(), beta.stores.close()]);
     }
   }, 180_000);
+
+  it('a heartbeat is one statement, the first one included, and keeps a task’s start while the task is the same', async () => {
+    const url = await cluster.createDatabase();
+    await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
+    const database = openDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
+    const statements: string[] = [];
+    const counting = Object.assign(Object.create(database) as typeof database, {
+      query: (text: string, values?: readonly unknown[]) => (statements.push(text), database.query(text, values)),
+    });
+    let clock = new Date('2026-12-01T10:00:00.000Z');
+    const store = new PostgresHealthStore({
+      database: async () => counting,
+      host: 'alpha',
+      paths: dataPaths(makeTempDir()),
+      now: () => clock,
+    });
+    try {
+      const first = await store.heartbeat(1, { status: 'working', task: '11' });
+      clock = new Date('2026-12-01T10:00:05.000Z');
+      const second = await store.heartbeat(1, { status: 'working', task: '11' });
+      clock = new Date('2026-12-01T10:00:10.000Z');
+      const third = await store.heartbeat(1, { status: 'working', task: '12' });
+      expect(statements).toHaveLength(3);
+      expect(first.task_started_at).toBe('2026-12-01T10:00:00.000Z');
+      expect(second).toMatchObject({ task_started_at: '2026-12-01T10:00:00.000Z', last_heartbeat: '2026-12-01T10:00:05.000Z' });
+      expect(third).toMatchObject({ task_started_at: '2026-12-01T10:00:10.000Z', started_at: '2026-12-01T10:00:00.000Z' });
+    } finally {
+      await database.close();
+    }
+  });
 });
