@@ -13,3 +13,4 @@ export { writeIsolatedPueueConfig } from './adapters/pueue/isolated-config.js';
 export * from './queue/backend.js';
 export { openQueueBackend } from './queue/open-backend.js';
 export { migrateDatabase } from './queue/postgres-open.js';
+export { openFleetStores } from './fleet/open-stores.js';

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import { REPORTED_STATUSES } from '../health/metrics-schema.js';
 import { parseWorkerId } from '../core/worker-id.js';
+import { parseWorkerRef, workerHost } from '../core/worker-ref.js';
 import { loadContext, printJson, printText } from './context.js';
 import { runCli } from './run-cli.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -59,16 +60,17 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('check')
     .description('print the health state; exit 0 ok, 1 warning, 2 critical, 3 unknown')
-    .argument('<id>', 'worker id')
+    .argument('<id>', "worker id, or host/id for another host's worker")
     .action(async (id: string) => {
-      let workerId: number;
+      const context = await loadContext();
+      let worker;
       try {
-        workerId = parseWorkerId(id, CHECK_UNKNOWN);
+        worker = parseWorkerRef(id, workerHost(context.settings), CHECK_UNKNOWN);
       } catch (error) {
         printText('unknown');
         throw error;
       }
-      const result = await (await health()).checkWorker(await loadContext(), workerId);
+      const result = await (await health()).checkWorker(context, worker);
       printText(result.state);
       exitCode = result.exitCode;
     });
@@ -76,10 +78,10 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('metrics')
     .description("print one worker's record as JSON")
-    .argument('<id>', 'worker id')
+    .argument('<id>', "worker id, or host/id for another host's worker")
     .action(async (id: string) => {
-      const workerId = parseWorkerId(id);
-      printJson(await (await health()).getWorkerRecord(await loadContext(), workerId));
+      const context = await loadContext();
+      printJson(await (await health()).getWorkerRecord(context, parseWorkerRef(id, workerHost(context.settings))));
     });
 
   program

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseDurationMs } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
-import { describeValue, parseWorkerId } from '../core/worker-id.js';
+import { describeValue } from '../core/worker-id.js';
+import { parseWorkerRef, workerHost } from '../core/worker-ref.js';
 import type { PerformanceContext } from '../performance/load.js';
 import type { QueueState } from '../performance/report.js';
 import { loadContext, printJson, printText, showLiveView, type CliContext } from './context.js';
@@ -49,6 +50,7 @@ const performanceContext = (cli: CliContext): PerformanceContext => ({
   now: cli.now(),
   cores: availableParallelism(),
   queue: () => readQueue(cli),
+  env: cli.env,
 });
 
 const commands = () => import('../performance/commands.js');
@@ -158,12 +160,12 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('efficiency')
     .description("one worker's efficiency: succeeded tasks over finished tasks")
-    .argument('<id>', 'worker id')
+    .argument('<id>', "worker id, or host/id for another host's worker")
     .option('--json', 'print one JSON document')
     .action(async (id: string, options: { json?: boolean }) => {
-      const workerId = parseWorkerId(id);
       const cli = await loadContext();
-      const row = await (await commands()).workerEfficiency(performanceContext(cli), workerId);
+      const worker = parseWorkerRef(id, workerHost(cli.settings));
+      const row = await (await commands()).workerEfficiency(performanceContext(cli), worker);
       if (options.json) {
         printJson(row);
         return;

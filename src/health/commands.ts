@@ -3,7 +3,8 @@ import { WorkersError } from '../core/errors.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { checkExitCode, classifyHealth, type HealthState } from './classify.js';
-import { HealthService } from './health-service.js';
+import { openHealthStore } from '../fleet/open-stores.js';
+import { workerKey, type WorkerRef } from '../core/worker-ref.js';
 import type { HeartbeatInput } from './metrics-ops.js';
 import type { WorkerRecord } from './metrics-schema.js';
 import { runHealthMonitor, healthTransitions } from './monitor.js';
@@ -15,11 +16,13 @@ export interface HealthContext {
   readonly paths: DataPaths;
   readonly settings: Settings;
   readonly now: () => Date;
+  /** WORKERS_DATABASE_URL, for the postgres store. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const RECENT_ALERTS = 5;
 
-const serviceFor = (context: HealthContext) => new HealthService({ paths: context.paths, settings: context.settings, now: context.now });
+const serviceFor = (context: HealthContext) => openHealthStore(context);
 
 export const recordHeartbeat = (context: HealthContext, workerId: number, input: HeartbeatInput) =>
   serviceFor(context).heartbeat(workerId, input);
@@ -31,21 +34,25 @@ export const recordRestart = (context: HealthContext, workerId: number) => servi
 
 export const resetMetrics = (context: HealthContext) => serviceFor(context).reset();
 
-export async function checkWorker(context: HealthContext, workerId: number): Promise<{ state: HealthState; exitCode: number }> {
-  const metrics = await serviceFor(context).read();
-  const state = classifyHealth(metrics.workers[String(workerId)], context.now(), context.settings);
+/** Any host's worker: `check otherhost/2` answers from the shared store. */
+export async function checkWorker(context: HealthContext, worker: WorkerRef): Promise<{ state: HealthState; exitCode: number }> {
+  const metrics = await serviceFor(context).readFleet();
+  const state = classifyHealth(metrics.workers[workerKey(worker)], context.now(), context.settings);
   return { state, exitCode: checkExitCode(state) };
 }
 
-export async function getWorkerRecord(context: HealthContext, workerId: number): Promise<WorkerRecord> {
-  const record = (await serviceFor(context).read()).workers[String(workerId)];
-  if (!record) throw new WorkersError('not-found', `Worker ${workerId} has no metrics yet: it has never sent a heartbeat.`);
-  return record;
+export async function getWorkerRecord(context: HealthContext, worker: WorkerRef): Promise<WorkerRecord & { readonly host: string }> {
+  const store = serviceFor(context);
+  const record = (await store.readFleet()).workers[workerKey(worker)];
+  const name = worker.host === store.host ? String(worker.id) : workerKey(worker);
+  if (!record) throw new WorkersError('not-found', `Worker ${name} has no metrics yet: it has never sent a heartbeat.`);
+  return { host: worker.host, ...record };
 }
 
 export async function buildReport(context: HealthContext): Promise<HealthReport> {
-  const [metrics, alerts] = await Promise.all([serviceFor(context).read(), readLastLines(context.paths.alertsLog, RECENT_ALERTS)]);
-  return buildHealthReport(metrics, context.now(), context.settings, alerts);
+  const store = serviceFor(context);
+  const [metrics, alerts] = await Promise.all([store.readFleet(), readLastLines(context.paths.alertsLog, RECENT_ALERTS)]);
+  return buildHealthReport(metrics, context.now(), context.settings, alerts, store.host);
 }
 
 /** The monitor loop, or one cycle with `once` (then every troubled worker is reported). */

@@ -3,13 +3,15 @@ import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { JsonFile } from '../core/json-store.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
+import { workerHost, workerKey } from '../core/worker-ref.js';
+import type { FleetMetrics, HealthStore } from './health-store.js';
 import { applyCompletion, applyHeartbeat, applyRestart, retireWorkersExcept, type HeartbeatInput } from './metrics-ops.js';
 import { emptyMetrics, emptyStats, metricsFileSchema, type Metrics, type WorkerRecord } from './metrics-schema.js';
 import { salvageMetrics, type SalvagedMetrics } from './metrics-salvage.js';
 
 export interface HealthServiceOptions {
   readonly paths: DataPaths;
-  readonly settings: Pick<Settings, 'LOCK_STALE_TIMEOUT'>;
+  readonly settings: Pick<Settings, 'LOCK_STALE_TIMEOUT' | 'WORKER_HOST'>;
   readonly now?: () => Date;
 }
 
@@ -18,15 +20,18 @@ export const openHealthLog = (paths: DataPaths, now?: () => Date): EventLog => c
 
 /**
  * The in-process API over metrics.json: what `worker-health-monitor` runs per command and what a
- * worker calls on its heartbeat timer, without a child process per beat.
+ * worker calls on its heartbeat timer, without a child process per beat. The single-host store:
+ * its fleet is this host.
  */
-export class HealthService {
+export class HealthService implements HealthStore {
   readonly events: EventLog;
+  readonly host: string;
   private readonly file: JsonFile<Metrics>;
   private readonly now: () => Date;
 
   constructor(private readonly options: HealthServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    this.host = workerHost(options.settings);
     this.events = openHealthLog(options.paths, this.now);
     let salvaged: SalvagedMetrics | undefined;
     this.file = new JsonFile<Metrics>({
@@ -50,6 +55,14 @@ export class HealthService {
 
   read(): Promise<Metrics> {
     return this.file.read();
+  }
+
+  async readFleet(): Promise<FleetMetrics> {
+    const { workers, stats } = await this.file.read();
+    return {
+      workers: Object.fromEntries(Object.entries(workers).map(([id, record]) => [workerKey({ host: this.host, id: Number(id) }), record])),
+      stats,
+    };
   }
 
   heartbeat(workerId: number, input: HeartbeatInput): Promise<WorkerRecord> {

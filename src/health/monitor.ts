@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogLevel } from '../core/event-log.js';
 import type { HealthState } from './classify.js';
+import { workerKey } from '../core/worker-ref.js';
 import type { HealthReport } from './report.js';
 
 export interface MonitorEvent {
@@ -11,32 +12,35 @@ export interface MonitorEvent {
 const TROUBLE: ReadonlySet<HealthState> = new Set(['dead', 'unresponsive']);
 
 /**
- * Events for the workers whose health changed since the last cycle: an ALERT when one turns
+ * Events for the workers whose health changed since the last cycle (keyed `host/id`): an ALERT when one turns
  * dead or unresponsive, a WARN when one turns slow, an INFO when a troubled one recovers. Logging
  * changes, not every cycle, keeps alerts.log readable while a worker stays dead.
  */
 export function healthTransitions(
   report: HealthReport,
-  previous: ReadonlyMap<number, HealthState>,
-): { readonly states: Map<number, HealthState>; readonly events: MonitorEvent[] } {
-  const states = new Map<number, HealthState>();
+  previous: ReadonlyMap<string, HealthState>,
+): { readonly states: Map<string, HealthState>; readonly events: MonitorEvent[] } {
+  const states = new Map<string, HealthState>();
   const events: MonitorEvent[] = [];
   for (const worker of report.workers) {
-    states.set(worker.id, worker.health);
-    const before = previous.get(worker.id);
+    const key = workerKey(worker);
+    states.set(key, worker.health);
+    const before = previous.get(key);
+    // Another host's worker is named host/id: its id alone names one of this host's.
+    const name = worker.host === report.host ? String(worker.id) : key;
     if (before === worker.health) continue;
     const silence = worker.heartbeat_age_s === null ? 'never sent a heartbeat' : `no heartbeat for ${worker.heartbeat_age_s} s`;
     if (worker.health === 'dead') {
-      events.push({ level: 'ALERT', message: `Worker ${worker.id} is dead: ${silence}.` });
+      events.push({ level: 'ALERT', message: `Worker ${name} is dead: ${silence}.` });
     } else if (worker.health === 'unresponsive') {
-      events.push({ level: 'ALERT', message: `Worker ${worker.id} is unresponsive: ${silence}.` });
+      events.push({ level: 'ALERT', message: `Worker ${name} is unresponsive: ${silence}.` });
     } else if (worker.health === 'slow') {
       events.push({
         level: 'WARN',
-        message: `Worker ${worker.id} is slow: task ${worker.current_task} has run since ${worker.task_started_at}.`,
+        message: `Worker ${name} is slow: task ${worker.current_task} has run since ${worker.task_started_at}.`,
       });
     } else if (before !== undefined && TROUBLE.has(before)) {
-      events.push({ level: 'INFO', message: `Worker ${worker.id} recovered: now ${worker.health}.` });
+      events.push({ level: 'INFO', message: `Worker ${name} recovered: now ${worker.health}.` });
     }
   }
   return { states, events };
@@ -52,7 +56,7 @@ export interface MonitorLoopOptions {
 
 /** `worker-health-monitor monitor`: evaluate every interval until aborted. */
 export async function runHealthMonitor(options: MonitorLoopOptions): Promise<void> {
-  let states: ReadonlyMap<number, HealthState> = new Map();
+  let states: ReadonlyMap<string, HealthState> = new Map();
   while (!options.signal.aborted) {
     const result = healthTransitions(await options.snapshot(), states);
     states = result.states;

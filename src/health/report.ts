@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { classifyHealth, heartbeatAgeMs, HEALTH_STATES, type HealthThresholds } from './classify.js';
-import type { Metrics } from './metrics-schema.js';
+import type { FleetMetrics } from './health-store.js';
+import { compareWorkers, splitWorkerKey } from '../core/worker-ref.js';
 
 const workerReportSchema = z.object({
+  /** The host the worker runs on (WORKER_HOST). */
+  host: z.string(),
   id: z.number().int().positive(),
   health: z.enum(HEALTH_STATES),
   status: z.string(),
@@ -22,6 +25,8 @@ const workerReportSchema = z.object({
 /** The document `worker-health-monitor report --json` prints; tests validate output against it. */
 export const healthReportSchema = z.object({
   generated_at: z.string(),
+  /** The host that made the report (WORKER_HOST); its workers are named by id alone. */
+  host: z.string(),
   thresholds: z.object({ dead_worker_threshold_s: z.number(), slow_task_threshold_s: z.number() }),
   summary: z.object({
     workers: z.number().int().nonnegative(),
@@ -43,18 +48,19 @@ export type WorkerReport = z.infer<typeof workerReportSchema>;
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/** Builds the report from metrics at `now`: one row per worker in id order. */
+/** Builds the report from every host's workers at `now`: one row per worker, by host, then id. */
 export function buildHealthReport(
-  metrics: Metrics,
+  metrics: FleetMetrics,
   now: Date,
   thresholds: HealthThresholds,
   recentAlerts: readonly string[],
+  host: string,
 ): HealthReport {
   const workers = Object.entries(metrics.workers)
     .map(([key, record]): WorkerReport => {
       const age = heartbeatAgeMs(record, now);
       return {
-        id: Number(key),
+        ...splitWorkerKey(key),
         health: classifyHealth(record, now, thresholds),
         status: record.status,
         current_task: record.current_task,
@@ -69,12 +75,13 @@ export function buildHealthReport(
         pid: record.pid ?? null,
       };
     })
-    .sort((a, b) => a.id - b.id);
+    .sort(compareWorkers);
   const byHealth = Object.fromEntries(HEALTH_STATES.map((state) => [state, 0])) as Record<(typeof HEALTH_STATES)[number], number>;
   for (const worker of workers) byHealth[worker.health] += 1;
   const { total_tasks, successful_tasks, failed_tasks, restarts } = metrics.stats;
   return {
     generated_at: now.toISOString(),
+    host,
     thresholds: {
       dead_worker_threshold_s: thresholds.DEAD_WORKER_THRESHOLD / 1000,
       slow_task_threshold_s: thresholds.SLOW_TASK_THRESHOLD / 1000,

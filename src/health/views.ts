@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import type { HealthState } from './classify.js';
 import type { HealthReport } from './report.js';
+import { hasSeveralHosts } from '../core/worker-ref.js';
 
 export interface ViewOptions {
   /** chalk level: 0 for plain text. */
@@ -27,6 +28,7 @@ const sinceText = (fromIso: string | null, now: Date) =>
 
 /** Narrow terminals lose Status first (Health says most of it), then Progress, Restarts, Failed. */
 const WORKER_COLUMNS: readonly FitColumn[] = [
+  { head: 'Host', minWidth: 6 },
   { head: 'Worker' },
   { head: 'Health' },
   { head: 'Status', drop: 1 },
@@ -42,9 +44,12 @@ const WORKER_COLUMNS: readonly FitColumn[] = [
 function renderWorkerTable(report: HealthReport, chalk: ChalkInstance, columns: number | undefined): string {
   if (report.workers.length === 0) return 'No workers have reported yet.';
   const now = new Date(report.generated_at);
+  // The Host column only where the rows are of several hosts (the postgres store's fleet).
+  const hosts = hasSeveralHosts(report.workers);
   const rows = report.workers.map((worker) => {
     const hasTask = worker.current_task !== 'none';
     return [
+      worker.host,
       String(worker.id),
       STATE_COLORS[worker.health](chalk)(worker.health),
       worker.status,
@@ -57,7 +62,13 @@ function renderWorkerTable(report: HealthReport, chalk: ChalkInstance, columns: 
       String(worker.restarts),
     ];
   });
-  return fitTable(WORKER_COLUMNS, rows, columns);
+  return hosts
+    ? fitTable(WORKER_COLUMNS, rows, columns)
+    : fitTable(
+        WORKER_COLUMNS.slice(1),
+        rows.map((row) => row.slice(1)),
+        columns,
+      );
 }
 
 function renderSummary(report: HealthReport): string[] {

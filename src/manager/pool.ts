@@ -3,7 +3,8 @@ import { createEventLog, type EventLog } from '../core/event-log.js';
 import type { JsonFile } from '../core/json-store.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { HealthService } from '../health/health-service.js';
+import type { HealthStore } from '../health/health-store.js';
+import { openHealthStore } from '../fleet/open-stores.js';
 import { openManagerState, type ManagerState } from './manager-state.js';
 import { Supervisor } from './supervisor.js';
 import { buildWorkerCommand, workerEnvironment, type WorkerLaunch } from './worker-command.js';
@@ -30,7 +31,7 @@ export interface Pool {
   readonly tmux: TmuxOptions;
   readonly session: string;
   readonly log: EventLog;
-  readonly health: HealthService;
+  readonly health: HealthStore;
   readonly state: JsonFile<ManagerState>;
   readonly supervisor: Supervisor;
 }
@@ -112,7 +113,7 @@ export function openPool(context: ManagerContext): Pool {
   const session = settings.WORKERS_SESSION;
   // manager.log with the ALERTs also in the shared alerts log, where the dashboards look.
   const log = createEventLog(paths.managerLog, paths.alertsLog, now);
-  const health = new HealthService({ paths, settings, now });
+  const health = openHealthStore({ paths, settings, now, ...(context.env ? { env: context.env } : {}) });
   const state = openManagerState(paths, log, settings.LOCK_STALE_TIMEOUT, now);
   const supervisor = new Supervisor({
     tmux,

@@ -3,8 +3,10 @@ import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import { hasSession, listWorkerPanes, type PaneInfo } from '../adapters/tmux.js';
 import { formatDuration } from '../core/duration.js';
 import { readLastLines } from '../core/log-tail.js';
-import { heartbeatAgeMs } from '../health/classify.js';
-import type { Metrics } from '../health/metrics-schema.js';
+import { classifyHealth, heartbeatAgeMs } from '../health/classify.js';
+import type { FleetMetrics } from '../health/health-store.js';
+import type { Metrics, WorkerRecord } from '../health/metrics-schema.js';
+import { compareWorkers, hasSeveralHosts, splitWorkerKey } from '../core/worker-ref.js';
 import { classifyWorker, type WorkerVerdict } from './classify-worker.js';
 import { runningManager } from './manager-process.js';
 import { workerIds, type ManagerState } from './manager-state.js';
@@ -16,6 +18,8 @@ import { describePause } from '../pool/usage-pause.js';
 import { chooseQueueBackend } from '../queue/open-backend.js';
 
 export interface WorkerStatusRow {
+  /** The host the worker runs on: this host's pool, or (postgres store) another host's worker. */
+  readonly host: string;
   readonly id: number;
   readonly pane: string | null;
   /** A health state, or the manager's view: missing, exited, process-gone, gave-up, backoff, draining. */
@@ -61,6 +65,7 @@ const verdictWord = (verdict: WorkerVerdict) => {
 };
 
 export function workerRow(
+  host: string,
   id: number,
   pane: PaneInfo | undefined,
   state: ManagerState,
@@ -82,28 +87,52 @@ export function workerRow(
       : entry?.intent === 'remove' || entry?.drain_requested_at
         ? 'draining'
         : undefined;
-  const age = record ? heartbeatAgeMs(record, now) : undefined;
   return {
+    ...countersOf(record, now),
+    host,
     id,
     pane: pane?.paneId ?? null,
     health: manager ?? verdictWord(verdict),
+    restarts: entry?.restarts ?? record?.restarts ?? 0,
+  };
+}
+
+function countersOf(record: WorkerRecord | undefined, now: Date) {
+  const age = record ? heartbeatAgeMs(record, now) : undefined;
+  return {
     current_task: record?.current_task ?? 'none',
     completed: record?.tasks_completed ?? 0,
     failed: record?.tasks_failed ?? 0,
-    restarts: entry?.restarts ?? record?.restarts ?? 0,
     heartbeat_age_s: age === undefined || !Number.isFinite(age) ? null : Math.round(age / 100) / 10,
   };
+}
+
+/** The other hosts' workers of a shared store, as their heartbeats show them (this manager has no pane of theirs). */
+function otherHostRows(fleet: FleetMetrics, localHost: string, now: Date, context: ManagerContext): WorkerStatusRow[] {
+  return Object.entries(fleet.workers)
+    .map(([key, record]) => ({ ...splitWorkerKey(key), record }))
+    .filter((worker) => worker.host !== localHost)
+    .sort(compareWorkers)
+    .map(({ host, id, record }) => ({
+      ...countersOf(record, now),
+      host,
+      id,
+      pane: null,
+      health: classifyHealth(record, now, context.settings),
+      restarts: record.restarts,
+    }));
 }
 
 export async function buildStatus(context: ManagerContext, pool: Pool): Promise<ManagerStatus> {
   const now = context.now();
   const usage = openPoolPause({ ...context, env: context.env ?? {} });
-  const [loop, exists, panes, state, metrics, recent, pause, queueBackend] = await Promise.all([
+  const [loop, exists, panes, state, metrics, fleet, recent, pause, queueBackend] = await Promise.all([
     runningManager(context.paths),
     hasSession(pool.tmux, pool.session),
     listWorkerPanes(pool.tmux, pool.session),
     pool.state.read(),
     pool.health.read(),
+    pool.health.readFleet(),
     readLastLines(context.paths.managerLog, RECENT_LOG_LINES),
     usage.current(),
     // The workers' environment decides their backend (PATH, WORKER_BACKEND).
@@ -125,13 +154,17 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     queue_backend: queueBackend,
     pause: pause === null ? null : describePause(pause),
     disk_pause: readDiskPause(context.paths),
-    workers: ids.map((id) => workerRow(id, panes.get(id), state, metrics, now, context)),
+    workers: [
+      ...ids.map((id) => workerRow(pool.health.host, id, panes.get(id), state, metrics, now, context)),
+      ...otherHostRows(fleet, pool.health.host, now, context),
+    ],
     recent_log: recent,
   };
 }
 
 /** A narrow terminal loses Pane first, then Restarts and Failed. */
 const WORKER_COLUMNS: readonly FitColumn[] = [
+  { head: 'Host', minWidth: 6 },
   { head: 'Worker' },
   { head: 'Pane', drop: 1 },
   { head: 'Health' },
@@ -151,9 +184,12 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, c
     : chalk.yellow('not running');
   const session = status.session.exists ? status.session.name : `${status.session.name} (missing)`;
   const fit = (line: string) => wrapLine(line, columns);
+  // The Host column only where the rows are of several hosts (the postgres store's fleet).
+  const hosts = hasSeveralHosts(status.workers);
   const rows = status.workers.map((row) => {
     const bad = ['missing', 'exited', 'process-gone', 'dead', 'gave-up'].includes(row.health);
     return [
+      row.host,
       String(row.id),
       row.pane ?? '-',
       bad ? chalk.red(row.health) : row.health,
@@ -171,7 +207,15 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, c
     ...(status.disk_pause === null ? [] : fit(`Dispatch paused: disk (${status.disk_pause})`).map((line) => chalk.yellow(line))),
     ...(status.pause === null ? [] : fit(`Dispatch ${status.pause} (worker-manager resume lifts it)`).map((line) => chalk.yellow(line))),
     '',
-    status.workers.length === 0 ? 'No workers in the pool.' : fitTable(WORKER_COLUMNS, rows, columns),
+    status.workers.length === 0
+      ? 'No workers in the pool.'
+      : hosts
+        ? fitTable(WORKER_COLUMNS, rows, columns)
+        : fitTable(
+            WORKER_COLUMNS.slice(1),
+            rows.map((row) => row.slice(1)),
+            columns,
+          ),
     '',
     chalk.bold('Recent manager log:'),
     ...(status.recent_log.length === 0 ? ['  none'] : status.recent_log.flatMap((line) => fit(`  ${line}`))),

@@ -4,7 +4,7 @@ import type { EventLog } from '../core/event-log.js';
 import { withFileLock } from '../core/file-lock.js';
 import type { JsonFile } from '../core/json-store.js';
 import type { Settings } from '../core/settings.js';
-import type { HealthService } from '../health/health-service.js';
+import type { HealthStore } from '../health/health-store.js';
 import type { Metrics } from '../health/metrics-schema.js';
 import { classifyWorker, describeVerdict, type WorkerVerdict } from './classify-worker.js';
 import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, type WorkerEntry } from './manager-state.js';
@@ -29,7 +29,7 @@ export type SupervisorSettings = Pick<
 export interface SupervisorOptions extends PaneActions {
   readonly settings: SupervisorSettings;
   readonly log: EventLog;
-  readonly health: HealthService;
+  readonly health: HealthStore;
   readonly state: JsonFile<ManagerState>;
   readonly now: () => Date;
   /** Called with a worker id whose in-flight task must go back to the queue (forced removal). */

@@ -1,7 +1,7 @@
 import type { EventLog } from '../core/event-log.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { HealthService } from '../health/health-service.js';
+import { openHealthStore } from '../fleet/open-stores.js';
 import { openManagerState } from '../manager/manager-state.js';
 import { openPoolPause } from '../pool/open-pool-pause.js';
 import type { QueueBackend } from '../queue/backend.js';
@@ -47,7 +47,7 @@ function throttledActiveTasks(context: NotifyContext): () => Promise<number | nu
 
 export function createNotifier(context: NotifyContext, log: EventLog): Notifier {
   const { paths, settings, now } = context;
-  const health = new HealthService({ paths, settings, now });
+  const health = openHealthStore({ paths, settings, env: context.env, now });
   const managerState = openManagerState(paths, log, settings.LOCK_STALE_TIMEOUT, now);
   const pause = openPoolPause(context);
   const sources = {

@@ -2,6 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import type { HistorySummary, TimelineEntry } from './history-summary.js';
 import type { PerformanceReport, WorkerRow } from './report.js';
 import { round } from './report.js';
+import { hasSeveralHosts, workerKey, workerLabel } from '../core/worker-ref.js';
 
 export const FAILURE_RATE_LIMIT_PERCENT = 30;
 export const RESTART_LIMIT = 3;
@@ -43,7 +44,8 @@ export interface PerformanceAnalysis {
 
 /** The logs a finding may point to, as paths of files that exist: a finding never names a missing file. */
 export interface AnalysisFiles {
-  readonly errorLogs: ReadonlyMap<number, string>;
+  /** Keyed `host/id`: this host's workers only, whose logs are here. */
+  readonly errorLogs: ReadonlyMap<string, string>;
   readonly managerLog: string | null;
 }
 
@@ -62,16 +64,22 @@ const failuresOf = (row: WorkerRow) =>
     ? { failed: row.history.results.failed, tasks: row.history.tasks, source: 'in the task history' }
     : { failed: row.failed, tasks: row.tasks, source: 'by its health counters, which count reviews as failures' };
 
+/** The workers named as a view names them (`host/id` when the report has several hosts). */
+const labels = (rows: readonly WorkerRow[], all: readonly WorkerRow[]) =>
+  rows.map((row) => workerLabel(row, hasSeveralHosts(all))).join(', ');
+
 function workerFindings(workers: readonly WorkerRow[], files: AnalysisFiles): Finding[] {
   const findings: Finding[] = [];
+  const several = hasSeveralHosts(workers);
   for (const row of workers) {
     const { failed, tasks, source } = failuresOf(row);
     const failureRate = tasks === 0 ? 0 : round((failed / tasks) * 100, 1);
-    const errorLog = files.errorLogs.get(row.id);
+    const errorLog = files.errorLogs.get(workerKey(row));
+    const name = workerLabel(row, several);
     if (failureRate > FAILURE_RATE_LIMIT_PERCENT) {
       findings.push({
         kind: 'high-failure-rate',
-        message: `Worker ${row.id} failed ${failed} of ${tasks} tasks ${source} (${failureRate}%, above ${FAILURE_RATE_LIMIT_PERCENT}%).`,
+        message: `Worker ${name} failed ${failed} of ${tasks} tasks ${source} (${failureRate}%, above ${FAILURE_RATE_LIMIT_PERCENT}%).`,
         numbers: { worker: row.id, failed, tasks, failure_rate_percent: failureRate, limit_percent: FAILURE_RATE_LIMIT_PERCENT },
         recommendation: `See the error classes of its failed tasks in worker-performance timeline${errorLog ? `, and each failed attempt in ${errorLog}` : ''}.`,
       });
@@ -80,12 +88,12 @@ function workerFindings(workers: readonly WorkerRow[], files: AnalysisFiles): Fi
       const logs = [files.managerLog, errorLog].filter((file): file is string => file !== null && file !== undefined);
       findings.push({
         kind: 'frequent-restarts',
-        message: `Worker ${row.id} was restarted ${row.restarts} times (more than ${RESTART_LIMIT}).`,
+        message: `Worker ${name} was restarted ${row.restarts} times (more than ${RESTART_LIMIT}).`,
         numbers: { worker: row.id, restarts: row.restarts, limit: RESTART_LIMIT },
         recommendation:
           logs.length > 0
-            ? `Look in ${logs.join(' and ')} for why worker ${row.id} keeps stopping.`
-            : `See worker-manager status for worker ${row.id}'s health and restarts; no log records why it stopped.`,
+            ? `Look in ${logs.join(' and ')} for why worker ${name} keeps stopping.`
+            : `See worker-manager status for worker ${name}'s health and restarts; no log records why it stopped.`,
       });
     }
   }
@@ -117,12 +125,12 @@ function queueFindings(report: PerformanceReport): Finding[] {
       recommendation: 'Add workers (see the scaling recommendation) or check that workers are claiming tasks.',
     });
   }
-  const idle = report.workers.filter((row) => row.health === 'healthy').map((row) => row.id);
+  const idle = report.workers.filter((row) => row.health === 'healthy');
   if (pending > 0 && idle.length > 0) {
     findings.push({
       kind: 'idle-workers-with-backlog',
-      message: `${idle.length} worker(s) idle (${idle.join(', ')}) while ${pending} task(s) wait.`,
-      numbers: { idle_workers: idle, pending },
+      message: `${idle.length} worker(s) idle (${labels(idle, report.workers)}) while ${pending} task(s) wait.`,
+      numbers: { idle_workers: idle.map((row) => row.id), pending },
       recommendation: 'Check that idle workers reach the queue backend (WORKER_BACKEND, PUEUE_GROUP) and their error logs.',
     });
   }
@@ -130,13 +138,13 @@ function queueFindings(report: PerformanceReport): Finding[] {
 }
 
 function slowFinding(report: PerformanceReport, slow: HistorySummary['slow']): Finding[] {
-  const running = report.workers.filter((row) => row.health === 'slow').map((row) => row.id);
+  const running = report.workers.filter((row) => row.health === 'slow');
   if (slow.count === 0 && running.length === 0) return [];
   const threshold = formatDuration(slow.threshold_ms);
   const slowest = slow.slowest[0];
   const parts = [`${slow.count} finished task(s) took longer than ${threshold}`];
   if (slowest) parts.push(`the slowest, ${slowest.task_id}, took ${formatDuration(slowest.duration_ms)}`);
-  if (running.length > 0) parts.push(`worker(s) ${running.join(', ')} are on a task running longer than that now`);
+  if (running.length > 0) parts.push(`worker(s) ${labels(running, report.workers)} are on a task running longer than that now`);
   return [
     {
       kind: 'slow-tasks',
@@ -145,7 +153,7 @@ function slowFinding(report: PerformanceReport, slow: HistorySummary['slow']): F
         threshold_s: slow.threshold_ms / 1000,
         finished_slow: slow.count,
         slowest_s: slowest ? round(slowest.duration_ms / 1000, 1) : 0,
-        running_slow_workers: running,
+        running_slow_workers: running.map((row) => row.id),
       },
       recommendation: 'Split large sub-issues, or raise SLOW_TASK_THRESHOLD if such durations are expected.',
     },

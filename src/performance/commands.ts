@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { WorkersError } from '../core/errors.js';
 import { workerErrorLog, type DataPaths } from '../core/paths.js';
+import { hasSeveralHosts, workerHost, workerKey, workerLabel, type WorkerRef } from '../core/worker-ref.js';
 import { buildAnalysis, type AnalysisFiles, type PerformanceAnalysis } from './analyze.js';
 import { renderCsv } from './export-csv.js';
 import { resolveExportFormat, verifyExportTarget, writeExport, type ExportFormat } from './export-target.js';
@@ -23,12 +24,22 @@ export async function buildTimelineFor(context: PerformanceContext, options: { s
 export async function analyze(context: PerformanceContext): Promise<PerformanceAnalysis> {
   const data = await loadPerformanceData(context);
   const report = reportOf(context, data);
-  return buildAnalysis(report, data.history, context.cores, existingLogs(context.paths, report.workers));
+  return buildAnalysis(
+    report,
+    data.history,
+    context.cores,
+    existingLogs(
+      context.paths,
+      report.workers.filter((row) => row.host === workerHost(context.settings)),
+    ),
+  );
 }
 
-/** The errors logs of the report's workers and manager.log, those that exist. */
+/** The errors logs of this host's workers and manager.log, those that exist. */
 function existingLogs(paths: DataPaths, workers: readonly WorkerRow[]): AnalysisFiles {
-  const errorLogs = new Map(workers.map((row) => [row.id, workerErrorLog(paths, row.id)] as const).filter(([, file]) => existsSync(file)));
+  const errorLogs = new Map(
+    workers.map((row) => [workerKey(row), workerErrorLog(paths, row.id)] as const).filter(([, file]) => existsSync(file)),
+  );
   return { errorLogs, managerLog: existsSync(paths.managerLog) ? paths.managerLog : null };
 }
 
@@ -59,14 +70,15 @@ export async function exportReport(
   await writeExport(options.file, content, options.writeStdout);
 }
 
-export async function workerEfficiency(context: PerformanceContext, workerId: number): Promise<WorkerRow> {
+export async function workerEfficiency(context: PerformanceContext, worker: WorkerRef): Promise<WorkerRow> {
   const report = await buildReport(context);
-  const row = report.workers.find((worker) => worker.id === workerId);
+  const row = report.workers.find((candidate) => candidate.id === worker.id && candidate.host === worker.host);
   if (row === undefined) {
-    const known = report.workers.map((worker) => worker.id).join(', ');
+    const several = hasSeveralHosts(report.workers);
+    const known = report.workers.map((candidate) => workerLabel(candidate, several)).join(', ');
     throw new WorkersError(
       'not-found',
-      `Worker ${workerId} has no metrics and no task history${known ? `; known workers: ${known}` : ''}.`,
+      `Worker ${workerLabel(worker, several || worker.host !== workerHost(context.settings))} has no metrics and no task history${known ? `; known workers: ${known}` : ''}.`,
     );
   }
   return row;

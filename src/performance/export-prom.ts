@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { HEALTH_STATES } from '../health/classify.js';
 import { registerBucketedHistogram } from './prom-histogram.js';
 import type { CostReport, PerformanceReport } from './report.js';
+import { splitWorkerKey } from '../core/worker-ref.js';
 
 const PREFIX = 'hybrid_workers_';
 
@@ -10,64 +11,64 @@ function registerCost(registry: Registry, report: PerformanceReport): void {
   const cost = new Counter({
     name: `${PREFIX}task_cost_usd_total`,
     help: 'Agent cost of finished tasks in US dollars, as reported by the agent.',
-    labelNames: ['worker'],
+    labelNames: ['host', 'worker'],
     registers: [registry],
   });
   const tokens = new Counter({
     name: `${PREFIX}task_tokens_total`,
     help: 'Agent tokens used by finished tasks.',
-    labelNames: ['worker', 'direction'],
+    labelNames: ['host', 'worker', 'direction'],
     registers: [registry],
   });
   const turns = new Counter({
     name: `${PREFIX}task_turns_total`,
     help: 'Agent turns taken by finished tasks.',
-    labelNames: ['worker'],
+    labelNames: ['host', 'worker'],
     registers: [registry],
   });
-  const add = (worker: string, part: CostReport) => {
-    if (part.tasks_with_cost > 0) cost.inc({ worker }, part.total_usd);
+  const add = (labels: { host: string; worker: string }, part: CostReport) => {
+    if (part.tasks_with_cost > 0) cost.inc(labels, part.total_usd);
     if (part.input_tokens + part.output_tokens > 0) {
-      tokens.inc({ worker, direction: 'input' }, part.input_tokens);
-      tokens.inc({ worker, direction: 'output' }, part.output_tokens);
+      tokens.inc({ ...labels, direction: 'input' }, part.input_tokens);
+      tokens.inc({ ...labels, direction: 'output' }, part.output_tokens);
     }
-    if (part.num_turns > 0) turns.inc({ worker }, part.num_turns);
+    if (part.num_turns > 0) turns.inc(labels, part.num_turns);
   };
-  for (const row of report.workers) add(String(row.id), row.history.cost);
+  for (const row of report.workers) add({ host: row.host, worker: String(row.id) }, row.history.cost);
 }
 
 function registerWorkers(registry: Registry, report: PerformanceReport): void {
   const tasks = new Counter({
     name: `${PREFIX}tasks_total`,
     help: 'Tasks finished by each worker, by result.',
-    labelNames: ['worker', 'result'],
+    labelNames: ['host', 'worker', 'result'],
     registers: [registry],
   });
   const restarts = new Counter({
     name: `${PREFIX}worker_restarts_total`,
     help: 'Restarts of each worker.',
-    labelNames: ['worker'],
+    labelNames: ['host', 'worker'],
     registers: [registry],
   });
   const efficiency = new Gauge({
     name: `${PREFIX}worker_efficiency_ratio`,
     help: 'Succeeded tasks over finished tasks for each worker (0 without tasks).',
-    labelNames: ['worker'],
+    labelNames: ['host', 'worker'],
     registers: [registry],
   });
   const state = new Gauge({
     name: `${PREFIX}worker_state`,
     help: 'Health state of each worker: 1 for its current state, 0 for the others.',
-    labelNames: ['worker', 'state'],
+    labelNames: ['host', 'worker', 'state'],
     registers: [registry],
   });
   for (const row of report.workers) {
-    const worker = String(row.id);
-    tasks.inc({ worker, result: 'succeeded' }, row.succeeded);
-    tasks.inc({ worker, result: 'failed' }, row.failed);
-    restarts.inc({ worker }, row.restarts);
-    efficiency.set({ worker }, row.efficiency_percent / 100);
-    for (const name of HEALTH_STATES) state.set({ worker, state: name }, row.health === name ? 1 : 0);
+    const labels = { host: row.host, worker: String(row.id) };
+    tasks.inc({ ...labels, result: 'succeeded' }, row.succeeded);
+    tasks.inc({ ...labels, result: 'failed' }, row.failed);
+    restarts.inc(labels, row.restarts);
+    efficiency.set(labels, row.efficiency_percent / 100);
+    for (const name of HEALTH_STATES) state.set({ ...labels, state: name }, row.health === name ? 1 : 0);
   }
 }
 
@@ -87,7 +88,8 @@ function registerQueue(registry: Registry, report: PerformanceReport): void {
 
 /** What only a live server knows (`worker-performance serve`'s /metrics); an export leaves these out. */
 export interface LiveFacts {
-  readonly heartbeatAgeS: ReadonlyMap<number, number>;
+  /** Keyed `host/id`. */
+  readonly heartbeatAgeS: ReadonlyMap<string, number>;
   readonly poolPaused: boolean;
 }
 
@@ -95,10 +97,13 @@ function registerLive(registry: Registry, live: LiveFacts): void {
   const age = new Gauge({
     name: `${PREFIX}worker_heartbeat_age_seconds`,
     help: 'Seconds since each worker last reported.',
-    labelNames: ['worker'],
+    labelNames: ['host', 'worker'],
     registers: [registry],
   });
-  for (const [worker, seconds] of live.heartbeatAgeS) age.set({ worker: String(worker) }, seconds);
+  for (const [key, seconds] of live.heartbeatAgeS) {
+    const { host, id } = splitWorkerKey(key);
+    age.set({ host, worker: String(id) }, seconds);
+  }
   const paused = new Gauge({
     name: `${PREFIX}pool_paused`,
     help: 'Whether the pool is paused (a usage limit or an authentication hold): 1, or 0.',

@@ -10,6 +10,8 @@ export type PerformanceRecord = Pick<
   /** GitHub mode: the pull request the task ended in. */
   readonly pr_number?: number;
   readonly pr_url?: string;
+  /** The host whose worker ran the task: set by the database's history; a file's records are this host's. */
+  readonly host?: string;
   readonly endedAt: number;
   readonly durationMs: number;
 };

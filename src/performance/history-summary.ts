@@ -1,4 +1,5 @@
 import type { TaskHistoryRecord } from '../core/task-history.js';
+import { compareWorkers, splitWorkerKey, workerKey } from '../core/worker-ref.js';
 import type { HistoryVisitor } from './history-reader.js';
 import type { PerformanceRecord } from './history-record.js';
 import { DurationWindow } from './duration-window.js';
@@ -26,6 +27,7 @@ export interface TimelineEntry {
   readonly ended_at: string;
   readonly task_id: string;
   readonly parent: string;
+  readonly host: string;
   readonly worker_id: number;
   readonly result: TaskResult;
   readonly attempts: number;
@@ -60,7 +62,8 @@ export interface HistorySummary {
   readonly finished_last_hour: number;
   readonly finished_last_day: number;
   readonly cost: CostTotals;
-  readonly workers: ReadonlyMap<number, WorkerHistory>;
+  /** Keyed `host/id` (core/worker-ref.ts). */
+  readonly workers: ReadonlyMap<string, WorkerHistory>;
   readonly timeline: { readonly since: string; readonly matching: number; readonly entries: readonly TimelineEntry[] };
   readonly slow: { readonly threshold_ms: number; readonly count: number; readonly slowest: readonly TimelineEntry[] };
   /** Tasks that failed on authentication (auth_error), and when the latest one ended. */
@@ -74,6 +77,8 @@ export interface HistorySummaryOptions {
   readonly timelineLimit: number;
   readonly slowTaskThresholdMs: number;
   readonly durationWindow?: number;
+  /** The host of records that name none (a history file's): this host. */
+  readonly host: string;
 }
 
 export const DURATION_BUCKETS_S = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400] as const;
@@ -103,10 +108,11 @@ function bucketIndex(durationMs: number): number {
   return index;
 }
 
-const toEntry = (record: PerformanceRecord): TimelineEntry => ({
+const toEntry = (record: PerformanceRecord, host: string): TimelineEntry => ({
   ended_at: new Date(record.endedAt).toISOString(),
   task_id: record.task_id,
   parent: record.parent,
+  host: record.host ?? host,
   worker_id: record.worker_id,
   result: record.result,
   attempts: record.attempts,
@@ -130,7 +136,7 @@ export class HistoryAccumulator implements HistoryVisitor {
   private lastHour = 0;
   private lastDay = 0;
   private readonly cost = emptyCost();
-  private readonly workers = new Map<number, WorkerHistory>();
+  private readonly workers = new Map<string, WorkerHistory>();
   private timelineMatching = 0;
   /** Newest first; ties keep the later line first. */
   private readonly timeline: TopN<PerformanceRecord>;
@@ -180,10 +186,11 @@ export class HistoryAccumulator implements HistoryVisitor {
   }
 
   private addToWorker(record: PerformanceRecord): void {
-    let worker = this.workers.get(record.worker_id);
+    const key = workerKey({ host: record.host ?? this.options.host, id: record.worker_id });
+    let worker = this.workers.get(key);
     if (worker === undefined) {
       worker = { tasks: 0, results: emptyResults(), duration_ms_total: 0, cost: emptyCost() };
-      this.workers.set(record.worker_id, worker);
+      this.workers.set(key, worker);
     }
     worker.tasks += 1;
     worker.results[record.result] += 1;
@@ -207,13 +214,17 @@ export class HistoryAccumulator implements HistoryVisitor {
       finished_last_hour: this.lastHour,
       finished_last_day: this.lastDay,
       cost: { ...this.cost },
-      workers: new Map([...this.workers].sort(([a], [b]) => a - b)),
+      workers: new Map([...this.workers].sort(([a], [b]) => compareWorkers(splitWorkerKey(a), splitWorkerKey(b)))),
       timeline: {
         since: this.options.since.toISOString(),
         matching: this.timelineMatching,
-        entries: this.timeline.values().map(toEntry),
+        entries: this.timeline.values().map((record) => toEntry(record, this.options.host)),
       },
-      slow: { threshold_ms: this.options.slowTaskThresholdMs, count: this.slowCount, slowest: this.slowest.values().map(toEntry) },
+      slow: {
+        threshold_ms: this.options.slowTaskThresholdMs,
+        count: this.slowCount,
+        slowest: this.slowest.values().map((record) => toEntry(record, this.options.host)),
+      },
       auth_failures: {
         count: this.authFailures,
         latest_at: this.authFailures === 0 ? null : new Date(this.latestAuthFailure).toISOString(),

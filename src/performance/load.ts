@@ -1,13 +1,16 @@
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { HealthService } from '../health/health-service.js';
-import type { Metrics } from '../health/metrics-schema.js';
-import { historyFiles } from '../core/history-rollover.js';
-import { readHistoryFiles, type HistoryVisitor } from './history-reader.js';
+import { openFleetStores } from '../fleet/open-stores.js';
+import type { FleetMetrics } from '../health/health-store.js';
+import { workerHost } from '../core/worker-ref.js';
+import type { HistoryVisitor } from './history-reader.js';
 import { HistoryAccumulator, type HistorySummary } from './history-summary.js';
 import type { QueueState } from './report.js';
 
-export type PerformanceSettings = Pick<Settings, 'LOCK_STALE_TIMEOUT' | 'SLOW_TASK_THRESHOLD' | 'DEAD_WORKER_THRESHOLD'>;
+export type PerformanceSettings = Pick<
+  Settings,
+  'LOCK_STALE_TIMEOUT' | 'SLOW_TASK_THRESHOLD' | 'DEAD_WORKER_THRESHOLD' | 'WORKER_BACKEND' | 'WORKER_HOST'
+>;
 
 /** What a performance command needs: paths, settings, a fixed clock, the core count, the queue. */
 export interface PerformanceContext {
@@ -17,10 +20,13 @@ export interface PerformanceContext {
   readonly cores: number;
   /** Asks the queue backend for its depth; answers `available: false` rather than throwing. */
   readonly queue: () => Promise<QueueState>;
+  /** WORKERS_DATABASE_URL, for the postgres store. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface LoadedData {
-  readonly metrics: Metrics;
+  /** Every host's workers, keyed `host/id`. */
+  readonly metrics: FleetMetrics;
   readonly history: HistorySummary;
   readonly queue: QueueState;
 }
@@ -29,9 +35,9 @@ export const DEFAULT_TIMELINE_LIMIT = 50;
 const DAY_MS = 24 * 3_600_000;
 
 /**
- * Reads metrics.json (a shell-era file without `version` included), streams the history and asks
- * the queue, all at once. Nothing is written unless metrics.json is corrupt, which HealthService
- * moves aside as everywhere else (docs/SPEC.md section 2).
+ * Reads the health store (metrics.json, a shell-era file without `version` included, or the
+ * database), streams the history and asks the queue, all at once. Nothing is written unless
+ * metrics.json is corrupt, which HealthService moves aside as everywhere else (docs/SPEC.md section 2).
  */
 export async function loadPerformanceData(
   context: PerformanceContext,
@@ -44,14 +50,16 @@ export async function loadPerformanceData(
     // Only the timeline and the monitor show entries; the rest need the counts alone.
     timelineLimit: options.timelineLimit ?? 0,
     slowTaskThresholdMs: settings.SLOW_TASK_THRESHOLD,
+    host: workerHost(settings),
   });
-  const health = new HealthService({ paths, settings, now: () => now });
+  const stores = openFleetStores({ paths, settings, now: () => now, ...(context.env ? { env: context.env } : {}) });
   const { also } = options;
   // `also` sees every record too (the dashboard's chart), from the same single read.
   const visitor: HistoryVisitor =
     also === undefined
       ? accumulator
       : { add: (record) => (accumulator.add(record), also.add(record)), skip: () => (accumulator.skip(), also.skip()) };
-  const [metrics, queue] = await Promise.all([health.read(), context.queue(), readHistoryFiles(historyFiles(paths.historyFile), visitor)]);
+  // The connections stay for the next snapshot of a live view; a short command exits without closing them.
+  const [metrics, queue] = await Promise.all([stores.health.readFleet(), context.queue(), stores.history.read(visitor)]);
   return { metrics, history: accumulator.summary(), queue };
 }

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../core/duration.js';
 import { chalkFor, colorEfficiency, describeCost, formatCount, formatTime, formatUsd, makeTable, type ViewOptions } from './format.js';
 import type { PerformanceReport, WorkerRow } from './report.js';
+import { hasSeveralHosts } from '../core/worker-ref.js';
 
 const seconds = (value: number | null) => (value === null ? '-' : formatDuration(value * 1000));
 const rate = (value: number | null) => (value === null ? '' : ` (${value}%)`);
@@ -33,13 +34,16 @@ function renderOverall(report: PerformanceReport): string[] {
 
 export function renderWorkerTable(report: PerformanceReport, chalk: ChalkInstance): string {
   if (report.workers.length === 0) return 'No workers have reported yet.';
+  // A Host column only where the rows are of several hosts (the postgres store's fleet).
+  const hosts = hasSeveralHosts(report.workers);
   const table = makeTable(
-    ['Worker', 'Tasks', 'Succeeded', 'Failed', 'Efficiency', 'Restarts', 'Status', 'Health', 'Cost'],
-    ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'right'],
+    [...(hosts ? ['Host'] : []), 'Worker', 'Tasks', 'Succeeded', 'Failed', 'Efficiency', 'Restarts', 'Status', 'Health', 'Cost'],
+    [...(hosts ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'right'],
   );
   for (const row of report.workers) {
     const cost = row.history.cost;
     table.push([
+      ...(hosts ? [row.host] : []),
       String(row.id),
       formatCount(row.tasks),
       formatCount(row.succeeded),

@@ -1,5 +1,6 @@
 import { classifyHealth, type HealthState, type HealthThresholds } from '../health/classify.js';
-import type { Metrics } from '../health/metrics-schema.js';
+import type { FleetMetrics } from '../health/health-store.js';
+import { compareWorkers, splitWorkerKey, workerKey } from '../core/worker-ref.js';
 import { emptyCost, type CostTotals, type HistorySummary, type TaskResult, type WorkerHistory } from './history-summary.js';
 
 /** Queue depth as the backend reported it, or why it could not be asked. */
@@ -9,7 +10,8 @@ export type QueueState =
 
 export interface ReportInputs {
   readonly now: Date;
-  readonly metrics: Metrics;
+  /** Every host's workers, keyed `host/id`. */
+  readonly metrics: FleetMetrics;
   readonly history: HistorySummary;
   readonly queue: QueueState;
   readonly thresholds: HealthThresholds;
@@ -26,6 +28,8 @@ export interface CostReport {
 }
 
 export interface WorkerRow {
+  /** The host the worker runs on (WORKER_HOST). */
+  readonly host: string;
   readonly id: number;
   readonly tasks: number;
   readonly succeeded: number;
@@ -111,15 +115,17 @@ function historyPart(history: WorkerHistory | undefined): WorkerRow['history'] {
  * worker known only from the history, counted from it; a review ends a task without failing it.
  */
 function buildWorkerRows({ metrics, history, now, thresholds }: ReportInputs): WorkerRow[] {
-  const ids = new Set([...Object.keys(metrics.workers).map(Number), ...history.workers.keys()]);
-  return [...ids]
-    .sort((a, b) => a - b)
-    .map((id): WorkerRow => {
-      const record = metrics.workers[String(id)];
-      const past = history.workers.get(id);
+  const keys = new Set([...Object.keys(metrics.workers), ...history.workers.keys()]);
+  return [...keys]
+    .map(splitWorkerKey)
+    .sort(compareWorkers)
+    .map(({ host, id }): WorkerRow => {
+      const record = metrics.workers[workerKey({ host, id })];
+      const past = history.workers.get(workerKey({ host, id }));
       const succeeded = record ? record.tasks_completed : (past?.results.success ?? 0) + (past?.results.review ?? 0);
       const failed = record ? record.tasks_failed : (past?.results.failed ?? 0);
       return {
+        host,
         id,
         tasks: succeeded + failed,
         succeeded,

@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { chalkFor, formatCount, formatTime, makeTable, type ViewOptions } from './format.js';
 import type { TaskResult, TimelineEntry } from './history-summary.js';
 import type { Timeline } from './timeline.js';
+import { hasSeveralHosts } from '../core/worker-ref.js';
 
 const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
   success: (chalk) => chalk.green('✓'),
@@ -11,9 +12,11 @@ const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
 };
 
 export function renderTimelineTable(entries: readonly TimelineEntry[], chalk: ChalkInstance): string {
+  // A Host column only where the tasks were run on several hosts (the postgres store's history).
+  const hosts = hasSeveralHosts(entries);
   const table = makeTable(
-    ['', 'Finished', 'Task', 'Parent', 'Worker', 'Duration', 'Result'],
-    ['left', 'left', 'left', 'left', 'right', 'right', 'left'],
+    ['', 'Finished', 'Task', 'Parent', ...(hosts ? ['Host'] : []), 'Worker', 'Duration', 'Result'],
+    ['left', 'left', 'left', 'left', ...(hosts ? ['left' as const] : []), 'right', 'right', 'left'],
   );
   for (const entry of entries) {
     const outcome = entry.error_class === null ? entry.result : `${entry.result} (${entry.error_class})`;
@@ -23,6 +26,7 @@ export function renderTimelineTable(entries: readonly TimelineEntry[], chalk: Ch
       formatTime(entry.ended_at),
       entry.task_id,
       entry.parent,
+      ...(hosts ? [entry.host] : []),
       String(entry.worker_id),
       formatDuration(entry.duration_ms),
       result,

@@ -5,6 +5,7 @@
  */
 import type { Database } from '../adapters/postgres/database.js';
 import type { Settings } from '../core/settings.js';
+import { workerHost } from '../core/worker-ref.js';
 import type { QueueBackend } from '../queue/backend.js';
 import type { PostgresBackend } from '../queue/postgres-backend.js';
 import { UsagePause, type PoolPause, type UsagePauseOptions } from './usage-pause.js';
@@ -25,8 +26,8 @@ export function openPoolPause(options: PoolPauseOptions): PoolPause {
   let opened: Promise<PoolPause> | undefined;
   const open = () =>
     (opened ??= Promise.all([import('./database-pause.js'), import('../queue/postgres-open.js')]).then(
-      ([{ DatabasePause }, { openDatabase, workerHost }]) =>
-        new DatabasePause(options.database ?? openDatabase(options.env), workerHost(options.settings), choice),
+      ([{ DatabasePause }, { sharedDatabase }]) =>
+        new DatabasePause(options.database ?? sharedDatabase(options.env), workerHost(options.settings), choice),
     ));
   return {
     pauseFor: async (seen) => (await open()).pauseFor(seen),

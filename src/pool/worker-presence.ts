@@ -1,7 +1,7 @@
 import { listWorkerPanes } from '../adapters/tmux.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { HealthService } from '../health/health-service.js';
+import { openHealthStore } from '../fleet/open-stores.js';
 import { liveWorkerIds } from '../health/live-workers.js';
 import { tmuxOptionsFor } from '../manager/pool.js';
 
@@ -9,6 +9,7 @@ export interface PresenceContext {
   readonly paths: DataPaths;
   readonly settings: Settings;
   readonly now: () => Date;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -17,7 +18,7 @@ export interface PresenceContext {
  * started has not reported yet.
  */
 export async function isAnyWorkerRunning(context: PresenceContext): Promise<boolean> {
-  const metrics = await new HealthService(context).read();
+  const metrics = await openHealthStore(context).read();
   if (liveWorkerIds(metrics, context.now(), context.settings).length > 0) return true;
   const panes = await listWorkerPanes(tmuxOptionsFor(context.settings), context.settings.WORKERS_SESSION);
   return [...panes.values()].some((pane) => !pane.dead);

@@ -1,6 +1,6 @@
 /** Opens the postgres queue backend from the settings and WORKERS_DATABASE_URL (see open-backend.ts). */
-import { hostname } from 'node:os';
 import type { Settings } from '../core/settings.js';
+import { workerHost } from '../core/worker-ref.js';
 import { Database } from '../adapters/postgres/database.js';
 import { parseDatabaseUrl, withoutDatabaseSecrets } from '../adapters/postgres/database-url.js';
 import { checkSchema, migrate, type MigrationResult } from '../adapters/postgres/migrations.js';
@@ -9,13 +9,6 @@ import { PostgresBackend } from './postgres-backend.js';
 
 export type PostgresSettings = Pick<Settings, 'WORKER_HOST' | 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>;
 
-/** This host's name in the shared queue: WORKER_HOST, else the machine's name. */
-export const workerHost = (settings: Pick<Settings, 'WORKER_HOST'>) =>
-  settings.WORKER_HOST ||
-  hostname()
-    .split('.')[0]!
-    .replace(/[^A-Za-z0-9_.-]/g, '-');
-
 /** LEASE_TIMEOUT, or by default twice DEAD_WORKER_THRESHOLD. */
 export const leaseMs = (settings: Pick<Settings, 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'>) =>
   settings.LEASE_TIMEOUT || 2 * settings.DEAD_WORKER_THRESHOLD;
@@ -23,12 +16,36 @@ export const leaseMs = (settings: Pick<Settings, 'LEASE_TIMEOUT' | 'DEAD_WORKER_
 export const openDatabase = (env: Readonly<Record<string, string | undefined>>) =>
   new Database(parseDatabaseUrl(env.WORKERS_DATABASE_URL, env));
 
+const sharedDatabases = new Map<string, Database>();
+
+/**
+ * One pool per process and URL for the queue, the pause, health and history, so a worker holds at
+ * most POOL_SIZE statement connections plus its LISTEN (docs/SPEC.md section 9.4).
+ */
+export function sharedDatabase(env: Readonly<Record<string, string | undefined>>): Database {
+  const key = env.WORKERS_DATABASE_URL ?? '';
+  let database = sharedDatabases.get(key);
+  if (database === undefined) {
+    database = openDatabase(env);
+    sharedDatabases.set(key, database);
+  }
+  return database;
+}
+
+/** Ends the shared pool of this URL; the next sharedDatabase opens a new one. */
+export async function closeSharedDatabase(env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const key = env.WORKERS_DATABASE_URL ?? '';
+  const database = sharedDatabases.get(key);
+  sharedDatabases.delete(key);
+  await database?.close();
+}
+
 export function describePostgres(settings: PostgresSettings, env: Readonly<Record<string, string | undefined>>): string {
   return `${parseDatabaseUrl(env.WORKERS_DATABASE_URL, env).description} as host ${workerHost(settings)}`;
 }
 
 export async function openPostgresBackend(base: BackendOptions, settings: PostgresSettings): Promise<PostgresBackend> {
-  const database = openDatabase(base.env);
+  const database = sharedDatabase(base.env);
   await checkSchema(database);
   // Runs never see the database password.
   return new PostgresBackend({

@@ -1,7 +1,7 @@
 import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { appendLine } from '../core/event-log.js';
-import { HealthService } from '../health/health-service.js';
+import { openHealthStore } from '../fleet/open-stores.js';
 import { startManager, scale, type ManagerLaunch } from '../manager/commands.js';
 import { stopManager } from '../manager/manager-process.js';
 import { managerTmuxOptionsFor, openPool, tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
@@ -116,7 +116,7 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
     report({ step: 'tmux', ok: true, detail: `session ${session} will hold ${request.workers} worker panes` });
   }
 
-  const health = new HealthService({ paths: context.paths, settings: context.settings, now: context.now });
+  const health = openHealthStore({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
   const kept = new Set(Array.from({ length: request.workers }, (_, index) => index + 1));
   const retired = await health.retireWorkersExcept(kept);
   const backup = request.resetMetrics ? await health.reset() : undefined;

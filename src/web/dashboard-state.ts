@@ -1,5 +1,6 @@
 import { readLastLines } from '../core/log-tail.js';
 import { workerErrorLog } from '../core/paths.js';
+import { workerHost, workerKey } from '../core/worker-ref.js';
 import type { ManagerState } from '../manager/manager-state.js';
 import { loadPerformanceData, type PerformanceContext } from '../performance/load.js';
 import { buildPerformanceReport, type PerformanceReport } from '../performance/report.js';
@@ -9,7 +10,12 @@ import type { QueueDepth, QueueTask } from '../queue/backend.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
 
 export interface WorkerView {
+  readonly host: string;
   readonly id: number;
+  /** What the page names it by: the id for this host's worker, `host/id` for another's. */
+  readonly label: string;
+  /** This host's worker: its manager can restart it, its error log is here. */
+  readonly local: boolean;
   readonly health: string;
   readonly status: string;
   readonly task: string;
@@ -27,6 +33,8 @@ export interface WorkerView {
 /** What `/api/state` answers and each SSE `state` event carries; `report` is `worker-performance report --json`. */
 export interface DashboardState {
   readonly generated_at: string;
+  /** This host (WORKER_HOST): other hosts' workers are named `host/id`. */
+  readonly host: string;
   readonly report: PerformanceReport;
   readonly queue: { readonly backend: string; readonly depth: QueueDepth } | { readonly unavailable: string };
   readonly pause: { readonly until: string | null; readonly reason: string; readonly message: string } | null;
@@ -81,15 +89,21 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     readLastLines(sources.alertsLog, ALERTS),
   ]);
   const report = buildPerformanceReport({ now, thresholds: context.settings, ...data });
+  const localHost = workerHost(context.settings);
   const tasks = 'tasks' in queue ? queue.tasks : [];
   const workers = await Promise.all(
     report.workers.map(async (row): Promise<WorkerView> => {
-      const record = data.metrics.workers[String(row.id)];
-      const held = tasks.find((task) => task.status === 'claimed' && task.workerId === row.id);
-      const [lastError] = await readLastLines(workerErrorLog(context.paths, row.id), 1, ERROR_TAIL_BYTES).catch(() => []);
+      const record = data.metrics.workers[workerKey(row)];
+      const local = row.host === localHost;
+      const held = tasks.find((task) => task.status === 'claimed' && task.workerId === row.id && (task.host ?? localHost) === row.host);
+      const [lastError] = local ? await readLastLines(workerErrorLog(context.paths, row.id), 1, ERROR_TAIL_BYTES).catch(() => []) : [];
+      const gaveUp = local && (state.workers[String(row.id)]?.gave_up ?? false);
       return {
+        host: row.host,
         id: row.id,
-        health: state.workers[String(row.id)]?.gave_up ? 'gave-up' : row.health,
+        label: local ? String(row.id) : workerKey(row),
+        local,
+        health: gaveUp ? 'gave-up' : row.health,
         status: row.status,
         task: row.current_task,
         parent: held?.parent ?? null,
@@ -98,7 +112,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
         heartbeat_age_s: ageS(record?.last_heartbeat, now),
         attempts: held?.attempts ?? null,
         restarts: row.restarts,
-        gave_up: state.workers[String(row.id)]?.gave_up ?? false,
+        gave_up: gaveUp,
         cost_usd: row.history.cost.total_usd,
         last_error: lastError ?? null,
       };
@@ -106,6 +120,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
   );
   return {
     generated_at: now.toISOString(),
+    host: localHost,
     report,
     queue: 'tasks' in queue ? { backend: queue.backend, depth: queue.depth } : queue,
     pause:

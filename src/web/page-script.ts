@@ -39,7 +39,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     clear(paused);
     if (s.pause) {
       paused.textContent = s.pause.until === null ? 'paused until a person acts (' + s.pause.reason + ')' : 'paused until ' + s.pause.until + ' (' + s.pause.reason + ')';
-      if (actions) { var b = el('button', 'resume'); b.onclick = function () { post('/api/actions/resume'); }; paused.appendChild(b); }
+      if (actions && w.local) { var b = el('button', 'resume'); b.onclick = function () { post('/api/actions/resume'); }; paused.appendChild(b); }
     }
     document.getElementById('cost-summary').textContent = 'cost: ' + usd(s.cost_today_usd) + ' today, ' + usd(s.report.cost.total_usd) + ' in total';
   }
@@ -47,8 +47,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
     var body = clear(document.querySelector('#workers tbody'));
     s.workers.forEach(function (w) {
       var row = el('tr');
-      row.setAttribute('data-worker', String(w.id));
-      row.appendChild(el('td', w.id));
+      row.setAttribute('data-worker', w.label);
+      row.appendChild(el('td', w.label));
       var state = el('td'); state.appendChild(el('span', w.health, 'state ' + w.health)); row.appendChild(state);
       row.appendChild(el('td', w.task));
       row.appendChild(el('td', w.parent === null ? '-' : w.parent));
@@ -97,7 +97,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     list('parents', s.parents, function (p) { return el('li', 'parent ' + p.parent + ': ' + p.done + ' / ' + p.total + ' done' + (p.failed ? ', ' + p.failed + ' failed' : '')); });
     list('alerts', s.alerts.slice().reverse(), function (a) { return el('li', a); });
     list('recent', s.recent, function (t) {
-      var li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ' + t.result + ' on worker ' + t.worker_id + ', ' + dur(Math.round(t.duration_ms / 1000)));
+      var li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ' + t.result + ' on worker ' + (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) + ', ' + dur(Math.round(t.duration_ms / 1000)));
       if (actions && t.result !== 'success') { var b = el('button', 'retry'); b.onclick = function () { post('/api/actions/retry', { task: t.task_id }); }; li.appendChild(b); }
       return li;
     });

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { WorkersError } from '../core/errors.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
+import { workerKey } from '../core/worker-ref.js';
 import { managerDir, openManagerState } from '../manager/manager-state.js';
 import { createEventLog } from '../core/event-log.js';
 import type { PerformanceContext } from '../performance/load.js';
@@ -91,9 +92,9 @@ function dashboardActions(
   };
 }
 
-function heartbeatAges(state: DashboardState): Map<number, number> {
+function heartbeatAges(state: DashboardState): Map<string, number> {
   return new Map(
-    state.workers.flatMap((worker) => (worker.heartbeat_age_s === null ? [] : [[worker.id, worker.heartbeat_age_s] as const])),
+    state.workers.flatMap((worker) => (worker.heartbeat_age_s === null ? [] : [[workerKey(worker), worker.heartbeat_age_s] as const])),
   );
 }
 
@@ -110,6 +111,7 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
     now: context.now(),
     cores: availableParallelism(),
     queue: () => readQueueState(queue),
+    env: context.env,
   });
   const build = () =>
     buildDashboardState({

@@ -1,4 +1,4 @@
-import type { HealthService } from '../health/health-service.js';
+import type { HealthStore } from '../health/health-store.js';
 import type { ReportedStatus } from '../health/metrics-schema.js';
 import { systemError } from '../core/errors.js';
 
@@ -21,7 +21,7 @@ export class Heartbeat {
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly health: Pick<HealthService, 'heartbeat'>,
+    private readonly health: Pick<HealthStore, 'heartbeat'>,
     private readonly workerId: number,
     private readonly intervalMs: number,
     private readonly onError: (message: string) => void,

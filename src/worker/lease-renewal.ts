@@ -1,4 +1,4 @@
-import type { HealthService } from '../health/health-service.js';
+import type { HealthStore } from '../health/health-store.js';
 import type { QueueBackend } from '../queue/backend.js';
 
 /** What a worker says when it loses and regains the database of its leases. */
@@ -52,11 +52,11 @@ export class LeaseContact {
  * gets through tells `contact` that the database is within reach.
  */
 export function renewingLeases(
-  health: Pick<HealthService, 'heartbeat'>,
+  health: Pick<HealthStore, 'heartbeat'>,
   backend: QueueBackend,
   workerId: number,
   contact?: LeaseContact,
-): Pick<HealthService, 'heartbeat'> {
+): Pick<HealthStore, 'heartbeat'> {
   if (!backend.renewLeases) return health;
   return {
     heartbeat: async (...beat) => {

@@ -1,6 +1,5 @@
 import type { AgentUsage } from '../agent/agent-adapter.js';
 import { getCommitsAhead } from '../adapters/git.js';
-import { appendTaskHistory, historyHasRecord } from '../core/task-history.js';
 import { compressLargeOutputs } from './compress-run-output.js';
 import { runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
@@ -54,9 +53,7 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
   if (recordedNow) {
     // A worker killed between appending the record and saving `recorded` finds its record on
     // resume. The completion counted beside it may or may not have been made: the history counts.
-    const found =
-      resumed &&
-      (await historyHasRecord(rt.paths.historyFile, { task_id: ts.subissue, worker_id: rt.workerId, started_at: ts.started_at }));
+    const found = resumed && (await rt.history.hasRecord({ task_id: ts.subissue, worker_id: rt.workerId, started_at: ts.started_at }));
     if (!found) {
       // A task whose lease ran out has moved on: its outcome is the new holder's to record.
       await withBackend(rt, 'confirming the lease', (backend) => backend.confirmLease?.(ts.queue_task_id) ?? Promise.resolve());
@@ -92,7 +89,7 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     ...(ts.resumed ? { resumed: true } : {}),
     ...(final.pull_request ? { pr_number: final.pull_request.number, pr_url: final.pull_request.url } : {}),
   };
-  await Promise.all([appendTaskHistory(rt.paths.historyFile, record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
+  await Promise.all([rt.history.append(record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.
   if (final.status === 'failed' && final.error_class !== 'auth_error') {
     await rt.events.log(

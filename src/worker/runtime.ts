@@ -4,7 +4,8 @@ import { appendLine, formatAlertLine, type EventLog } from '../core/event-log.js
 import type { JsonFile } from '../core/json-store.js';
 import { workerErrorLog, type DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import type { HealthService } from '../health/health-service.js';
+import type { HealthStore } from '../health/health-store.js';
+import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { PoolPause } from '../pool/usage-pause.js';
 import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
@@ -29,7 +30,9 @@ export interface WorkerDeps {
   readonly agent: AgentAdapter;
   readonly paths: DataPaths;
   readonly settings: Settings;
-  readonly health: HealthService;
+  readonly health: HealthStore;
+  /** Where the worker's finished tasks are recorded. */
+  readonly history: TaskHistoryStore;
   readonly control: WorkerControl;
   readonly now: () => Date;
   readonly random: () => number;

@@ -5,7 +5,7 @@ import { getCurrentBranch, verifyBranch, verifyRepo } from '../adapters/git.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { removeLeftoverTemps } from '../core/leftover-temps.js';
-import { HealthService } from '../health/health-service.js';
+import { openFleetStores } from '../fleet/open-stores.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { WorkerControl, drainFile } from './control.js';
 import { claimWorkerId } from './worker-pid-file.js';
@@ -54,7 +54,7 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   options.warn(notice);
   if (warning) options.warn(warning);
   removeLeftoverTemps(options.paths);
-  const health = new HealthService({ paths: options.paths, settings: options.settings, now: options.now });
+  const { health, history } = openFleetStores({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const control = new WorkerControl(drainFile(options.paths, options.workerId));
   const done = runWorker({
     workerId: options.workerId,
@@ -66,6 +66,7 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
     paths: options.paths,
     settings: options.settings,
     health,
+    history,
     control,
     now: options.now,
     random: Math.random,

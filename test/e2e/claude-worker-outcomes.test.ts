@@ -58,7 +58,7 @@ describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API)', () 
       expect(report.exitCode, report.stderr).toBe(0);
       expect(report.stdout).toMatch(/"total_usd":\s*0\.\d*[1-9]/);
       const prom = await runBin('worker-performance', ['export', '--format', 'prom', '-'], { home: bench.paths.root, env: bench.env });
-      expect(prom.stdout).toMatch(/task_cost_usd_total\{worker="1"\} 0\.\d*[1-9]/);
+      expect(prom.stdout).toMatch(/task_cost_usd_total\{host="[^"]*",worker="1"\} 0\.\d*[1-9]/);
     },
     180_000,
   );

@@ -5,6 +5,7 @@ import { commandAgent } from '../../src/agent/command-agent.js';
 import { dataPaths, type DataPaths } from '../../src/core/paths.js';
 import { resolveSettings, type Settings } from '../../src/core/settings.js';
 import { HealthService } from '../../src/health/health-service.js';
+import { FileTaskHistory } from '../../src/history/task-history-store.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { WorkerControl, drainFile } from '../../src/worker/control.js';
@@ -118,6 +119,7 @@ export function startTestWorker(options: TestWorkerOptions): RunningWorker {
   const output: string[] = [];
   const done = runWorker({
     ...options,
+    history: new FileTaskHistory(options.paths.historyFile),
     baseBranch: 'main',
     control,
     now: () => new Date(),

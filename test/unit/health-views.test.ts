@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { metricsSchema } from '../../src/health/metrics-schema.js';
+import { metricsSchema, type Metrics } from '../../src/health/metrics-schema.js';
 import { healthTransitions } from '../../src/health/monitor.js';
 import { buildHealthReport, healthReportSchema } from '../../src/health/report.js';
 import { renderDashboard, renderHealthReport } from '../../src/health/views.js';
@@ -8,12 +8,17 @@ import { visibleWidth } from '../../src/core/text-table.js';
 
 const NOW = new Date('2026-01-01T12:00:00.000Z');
 const thresholds = { DEAD_WORKER_THRESHOLD: 30_000, SLOW_TASK_THRESHOLD: 900_000 };
+/** A fixture's workers as this host's ('here') in the fleet-wide form the report reads. */
+const fleetOf = (metrics: Metrics, host = 'here') => ({
+  workers: Object.fromEntries(Object.entries(metrics.workers).map(([id, record]) => [`${host}/${id}`, record])),
+  stats: metrics.stats,
+});
 const fixture = (name: string) =>
-  metricsSchema.parse(JSON.parse(readFileSync(new URL(`../fixtures/health/${name}`, import.meta.url), 'utf8')));
+  fleetOf(metricsSchema.parse(JSON.parse(readFileSync(new URL(`../fixtures/health/${name}`, import.meta.url), 'utf8'))));
 const alerts = ['[2026-01-01T11:59:30.000Z] Worker 5 is unresponsive: no heartbeat for 16 s.'];
 
 describe('health views from fixture data', () => {
-  const report = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, alerts);
+  const report = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, alerts, 'here');
 
   it('classifies every worker of the fixture', () => {
     expect(report.workers.map((worker) => `${worker.id}:${worker.health}`)).toEqual([
@@ -47,7 +52,7 @@ describe('health views from fixture data', () => {
   });
 
   it('reads a shell-era metrics.json as it is, epoch-second heartbeats included', async () => {
-    const shellReport = buildHealthReport(fixture('metrics-shell-era.json'), NOW, thresholds, []);
+    const shellReport = buildHealthReport(fixture('metrics-shell-era.json'), NOW, thresholds, [], 'here');
     expect(shellReport.workers.map((worker) => worker.health)).toEqual(['healthy', 'working', 'unresponsive', 'dead']);
     expect(shellReport.stats.total_tasks).toBe(31);
     await expect(renderHealthReport(shellReport, { colorLevel: 0 })).toMatchFileSnapshot('../fixtures/health/report-shell-era.txt');
@@ -56,7 +61,7 @@ describe('health views from fixture data', () => {
   it('fits an 80-column terminal: Status, Progress and Restarts go, nothing wraps, alerts break at spaces', async () => {
     const longAlert =
       '[2026-01-01T11:59:40.000Z] [ALERT] Worker 3: authentication failed on task 1240 (Not logged in); every worker stopped claiming. Log in again, then run worker-manager resume.';
-    const narrow = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, [...alerts, longAlert]);
+    const narrow = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, [...alerts, longAlert], 'here');
     for (const colorLevel of [0, 1] as const) {
       const frame = renderDashboard(narrow, { colorLevel, columns: 80 });
       const tooWide = frame.split('\n').filter((line) => visibleWidth(line) > 80);
@@ -74,13 +79,13 @@ describe('health views from fixture data', () => {
   });
 
   it('renders an empty data root', () => {
-    const empty = buildHealthReport(metricsSchema.parse({}), NOW, thresholds, []);
+    const empty = buildHealthReport(fleetOf(metricsSchema.parse({})), NOW, thresholds, [], 'here');
     expect(renderDashboard(empty, { colorLevel: 0 })).toContain('No workers have reported yet.');
   });
 });
 
 describe('health monitor transitions', () => {
-  const report = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, []);
+  const report = buildHealthReport(fixture('metrics-current.json'), NOW, thresholds, [], 'here');
 
   it('alerts once when a worker turns dead or unresponsive and warns when one turns slow', () => {
     const first = healthTransitions(report, new Map());
@@ -93,7 +98,36 @@ describe('health monitor transitions', () => {
   });
 
   it('says when a troubled worker recovers', () => {
-    const events = healthTransitions(report, new Map([[1, 'dead']])).events;
+    const events = healthTransitions(report, new Map([['here/1', 'dead']])).events;
     expect(events).toContainEqual({ level: 'INFO', message: 'Worker 1 recovered: now healthy.' });
+  });
+});
+
+describe('health views of several hosts', () => {
+  const here = fixture('metrics-current.json');
+  const there = fleetOf(
+    metricsSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/health/metrics-current.json', import.meta.url), 'utf8'))),
+    'there',
+  );
+  const fleet = { workers: { ...here.workers, ...there.workers }, stats: here.stats };
+  const report = buildHealthReport(fleet, NOW, thresholds, [], 'here');
+
+  it('orders workers by host, then id, and the JSON names each host', () => {
+    expect(report.workers.slice(6, 9).map((worker) => `${worker.host}/${worker.id}`)).toEqual(['here/7', 'there/1', 'there/2']);
+    expect(healthReportSchema.parse(report).host).toBe('here');
+  });
+
+  it('adds a Host column only when the rows are of several hosts, within 80 columns', () => {
+    const text = renderHealthReport(report, { colorLevel: 0, columns: 80 });
+    expect(text).toMatch(/Host\s+│\s+Worker/);
+    expect(text).toMatch(/there\s+│\s+2\s+│\s+slow/);
+    for (const line of text.split('\n')) expect(visibleWidth(line)).toBeLessThanOrEqual(80);
+    expect(renderHealthReport(buildHealthReport(here, NOW, thresholds, [], 'here'), { colorLevel: 0 })).not.toMatch(/Host/);
+  });
+
+  it("names another host's worker host/id in its alerts", () => {
+    const events = healthTransitions(report, new Map()).events.map((event) => event.message);
+    expect(events).toContain('Worker 5 is dead: no heartbeat for 120 s.');
+    expect(events).toContain('Worker there/5 is dead: no heartbeat for 120 s.');
   });
 });

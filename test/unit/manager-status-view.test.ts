@@ -10,8 +10,18 @@ const snapshot: ManagerStatus = {
   pause: null,
   disk_pause: null,
   workers: [
-    { id: 1, pane: '%3', health: 'working', current_task: '101', completed: 4, failed: 1, restarts: 0, heartbeat_age_s: 1.2 },
-    { id: 2, pane: '%7', health: 'gave-up', current_task: 'none', completed: 0, failed: 0, restarts: 5, heartbeat_age_s: null },
+    { host: 'here', id: 1, pane: '%3', health: 'working', current_task: '101', completed: 4, failed: 1, restarts: 0, heartbeat_age_s: 1.2 },
+    {
+      host: 'here',
+      id: 2,
+      pane: '%7',
+      health: 'gave-up',
+      current_task: 'none',
+      completed: 0,
+      failed: 0,
+      restarts: 5,
+      heartbeat_age_s: null,
+    },
   ],
   recent_log: ['[2026-01-01T00:00:00.000Z] [ALERT] Worker 2 gave up'],
 };
@@ -36,6 +46,7 @@ describe('manager status view', () => {
       workers: [
         ...snapshot.workers,
         {
+          host: 'here',
           id: 3,
           pane: '%12',
           health: 'process-gone',
@@ -58,6 +69,33 @@ describe('manager status view', () => {
     const text = renderStatus(crowded, 0, 80);
     expect(text).toMatch(/│ Worker │ Health\s+│ Task\s+│ Done │ Failed │ Restarts │ Heartbeat │/);
     expect(text).toMatch(/│ 3\s+│ process-gone │ 123456789012 │ 1234 │ 567\s+│ 89\s+│ 2h01m ago │/);
+  });
+
+  it("adds a Host column, within 80 columns, when another host's workers are shown", () => {
+    const fleet: ManagerStatus = {
+      ...snapshot,
+      workers: [
+        ...snapshot.workers,
+        {
+          host: 'build-02',
+          id: 1,
+          pane: null,
+          health: 'dead',
+          current_task: '207',
+          completed: 12,
+          failed: 3,
+          restarts: 2,
+          heartbeat_age_s: 600,
+        },
+      ],
+    };
+    const text = renderStatus(fleet, 0, 80);
+    expect(text).toMatch(/│ Host\s+│ Worker │/);
+    expect(text).toMatch(/│ here\s+│ 1\s+│/);
+    expect(text).toMatch(/│ build-02 │ 1\s+│ dead\s+│ 207/);
+    expect(renderStatus(fleet, 0)).toMatch(/│ build-02 │ 1\s+│ -\s+│ dead\s+│ 207/);
+    expect(text.split('\n').filter((line) => visibleWidth(line) > 80)).toEqual([]);
+    expect(renderStatus(snapshot, 0)).not.toContain('Host');
   });
 
   it('shows a usage-limit pause and how to lift it', () => {

@@ -115,7 +115,7 @@ describe('analyze findings', () => {
       'See the error classes of its failed tasks in worker-performance timeline.',
       "See worker-manager status for worker 1's health and restarts; no log records why it stopped.",
     ]);
-    const files = { errorLogs: new Map([[1, '/data/errors/worker-1.log']]), managerLog: '/data/manager.log' };
+    const files = { errorLogs: new Map([['fixture-host/1', '/data/errors/worker-1.log']]), managerLog: '/data/manager.log' };
     expect(buildAnalysis(report, quiet, 8, files).findings.map((finding) => finding.recommendation)).toEqual([
       'See the error classes of its failed tasks in worker-performance timeline, and each failed attempt in /data/errors/worker-1.log.',
       'Look in /data/manager.log and /data/errors/worker-1.log for why worker 1 keeps stopping.',
@@ -158,6 +158,7 @@ describe('analyze findings', () => {
       ended_at: '2026-11-27T11:00:00.000Z',
       task_id: '7',
       parent: '1',
+      host: 'local',
       worker_id: 1,
       result: 'success',
       attempts: 1,

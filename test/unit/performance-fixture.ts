@@ -16,5 +16,11 @@ export const FIXTURE_QUEUE: QueueState = { available: true, backend: 'embedded',
 export function fixtureContext(fixture: 'basic' | 'shell-era' | 'empty', queue: QueueState = FIXTURE_QUEUE): PerformanceContext {
   const root = makeTempDir('hw-perf-');
   if (fixture !== 'empty') cpSync(`${FIXTURES}${fixture}`, root, { recursive: true });
-  return { paths: dataPaths(root), settings: DEFAULT_SETTINGS, now: NOW, cores: 4, queue: async () => queue };
+  return {
+    paths: dataPaths(root),
+    settings: { ...DEFAULT_SETTINGS, WORKER_HOST: 'fixture-host' },
+    now: NOW,
+    cores: 4,
+    queue: async () => queue,
+  };
 }

@@ -65,7 +65,7 @@ describe('worker-performance golden outputs (fixture data, fixed clock)', () => 
   it('monitor frame and efficiency', async () => {
     const frame = await buildMonitorFrame(fixtureContext('basic'), 5);
     await expect(renderMonitorFrame(frame, plain)).toMatchFileSnapshot(`${EXPECTED}monitor.txt`);
-    expect(renderEfficiency(await workerEfficiency(fixtureContext('basic'), 2), plain)).toBe(
+    expect(renderEfficiency(await workerEfficiency(fixtureContext('basic'), { host: 'fixture-host', id: 2 }), plain)).toBe(
       'Worker 2: 70.0% efficiency (7 of 10 task(s) succeeded, 3 failed)\n',
     );
   });

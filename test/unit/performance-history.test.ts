@@ -124,6 +124,7 @@ describe('bounded aggregation', () => {
       since: new Date(now.getTime() - 3_600_000),
       timelineLimit: 3,
       slowTaskThresholdMs: 5000,
+      host: 'local',
       durationWindow: 100,
     });
     for (let i = 0; i < 30_000; i += 1) {
@@ -149,7 +150,7 @@ describe('bounded aggregation', () => {
     expect(summary.slow.slowest).toHaveLength(5);
     expect(summary.duration.median_ms).toBe(1000);
     expect(summary.cost.cost_usd).toBe(15_000);
-    expect([...summary.workers.keys()]).toEqual([1, 2, 3]);
+    expect([...summary.workers.keys()]).toEqual(['local/1', 'local/2', 'local/3']);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { WorkersError } from '../../core/errors.js';
 import type { Database, Queryable } from './database.js';
+import { FLEET_SCHEMA_SQL } from './fleet-schema.js';
 
 /**
  * The pool-wide usage pause shared by every host (one row at most; a trigger notifies `hw_pause`
@@ -64,6 +65,7 @@ const MIGRATIONS: readonly string[] = [
      $$ BEGIN PERFORM pg_notify('hw_queue', ''); RETURN NULL; END $$;
    CREATE TRIGGER hw_tasks_changed AFTER INSERT OR UPDATE OR DELETE ON hw_tasks
      FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_queue();`,
+  FLEET_SCHEMA_SQL,
   PAUSE_AND_WAKEUPS,
 ];
 
