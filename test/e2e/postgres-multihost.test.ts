@@ -24,20 +24,19 @@ afterAll(async () => {
   network?.remove();
 });
 
-/** Success records in the union of the hosts' histories (each data root keeps its own). */
-const successes = (hosts: readonly FleetHost[]) =>
-  hosts.flatMap((host) =>
-    host
-      .history()
-      .filter((record) => record.result === 'success')
-      .map((record) => ({ host: host.name, task: record.task_id })),
-  );
+/** Success records in the shared history (hw_task_history), as `worker-performance timeline` on the last host shows them. */
+async function successes(fleet: Fleet): Promise<{ host: string; task: string }[]> {
+  const timeline = await fleet.hosts.at(-1)!.bin('worker-performance', ['timeline', '--json', '--limit', '500']);
+  expect(timeline.exitCode, String(timeline.stderr)).toBe(0);
+  const entries = (JSON.parse(String(timeline.stdout)) as { entries: { host: string; task_id: string; result: string }[] }).entries;
+  return entries.filter((entry) => entry.result === 'success').map((entry) => ({ host: entry.host, task: entry.task_id }));
+}
 
-/** Every task done, each with exactly one success in the union of the hosts' histories, on the host whose row says so. */
+/** Every task done, each with exactly one success in the shared history, on the host whose row says so. */
 async function expectDoneOnce(fleet: Fleet, subissues: readonly string[]): Promise<void> {
   const rows = await fleet.tasks();
   expect(rows.map((row) => [row.subissue, row.status])).toEqual(subissues.map((subissue) => [subissue, 'done']));
-  const recorded = successes(fleet.hosts);
+  const recorded = await successes(fleet);
   expect(recorded.map((record) => record.task).sort()).toEqual([...subissues].sort());
   for (const { host, task } of recorded) {
     expect(rows.find((row) => row.subissue === task)!.host, `the host of ${task}`).toBe(host);
@@ -77,7 +76,7 @@ describe.skipIf(!postgresAvailable)('three hosts on one PostgreSQL', () => {
         await waitFor(() => allDone(fleet, 30), { timeoutMs: 150_000, intervalMs: 250, what: 'all 30 tasks to be done' });
         await expectDoneOnce(fleet, range(101, 130));
         // Every host took part.
-        expect(new Set(successes(fleet.hosts).map((record) => record.host)).size).toBe(3);
+        expect(new Set((await successes(fleet)).map((record) => record.host)).size).toBe(3);
         // Each host reached the database over TCP from its own address (one address on loopback).
         expect(await fleet.clientAddresses()).toEqual([...new Set(fleet.hosts.map((host) => host.net.address))].sort());
         const commandLines = fleet.hosts.flatMap((host) => host.processes()).map(commandLine);
@@ -102,6 +101,14 @@ describe.skipIf(!postgresAvailable)('three hosts on one PostgreSQL', () => {
       await waitFor(() => allDone(fleet, 10), { timeoutMs: 90_000, intervalMs: 250, what: 'all 10 tasks to be done' });
       await expectDoneOnce(fleet, range(201, 210));
       expect(dying.history()).toEqual([]);
+      // The fleet's report, from another host, shows the dead host's workers dead.
+      const report = await others.at(-1)!.bin('worker-health-monitor', ['report', '--json']);
+      const workers = (JSON.parse(String(report.stdout)) as { workers: { host: string; id: number; health: string }[] }).workers;
+      expect(workers.filter((worker) => worker.host === dying.name).map((worker) => `${worker.id}:${worker.health}`)).toEqual([
+        '1:dead',
+        '2:dead',
+      ]);
+      expect(workers.filter((worker) => worker.host !== dying.name && worker.health === 'dead')).toEqual([]);
       const rows = await fleet.tasks();
       for (const task of held) {
         const row = rows.find((candidate) => candidate.subissue === task)!;
