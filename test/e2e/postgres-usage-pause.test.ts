@@ -4,7 +4,8 @@ import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';
 import { postgresAvailable } from '../helpers/postgres-cluster.js';
-import { freshDatabase, openPostgresHost, usePrivateCluster } from '../helpers/postgres-host.js';
+import { freshDatabase, openPostgresHost } from '../helpers/postgres-host.js';
+import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -1,24 +1,19 @@
 // A real worker on WORKER_BACKEND=postgres writes its heartbeats and its task's history to the
 // database: the other host (another data root, another WORKER_HOST, same database) sees both.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/queue/postgres-open.js';
-import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { postgresAvailable } from '../helpers/postgres-cluster.js';
+import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = usePrivateCluster();
 
 describe.skipIf(!postgresAvailable)('a worker on the postgres backend', () => {
   it("beats and records its task where the other host's views read them", async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
     const bench = await makeWorkerBench('embedded');
     const shared = { WORKER_BACKEND: 'postgres', WORKERS_DATABASE_URL: url };

@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_PASSWORD, postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { describe, expect, it } from 'vitest';
+import { CLUSTER_PASSWORD, postgresAvailable } from '../helpers/postgres-cluster.js';
+import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = usePrivateCluster();
 
 const queue = (home: string, args: string[], url: string) =>
   runBin('worker-queue', args, { home, env: { WORKER_BACKEND: 'postgres', WORKERS_DATABASE_URL: url } });
 
 describe.skipIf(!postgresAvailable)('worker-queue on the postgres backend', () => {
   it('migrate creates the schema, then add and list work from two data roots (two hosts) on one queue', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const [hostA, hostB] = [makeTempDir('hw-a-'), makeTempDir('hw-b-')];
     const before = await queue(hostA, ['list'], url);
     expect(before.exitCode).toBe(2);
@@ -42,9 +37,9 @@ describe.skipIf(!postgresAvailable)('worker-queue on the postgres backend', () =
     expect(String(bad.stderr)).toMatch(
       /^worker-queue: WORKERS_DATABASE_URL is neither a postgres:\/\/ or postgresql:\/\/ URL nor an absolute socket directory; set it to one of those\.$/,
     );
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const name = /localhost\/(\w+)\?/.exec(url)![1]!;
-    const refused = await queue(home, ['add', '1', '2', '3'], cluster.tcpUrl(name, `${CLUSTER_PASSWORD}-wrong`));
+    const refused = await queue(home, ['add', '1', '2', '3'], cluster().tcpUrl(name, `${CLUSTER_PASSWORD}-wrong`));
     expect(refused.exitCode).toBe(2);
     expect(String(refused.stderr)).toMatch(
       /^worker-queue: The database at hw@127\.0\.0\.1:\d+\/\w+ refused the login; check the user and password of WORKERS_DATABASE_URL \(or ~\/\.pgpass\)\.$/,

@@ -10,8 +10,7 @@ import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { migrateDatabase } from '../../src/queue/postgres-open.js';
 import { makeGitRepo } from './git-repo.js';
-import { afterAll, beforeAll } from 'vitest';
-import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import type { PostgresCluster } from './postgres-cluster.js';
 import { makeTempDir } from './temp.js';
 import { FAKE_AGENT, startTestWorker, type RunningWorker } from './worker-harness.js';
 
@@ -27,18 +26,6 @@ export interface PostgresHost {
   setScenario(plan: { default?: string; tasks?: Record<string, string> }): void;
   startWorker(workerId: number): RunningWorker;
   alerts(): string;
-}
-
-/** The test file's private cluster: started before its tests, stopped after them. */
-export function usePrivateCluster(): () => PostgresCluster {
-  let cluster: PostgresCluster | undefined;
-  beforeAll(async () => {
-    cluster = await startPostgresCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  return () => cluster!;
 }
 
 export async function freshDatabase(cluster: PostgresCluster): Promise<string> {

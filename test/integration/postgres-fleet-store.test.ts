@@ -1,24 +1,19 @@
 // Health and history of two hosts in one database (issue 17): two data roots with their own
 // WORKER_HOST write heartbeats, counters and task history through the stores the worker uses;
 // the views and exports of either host show both hosts' workers and tasks.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openFleetStores } from '../../src/fleet/open-stores.js';
 import { healthReportSchema } from '../../src/health/report.js';
 import { migrateDatabase, openDatabase } from '../../src/queue/postgres-open.js';
 import { PostgresHealthStore } from '../../src/health/postgres-health-store.js';
-import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { postgresAvailable } from '../helpers/postgres-cluster.js';
+import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = usePrivateCluster();
 
 const MINUTE = 60_000;
 
@@ -52,7 +47,7 @@ const taskRecord = (task: string, workerId: number, result: 'success' | 'failed'
 
 describe.skipIf(!postgresAvailable)('health and history of two hosts in one database', () => {
   it('either host reports, checks and exports both hosts’ workers and tasks', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
     const alpha = host('alpha', url);
     const beta = host('beta', url);
@@ -130,7 +125,7 @@ describe.skipIf(!postgresAvailable)('health and history of two hosts in one data
   }, 180_000);
 
   it('a resumed worker finds its own host’s record only; a reset keeps the host’s previous rows', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
     const alpha = host('alpha', url);
     const beta = host('beta', url);
@@ -155,7 +150,7 @@ describe.skipIf(!postgresAvailable)('health and history of two hosts in one data
   }, 180_000);
 
   it('a heartbeat is one statement, the first one included, and keeps a task’s start while the task is the same', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
     const database = openDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
     const statements: string[] = [];

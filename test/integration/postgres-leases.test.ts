@@ -1,29 +1,24 @@
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEventLog } from '../../src/core/event-log.js';
 import { dataPaths } from '../../src/core/paths.js';
 import { returnOrphanedClaims } from '../../src/manager/orphan-claims.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { migrateDatabase } from '../../src/queue/postgres-open.js';
-import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { postgresAvailable } from '../helpers/postgres-cluster.js';
+import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { queueClaimerScript, startQueueChild } from '../helpers/queue-child.js';
 import { gatedAgent } from '../helpers/queue-probes.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const LEASE_MS = 1500;
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = usePrivateCluster();
 
 async function freshDatabase(): Promise<string> {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });
   return url;
 }
@@ -41,7 +36,7 @@ async function hostBackend(url: string, host: string) {
 
 /** A plain connection to the test's database, to read what the backend wrote. */
 const databaseClient = (url: string) =>
-  new pg.Client({ host: cluster.socketDir, port: cluster.port, user: 'hw', database: /localhost\/(\w+)\?/.exec(url)![1]! });
+  new pg.Client({ host: cluster().socketDir, port: cluster().port, user: 'hw', database: /localhost\/(\w+)\?/.exec(url)![1]! });
 
 describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
   it('a worker whose lease ran out cannot finish the task another host now holds', async () => {
