@@ -1,7 +1,7 @@
 // Shared by the worker benchmarks: a temp repo, a data root, the queue library and a worker
 // process (both from the build: `npm run build` first).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,28 +39,32 @@ export async function openBackend(home) {
  * backend unless `env` says otherwise; resolves once it is idle.
  */
 export async function startWorker(home, repo, agentCommand, { id = 1, env = {} } = {}) {
+  const workerEnv = {
+    ...process.env,
+    CLAUDE_WORKERS_HOME: home,
+    WORKER_BACKEND: 'embedded',
+    WORKER_AGENT_CMD: agentCommand,
+    HEARTBEAT_INTERVAL: '1',
+    ...env,
+  };
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'hybrid-worker-enhanced.js'), String(id)], {
     cwd: repo,
-    env: {
-      ...process.env,
-      CLAUDE_WORKERS_HOME: home,
-      WORKER_BACKEND: 'embedded',
-      WORKER_AGENT_CMD: agentCommand,
-      HEARTBEAT_INTERVAL: '1',
-      ...env,
-    },
+    env: workerEnv,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const metrics = join(home, 'health', 'metrics.json');
+  // Through the health store the worker beats into (metrics.json, or the database on postgres).
+  const { dataPaths, DEFAULT_SETTINGS, openFleetStores } = await import('../../dist/index.js');
+  const settings = {
+    ...DEFAULT_SETTINGS,
+    WORKER_BACKEND: workerEnv.WORKER_BACKEND,
+    WORKER_HOST: workerEnv.WORKER_HOST ?? DEFAULT_SETTINGS.WORKER_HOST,
+  };
+  const { health } = openFleetStores({ paths: dataPaths(home), settings, env: workerEnv });
   for (;;) {
     if (child.exitCode !== null) throw new Error(`worker ${id} exited ${child.exitCode} before it was idle`);
-    if (existsSync(metrics)) {
-      try {
-        if (JSON.parse(readFileSync(metrics, 'utf8')).workers[String(id)]?.status === 'idle') return child;
-      } catch {
-        // Mid-write: read again.
-      }
-    }
+    // Not there yet (no file, no schema, mid-write): look again.
+    const metrics = await health.read().catch(() => undefined);
+    if (metrics?.workers[String(id)]?.status === 'idle') return child;
     await sleep(20);
   }
 }
