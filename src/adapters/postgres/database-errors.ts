@@ -11,7 +11,9 @@ export function isConnectionLoss(error: unknown): boolean {
     return true;
   return (
     error instanceof Error &&
-    /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(error.message)
+    /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|Query read timeout/i.test(
+      error.message,
+    )
   );
 }
 

@@ -10,6 +10,8 @@ import type { DatabaseTarget } from './database-url.js';
 /** Connections one process holds at most for statements (a worker, a manager, a CLI call). */
 export const POOL_SIZE = 2;
 const BACKOFF_MS = [100, 200, 500, 1000, 2000];
+/** Longer than any statement of the toolkit takes (they are single-row or bounded). */
+const STATEMENT_TIMEOUT_MS = 15_000;
 
 export interface Queryable {
   query<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
@@ -23,7 +25,18 @@ export class Database implements Queryable {
     private readonly retryMs = 30_000,
   ) {
     // allowExitOnIdle: a short CLI call exits when done instead of waiting for idle connections.
-    this.pool = new pg.Pool({ ...target.config, max: POOL_SIZE, allowExitOnIdle: true, connectionTimeoutMillis: 10_000 });
+    // query_timeout: a statement sent just before a link went down waits on TCP's retransmission
+    // backoff (minutes) after the link is back; timed out, its connection is dropped and the
+    // statement retried on a new one.
+    this.pool = new pg.Pool({
+      ...target.config,
+      max: POOL_SIZE,
+      allowExitOnIdle: true,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: STATEMENT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     // An idle connection the server dropped: the pool replaces it on the next statement.
     this.pool.on('error', () => undefined);
   }
@@ -48,7 +61,8 @@ export class Database implements Queryable {
         return result;
       } catch (error) {
         broken = isConnectionLoss(error) ? error : undefined;
-        await client.query('ROLLBACK').catch(() => undefined);
+        // A lost connection is dropped whole (the server rolls back); a ROLLBACK on it would only wait.
+        if (broken === undefined) await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         client.release(broken instanceof Error ? broken : undefined);
