@@ -5,18 +5,19 @@
 // p50/p99/max of one heartbeat (one INSERT ... ON CONFLICT DO UPDATE statement) and checks that
 // every worker's row holds its last beat. Needs root (initdb runs as the postgres user).
 // Usage: npm run build && node scripts/bench/postgres-heartbeat.mjs [DURATION_S] [WORKERS] [HOSTS]
-import { execFileSync, fork } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withPostgresDatabase } from './postgres-cluster.mjs';
+import { quantile } from './worker-common.mjs';
 
 const [durationS = 30, workers = 64, hosts = 4] = process.argv
   .slice(2)
   .filter((arg) => arg !== '--child')
   .map(Number);
 const INTERVALS_MS = [5000, 100];
-const BIN = '/usr/lib/postgresql/15/bin';
 
 async function simulate({ url, host, count, periodMs, durationMs }) {
   const { dataPaths, DEFAULT_SETTINGS, openFleetStores } = await import('../../dist/index.js');
@@ -62,44 +63,10 @@ async function simulate({ url, host, count, periodMs, durationMs }) {
   return { latencies, lost };
 }
 
-/** A throwaway cluster on a random port, socket in its own directory; initdb refuses root. */
-function startCluster() {
-  const dir = mkdtempSync(join(tmpdir(), 'hw-bench-pg-'));
-  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' })));
-  chownSync(dir, uid, gid);
-  const asPostgres = (args) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
-  const data = join(dir, 'data');
-  asPostgres([join(BIN, 'initdb'), '-D', data, '-U', 'hw', '--auth-local=trust', '-N']);
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
-  asPostgres([
-    join(BIN, 'pg_ctl'),
-    '-D',
-    data,
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    '-o',
-    `-k ${dir} -p ${port} -c listen_addresses= -c max_connections=200`,
-    'start',
-  ]);
-  return {
-    url: `postgresql://hw@localhost/postgres?host=${encodeURIComponent(dir)}&port=${port}`,
-    stop: () => {
-      asPostgres([join(BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop']);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
 if (process.argv[2] === '--child') {
   process.on('message', async (job) => process.send(await simulate(job)));
 } else {
-  const cluster = startCluster();
-  try {
-    const { migrateDatabase } = await import('../../dist/index.js');
-    await migrateDatabase({ WORKERS_DATABASE_URL: cluster.url });
+  await withPostgresDatabase('../../dist/index.js', async (url) => {
     const script = fileURLToPath(import.meta.url);
     const perHost = Math.ceil(workers / hosts);
     console.log(`${workers} workers over ${hosts} hosts, ${durationS} s per interval, one connection per worker`);
@@ -109,7 +76,7 @@ if (process.argv[2] === '--child') {
         Array.from({ length: hosts }, (_, index) => {
           const child = fork(script, ['--child']);
           const count = Math.min(perHost, workers - index * perHost);
-          child.send({ url: cluster.url, host: `host-${index + 1}`, count, periodMs, durationMs: durationS * 1000 });
+          child.send({ url, host: `host-${index + 1}`, count, periodMs, durationMs: durationS * 1000 });
           return new Promise((resolve) => child.once('message', (message) => (child.kill(), resolve(message))));
         }),
       );
@@ -119,7 +86,5 @@ if (process.argv[2] === '--child') {
       for (const value of [quantile(latencies, 0.5), quantile(latencies, 0.99), latencies.at(-1)]) row.push(value.toFixed(2).padStart(8));
       console.log(`${row.join(' ')} ${String(lost).padStart(6)}`);
     }
-  } finally {
-    cluster.stop();
-  }
+  });
 }
