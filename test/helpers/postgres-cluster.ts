@@ -20,6 +20,7 @@ export interface PostgresCluster {
   createDatabase(): Promise<string>;
   /** The same database over TCP with this password (for login tests), at `address` (default 127.0.0.1). */
   tcpUrl(database: string, password: string, address?: string): string;
+  /** `pg_ctl restart -m fast`: connections are dropped and the server comes back on the same port. */
   restart(): Promise<void>;
   /** The server down (pg_ctl stop -m fast) until startServer. */
   stopServer(): Promise<void>;
@@ -68,7 +69,8 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
   const listen = ['127.0.0.1', ...(options.listenAddresses ?? [])].join(',');
   const log = join(dir, 'log');
   let port = 0;
-  const start = async () => {
+  /** `start`, or `restart -m fast` (the server stopped and started again by one pg_ctl call). */
+  const control = async (...action: string[]) => {
     await asPostgres([
       join(BIN, 'pg_ctl'),
       '-D',
@@ -78,9 +80,10 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       '-w',
       '-o',
       `-k ${dir} -p ${port} -c listen_addresses=${listen} -c fsync=${options.durable ? 'on' : 'off'}`,
-      'start',
+      ...action,
     ]);
   };
+  const start = () => control('start');
   for (let tries = 0; ; tries += 1) {
     port = 20_000 + Math.floor(Math.random() * 30_000);
     try {
@@ -111,10 +114,7 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     },
     tcpUrl: (database, password, address = '127.0.0.1') =>
       `postgres://${CLUSTER_USER}:${encodeURIComponent(password)}@${address}:${port}/${database}`,
-    async restart() {
-      await stopServer();
-      await start();
-    },
+    restart: () => control('-m', 'fast', 'restart'),
     stopServer,
     startServer: start,
     async stop() {
