@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import { REPORTED_STATUSES } from '../health/metrics-schema.js';
-import { parseWorkerId } from '../core/worker-id.js';
-import { parseWorkerRef, workerHost } from '../core/worker-ref.js';
-import { loadContext, printJson, printText } from './context.js';
+import { parseLocalWorkerId, parseWorkerRef, workerHost } from '../core/worker-ref.js';
+import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -37,6 +36,8 @@ function parseReportFormat(raw: string | undefined, json: boolean): 'json' | 'te
 }
 
 const health = () => import('../health/commands.js');
+const localWorker = (id: string, context: CliContext, command: string) =>
+  parseLocalWorkerId(id, workerHost(context.settings), `worker-health-monitor ${command}`);
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -53,8 +54,9 @@ async function main(argv: string[]): Promise<number> {
     .argument('[status]', 'reported status', 'idle')
     .argument('[task]', 'current task, or none', 'none')
     .action(async (id: string, status: string, task: string) => {
-      const input = { workerId: parseWorkerId(id), status: parseStatus(status), task: parseTask(task) };
-      await (await health()).recordHeartbeat(await loadContext(), input.workerId, { status: input.status, task: input.task });
+      const context = await loadContext();
+      const input = { workerId: localWorker(id, context, 'heartbeat'), status: parseStatus(status), task: parseTask(task) };
+      await (await health()).recordHeartbeat(context, input.workerId, { status: input.status, task: input.task });
     });
 
   program
@@ -90,8 +92,9 @@ async function main(argv: string[]): Promise<number> {
     .argument('<id>', 'worker id')
     .argument('<result>', 'true for success, false for failure')
     .action(async (id: string, result: string) => {
-      const input = { workerId: parseWorkerId(id), success: parseSuccess(result) };
-      await (await health()).recordCompletion(await loadContext(), input.workerId, input.success);
+      const context = await loadContext();
+      const input = { workerId: localWorker(id, context, 'complete'), success: parseSuccess(result) };
+      await (await health()).recordCompletion(context, input.workerId, input.success);
     });
 
   program
@@ -99,8 +102,8 @@ async function main(argv: string[]): Promise<number> {
     .description('count a restart of a worker')
     .argument('<id>', 'worker id')
     .action(async (id: string) => {
-      const workerId = parseWorkerId(id);
-      await (await health()).recordRestart(await loadContext(), workerId);
+      const context = await loadContext();
+      await (await health()).recordRestart(context, localWorker(id, context, 'restart'));
     });
 
   program

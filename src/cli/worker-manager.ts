@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { WorkersError, usageError } from '../core/errors.js';
-import { parseWorkerId } from '../core/worker-id.js';
+import { parseLocalWorkerId, workerHost } from '../core/worker-ref.js';
 import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -105,11 +105,11 @@ async function main(argv: string[]): Promise<void> {
   program
     .command('restart')
     .description('restart one worker, or all one at a time; each is drained first unless --force')
-    .argument('[id]', 'worker id')
+    .argument('[id]', 'worker id (or this host/id)')
     .option('--force', 'restart at once; an in-flight task is picked up again by the new worker')
     .action(async (id: string | undefined, options: { force?: boolean }) => {
-      const workerId = id === undefined ? undefined : parseWorkerId(id);
       const context = await loadContext();
+      const workerId = id === undefined ? undefined : parseLocalWorkerId(id, workerHost(context.settings), 'worker-manager restart');
       await (await manager()).restart(await managerContext(context), workerId, options.force === true, printText);
     });
 

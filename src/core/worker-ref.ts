@@ -36,6 +36,18 @@ export function parseWorkerRef(raw: string, localHost: string, exitCode?: number
   return { host, id: parseWorkerId(raw.slice(slash + 1), exitCode) };
 }
 
+/**
+ * A worker of this host, for the commands that act on one (restart it, record its beat): `id`, or
+ * `host/id` naming this host; another host's worker is refused with where to run the command.
+ */
+export function parseLocalWorkerId(raw: string, localHost: string, command: string): number {
+  const ref = parseWorkerRef(raw, localHost);
+  if (ref.host !== localHost) {
+    throw usageError(`Worker ${workerKey(ref)} is on host ${ref.host}, not this one (${localHost}); run ${command} on ${ref.host}.`);
+  }
+  return ref.id;
+}
+
 /** The key of a worker in a fleet-wide map: `host/id`. */
 export const workerKey = (ref: WorkerRef) => `${ref.host}/${ref.id}`;
 
