@@ -64,7 +64,9 @@ describe('worker-manager scale with real workers', () => {
         const result = await pool.wm(...args);
         expect(result.exitCode, args.join(' ')).toBe(2);
         expect(out(result.stderr).trim().split('\n')).toHaveLength(1);
-        expect(out(result.stderr)).toMatch(/^worker-manager: Invalid worker (count|id) ".*": use a whole number from \d+ to \d+\.$/m);
+        expect(out(result.stderr)).toMatch(
+          /^worker-manager: Invalid (worker (count|id) ".*": use a whole number from \d+ to \d+|host in worker "\.\.\/x": use host\/id .*)\.$/m,
+        );
       }
       expect(listTree(pool.bench.home)).toEqual(before);
       expect(serverRuns(pool.socket)).toBe(false);
