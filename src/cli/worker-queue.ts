@@ -156,8 +156,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the progress as JSON')
     .action(async (parents: string[], options: { json?: boolean }) => {
       const context = await loadContext();
-      const { runStatus } = await import('../queue/github-commands.js');
-      const { status, text } = await runStatus(() => openBackend(context), context.paths.historyFile, parents, context.now());
+      const [{ runStatus }, { openFleetStores }] = await Promise.all([
+        import('../queue/github-commands.js'),
+        import('../fleet/open-stores.js'),
+      ]);
+      const { history } = openFleetStores(context);
+      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now());
       if (options.json) printJson(status);
       else printText(text);
     });

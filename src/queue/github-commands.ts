@@ -4,6 +4,7 @@ import { plainTitle } from '../worker/issue-context.js';
 import type { QueueBackend } from './backend.js';
 import { addIssues, renderAddIssues, type AddIssuesResult } from './add-issues.js';
 import { parseIssueList, parsePriorityOption } from './intake.js';
+import type { TaskHistoryStore } from '../history/task-history-store.js';
 import { buildPoolStatus, readPullRequestLinks, renderPoolStatus, type PoolStatus } from './parent-status.js';
 
 /*
@@ -44,12 +45,12 @@ export async function runAddIssues(
 
 export async function runStatus(
   openBackend: () => Promise<QueueBackend>,
-  historyFile: string,
+  history: Pick<TaskHistoryStore, 'read'>,
   words: readonly string[],
   now: Date,
 ): Promise<{ status: PoolStatus; text: string }> {
   const only = words.length === 0 ? [] : parseIssueList(words).map(String);
-  const [tasks, links] = await Promise.all([(await openBackend()).list(), readPullRequestLinks(historyFile)]);
+  const [tasks, links] = await Promise.all([(await openBackend()).list(), readPullRequestLinks(history)]);
   const status = buildPoolStatus(tasks, links, now, only);
   return { status, text: renderPoolStatus(status) };
 }

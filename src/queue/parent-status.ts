@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { errnoCode } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { taskHistoryRecordSchema } from '../core/task-history.js';
+import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueTask } from './backend.js';
 
 /*
@@ -36,24 +34,21 @@ export interface PoolStatus {
   };
 }
 
-/** The pull request each sub-issue's latest successful record names. */
-export async function readPullRequestLinks(historyFile: string): Promise<Map<string, PullRequestLink>> {
-  let text = '';
-  try {
-    text = await readFile(historyFile, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
-  }
+/**
+ * The pull request each sub-issue's latest record with one names, from the whole history: every
+ * month of the file store, every host of the database.
+ */
+export async function readPullRequestLinks(history: Pick<TaskHistoryStore, 'read'>): Promise<Map<string, PullRequestLink>> {
   const links = new Map<string, PullRequestLink>();
-  for (const line of text.split('\n')) {
-    if (!line.includes('"pr_url"')) continue;
-    try {
-      const record = taskHistoryRecordSchema.parse(JSON.parse(line));
-      if (record.pr_url && record.pr_number) links.set(record.task_id, { pr_number: record.pr_number, pr_url: record.pr_url });
-    } catch {
-      // A torn line is not a record.
-    }
-  }
+  await history.read({
+    add: (record) => {
+      if (record.pr_url !== undefined && record.pr_number !== undefined) {
+        links.set(record.task_id, { pr_number: record.pr_number, pr_url: record.pr_url });
+      }
+    },
+    // A torn line is not a record.
+    skip: () => undefined,
+  });
   return links;
 }
 
