@@ -5,7 +5,7 @@ import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type Embedded
 import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../adapters/process.js';
 import { isRunResultName, removeRunFiles, runFilesFor } from './run-files.js';
-import { observeLocalRun, startLocalRun } from './local-run.js';
+import { isLocalRunInProgress, observeLocalRun, startLocalRun } from './local-run.js';
 import {
   compareForClaim,
   countDepth,
@@ -210,7 +210,7 @@ export class EmbeddedBackend implements QueueBackend {
 
   private async refuseWhileRunning(id: string, verb: string): Promise<void> {
     const task = await this.require(id);
-    if (task.run && isRecordedProcessAlive(task.run)) {
+    if (task.run && (await isLocalRunInProgress(this.runsDir, task.run))) {
       throw new WorkersError('conflict', `Task ${id} has a run in progress; kill it before it can be ${verb}.`);
     }
   }

@@ -68,3 +68,8 @@ export async function observeLocalRun(runsDir: string, run: EmbeddedRun): Promis
   if (settled) return killedByUser(run, settled);
   return killedByUser(run, run.killRequested ? { state: 'killed', endedAt: null } : { state: 'lost' });
 }
+
+/** In progress until it has written its result: the runner may still be exiting just after that. */
+export async function isLocalRunInProgress(runsDir: string, run: EmbeddedRun): Promise<boolean> {
+  return (await observeLocalRun(runsDir, run)).state === 'running';
+}

@@ -13,7 +13,7 @@ import { isRecordedProcessAlive, killProcessGroup } from '../adapters/process.js
 import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from './backend.js';
 import { notFound, type BackendOptions } from './backend-options.js';
 import type { EmbeddedRun } from './embedded-store.js';
-import { observeLocalRun, startLocalRun } from './local-run.js';
+import { isLocalRunInProgress, observeLocalRun, startLocalRun } from './local-run.js';
 import { isRunResultName, removeRunFiles, runFilesFor } from './run-files.js';
 import { duplicateError, validateTaskSpec, withoutActiveDuplicates } from './task-rules.js';
 import { watchDirs } from './watch-dirs.js';
@@ -339,7 +339,8 @@ export class PostgresBackend implements QueueBackend {
 
   private async refuseWhileRunning(id: string, verb: string): Promise<void> {
     const row = await this.requireRow(id);
-    if (row.status === 'claimed' && row.run && this.isRunAlive(row.run)) {
+    const run = row.status === 'claimed' ? row.run : null;
+    if (run && (run.host === this.options.host ? await isLocalRunInProgress(this.runsDir, run) : true)) {
       throw new WorkersError('conflict', `Task ${id} has a run in progress; kill it before it can be ${verb}.`);
     }
   }
