@@ -1,16 +1,52 @@
-// The import graph of src/, checked by `npm run lint`: no edge between adapters/ and agent/ (either
-// way: the worker composes them), nothing outside cli/ imports cli/, and no import cycle.
-// Usage: node scripts/check-imports.mjs [repository root]; exits 1 and lists what it found.
+// The import graph of src/, checked by `npm run lint`: each folder of src/ sits in one layer, and a
+// module imports only modules of its own folder or of a lower layer (docs/ARCHITECTURE.md); the agent
+// seam and the tool adapters never import each other; there is no import cycle.
+// Usage: node scripts/check-imports.mjs [repository root]; exits 1 and lists what it found, one line each.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Folders of src/ that must not import each other's modules, and why. */
-const FORBIDDEN = [
-  { from: 'adapters/', to: 'agent/', why: 'a tool adapter does not know the agent seam' },
-  { from: 'agent/', to: 'adapters/', why: 'the agent seam does not know the tool adapters (the worker composes them)' },
-  { from: '', to: 'cli/', why: 'only the binaries live in cli/: move what is shared out of it', unless: 'cli/' },
+/**
+ * The layers of src/, lowest first. Folders in one layer do not import each other. The library
+ * entry src/index.ts sits with cli/ at the top: both compose everything below.
+ */
+export const LAYERS = [
+  ['core'],
+  ['adapters'],
+  ['history'],
+  ['health'],
+  ['pause'],
+  ['queue'],
+  ['github'],
+  ['agent'],
+  ['worker'],
+  ['notify'],
+  ['manager'],
+  ['performance'],
+  ['web'],
+  ['setup'],
+  ['cli', 'startup', 'index.ts'],
 ];
+
+/** Edges the layers allow but the design does not, and why. */
+const FORBIDDEN = [{ from: 'agent/', to: 'adapters/', why: 'the agent seam does not know the tool adapters (the worker composes them)' }];
+
+/** The top folder of a path under src/ (`queue` for `queue/backends/pueue/x.ts`, `index.ts` for the root file). */
+const folderOf = (file) => file.split('/')[0];
+const layerOf = (folder) => LAYERS.findIndex((layer) => layer.includes(folder));
+
+/** Why `file` may not import `target`, or undefined when it may. */
+function layerRule(file, target) {
+  const from = folderOf(file);
+  const to = folderOf(target);
+  if (from === to) return undefined;
+  const [fromLayer, toLayer] = [layerOf(from), layerOf(to)];
+  if (fromLayer < 0) return `src/${from} is in no layer: add it to LAYERS in scripts/check-imports.mjs and to docs/ARCHITECTURE.md`;
+  if (toLayer < 0) return `src/${to} is in no layer: add it to LAYERS in scripts/check-imports.mjs and to docs/ARCHITECTURE.md`;
+  if (toLayer < fromLayer) return undefined;
+  const relation = toLayer === fromLayer ? 'the same layer as' : 'a higher layer than';
+  return `${to}/ is ${relation} ${from}/ (layers, lowest first: ${LAYERS.map((layer) => layer.join(' ')).join(' < ')})`;
+}
 
 // Static imports and re-exports (`import x from '…'`, `export { x } from '…'`, `import '…'`) and `import('…')`.
 const SPECIFIER =
@@ -73,11 +109,9 @@ export function importViolations(sources) {
   const problems = [];
   for (const [file, targets] of graph) {
     for (const target of targets) {
-      const rule = FORBIDDEN.find(
-        (candidate) =>
-          file.startsWith(candidate.from) && target.startsWith(candidate.to) && !(candidate.unless && file.startsWith(candidate.unless)),
-      );
-      if (rule) problems.push(`src/${file} imports src/${target}: ${rule.why}.`);
+      const rule = FORBIDDEN.find((candidate) => file.startsWith(candidate.from) && target.startsWith(candidate.to));
+      const why = rule?.why ?? layerRule(file, target);
+      if (why) problems.push(`src/${file} imports src/${target}: ${why}.`);
     }
   }
   for (const cycle of cyclesOf(graph)) problems.push(`Import cycle: ${cycle.map((file) => `src/${file}`).join(', ')}.`);

@@ -26,7 +26,7 @@ writeFileSync(
     `export { openQueueBackend } from ${JSON.stringify(join(root, 'src/queue/open-backend.ts'))};`,
     `export { dataPaths } from ${JSON.stringify(join(root, 'src/core/paths.ts'))};`,
     `export { resolveSettings } from ${JSON.stringify(join(root, 'src/core/settings.ts'))};`,
-    `export { UsagePause } from ${JSON.stringify(join(root, 'src/pool/usage-pause.ts'))};`,
+    `export { UsagePause } from ${JSON.stringify(join(root, 'src/pause/usage-pause.ts'))};`,
   ].join('\n'),
 );
 await build({

@@ -1,4 +1,4 @@
-import { splitWords } from './split-words.js';
+import { splitWords } from '../core/split-words.js';
 import { taskEnvironment, type AgentAdapter, type AgentVerdict, type FinishedRun, type TaskFacts } from './agent-adapter.js';
 
 /**

@@ -4,7 +4,7 @@ const DASHBOARD_REFRESH_MS = 2000;
 
 /** The health dashboard, shared by `worker-health-monitor dashboard` and `worker-manager health`. */
 export async function showHealthDashboard(context: CliContext, options: { once?: boolean; json?: boolean }): Promise<void> {
-  const { buildReport } = await import('../health/commands.js');
+  const { buildReport } = await import('../manager/health-commands.js');
   if (options.json) {
     printJson(await buildReport(context));
     return;

@@ -40,7 +40,7 @@ async function serviceAction(context: CliContext, repository: string, install: b
   }
   const { managerContextFor, openPool } = await import('../manager/pool.js');
   const managerContext = managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: repository });
-  const { rememberedPoolSize } = await import('../manager/manager-state.js');
+  const { rememberedPoolSize } = await import('../health/manager-state.js');
   const poolSize = rememberedPoolSize(await openPool(managerContext).state.read());
   const spec = {
     repository,
@@ -130,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
       cwd: repository,
     });
   }
-  const { githubModeReport } = await import('../adapters/github/gh.js');
+  const { githubModeReport } = await import('../github/pull-requests.js');
   const github = await githubModeReport(repository, context.env);
   if (flags.json) {
     printJson({ ...summary, dashboard_window: openDashboard, github_mode: github.json });

@@ -35,7 +35,7 @@ function parseReportFormat(raw: string | undefined, json: boolean): 'json' | 'te
   return json || raw === 'json' ? 'json' : 'text';
 }
 
-const health = () => import('../health/commands.js');
+const health = () => import('../manager/health-commands.js');
 const localWorker = (id: string, context: CliContext, command: string) =>
   parseLocalWorkerId(id, workerHost(context.settings), `worker-health-monitor ${command}`);
 

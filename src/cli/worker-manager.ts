@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const context = await loadContext();
-      const { githubModeReport } = await import('../adapters/github/gh.js');
+      const { githubModeReport } = await import('../github/pull-requests.js');
       const [snapshot, github] = await Promise.all([
         (async () => (await manager()).status(await managerContext(context)))(),
         githubModeReport(process.cwd(), context.env),

@@ -46,14 +46,14 @@ async function openBackend(context: CliContext): Promise<QueueBackend> {
 /** A queue this command found damaged and salvaged is warned about at once, not from the next command on. */
 async function warnIfSetAsideNow(): Promise<void> {
   if (opened === undefined || opened.warned) return;
-  const { setAsideWarning } = await import('../queue/embedded-salvage.js');
+  const { setAsideWarning } = await import('../queue/backends/embedded/embedded-salvage.js');
   const warning = setAsideWarning(opened.queueDir);
   if (warning) process.stderr.write(`${BIN}: ${warning}\n`);
 }
 
 /** A task added while no worker runs would wait silently. */
 async function warnWithoutWorkers(context: CliContext): Promise<void> {
-  const { isAnyWorkerRunning } = await import('../pool/worker-presence.js');
+  const { isAnyWorkerRunning } = await import('../manager/worker-presence.js');
   if (!(await isAnyWorkerRunning(context))) {
     process.stderr.write(`${BIN}: warning: no worker is running; start the pool with setup-hybrid-enhanced N.\n`);
   }
@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--force', 'add even if the sub-issue is already queued or claimed')
     .option('--json', 'print the new task as JSON')
     .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
-      const { issueNumberArgument } = await import('../queue/intake.js');
+      const { issueNumberArgument } = await import('../github/intake.js');
       const spec = validateTaskSpec({
         priority: parsePriority(priority),
         parent: issueNumberArgument(parent),
@@ -107,7 +107,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print what was added and skipped as JSON')
     .action(async (issues: string[], options: { priority?: string; repo?: string; dryRun?: boolean; json?: boolean }) => {
       const context = await loadContext();
-      const { runAddIssues } = await import('../queue/github-commands.js');
+      const { runAddIssues } = await import('../github/github-commands.js');
       const notice = (line: string) => process.stderr.write(`${line}\n`);
       const { result, text } = await runAddIssues(
         { cwd: process.cwd(), env: context.env, openBackend: () => openBackend(context), notice },
@@ -128,9 +128,9 @@ async function main(argv: string[]): Promise<void> {
     .action(async (parent: string, options: { max?: string; yes?: boolean; repo?: string }) => {
       const context = await loadContext();
       const [{ runPlan }, { isClaudeCommand }, { splitWords }, { askYesNo }] = await Promise.all([
-        import('../queue/github-commands.js'),
+        import('../github/github-commands.js'),
         import('../worker/select-agent.js'),
-        import('../agent/split-words.js'),
+        import('../core/split-words.js'),
         import('./ask-yes-no.js'),
       ]);
       const command = context.settings.WORKER_AGENT_CMD;
@@ -157,8 +157,8 @@ async function main(argv: string[]): Promise<void> {
     .action(async (parents: string[], options: { json?: boolean }) => {
       const context = await loadContext();
       const [{ runStatus }, { openFleetStores }] = await Promise.all([
-        import('../queue/github-commands.js'),
-        import('../fleet/open-stores.js'),
+        import('../github/github-commands.js'),
+        import('../health/open-stores.js'),
       ]);
       const { history } = openFleetStores(context);
       const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now());
@@ -208,7 +208,7 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const backend = await openBackend(context);
       const removed = await backend.clean(age);
-      const { removeOldRunFiles } = await import('../gc/run-files-gc.js');
+      const { removeOldRunFiles } = await import('../queue/runs/run-files-gc.js');
       const keep = context.settings.RUNS_KEEP_DAYS;
       const files = await removeOldRunFiles(context.paths, await backend.list(), keep, context.now());
       printText(
@@ -227,7 +227,7 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const [{ verifyRepo, getCurrentBranch }, { collectWorktrees }] = await Promise.all([
         import('../adapters/git.js'),
-        import('../gc/worktree-gc.js'),
+        import('../worker/worktree-gc.js'),
       ]);
       const repo = await verifyRepo(options.repo ?? process.cwd());
       const baseBranch = options.base ?? (await getCurrentBranch(repo));
@@ -290,7 +290,7 @@ async function main(argv: string[]): Promise<void> {
     .description('WORKER_BACKEND=postgres: create or upgrade the schema of WORKERS_DATABASE_URL (safe on several hosts at once)')
     .action(async () => {
       const context = await loadContext();
-      const { migrateDatabase, describeMigration } = await import('../queue/postgres-open.js');
+      const { migrateDatabase, describeMigration } = await import('../adapters/postgres/shared-database.js');
       printText(describeMigration(await migrateDatabase(context.env)));
     });
 

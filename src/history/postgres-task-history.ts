@@ -1,7 +1,7 @@
 import type { Database } from '../adapters/postgres/database.js';
-import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../core/task-history.js';
-import type { HistoryVisitor } from '../performance/history-reader.js';
-import { toPerformanceRecord } from '../performance/history-record.js';
+import { taskHistoryRecordSchema, type TaskHistoryRecord } from './task-history.js';
+import type { HistoryVisitor } from './history-reader.js';
+import { toPerformanceRecord } from './history-record.js';
 import type { RunOfTask, TaskHistoryStore } from './task-history-store.js';
 
 /** Rows per read: memory stays that of one batch however long the history grows. */

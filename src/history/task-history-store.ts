@@ -1,6 +1,6 @@
-import { historyFiles } from '../core/history-rollover.js';
-import { appendTaskHistory, historyHasRecord, type TaskHistoryRecord } from '../core/task-history.js';
-import { readHistoryFiles, type HistoryVisitor } from '../performance/history-reader.js';
+import { historyFiles } from './history-rollover.js';
+import { appendTaskHistory, historyHasRecord, type TaskHistoryRecord } from './task-history.js';
+import { readHistoryFiles, type HistoryVisitor } from './history-reader.js';
 
 export type RunOfTask = Pick<TaskHistoryRecord, 'task_id' | 'worker_id' | 'started_at'>;
 

@@ -2,7 +2,7 @@ import { hasSession, killSession, newSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { pollUntil } from '../core/poll.js';
 import { runningManagerPid, monitorSessionAlive, stopManager } from './manager-process.js';
-import { workerIds } from './manager-state.js';
+import { workerIds } from '../health/manager-state.js';
 import { runMonitorLoop } from './monitor-loop.js';
 import { managerTmuxOptionsFor, openPool, type ManagerContext } from './pool.js';
 import {
@@ -108,8 +108,8 @@ export async function restart(context: ManagerContext, workerId: number | undefi
 /** Lifts the pool-wide usage-limit pause early, so the workers claim again. */
 export async function resume(context: ManagerContext, say: Say): Promise<void> {
   const [{ openPoolPause }, { describePause }] = await Promise.all([
-    import('../pool/open-pool-pause.js'),
-    import('../pool/usage-pause.js'),
+    import('../pause/open-pool-pause.js'),
+    import('../pause/usage-pause.js'),
   ]);
   const lifted = await openPoolPause({ ...context, env: context.env ?? {} }).lift();
   say(lifted === null ? 'The pool was not paused.' : `Resumed: the pool was ${describePause(lifted)}.`);

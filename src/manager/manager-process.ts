@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { hasSession, killSession, listPanes, type TmuxOptions } from '../adapters/tmux.js';
 import { commandLineOf, isProcessAlive, terminateProcess } from '../adapters/process.js';
-import { managerPidFile } from './manager-state.js';
+import { managerPidFile } from '../health/manager-state.js';
 import type { DataPaths } from '../core/paths.js';
 
 const loopRecordSchema = z.object({

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { startNotifications } from '../notify/notifications.js';
 import { watchDeathEvents } from './death-events.js';
-import { deathEventsFile, managerPidFile } from './manager-state.js';
+import { deathEventsFile, managerPidFile } from '../health/manager-state.js';
 import { isProcessAlive } from '../adapters/process.js';
 import { idsComingBack } from './orphan-claims.js';
 import { alertStoppedLockHolders } from './stopped-lock-alerts.js';

@@ -2,8 +2,8 @@ import type { EventLog } from '../core/event-log.js';
 import type { DataPaths } from '../core/paths.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { returnClaim } from '../queue/return-claim.js';
-import { runningWorkerPid } from '../worker/worker-pid-file.js';
-import { workerIds, type ManagerState } from './manager-state.js';
+import { runningWorkerPid } from '../health/worker-pid-file.js';
+import { workerIds, type ManagerState } from '../health/manager-state.js';
 
 /** The worker ids the manager will run or restart: in the pool and not given up. */
 export const idsComingBack = (state: ManagerState): Set<number> =>

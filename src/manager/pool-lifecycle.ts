@@ -4,7 +4,7 @@ import { readStartedDaemon } from '../adapters/pueue/started-daemon.js';
 import { openQueueBackend, startedPueuedFile } from '../queue/open-backend.js';
 import { scale, startManager, type ManagerLaunch, type Say } from './commands.js';
 import { runningManagerPid, stopManager } from './manager-process.js';
-import { rememberedPoolSize, workerIds } from './manager-state.js';
+import { rememberedPoolSize, workerIds } from '../health/manager-state.js';
 import { managerTmuxOptionsFor, openPool, type ManagerContext } from './pool.js';
 import { terminateProcess } from '../adapters/process.js';
 

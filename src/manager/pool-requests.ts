@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { hasSession } from '../adapters/tmux.js';
 import { WorkersError, usageError } from '../core/errors.js';
 import { describeValue } from '../core/worker-id.js';
-import { entryOf, workerIds, type ManagerState } from './manager-state.js';
+import { entryOf, workerIds, type ManagerState } from '../health/manager-state.js';
 import type { Pool } from './pool.js';
 
 /** The largest pool `scale` accepts: tmux panes stay usable, and each worker is a node process. */

@@ -1,11 +1,12 @@
+import { sharesDatabase } from '../core/shared-database.js';
 import type { TmuxOptions } from '../adapters/tmux.js';
 import { createEventLog, type EventLog } from '../core/event-log.js';
 import type { JsonFile } from '../core/json-store.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import type { HealthStore } from '../health/health-store.js';
-import { openHealthStore } from '../fleet/open-stores.js';
-import { openManagerState, type ManagerState } from './manager-state.js';
+import { openHealthStore } from '../health/open-stores.js';
+import { openManagerState, type ManagerState } from '../health/manager-state.js';
 import { Supervisor } from './supervisor.js';
 import { buildWorkerCommand, workerEnvironment, type WorkerLaunch } from './worker-command.js';
 
@@ -62,12 +63,12 @@ export function managerContextFor(
     collectGarbage: async (log) => {
       const [{ openQueueBackend }, { collectGarbage }] = await Promise.all([
         import('../queue/open-backend.js'),
-        import('../gc/garbage-pass.js'),
+        import('../worker/garbage-pass.js'),
       ]);
       const { backend } = await openQueueBackend(context);
       await collectGarbage({ repo: where.cwd, paths: context.paths, settings: context.settings, backend, now: context.now(), log });
     },
-    ...(context.settings.WORKER_BACKEND === 'postgres' ? { actOnKillRequests: killRequestsOf(context) } : {}),
+    ...(sharesDatabase(context.settings) ? { actOnKillRequests: killRequestsOf(context) } : {}),
     launch: {
       nodePath: process.execPath,
       workerBin: where.workerBin,
@@ -91,7 +92,7 @@ function killRequestsOf(context: Parameters<typeof managerContextFor>[0]): (log:
       opened = undefined;
       throw error;
     });
-    for (const id of (await backend.actOnKillRequests?.(REMOTE_KILL_GRACE_MS)) ?? [])
+    for (const id of (await backend.capabilities.actOnKillRequests?.(REMOTE_KILL_GRACE_MS)) ?? [])
       await log.log('INFO', `Stopped the run of task ${id} on this host: worker-queue kill on another host asked for it.`);
   };
 }

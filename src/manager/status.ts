@@ -9,12 +9,12 @@ import type { Metrics, WorkerRecord } from '../health/metrics-schema.js';
 import { compareWorkers, hasSeveralHosts, splitWorkerKey } from '../core/worker-ref.js';
 import { classifyWorker, type WorkerVerdict } from './classify-worker.js';
 import { runningManager } from './manager-process.js';
-import { workerIds, type ManagerState } from './manager-state.js';
+import { workerIds, type ManagerState } from '../health/manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 import { isProcessAlive } from '../adapters/process.js';
-import { readDiskPause } from '../pool/disk-floor.js';
-import { openPoolPause } from '../pool/open-pool-pause.js';
-import { describePause } from '../pool/usage-pause.js';
+import { readDiskPause } from '../pause/disk-floor.js';
+import { openPoolPause } from '../pause/open-pool-pause.js';
+import { describePause } from '../pause/usage-pause.js';
 import { chooseQueueBackend } from '../queue/open-backend.js';
 
 export interface WorkerStatusRow {

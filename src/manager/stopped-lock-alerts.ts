@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { EventLog } from '../core/event-log.js';
 import { describeHolder, inspectLock } from '../core/file-lock.js';
 import type { DataPaths } from '../core/paths.js';
-import { managerDir } from './manager-state.js';
+import { managerDir } from '../health/manager-state.js';
 
 /** The directories whose files are locked: metrics, queue, worker state, the manager's own. */
 const lockedDirs = (paths: DataPaths) => [paths.healthDir, paths.queueDir, paths.stateDir, managerDir(paths)];

@@ -7,7 +7,7 @@ import type { Settings } from '../core/settings.js';
 import type { HealthStore } from '../health/health-store.js';
 import type { Metrics } from '../health/metrics-schema.js';
 import { classifyWorker, describeVerdict, type WorkerVerdict } from './classify-worker.js';
-import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, type WorkerEntry } from './manager-state.js';
+import { deathEventsFile, entryOf, managerDir, workerIds, type ManagerState, type WorkerEntry } from '../health/manager-state.js';
 import { currentCount, decideRestart, uptimeMs } from './restart-policy.js';
 import { isProcessAlive } from '../adapters/process.js';
 import { killPaneProcesses, removeWorkerPane, requestDrain, requestStopNow, startWorker, type PaneActions } from './worker-actions.js';

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { errnoCode } from '../core/errors.js';
-import { toPerformanceRecord } from '../performance/history-record.js';
+import { toPerformanceRecord } from '../history/history-record.js';
 import type { FinishedTask } from './observation.js';
 
 const MAX_READ = 4 * 1024 * 1024;

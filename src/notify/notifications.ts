@@ -1,9 +1,9 @@
 import type { EventLog } from '../core/event-log.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { openHealthStore } from '../fleet/open-stores.js';
-import { openManagerState } from '../manager/manager-state.js';
-import { openPoolPause } from '../pool/open-pool-pause.js';
+import { openHealthStore } from '../health/open-stores.js';
+import { openManagerState } from '../health/manager-state.js';
+import { openPoolPause } from '../pause/open-pool-pause.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { parseEventFilter } from './events.js';
 import { Notifier } from './notifier.js';

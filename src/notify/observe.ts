@@ -1,8 +1,8 @@
 import type { Settings } from '../core/settings.js';
 import { classifyHealth, hasTask } from '../health/classify.js';
 import type { Metrics } from '../health/metrics-schema.js';
-import type { ManagerState } from '../manager/manager-state.js';
-import { PERSON_HOLD, type UsagePauseRecord } from '../pool/usage-pause.js';
+import type { ManagerState } from '../health/manager-state.js';
+import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { Observation, WorkerLook } from './observation.js';
 
 export type ObserveSettings = Pick<Settings, 'DEAD_WORKER_THRESHOLD' | 'SLOW_TASK_THRESHOLD' | 'PROGRESS_STALL_THRESHOLD'>;

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { splitWords } from '../agent/split-words.js';
+import { splitWords } from '../core/split-words.js';
 import type { Settings } from '../core/settings.js';
 import type { AttemptResult } from './delivery.js';
 import type { NotifyMessage } from './outbox.js';

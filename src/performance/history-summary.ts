@@ -1,7 +1,7 @@
-import type { TaskHistoryRecord } from '../core/task-history.js';
+import type { TaskHistoryRecord } from '../history/task-history.js';
 import { compareWorkers, splitWorkerKey, workerKey } from '../core/worker-ref.js';
-import type { HistoryVisitor } from './history-reader.js';
-import type { PerformanceRecord } from './history-record.js';
+import type { HistoryVisitor } from '../history/history-reader.js';
+import type { PerformanceRecord } from '../history/history-record.js';
 import { DurationWindow } from './duration-window.js';
 import { TopN } from './top-n.js';
 

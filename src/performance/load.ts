@@ -1,9 +1,9 @@
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { openFleetStores } from '../fleet/open-stores.js';
+import { openFleetStores } from '../health/open-stores.js';
 import type { FleetMetrics } from '../health/health-store.js';
 import { workerHost } from '../core/worker-ref.js';
-import type { HistoryVisitor } from './history-reader.js';
+import type { HistoryVisitor } from '../history/history-reader.js';
 import { HistoryAccumulator, type HistorySummary } from './history-summary.js';
 import type { QueueState } from './report.js';
 

@@ -1,3 +1,5 @@
+import type { Database } from '../adapters/postgres/database.js';
+
 /**
  * The contract every queue backend meets (Pueue through its CLI, or the embedded file queue).
  * The worker, the manager, setup and worker-queue talk to a queue only through this interface.
@@ -104,23 +106,39 @@ export interface QueueBackend {
    * that stops watching. A backend without it is only polled.
    */
   watch?(listener: () => void): Promise<() => void>;
+  /** What only some backends can do; callers ask for a capability, never for a backend's name. */
+  readonly capabilities: QueueCapabilities;
+  /** Why a run of this backend can be gone without a result, for the worker's message. */
+  readonly lostRunCause: string;
+}
+
+/**
+ * Leases (postgres): a claim stays its worker's while the worker's heartbeat renews it; a claim
+ * whose lease ran out goes back to the queue and its old holder is fenced off.
+ */
+export interface QueueLeases {
+  /** How long a claim stays its worker's without a renewal (LEASE_TIMEOUT). */
+  readonly leaseMs: number;
+  /** Renews the lease of what `workerId` holds. */
+  renewLeases(workerId: number): Promise<void>;
   /**
-   * A backend with leases (postgres): the worker's heartbeat renews the lease of what `workerId`
-   * holds; a claim whose lease ran out goes back to the queue and its old holder is fenced off.
+   * Refuses (conflict) unless this process still holds task `id`, and renews its lease; the worker
+   * asks before it records an outcome, so a worker whose task moved on records nothing.
    */
-  renewLeases?(workerId: number): Promise<void>;
+  confirmLease(id: string): Promise<void>;
+}
+
+/** Optional features of a backend (docs/GLOSSARY.md, "capability"). Absent: the backend has none. */
+export interface QueueCapabilities {
+  readonly leases?: QueueLeases;
   /**
-   * A backend with leases: refuses (conflict) unless this process still holds task `id`, and
-   * renews its lease; the worker asks before it records an outcome, so a worker whose task moved
-   * on (its lease ran out while it was cut off) records nothing.
+   * A queue shared by several hosts: `kill` of a run on another host only records the request in
+   * the task's row; that host's manager calls this at every pass, which stops the requested runs
+   * of this host as `killRun` does and returns their task ids.
    */
-  confirmLease?(id: string): Promise<void>;
-  /** A backend with leases: how long a claim stays its worker's without a renewal (LEASE_TIMEOUT). */
-  readonly leaseMs?: number;
-  /**
-   * A queue shared by several hosts (postgres): `kill` of a run on another host only records the
-   * request in the task's row; that host's manager calls this at every pass, which stops the
-   * requested runs of this host as `killRun` does and returns their task ids.
-   */
-  actOnKillRequests?(graceMs: number): Promise<string[]>;
+  readonly actOnKillRequests?: (graceMs: number) => Promise<string[]>;
+  /** The database the queue holds open, which the pool-wide pause shares (no connections of its own). */
+  readonly database?: Database;
+  /** How often an idle worker looks at the queue when `watch`'s hints may be missed (POSTGRES_POLL_INTERVAL). */
+  readonly idlePollMs?: number;
 }

@@ -22,16 +22,22 @@ import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { PueueClient } from '../adapters/pueue/client.js';
 import type { QueueBackend } from './backend.js';
-import { EmbeddedBackend } from './embedded-backend.js';
-import { setAsideWarning } from './embedded-salvage.js';
+import { EmbeddedBackend } from './backends/embedded/embedded-backend.js';
+import { setAsideWarning } from './backends/embedded/embedded-salvage.js';
 import { createEventLog } from '../core/event-log.js';
-import { PueueBackend } from './pueue-backend.js';
+import { PueueBackend } from './backends/pueue/pueue-backend.js';
 
 export interface OpenQueueBackendOptions {
   readonly paths: DataPaths;
   readonly settings: Pick<
     Settings,
-    'WORKER_BACKEND' | 'PUEUE_GROUP' | 'LOCK_STALE_TIMEOUT' | 'WORKER_HOST' | 'LEASE_TIMEOUT' | 'DEAD_WORKER_THRESHOLD'
+    | 'WORKER_BACKEND'
+    | 'PUEUE_GROUP'
+    | 'LOCK_STALE_TIMEOUT'
+    | 'WORKER_HOST'
+    | 'LEASE_TIMEOUT'
+    | 'DEAD_WORKER_THRESHOLD'
+    | 'POSTGRES_POLL_INTERVAL'
   >;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
@@ -43,7 +49,7 @@ export interface OpenQueueBackendOptions {
 export interface OpenedQueueBackend {
   readonly backend: QueueBackend;
   readonly notice: string;
-  /** Said while a damaged embedded queue lies set aside (src/queue/embedded-salvage.ts). */
+  /** Said while a damaged embedded queue lies set aside (src/queue/backends/embedded/embedded-salvage.ts). */
   readonly warning?: string;
 }
 
@@ -64,7 +70,7 @@ export interface BackendChoice {
 export async function chooseQueueBackend(options: Pick<OpenQueueBackendOptions, 'settings' | 'env'>): Promise<BackendChoice> {
   const setting = options.settings.WORKER_BACKEND;
   if (setting === 'postgres') {
-    const { describePostgres } = await import('./postgres-open.js');
+    const { describePostgres } = await import('./backends/postgres/postgres-open.js');
     return {
       name: 'postgres',
       notice: `Queue backend: postgres, ${describePostgres(options.settings, options.env)} (WORKER_BACKEND=postgres).`,
@@ -97,7 +103,7 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
   }
   if (name === 'postgres') {
     // Loaded only when chosen: pg is not needed by a single-host setup.
-    const { openPostgresBackend } = await import('./postgres-open.js');
+    const { openPostgresBackend } = await import('./backends/postgres/postgres-open.js');
     return { backend: await openPostgresBackend(base, options.settings), notice };
   }
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);

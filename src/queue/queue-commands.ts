@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { WorkersError, errnoCode } from '../core/errors.js';
 import type { DataPaths } from '../core/paths.js';
-import { runningWorkerPid } from '../worker/worker-pid-file.js';
+import { runningWorkerPid } from '../health/worker-pid-file.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';

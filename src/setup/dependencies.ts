@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { isClaudeCommand } from '../worker/select-agent.js';
-import { splitWords } from '../agent/split-words.js';
+import { splitWords } from '../core/split-words.js';
 import { findOnPath } from '../core/find-on-path.js';
 
 export interface DependencySpec {

@@ -1,7 +1,8 @@
+import { sharesDatabase } from '../core/shared-database.js';
 import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { appendLine } from '../core/event-log.js';
-import { openHealthStore } from '../fleet/open-stores.js';
+import { openHealthStore } from '../health/open-stores.js';
 import { startManager, scale, type ManagerLaunch } from '../manager/commands.js';
 import { stopManager } from '../manager/manager-process.js';
 import { managerTmuxOptionsFor, openPool, tmuxOptionsFor, type ManagerContext } from '../manager/pool.js';
@@ -78,8 +79,8 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
     );
   }
 
-  if (context.settings.WORKER_BACKEND === 'postgres') {
-    const { migrateDatabase, describeMigration } = await import('../queue/postgres-open.js');
+  if (sharesDatabase(context.settings)) {
+    const { migrateDatabase, describeMigration } = await import('../adapters/postgres/shared-database.js');
     report({ step: 'database', ok: true, detail: describeMigration(await migrateDatabase(env)) });
   }
   const { backend, notice } = await openQueueBackend({ paths: context.paths, settings: context.settings, env, now: context.now });

@@ -1,11 +1,11 @@
 import { readLastLines } from '../core/log-tail.js';
 import { workerErrorLog } from '../core/paths.js';
 import { workerHost, workerKey } from '../core/worker-ref.js';
-import type { ManagerState } from '../manager/manager-state.js';
+import type { ManagerState } from '../health/manager-state.js';
 import { loadPerformanceData, type PerformanceContext } from '../performance/load.js';
 import { buildPerformanceReport, type PerformanceReport } from '../performance/report.js';
 import type { TimelineEntry } from '../performance/history-summary.js';
-import { PERSON_HOLD, type UsagePauseRecord } from '../pool/usage-pause.js';
+import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { QueueDepth, QueueTask } from '../queue/backend.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
 

@@ -1,5 +1,5 @@
-import type { HistoryVisitor } from '../performance/history-reader.js';
-import type { PerformanceRecord } from '../performance/history-record.js';
+import type { HistoryVisitor } from '../history/history-reader.js';
+import type { PerformanceRecord } from '../history/history-record.js';
 
 export interface HourBucket {
   /** Start of the hour (ISO). */

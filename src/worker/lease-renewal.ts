@@ -57,13 +57,14 @@ export function renewingLeases(
   workerId: number,
   contact?: LeaseContact,
 ): Pick<HealthStore, 'heartbeat'> {
-  if (!backend.renewLeases) return health;
+  const leases = backend.capabilities.leases;
+  if (!leases) return health;
   return {
     heartbeat: async (...beat) => {
       // Before the beat is written: a health store in the same database fails with it.
       contact?.check();
       const written = await health.heartbeat(...beat);
-      await backend.renewLeases!(workerId);
+      await leases.renewLeases(workerId);
       contact?.reached();
       return written;
     },

@@ -1,4 +1,4 @@
-import type { UsagePauseRecord } from '../pool/usage-pause.js';
+import type { UsagePauseRecord } from '../pause/usage-pause.js';
 import type { Runtime } from './runtime.js';
 
 /** The last read error each worker reported, so a pause file that stays broken is named once. */

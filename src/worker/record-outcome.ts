@@ -56,7 +56,11 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
     const found = resumed && (await rt.history.hasRecord({ task_id: ts.subissue, worker_id: rt.workerId, started_at: ts.started_at }));
     if (!found) {
       // A task whose lease ran out has moved on: its outcome is the new holder's to record.
-      await withBackend(rt, 'confirming the lease', (backend) => backend.confirmLease?.(ts.queue_task_id) ?? Promise.resolve());
+      await withBackend(
+        rt,
+        'confirming the lease',
+        (backend) => backend.capabilities.leases?.confirmLease(ts.queue_task_id) ?? Promise.resolve(),
+      );
       await appendAndCount(rt, ts);
     }
     ts.recorded = true;

@@ -6,8 +6,8 @@ import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, getCommitsAhead } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
-import { deliverPullRequest, githubFailure } from './github-link.js';
-import { fetchIssueContext } from './issue-context.js';
+import { deliverPullRequest, githubFailure } from '../github/deliver-pull-request.js';
+import { fetchIssueContext } from '../github/issue-context.js';
 import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
@@ -158,7 +158,7 @@ async function judgeLost(rt: Runtime, ts: TaskState): Promise<Settled> {
   const settled = await judge(rt, ts, undefined);
   const { outcome } = settled;
   if (outcome.kind !== 'failure' || outcome.errorClass !== 'agent_error') return settled;
-  const cause = rt.backendNow.name === 'pueue' ? 'the Pueue daemon was restarted under it' : "the runner's process is gone";
+  const cause = rt.backendNow.lostRunCause;
   return { ...settled, outcome: { ...outcome, errorClass: 'backend_error', message: `the run was lost without a result: ${cause}` } };
 }
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { AgentAdapter } from '../agent/agent-adapter.js';
 import { commandAgent } from '../agent/command-agent.js';
-import { splitWords } from '../agent/split-words.js';
+import { splitWords } from '../core/split-words.js';
 import type { Settings } from '../core/settings.js';
 import { claudeAgent, claudeAgentConfig } from './claude-agent.js';
 

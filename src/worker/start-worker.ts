@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
 import { isClaudeCommand, selectAgent } from './select-agent.js';
-import { splitWords } from '../agent/split-words.js';
+import { splitWords } from '../core/split-words.js';
 import { getCurrentBranch, verifyBranch, verifyRepo } from '../adapters/git.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { removeLeftoverTemps } from '../core/leftover-temps.js';
-import { openFleetStores } from '../fleet/open-stores.js';
+import { openFleetStores } from '../health/open-stores.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { WorkerControl, drainFile } from './control.js';
-import { claimWorkerId } from './worker-pid-file.js';
-import type { GithubLink } from './github-link.js';
+import { claimWorkerId } from '../health/worker-pid-file.js';
+import type { GithubLink } from '../github/deliver-pull-request.js';
 import { runWorker } from './worker-loop.js';
 
 export interface StartWorkerOptions {
@@ -80,7 +80,7 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
 async function githubLinkFor(options: StartWorkerOptions, repo: string): Promise<{ github?: GithubLink }> {
   const [{ ghContext }, { detectGithubMode }] = await Promise.all([
     import('../adapters/github/gh-api.js'),
-    import('../adapters/github/gh.js'),
+    import('../github/pull-requests.js'),
   ]);
   const gh = ghContext(repo, options.env, options.warn);
   const mode = await detectGithubMode(gh);

@@ -1,4 +1,4 @@
-import { describePause } from '../pool/usage-pause.js';
+import { describePause } from '../pause/usage-pause.js';
 import type { QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { nextStep, type AttemptOutcome } from './outcome.js';

@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openHealthLog } from '../health/health-service.js';
-import { checkDiskFloor } from '../pool/disk-floor.js';
-import { openPoolPause, databaseOf } from '../pool/open-pool-pause.js';
-import { describePause } from '../pool/usage-pause.js';
+import { checkDiskFloor } from '../pause/disk-floor.js';
+import { openPoolPause } from '../pause/open-pool-pause.js';
+import { describePause } from '../pause/usage-pause.js';
 import { drainFile } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { LeaseContact, renewingLeases } from './lease-renewal.js';
@@ -18,8 +18,7 @@ import { openWorkerState } from './worker-state.js';
 const IDLE_POLL_MS = 250;
 
 /** A shared database is woken by NOTIFY; its poll is the slow safety net (POSTGRES_POLL_INTERVAL). */
-const idlePollOf = (deps: WorkerDeps) =>
-  deps.idlePollMs ?? (deps.backend.name === 'postgres' ? deps.settings.POSTGRES_POLL_INTERVAL : IDLE_POLL_MS);
+const idlePollOf = (deps: WorkerDeps) => deps.idlePollMs ?? deps.backend.capabilities.idlePollMs ?? IDLE_POLL_MS;
 
 /**
  * A worker on a backend with leases watches its contact with the database: past its lease without
@@ -27,7 +26,7 @@ const idlePollOf = (deps: WorkerDeps) =>
  * the task is still this worker's by then (the fencing token decides).
  */
 function leaseContactOf(deps: WorkerDeps, events: EventLog): LeaseContact | undefined {
-  const leaseMs = deps.backend.leaseMs;
+  const leaseMs = deps.backend.capabilities.leases?.leaseMs;
   if (leaseMs === undefined) return undefined;
   const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
   return new LeaseContact(leaseMs, deps.now, {
@@ -73,7 +72,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       lockStaleMs: deps.settings.LOCK_STALE_TIMEOUT,
       settings: deps.settings,
       env: {},
-      database: databaseOf(deps.backend),
+      database: deps.backend.capabilities.database,
     }),
     sessions: new TaskSessions(deps.paths, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
     events,

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { JsonFile } from '../core/json-store.js';
 import { workerStateFile, type DataPaths } from '../core/paths.js';
 import { REPORTED_STATUSES } from '../health/metrics-schema.js';
-import { ERROR_CLASSES } from '../core/task-history.js';
-import { issueContextSchema } from './issue-context.js';
+import { ERROR_CLASSES } from '../history/task-history.js';
+import { issueContextSchema } from '../github/issue-context.js';
 
 /**
  * `state/worker-<id>.state`: written at every transition so a worker restarted after a crash knows

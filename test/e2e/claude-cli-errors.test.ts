@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toVerdict } from '../../src/worker/claude-agent.js';
-import { UsagePause } from '../../src/pool/usage-pause.js';
+import { UsagePause } from '../../src/pause/usage-pause.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
 import { claudeSandbox, factsFor, requireClaude, runAttempt } from '../helpers/messages-api/claude-run.js';
 import { always, forbidden, overloaded, text, unauthorized, usageLimit } from '../helpers/messages-api/script.js';

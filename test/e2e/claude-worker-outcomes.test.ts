@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UsagePause } from '../../src/pool/usage-pause.js';
+import { UsagePause } from '../../src/pause/usage-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude, type Auth } from '../helpers/messages-api/claude-run.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
-import { UsagePause } from '../../src/pool/usage-pause.js';
+import { UsagePause } from '../../src/pause/usage-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';

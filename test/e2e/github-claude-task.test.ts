@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
+import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { makeGithubBench, originBranches } from '../helpers/github-api/gh-env.js';
 import { byToolResults, text, toolUse, type Script } from '../helpers/messages-api/script.js';

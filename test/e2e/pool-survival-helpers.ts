@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/core/task-history.js';
+import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/history/task-history.js';
 import { processesMentioning } from '../helpers/process-scan.js';
 import { runBin } from '../helpers/run-bin.js';
 import { killTmuxServer, makeTmuxSocket } from '../helpers/tmux-server.js';

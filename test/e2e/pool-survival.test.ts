@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
-import { managerPidFile } from '../../src/manager/manager-state.js';
+import { managerPidFile } from '../../src/health/manager-state.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 import { expectEachOnce, withSurvivalPool, type SurvivalPool } from './pool-survival-helpers.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openPoolPause } from '../../src/pool/open-pool-pause.js';
+import { openPoolPause } from '../../src/pause/open-pool-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
-import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
+import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
 import { workerPidOf } from '../../src/manager/worker-actions.js';
 import { git } from '../helpers/git-repo.js';
 import { processesMentioning } from '../helpers/process-scan.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsagePause } from '../../src/pool/usage-pause.js';
+import { UsagePause } from '../../src/pause/usage-pause.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { out, withManagerBench, type ManagerBench } from './worker-manager-helpers.js';
 

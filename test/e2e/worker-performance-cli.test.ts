@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { CSV_HEADER } from '../../src/performance/export-csv.js';
-import { EmbeddedBackend } from '../../src/queue/embedded-backend.js';
+import { EmbeddedBackend } from '../../src/queue/backends/embedded/embedded-backend.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { EXPECTED, FIXTURES } from '../unit/performance-fixture.js';

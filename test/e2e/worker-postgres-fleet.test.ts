@@ -1,7 +1,7 @@
 // A real worker on WORKER_BACKEND=postgres writes its heartbeats and its task's history to the
 // database: the other host (another data root, another WORKER_HOST, same database) sees both.
 import { describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../../src/queue/postgres-open.js';
+import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
 import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';

@@ -4,7 +4,7 @@ import { afterEach } from 'vitest';
 import { selectAgent } from '../../src/worker/select-agent.js';
 import { dataPaths, type DataPaths } from '../../src/core/paths.js';
 import { resolveSettings, type Settings } from '../../src/core/settings.js';
-import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/core/task-history.js';
+import { taskHistoryRecordSchema, type TaskHistoryRecord } from '../../src/history/task-history.js';
 import { HealthService } from '../../src/health/health-service.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';

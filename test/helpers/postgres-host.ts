@@ -8,7 +8,7 @@ import { resolveSettings, type Settings } from '../../src/core/settings.js';
 import { HealthService } from '../../src/health/health-service.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { migrateDatabase } from '../../src/queue/postgres-open.js';
+import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
 import { makeGitRepo } from './git-repo.js';
 import type { PostgresCluster } from './postgres-cluster.js';
 import { makeTempDir } from './temp.js';

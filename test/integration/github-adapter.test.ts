@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GithubError } from '../../src/adapters/github/gh-api.js';
-import { detectGithubMode, ensurePullRequest } from '../../src/adapters/github/gh.js';
-import { listSubIssues } from '../../src/adapters/github/rest.js';
+import { detectGithubMode, ensurePullRequest } from '../../src/github/pull-requests.js';
+import { listSubIssues } from '../../src/adapters/github/rest-resources.js';
 import { makeGithubBench, originBranches } from '../helpers/github-api/gh-env.js';
 import { git } from '../helpers/git-repo.js';
 

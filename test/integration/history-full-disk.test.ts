@@ -1,8 +1,8 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendTaskHistory, type TaskHistoryRecord } from '../../src/core/task-history.js';
-import { readHistory } from '../../src/performance/history-reader.js';
+import { appendTaskHistory, type TaskHistoryRecord } from '../../src/history/task-history.js';
+import { readHistory } from '../../src/history/history-reader.js';
 import { fillDisk, mountSmallDisk } from '../helpers/small-disk.js';
 
 const record = (taskId: string): TaskHistoryRecord => ({

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createEventLog } from '../../src/core/event-log.js';
 import { dataPaths } from '../../src/core/paths.js';
 import { resolveSettings } from '../../src/core/settings.js';
-import { appendTaskHistory } from '../../src/core/task-history.js';
+import { appendTaskHistory } from '../../src/history/task-history.js';
 import { createNotifier } from '../../src/notify/notifications.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';

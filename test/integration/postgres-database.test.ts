@@ -6,7 +6,7 @@ import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { SCHEMA_VERSION } from '../../src/adapters/postgres/migrations.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { migrateDatabase } from '../../src/queue/postgres-open.js';
+import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
 import { CLUSTER_PASSWORD, postgresAvailable } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { makeTempDir } from '../helpers/temp.js';

@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
-import { openFleetStores } from '../../src/fleet/open-stores.js';
+import { openFleetStores } from '../../src/health/open-stores.js';
 import { healthReportSchema } from '../../src/health/report.js';
-import { migrateDatabase, openDatabase } from '../../src/queue/postgres-open.js';
+import { migrateDatabase, openDatabase } from '../../src/adapters/postgres/shared-database.js';
 import { PostgresHealthStore } from '../../src/health/postgres-health-store.js';
 import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';

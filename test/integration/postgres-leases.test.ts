@@ -6,7 +6,7 @@ import { dataPaths } from '../../src/core/paths.js';
 import { returnOrphanedClaims } from '../../src/manager/orphan-claims.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { migrateDatabase } from '../../src/queue/postgres-open.js';
+import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
 import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { queueClaimerScript, startQueueChild } from '../helpers/queue-child.js';
@@ -53,8 +53,8 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     });
     await expect(a.requeue(task.id)).rejects.toMatchObject({ kind: 'conflict' });
     // What a worker asks before it records an outcome: only the holder may.
-    await expect(a.confirmLease!(task.id)).rejects.toMatchObject({ kind: 'conflict' });
-    await b.confirmLease!(task.id);
+    await expect(a.capabilities.leases!.confirmLease(task.id)).rejects.toMatchObject({ kind: 'conflict' });
+    await b.capabilities.leases!.confirmLease(task.id);
     expect(await b.get(task.id)).toMatchObject({ status: 'claimed', workerId: 1, lastError: 'lease of a/1 expired' });
     await b.finish(task.id, { status: 'done' });
     expect(await a.list()).toMatchObject([{ id: task.id, status: 'done' }]);
@@ -71,7 +71,7 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
     const since = (await client.query<{ at: Date }>('SELECT now() AS at')).rows[0]!.at.getTime();
     await waitFor(
       async () => {
-        await a.renewLeases!(1);
+        await a.capabilities.leases!.renewLeases(1);
         expect(await b.claim(2)).toBeUndefined();
         const now = (await client.query<{ at: Date }>('SELECT clock_timestamp() AS at')).rows[0]!.at.getTime();
         return now - since > 3 * LEASE_MS;
@@ -147,8 +147,8 @@ describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
       expect(await backend.claim(1)).toBeUndefined();
       const task = await backend.add({ subissue: '51', parent: '5', priority: 1 });
       expect(await backend.claim(1)).toMatchObject({ id: task.id });
-      await backend.renewLeases!(1);
-      await backend.renewLeases!(1);
+      await backend.capabilities.leases!.renewLeases(1);
+      await backend.capabilities.leases!.renewLeases(1);
       // The held task handed back again (a restarted worker re-attaching) changes nothing either.
       expect(await backend.claim(1)).toMatchObject({ id: task.id });
       // Notifications arrive in commit order: once this one is in, every earlier one is.

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
 import { managerContextFor, openPool } from '../../src/manager/pool.js';
-import { claimWorkerId } from '../../src/worker/worker-pid-file.js';
-import { databaseOf, openPoolPause } from '../../src/pool/open-pool-pause.js';
+import { claimWorkerId } from '../../src/health/worker-pid-file.js';
+import { openPoolPause } from '../../src/pause/open-pool-pause.js';
 import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { freshDatabase, openPostgresHost, type PostgresHost } from '../helpers/postgres-host.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
@@ -38,7 +38,13 @@ describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, w
     const url = await freshDatabase(cluster());
     const [a, b] = [await openPostgresHost(url, 'a'), await openPostgresHost(url, 'b')];
     const pauseOf = (host: typeof a) =>
-      openPoolPause({ paths: host.paths, now: () => new Date(), settings: host.settings, env: {}, database: databaseOf(host.backend) });
+      openPoolPause({
+        paths: host.paths,
+        now: () => new Date(),
+        settings: host.settings,
+        env: {},
+        database: host.backend.capabilities.database,
+      });
     const resetsAt = new Date(Date.now() + 3_600_000);
     await pauseOf(a).pauseFor({ resetsAt, limitType: 'five_hour', source: 'worker-1', message: 'usage limit reached' });
     expect(await pauseOf(b).current()).toMatchObject({ until: resetsAt.toISOString(), limitType: 'five_hour', source: 'a/worker-1' });

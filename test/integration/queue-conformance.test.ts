@@ -5,7 +5,7 @@ import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { migrateDatabase } from '../../src/queue/postgres-open.js';
+import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
 import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { queueClaimerScript, startQueueChild } from '../helpers/queue-child.js';

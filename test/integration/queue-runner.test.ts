@@ -3,8 +3,8 @@ import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readRunPid, readRunResult, recordRunSpec, runFilesFor, writeRunSpec, type RunFiles } from '../../src/queue/run-files.js';
-import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from '../../src/queue/runner-script.js';
+import { readRunPid, readRunResult, recordRunSpec, runFilesFor, writeRunSpec, type RunFiles } from '../../src/queue/runs/run-files.js';
+import { ensureRunnerScript, RUNNER_SHELL, runnerEnv } from '../../src/queue/runs/runner-script.js';
 import type { RunSpec } from '../../src/queue/backend.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';

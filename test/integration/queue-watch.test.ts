@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { watchDirs } from '../../src/queue/watch-dirs.js';
+import { watchDirs } from '../../src/queue/runs/watch-dirs.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readHistory } from '../../src/performance/history-reader.js';
+import { readHistory } from '../../src/history/history-reader.js';
 import { fillDisk, mountSmallDisk } from '../helpers/small-disk.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';

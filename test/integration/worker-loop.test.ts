@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
-import { usagePauseFile } from '../../src/pool/usage-pause.js';
+import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
+import { usagePauseFile } from '../../src/pause/usage-pause.js';
 import { drainFile } from '../../src/worker/control.js';
 import { git } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/wait-for.js';

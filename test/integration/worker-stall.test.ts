@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
+import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 

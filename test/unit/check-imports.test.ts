@@ -30,23 +30,49 @@ describe('scripts/check-imports.mjs', () => {
     expect(execFileSync(process.execPath, [SCRIPT, root], { encoding: 'utf8' })).toContain('is sound');
   });
 
-  it('fails on an edge between adapters/ and agent/, an import of cli/ and a cycle, naming each', () => {
+  it('fails on an import from a lower layer into a higher one, an unknown folder, the agent seam reaching the adapters and a cycle, naming each in one line', () => {
     const root = tree({
       'agent/seam.ts': "import {\n  tool,\n} from '../adapters/tool.js';\nexport const seam = tool;\n",
-      'adapters/tool.ts': "import type { Seam } from '../agent/seam.js';\nexport const tool = 1;\n",
+      'adapters/tool.ts': "import type { Paths } from '../core/paths.js';\nexport const tool = 1;\n",
+      'core/paths.ts': "import { tool } from '../adapters/tool.js';\nexport type Paths = string;\n",
       'core/a.ts': "export { b } from './b.js';\nexport const a = 1;\n",
       'core/b.ts': "import { a } from './a.js';\nexport const b = a;\n",
-      'health/view.ts': "const context = () => import('../cli/context.js');\n",
+      'queue/claim.ts': "import { run } from '../worker/run.js';\nexport const claim = run;\n",
+      'worker/run.ts': 'export const run = 1;\n',
+      'health/view.ts': "const context = () => import('../cli/context.js');\nimport { stop } from '../manager/stop.js';\n",
+      'manager/stop.ts': 'export const stop = 1;\n',
+      'history/read.ts': "import { report } from '../performance/report.js';\n",
+      'performance/report.ts': 'export const report = 1;\n',
+      'notify/send.ts': "import { page } from '../web/page.js';\n",
+      'web/page.ts': 'export const page = 1;\n',
+      'odd/thing.ts': "import { tool } from '../adapters/tool.js';\n",
       'cli/context.ts': 'export const context = 1;\n',
     });
     const result = spawnSync(process.execPath, [SCRIPT, root], { encoding: 'utf8' });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim().split('\n').sort()).toEqual([
-      'check-imports: Import cycle: src/adapters/tool.ts, src/agent/seam.ts.',
-      'check-imports: Import cycle: src/core/a.ts, src/core/b.ts.',
-      'check-imports: src/adapters/tool.ts imports src/agent/seam.ts: a tool adapter does not know the agent seam.',
+    const lines = result.stderr.trim().split('\n');
+    const higher = (from: string, to: string) =>
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^check-imports: src/${from} imports src/${to}: .* is a higher layer than `)),
+      );
+    higher('core/paths.ts', 'adapters/tool.ts');
+    higher('queue/claim.ts', 'worker/run.ts');
+    higher('health/view.ts', 'cli/context.ts');
+    higher('health/view.ts', 'manager/stop.ts');
+    higher('history/read.ts', 'performance/report.ts');
+    higher('notify/send.ts', 'web/page.ts');
+    expect(lines).toContain(
       'check-imports: src/agent/seam.ts imports src/adapters/tool.ts: the agent seam does not know the tool adapters (the worker composes them).',
-      'check-imports: src/health/view.ts imports src/cli/context.ts: only the binaries live in cli/: move what is shared out of it.',
-    ]);
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^check-imports: src\/odd\/thing.ts imports src\/adapters\/tool.ts: src\/odd is in no layer/),
+    );
+    expect(lines).toContain('check-imports: Import cycle: src/adapters/tool.ts, src/core/paths.ts.');
+    expect(lines).toContain('check-imports: Import cycle: src/core/a.ts, src/core/b.ts.');
+    expect(lines).toHaveLength(10);
+  });
+
+  it('the repository itself passes', () => {
+    expect(execFileSync(process.execPath, [SCRIPT, REPO_ROOT], { encoding: 'utf8' })).toContain('is sound');
   });
 });

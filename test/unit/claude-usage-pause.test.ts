@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describePause, UsagePause, usagePauseFile } from '../../src/pool/usage-pause.js';
+import { describePause, UsagePause, usagePauseFile } from '../../src/pause/usage-pause.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 function setup(start = '2026-11-27T23:00:00Z', random = 0.5) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { nextPage, parseIncluded, rateLimitReset } from '../../src/adapters/github/gh-api.js';
-import { repositoryFromUrl } from '../../src/adapters/github/repository.js';
-import { parseIssueList, parsePriorityOption, priorityFromLabels } from '../../src/queue/intake.js';
-import { parsePlan } from '../../src/queue/plan-issues.js';
-import { fencedIssueData } from '../../src/worker/issue-context.js';
+import { repositoryFromUrl } from '../../src/adapters/github/repository-name.js';
+import { parseIssueList, parsePriorityOption, priorityFromLabels } from '../../src/github/intake.js';
+import { parsePlan } from '../../src/github/plan-issues.js';
+import { fencedIssueData } from '../../src/github/issue-context.js';
 
 describe('GitHub intake rules', () => {
   it('reads issue lists in every accepted form and refuses anything else', () => {

@@ -6,7 +6,9 @@ describe('heartbeats renew leases', () => {
   it('each beat, after it is written, renews the leases of the beating worker', async () => {
     const calls: string[] = [];
     const health = { heartbeat: async (id: number) => (calls.push(`beat ${id}`), { status: 'idle' }) as never };
-    const backend = { renewLeases: async (id: number) => void calls.push(`renew ${id}`) } as unknown as QueueBackend;
+    const backend = {
+      capabilities: { leases: { renewLeases: async (id: number) => void calls.push(`renew ${id}`) } },
+    } as unknown as QueueBackend;
     const beats = renewingLeases(health, backend, 3);
     await beats.heartbeat(3, { status: 'working', task: '12', pid: 1 });
     await beats.heartbeat(3, { status: 'working', task: '12', pid: 1 });
@@ -15,7 +17,7 @@ describe('heartbeats renew leases', () => {
 
   it('a backend without leases gets the heartbeats as they are', () => {
     const health = { heartbeat: async () => ({}) as never };
-    expect(renewingLeases(health, {} as QueueBackend, 1)).toBe(health);
+    expect(renewingLeases(health, { capabilities: {} } as QueueBackend, 1)).toBe(health);
   });
 
   it('past its lease without a renewal a worker is cut off, said once; the first renewal that gets through ends it', async () => {
@@ -27,8 +29,12 @@ describe('heartbeats renew leases', () => {
     });
     let reachable = true;
     const backend = {
-      renewLeases: async () => {
-        if (!reachable) throw new Error('Cannot reach the database');
+      capabilities: {
+        leases: {
+          renewLeases: async () => {
+            if (!reachable) throw new Error('Cannot reach the database');
+          },
+        },
       },
     } as unknown as QueueBackend;
     const beats = renewingLeases({ heartbeat: async () => ({}) as never }, backend, 1, contact);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { createEventLog } from '../../src/core/event-log.js';
-import { openManagerState, rememberedPoolSize, workerIds } from '../../src/manager/manager-state.js';
+import { openManagerState, rememberedPoolSize, workerIds } from '../../src/health/manager-state.js';
 import {
   MAX_POOL_SIZE,
   oversubscriptionWarning,

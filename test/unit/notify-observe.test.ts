@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
-import { emptyManagerState, newWorkerEntry } from '../../src/manager/manager-state.js';
+import { emptyManagerState, newWorkerEntry } from '../../src/health/manager-state.js';
 import { observe } from '../../src/notify/observe.js';
 import { HourlyChart } from '../../src/web/hourly-chart.js';
 import type { Metrics } from '../../src/health/metrics-schema.js';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileTaskHistory } from '../../src/history/task-history-store.js';
-import { readPullRequestLinks } from '../../src/queue/parent-status.js';
+import { readPullRequestLinks } from '../../src/github/parent-status.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 const record = (task: string, endedAt: string, pr?: number) =>

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendTaskHistory, type TaskHistoryRecord } from '../../src/core/task-history.js';
-import { parseCanonicalRecord } from '../../src/performance/canonical-record.js';
-import { toPerformanceRecord } from '../../src/performance/history-record.js';
-import { parseCanonicalIsoTime } from '../../src/performance/iso-time.js';
+import { appendTaskHistory, type TaskHistoryRecord } from '../../src/history/task-history.js';
+import { parseCanonicalRecord } from '../../src/history/canonical-record.js';
+import { toPerformanceRecord } from '../../src/history/history-record.js';
+import { parseCanonicalIsoTime } from '../../src/core/iso-time.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 const base: TaskHistoryRecord = {

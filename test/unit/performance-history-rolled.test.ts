@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
-import { appendTaskHistory, type TaskHistoryRecord } from '../../src/core/task-history.js';
+import { appendTaskHistory, type TaskHistoryRecord } from '../../src/history/task-history.js';
 import { analyze, buildReport, buildTimelineFor } from '../../src/performance/commands.js';
 import type { PerformanceContext } from '../../src/performance/load.js';
 import { FIXTURE_QUEUE, NOW } from './performance-fixture.js';

@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { taskHistoryRecordSchema } from '../../src/core/task-history.js';
-import { parseCanonicalRecord } from '../../src/performance/canonical-record.js';
+import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
+import { parseCanonicalRecord } from '../../src/history/canonical-record.js';
 import { DurationWindow } from '../../src/performance/duration-window.js';
-import { readHistory } from '../../src/performance/history-reader.js';
-import { toPerformanceRecord, type PerformanceRecord } from '../../src/performance/history-record.js';
+import { readHistory } from '../../src/history/history-reader.js';
+import { toPerformanceRecord, type PerformanceRecord } from '../../src/history/history-record.js';
 import { HistoryAccumulator } from '../../src/performance/history-summary.js';
-import { parseIsoTime } from '../../src/performance/iso-time.js';
+import { parseIsoTime } from '../../src/core/iso-time.js';
 import { TopN } from '../../src/performance/top-n.js';
 import { makeTempDir } from '../helpers/temp.js';
 

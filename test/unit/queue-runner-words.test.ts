@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSpec } from '../../src/queue/backend.js';
-import { runnerEnvironment, runnerWords } from '../../src/queue/runner-script.js';
+import { runnerEnvironment, runnerWords } from '../../src/queue/runs/runner-script.js';
 
 describe('runnerWords', () => {
   const run: RunSpec = { argv: ['agent', '--flag'], cwd: '/w', env: { TASK_ID: '7' } };

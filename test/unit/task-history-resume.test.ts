@@ -1,7 +1,7 @@
 import { existsSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendTaskHistory, historyHasRecord, type TaskHistoryRecord } from '../../src/core/task-history.js';
+import { appendTaskHistory, historyHasRecord, type TaskHistoryRecord } from '../../src/history/task-history.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 const run = { task_id: '42', worker_id: 3, started_at: '2026-11-30T23:58:00.000Z' };

@@ -3,7 +3,7 @@ import type { TaskFacts } from '../../src/agent/agent-adapter.js';
 import { commandAgent } from '../../src/agent/command-agent.js';
 import { selectAgent } from '../../src/worker/select-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
-import { splitWords } from '../../src/agent/split-words.js';
+import { splitWords } from '../../src/core/split-words.js';
 
 const facts: TaskFacts = {
   queueTaskId: 'q7',

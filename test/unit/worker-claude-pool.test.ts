@@ -5,7 +5,7 @@ import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js'
 import { describe, expect, it } from 'vitest';
 import { toVerdict } from '../../src/worker/claude-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
-import { PERSON_HOLD, UsagePause, describePause } from '../../src/pool/usage-pause.js';
+import { PERSON_HOLD, UsagePause, describePause } from '../../src/pause/usage-pause.js';
 import { TaskSessions } from '../../src/worker/task-sessions.js';
 import { makeTempDir } from '../helpers/temp.js';
 

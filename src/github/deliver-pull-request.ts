@@ -1,0 +1,77 @@
+import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
+import { ensurePullRequest } from './pull-requests.js';
+import { createComment } from '../adapters/github/rest-resources.js';
+
+/** What delivery needs of a task (the worker's TaskState has it). */
+export interface DeliverableTask {
+  readonly worktree: string;
+  readonly branch: string;
+  readonly base_branch: string;
+  readonly subissue: string;
+  readonly parent: string;
+  readonly issue?: { readonly title: string } | null;
+}
+
+/** A failed GitHub call, as the worker's outcome takes it (github_error; `retry` false when permanent). */
+export interface GithubFailureReport {
+  readonly inspectError: string;
+  readonly errorClass?: 'github_error';
+  readonly retry?: boolean;
+}
+
+/** The branch has its pull request. */
+export interface Delivered {
+  readonly ghReady: true;
+  readonly hasPullRequest: true;
+  readonly commitsAhead: number;
+  readonly pullRequest: { readonly number: number; readonly url: string };
+}
+
+/** GitHub mode, as the worker sees it: the repository, how to call gh, and whether to comment. */
+export interface GithubLink {
+  readonly repo: string;
+  readonly gh: GhContext;
+  readonly comment: boolean;
+}
+
+const PERMANENT = new Set(['not-found', 'auth', 'forbidden', 'not-logged-in', 'missing']);
+
+/** A GitHub failure as the attempt's github_error; a deleted issue or a refused login is not retried. */
+export function githubFailure(error: unknown): GithubFailureReport {
+  if (error instanceof GithubError)
+    return { inspectError: error.message, errorClass: 'github_error', retry: !PERMANENT.has(error.failure) };
+  return { inspectError: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Section 5 of the issue loop: the worker, not the agent, pushes the branch and makes sure it has
+ * a pull request. A failed push is a git_error, a refused pull request a github_error.
+ */
+export async function deliverPullRequest(
+  link: GithubLink,
+  ts: DeliverableTask,
+  commitsAhead: number,
+): Promise<Delivered | GithubFailureReport> {
+  const wish = {
+    repo: link.repo,
+    branch: ts.branch,
+    base: ts.base_branch,
+    subissue: ts.subissue,
+    parent: ts.parent,
+    ...(ts.issue ? { title: ts.issue.title } : {}),
+    summary: `Opened by hybrid-workers for sub-issue #${ts.subissue}: ${commitsAhead} commit(s) on ${ts.branch}.`,
+  };
+  let pull;
+  try {
+    pull = await ensurePullRequest(link.gh, ts.worktree, wish);
+  } catch (error) {
+    return error instanceof GithubError ? githubFailure(error) : { inspectError: error instanceof Error ? error.message : String(error) };
+  }
+  if (link.comment && pull.created) {
+    // The pull request exists: a failed comment is said, not a reason to fail the task.
+    await createComment(link.gh, link.repo, Number(ts.subissue), `Pull request: ${pull.html_url}`).catch((error: unknown) =>
+      link.gh.notice(`could not comment on #${ts.subissue}: ${(error as Error).message}`),
+    );
+  }
+  return { ghReady: true, hasPullRequest: true, commitsAhead, pullRequest: { number: pull.number, url: pull.html_url } };
+}

@@ -1,0 +1,101 @@
+import { ghContext } from '../adapters/github/gh-api.js';
+import { requireRepository } from '../adapters/github/repository-name.js';
+import { plainTitle } from './issue-context.js';
+import type { QueueBackend } from '../queue/backend.js';
+import { addIssues, renderAddIssues, type AddIssuesResult } from './add-issues.js';
+import { parseIssueList, parsePriorityOption } from './intake.js';
+import type { TaskHistoryStore } from '../history/task-history-store.js';
+import { buildPoolStatus, readPullRequestLinks, renderPoolStatus, type PoolStatus } from './parent-status.js';
+
+/*
+ * The GitHub commands of worker-queue: arguments are checked before GitHub or the queue is asked
+ * anything, because they may come from a slash command's $ARGUMENTS.
+ */
+
+export interface GithubCommandContext {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly openBackend: () => Promise<QueueBackend>;
+  readonly notice: (line: string) => void;
+}
+
+export interface AddIssuesOptions {
+  readonly priority?: string;
+  readonly repo?: string;
+  readonly dryRun?: boolean;
+}
+
+export async function runAddIssues(
+  context: GithubCommandContext,
+  words: readonly string[],
+  options: AddIssuesOptions,
+): Promise<{ result: AddIssuesResult; text: string }> {
+  const parents = parseIssueList(words);
+  const priority = options.priority === undefined ? undefined : parsePriorityOption(options.priority);
+  const repo = await requireRepository({
+    ...(options.repo === undefined ? {} : { flag: options.repo }),
+    env: context.env,
+    cwd: context.cwd,
+  });
+  const gh = ghContext(context.cwd, context.env, context.notice);
+  const dryRun = options.dryRun === true;
+  const result = await addIssues(gh, context.openBackend, { repo, parents, dryRun, ...(priority === undefined ? {} : { priority }) });
+  return { result, text: renderAddIssues(result, dryRun) };
+}
+
+export async function runStatus(
+  openBackend: () => Promise<QueueBackend>,
+  history: Pick<TaskHistoryStore, 'read'>,
+  words: readonly string[],
+  now: Date,
+): Promise<{ status: PoolStatus; text: string }> {
+  const only = words.length === 0 ? [] : parseIssueList(words).map(String);
+  const [tasks, links] = await Promise.all([(await openBackend()).list(), readPullRequestLinks(history)]);
+  const status = buildPoolStatus(tasks, links, now, only);
+  return { status, text: renderPoolStatus(status) };
+}
+
+export interface PlanOptions {
+  readonly max?: string;
+  readonly yes?: boolean;
+  readonly repo?: string;
+}
+
+export interface PlanDeps extends GithubCommandContext {
+  readonly claudeProgram: string;
+  /** Asks on a terminal; undefined when there is none (then only --yes creates). */
+  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
+  readonly print: (text: string) => void;
+}
+
+/** `plan PARENT`: ask Claude Code for sub-issues, show them, create and queue them on confirmation. */
+export async function runPlan(
+  deps: PlanDeps,
+  word: string,
+  options: PlanOptions,
+): Promise<{ created: number[]; queued: AddIssuesResult | null }> {
+  const [parent] = parseIssueList([word]);
+  const { PLAN_MAX, askClaudeForPlan, createPlannedIssues, parsePlanMax, planPrompt, readParentData } = await import('./plan-issues.js');
+  const max = options.max === undefined ? PLAN_MAX : parsePlanMax(options.max);
+  const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: deps.env, cwd: deps.cwd });
+  const gh = ghContext(deps.cwd, deps.env, deps.notice);
+  const plan = await askClaudeForPlan(
+    deps.claudeProgram,
+    deps.cwd,
+    deps.env,
+    planPrompt(parent!, await readParentData(gh, repo, parent!), max),
+    max,
+  );
+  deps.print(plan.map((issue, index) => `${index + 1}. ${plainTitle(issue.title)}`).join('\n'));
+  const go =
+    options.yes === true ||
+    (deps.confirm !== undefined && (await deps.confirm(`Create these ${plan.length} sub-issues of #${parent} in ${repo} and queue them?`)));
+  if (!go) {
+    deps.print(deps.confirm === undefined ? 'Nothing created: pass --yes to create them without a terminal.' : 'Nothing created.');
+    return { created: [], queued: null };
+  }
+  const created = await createPlannedIssues(gh, repo, parent!, plan);
+  const queued = await addIssues(gh, deps.openBackend, { repo, parents: [parent!], dryRun: false });
+  deps.print(`Created ${created.map((number) => `#${number}`).join(', ')} under #${parent}.\n${renderAddIssues(queued, false)}`);
+  return { created, queued };
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { GhContext } from '../adapters/github/gh-api.js';
+import { getIssue, listComments } from '../adapters/github/rest-resources.js';
+
+/*
+ * The issue text a task's prompt carries: fetched once at claim time and kept in the task state.
+ * It is untrusted (anyone who can write an issue wrote it), so it only ever becomes quoted data
+ * inside a fenced, bounded block, never part of a command or a path.
+ */
+
+export const issueContextSchema = z.object({
+  title: z.string(),
+  body: z.string(),
+  labels: z.array(z.string()),
+  comments: z.array(z.object({ author: z.string(), body: z.string() })),
+  parent_title: z.string().nullable(),
+  parent_body: z.string().nullable(),
+});
+export type IssueContext = z.infer<typeof issueContextSchema>;
+
+/** Bounds of what reaches the prompt (characters). */
+export const ISSUE_BOUNDS = { title: 200, body: 8000, comment: 2000, comments: 5, parentBody: 4000, total: 24_000 } as const;
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}\n[... cut at ${max} characters]`);
+
+/** Terminal control characters never reach a prompt or a pane; newlines and tabs stay. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const printable = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
+
+/** One line, for the `{title}` placeholder and a pull request's title. */
+export const plainTitle = (title: string) => clip(printable(title).replace(/\s+/g, ' ').trim(), ISSUE_BOUNDS.title);
+
+export async function fetchIssueContext(gh: GhContext, repo: string, subissue: number, parent: number): Promise<IssueContext> {
+  const issue = await getIssue(gh, repo, subissue);
+  const comments = (await listComments(gh, repo, subissue)).slice(-ISSUE_BOUNDS.comments);
+  const parentIssue = parent === subissue ? undefined : await getIssue(gh, repo, parent);
+  return {
+    title: issue.title,
+    body: issue.body,
+    labels: issue.labels,
+    comments: comments.map((comment) => ({ author: comment.user?.login ?? 'unknown', body: comment.body })),
+    parent_title: parentIssue?.title ?? null,
+    parent_body: parentIssue?.body ?? null,
+  };
+}
+
+/**
+ * The issue as a fenced block. The fence carries a hash of the text inside, so the text cannot
+ * close the block early: it would have to contain its own hash.
+ */
+export function fencedIssueData(context: IssueContext, subissue: string, parent: string): string {
+  const parts = [
+    `Sub-issue #${subissue}: ${plainTitle(context.title)}`,
+    context.labels.length > 0 ? `Labels: ${context.labels.map(plainTitle).join(', ')}` : '',
+    `Body:\n${clip(printable(context.body), ISSUE_BOUNDS.body)}`,
+    ...context.comments.map(
+      (comment) => `Comment by ${plainTitle(comment.author)}:\n${clip(printable(comment.body), ISSUE_BOUNDS.comment)}`,
+    ),
+    context.parent_title === null ? '' : `Parent issue #${parent}: ${plainTitle(context.parent_title)}`,
+    context.parent_body === null ? '' : `Parent body:\n${clip(printable(context.parent_body), ISSUE_BOUNDS.parentBody)}`,
+  ].filter(Boolean);
+  const inner = clip(parts.join('\n\n'), ISSUE_BOUNDS.total);
+  const tag = createHash('sha256').update(inner).digest('hex').slice(0, 16);
+  return [`<<<ISSUE-DATA ${tag}`, inner, `ISSUE-DATA ${tag}>>>`].join('\n');
+}

@@ -1,0 +1,111 @@
+import { formatDuration } from '../core/duration.js';
+import type { TaskHistoryStore } from '../history/task-history-store.js';
+import type { QueueTask } from '../queue/backend.js';
+
+/*
+ * `worker-queue status [PARENT...]`: per parent issue, what its sub-issues are doing. The queue
+ * says the state; the task history says which pull request a done sub-issue ended in.
+ */
+
+export interface PullRequestLink {
+  readonly pr_number: number;
+  readonly pr_url: string;
+}
+
+export interface ParentStatus {
+  readonly parent: string;
+  readonly total: number;
+  readonly queued: readonly string[];
+  readonly running: readonly { readonly subissue: string; readonly worker_id: number | null; readonly elapsed_ms: number | null }[];
+  readonly done: readonly ({ readonly subissue: string } & Partial<PullRequestLink>)[];
+  readonly review: readonly string[];
+  readonly failed: readonly { readonly subissue: string; readonly reason: string | null }[];
+}
+
+export interface PoolStatus {
+  readonly parents: readonly ParentStatus[];
+  readonly pool: {
+    readonly total: number;
+    readonly queued: number;
+    readonly running: number;
+    readonly done: number;
+    readonly review: number;
+    readonly failed: number;
+  };
+}
+
+/**
+ * The pull request each sub-issue's latest record with one names, from the whole history: every
+ * month of the file store, every host of the database.
+ */
+export async function readPullRequestLinks(history: Pick<TaskHistoryStore, 'read'>): Promise<Map<string, PullRequestLink>> {
+  const links = new Map<string, PullRequestLink>();
+  await history.read({
+    add: (record) => {
+      if (record.pr_url !== undefined && record.pr_number !== undefined) {
+        links.set(record.task_id, { pr_number: record.pr_number, pr_url: record.pr_url });
+      }
+    },
+    // A torn line is not a record.
+    skip: () => undefined,
+  });
+  return links;
+}
+
+export function buildPoolStatus(
+  tasks: readonly QueueTask[],
+  links: ReadonlyMap<string, PullRequestLink>,
+  now: Date,
+  only: readonly string[],
+): PoolStatus {
+  const chosen = only.length === 0 ? tasks : tasks.filter((task) => only.includes(task.parent));
+  const parents = [...new Set([...only, ...chosen.map((task) => task.parent)])];
+  const of = (parent: string, status: QueueTask['status']) => chosen.filter((task) => task.parent === parent && task.status === status);
+  return {
+    parents: parents.map((parent) => ({
+      parent,
+      total: chosen.filter((task) => task.parent === parent).length,
+      queued: of(parent, 'queued').map((task) => task.subissue),
+      running: of(parent, 'claimed').map((task) => ({
+        subissue: task.subissue,
+        worker_id: task.workerId,
+        elapsed_ms: task.claimedAt ? Math.max(0, now.getTime() - Date.parse(task.claimedAt)) : null,
+      })),
+      done: of(parent, 'done').map((task) => ({ subissue: task.subissue, ...links.get(task.subissue) })),
+      review: of(parent, 'review').map((task) => task.subissue),
+      failed: of(parent, 'failed').map((task) => ({ subissue: task.subissue, reason: task.lastError })),
+    })),
+    pool: {
+      total: chosen.length,
+      queued: chosen.filter((task) => task.status === 'queued').length,
+      running: chosen.filter((task) => task.status === 'claimed').length,
+      done: chosen.filter((task) => task.status === 'done').length,
+      review: chosen.filter((task) => task.status === 'review').length,
+      failed: chosen.filter((task) => task.status === 'failed').length,
+    },
+  };
+}
+
+const list = (items: readonly string[]) => (items.length === 0 ? '' : `: ${items.map((item) => `#${item}`).join(', ')}`);
+
+export function renderPoolStatus(status: PoolStatus): string {
+  const lines: string[] = [];
+  for (const parent of status.parents) {
+    lines.push(`#${parent.parent}: ${parent.done.length}/${parent.total} done`);
+    if (parent.queued.length > 0) lines.push(`  queued ${parent.queued.length}${list(parent.queued)}`);
+    for (const run of parent.running) {
+      lines.push(
+        `  running #${run.subissue}${run.worker_id === null ? '' : ` on worker ${run.worker_id}`}${run.elapsed_ms === null ? '' : ` for ${formatDuration(run.elapsed_ms)}`}`,
+      );
+    }
+    for (const done of parent.done)
+      lines.push(`  done #${done.subissue}${done.pr_url ? ` -> pull request #${done.pr_number} ${done.pr_url}` : ''}`);
+    if (parent.review.length > 0) lines.push(`  review ${parent.review.length}${list(parent.review)} (finished without new work)`);
+    for (const failed of parent.failed) lines.push(`  failed #${failed.subissue}${failed.reason ? `: ${failed.reason}` : ''}`);
+  }
+  const pool = status.pool;
+  lines.push(
+    `Pool: ${pool.total} task(s): ${pool.queued} queued, ${pool.running} running, ${pool.done} done, ${pool.review} review, ${pool.failed} failed.`,
+  );
+  return lines.join('\n');
+}

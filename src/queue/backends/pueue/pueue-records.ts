@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { JsonFile } from '../../../core/json-store.js';
+import { pueueTimeToIso, type PueueTask } from '../../../adapters/pueue/status-schema.js';
+import type { QueueTask, TaskStatus } from '../../backend.js';
+
+/**
+ * What Pueue cannot hold for us (which worker claimed a task, attempts, the outcome the worker
+ * decided), one record per task keyed on id + created_at because Pueue reuses ids after a clean.
+ */
+const recordSchema = z.object({
+  status: z.enum(['queued', 'claimed', 'done', 'failed', 'review']),
+  workerId: z.number().int().positive().nullable(),
+  attempts: z.number().int().nonnegative(),
+  claimedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  killRequested: z.boolean(),
+  /** Absent in files written before `worker-queue kill` existed. */
+  killedByUser: z.boolean().optional(),
+});
+
+const recordsSchema = z.object({ version: z.literal(1), records: z.record(recordSchema) });
+
+export type PueueRecord = z.infer<typeof recordSchema>;
+export type PueueRecords = z.infer<typeof recordsSchema>;
+
+export const openPueueRecords = (queueDir: string, lockStaleMs: number, now: () => Date) =>
+  new JsonFile<PueueRecords>({
+    path: join(queueDir, 'pueue-records.json'),
+    schema: recordsSchema,
+    empty: () => ({ version: 1, records: {} }),
+    lockStaleMs,
+    now,
+  });
+
+export const newRecord = (): PueueRecord => ({
+  status: 'queued',
+  workerId: null,
+  attempts: 0,
+  claimedAt: null,
+  finishedAt: null,
+  lastError: null,
+  killRequested: false,
+});
+
+/** Environment variables this toolkit sets on `pueue add`: the task carries its own facts. */
+export const TASK_ENV = {
+  runKey: 'HW_RUN_KEY',
+  runner: 'HW_RUNNER',
+  subissue: 'HW_SUBISSUE',
+  parent: 'HW_PARENT',
+  priority: 'HW_PRIORITY',
+} as const;
+
+/** HW_RUNNER of a task whose command is the sh runner; a task without it names runner version 1. */
+export const RUNNER_VERSION = 'v2';
+
+export const recordKey = (task: PueueTask) => `${task.id}@${task.createdAt ?? ''}`;
+
+/** Only tasks this toolkit added (they carry a run key) in the queue's group. */
+export const isOurTask = (task: PueueTask, group: string) => task.group === group && task.envs[TASK_ENV.runKey] !== undefined;
+
+function statusFromPueue(task: PueueTask): TaskStatus {
+  if (task.kind === 'Running' || task.kind === 'Paused') return 'claimed';
+  if (task.kind !== 'Done') return 'queued';
+  return task.result?.type === 'Success' ? 'done' : 'failed';
+}
+
+export function toQueueTask(task: PueueTask, record: PueueRecord | undefined): QueueTask {
+  const started = task.kind === 'Done' || task.kind === 'Running' || task.kind === 'Paused';
+  return {
+    id: String(task.id),
+    subissue: task.envs[TASK_ENV.subissue] ?? (task.label ?? '').replace(/^subissue-/, ''),
+    parent: task.envs[TASK_ENV.parent] ?? '',
+    priority: Number(task.envs[TASK_ENV.priority] ?? 0),
+    status: record && record.status !== 'queued' ? record.status : statusFromPueue(task),
+    workerId: record?.workerId ?? null,
+    attempts: record?.attempts ?? (started ? 1 : 0),
+    createdAt: pueueTimeToIso(task.createdAt) ?? new Date(0).toISOString(),
+    claimedAt: record?.claimedAt ?? null,
+    finishedAt: record?.finishedAt ?? (task.kind === 'Done' ? pueueTimeToIso(task.end) : null),
+    lastError: record?.lastError ?? null,
+  };
+}
