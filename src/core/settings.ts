@@ -1,11 +1,22 @@
 import { z } from 'zod';
-import { parseByteSize } from './byte-size.js';
+import { formatByteSize, parseByteSize } from './byte-size.js';
 import { parseDurationMs } from './duration.js';
 import { WorkersError, errnoCode, isWorkersError } from './errors.js';
 import { readDataFileSync } from './fs-safe.js';
 
-interface SettingDefinition<T> {
+/**
+ * One setting. The fields after `fallback` are words for people: `accepts` for the error message
+ * of an invalid value, the others for docs/SETTINGS.md, which `npm run settings:docs` writes from
+ * this table (scripts/settings-table.mjs).
+ */
+export interface SettingDefinition<T> {
   readonly fallback: T;
+  /** One or two sentences: what the setting does, its unit, what the default means. */
+  readonly description: string;
+  /** The default as a person writes it in config.json or the environment: `5s`, `1G`, `claude`, or empty. */
+  readonly shownDefault: string;
+  /** The accepted values, short: `100ms to 1h`. */
+  readonly allowed: string;
   /** Words for the error message: what values are accepted. */
   readonly accepts: string;
   /** Built only for a value that is set: most settings keep their default, and a short command
@@ -13,13 +24,28 @@ interface SettingDefinition<T> {
   readonly schema: () => z.ZodType<T, z.ZodTypeDef, unknown>;
 }
 
-const SECOND = 1000;
+/** What a helper below builds; each entry of SETTING_DEFINITIONS adds its description. */
+type SettingKind<T> = Omit<SettingDefinition<T>, 'description'>;
 
-function duration(fallbackSeconds: number, minMs: number, maxMs: number): SettingDefinition<number> {
-  const range = `a duration from ${minMs / SECOND} s to ${maxMs / SECOND} s (seconds, or with a unit such as 500ms, 15m)`;
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+const DAY = 24 * HOUR;
+
+/** A duration as a setting takes it: `100ms`, `5s`, `15m`, `1h`, `168h (7 days)`. */
+function durationText(ms: number): string {
+  if (ms === 0) return '0';
+  if (ms < SECOND || ms % SECOND !== 0) return `${ms}ms`;
+  if (ms % HOUR === 0) return `${ms / HOUR}h${ms > DAY && ms % DAY === 0 ? ` (${ms / DAY} days)` : ''}`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${ms / SECOND}s`;
+}
+
+function duration(fallbackSeconds: number, minMs: number, maxMs: number): SettingKind<number> {
   return {
     fallback: fallbackSeconds * SECOND,
-    accepts: range,
+    shownDefault: durationText(fallbackSeconds * SECOND),
+    allowed: `${durationText(minMs)} to ${durationText(maxMs)}`,
+    accepts: `a duration from ${minMs / SECOND} s to ${maxMs / SECOND} s (seconds, or with a unit such as 500ms, 15m)`,
     schema: () =>
       z
         .unknown()
@@ -28,9 +54,11 @@ function duration(fallbackSeconds: number, minMs: number, maxMs: number): Settin
   };
 }
 
-function count(fallback: number, min: number, max: number): SettingDefinition<number> {
+function count(fallback: number, min: number, max: number): SettingKind<number> {
   return {
     fallback,
+    shownDefault: String(fallback),
+    allowed: `${min} to ${max}`,
     accepts: `a whole number from ${min} to ${max}`,
     schema: () =>
       z
@@ -40,9 +68,11 @@ function count(fallback: number, min: number, max: number): SettingDefinition<nu
   };
 }
 
-function flag(fallback: boolean): SettingDefinition<boolean> {
+function flag(fallback: boolean): SettingKind<boolean> {
   return {
     fallback,
+    shownDefault: String(fallback),
+    allowed: 'true, false',
     accepts: 'true or false',
     schema: () =>
       z
@@ -56,9 +86,12 @@ function flag(fallback: boolean): SettingDefinition<boolean> {
   };
 }
 
-function byteSize(fallback: number, min: number, zero = ''): SettingDefinition<number> {
+function byteSize(fallback: number, min: number, zero = ''): SettingKind<number> {
+  const size = (bytes: number) => (bytes === 0 ? '0' : formatByteSize(bytes));
   return {
     fallback,
+    shownDefault: size(fallback),
+    allowed: `${size(min)} or more (bytes, or with K, M, G, T)`,
     accepts: `a size in bytes of at least ${min} such as 500M or 2G${zero}`,
     schema: () =>
       z
@@ -68,117 +101,260 @@ function byteSize(fallback: number, min: number, zero = ''): SettingDefinition<n
   };
 }
 
-function word(fallback: string, pattern: RegExp, accepts: string): SettingDefinition<string> {
-  return { fallback, accepts, schema: () => z.string().regex(pattern) };
+function choice<const V extends readonly [string, ...string[]]>(fallback: V[number], values: V): SettingKind<V[number]> {
+  return {
+    fallback,
+    shownDefault: fallback,
+    allowed: values.join(', '),
+    accepts: `one of ${values.join(', ')}`,
+    schema: () => z.enum(values),
+  };
+}
+
+function word(fallback: string, pattern: RegExp, accepts: string): SettingKind<string> {
+  return { fallback, shownDefault: fallback, allowed: accepts, accepts, schema: () => z.string().regex(pattern) };
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const HOUR = 3600 * SECOND;
 
-/** docs/SPEC.md section 4: every setting, its default and its accepted range. Durations are milliseconds. */
+/**
+ * Every setting: its default, its accepted range and what it does (docs/SETTINGS.md is written
+ * from here by `npm run settings:docs`). Durations are milliseconds.
+ */
 export const SETTING_DEFINITIONS = {
-  HEARTBEAT_INTERVAL: duration(5, 100, HOUR),
-  HEALTH_CHECK_INTERVAL: duration(10, 100, HOUR),
-  DEAD_WORKER_THRESHOLD: duration(30, 1 * SECOND, 24 * HOUR),
-  SLOW_TASK_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
-  MAX_RETRIES: count(3, 1, 100),
-  RETRY_DELAY: duration(5, 0, HOUR),
-  TASK_TIMEOUT: duration(3600, 1 * SECOND, 7 * 24 * HOUR),
-  CHECK_INTERVAL: duration(10, 100, HOUR),
-  RESTART_DELAY: duration(5, 0, HOUR),
-  MAX_RESTART_ATTEMPTS: count(5, 1, 1000),
-  /** A worker that dies sooner than this after a (re)start counts as an unstable restart. */
-  RESTART_MIN_UPTIME: duration(10, 0, HOUR),
-  /** A worker up for this long has its consecutive-restart count reset. */
-  RESTART_STABLE_PERIOD: duration(60, 0, 24 * HOUR),
+  HEARTBEAT_INTERVAL: {
+    ...duration(5, 100, HOUR),
+    description:
+      "How often each worker writes its heartbeat (status, task, progress) to the health store; on postgres a heartbeat also renews its claim's lease.",
+  },
+  HEALTH_CHECK_INTERVAL: {
+    ...duration(10, 100, HOUR),
+    description: 'How often `worker-health-monitor monitor` looks at the workers and logs an ALERT when one turns dead or unresponsive.',
+  },
+  DEAD_WORKER_THRESHOLD: {
+    ...duration(30, 1 * SECOND, 24 * HOUR),
+    description:
+      'A worker whose last heartbeat is older than this is dead, older than half of it unresponsive; the manager kills and restarts a worker in either state.',
+  },
+  SLOW_TASK_THRESHOLD: {
+    ...duration(900, 1 * SECOND, 7 * 24 * HOUR),
+    description: 'A task running longer than this is slow: its worker shows `slow` and the manager logs a WARN, but leaves it running.',
+  },
+  MAX_RETRIES: {
+    ...count(3, 1, 100),
+    description:
+      'Attempts per task, the first one included: a failure that may be retried is tried again until this many attempts have run. A worker also gives up a queue backend call after this many failures in a row.',
+  },
+  RETRY_DELAY: {
+    ...duration(5, 0, HOUR),
+    description:
+      'Base of the backoff between attempts: before retry n a worker waits this × 2^(n-1), at most 30 times this and 1h, half of it random (docs/SPEC.md section 7.3).',
+  },
+  TASK_TIMEOUT: {
+    ...duration(3600, 1 * SECOND, 7 * 24 * HOUR),
+    description:
+      "An attempt running longer than this, counted from its run's start, is stopped (SIGTERM to its process group, SIGKILL 5 s later) and retried as `timeout`.",
+  },
+  CHECK_INTERVAL: {
+    ...duration(10, 100, HOUR),
+    description:
+      "Period of the manager's check pass (restarts, lock alerts, kill requests); a worker pane's death starts a pass at once as well.",
+  },
+  RESTART_DELAY: {
+    ...duration(5, 0, HOUR),
+    description:
+      'Base delay between consecutive restarts of one worker: the first restart after a healthy run is immediate, the next ones wait this, twice this, four times this ..., up to 5 minutes (or this, when it is longer).',
+  },
+  MAX_RESTART_ATTEMPTS: {
+    ...count(5, 1, 1000),
+    description:
+      'Consecutive unstable restarts of one worker (see RESTART_MIN_UPTIME) after which the manager gives up on it at its next unstable death and leaves it stopped.',
+  },
+  RESTART_MIN_UPTIME: {
+    ...duration(10, 0, HOUR),
+    description: 'A worker that dies sooner than this after a (re)start counts as an unstable restart; a later death does not count.',
+  },
+  RESTART_STABLE_PERIOD: {
+    ...duration(60, 0, 24 * HOUR),
+    description: 'A worker up this long has its count of consecutive unstable restarts reset to 0.',
+  },
   WORKER_BACKEND: {
-    fallback: 'auto',
-    accepts: 'one of auto, pueue, embedded, postgres',
-    schema: () => z.enum(['auto', 'pueue', 'embedded', 'postgres']),
-  } satisfies SettingDefinition<'auto' | 'pueue' | 'embedded' | 'postgres'>,
-  /** This host's name in a shared (postgres) queue; empty: the machine's host name. */
-  WORKER_HOST: word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a host name of letters, digits, _ . - (empty for the machine name)'),
-  /** How long a postgres claim stays this worker's without a heartbeat; 0: twice DEAD_WORKER_THRESHOLD. */
-  LEASE_TIMEOUT: duration(0, 0, 7 * 24 * HOUR),
-  /** An idle postgres worker's look at the queue when no NOTIFY woke it (the safety net). */
-  POSTGRES_POLL_INTERVAL: duration(2, 100, HOUR),
-  WORKER_AGENT_CMD: word('claude', /^\S.{0,4095}$/s, 'a non-empty command'),
-  WORKERS_SESSION: word('claude-workers', NAME, 'a tmux session name of letters, digits, _ . -'),
-  MONITOR_SESSION: word('claude-monitor', NAME, 'a tmux session name of letters, digits, _ . -'),
-  WORKERS_TMUX_SOCKET: word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a tmux socket name of letters, digits, _ . - (empty for the default)'),
-  LOCK_STALE_TIMEOUT: duration(5, 2 * SECOND, 600 * SECOND),
-  PUEUE_GROUP: word('subissues', /^[A-Za-z0-9_-]{1,64}$/, 'a Pueue group name of letters, digits, _ -'),
-  CLAUDE_MODEL: word('', /^[A-Za-z0-9_.:[\]-]{0,128}$/, 'a model alias or id such as sonnet (empty for the CLI default)'),
+    ...choice('auto', ['auto', 'pueue', 'embedded', 'postgres']),
+    description:
+      'The queue backend: `pueue`, `embedded` (a file under the data root), `postgres` (a database several hosts share, at WORKERS_DATABASE_URL), or `auto`: pueue when a pueue client is on PATH, else embedded.',
+  },
+  WORKER_HOST: {
+    ...word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a host name of letters, digits, _ . - (empty for the machine name)'),
+    description:
+      "This host's name in a shared postgres queue, where other hosts' workers are named `host/id`. Empty: the machine's host name up to its first dot.",
+  },
+  LEASE_TIMEOUT: {
+    ...duration(0, 0, 7 * 24 * HOUR),
+    description:
+      "How long a postgres claim stays its worker's without a heartbeat renewing it; then the task goes back to the queue. 0: twice DEAD_WORKER_THRESHOLD.",
+  },
+  POSTGRES_POLL_INTERVAL: {
+    ...duration(2, 100, HOUR),
+    description: 'How often an idle postgres worker looks at the queue when no `NOTIFY` woke it: the safety net for a lost notification.',
+  },
+  WORKER_AGENT_CMD: {
+    ...word('claude', /^\S.{0,4095}$/s, 'a non-empty command'),
+    description:
+      'The agent a worker runs for each attempt, split into words as a shell would but run without one. A program named `claude` (bare or a path ending in /claude) runs as Claude Code; any other runs as a plain command given the sub-issue and parent ids.',
+  },
+  WORKERS_SESSION: {
+    ...word('claude-workers', NAME, 'a tmux session name of letters, digits, _ . -'),
+    description: 'The tmux session that holds the worker panes.',
+  },
+  MONITOR_SESSION: {
+    ...word('claude-monitor', NAME, 'a tmux session name of letters, digits, _ . -'),
+    description: "The tmux session that holds the manager, on the manager's own tmux server (see WORKERS_TMUX_SOCKET).",
+  },
+  WORKERS_TMUX_SOCKET: {
+    ...word('', /^[A-Za-z0-9_.-]{0,64}$/, 'a tmux socket name of letters, digits, _ . - (empty for the default)'),
+    description:
+      "The tmux socket name (`tmux -L`) of the workers' server; the manager's server is this name plus `-manager`. Empty: tmux's default socket, and `default-manager` for the manager.",
+  },
+  LOCK_STALE_TIMEOUT: {
+    ...duration(5, 2 * SECOND, 600 * SECOND),
+    description:
+      'A writer waits up to 12 times this for a file lock whose holder lives, then fails naming the holder; the manager ALERTs on a lock held this long by a stopped process. A lock is never taken over for its age alone.',
+  },
+  PUEUE_GROUP: {
+    ...word('subissues', /^[A-Za-z0-9_-]{1,64}$/, 'a Pueue group name of letters, digits, _ -'),
+    description: "The Pueue group used as the queue by the pueue backend; it is kept paused, so only a worker's claim starts a task.",
+  },
+  CLAUDE_MODEL: {
+    ...word('', /^[A-Za-z0-9_.:[\]-]{0,128}$/, 'a model alias or id such as sonnet (empty for the CLI default)'),
+    description: "Claude Code's `--model` for each run: an alias such as `sonnet` or a model id. Empty: the CLI's default model.",
+  },
   CLAUDE_PERMISSION_MODE: {
-    fallback: 'acceptEdits',
-    accepts: 'one of default, acceptEdits, plan, auto, dontAsk, bypassPermissions',
-    schema: () => z.enum(['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions']),
-  } satisfies SettingDefinition<'default' | 'acceptEdits' | 'plan' | 'auto' | 'dontAsk' | 'bypassPermissions'>,
-  /**
-   * Least privilege: the agent reads untrusted issue text, so it may edit files and make local
-   * commits, nothing that reaches the network (no gh, no git push: the worker pushes).
-   */
-  CLAUDE_ALLOWED_TOOLS: word(
-    'Read,Edit,Write,Glob,Grep,Bash(git add *),Bash(git commit *),Bash(git status *),Bash(git status),Bash(git diff *),Bash(git diff),Bash(git log *),Bash(git log),Bash(git show *)',
-    /^[^\n]{0,4096}$/,
-    'comma-separated permission rules such as Write,Bash(git *)',
-  ),
-  CLAUDE_MAX_TURNS: count(0, 0, 100_000),
+    ...choice('acceptEdits', ['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'bypassPermissions']),
+    description: "Claude Code's `--permission-mode` for each run.",
+  },
+  CLAUDE_ALLOWED_TOOLS: {
+    ...word(
+      'Read,Edit,Write,Glob,Grep,Bash(git add *),Bash(git commit *),Bash(git status *),Bash(git status),Bash(git diff *),Bash(git diff),Bash(git log *),Bash(git log),Bash(git show *)',
+      /^[^\n]{0,4096}$/,
+      'comma-separated permission rules such as Write,Bash(git *)',
+    ),
+    description:
+      "Claude Code's `--allowedTools` for each run, comma-separated permission rules. The default is least privilege, as the agent reads untrusted issue text: it may edit files and make local commits, nothing that reaches the network (no `gh`, no `git push`: the worker pushes).",
+  },
+  CLAUDE_MAX_TURNS: {
+    ...count(0, 0, 100_000),
+    description: "Claude Code's `--max-turns` for each run. 0: no limit.",
+  },
   CLAUDE_MAX_BUDGET_USD: {
     fallback: 0,
+    shownDefault: '0',
+    allowed: '0 to 100000 (US dollars, such as 5 or 0.5)',
     accepts: 'a cost in USD such as 5 or 0.5 (0 for no budget)',
     schema: () =>
       z
         .unknown()
         .transform((value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value))
         .pipe(z.number().min(0).max(100_000)),
-  } satisfies SettingDefinition<number>,
-  CLAUDE_CONFIG_DIR_TEMPLATE: word(
-    '',
-    /^[^\n]{0,1024}$/,
-    'a directory path, {worker} stands for the worker id (empty to share the default)',
-  ),
-  CLAUDE_PROMPT_TEMPLATE: word(
-    '',
-    /^.{0,16384}$/s,
-    'a prompt text with {subissue}, {parent}, {branch}, {baseBranch} placeholders (empty for the default)',
-  ),
-  PROGRESS_STALL_THRESHOLD: duration(900, 1 * SECOND, 7 * 24 * HOUR),
-  /** A run silent for this many times PROGRESS_STALL_THRESHOLD is stopped and retried (0: never). */
-  STALL_STOP_FACTOR: count(2, 0, 100),
-  /** Stalled attempts of one task before it fails for a person. */
-  STALL_MAX_RETRIES: count(2, 1, 100),
-  /** Below this much free space (the repository's or the data root's disk) no worker claims. */
-  MIN_FREE_DISK: byteSize(1024 ** 3, 0, ' (0 for no floor)'),
-  /** health.log, alerts.log, manager.log and the errors logs are rotated past this size. */
-  LOG_MAX_BYTES: byteSize(10 * 1024 ** 2, 1024),
-  /** Rotated files kept per log (the newest plain, the older ones gzipped). */
-  LOG_KEEP: count(5, 1, 100),
-  /** Run files (output, runner records) of tasks not in play are removed after this many days. */
-  RUNS_KEEP_DAYS: count(14, 0, 3650),
-  /** How often the manager removes finished tasks' worktrees and old run files. */
-  GC_INTERVAL: duration(3600, 10 * SECOND, 7 * 24 * HOUR),
-  /** `<repo>/.worktrees` over this size: no worker claims (0: no budget). */
-  WORKTREES_MAX_BYTES: byteSize(0, 0, ' (0 for no budget)'),
-  USAGE_PAUSE_JITTER: duration(30, 0, HOUR),
-  /** Notifications (the manager sends them): a JSON POST target, a command given the event on stdin, desktop popups. */
-  NOTIFY_WEBHOOK_URL: word('', /^(https?:\/\/\S{1,2040})?$/, 'an http:// or https:// URL (empty for none)'),
-  NOTIFY_COMMAND: word('', /^[^\n]{0,4096}$/, 'a command (words, no shell; empty for none)'),
+    description: "Claude Code's `--max-budget-usd` for each run, in US dollars. 0: no budget.",
+  },
+  CLAUDE_CONFIG_DIR_TEMPLATE: {
+    ...word('', /^[^\n]{0,1024}$/, 'a directory path, {worker} stands for the worker id (empty to share the default)'),
+    description:
+      "A private Claude Code state directory per worker (the `CLAUDE_CONFIG_DIR` of its runs), `{worker}` standing for the worker id. Empty: the workers share the CLI's default.",
+  },
+  CLAUDE_PROMPT_TEMPLATE: {
+    ...word(
+      '',
+      /^.{0,16384}$/s,
+      'a prompt text with {subissue}, {parent}, {branch}, {baseBranch}, {worker}, {attempt}, {title}, {body} placeholders (empty for the default)',
+    ),
+    description:
+      'The prompt of each Claude Code run, with `{subissue}`, `{parent}`, `{branch}`, `{baseBranch}`, `{worker}`, `{attempt}` and in GitHub mode `{title}` (one line) and `{body}` (the fenced issue text) filled in; other braces stay. Empty: the built-in prompt.',
+  },
+  PROGRESS_STALL_THRESHOLD: {
+    ...duration(900, 1 * SECOND, 7 * 24 * HOUR),
+    description:
+      'An attempt without progress (new agent output or a new commit in its worktree) for this long gets an ALERT, and its worker shows `stalled`.',
+  },
+  STALL_STOP_FACTOR: {
+    ...count(2, 0, 100),
+    description:
+      'An attempt without progress for this many times PROGRESS_STALL_THRESHOLD is stopped and retried as `stalled`. 0: a stalled attempt is never stopped.',
+  },
+  STALL_MAX_RETRIES: {
+    ...count(2, 1, 100),
+    description: 'Stalled attempts of one task after which it is not retried but fails, for a person to look at.',
+  },
+  MIN_FREE_DISK: {
+    ...byteSize(1024 ** 3, 0, ' (0 for no floor)'),
+    description:
+      'Below this much free space on the disk of `<repo>/.worktrees`, the repository or the data root, no worker claims a new task (workers show `paused: disk`) until there is space again. 0: no floor.',
+  },
+  LOG_MAX_BYTES: {
+    ...byteSize(10 * 1024 ** 2, 1024),
+    description:
+      "health.log, alerts.log, manager.log and the workers' errors logs are rotated once past this size; a finished attempt's output files larger than this are gzipped.",
+  },
+  LOG_KEEP: {
+    ...count(5, 1, 100),
+    description: 'Rotated files kept per log: `NAME.1` plain, `NAME.2.gz` and older gzipped.',
+  },
+  RUNS_KEEP_DAYS: {
+    ...count(14, 0, 3650),
+    description:
+      "Run files (agent output, runner records) of tasks neither queued nor claimed are removed once unchanged for this many days, by `worker-queue clean` and the manager's garbage pass (GC_INTERVAL). 0: at the next pass.",
+  },
+  GC_INTERVAL: {
+    ...duration(3600, 10 * SECOND, 7 * 24 * HOUR),
+    description: "How often the manager removes finished tasks' worktrees (as `worker-queue gc` does) and old run files (RUNS_KEEP_DAYS).",
+  },
+  WORKTREES_MAX_BYTES: {
+    ...byteSize(0, 0, ' (0 for no budget)'),
+    description:
+      'When `<repo>/.worktrees` holds more than this (measured at most every 10 s), no worker claims a new task, as below MIN_FREE_DISK. 0: no budget.',
+  },
+  USAGE_PAUSE_JITTER: {
+    ...duration(30, 0, HOUR),
+    description:
+      "When a usage limit pauses the pool, up to this much (a random share) is added to the limit's reset time, so the workers do not all resume at once.",
+  },
+  NOTIFY_WEBHOOK_URL: {
+    ...word('', /^(https?:\/\/\S{1,2040})?$/, 'an http:// or https:// URL (empty for none)'),
+    description: 'An http(s) URL that gets each notification (the manager sends them) as a JSON POST. Empty: none.',
+  },
+  NOTIFY_COMMAND: {
+    ...word('', /^[^\n]{0,4096}$/, 'a command (words, no shell; empty for none)'),
+    description:
+      'A command run for each notification, split into words and run without a shell, given the message as JSON on stdin and in `NOTIFY_*` environment variables. Empty: none.',
+  },
   NOTIFY_DESKTOP: {
-    fallback: 'auto',
-    accepts: 'one of auto (notify-send when it is installed and a desktop session is open), true, false',
-    schema: () => z.enum(['auto', 'true', 'false']),
-  } satisfies SettingDefinition<'auto' | 'true' | 'false'>,
-  NOTIFY_EVENTS: word('all', /^[a-z_,\s]{1,512}$/, 'all, or a comma-separated list of event names such as worker_dead,task_failed'),
-  /** Events of one kind within this window become one message; a message leaves at most this long after its first event. */
-  NOTIFY_COALESCE: duration(10, 0, HOUR),
-  /** Messages per minute, all sinks together; more wait for the next minute (and coalesce meanwhile). */
-  NOTIFY_RATE_LIMIT: count(20, 1, 10_000),
-  /** A retry after a crash, timeout or usage-limit pause continues the agent's session (`--resume`). */
-  CLAUDE_RESUME: flag(true),
-  /** GitHub mode: one comment on the sub-issue with the link of the pull request the worker opened. */
-  GITHUB_COMMENT: flag(false),
-} as const;
+    ...choice('auto', ['auto', 'true', 'false']),
+    description:
+      'Desktop popups through `notify-send`: `auto` when it is installed and a desktop session is open, `true` whenever it is installed, `false` never.',
+  },
+  NOTIFY_EVENTS: {
+    ...word('all', /^[a-z_,\s]{1,512}$/, 'all, or a comma-separated list of event names such as worker_dead,task_failed'),
+    description: 'Which events are notified: `all`, or a comma-separated list of event names such as `worker_dead,task_failed`.',
+  },
+  NOTIFY_COALESCE: {
+    ...duration(10, 0, HOUR),
+    description:
+      'Events of one kind within this long of the first become one message, sent when the window closes (later only when NOTIFY_RATE_LIMIT holds it back).',
+  },
+  NOTIFY_RATE_LIMIT: {
+    ...count(20, 1, 10_000),
+    description: 'Messages per minute at most, all sinks together; more wait for the next minute and keep coalescing.',
+  },
+  CLAUDE_RESUME: {
+    ...flag(true),
+    description:
+      "A retry of a task (after a crash, timeout, stall or usage-limit pause) continues the earlier attempt's Claude Code session (`--resume`) in the same worktree. false: every attempt starts a new session.",
+  },
+  GITHUB_COMMENT: {
+    ...flag(false),
+    description: 'GitHub mode: the worker comments once on the sub-issue with the link of the pull request it opened.',
+  },
+} as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;
 export type Settings = {
