@@ -59,7 +59,7 @@ export async function buildReport(context: HealthContext): Promise<HealthReport>
 export async function monitorHealth(context: HealthContext, options: { once: boolean; signal: AbortSignal }): Promise<void> {
   const service = serviceFor(context);
   const log = async (event: { level: 'INFO' | 'WARN' | 'ERROR' | 'ALERT'; message: string }) => {
-    // A worker's death is the manager's ALERT while a manager runs (README, "Alerts"): here it is
+    // A worker's death is the manager's ALERT while a manager runs (docs/SPEC.md section 2): here it is
     // a WARN in health.log, so one death is one line in alerts.log.
     const managerPid = event.level === 'ALERT' ? await runningManagerPid(context.paths).catch(() => null) : null;
     if (managerPid !== null) return service.events.log('WARN', `${event.message} (the manager, pid ${managerPid}, alerts on it)`);

@@ -12,7 +12,7 @@ afterEach(() => {
 
 /**
  * A private tmpfs of `size` (say '512k') that a test can fill or make read-only: a real full disk
- * (the CI machines run tests as root, where mount works; see the README's testing notes).
+ * (the CI machines run tests as root, where mount works; see CONTRIBUTING.md).
  */
 export function mountSmallDisk(size: string): string {
   const dir = makeTempDir('hw-disk-');
