@@ -2,10 +2,14 @@
 // through dist/run-bundle.cjs with V8's code cache; the library (dist/index.js) stays ESM.
 // CommonJS because Node 20 starts it faster than an ESM graph, and one file per command because
 // the code cache then covers all of it; dynamic imports become lazily evaluated parts of the file,
-// so a fast path like `check` never runs a dashboard's module code.
+// so a fast path like `check` never runs a dashboard's module code. The library's type declarations
+// go to dist/types (tsc, tsconfig.build.json).
 import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { bin, version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -29,17 +33,55 @@ const deferCommanderChildProcess = {
   },
 };
 
-const shared = { bundle: true, platform: 'node', target: 'node20', minify: true, sourcemap: 'linked', logLevel: 'warning' };
+// The dashboard's script runs in the browser: src/web/browser/page.ts bundled for it, in place of
+// src/web/page-script.ts (which bundles it on first use when the sources run, with these options).
+let pageScriptText;
+const pageScriptInline = {
+  name: 'page-script-inline',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /[\\/]src[\\/]web[\\/]page-script\.ts$/ }, async () => {
+      pageScriptText ??= build({
+        entryPoints: [`${root}src/web/browser/page.ts`],
+        bundle: true,
+        format: 'iife',
+        platform: 'browser',
+        target: 'es2022',
+        write: false,
+        logLevel: 'warning',
+      }).then((result) => result.outputFiles[0].text);
+      return { contents: `export const pageScript = () => ${JSON.stringify(await pageScriptText)};`, loader: 'js' };
+    });
+  },
+};
+
+const shared = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // The postgres migrations (src/adapters/postgres/migrations/*.sql), imported as their text.
+  loader: { '.sql': 'text' },
+};
 
 // Build beside dist/ and swap it in, so commands running meanwhile see a complete tree.
 const staging = `${root}dist.build-${process.pid}`;
+// tsc takes a few seconds: it runs beside the bundling.
+const declarations = promisify(execFile)(
+  process.execPath,
+  [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', `${root}tsconfig.build.json`, '--outDir', `${staging}/types`],
+  { cwd: root },
+).catch((error) => {
+  throw new Error(`tsc could not write the type declarations:\n${error.stdout}${error.stderr}`);
+});
 await build({
   ...shared,
   entryPoints: commands,
   outdir: staging,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  plugins: [deferCommanderChildProcess],
+  plugins: [deferCommanderChildProcess, pageScriptInline],
   // A command finds its siblings (bin/<name>.js) from its own location.
   define: { 'import.meta.url': '__bundleUrl', __PACKAGE_VERSION__: JSON.stringify(version) },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -50,11 +92,13 @@ await build({
   entryPoints: [{ in: `${root}src/index.ts`, out: 'index' }],
   outdir: staging,
   format: 'esm',
+  plugins: [pageScriptInline],
   // Bundled CommonJS packages (commander) still call require().
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
 });
+await declarations;
 
 const retired = `${root}dist.old-${process.pid}`;
 if (existsSync(`${root}dist`)) renameSync(`${root}dist`, retired);

@@ -37,6 +37,8 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  // The postgres migrations, imported as their text (as scripts/build.mjs does).
+  loader: { '.sql': 'text' },
   // CommonJS dependencies bundled into ESM still call require().
   banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
 });

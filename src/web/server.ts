@@ -3,7 +3,7 @@ import { isWorkersError } from '../core/errors.js';
 import { ACTION_NAMES, runAction, type ActionName, type DashboardActions } from './actions.js';
 import { originMatches, requestToken, tokenCookie, tokensMatch } from './auth.js';
 import { PAGE_HTML } from './page-html.js';
-import { PAGE_SCRIPT } from './page-script.js';
+import { pageScript } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 import type { SseHub } from './sse-hub.js';
 
@@ -18,10 +18,10 @@ export interface DashboardServerOptions {
 }
 
 /** The only files served: from memory, so no request path ever reaches the file system. */
-const ASSETS: Readonly<Record<string, { readonly type: string; readonly body: string }>> = {
-  '/': { type: 'text/html; charset=utf-8', body: PAGE_HTML },
-  '/assets/dashboard.js': { type: 'text/javascript; charset=utf-8', body: PAGE_SCRIPT },
-  '/assets/dashboard.css': { type: 'text/css; charset=utf-8', body: PAGE_STYLE },
+const ASSETS: Readonly<Record<string, { readonly type: string; readonly body: () => string }>> = {
+  '/': { type: 'text/html; charset=utf-8', body: () => PAGE_HTML },
+  '/assets/dashboard.js': { type: 'text/javascript; charset=utf-8', body: pageScript },
+  '/assets/dashboard.css': { type: 'text/css; charset=utf-8', body: () => PAGE_STYLE },
 };
 
 const SECURITY_HEADERS = {
@@ -99,7 +99,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   if (url.pathname.startsWith('/api/actions/')) return handleAction(request, response, url.pathname.slice('/api/actions/'.length), options);
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Only GET here.');
   const asset = ASSETS[url.pathname];
-  if (asset !== undefined) return send(response, 200, asset.type, asset.body);
+  if (asset !== undefined) return send(response, 200, asset.type, asset.body());
   switch (url.pathname) {
     case '/api/state':
       return send(response, 200, 'application/json; charset=utf-8', await options.state());

@@ -1,10 +1,14 @@
 import { execa, type ResultPromise } from 'execa';
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dataPaths } from '../../src/core/paths.js';
+import { UsagePause } from '../../src/pool/usage-pause.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
 import { binPath, REPO_ROOT } from '../helpers/run-bin.js';
+import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 
@@ -93,5 +97,38 @@ describe('the dashboard page in a real browser', () => {
     await dashboard.stop();
     await waitFor(() => page.locator('#banner').isVisible(), { timeoutMs: 30_000, what: 'the connection-lost banner' });
     expect(await page.locator('#banner').textContent()).toMatch(/^Connection to the server lost/);
+  }, 120_000);
+
+  it('with actions allowed and the pool paused: a resume button that lifts the pause, a restart button per worker, no script error', async () => {
+    const home = makeTempDir('hw-page-');
+    cpSync(fileURLToPath(new URL('../fixtures/performance/basic', import.meta.url)), home, { recursive: true });
+    const pause = new UsagePause({ paths: dataPaths(home), now: () => new Date(), random: () => 0, jitterMaxMs: 0 });
+    await pause.pauseFor({ resetsAt: new Date(Date.now() + 3_600_000), limitType: 'five_hour', source: 'worker-1', message: 'limit' });
+    const token = 'page-test-token';
+    const dashboard = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: token });
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(`${dashboard.url}?token=${token}`);
+    // A script error stops the page filling in: then say what it was.
+    await waitFor(async () => errors.length > 0 || (await page.locator('body').getAttribute('data-generated-at')) !== null, {
+      timeoutMs: 30_000,
+      what: 'the page filled in',
+    });
+    expect(errors).toEqual([]);
+    expect(await page.locator('#paused').textContent()).toMatch(/^paused until \S+ \(five_hour\)resume$/);
+    const rows = await page.locator('#workers tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+    expect(await page.locator('#workers tbody button', { hasText: 'restart' }).count()).toBe(rows);
+
+    await page.locator('#paused button', { hasText: 'resume' }).click();
+    await waitFor(async () => (await page.locator('#paused').textContent()) === '', {
+      timeoutMs: 30_000 + SSE_BOUND_MS,
+      what: 'the pause gone from the page',
+    });
+    expect(await pause.current()).toBeNull();
+    expect(errors).toEqual([]);
   }, 120_000);
 });

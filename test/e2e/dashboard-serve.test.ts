@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
+import { PAGE_HTML } from '../../src/web/page-html.js';
+import { pageScript } from '../../src/web/page-script.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -61,6 +63,19 @@ describe('worker-performance serve', () => {
     ).stdout;
     for (const family of parseProm(exported)) expect(families.has(family.name)).toBe(true);
     expect((await fetch(`${url}healthz`)).status).toBe(200);
+  });
+
+  it('serves the page, and as its script src/web/browser/page.ts bundled as the sources bundle it', async () => {
+    const { url } = await startDashboard(makeTempDir());
+    const page = await fetch(url);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toBe(PAGE_HTML);
+    const script = await fetch(`${url}assets/dashboard.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const served = await script.text();
+    expect(served).toMatch(/^"use strict";\n\(\(\) => \{\n/);
+    // Not the same: scripts/build.mjs bundles page.ts otherwise than page-script.ts does, or dist/ is stale.
+    expect(served).toBe(pageScript());
   });
 
   it('refuses a non-loopback address without a token, and actions without one', async () => {

@@ -23,6 +23,8 @@ export function bundleFixture(entry: string): Promise<string> {
         target: 'node20',
         banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
         logLevel: 'warning',
+        // The postgres migrations, imported as their text (as scripts/build.mjs does).
+        loader: { '.sql': 'text' },
       });
       return outfile;
     })();

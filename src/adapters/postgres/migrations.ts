@@ -5,69 +5,17 @@
  */
 import { WorkersError } from '../../core/errors.js';
 import type { Database, Queryable } from './database.js';
-import { FLEET_SCHEMA_SQL } from './fleet-schema.js';
+import queue from './migrations/001-queue.sql?raw';
+import fleetHealthHistory from './migrations/002-fleet-health-history.sql?raw';
+import pauseAndWakeups from './migrations/003-pause-and-wakeups.sql?raw';
 
 /**
- * The pool-wide usage pause shared by every host (one row at most; a trigger notifies `hw_pause`
- * on every change), and an index for the kill requests (`run.killRequested`) a host's manager
- * looks for at every pass. `hw_queue` is notified per changed row, and not for a lease renewal:
- * the statement trigger also fired for the heartbeats' renewals (even of no row), waking every
- * idle worker of every host at each beat.
+ * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
+ * the sources), and the one esbuild (scripts/build.mjs, its text loader for .sql) and tsc
+ * (migrations/sql.d.ts) take too. A migration a database may have applied never changes: a change
+ * to the schema is a new file (test/unit/postgres-migrations.test.ts holds them to that).
  */
-const PAUSE_AND_WAKEUPS = `
-   CREATE TABLE hw_pause (
-     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-     paused_until timestamptz NOT NULL,
-     resets_at timestamptz,
-     limit_type text,
-     set_at timestamptz NOT NULL,
-     host text NOT NULL,
-     worker text NOT NULL,
-     reason text NOT NULL
-   );
-   CREATE FUNCTION hw_notify_pause() RETURNS trigger LANGUAGE plpgsql AS
-     $$ BEGIN PERFORM pg_notify('hw_pause', ''); RETURN NULL; END $$;
-   CREATE TRIGGER hw_pause_changed AFTER INSERT OR UPDATE OR DELETE ON hw_pause
-     FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_pause();
-   DROP TRIGGER hw_tasks_changed ON hw_tasks;
-   CREATE TRIGGER hw_tasks_added_or_removed AFTER INSERT OR DELETE ON hw_tasks
-     FOR EACH ROW EXECUTE FUNCTION hw_notify_queue();
-   CREATE TRIGGER hw_tasks_changed AFTER UPDATE ON hw_tasks FOR EACH ROW
-     WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.run IS DISTINCT FROM NEW.run OR OLD.not_before IS DISTINCT FROM NEW.not_before
-       OR OLD.attempts IS DISTINCT FROM NEW.attempts OR OLD.worker_id IS DISTINCT FROM NEW.worker_id)
-     EXECUTE FUNCTION hw_notify_queue();
-   CREATE INDEX hw_tasks_kill_requested ON hw_tasks ((run->>'host')) WHERE status = 'claimed' AND (run->>'killRequested')::boolean;`;
-
-const MIGRATIONS: readonly string[] = [
-  `CREATE SEQUENCE hw_lease_tokens;
-   CREATE TABLE hw_tasks (
-     id bigserial PRIMARY KEY,
-     subissue text NOT NULL,
-     parent text NOT NULL,
-     priority integer NOT NULL,
-     status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'claimed', 'done', 'failed', 'review')),
-     host text,
-     worker_id integer,
-     attempts integer NOT NULL DEFAULT 0,
-     not_before timestamptz,
-     created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-     claimed_at timestamptz,
-     finished_at timestamptz,
-     last_error text,
-     lease_token bigint,
-     lease_expires_at timestamptz,
-     run jsonb
-   );
-   CREATE INDEX hw_tasks_queued ON hw_tasks (priority, created_at, id) WHERE status = 'queued';
-   CREATE INDEX hw_tasks_held ON hw_tasks (host, worker_id) WHERE status = 'claimed';
-   CREATE INDEX hw_tasks_active_subissue ON hw_tasks (subissue) WHERE status IN ('queued', 'claimed');
-   CREATE FUNCTION hw_notify_queue() RETURNS trigger LANGUAGE plpgsql AS
-     $$ BEGIN PERFORM pg_notify('hw_queue', ''); RETURN NULL; END $$;
-   CREATE TRIGGER hw_tasks_changed AFTER INSERT OR UPDATE OR DELETE ON hw_tasks
-     FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_queue();`,
-  FLEET_SCHEMA_SQL,
-  PAUSE_AND_WAKEUPS,
-];
+export const MIGRATIONS: readonly string[] = [queue, fleetHealthHistory, pauseAndWakeups];
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
