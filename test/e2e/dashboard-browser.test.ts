@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
-import { UsagePause } from '../../src/pool/usage-pause.js';
+import { UsagePause } from '../../src/pause/usage-pause.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
 import { binPath, REPO_ROOT } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
