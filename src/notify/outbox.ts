@@ -20,11 +20,16 @@ export interface NotifyMessage {
 const RATE_WINDOW_MS = 60_000;
 const MAX_TEXT = 1800;
 
-/** Adds events to the group of their kind still open, or opens one. */
+/** What makes two events the same news; a restart is news each time it happens. */
+const sameNews = (a: NotifyEvent, b: NotifyEvent) =>
+  a.kind !== 'worker_restarted' && a.kind === b.kind && a.worker === b.worker && a.task === b.task && a.parent === b.parent;
+
+/** Adds events to the group of their kind still open, or opens one; an event the group already holds is told once. */
 export function addToOutbox(outbox: readonly PendingGroup[], events: readonly NotifyEvent[], nowMs: number): PendingGroup[] {
   const groups = outbox.map((group) => ({ ...group, events: [...group.events] }));
   for (const event of events) {
     const open = groups.find((group) => group.kind === event.kind);
+    if (open?.events.some((held) => sameNews(held, event))) continue;
     if (open) open.events.push(event);
     else groups.push({ kind: event.kind, first_at: nowMs, events: [event] });
   }
