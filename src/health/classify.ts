@@ -31,9 +31,11 @@ export function classifyHealth(record: WorkerRecord | undefined, now: Date, thre
   if (record === undefined) return 'unknown';
   const heartbeatAge = ageMs(record.last_heartbeat, now);
   if (heartbeatAge === undefined) return 'unknown';
+  // A worker that said `stopped` on its way out (drained, scaled down, shut down, retired by setup)
+  // stopped on purpose: its heartbeat ends there, and that is not a death.
+  if (record.status === 'stopped') return 'stopped';
   if (heartbeatAge > thresholds.DEAD_WORKER_THRESHOLD) return 'dead';
   if (heartbeatAge > thresholds.DEAD_WORKER_THRESHOLD / 2) return 'unresponsive';
-  if (record.status === 'stopped') return 'stopped';
   if (record.status === 'recovering') return 'recovering';
   if (!hasTask(record)) return 'healthy';
   const taskAge = ageMs(record.task_started_at, now);

@@ -38,6 +38,9 @@ export function classifyWorker(observation: WorkerObservation, now: Date, thresh
   const lastHeartbeat = later(base.last_heartbeat, observation.startedAt);
   const health = classifyHealth({ ...base, last_heartbeat: lastHeartbeat }, now, thresholds);
   if (health === 'dead' || health === 'unresponsive') return { kind: 'hung', health };
+  // A process still in its pane long after it reported `stopped` did not finish stopping: hung.
+  const age = lastHeartbeat === undefined ? undefined : now.getTime() - Date.parse(lastHeartbeat);
+  if (health === 'stopped' && age !== undefined && age > thresholds.DEAD_WORKER_THRESHOLD) return { kind: 'hung', health: 'dead' };
   return { kind: 'running', health };
 }
 

@@ -16,6 +16,7 @@ import { readDiskPause } from '../pause/disk-floor.js';
 import { openPoolPause } from '../pause/open-pool-pause.js';
 import { describePause } from '../pause/usage-pause.js';
 import { chooseQueueBackend } from '../queue/open-backend.js';
+import { configuredSinks } from '../notify/sinks.js';
 
 export interface WorkerStatusRow {
   /** The host the worker runs on: this host's pool, or (postgres store) another host's worker. */
@@ -46,6 +47,8 @@ export interface ManagerStatus {
   readonly pause: string | null;
   /** Why the pool stopped claiming for disk space (MIN_FREE_DISK), or null. */
   readonly disk_pause: string | null;
+  /** Where notifications go, as the running manager names its sinks (a webhook by its origin only). */
+  readonly notifications?: readonly string[];
   readonly workers: WorkerStatusRow[];
   readonly recent_log: string[];
 }
@@ -154,6 +157,7 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     queue_backend: queueBackend,
     pause: pause === null ? null : describePause(pause),
     disk_pause: readDiskPause(context.paths),
+    notifications: configuredSinks(context.settings, context.env ?? {}).map((sink) => sink.name),
     workers: [
       ...ids.map((id) => workerRow(pool.health.host, id, panes.get(id), state, metrics, now, context)),
       ...otherHostRows(fleet, pool.health.host, now, context),
@@ -206,6 +210,11 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, c
     ...fit(status.queue_backend),
     ...(status.disk_pause === null ? [] : fit(`Dispatch paused: disk (${status.disk_pause})`).map((line) => chalk.yellow(line))),
     ...(status.pause === null ? [] : fit(`Dispatch ${status.pause} (worker-manager resume lifts it)`).map((line) => chalk.yellow(line))),
+    ...(status.notifications === undefined
+      ? []
+      : fit(
+          `Notifications: ${status.notifications.length === 0 ? 'none configured (NOTIFY_WEBHOOK_URL, NOTIFY_COMMAND, NOTIFY_DESKTOP)' : status.notifications.join(', ')}`,
+        )),
     '',
     status.workers.length === 0
       ? 'No workers in the pool.'

@@ -328,9 +328,12 @@ export class Supervisor {
     }
     await removeWorkerPane(this.options, pane);
     if (entry.force || verdict.kind === 'hung') await this.options.requeueTasksOf?.(id);
-    await this.options.state.update((draft) => {
+    const left = await this.options.state.update((draft) => {
       if (draft.workers[String(id)]?.intent === 'remove') delete draft.workers[String(id)];
+      return Object.keys(draft.workers).map(Number);
     });
+    // Removed on purpose: `stopped`, not a death, even when it was stopped at once and said nothing.
+    await this.options.health.retireWorkersExcept(new Set(left)).catch(() => undefined);
     await this.options.log.log('INFO', `Worker ${id} removed${entry.force ? ' (forced)' : ' after draining'}.`);
   }
 }

@@ -6,6 +6,11 @@ export interface Delivery {
   readonly sink: string;
   readonly attempts: number;
   readonly next_at: number;
+  /**
+   * Set just before an attempt, cleared with its outcome: a delivery found with it by a new
+   * manager was cut off mid-send (the manager was killed), and is not sent again.
+   */
+  readonly sending_since?: number;
 }
 
 /** A failing sink is tried this many times in all, waiting 1, 2, 4, ... s between tries. */
@@ -19,5 +24,6 @@ export function afterAttempt(delivery: Delivery, result: AttemptResult, nowMs: n
   if (result.ok) return { next: null, dropped: false };
   const attempts = delivery.attempts + 1;
   if (attempts >= MAX_ATTEMPTS) return { next: null, dropped: true };
-  return { next: { ...delivery, attempts, next_at: nowMs + BASE_BACKOFF_MS * 2 ** (attempts - 1) }, dropped: false };
+  const { sending_since: _sent, ...waiting } = delivery;
+  return { next: { ...waiting, attempts, next_at: nowMs + BASE_BACKOFF_MS * 2 ** (attempts - 1) }, dropped: false };
 }

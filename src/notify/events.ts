@@ -12,6 +12,7 @@ export const NOTIFY_KINDS = [
   'auth_hold',
   'agent_stalled',
   'queue_drained',
+  'parent_delivered',
   'test',
 ] as const;
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];
@@ -26,6 +27,12 @@ export interface NotifyEvent {
   readonly task?: string;
   readonly parent?: string;
   readonly title?: string;
+  /** Why it happened, in words (the text says it too). */
+  readonly cause?: string;
+  /** The command a person runs about it, or what happens without one. */
+  readonly command?: string;
+  /** parent_delivered: the pull request URLs (or numbers) its sub-issues ended in. */
+  readonly pull_requests?: string[];
 }
 
 /** NOTIFY_EVENTS: `all`, or a comma-separated list of kinds; an unknown name is refused. */

@@ -7,6 +7,8 @@ export interface WorkerLook {
   readonly gave_up: boolean;
   readonly stalled: boolean;
   readonly task: string;
+  /** The manager's last word on why it stopped (manager/state.json `last_reason`). */
+  readonly reason?: string | null;
 }
 
 export interface Observation {

@@ -41,6 +41,7 @@ export async function observe(sources: ObservationSources, settings: ObserveSett
       gave_up: entry?.gave_up ?? false,
       stalled: record !== undefined && stalled(record, now, settings.PROGRESS_STALL_THRESHOLD),
       task: record?.current_task ?? 'none',
+      reason: entry?.last_reason ?? null,
     };
   }
   return {

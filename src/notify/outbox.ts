@@ -20,23 +20,37 @@ export interface NotifyMessage {
 const RATE_WINDOW_MS = 60_000;
 const MAX_TEXT = 1800;
 
-/** Adds events to the group of their kind still open, or opens one. */
+/** What makes two events the same news; a restart is news each time it happens. */
+const sameNews = (a: NotifyEvent, b: NotifyEvent) =>
+  a.kind !== 'worker_restarted' && a.kind === b.kind && a.worker === b.worker && a.task === b.task && a.parent === b.parent;
+
+/** Adds events to the group of their kind still open, or opens one; an event the group already holds is told once. */
 export function addToOutbox(outbox: readonly PendingGroup[], events: readonly NotifyEvent[], nowMs: number): PendingGroup[] {
   const groups = outbox.map((group) => ({ ...group, events: [...group.events] }));
   for (const event of events) {
     const open = groups.find((group) => group.kind === event.kind);
+    if (open?.events.some((held) => sameNews(held, event))) continue;
     if (open) open.events.push(event);
     else groups.push({ kind: event.kind, first_at: nowMs, events: [event] });
   }
   return groups;
 }
 
+/** When the first event was seen, as a person reads it: `2026-12-01 10:30:00 UTC`. */
+const seenAt = (iso: string) => {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+};
+
+/** The events' summaries and when the first was seen; a long list is cut, the time never. */
 export function messageText(events: readonly NotifyEvent[]): string {
   const text =
     events.length === 1
       ? events[0]!.summary
       : `${events.length} ${events[0]!.kind.replace(/_/g, ' ')} events: ${events.map((event) => event.summary).join(' ')}`;
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+  const time = ` (seen ${seenAt(events[0]!.at)})`;
+  const room = MAX_TEXT - time.length;
+  return `${text.length > room ? `${text.slice(0, room - 1)}…` : text}${time}`;
 }
 
 /** The id is a hash of the events, so the same group always gets the same id (what a receiver can deduplicate on). */

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { splitWords } from '../core/split-words.js';
@@ -54,31 +55,58 @@ function messageEnv(message: NotifyMessage): Record<string, string> {
   return env;
 }
 
+/** How long stderr is still read after the command exits: a background child holding it is not waited for. */
+const AFTER_EXIT_MS = 200;
+
+/**
+ * Runs the command in its own process group. It ends at its exit (stderr read a moment more,
+ * never until a background child lets go of it) or at SEND_TIMEOUT_MS, when the whole group is
+ * killed and reading stops: no command holds up the sender longer than that.
+ */
+function runBounded(file: string, args: readonly string[], input: string, env: Record<string, string>): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    let stderr = '';
+    let done = false;
+    const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const finish = (result: AttemptResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.stderr?.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      killGroup();
+      finish({ ok: false, reason: `timed out after ${SEND_TIMEOUT_MS / 1000} s (its process group was killed)` });
+    }, SEND_TIMEOUT_MS);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = `${stderr}${chunk.toString('utf8')}`.slice(-4000);
+    });
+    child.on('error', (error) => finish({ ok: false, reason: error.message }));
+    child.on('exit', (code, signal) => {
+      setTimeout(() => {
+        if (code === 0) return finish({ ok: true });
+        const detail = stderr.trim().split('\n').pop() ?? '';
+        finish({ ok: false, reason: `${code === null ? `killed by ${signal}` : `exit ${code}`}${detail ? `: ${detail}` : ''}` });
+      }, AFTER_EXIT_MS);
+    });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
+}
+
 function commandSink(command: string): Sink {
   const [file, ...args] = splitWords(command);
   return {
     name: `command ${file}`,
-    async send(message) {
-      const result = await execa(file!, args, {
-        input: `${JSON.stringify(messageBody(message))}\n`,
-        env: messageEnv(message),
-        extendEnv: true,
-        reject: false,
-        timeout: SEND_TIMEOUT_MS,
-        stdout: 'ignore',
-        stderr: 'pipe',
-      });
-      if (result.exitCode === 0) return { ok: true };
-      const detail =
-        String(result.stderr ?? '')
-          .trim()
-          .split('\n')
-          .pop() ?? '';
-      return {
-        ok: false,
-        reason: `${result.failed && result.exitCode === undefined ? result.shortMessage : `exit ${result.exitCode}`}${detail ? `: ${detail}` : ''}`,
-      };
-    },
+    send: (message) => runBounded(file!, args, `${JSON.stringify(messageBody(message))}\n`, messageEnv(message)),
   };
 }
 

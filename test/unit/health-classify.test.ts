@@ -19,7 +19,12 @@ describe('classifyHealth (docs/SPEC.md section 5, in order)', () => {
     ['heartbeat 31 s old', worker({ last_heartbeat: secondsAgo(31) }), 'dead', 2],
     ['heartbeat 16 s old', worker({ last_heartbeat: secondsAgo(16) }), 'unresponsive', 1],
     ['heartbeat exactly 15 s old', worker({ last_heartbeat: secondsAgo(15) }), 'healthy', 0],
-    ['dead wins over stopped', worker({ last_heartbeat: secondsAgo(40), status: 'stopped' }), 'dead', 2],
+    [
+      'a worker stopped on purpose long ago stays stopped, not dead',
+      worker({ last_heartbeat: secondsAgo(4000), status: 'stopped' }),
+      'stopped',
+      3,
+    ],
     ['reported stopped', worker({ status: 'stopped' }), 'stopped', 3],
     ['reported recovering', worker({ status: 'recovering', current_task: '7', task_started_at: secondsAgo(2000) }), 'recovering', 1],
     ['task running 901 s', worker({ status: 'working', current_task: '7', task_started_at: secondsAgo(901) }), 'slow', 1],

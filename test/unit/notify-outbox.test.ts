@@ -50,7 +50,7 @@ describe('notification events from two looks at the pool', () => {
   });
 
   it('NOTIFY_EVENTS: all, a list, and an unknown name refused', () => {
-    expect(parseEventFilter('all').size).toBe(11);
+    expect(parseEventFilter('all').size).toBe(12);
     expect([...parseEventFilter('worker_dead, task_failed')].sort()).toEqual(['task_failed', 'test', 'worker_dead']);
     expect(() => parseEventFilter('worker_dead,typo')).toThrow(/unknown event "typo"/);
   });
@@ -66,7 +66,7 @@ describe('the outbox', () => {
     expect(due).toHaveLength(1);
     const message = toMessage(due[0]!, 11_000);
     expect(message.events.map((event) => event.worker)).toEqual([1, 2, 3, 4, 5]);
-    expect(message.text).toMatch(/^5 worker restarted events: Worker 1 was restarted\. .* Worker 5 was restarted\.$/);
+    expect(message.text).toMatch(/^5 worker restarted events: Worker 1 was restarted\. .* Worker 5 was restarted\. .*\(seen .* UTC\)$/);
     expect(toMessage(due[0]!, 99_000).id).toBe(message.id);
   });
 
