@@ -366,21 +366,9 @@ export const SETTING_DEFINITIONS = {
       'More paths the sandboxed agent may read (a toolchain outside PATH, a shared cache), separated by `:`. Paths that do not exist are skipped.',
   },
   SANDBOX_ALLOW_HOSTS: {
-    ...word('', /^[A-Za-z0-9.,:\s\-\[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
+    ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
     description:
       "Hosts a sandboxed command agent may reach, separated by commas. Empty: the command agent has no network but its own loopback. Listed hosts are not filtered one by one: the agent then shares the host's network (docs/SPEC.md section 15).",
-  },
-  WORKER_SETUP_CMD: {
-    ...word('', /^[^\n]{0,4096}$/, 'a command (words, no shell; empty for none)'),
-    description: 'Reserved for a command run once per worktree before the agent (for example `npm ci`); not run yet.',
-  },
-  WORKER_VERIFY_CMD: {
-    ...word('', /^[^\n]{0,4096}$/, 'a command (words, no shell; empty for none)'),
-    description: 'Reserved for a command run after the agent to verify its work (for example `npm test`); not run yet.',
-  },
-  VERIFY_MAX_ROUNDS: {
-    ...count(2, 1, 20),
-    description: 'Reserved: how often the agent is resumed when WORKER_VERIFY_CMD fails; not used yet.',
   },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 

@@ -34,11 +34,10 @@ export async function chooseSandbox(
   platform: string,
   uid: number,
 ): Promise<SandboxChoice> {
-  if (settings.SANDBOX === 'off') return { line: 'sandbox: off (SANDBOX=off): the agent runs with your user\'s full access' };
+  if (settings.SANDBOX === 'off') return { line: "sandbox: off (SANDBOX=off): the agent runs with your user's full access" };
   const probe = await probeSandbox(env, platform);
   if (!probe.available) {
-    if (settings.SANDBOX === 'on')
-      throw new WorkersError('config', `SANDBOX=on but ${probe.why}: ${probe.fix}, or set SANDBOX=auto.`);
+    if (settings.SANDBOX === 'on') throw new WorkersError('config', `SANDBOX=on but ${probe.why}: ${probe.fix}, or set SANDBOX=auto.`);
     return { line: `sandbox: not in use, ${probe.why}; the agent runs with your user's full access: ${probe.fix}` };
   }
   const allowHosts = splitList(settings.SANDBOX_ALLOW_HOSTS, ',');

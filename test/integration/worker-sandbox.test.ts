@@ -65,7 +65,14 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
     const secrets = { GH_TOKEN: 'ghs_planted', ANTHROPIC_API_KEY: 'sk-ant-planted', HOME: home };
     writeFileSync(
       targets,
-      JSON.stringify({ sshKey, ghHosts, outside: join(outsideDir, 'escaped.txt'), otherWorktree: other, workerPid: process.pid, port: server.port }),
+      JSON.stringify({
+        sshKey,
+        ghHosts,
+        outside: join(outsideDir, 'escaped.txt'),
+        otherWorktree: other,
+        workerPid: process.pid,
+        port: server.port,
+      }),
     );
     const env = { ...process.env, ...secrets };
     const settings = resolveSettings({}, { ...bench.env, SANDBOX: 'on' });
@@ -102,7 +109,10 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
     // sandbox's own throwaway copy (a new ref in its private ref directory), so the host decides.
     expect(tries).toMatchObject(
       Object.fromEntries(
-        ['read-ssh-key', 'read-gh-hosts', 'see-secrets', 'git-push', 'signal-worker', 'reach-local-server'].map((name) => [name, 'blocked']),
+        ['read-ssh-key', 'read-gh-hosts', 'see-secrets', 'git-push', 'signal-worker', 'reach-local-server'].map((name) => [
+          name,
+          'blocked',
+        ]),
       ),
     );
     expect(Object.keys(tries)).toHaveLength(12);
@@ -111,7 +121,9 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
     expect(existsSync(join(other, 'pwned.txt'))).toBe(false);
     expect(existsSync(join(bench.repo, '.git', 'hooks', 'pre-commit'))).toBe(false);
     expect(readFileSync(join(bench.repo, '.git', 'config'), 'utf8')).toBe(configBefore);
-    expect(git(bench.repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/main', 'refs/heads/subissue/1-300')).toBe(refsBefore);
+    expect(git(bench.repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/main', 'refs/heads/subissue/1-300')).toBe(
+      refsBefore,
+    );
     expect(git(remote, 'for-each-ref')).toBe('');
     expect(server.connections()).toBe(0);
     // Its own work is on its branch, as without the sandbox.

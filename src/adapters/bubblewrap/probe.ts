@@ -24,10 +24,27 @@ export async function probeSandbox(env: Readonly<Record<string, string | undefin
     return { available: false, why: `the sandbox needs Linux, this is ${platform}`, fix: 'run the workers on Linux (a VM or container)' };
   const bwrap = await findOnPath('bwrap', env);
   if (bwrap === undefined)
-    return { available: false, why: 'bubblewrap (bwrap) is not installed', fix: 'install bubblewrap (apt-get install bubblewrap, dnf install bubblewrap)' };
+    return {
+      available: false,
+      why: 'bubblewrap (bwrap) is not installed',
+      fix: 'install bubblewrap (apt-get install bubblewrap, dnf install bubblewrap)',
+    };
   const result = await execa(
     bwrap,
-    ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--unshare-ipc', '--unshare-net', '--die-with-parent', 'true'],
+    [
+      '--ro-bind',
+      '/',
+      '/',
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-net',
+      '--die-with-parent',
+      'true',
+    ],
     { reject: false, stdin: 'ignore', timeout: PROBE_TIMEOUT_MS, env: { PATH: env.PATH ?? '/usr/bin:/bin' }, extendEnv: false },
   );
   if (result.exitCode === 0) return { available: true, bwrap };

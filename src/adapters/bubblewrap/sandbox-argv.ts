@@ -110,4 +110,12 @@ export function sandboxArgv(plan: SandboxPlan, inner: readonly string[]): string
 export const BASE_KEEP_ENV: readonly string[] = ['PATH', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'TZ', 'USER', 'LOGNAME', 'SHELL', 'NO_COLOR'];
 
 /** Claude Code also keeps its own configuration and the model API's credentials and address. */
-export const CLAUDE_KEEP_ENV: readonly string[] = ['ANTHROPIC_*', 'CLAUDE_*', 'DISABLE_*', 'MCP_*', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+export const CLAUDE_KEEP_ENV: readonly string[] = [
+  'ANTHROPIC_*',
+  'CLAUDE_*',
+  'DISABLE_*',
+  'MCP_*',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+];
