@@ -9,5 +9,8 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    // The fake agents keep notes outside their worktrees, which the agent's sandbox hides; the
+    // sandbox's own tests turn it on (test/integration/worker-sandbox.test.ts).
+    env: { SANDBOX: 'off' },
   },
 });

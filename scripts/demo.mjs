@@ -27,6 +27,8 @@ const env = {
   ...process.env,
   CLAUDE_WORKERS_HOME: home,
   WORKERS_TMUX_SOCKET: socket,
+  // The stand-in agent keeps notes outside its worktree, which the sandbox would hide.
+  SANDBOX: 'off',
   WORKER_AGENT_CMD: `${process.execPath} ${join(root, 'scripts', 'demo', 'demo-agent.mjs')}`,
   WORKER_BACKEND: hasPueue ? 'pueue' : 'embedded',
   HEARTBEAT_INTERVAL: '1',

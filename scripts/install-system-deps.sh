@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the toolkit and its tests use, only those missing.
 set -euo pipefail
-declare -A package_for=([tmux]=tmux [ip]=iproute2 [git]=git [jq]=jq [gh]=gh [promtool]=prometheus [hyperfine]=hyperfine [chromium]=chromium)
+declare -A package_for=([tmux]=tmux [ip]=iproute2 [git]=git [jq]=jq [gh]=gh [promtool]=prometheus [hyperfine]=hyperfine [chromium]=chromium [bwrap]=bubblewrap)
 missing=()
 for command in "${!package_for[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${package_for[$command]}")

@@ -40,6 +40,8 @@ export function makePool(settings = {}) {
     WORKERS_SESSION: 'bench-workers',
     MONITOR_SESSION: 'bench-monitor',
     WORKER_BACKEND: 'embedded',
+    // The stand-in agent keeps notes outside its worktree, which the sandbox would hide.
+    SANDBOX: 'off',
     WORKER_AGENT_CMD: `"${process.execPath}" "${fakeAgent}"`,
     NO_COLOR: '1',
     ...settings,

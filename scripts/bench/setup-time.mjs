@@ -24,6 +24,8 @@ function setupOnce(index) {
     CLAUDE_WORKERS_HOME: home,
     WORKERS_TMUX_SOCKET: socket,
     WORKER_BACKEND: 'embedded',
+    // The stand-in agent keeps notes outside its worktree, which the sandbox would hide.
+    SANDBOX: 'off',
     WORKER_AGENT_CMD: `${process.execPath} ${join(root, 'scripts', 'demo', 'demo-agent.mjs')}`,
     HEARTBEAT_INTERVAL: '0.2',
   };

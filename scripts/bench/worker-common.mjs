@@ -43,6 +43,8 @@ export async function startWorker(home, repo, agentCommand, { id = 1, env = {} }
     ...process.env,
     CLAUDE_WORKERS_HOME: home,
     WORKER_BACKEND: 'embedded',
+    // The stand-in agent keeps notes outside its worktree, which the sandbox would hide.
+    SANDBOX: 'off',
     WORKER_AGENT_CMD: agentCommand,
     HEARTBEAT_INTERVAL: '1',
     ...env,

@@ -160,3 +160,31 @@ export async function hasRemotes(repo: string): Promise<boolean> {
 export async function getUnpushedCount(repo: string, branch: string): Promise<number> {
   return Number(await run(repo, ['rev-list', '--count', branch, '--not', '--remotes']));
 }
+
+/** The worktree's own git directory (`<common>/worktrees/<name>`), absolute. */
+export async function getWorktreeGitDir(worktree: string): Promise<string> {
+  return run(worktree, ['rev-parse', '--path-format=absolute', '--git-dir']);
+}
+
+/** The commit `branch` points at. */
+export async function getBranchCommit(repo: string, branch: string): Promise<string> {
+  return run(repo, ['rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}^{commit}`]);
+}
+
+/**
+ * Moves `branch` from `from` to `to`, only if it still points at `from` and `to` is a commit of
+ * the repository (git refuses otherwise).
+ */
+export async function moveBranch(repo: string, branch: string, to: string, from: string): Promise<void> {
+  await run(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${to}^{commit}`]);
+  await run(repo, ['update-ref', '-m', 'hybrid-workers: the sandboxed agent committed', `refs/heads/${branch}`, to, from]);
+}
+
+/** The user's git identity as the repository sees it (its config, then the global one); undefined when unset. */
+export async function getGitIdentity(repo: string): Promise<{ name: string; email: string } | undefined> {
+  const [name, email] = await Promise.all([
+    run(repo, ['config', 'user.name']).catch(() => ''),
+    run(repo, ['config', 'user.email']).catch(() => ''),
+  ]);
+  return name !== '' && email !== '' ? { name, email } : undefined;
+}

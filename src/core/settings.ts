@@ -354,6 +354,22 @@ export const SETTING_DEFINITIONS = {
     ...flag(false),
     description: 'GitHub mode: the worker comments once on the sub-issue with the link of the pull request it opened.',
   },
+  // The agent's sandbox (issue 28; docs/SPEC.md section 15).
+  SANDBOX: {
+    ...choice('auto', ['auto', 'on', 'off']),
+    description:
+      "Runs every agent inside a bubblewrap sandbox (the system read-only, writable only the task's worktree and its own branch, a private home and /tmp, its own process and network namespaces). `auto`: where bubblewrap can make one, else the agent runs without it and every worker start says so and names the fix; `on`: a worker refuses to start without it; `off`: never.",
+  },
+  SANDBOX_RO_PATHS: {
+    ...word('', /^[^\n]{0,4096}$/, 'absolute paths separated by ":" (empty for none)'),
+    description:
+      'More paths the sandboxed agent may read (a toolchain outside PATH, a shared cache), separated by `:`. Paths that do not exist are skipped.',
+  },
+  SANDBOX_ALLOW_HOSTS: {
+    ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
+    description:
+      "Hosts a sandboxed command agent may reach, separated by commas. Empty: the command agent has no network but its own loopback. Listed hosts are not filtered one by one: the agent then shares the host's network (docs/SPEC.md section 15).",
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -10,7 +10,8 @@ import { deliverPullRequest, githubFailure } from '../github/deliver-pull-reques
 import { fetchIssueContext } from '../github/issue-context.js';
 import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
-import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
+import { BackendFailure, factsOf, logError, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
+import { collectSandboxedBranch, sandboxRun } from './sandbox.js';
 import type { TaskState } from './worker-state.js';
 import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
 
@@ -98,6 +99,12 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
       outputFile,
       ...(resumeSessionId ? { resumeSessionId, resumeWorkerId: sessionWorker } : {}),
     });
+    let run = prepared.run;
+    try {
+      run = await sandboxRun(rt, ts, prepared.run);
+    } catch (error) {
+      return failure('worktree_error', `the sandbox for ${ts.worktree} could not be prepared: ${(error as Error).message}`);
+    }
     Object.assign(ts, {
       phase: 'running',
       expected_runs: current.attempts + 1,
@@ -111,7 +118,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     await saveState(rt, ts);
     if (prepared.sessionId)
       await rt.sessions.remember(ts.queue_task_id, ts.subissue, { sessionId: prepared.sessionId, workerId: sessionWorker });
-    await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, prepared.run));
+    await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, run));
     return 'started';
   } catch (error) {
     return backendFailed(error);
@@ -136,6 +143,9 @@ async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | Inspec
  * this attempt mean the agent got that far, and the branch decides as after an exit 0.
  */
 async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): Promise<Settled> {
+  await collectSandboxedBranch(rt, ts).catch((error: unknown) =>
+    logError(rt, `the sandboxed agent's branch ${ts.branch} was not moved: ${(error as Error).message}`),
+  );
   const said = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
   const work = said.kind === 'finished' || exitCode === undefined ? await inspectWork(rt, ts) : undefined;
   const { kind: _kind, ...usage } = said;

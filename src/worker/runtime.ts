@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AgentAdapter, TaskFacts } from '../agent/agent-adapter.js';
+import type { SandboxHost } from '../adapters/bubblewrap/host-plan.js';
 import { appendLine, formatAlertLine, type EventLog } from '../core/event-log.js';
 import type { JsonFile } from '../core/json-store.js';
 import { workerErrorLog, type DataPaths } from '../core/paths.js';
@@ -44,6 +45,8 @@ export interface WorkerDeps {
   readonly idlePollMs?: number;
   /** Between SIGTERM and SIGKILL when a run is stopped. */
   readonly killGraceMs?: number;
+  /** The sandbox every attempt runs in (docs/SPEC.md section 15); undefined: none. */
+  readonly sandbox?: SandboxHost;
 }
 
 export interface Runtime extends WorkerDeps {

@@ -11,6 +11,7 @@ import { WorkerControl, drainFile } from './control.js';
 import { claimWorkerId } from '../health/worker-pid-file.js';
 import type { GithubLink } from '../github/deliver-pull-request.js';
 import { runWorker } from './worker-loop.js';
+import { chooseSandbox } from './sandbox.js';
 
 export interface StartWorkerOptions {
   readonly workerId: number;
@@ -48,6 +49,9 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   const baseBranch = options.base ?? (await getCurrentBranch(repo));
   await verifyBranch(repo, baseBranch);
   const agent = selectAgent(options.settings, options.now);
+  // Once per start, before anything runs: SANDBOX=on without a sandbox stops here.
+  const sandbox = await chooseSandbox(options.settings, options.env, repo, process.platform, process.getuid?.() ?? -1);
+  (sandbox.host ? options.say : options.warn)(sandbox.line);
   if (isClaudeCommand(options.settings.WORKER_AGENT_CMD)) await showClaudeVersion(options);
   const open = () => openQueueBackend({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const { backend, notice, warning } = await open();
@@ -71,6 +75,7 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
     now: options.now,
     random: Math.random,
     say: options.say,
+    ...(sandbox.host ? { sandbox: sandbox.host } : {}),
     ...(await githubLinkFor(options, repo)),
   });
   return { control, done };

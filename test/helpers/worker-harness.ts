@@ -111,6 +111,8 @@ export interface TestWorkerOptions {
   readonly settings: Settings;
   readonly health: HealthService;
   readonly killGraceMs: number;
+  /** The sandbox the worker runs its agents in (default: none). */
+  readonly sandbox?: Parameters<typeof runWorker>[0]['sandbox'];
 }
 
 /** Runs the real worker loop in this process on branch main, its output collected. */

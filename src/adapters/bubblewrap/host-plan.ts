@@ -1,0 +1,116 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, sep } from 'node:path';
+import { BASE_KEEP_ENV, CLAUDE_KEEP_ENV, sandboxArgv, type GitBoundary, type SandboxPlan } from './sandbox-argv.js';
+
+/** What a worker knows about its host once, at start (docs/SPEC.md section 15). */
+export interface SandboxHost {
+  readonly bwrap: string;
+  /** The worker's environment (HOME and PATH are read from it). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** SANDBOX_RO_PATHS, split. */
+  readonly roPaths: readonly string[];
+  /** SANDBOX_ALLOW_HOSTS, split: a command agent then shares the host's network. */
+  readonly allowHosts: readonly string[];
+  readonly root: boolean;
+  /** The author of the agent's commits (the user's own git identity), if one is configured. */
+  readonly identity?: { readonly name: string; readonly email: string };
+}
+
+export interface SandboxedRun {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly worktree: string;
+  readonly git: GitBoundary;
+  /** Claude Code: keeps its configuration and credentials, and reaches the model API over the host's network. */
+  readonly claude: boolean;
+}
+
+/** The system, read-only; everything else of the host's root is absent. */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt', '/nix', '/snap'];
+/** Files a toolchain keeps its registry credentials in, hidden when their toolchain is shown. */
+const CREDENTIAL_FILES = ['credentials', 'credentials.toml', '.credentials.json'];
+
+const isUnder = (path: string, dirs: readonly string[]) => dirs.some((dir) => path === dir || path.startsWith(dir + sep));
+
+const real = (path: string) => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The toolchains on PATH outside the system: each entry, and for a `bin` or `shims` directory
+ * its prefix (a version manager's node keeps its modules in `../lib`), never the home itself.
+ */
+export function toolchainPaths(pathVar: string, home: string): string[] {
+  const found = new Set<string>();
+  for (const entry of pathVar.split(delimiter)) {
+    if (!isAbsolute(entry) || isUnder(entry, SYSTEM_DIRS)) continue;
+    const name = basename(entry);
+    const prefix = name === 'bin' || name === 'shims' ? dirname(entry) : entry;
+    found.add(prefix === home || prefix === '/' ? entry : prefix);
+  }
+  return [...found];
+}
+
+/** The words of the agent's command that are files: its program (through links) and scripts. */
+function programFiles(argv: readonly string[], pathVar: string): string[] {
+  const files: string[] = [];
+  const [program, ...rest] = argv;
+  const located =
+    program === undefined || program.includes('/')
+      ? program
+      : pathVar
+          .split(delimiter)
+          .map((dir) => join(dir, program))
+          .find((file) => existsSync(file));
+  for (const word of [located, ...rest]) {
+    if (word === undefined || !isAbsolute(word) || !existsSync(word)) continue;
+    files.push(word);
+    const target = real(word);
+    if (target !== undefined && target !== word) files.push(target);
+  }
+  return files;
+}
+
+/** The argv that runs `run` inside the sandbox; the caller has made `git.refDir` and the mount points. */
+export function sandboxedArgv(host: SandboxHost, run: SandboxedRun): string[] {
+  const home = host.env.HOME ?? '/root';
+  const pathVar = host.env.PATH ?? '/usr/bin:/bin';
+  const exists = (path: string) => existsSync(path);
+  const shown = [...toolchainPaths(pathVar, home), ...programFiles(run.argv, pathVar), ...host.roPaths].filter(
+    (path) => isAbsolute(path) && exists(path),
+  );
+  const hidden = shown.flatMap((dir) => CREDENTIAL_FILES.map((file) => join(dir, file))).filter(exists);
+  const writable = run.claude
+    ? run.env.CLAUDE_CONFIG_DIR !== undefined
+      ? [run.env.CLAUDE_CONFIG_DIR]
+      : [join(home, '.claude'), join(home, '.claude.json')]
+    : [];
+  const network = run.claude || host.allowHosts.length > 0 ? 'host' : 'none';
+  const identity: Record<string, string> = host.identity
+    ? {
+        GIT_AUTHOR_NAME: host.identity.name,
+        GIT_AUTHOR_EMAIL: host.identity.email,
+        GIT_COMMITTER_NAME: host.identity.name,
+        GIT_COMMITTER_EMAIL: host.identity.email,
+      }
+    : {};
+  const plan: SandboxPlan = {
+    bwrap: host.bwrap,
+    systemDirs: [...SYSTEM_DIRS, ...(network === 'host' ? ['/run/systemd/resolve'] : [])].filter(exists),
+    home,
+    readOnly: shown,
+    hidden,
+    writable: writable.filter(exists),
+    worktree: run.worktree,
+    git: run.git,
+    network,
+    keepEnv: [...BASE_KEEP_ENV, ...(run.claude ? CLAUDE_KEEP_ENV : []), ...Object.keys(run.env)],
+    setEnv: { HOME: home, TMPDIR: '/tmp', ...identity },
+    root: host.root,
+  };
+  return sandboxArgv(plan, run.argv);
+}

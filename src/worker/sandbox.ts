@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sandboxedArgv, type SandboxHost } from '../adapters/bubblewrap/host-plan.js';
+import { probeSandbox } from '../adapters/bubblewrap/probe.js';
+import { branchRefPlaces } from '../adapters/bubblewrap/sandbox-argv.js';
+import { getBranchCommit, getGitCommonDir, getGitIdentity, getWorktreeGitDir, moveBranch } from '../adapters/git.js';
+import { WorkersError } from '../core/errors.js';
+import type { Settings } from '../core/settings.js';
+import type { RunSpec } from '../queue/backend.js';
+import type { Runtime } from './runtime.js';
+import type { TaskState } from './worker-state.js';
+
+/** The worker's decision at start: the sandbox it runs agents in, or none, and the line that says so. */
+export interface SandboxChoice {
+  readonly host?: SandboxHost;
+  readonly line: string;
+}
+
+const splitList = (text: string, separator: string | RegExp) =>
+  text
+    .split(separator)
+    .map((part) => part.trim())
+    .filter(Boolean);
+
+/**
+ * SANDBOX=auto|on|off (docs/SPEC.md section 15), decided once per worker start: `on` without a
+ * sandbox is a config error naming the fix; `auto` without one runs as before and says so.
+ */
+export async function chooseSandbox(
+  settings: Pick<Settings, 'SANDBOX' | 'SANDBOX_RO_PATHS' | 'SANDBOX_ALLOW_HOSTS'>,
+  env: Readonly<Record<string, string | undefined>>,
+  repo: string,
+  platform: string,
+  uid: number,
+): Promise<SandboxChoice> {
+  if (settings.SANDBOX === 'off') return { line: "sandbox: off (SANDBOX=off): the agent runs with your user's full access" };
+  const probe = await probeSandbox(env, platform);
+  if (!probe.available) {
+    if (settings.SANDBOX === 'on') throw new WorkersError('config', `SANDBOX=on but ${probe.why}: ${probe.fix}, or set SANDBOX=auto.`);
+    return { line: `sandbox: not in use, ${probe.why}; the agent runs with your user's full access: ${probe.fix}` };
+  }
+  const allowHosts = splitList(settings.SANDBOX_ALLOW_HOSTS, ',');
+  const identity = await getGitIdentity(repo);
+  const host: SandboxHost = {
+    bwrap: probe.bwrap,
+    env,
+    roPaths: splitList(settings.SANDBOX_RO_PATHS, ':'),
+    allowHosts,
+    root: uid === 0,
+    ...(identity ? { identity } : {}),
+  };
+  const network = allowHosts.length > 0 ? `the host's network (SANDBOX_ALLOW_HOSTS is not filtered per host)` : 'no network';
+  return { host, line: `sandbox: in use (bubblewrap ${probe.bwrap}); a command agent gets ${network}, Claude Code the host's network` };
+}
+
+/** The worker's own directory for the task's branch ref while a sandboxed run may move it. */
+const refDirOf = (rt: Runtime, ts: TaskState) => join(rt.paths.root, 'sandbox', `worker-${rt.workerId}`, `task-${ts.subissue}`);
+
+/**
+ * The run inside the sandbox: the branch's ref is copied to the worker's ref directory, shown
+ * in place of the branch's own ref directory, and the mount points are made.
+ */
+export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec): Promise<RunSpec> {
+  const host = rt.sandbox;
+  if (host === undefined) return run;
+  if (!ts.branch.includes('/')) throw new Error(`the branch ${ts.branch} has no directory part for the sandbox's ref`);
+  const commonDir = await getGitCommonDir(rt.repo);
+  const adminDir = await getWorktreeGitDir(ts.worktree);
+  const { refParent, logParent, leaf } = branchRefPlaces(commonDir, ts.branch);
+  const refDir = refDirOf(rt, ts);
+  const start = await getBranchCommit(rt.repo, ts.branch);
+  await rm(refDir, { recursive: true, force: true });
+  await mkdir(join(refDir, 'ref'), { recursive: true });
+  await writeFile(join(refDir, 'start'), `${start}\n`);
+  await writeFile(join(refDir, 'ref', leaf), `${start}\n`);
+  await Promise.all([mkdir(refParent, { recursive: true }), mkdir(logParent, { recursive: true })]);
+  const argv = sandboxedArgv(host, {
+    argv: run.argv,
+    env: run.env,
+    worktree: ts.worktree,
+    git: { commonDir, adminDir, branch: ts.branch, refDir: join(refDir, 'ref') },
+    claude: rt.agent.name === 'claude',
+  });
+  return { ...run, argv };
+}
+
+const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/**
+ * After a sandboxed run: the branch moves to where the agent left its ref, if that is a commit
+ * and the branch has not moved meanwhile. Anything else it wrote there (other refs) is dropped.
+ */
+export async function collectSandboxedBranch(rt: Runtime, ts: TaskState): Promise<void> {
+  const refDir = refDirOf(rt, ts);
+  if (!existsSync(join(refDir, 'start'))) return;
+  const { leaf } = branchRefPlaces('', ts.branch);
+  const start = (await readFile(join(refDir, 'start'), 'utf8')).trim();
+  const end = (await readFile(join(refDir, 'ref', leaf), 'utf8').catch(() => '')).trim();
+  if (end !== start && COMMIT.test(end) && COMMIT.test(start)) await moveBranch(rt.repo, ts.branch, end, start);
+  await rm(refDir, { recursive: true, force: true });
+}
