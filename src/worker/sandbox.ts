@@ -75,6 +75,10 @@ export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec): Prom
   await writeFile(join(refDir, 'start'), `${start}\n`);
   await writeFile(join(refDir, 'ref', leaf), `${start}\n`);
   await Promise.all([mkdir(refParent, { recursive: true }), mkdir(logParent, { recursive: true })]);
+  // Claude's state directory is bound writable only if it exists: made here, so a first run's
+  // session (which a restarted worker resumes) is kept outside the throwaway home.
+  const claudeState = run.env.CLAUDE_CONFIG_DIR;
+  if (rt.agent.name === 'claude' && claudeState !== undefined) await mkdir(claudeState, { recursive: true, mode: 0o700 });
   const argv = sandboxedArgv(host, {
     argv: run.argv,
     env: run.env,

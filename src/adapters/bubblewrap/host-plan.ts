@@ -75,12 +75,16 @@ function programFiles(argv: readonly string[], pathVar: string): string[] {
   return files;
 }
 
+/** Files the worker writes for the run and names in its environment (the prompt on stdin), shown read-only. */
+const RUN_INPUT_FILES = ['HW_PROMPT_FILE', 'TASK_PROMPT_FILE'] as const;
+
 /** The argv that runs `run` inside the sandbox; the caller has made `git.refDir` and the mount points. */
 export function sandboxedArgv(host: SandboxHost, run: SandboxedRun): string[] {
   const home = host.env.HOME ?? '/root';
   const pathVar = host.env.PATH ?? '/usr/bin:/bin';
   const exists = (path: string) => existsSync(path);
-  const shown = [...toolchainPaths(pathVar, home), ...programFiles(run.argv, pathVar), ...host.roPaths].filter(
+  const inputs = RUN_INPUT_FILES.flatMap((name) => (run.env[name] === undefined ? [] : [run.env[name]]));
+  const shown = [...toolchainPaths(pathVar, home), ...programFiles(run.argv, pathVar), ...inputs, ...host.roPaths].filter(
     (path) => isAbsolute(path) && exists(path),
   );
   const hidden = shown.flatMap((dir) => CREDENTIAL_FILES.map((file) => join(dir, file))).filter(exists);
