@@ -37,6 +37,8 @@ export const pullSchema = z.object({
   number: z.number().int().positive(),
   html_url: z.string(),
   state: z.string(),
+  /** Set when the pull request was merged (its state is then `closed`). */
+  merged_at: z.string().nullable().optional(),
 });
 export type PullRequest = z.infer<typeof pullSchema>;
 
@@ -99,12 +101,12 @@ export async function createComment(context: GhContext, repo: string, number: nu
   });
 }
 
-/** The pull request whose head is `branch` in `repo`'s owner, open or closed, if any. */
-export async function findPullRequest(context: GhContext, repo: string, branch: string): Promise<PullRequest | undefined> {
+/** Every pull request whose head is `branch` in `repo`'s owner, open, closed or merged (newest first). */
+export async function listPullRequests(context: GhContext, repo: string, branch: string): Promise<PullRequest[]> {
   const owner = repo.split('/')[0]!;
   const what = `pull requests for ${owner}:${branch}`;
-  const query = new URLSearchParams({ head: `${owner}:${branch}`, state: 'all' });
-  return parsed(z.array(pullSchema), await ghRequest(context, { path: `repos/${repo}/pulls?${query.toString()}`, what }), what)[0];
+  const query = new URLSearchParams({ head: `${owner}:${branch}`, state: 'all', per_page: '100' });
+  return parsed(z.array(pullSchema), await ghRequest(context, { path: `repos/${repo}/pulls?${query.toString()}`, what }), what);
 }
 
 export async function createPullRequest(
