@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, fetchOriginBranch, getCommitsAhead } from '../adapters/git.js';
+import { parseNameList } from '../core/agent-env.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import { deliverPullRequest, githubFailure } from '../github/deliver-pull-request.js';
@@ -49,7 +50,8 @@ const KILLED_BY_USER: Settled = { outcome: { kind: 'failure', errorClass: 'agent
 async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
   if (!rt.github || ts.issue !== null) return undefined;
   try {
-    ts.issue = await fetchIssueContext(rt.github.gh, rt.github.repo, Number(ts.subissue), Number(ts.parent));
+    const trusted = parseNameList(rt.settings.TRUSTED_COMMENTERS);
+    ts.issue = await fetchIssueContext(rt.github.gh, rt.github.repo, Number(ts.subissue), Number(ts.parent), trusted);
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);

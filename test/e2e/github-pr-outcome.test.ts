@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeGithubBench, originBranches, type GithubBench } from '../helpers/github-api/gh-env.js';
+import { originBranches } from '../helpers/github-api/gh-env.js';
+import { finishedRecord, makeGithubWorkerBench, type GithubWorkerBench } from '../helpers/github-worker-bench.js';
 import { git } from '../helpers/git-repo.js';
-import { runBin, spawnWorker } from '../helpers/run-bin.js';
+import { spawnWorker } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
-import { waitFor } from '../helpers/wait-for.js';
-import { makeWorkerBench, type WorkerBench } from '../helpers/worker-harness.js';
 
 /*
  * docs/SPEC.md section 8: a task's outcome in GitHub mode is an open pull request holding its
@@ -21,62 +20,25 @@ const ISSUES = [
   { number: 3, title: 'Sub three', parent: 1 },
 ];
 
-interface Bench {
-  readonly worker: WorkerBench;
-  readonly github: GithubBench;
-  readonly env: Record<string, string>;
-  queue(args: string[]): ReturnType<typeof runBin>;
-  runsOf(subissue: string): number;
-  history(): Record<string, unknown>[];
-}
-
-async function makeBench(): Promise<Bench> {
-  const worker = await makeWorkerBench('embedded');
-  const github = await makeGithubBench({ issues: ISSUES }, worker.repo);
-  const env = { ...worker.env, ...github.env };
-  return {
-    worker,
-    github,
-    env,
-    queue: (args) => runBin('worker-queue', args, { home: worker.home, cwd: worker.repo, env }),
-    runsOf: (subissue) => worker.starts().filter((start) => start.task === subissue).length,
-    history: () =>
-      existsSync(worker.paths.historyFile)
-        ? readFileSync(worker.paths.historyFile, 'utf8')
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line) as Record<string, unknown>)
-        : [],
-  };
-}
-
-/** Waits until `count` tasks are finished and returns the last history record of `subissue`. */
-async function finished(bench: Bench, count: number, subissue: string): Promise<Record<string, unknown>> {
-  await waitFor(() => bench.history().length >= count, { what: `${count} finished task(s)`, timeoutMs: 90_000 });
-  return bench
-    .history()
-    .filter((record) => record.task_id === subissue)
-    .at(-1)!;
-}
-
-const openPullOf = (bench: Bench, head: string) => bench.github.api.pulls().find((pull) => pull.head === head && pull.state === 'open');
+const openPullOf = (bench: GithubWorkerBench, head: string) =>
+  bench.github.api.pulls().find((pull) => pull.head === head && pull.state === 'open');
 
 describe('a pull request is the task outcome', () => {
   it(
     'a branch whose pull request was closed gets a new branch and a new open pull request, with one agent run',
     { timeout: 180_000 },
     async () => {
-      const bench = await makeBench();
+      const bench = await makeGithubWorkerBench(ISSUES);
       expect((await bench.queue(['add', '5', '1', '2'])).exitCode).toBe(0);
       const worker = spawnWorker({ repo: bench.worker.repo, env: bench.env }, 1);
-      const first = await finished(bench, 1, '2');
+      const first = await finishedRecord(bench, 1, '2');
       const closed = openPullOf(bench, 'subissue/1-2')!;
       expect(first).toMatchObject({ result: 'success', pr_number: closed.number });
 
       // A reviewer closes it; the sub-issue is queued again.
       bench.github.api.closePull(closed.number);
       expect((await bench.queue(['add', '5', '1', '2'])).exitCode).toBe(0);
-      const second = await finished(bench, 2, '2');
+      const second = await finishedRecord(bench, 2, '2');
       worker.kill('SIGTERM');
       const output = (await worker).all;
 
@@ -93,7 +55,7 @@ describe('a pull request is the task outcome', () => {
   );
 
   it('a branch another host pushed is fetched and built on: the push goes through, one agent run', { timeout: 180_000 }, async () => {
-    const bench = await makeBench();
+    const bench = await makeGithubWorkerBench(ISSUES);
     // Another host's clone pushed subissue/1-3 with its own commit; this clone has never seen it.
     const other = makeTempDir('hw-other-host-');
     execFileSync('git', ['clone', '-q', bench.github.origin, other]);
@@ -106,7 +68,7 @@ describe('a pull request is the task outcome', () => {
 
     expect((await bench.queue(['add', '5', '1', '3'])).exitCode).toBe(0);
     const worker = spawnWorker({ repo: bench.worker.repo, env: bench.env }, 1);
-    const record = await finished(bench, 1, '3');
+    const record = await finishedRecord(bench, 1, '3');
     worker.kill('SIGTERM');
     await worker;
 
@@ -119,11 +81,11 @@ describe('a pull request is the task outcome', () => {
   });
 
   it('a failed pull request call after a good push retries the call, not the agent', { timeout: 180_000 }, async () => {
-    const bench = await makeBench();
+    const bench = await makeGithubWorkerBench(ISSUES);
     bench.github.api.addFault({ method: 'POST', path: /\/pulls$/, status: 502, message: 'Server Error', times: 1 });
     expect((await bench.queue(['add', '5', '1', '2'])).exitCode).toBe(0);
     const worker = spawnWorker({ repo: bench.worker.repo, env: bench.env }, 1);
-    const record = await finished(bench, 1, '2');
+    const record = await finishedRecord(bench, 1, '2');
     worker.kill('SIGTERM');
     const output = (await worker).all;
 

@@ -29,6 +29,8 @@ const commentSchema = z.object({
     .nullable()
     .transform((body) => body ?? ''),
   user: z.object({ login: z.string() }).nullable().optional(),
+  /** The author's relation to the repository: OWNER, MEMBER and COLLABORATOR have write access. */
+  author_association: z.string().optional(),
   created_at: z.string().optional(),
 });
 export type IssueComment = z.infer<typeof commentSchema>;

@@ -45,7 +45,7 @@ interface Issue {
   state: 'open' | 'closed';
   labels: string[];
   subIssues: number[];
-  comments: { id: number; body: string; user: { login: string }; created_at: string }[];
+  comments: { id: number; body: string; user: { login: string }; author_association: string; created_at: string }[];
 }
 
 interface Pull {
@@ -71,6 +71,8 @@ export interface GithubApi {
   holdPullCreation(head: string): void;
   /** Closes pull request `number` as a reviewer would, merged or not. */
   closePull(number: number, options?: { readonly merged?: boolean }): void;
+  /** A comment on issue `number` by `login`, whose relation to the repository is `association` (GitHub's author_association). */
+  addComment(number: number, comment: { readonly login: string; readonly association: string; readonly body: string }): void;
   issue(number: number): Issue | undefined;
   subIssuesOf(number: number): number[];
   pulls(): readonly Pull[];
@@ -205,6 +207,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
         id: nextId++,
         body: String(fields.body ?? ''),
         user: { login: 'scripted-user' },
+        author_association: 'OWNER',
         created_at: new Date().toISOString(),
       };
       issue.comments.push(comment);
@@ -288,6 +291,15 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       const pull = pulls.find((candidate) => candidate.number === number);
       if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
       Object.assign(pull, { state: 'closed', merged_at: closing.merged ? new Date().toISOString() : null });
+    },
+    addComment: (number, comment) => {
+      issues.get(number)!.comments.push({
+        id: nextId++,
+        body: comment.body,
+        user: { login: comment.login },
+        author_association: comment.association,
+        created_at: new Date().toISOString(),
+      });
     },
     issue: (number) => issues.get(number),
     subIssuesOf: (number) => [...(issues.get(number)?.subIssues ?? [])],
