@@ -49,7 +49,7 @@ export function pullRequestBody(wish: PullRequestWish): string {
 /**
  * Finds the branch's open pull request or opens one: running it again after a crash finds the
  * first one instead of a second. A closed or merged pull request of the branch does not count
- * (docs/SPEC.md section 8): the task's outcome is an open one. The caller has pushed the branch.
+ * (docs/SPEC.md section 14.1): the task's outcome is an open one. The caller has pushed the branch.
  */
 export async function ensurePullRequest(context: GhContext, wish: PullRequestWish): Promise<PullRequest & { created: boolean }> {
   const open = (await listPullRequests(context, wish.repo, wish.branch)).find(isOpen);
@@ -75,7 +75,7 @@ export interface TaskBranch {
 }
 
 /**
- * docs/SPEC.md section 8: the branch for a task of `name` (`subissue/<parent>-<id>`). A branch whose
+ * docs/SPEC.md section 14.1: the branch for a task of `name` (`subissue/<parent>-<id>`). A branch whose
  * pull request is open, or that has none yet, is the task's; a branch whose pull requests all
  * closed or merged is done with, and the task moves on to `name-2`, `name-3`, ... Every host asks
  * GitHub the same question, so every host picks the same branch.

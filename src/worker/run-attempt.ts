@@ -66,8 +66,8 @@ const backendFailed = (error: unknown): Settled => {
 
 /**
  * GitHub mode, once per task: a branch whose pull requests all closed or merged is done with, and
- * the task works on the next free name (docs/SPEC.md section 8). Then the branch as origin has
- * it, which another host may have pushed: the attempt starts from there (section 3).
+ * the task works on the next free name (docs/SPEC.md section 14.1). Then the branch as origin has
+ * it, which another host may have pushed: the attempt starts from there (section 14.1).
  */
 async function locateBranch(rt: Runtime, ts: TaskState): Promise<{ originCommit?: string } | Settled> {
   if (!rt.github) return {};

@@ -66,7 +66,7 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
     return 'requeued';
   }
   if (outcome.kind === 'failure' && outcome.errorClass === 'auth_error') await holdForPerson(rt, ts, outcome.message);
-  // A delivery that failed after the agent finished is retried on its own (docs/SPEC.md section 8).
+  // A delivery that failed after the agent finished is retried on its own (docs/SPEC.md section 14.1).
   const delivering = settled.deliveryFailed === true || ts.delivery !== null;
   const step = delivering
     ? nextStep(outcome, (ts.delivery?.tries ?? 0) + 1, rt.settings.MAX_RETRIES)

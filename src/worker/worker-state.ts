@@ -66,7 +66,7 @@ const taskStateSchema = z.object({
   pushed_commit: z.string().nullable().default(null),
   /**
    * The agent finished with new commits but their delivery (push, pull request) failed: the next
-   * try after the backoff delivers again without running the agent (docs/SPEC.md section 8).
+   * try after the backoff delivers again without running the agent (docs/SPEC.md section 14.1).
    */
   delivery: z
     .object({
