@@ -185,6 +185,7 @@ async function hostDeathRound(round) {
     LEASE_TIMEOUT,
     FAKE_AGENT_STATE_DIR: agentDir(host),
     FAKE_AGENT_SCENARIO: scenario,
+    AGENT_ENV_PASS: 'FAKE_AGENT_STATE_DIR,FAKE_AGENT_SCENARIO',
   });
   const dead = await startHosts(name, ['dead'], agent, env('hang'));
   const backend = await openQueue(lib, { backend: 'postgres', root: dead[0].home, host: 'dead' });

@@ -132,6 +132,42 @@ export async function ensureCleanOperation(worktree: string): Promise<void> {
   rmSync(join(gitDir, 'index.lock'), { force: true });
 }
 
+/**
+ * Fetches `branch` from origin into `refs/remotes/origin/<branch>` and returns its commit, or
+ * undefined when origin has no such branch (another host may have pushed it: docs/SPEC.md section 3).
+ */
+export async function fetchOriginBranch(cwd: string, branch: string): Promise<string | undefined> {
+  const remoteRef = `refs/remotes/origin/${branch}`;
+  try {
+    await run(cwd, ['fetch', '--quiet', '--no-tags', 'origin', '--end-of-options', `+refs/heads/${branch}:${remoteRef}`]);
+  } catch (error) {
+    if (/couldn't find remote ref/i.test((error as Error).message)) return undefined;
+    throw error;
+  }
+  return run(cwd, ['rev-parse', '--verify', '--end-of-options', `${remoteRef}^{commit}`]);
+}
+
+/** Whether commit `ancestor` is reachable from `descendant` (both exist). */
+export async function isAncestor(cwd: string, ancestor: string, descendant: string): Promise<boolean> {
+  const result = await execa('git', ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], {
+    cwd,
+    reject: false,
+    stdin: 'ignore',
+    timeout: GIT_TIMEOUT_MS,
+  });
+  return result.exitCode === 0;
+}
+
+/** Fast-forwards the worktree's checked-out branch to `commit` (refused by git unless it is a fast-forward). */
+export async function fastForward(worktree: string, commit: string): Promise<void> {
+  await run(worktree, ['merge', '--ff-only', '--quiet', '--end-of-options', commit]);
+}
+
+/** The commit `ref` names. */
+export async function getCommit(cwd: string, ref: string): Promise<string> {
+  return run(cwd, ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`]);
+}
+
 /** Pushes `branch` to origin and makes it the branch's upstream. */
 export async function pushBranch(cwd: string, branch: string): Promise<void> {
   await run(cwd, ['push', '--set-upstream', '--end-of-options', 'origin', branch]);

@@ -18,6 +18,8 @@ export interface TaskFacts {
   readonly baseBranch: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** How the previous attempt ended (`<class>: <message>`), when this one is a retry. */
+  readonly previousFailure?: string;
   /** GitHub mode: the issue's title (one line) and its text as a fenced block of untrusted data. */
   readonly issue?: { readonly title: string; readonly data: string };
 }

@@ -3,6 +3,7 @@ import { formatByteSize, parseByteSize } from './byte-size.js';
 import { parseDurationMs } from './duration.js';
 import { WorkersError, errnoCode, isWorkersError } from './errors.js';
 import { readDataFileSync } from './fs-safe.js';
+import { isWithheldFromAgents, parseNameList } from './agent-env.js';
 
 /**
  * One setting. The fields after `fallback` are words for people: `accepts` for the error message
@@ -116,6 +117,22 @@ function word(fallback: string, pattern: RegExp, accepts: string): SettingKind<s
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Comma-separated environment variable names; one no agent may get (isWithheldFromAgents) is refused. */
+function nameList(): SettingKind<string> {
+  const accepts =
+    'comma-separated environment variable names, none of GH_*, GITHUB_*, WORKERS_DATABASE_URL, PG*, WORKERS_DASHBOARD_TOKEN or NOTIFY_*';
+  return {
+    fallback: '',
+    shownDefault: '',
+    allowed: 'comma-separated variable names',
+    accepts,
+    schema: () =>
+      z
+        .string()
+        .refine((text) => parseNameList(text).every((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !isWithheldFromAgents(name))),
+  };
+}
 
 /**
  * Every setting: its default, its accepted range and what it does (docs/SETTINGS.md is written
@@ -369,6 +386,19 @@ export const SETTING_DEFINITIONS = {
     ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
     description:
       "Hosts a sandboxed command agent may reach, separated by commas. Empty: the command agent has no network but its own loopback. Listed hosts are not filtered one by one: the agent then shares the host's network (docs/SPEC.md section 15).",
+  },
+
+  // Every agent gets its task (issue 24, part 7): what reaches an agent's environment and prompt.
+  AGENT_ENV_PASS: {
+    ...nameList(),
+    description:
+      "Environment variables a worker passes on to its agent besides the task's own and PATH, HOME, USER, LANG, LC_*, TERM, TZ, TMPDIR (Claude Code also gets its own ANTHROPIC_*, CLAUDE_CODE_* and DISABLE_* settings), comma-separated. GitHub's (GH_*, GITHUB_*), the database's (WORKERS_DATABASE_URL, PG*), WORKERS_DASHBOARD_TOKEN and NOTIFY_* are never passed. Empty: nothing more.",
+  },
+  TRUSTED_COMMENTERS: {
+    ...word('', /^\s*([A-Za-z0-9-]{1,39}(\[bot\])?\s*(,\s*|$))*$/, 'comma-separated GitHub logins'),
+    allowed: 'comma-separated GitHub logins',
+    description:
+      "GitHub mode: people whose comments on a sub-issue reach the agent's prompt besides those with write access to the repository (GitHub's author_association OWNER, MEMBER or COLLABORATOR). Other comments are left out, and the prompt says how many. Empty: write access only.",
   },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 

@@ -1,3 +1,4 @@
+import { getHeadCommit, pushBranch } from '../adapters/git.js';
 import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
 import { ensurePullRequest } from './pull-requests.js';
 import { createComment } from '../adapters/github/rest-resources.js';
@@ -10,6 +11,8 @@ export interface DeliverableTask {
   readonly subissue: string;
   readonly parent: string;
   readonly issue?: { readonly title: string } | null;
+  /** The commit an earlier delivery of this task pushed: not pushed again. */
+  readonly pushed_commit?: string | null;
 }
 
 /** A failed GitHub call, as the worker's outcome takes it (github_error; `retry` false when permanent). */
@@ -17,6 +20,8 @@ export interface GithubFailureReport {
   readonly inspectError: string;
   readonly errorClass?: 'github_error';
   readonly retry?: boolean;
+  /** The commit pushed before the failure, if the push went through. */
+  readonly pushedCommit?: string;
 }
 
 /** The branch has its pull request. */
@@ -25,6 +30,7 @@ export interface Delivered {
   readonly hasPullRequest: true;
   readonly commitsAhead: number;
   readonly pullRequest: { readonly number: number; readonly url: string };
+  readonly pushedCommit: string;
 }
 
 /** GitHub mode, as the worker sees it: the repository, how to call gh, and whether to comment. */
@@ -45,7 +51,8 @@ export function githubFailure(error: unknown): GithubFailureReport {
 
 /**
  * Section 5 of the issue loop: the worker, not the agent, pushes the branch and makes sure it has
- * a pull request. A failed push is a git_error, a refused pull request a github_error.
+ * an open pull request. A failed push is a git_error, a refused pull request a github_error; a
+ * failure after the push says which commit went out, so a retry only asks GitHub again.
  */
 export async function deliverPullRequest(
   link: GithubLink,
@@ -61,11 +68,20 @@ export async function deliverPullRequest(
     ...(ts.issue ? { title: ts.issue.title } : {}),
     summary: `Opened by hybrid-workers for sub-issue #${ts.subissue}: ${commitsAhead} commit(s) on ${ts.branch}.`,
   };
+  let pushedCommit: string;
+  try {
+    pushedCommit = await getHeadCommit(ts.worktree);
+    if (pushedCommit === '' || pushedCommit !== ts.pushed_commit) await pushBranch(ts.worktree, ts.branch);
+  } catch (error) {
+    return { inspectError: error instanceof Error ? error.message : String(error) };
+  }
   let pull;
   try {
-    pull = await ensurePullRequest(link.gh, ts.worktree, wish);
+    pull = await ensurePullRequest(link.gh, wish);
   } catch (error) {
-    return error instanceof GithubError ? githubFailure(error) : { inspectError: error instanceof Error ? error.message : String(error) };
+    const report =
+      error instanceof GithubError ? githubFailure(error) : { inspectError: error instanceof Error ? error.message : String(error) };
+    return { ...report, pushedCommit };
   }
   if (link.comment && pull.created) {
     // The pull request exists: a failed comment is said, not a reason to fail the task.
@@ -73,5 +89,5 @@ export async function deliverPullRequest(
       link.gh.notice(`could not comment on #${ts.subissue}: ${(error as Error).message}`),
     );
   }
-  return { ghReady: true, hasPullRequest: true, commitsAhead, pullRequest: { number: pull.number, url: pull.html_url } };
+  return { ghReady: true, hasPullRequest: true, commitsAhead, pullRequest: { number: pull.number, url: pull.html_url }, pushedCommit };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { GhContext } from '../adapters/github/gh-api.js';
-import { getIssue, listComments } from '../adapters/github/rest-resources.js';
+import { getIssue, listComments, type IssueComment } from '../adapters/github/rest-resources.js';
 
 /*
  * The issue text a task's prompt carries: fetched once at claim time and kept in the task state.
@@ -16,6 +16,8 @@ export const issueContextSchema = z.object({
   comments: z.array(z.object({ author: z.string(), body: z.string() })),
   parent_title: z.string().nullable(),
   parent_body: z.string().nullable(),
+  /** Comments by people without write access (and not in TRUSTED_COMMENTERS), left out of the prompt. */
+  comments_left_out: z.number().int().nonnegative().default(0),
 });
 export type IssueContext = z.infer<typeof issueContextSchema>;
 
@@ -31,9 +33,27 @@ const printable = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u0
 /** One line, for the `{title}` placeholder and a pull request's title. */
 export const plainTitle = (title: string) => clip(printable(title).replace(/\s+/g, ' ').trim(), ISSUE_BOUNDS.title);
 
-export async function fetchIssueContext(gh: GhContext, repo: string, subissue: number, parent: number): Promise<IssueContext> {
+/** GitHub's author associations of people with write access to the repository. */
+const WRITE_ACCESS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+
+/**
+ * docs/SPEC.md section 14: a comment reaches the prompt only from someone with write access, or
+ * from a login in `trusted` (TRUSTED_COMMENTERS); anyone else could steer the agent by commenting.
+ */
+export const isTrustedComment = (comment: IssueComment, trusted: readonly string[]) =>
+  WRITE_ACCESS.has(comment.author_association ?? '') ||
+  (comment.user?.login !== undefined && trusted.some((login) => login.toLowerCase() === comment.user!.login.toLowerCase()));
+
+export async function fetchIssueContext(
+  gh: GhContext,
+  repo: string,
+  subissue: number,
+  parent: number,
+  trusted: readonly string[] = [],
+): Promise<IssueContext> {
   const issue = await getIssue(gh, repo, subissue);
-  const comments = (await listComments(gh, repo, subissue)).slice(-ISSUE_BOUNDS.comments);
+  const all = await listComments(gh, repo, subissue);
+  const comments = all.filter((comment) => isTrustedComment(comment, trusted)).slice(-ISSUE_BOUNDS.comments);
   const parentIssue = parent === subissue ? undefined : await getIssue(gh, repo, parent);
   return {
     title: issue.title,
@@ -42,6 +62,7 @@ export async function fetchIssueContext(gh: GhContext, repo: string, subissue: n
     comments: comments.map((comment) => ({ author: comment.user?.login ?? 'unknown', body: comment.body })),
     parent_title: parentIssue?.title ?? null,
     parent_body: parentIssue?.body ?? null,
+    comments_left_out: all.filter((comment) => !isTrustedComment(comment, trusted)).length,
   };
 }
 
@@ -49,7 +70,8 @@ export async function fetchIssueContext(gh: GhContext, repo: string, subissue: n
  * The issue as a fenced block. The fence carries a hash of the text inside, so the text cannot
  * close the block early: it would have to contain its own hash.
  */
-export function fencedIssueData(context: IssueContext, subissue: string, parent: string): string {
+export function fencedIssueData(context: z.input<typeof issueContextSchema>, subissue: string, parent: string): string {
+  const leftOut = context.comments_left_out ?? 0;
   const parts = [
     `Sub-issue #${subissue}: ${plainTitle(context.title)}`,
     context.labels.length > 0 ? `Labels: ${context.labels.map(plainTitle).join(', ')}` : '',
@@ -57,6 +79,7 @@ export function fencedIssueData(context: IssueContext, subissue: string, parent:
     ...context.comments.map(
       (comment) => `Comment by ${plainTitle(comment.author)}:\n${clip(printable(comment.body), ISSUE_BOUNDS.comment)}`,
     ),
+    leftOut > 0 ? `[${leftOut} comment(s) by people without write access to the repository were left out.]` : '',
     context.parent_title === null ? '' : `Parent issue #${parent}: ${plainTitle(context.parent_title)}`,
     context.parent_body === null ? '' : `Parent body:\n${clip(printable(context.parent_body), ISSUE_BOUNDS.parentBody)}`,
   ].filter(Boolean);

@@ -1,7 +1,6 @@
-import { pushBranch } from '../adapters/git.js';
 import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
 import { findRepository } from '../adapters/github/repository-name.js';
-import { createPullRequest, findPullRequest, getLogin, type PullRequest } from '../adapters/github/rest-resources.js';
+import { createPullRequest, getLogin, listPullRequests, type PullRequest } from '../adapters/github/rest-resources.js';
 
 /*
  * GitHub mode and the pull request at the end of a task. GitHub mode is on when gh is installed,
@@ -48,17 +47,13 @@ export function pullRequestBody(wish: PullRequestWish): string {
 }
 
 /**
- * Pushes the branch to origin (a failure throws git's message), then finds the branch's pull
- * request or opens one: running it again after a crash finds the first one instead of a second.
+ * Finds the branch's open pull request or opens one: running it again after a crash finds the
+ * first one instead of a second. A closed or merged pull request of the branch does not count
+ * (docs/SPEC.md section 14.1): the task's outcome is an open one. The caller has pushed the branch.
  */
-export async function ensurePullRequest(
-  context: GhContext,
-  worktree: string,
-  wish: PullRequestWish,
-): Promise<PullRequest & { created: boolean }> {
-  await pushBranch(worktree, wish.branch);
-  const existing = await findPullRequest(context, wish.repo, wish.branch);
-  if (existing) return { ...existing, created: false };
+export async function ensurePullRequest(context: GhContext, wish: PullRequestWish): Promise<PullRequest & { created: boolean }> {
+  const open = (await listPullRequests(context, wish.repo, wish.branch)).find(isOpen);
+  if (open) return { ...open, created: false };
   const created = await createPullRequest(context, wish.repo, {
     title: wish.title ?? `Sub-issue #${wish.subissue}`,
     head: wish.branch,
@@ -66,6 +61,39 @@ export async function ensurePullRequest(
     body: pullRequestBody(wish),
   });
   return { ...created, created: true };
+}
+
+const isOpen = (pull: PullRequest) => pull.state === 'open';
+
+/** Names tried after a task's own branch name: `-2` up to this suffix. */
+const MAX_BRANCH_SUFFIX = 50;
+
+/** The branch a task works on, and the earlier branches it left because their pull requests had ended. */
+export interface TaskBranch {
+  readonly branch: string;
+  readonly ended: readonly { readonly branch: string; readonly number: number; readonly merged: boolean }[];
+}
+
+/**
+ * docs/SPEC.md section 14.1: the branch for a task of `name` (`subissue/<parent>-<id>`). A branch whose
+ * pull request is open, or that has none yet, is the task's; a branch whose pull requests all
+ * closed or merged is done with, and the task moves on to `name-2`, `name-3`, ... Every host asks
+ * GitHub the same question, so every host picks the same branch.
+ */
+export async function chooseTaskBranch(context: GhContext, repo: string, name: string): Promise<TaskBranch> {
+  const ended: { branch: string; number: number; merged: boolean }[] = [];
+  for (let suffix = 1; suffix <= MAX_BRANCH_SUFFIX; suffix += 1) {
+    const branch = suffix === 1 ? name : `${name}-${suffix}`;
+    const pulls = await listPullRequests(context, repo, branch);
+    if (pulls.length === 0 || pulls.some(isOpen)) return { branch, ended };
+    const last = pulls[0]!;
+    ended.push({ branch, number: last.number, merged: Boolean(last.merged_at) });
+  }
+  // Permanent ('forbidden' is not retried): a person decides what a task rejected 50 times needs.
+  throw new GithubError(
+    'forbidden',
+    `The branches ${name} to ${name}-${MAX_BRANCH_SUFFIX} all have closed or merged pull requests: no branch is left for a new one.`,
+  );
 }
 
 /** One line (and its JSON twin) for setup and `worker-manager status`: which mode the pool is in, and why. */

@@ -41,6 +41,12 @@ export interface RunSpec {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The names the run takes from the backend's base environment (the worker's): `NAME`, or
+   * `PREFIX*`; names no agent may get are dropped whatever it says (src/core/agent-env.ts).
+   * Absent: the whole base environment (the queue's own tests).
+   */
+  readonly inherit?: readonly string[];
   /** Where the agent's combined output is appended, on every backend (the runner writes it). */
   readonly outputFile?: string;
 }

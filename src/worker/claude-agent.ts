@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import type { AgentAdapter, AgentUsage, AgentVerdict, FinishedRun, TaskFacts } from '../agent/agent-adapter.js';
 import { taskEnvironment } from '../agent/agent-adapter.js';
+import { CLAUDE_VARIABLES, inheritedNames, writeTaskPrompt } from '../agent/agent-environment.js';
 import { classifyRun, type ClaudeOutcome } from '../adapters/claude/classify.js';
 import { buildClaudeInvocation, configDirFor, newSession, parseAllowedTools, type PermissionMode } from '../adapters/claude/invocation.js';
 import { parseClaudeOutputFile } from '../adapters/claude/output-file.js';
-import { renderPrompt } from '../adapters/claude/prompt.js';
+import { renderPrompt } from '../agent/task-prompt.js';
 import type { RunUsage } from '../adapters/claude/usage.js';
 import type { Settings } from '../core/settings.js';
 
@@ -23,6 +23,8 @@ export interface ClaudeAgentConfig {
   readonly maxBudgetUsd: number;
   readonly configDirTemplate: string;
   readonly promptTemplate: string;
+  /** AGENT_ENV_PASS: names of the worker's environment Claude Code also gets. */
+  readonly pass: string;
   readonly now: () => Date;
   readonly newSessionId?: () => string;
 }
@@ -36,6 +38,7 @@ type ClaudeSettings = Pick<
   | 'CLAUDE_MAX_BUDGET_USD'
   | 'CLAUDE_CONFIG_DIR_TEMPLATE'
   | 'CLAUDE_PROMPT_TEMPLATE'
+  | 'AGENT_ENV_PASS'
 >;
 
 export function claudeAgentConfig(settings: ClaudeSettings, program: string, now: () => Date): ClaudeAgentConfig {
@@ -48,6 +51,7 @@ export function claudeAgentConfig(settings: ClaudeSettings, program: string, now
     maxBudgetUsd: settings.CLAUDE_MAX_BUDGET_USD,
     configDirTemplate: settings.CLAUDE_CONFIG_DIR_TEMPLATE,
     promptTemplate: settings.CLAUDE_PROMPT_TEMPLATE,
+    pass: settings.AGENT_ENV_PASS,
     now,
   };
 }
@@ -59,16 +63,10 @@ export function claudeAgentConfig(settings: ClaudeSettings, program: string, now
 const withStdinFromDevNull = (argv: readonly string[]) => ['sh', '-c', 'exec "$@" </dev/null', 'claude-run', ...argv];
 
 /**
- * A prompt with issue text goes on stdin from a private file: argv is readable by every local user
- * in `ps`, and issues of private repositories are private. The file's path is all argv shows.
+ * A prompt with issue text goes on stdin from its private file (TASK_PROMPT_FILE): argv is
+ * readable by every local user in `ps`, and issues of private repositories are private.
  */
-const withStdinFromFile = (argv: readonly string[]) => ['sh', '-c', 'exec "$@" <"$HW_PROMPT_FILE"', 'claude-run', ...argv];
-
-function writePromptFile(outputFile: string, prompt: string): string {
-  const file = `${outputFile}.prompt`;
-  writeFileSync(file, prompt, { mode: 0o600 });
-  return file;
-}
+const withStdinFromFile = (argv: readonly string[]) => ['sh', '-c', 'exec "$@" <"$TASK_PROMPT_FILE"', 'claude-run', ...argv];
 
 export interface ClaudeAgent extends AgentAdapter {
   /** The full outcome, with usage, for callers that want more than the verdict. */
@@ -91,10 +89,11 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
         session.kind === 'resume' ? (options.resumeWorkerId ?? facts.workerId) : facts.workerId,
       );
       const prompt = renderPrompt(config.promptTemplate, facts);
-      const promptFile = facts.issue ? writePromptFile(options.outputFile, prompt) : undefined;
+      const promptFile = writeTaskPrompt(options.outputFile, prompt);
+      const onStdin = facts.issue !== undefined;
       const invocation = buildClaudeInvocation({
         program: config.program,
-        prompt: promptFile ? undefined : prompt,
+        prompt: onStdin ? undefined : prompt,
         session,
         model: config.model,
         permissionMode: config.permissionMode,
@@ -105,9 +104,10 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
       });
       return {
         run: {
-          argv: promptFile ? withStdinFromFile(invocation.argv) : withStdinFromDevNull(invocation.argv),
+          argv: onStdin ? withStdinFromFile(invocation.argv) : withStdinFromDevNull(invocation.argv),
           cwd: facts.worktree,
-          env: { ...taskEnvironment(facts), ...invocation.env, ...(promptFile ? { HW_PROMPT_FILE: promptFile } : {}) },
+          env: { ...taskEnvironment(facts), ...invocation.env, TASK_PROMPT_FILE: promptFile },
+          inherit: inheritedNames(CLAUDE_VARIABLES, config.pass),
           outputFile: options.outputFile,
         },
         sessionId: invocation.sessionId,

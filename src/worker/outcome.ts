@@ -37,6 +37,8 @@ export interface InspectFailure {
   /** Default git_error, retried. */
   readonly errorClass?: 'git_error' | 'github_error';
   readonly retry?: boolean;
+  /** It was the delivery (push, pull request) of finished work that failed, not the inspection. */
+  readonly delivery?: boolean;
 }
 
 /**

@@ -3,11 +3,13 @@ import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
-import { ensureCleanOperation, getCommitsAhead } from '../adapters/git.js';
+import { ensureCleanOperation, fetchOriginBranch, getCommitsAhead } from '../adapters/git.js';
+import { parseNameList } from '../core/agent-env.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import { deliverPullRequest, githubFailure } from '../github/deliver-pull-request.js';
 import { fetchIssueContext } from '../github/issue-context.js';
+import { chooseTaskBranch } from '../github/pull-requests.js';
 import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, logError, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
@@ -17,6 +19,8 @@ import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
 
 export interface Settled {
   readonly outcome: AttemptOutcome;
+  /** The agent finished with new commits and only their delivery (push, pull request) failed. */
+  readonly deliveryFailed?: boolean;
   readonly usage?: AgentUsage;
   /** What the agent said, when the run ended on its own (a usage limit's reset time, a failed resume). */
   readonly verdict?: AgentVerdict;
@@ -47,7 +51,8 @@ const KILLED_BY_USER: Settled = { outcome: { kind: 'failure', errorClass: 'agent
 async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
   if (!rt.github || ts.issue !== null) return undefined;
   try {
-    ts.issue = await fetchIssueContext(rt.github.gh, rt.github.repo, Number(ts.subissue), Number(ts.parent));
+    const trusted = parseNameList(rt.settings.TRUSTED_COMMENTERS);
+    ts.issue = await fetchIssueContext(rt.github.gh, rt.github.repo, Number(ts.subissue), Number(ts.parent), trusted);
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);
@@ -60,17 +65,54 @@ const backendFailed = (error: unknown): Settled => {
   throw error;
 };
 
+/**
+ * GitHub mode, once per task: a branch whose pull requests all closed or merged is done with, and
+ * the task works on the next free name (docs/SPEC.md section 14.1). Then the branch as origin has
+ * it, which another host may have pushed: the attempt starts from there (section 14.1).
+ */
+async function locateBranch(rt: Runtime, ts: TaskState): Promise<{ originCommit?: string } | Settled> {
+  if (!rt.github) return {};
+  if (!ts.branch_checked) {
+    try {
+      const chosen = await chooseTaskBranch(rt.github.gh, rt.github.repo, ts.branch);
+      for (const ended of chosen.ended)
+        rt.say(
+          `task ${ts.subissue}: ${ended.branch} had pull request #${ended.number} ${ended.merged ? 'merged' : 'closed'}; working on ${chosen.branch}`,
+        );
+      Object.assign(ts, { branch: chosen.branch, branch_checked: true });
+    } catch (error) {
+      const failed = githubFailure(error);
+      return failure('github_error', failed.inspectError, failed.retry ?? true);
+    }
+  }
+  try {
+    const originCommit = await fetchOriginBranch(rt.repo, ts.branch);
+    return originCommit === undefined ? {} : { originCommit };
+  } catch (error) {
+    return {
+      outcome: {
+        kind: 'failure',
+        errorClass: 'git_error',
+        message: `could not fetch ${ts.branch} from origin: ${(error as Error).message}`,
+        retry: true,
+      },
+    };
+  }
+}
+
 /** The recovery each failure class gets before the next attempt, then the worktree. */
-async function prepareWorktree(rt: Runtime, ts: TaskState): Promise<void> {
+async function prepareWorktree(rt: Runtime, ts: TaskState, originCommit: string | undefined): Promise<void> {
   if (ts.last_error_class === 'worktree_error') await removeTaskWorktree(rt.repo, ts.worktree);
   if (ts.last_error_class === 'git_error' && existsSync(ts.worktree)) await ensureCleanOperation(ts.worktree);
-  await ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch);
+  await ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch, originCommit);
 }
 
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
 export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled | 'gone' | 'started'> {
+  const located = await locateBranch(rt, ts);
+  if ('outcome' in located) return located;
   try {
-    await prepareWorktree(rt, ts);
+    await prepareWorktree(rt, ts, located.originCommit);
   } catch (error) {
     return failure('worktree_error', `the worktree ${ts.worktree} could not be prepared: ${(error as Error).message}`);
   }
@@ -129,8 +171,10 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
 async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | InspectFailure> {
   try {
     const commitsAhead = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch);
-    if (rt.github && commitsAhead > 0) return await deliverPullRequest(rt.github, ts, commitsAhead);
-    return { ghReady: rt.github !== undefined, hasPullRequest: false, commitsAhead };
+    if (!rt.github || commitsAhead === 0) return { ghReady: rt.github !== undefined, hasPullRequest: false, commitsAhead };
+    const delivered = await deliverPullRequest(rt.github, ts, commitsAhead);
+    if (delivered.pushedCommit !== undefined) ts.pushed_commit = delivered.pushedCommit;
+    return 'inspectError' in delivered ? { ...delivered, delivery: true } : delivered;
   } catch (error) {
     return { inspectError: error instanceof Error ? error.message : String(error) };
   }
@@ -156,7 +200,15 @@ async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): 
     ts.commits_at_start !== null &&
     work.commitsAhead > ts.commits_at_start;
   const verdict: AgentVerdict = committed && said.kind === 'failed' ? { kind: 'finished', ...(usage as AgentUsage) } : said;
-  return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage, verdict };
+  const deliveryFailed = verdict.kind === 'finished' && work !== undefined && 'delivery' in work && work.delivery === true;
+  return { outcome: decideOutcome(verdict, work), usage: usage as AgentUsage, verdict, ...(deliveryFailed ? { deliveryFailed } : {}) };
+}
+
+/** After a failed delivery's backoff: push (unless that commit went out already) and open the pull request, no agent run. */
+export async function redeliver(rt: Runtime, ts: TaskState): Promise<Settled> {
+  const work = await inspectWork(rt, ts);
+  const deliveryFailed = 'delivery' in work && work.delivery === true;
+  return { outcome: decideOutcome({ kind: 'finished' }, work), ...(deliveryFailed ? { deliveryFailed } : {}) };
 }
 
 /**

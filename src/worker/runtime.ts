@@ -75,6 +75,7 @@ export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {
     branch: ts.branch,
     baseBranch: ts.base_branch,
     attempt: ts.attempt,
+    ...(ts.attempt > 1 && ts.last_error_class ? { previousFailure: `${ts.last_error_class}: ${ts.last_error ?? ''}` } : {}),
     ...(ts.issue ? { issue: { title: plainTitle(ts.issue.title), data: fencedIssueData(ts.issue, ts.subissue, ts.parent) } } : {}),
   };
 }

@@ -79,6 +79,8 @@ export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec): Prom
   // session (which a restarted worker resumes) is kept outside the throwaway home.
   const claudeState = run.env.CLAUDE_CONFIG_DIR;
   if (rt.agent.name === 'claude' && claudeState !== undefined) await mkdir(claudeState, { recursive: true, mode: 0o700 });
+  // The usage report is bound writable only if it exists (an empty file reports nothing).
+  if (run.env.AGENT_USAGE_FILE !== undefined) await writeFile(run.env.AGENT_USAGE_FILE, '', { mode: 0o600, flag: 'w' });
   const argv = sandboxedArgv(host, {
     argv: run.argv,
     env: run.env,

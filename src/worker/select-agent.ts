@@ -15,6 +15,7 @@ export const isClaudeCommand = (command: string) => basename(splitWords(command)
  */
 export function selectAgent(settings: Settings, now: () => Date): AgentAdapter {
   const command = settings.WORKER_AGENT_CMD;
-  if (!isClaudeCommand(command)) return commandAgent(command);
+  if (!isClaudeCommand(command))
+    return commandAgent(command, { promptTemplate: settings.CLAUDE_PROMPT_TEMPLATE, pass: settings.AGENT_ENV_PASS });
   return claudeAgent(claudeAgentConfig(settings, splitWords(command)[0]!, now));
 }

@@ -4,7 +4,7 @@ import { retryCapMs, retryDelayMs } from './backoff.js';
 import { nextStep, type AttemptOutcome } from './outcome.js';
 import { pauseInForce } from './pause-in-force.js';
 import { recordFinal, usageFields } from './record-outcome.js';
-import { settleRun, startAttempt, type Settled } from './run-attempt.js';
+import { redeliver, settleRun, startAttempt, type Settled } from './run-attempt.js';
 import { describeRunOutput } from './run-output-tail.js';
 import { logError, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
@@ -40,6 +40,9 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     final: null,
     issue: null,
     recorded: false,
+    branch_checked: false,
+    pushed_commit: null,
+    delivery: null,
   };
 }
 
@@ -63,7 +66,14 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
     return 'requeued';
   }
   if (outcome.kind === 'failure' && outcome.errorClass === 'auth_error') await holdForPerson(rt, ts, outcome.message);
-  const step = nextStep(stallLadder(rt, ts, outcome), ts.attempt, rt.settings.MAX_RETRIES);
+  // A delivery that failed after the agent finished is retried on its own (docs/SPEC.md section 14.1).
+  const delivering = settled.deliveryFailed === true || ts.delivery !== null;
+  const step = delivering
+    ? nextStep(outcome, (ts.delivery?.tries ?? 0) + 1, rt.settings.MAX_RETRIES)
+    : nextStep(stallLadder(rt, ts, outcome), ts.attempt, rt.settings.MAX_RETRIES);
+  if (step.kind === 'retry' && outcome.kind === 'failure' && delivering) {
+    ts.delivery = { tries: (ts.delivery?.tries ?? 0) + 1, usage: ts.delivery?.usage ?? usageFields(settled.usage) };
+  }
   if (step.kind === 'retry' && outcome.kind === 'failure') {
     const delay = retryDelayMs(ts.attempt, rt.settings.RETRY_DELAY, retryCapMs(rt.settings.RETRY_DELAY), rt.random);
     Object.assign(ts, {
@@ -73,7 +83,11 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
       last_error: outcome.message,
     });
     rt.heartbeat.setStatus('recovering');
-    rt.say(`task ${ts.subissue}: retrying in ${Math.round(delay)} ms (attempt ${ts.attempt + 1} of ${rt.settings.MAX_RETRIES})`);
+    rt.say(
+      ts.delivery
+        ? `task ${ts.subissue}: the agent's work is committed; delivering it again in ${Math.round(delay)} ms (try ${ts.delivery.tries + 1} of ${rt.settings.MAX_RETRIES})`
+        : `task ${ts.subissue}: retrying in ${Math.round(delay)} ms (attempt ${ts.attempt + 1} of ${rt.settings.MAX_RETRIES})`,
+    );
   } else if (step.kind === 'finish') {
     ts.phase = 'recording';
     ts.final = {
@@ -81,7 +95,7 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
       error: step.error ?? null,
       error_class: outcome.kind === 'failure' && step.status === 'failed' ? outcome.errorClass : null,
       ended_at: rt.now().toISOString(),
-      usage: usageFields(settled.usage),
+      usage: ts.delivery?.usage ?? usageFields(settled.usage),
       pull_request: outcome.kind === 'success' ? (outcome.pullRequest ?? null) : null,
     };
   }
@@ -154,6 +168,11 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
       }
       await rt.control.sleep(Date.parse(ts.retry_at ?? '') - rt.now().getTime());
       if (rt.control.stopping) continue;
+      if (ts.delivery !== null) {
+        rt.heartbeat.setStatus('working');
+        if ((await afterAttempt(rt, ts, await redeliver(rt, ts))) === 'requeued') return 'requeued';
+        continue;
+      }
       Object.assign(ts, { phase: 'preparing', attempt: ts.attempt + 1 });
       rt.heartbeat.setStatus('working');
       await saveState(rt, ts);

@@ -9,8 +9,9 @@ import { issueContextSchema } from '../github/issue-context.js';
  * `state/worker-<id>.state`: written at every transition so a worker restarted after a crash knows
  * which task it held, in which phase, at which attempt, and picks up from there.
  *
- * phases: preparing (worktree) -> running (agent run started) -> backoff (waiting to retry) ->
- * recording (outcome decided, being recorded) -> the task is cleared.
+ * phases: preparing (worktree) -> running (agent run started) -> backoff (waiting to retry the
+ * agent, or only the delivery when `delivery` is set) -> recording (outcome decided, being
+ * recorded) -> the task is cleared.
  */
 export const TASK_PHASES = ['preparing', 'running', 'backoff', 'recording'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];
@@ -59,6 +60,23 @@ const taskStateSchema = z.object({
   issue: issueContextSchema.nullable().default(null),
   /** History and counters written, so a crash while recording does not record twice. */
   recorded: z.boolean(),
+  /** GitHub mode: the branch was checked against its pull requests (a closed one moves the task to `-2`). */
+  branch_checked: z.boolean().default(false),
+  /** The commit this task last pushed to origin: a retried delivery does not push it again. */
+  pushed_commit: z.string().nullable().default(null),
+  /**
+   * The agent finished with new commits but their delivery (push, pull request) failed: the next
+   * try after the backoff delivers again without running the agent (docs/SPEC.md section 14.1).
+   */
+  delivery: z
+    .object({
+      /** Deliveries tried so far. */
+      tries: z.number().int().positive(),
+      /** The finished attempt's usage, under the history record's names. */
+      usage: z.record(z.union([z.string(), z.number()])),
+    })
+    .nullable()
+    .default(null),
 });
 
 export const workerStateSchema = z.object({

@@ -2,7 +2,17 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'no
 import { appendFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { WorkersError, errnoCode, usageError } from '../core/errors.js';
-import { addWorktree, getGitCommonDir, getWorktrees, hasBranch, pruneWorktrees, removeWorktree } from '../adapters/git.js';
+import {
+  addWorktree,
+  fastForward,
+  getGitCommonDir,
+  getHeadCommit,
+  getWorktrees,
+  hasBranch,
+  isAncestor,
+  pruneWorktrees,
+  removeWorktree,
+} from '../adapters/git.js';
 
 const ID = /^\d{1,12}$/;
 
@@ -85,8 +95,26 @@ async function ensureExcluded(repo: string): Promise<void> {
  * worktree whose directory is gone is pruned, a leftover directory is removed, the branch checked
  * out in another of our worktrees is released, and an existing branch is reused (keeping its
  * commits). Returns whether an existing, healthy worktree was reused.
+ *
+ * `originCommit`: the branch as origin has it (another host may have pushed work there). A new
+ * local branch starts from it instead of the base, and a local branch behind it is fast-forwarded,
+ * so this attempt builds on the pushed work and its push is not refused (docs/SPEC.md section 3).
  */
-export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
+export async function ensureTaskWorktree(
+  repo: string,
+  place: TaskPlace,
+  base: string,
+  originCommit?: string,
+): Promise<{ reused: boolean }> {
+  const made = await makeTaskWorktree(repo, place, originCommit ?? base);
+  if (originCommit !== undefined) {
+    const head = await getHeadCommit(place.worktree);
+    if (head !== originCommit && (await isAncestor(place.worktree, head, originCommit))) await fastForward(place.worktree, originCommit);
+  }
+  return made;
+}
+
+async function makeTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
   verifyWorktreeRoot(repo);
   await ensureExcluded(repo);
   // The common case (nothing left over, new branch) costs one git call; anything else is repaired.

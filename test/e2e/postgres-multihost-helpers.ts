@@ -10,7 +10,7 @@ import { binPath, testEnv, type BinResult } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { killTmuxServer, makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { FAKE_AGENT, isGone } from '../helpers/worker-harness.js';
+import { FAKE_AGENT, FAKE_AGENT_PASS, isGone } from '../helpers/worker-harness.js';
 
 /**
  * Hosts of one fleet on one database: each runs its processes as its own network host (a
@@ -113,6 +113,7 @@ function makeHost(network: HostNetwork, net: NetHost, name: string, origin: stri
     WORKER_AGENT_CMD: `"${process.execPath}" "${FAKE_AGENT}"`,
     FAKE_AGENT_STATE_DIR: agentDir,
     FAKE_AGENT_SCENARIO_FILE: scenarioFile,
+    AGENT_ENV_PASS: FAKE_AGENT_PASS,
   };
   const processes = () => (network.kind === 'netns' ? network.pids(net) : processesMentioning(home));
   const signal = (pids: readonly number[], name: NodeJS.Signals) => {

@@ -12,7 +12,7 @@ import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js'
 import { makeGitRepo } from './git-repo.js';
 import type { PostgresCluster } from './postgres-cluster.js';
 import { makeTempDir } from './temp.js';
-import { FAKE_AGENT, startTestWorker, type RunningWorker } from './worker-harness.js';
+import { FAKE_AGENT, FAKE_AGENT_PASS, startTestWorker, type RunningWorker } from './worker-harness.js';
 
 export interface PostgresHost {
   readonly name: string;
@@ -49,6 +49,7 @@ export async function openPostgresHost(url: string, name: string, overrides: Rec
     TASK_TIMEOUT: '60',
     MAX_RETRIES: '3',
     MIN_FREE_DISK: '0',
+    AGENT_ENV_PASS: FAKE_AGENT_PASS,
     ...overrides,
   };
   const settings = resolveSettings({}, settingsEnv);
@@ -65,7 +66,16 @@ export async function openPostgresHost(url: string, name: string, overrides: Rec
     env: { ...settingsEnv, ...agentEnv, WORKERS_DATABASE_URL: url, CLAUDE_WORKERS_HOME: home, WORKER_AGENT_CMD: agentCommand },
     setScenario: (plan) => writeFileSync(scenarioFile, JSON.stringify(plan)),
     startWorker: (workerId) =>
-      startTestWorker({ workerId, repo, backend, agent: commandAgent(agentCommand), paths, settings, health, killGraceMs: 500 }),
+      startTestWorker({
+        workerId,
+        repo,
+        backend,
+        agent: commandAgent(agentCommand, { pass: settings.AGENT_ENV_PASS }),
+        paths,
+        settings,
+        health,
+        killGraceMs: 500,
+      }),
     alerts: () => (existsSync(paths.alertsLog) ? readFileSync(paths.alertsLog, 'utf8') : ''),
   };
 }

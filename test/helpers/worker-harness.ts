@@ -17,6 +17,9 @@ import { makeTempDir } from './temp.js';
 
 export const FAKE_AGENT = fileURLToPath(new URL('../fixtures/fake-agent.mjs', import.meta.url));
 
+/** AGENT_ENV_PASS for the fake agent: the variables that tell it what to do and where to take notes. */
+export const FAKE_AGENT_PASS = 'FAKE_AGENT_STATE_DIR,FAKE_AGENT_SCENARIO_FILE,FAKE_AGENT_SCENARIO';
+
 export type BackendName = 'embedded' | 'pueue';
 /** The queue backends the worker's tests run against: Pueue wherever its client is installed. */
 export const WORKER_BACKENDS: readonly BackendName[] = pueueAvailable ? ['embedded', 'pueue'] : ['embedded'];
@@ -66,7 +69,14 @@ export async function makeWorkerBench(
   const repo = makeGitRepo();
   const agentDir = join(options.dataRoot === undefined ? home : makeTempDir('hw-agent-'), 'agent');
   const scenarioFile = join(home, 'scenario.json');
-  const settingsEnv = { HEARTBEAT_INTERVAL: '1', RETRY_DELAY: '100ms', TASK_TIMEOUT: '60', MAX_RETRIES: '3', ...overrides };
+  const settingsEnv = {
+    HEARTBEAT_INTERVAL: '1',
+    RETRY_DELAY: '100ms',
+    TASK_TIMEOUT: '60',
+    MAX_RETRIES: '3',
+    AGENT_ENV_PASS: FAKE_AGENT_PASS,
+    ...overrides,
+  };
   const settings = resolveSettings({}, { ...settingsEnv, WORKER_BACKEND: backendName });
   const agentEnv: Record<string, string> = { FAKE_AGENT_STATE_DIR: agentDir, FAKE_AGENT_SCENARIO_FILE: scenarioFile };
   const daemon = backendName === 'pueue' ? isolatedPueue() : undefined;
@@ -92,7 +102,16 @@ export async function makeWorkerBench(
     env: { ...settingsEnv, ...agentEnv, CLAUDE_WORKERS_HOME: home, WORKER_BACKEND: backendName, WORKER_AGENT_CMD: agentCommand },
     setScenario: (plan) => writeFileSync(scenarioFile, JSON.stringify(plan)),
     startWorker: (workerId) =>
-      startTestWorker({ workerId, repo, backend, agent: commandAgent(agentCommand), paths, settings, health, killGraceMs: 500 }),
+      startTestWorker({
+        workerId,
+        repo,
+        backend,
+        agent: commandAgent(agentCommand, { pass: settings.AGENT_ENV_PASS }),
+        paths,
+        settings,
+        health,
+        killGraceMs: 500,
+      }),
     starts: () =>
       readLines(join(agentDir, 'starts.log')).map((line) => {
         const [task, at, pid] = line.split(' ');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GithubError } from '../../src/adapters/github/gh-api.js';
-import { detectGithubMode, ensurePullRequest } from '../../src/github/pull-requests.js';
+import { deliverPullRequest } from '../../src/github/deliver-pull-request.js';
+import { chooseTaskBranch, detectGithubMode } from '../../src/github/pull-requests.js';
 import { listSubIssues } from '../../src/adapters/github/rest-resources.js';
 import { makeGithubBench, originBranches } from '../helpers/github-api/gh-env.js';
 import { git } from '../helpers/git-repo.js';
@@ -72,21 +73,15 @@ describe('the GitHub adapter', () => {
     });
     git(bench.repo, 'checkout', '-q', '-b', 'subissue/10-11');
     git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work');
-    const wish = {
-      repo: 'octo/widgets',
-      branch: 'subissue/10-11',
-      base: 'main',
-      subissue: '11',
-      parent: '10',
-      title: 'Add the widget',
-      summary: 'one commit',
-    };
-    const first = await ensurePullRequest(bench.gh, bench.repo, wish);
-    const second = await ensurePullRequest(bench.gh, bench.repo, wish);
+    const task = taskOn(bench.repo, 'subissue/10-11', '11', '10');
+    const first = await deliverPullRequest(linkOf(bench), task, 1);
+    const second = await deliverPullRequest(linkOf(bench), task, 1);
     expect(first).toEqual(
-      expect.objectContaining({ created: true, html_url: `https://github.localhost/octo/widgets/pull/${first.number}` }),
+      expect.objectContaining({
+        pullRequest: { number: expect.any(Number), url: expect.stringMatching(/^https:\/\/github\.localhost\/octo\/widgets\/pull\/\d+$/) },
+      }),
     );
-    expect(second).toEqual(expect.objectContaining({ created: false, number: first.number }));
+    expect(second).toEqual(expect.objectContaining({ pullRequest: (first as { pullRequest: unknown }).pullRequest }));
     expect(originBranches(bench.origin)).toContain('subissue/10-11');
     expect(bench.api.pulls()).toEqual([
       expect.objectContaining({
@@ -98,13 +93,48 @@ describe('the GitHub adapter', () => {
     ]);
   });
 
-  it('throws what git said when the branch cannot be pushed, and opens no pull request', async () => {
+  it('says what git said when the branch cannot be pushed, and opens no pull request', async () => {
     const bench = await makeGithubBench();
     git(bench.repo, 'remote', 'set-url', 'origin', '/nonexistent/origin.git');
     git(bench.repo, 'checkout', '-q', '-b', 'subissue/1-2');
     git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work');
-    const wish = { repo: 'octo/widgets', branch: 'subissue/1-2', base: 'main', subissue: '2', parent: '1', summary: '' };
-    await expect(ensurePullRequest(bench.gh, bench.repo, wish)).rejects.toThrow(/git push failed in .*origin/);
+    const delivered = await deliverPullRequest(linkOf(bench), taskOn(bench.repo, 'subissue/1-2', '2', '1'), 1);
+    expect(delivered).toEqual({ inspectError: expect.stringMatching(/git push failed in .*origin/) });
     expect(bench.api.pulls()).toEqual([]);
   });
+
+  it('never counts a closed or merged pull request: the task moves to the next branch name, which gets an open one', async () => {
+    const bench = await makeGithubBench({ issues: [{ number: 3, title: 'parent' }] });
+    git(bench.repo, 'checkout', '-q', '-b', 'subissue/3-4');
+    git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work');
+    const first = await deliverPullRequest(linkOf(bench), taskOn(bench.repo, 'subissue/3-4', '4', '3'), 1);
+    const firstNumber = (first as { pullRequest: { number: number } }).pullRequest.number;
+    expect(await chooseTaskBranch(bench.gh, 'octo/widgets', 'subissue/3-4')).toEqual({ branch: 'subissue/3-4', ended: [] });
+
+    bench.api.closePull(firstNumber);
+    expect(await chooseTaskBranch(bench.gh, 'octo/widgets', 'subissue/3-4')).toEqual({
+      branch: 'subissue/3-4-2',
+      ended: [{ branch: 'subissue/3-4', number: firstNumber, merged: false }],
+    });
+    git(bench.repo, 'checkout', '-q', '-b', 'subissue/3-4-2', 'main');
+    git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work again');
+    const second = await deliverPullRequest(linkOf(bench), taskOn(bench.repo, 'subissue/3-4-2', '4', '3'), 1);
+    const secondNumber = (second as { pullRequest: { number: number } }).pullRequest.number;
+    expect(secondNumber).not.toBe(firstNumber);
+    expect(bench.api.pulls().find((pull) => pull.number === secondNumber)).toMatchObject({ head: 'subissue/3-4-2', state: 'open' });
+
+    bench.api.closePull(secondNumber, { merged: true });
+    expect((await chooseTaskBranch(bench.gh, 'octo/widgets', 'subissue/3-4')).branch).toBe('subissue/3-4-3');
+  });
+});
+
+const linkOf = (bench: Awaited<ReturnType<typeof makeGithubBench>>) => ({ repo: 'octo/widgets', gh: bench.gh, comment: false });
+
+const taskOn = (worktree: string, branch: string, subissue: string, parent: string) => ({
+  worktree,
+  branch,
+  base_branch: 'main',
+  subissue,
+  parent,
+  issue: subissue === '11' ? { title: 'Add the widget' } : null,
 });

@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { TaskFacts } from '../../src/agent/agent-adapter.js';
 import { claudeAgent, claudeAgentConfig, toVerdict } from '../../src/worker/claude-agent.js';
 import { buildClaudeInvocation, configDirFor, parseAllowedTools } from '../../src/adapters/claude/invocation.js';
-import { renderPrompt } from '../../src/adapters/claude/prompt.js';
+import { renderPrompt } from '../../src/agent/task-prompt.js';
 import { describeVersion, judgeVersion, parseClaudeVersion } from '../../src/adapters/claude/version.js';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../src/core/settings.js';
+import { join } from 'node:path';
+import { makeTempDir } from '../helpers/temp.js';
+
+/** Attempts write their prompt beside the output file: a private directory, not a shared /tmp name. */
+const out = () => join(makeTempDir('hw-agent-unit-'), 'out');
 
 const SESSION = '11111111-2222-4333-8444-555555555555';
 const FACTS: TaskFacts = {
@@ -137,19 +142,19 @@ describe('claudeAgent (the AgentAdapter seam)', () => {
   const agent = claudeAgent({ ...claudeAgentConfig(settings, 'claude', () => new Date(0)), newSessionId: () => SESSION });
 
   it('prepares a run in the worktree with stdin from /dev/null, the task environment and a new session', () => {
-    const { run, sessionId } = agent.prepare(FACTS, { outputFile: '/tmp/out.jsonl' });
+    const { run, sessionId } = agent.prepare(FACTS, { outputFile: out() });
     expect(sessionId).toBe(SESSION);
     expect(run.argv.slice(0, 5)).toEqual(['sh', '-c', 'exec "$@" </dev/null', 'claude-run', 'claude']);
     expect(run.argv).toContain('--session-id');
     expect(run.argv.slice(run.argv.indexOf('--model'), run.argv.indexOf('--model') + 2)).toEqual(['--model', 'haiku']);
     expect(run.argv.slice(run.argv.indexOf('--max-turns'), run.argv.indexOf('--max-turns') + 2)).toEqual(['--max-turns', '30']);
     expect(run.cwd).toBe('/w/3');
-    expect(run.outputFile).toBe('/tmp/out.jsonl');
+    expect(run.outputFile).toMatch(/\/out$/);
     expect(run.env).toMatchObject({ SUBISSUE: '42', PARENT_ISSUE: '40', CLAUDE_CONFIG_DIR: '/cfg/3', DISABLE_AUTOUPDATER: '1' });
   });
 
   it('resumes the session of an earlier attempt', () => {
-    const { run, sessionId } = agent.prepare(FACTS, { outputFile: '/tmp/o', resumeSessionId: SESSION });
+    const { run, sessionId } = agent.prepare(FACTS, { outputFile: out(), resumeSessionId: SESSION });
     expect(sessionId).toBe(SESSION);
     expect(run.argv.slice(run.argv.indexOf('--resume'), run.argv.indexOf('--resume') + 2)).toEqual(['--resume', SESSION]);
     expect(run.argv).not.toContain('--session-id');

@@ -4,6 +4,11 @@ import { commandAgent } from '../../src/agent/command-agent.js';
 import { selectAgent } from '../../src/worker/select-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { splitWords } from '../../src/core/split-words.js';
+import { join } from 'node:path';
+import { makeTempDir } from '../helpers/temp.js';
+
+/** Attempts write their prompt beside the output file: a private directory, not a shared /tmp name. */
+const out = () => join(makeTempDir('hw-agent-unit-'), 'out');
 
 const facts: TaskFacts = {
   queueTaskId: 'q7',
@@ -42,10 +47,10 @@ describe('splitWords', () => {
 
 describe('commandAgent', () => {
   it('runs the command as argv in the worktree with the facts as trailing arguments and environment', () => {
-    const { run } = commandAgent('node agent.mjs --fast').prepare(facts, { outputFile: '/tmp/out.log' });
+    const { run } = commandAgent('node agent.mjs --fast').prepare(facts, { outputFile: out() });
     expect(run.argv).toEqual(['node', 'agent.mjs', '--fast', '42', '7']);
     expect(run.cwd).toBe(facts.worktree);
-    expect(run.outputFile).toBe('/tmp/out.log');
+    expect(run.outputFile).toMatch(/\/out$/);
     expect(run.env).toMatchObject({
       TASK_ID: '42',
       PARENT_ISSUE: '7',
@@ -69,7 +74,7 @@ describe('selectAgent', () => {
   it('runs claude through the Claude adapter: print mode, stream-json, a session, the prompt naming the sub-issue and parent', () => {
     for (const command of ['claude', '/opt/bin/claude']) {
       const agent = select(command);
-      const prepared = agent.prepare(facts, { outputFile: '/tmp/o' });
+      const prepared = agent.prepare(facts, { outputFile: out() });
       expect(agent.name).toBe('claude');
       const claudeArgv = prepared.run.argv.slice(prepared.run.argv.indexOf(command));
       expect(claudeArgv.slice(0, 5)).toEqual([command, '-p', '--output-format', 'stream-json', '--verbose']);
@@ -79,7 +84,7 @@ describe('selectAgent', () => {
   });
 
   it('resumes the given session instead of starting one', () => {
-    const prepared = select('claude').prepare(facts, { outputFile: '/tmp/o', resumeSessionId: '123e4567-e89b-12d3-a456-426614174000' });
+    const prepared = select('claude').prepare(facts, { outputFile: out(), resumeSessionId: '123e4567-e89b-12d3-a456-426614174000' });
     expect(prepared.run.argv).toEqual(expect.arrayContaining(['--resume', '123e4567-e89b-12d3-a456-426614174000']));
     expect(prepared.run.argv).not.toContain('--session-id');
   });
@@ -87,9 +92,9 @@ describe('selectAgent', () => {
   it('resumes a session under the state directory of the worker that holds it', () => {
     const settings = resolveSettings({}, { WORKER_AGENT_CMD: 'claude', CLAUDE_CONFIG_DIR_TEMPLATE: '/state/claude-{worker}' });
     const agent = selectAgent(settings, () => new Date());
-    expect(agent.prepare(facts, { outputFile: '/tmp/o' }).run.env.CLAUDE_CONFIG_DIR).toBe(`/state/claude-${facts.workerId}`);
+    expect(agent.prepare(facts, { outputFile: out() }).run.env.CLAUDE_CONFIG_DIR).toBe(`/state/claude-${facts.workerId}`);
     const resumed = agent.prepare(facts, {
-      outputFile: '/tmp/o',
+      outputFile: out(),
       resumeSessionId: '123e4567-e89b-12d3-a456-426614174000',
       resumeWorkerId: 9,
     });

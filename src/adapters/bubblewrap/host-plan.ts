@@ -75,24 +75,30 @@ function programFiles(argv: readonly string[], pathVar: string): string[] {
   return files;
 }
 
-/** Files the worker writes for the run and names in its environment (the prompt on stdin), shown read-only. */
-const RUN_INPUT_FILES = ['HW_PROMPT_FILE', 'TASK_PROMPT_FILE'] as const;
+/** Files the worker makes for the run and names in its environment: the prompt (read-only) and the usage report (writable). */
+const RUN_INPUT_FILES = ['TASK_PROMPT_FILE'] as const;
+const RUN_OUTPUT_FILES = ['AGENT_USAGE_FILE'] as const;
+const namedFiles = (env: Readonly<Record<string, string>>, names: readonly string[]) =>
+  names.flatMap((name) => (env[name] === undefined ? [] : [env[name]]));
 
 /** The argv that runs `run` inside the sandbox; the caller has made `git.refDir` and the mount points. */
 export function sandboxedArgv(host: SandboxHost, run: SandboxedRun): string[] {
   const home = host.env.HOME ?? '/root';
   const pathVar = host.env.PATH ?? '/usr/bin:/bin';
   const exists = (path: string) => existsSync(path);
-  const inputs = RUN_INPUT_FILES.flatMap((name) => (run.env[name] === undefined ? [] : [run.env[name]]));
+  const inputs = namedFiles(run.env, RUN_INPUT_FILES);
   const shown = [...toolchainPaths(pathVar, home), ...programFiles(run.argv, pathVar), ...inputs, ...host.roPaths].filter(
     (path) => isAbsolute(path) && exists(path),
   );
   const hidden = shown.flatMap((dir) => CREDENTIAL_FILES.map((file) => join(dir, file))).filter(exists);
-  const writable = run.claude
-    ? run.env.CLAUDE_CONFIG_DIR !== undefined
-      ? [run.env.CLAUDE_CONFIG_DIR]
-      : [join(home, '.claude'), join(home, '.claude.json')]
-    : [];
+  const writable = [
+    ...(run.claude
+      ? run.env.CLAUDE_CONFIG_DIR !== undefined
+        ? [run.env.CLAUDE_CONFIG_DIR]
+        : [join(home, '.claude'), join(home, '.claude.json')]
+      : []),
+    ...namedFiles(run.env, RUN_OUTPUT_FILES),
+  ];
   const network = run.claude || host.allowHosts.length > 0 ? 'host' : 'none';
   const identity: Record<string, string> = host.identity
     ? {

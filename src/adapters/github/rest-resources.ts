@@ -29,6 +29,8 @@ const commentSchema = z.object({
     .nullable()
     .transform((body) => body ?? ''),
   user: z.object({ login: z.string() }).nullable().optional(),
+  /** The author's relation to the repository: OWNER, MEMBER and COLLABORATOR have write access. */
+  author_association: z.string().optional(),
   created_at: z.string().optional(),
 });
 export type IssueComment = z.infer<typeof commentSchema>;
@@ -37,6 +39,8 @@ export const pullSchema = z.object({
   number: z.number().int().positive(),
   html_url: z.string(),
   state: z.string(),
+  /** Set when the pull request was merged (its state is then `closed`). */
+  merged_at: z.string().nullable().optional(),
 });
 export type PullRequest = z.infer<typeof pullSchema>;
 
@@ -99,12 +103,12 @@ export async function createComment(context: GhContext, repo: string, number: nu
   });
 }
 
-/** The pull request whose head is `branch` in `repo`'s owner, open or closed, if any. */
-export async function findPullRequest(context: GhContext, repo: string, branch: string): Promise<PullRequest | undefined> {
+/** Every pull request whose head is `branch` in `repo`'s owner, open, closed or merged (newest first). */
+export async function listPullRequests(context: GhContext, repo: string, branch: string): Promise<PullRequest[]> {
   const owner = repo.split('/')[0]!;
   const what = `pull requests for ${owner}:${branch}`;
-  const query = new URLSearchParams({ head: `${owner}:${branch}`, state: 'all' });
-  return parsed(z.array(pullSchema), await ghRequest(context, { path: `repos/${repo}/pulls?${query.toString()}`, what }), what)[0];
+  const query = new URLSearchParams({ head: `${owner}:${branch}`, state: 'all', per_page: '100' });
+  return parsed(z.array(pullSchema), await ghRequest(context, { path: `repos/${repo}/pulls?${query.toString()}`, what }), what);
 }
 
 export async function createPullRequest(

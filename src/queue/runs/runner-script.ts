@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inheritedEnv } from '../../core/agent-env.js';
 import { WorkersError } from '../../core/errors.js';
 import { writeFileAtomicSync } from '../../core/fs-safe.js';
 import type { RunSpec } from '../backend.js';
@@ -91,6 +92,10 @@ export function runnerWords(prefix: string, output: string, run: RunSpec): strin
   return words;
 }
 
+/** What a run takes from the base environment: the names it inherits, or all of it. */
+export const runBaseEnv = (run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>) =>
+  run.inherit === undefined ? baseEnv : inheritedEnv(baseEnv, run.inherit);
+
 /** A name a shell can export (POSIX's portable environment names, in either case). */
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -98,7 +103,7 @@ const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const quoteForShell = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
 
 /**
- * PREFIX.env for one attempt: the base environment with the run's own variables over it. A base
+ * PREFIX.env for one attempt: the base environment (what the run inherits of it) with the run's own variables over it. A base
  * variable a shell cannot name (a bash function export such as `BASH_FUNC_x%%`) is left out;
  * such a name among the run's own variables, or a NUL byte in a value, is refused.
  */
@@ -106,7 +111,7 @@ export function runnerEnvironment(run: RunSpec, baseEnv: Readonly<Record<string,
   const badName = Object.keys(run.env).find((name) => !SHELL_NAME.test(name));
   if (badName !== undefined)
     throw refuse(`The environment variable name ${JSON.stringify(badName)} is invalid: use letters, digits and _.`);
-  const entries = Object.entries({ ...baseEnv, ...run.env }).filter(
+  const entries = Object.entries({ ...runBaseEnv(run, baseEnv), ...run.env }).filter(
     (entry): entry is [string, string] => entry[1] !== undefined && SHELL_NAME.test(entry[0]),
   );
   if (entries.some(([, value]) => value.includes('\0'))) throw refuse('An environment value of the run contains a NUL byte.');

@@ -1,7 +1,7 @@
 import { writeFileAtomicSync } from '../../core/fs-safe.js';
 import type { RunSpec } from '../backend.js';
 import type { RunFiles } from './run-files.js';
-import { ensureScript } from './runner-script.js';
+import { ensureScript, runBaseEnv } from './runner-script.js';
 
 /**
  * Version 1 of the runner, a node script reading a JSON spec: kept only for Pueue tasks added
@@ -44,7 +44,7 @@ export const ensureRunnerV1Script = (dir: string) => ensureScript(dir, RUNNER_V1
 /** The JSON spec version 1 reads; the agent's env is the base env plus the run's own variables. */
 export async function writeRunSpecV1(files: RunFiles, run: RunSpec, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
   const env = Object.fromEntries(
-    Object.entries({ ...baseEnv, ...run.env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    Object.entries({ ...runBaseEnv(run, baseEnv), ...run.env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
   const spec = { argv: run.argv, cwd: run.cwd, env, resultFile: files.resultFile, pidFile: files.pidFile, outputFile: run.outputFile };
   writeFileAtomicSync(files.specV1File, JSON.stringify(spec));

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
  * A scripted GitHub REST API on 127.0.0.1 for the real `gh` CLI. gh sends plain HTTP to
  * api.github.localhost when GH_HOST=github.localhost and goes through HTTP_PROXY, so requests
  * arrive in proxy form (`GET http://api.github.localhost/repos/o/r/...`): the path is taken from
- * the absolute URL. One repository, in memory: issues, sub-issues, comments, pull requests.
+ * the absolute URL. One repository, in memory: issues, sub-issues, comments, pull requests (open,
+ * closed or merged).
  */
 
 export interface ScriptedIssue {
@@ -44,7 +45,7 @@ interface Issue {
   state: 'open' | 'closed';
   labels: string[];
   subIssues: number[];
-  comments: { id: number; body: string; user: { login: string }; created_at: string }[];
+  comments: { id: number; body: string; user: { login: string }; author_association: string; created_at: string }[];
 }
 
 interface Pull {
@@ -53,7 +54,8 @@ interface Pull {
   body: string;
   head: string;
   base: string;
-  state: 'open';
+  state: 'open' | 'closed';
+  merged_at: string | null;
 }
 
 export interface GithubApi {
@@ -67,6 +69,10 @@ export interface GithubApi {
   addFault(fault: ScriptedFault): void;
   /** Creates the pull request for `head` but never answers that request (a crash window for the caller). */
   holdPullCreation(head: string): void;
+  /** Closes pull request `number` as a reviewer would, merged or not. */
+  closePull(number: number, options?: { readonly merged?: boolean }): void;
+  /** A comment on issue `number` by `login`, whose relation to the repository is `association` (GitHub's author_association). */
+  addComment(number: number, comment: { readonly login: string; readonly association: string; readonly body: string }): void;
   issue(number: number): Issue | undefined;
   subIssuesOf(number: number): number[];
   pulls(): readonly Pull[];
@@ -138,6 +144,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     title: pull.title,
     body: pull.body,
     state: pull.state,
+    merged_at: pull.merged_at,
     html_url: `https://github.localhost/${owner}/${repo}/pull/${pull.number}`,
     head: { ref: pull.head, label: `${owner}:${pull.head}` },
     base: { ref: pull.base },
@@ -157,11 +164,17 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       return { status: 201, body: issueJson(issue) };
     }
     if (method === 'GET' && path === `${base}/pulls`) {
+      // GitHub's defaults: open pull requests only, newest first.
       const head = url.searchParams.get('head');
-      return { status: 200, body: pulls.filter((pull) => head === null || `${owner}:${pull.head}` === head).map(pullJson) };
+      const state = url.searchParams.get('state') ?? 'open';
+      const listed = pulls.filter(
+        (pull) => (head === null || `${owner}:${pull.head}` === head) && (state === 'all' || pull.state === state),
+      );
+      return { status: 200, body: listed.reverse().map(pullJson) };
     }
     if (method === 'POST' && path === `${base}/pulls`) {
-      if (pulls.some((pull) => pull.head === fields.head)) {
+      // GitHub refuses a second open pull request for one head; closed ones do not count.
+      if (pulls.some((pull) => pull.head === fields.head && pull.state === 'open')) {
         return {
           status: 422,
           body: {
@@ -178,6 +191,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
         head: String(fields.head),
         base: String(fields.base),
         state: 'open',
+        merged_at: null,
       };
       pulls.push(pull);
       return { status: 201, body: pullJson(pull) };
@@ -193,6 +207,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
         id: nextId++,
         body: String(fields.body ?? ''),
         user: { login: 'scripted-user' },
+        author_association: 'OWNER',
         created_at: new Date().toISOString(),
       };
       issue.comments.push(comment);
@@ -272,6 +287,20 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     }),
     addFault: (fault) => faults.push(fault),
     holdPullCreation: (head) => heldHeads.add(head),
+    closePull: (number, closing = {}) => {
+      const pull = pulls.find((candidate) => candidate.number === number);
+      if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
+      Object.assign(pull, { state: 'closed', merged_at: closing.merged ? new Date().toISOString() : null });
+    },
+    addComment: (number, comment) => {
+      issues.get(number)!.comments.push({
+        id: nextId++,
+        body: comment.body,
+        user: { login: comment.login },
+        author_association: comment.association,
+        created_at: new Date().toISOString(),
+      });
+    },
     issue: (number) => issues.get(number),
     subIssuesOf: (number) => [...(issues.get(number)?.subIssues ?? [])],
     pulls: () => pulls,

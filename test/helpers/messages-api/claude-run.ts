@@ -57,6 +57,7 @@ export function claudeSandbox(api: MessagesApi, allowedTools: readonly string[])
     maxBudgetUsd: 0,
     configDirTemplate: join(home, 'claude-config', 'worker-{worker}'),
     promptTemplate: 'Work on sub-issue #{subissue} of #{parent}, then commit.',
+    pass: '',
     now: () => new Date(),
   });
   return { home, api, agent };
