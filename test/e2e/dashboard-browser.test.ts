@@ -2,8 +2,9 @@ import { execa, type ResultPromise } from 'execa';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { startDashboard } from '../helpers/dashboard-server.js';
+import { describeWith } from '../helpers/requires.js';
 import { binPath, REPO_ROOT } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
@@ -50,7 +51,7 @@ const spawnBin = (name: string, args: string[], env: Record<string, string>, cwd
 
 // Real worker processes (dist/, fake agent, embedded queue), the real health monitor, the built
 // server, and Debian's chromium through playwright-core. `npm run build` first.
-describe('the dashboard page in a real browser', () => {
+describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => {
   it('shows the running workers; a killed worker turns dead and its alert appears without a reload', async () => {
     const bench = await makeWorkerBench('embedded', {
       HEARTBEAT_INTERVAL: '0.3',
