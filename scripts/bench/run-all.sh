@@ -28,3 +28,4 @@ run node scripts/bench/claude-pause.mjs 7
 run node scripts/bench/setup-time.mjs 5
 run node scripts/bench/dashboard.mjs 30 60 100000
 run node scripts/bench/postgres-heartbeat.mjs 30
+run node scripts/bench/unit-suite.mjs 3

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { HealthService } from '../../src/health/health-service.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { withManagerBench } from './worker-manager-helpers.js';
 
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
-describe('who writes which ALERT: one line in alerts.log per event', () => {
+describeWith(['git', 'tmux'], 'who writes which ALERT: one line in alerts.log per event', () => {
   it('the manager alerts a worker death once; the health monitor leaves deaths to a running manager and alerts them itself when none runs', async () => {
     await withManagerBench({ CHECK_INTERVAL: '3600' }, async (pool) => {
       const { paths } = pool.bench;

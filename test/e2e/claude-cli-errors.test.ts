@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { toVerdict } from '../../src/worker/claude-agent.js';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
 import { claudeSandbox, factsFor, requireClaude, runAttempt } from '../helpers/messages-api/claude-run.js';
 import { always, forbidden, overloaded, text, unauthorized, usageLimit } from '../helpers/messages-api/script.js';
 import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   await requireClaude();
 });
 
-describe('real claude CLI failures, classified from the stream', () => {
+describeWith(['claude', 'git'], 'real claude CLI failures, classified from the stream', () => {
   it('a 401 is an authentication failure, not retried', async () => {
     api = await startMessagesApi(always(unauthorized()));
     const attempt = await runAttempt(claudeSandbox(api, []), factsFor(makeGitRepo()), { env: { CLAUDE_CODE_MAX_RETRIES: '1' } });

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { KNOWN_GOOD_CLAUDE_VERSION } from '../../src/adapters/claude/version.js';
 import { git, makeGitRepo } from '../helpers/git-repo.js';
 import { claudeSandbox, factsFor, requireClaude, runAttempt } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse } from '../helpers/messages-api/script.js';
 import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
+import { describeWith } from '../helpers/requires.js';
 
 let api: MessagesApi | undefined;
 afterEach(async () => {
@@ -18,7 +19,7 @@ beforeAll(async () => {
   expect(check.version.text, 'tests pin the known-good claude; run scripts/install-claude.sh').toBe(KNOWN_GOOD_CLAUDE_VERSION);
 });
 
-describe('the real claude CLI against the scripted Messages API', () => {
+describeWith(['claude', 'git'], 'the real claude CLI against the scripted Messages API', () => {
   it('writes a file and commits it in the repository, ending in a success with its cost', async () => {
     const repo = makeGitRepo();
     api = await startMessagesApi(

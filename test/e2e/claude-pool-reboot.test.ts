@@ -1,15 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { heldOnceThenCommit } from '../helpers/messages-api/script.js';
 import { processesMentioning } from '../helpers/process-scan.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { killTmuxServer, makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 
 beforeAll(async () => {
   await requireClaude();
@@ -32,7 +32,7 @@ const killAll = (pids: readonly number[]) => {
   }
 };
 
-describe.each(WORKER_BACKENDS)('a Claude Code pool on the %s backend after a simulated reboot', (backend) => {
+describeEachBackend(['claude', 'git', 'tmux'], 'a Claude Code pool on the %s backend after a simulated reboot', (backend) => {
   it('worker-manager ensure brings it back and the in-flight task resumes its session (--resume) and completes once', async () => {
     const script = heldOnceThenCommit('work for #71');
     const bench = await makeClaudeWorkerBench(script, { backend });

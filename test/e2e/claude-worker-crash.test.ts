@@ -1,15 +1,16 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
 import { makeClaudeWorkerBench, type ClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { heldOnceThenCommit } from '../helpers/messages-api/script.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
+import { describeWith, itEachBackend } from '../helpers/requires.js';
 import { spawnWorker } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone } from '../helpers/worker-harness.js';
+import { isGone } from '../helpers/worker-harness.js';
 
 beforeAll(async () => {
   await requireClaude();
@@ -24,8 +25,9 @@ const transcripts = (dir: string) =>
 
 const runsDir = (bench: ClaudeWorkerBench) => join(bench.paths.queueDir, 'runs');
 
-describe('the hybrid-worker-enhanced binary running claude, killed mid-run', () => {
-  it.each(WORKER_BACKENDS)(
+describeWith(['claude', 'git'], 'the hybrid-worker-enhanced binary running claude, killed mid-run', () => {
+  itEachBackend(
+    [],
     '(e) on the %s backend: after SIGKILL of the worker and its run, the restarted worker resumes the same session and the task completes once',
     async (backend) => {
       const script = heldOnceThenCommit('work for #61');

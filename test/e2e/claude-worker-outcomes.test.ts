@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude, type Auth } from '../helpers/messages-api/claude-run.js';
 import { always, byToolResults, forbidden, overloaded, text, toolUse, unauthorized, type Script } from '../helpers/messages-api/script.js';
+import { describeWith, itEachBackend } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 
 beforeAll(async () => {
   await requireClaude();
@@ -23,8 +23,9 @@ const finished = async (bench: { backend: { get(id: string): Promise<{ status: s
     { timeoutMs: 120_000, intervalMs: 200, what: `task ${id} to finish` },
   );
 
-describe('the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API)', () => {
-  it.each(WORKER_BACKENDS)(
+describeWith(['claude', 'git'], 'the worker with WORKER_AGENT_CMD=claude (real CLI, scripted API)', () => {
+  itEachBackend(
+    [],
     '(a) on the %s backend: a task whose script writes a file and commits it ends as success with its cost in the history, reported by worker-performance',
     async (backend) => {
       let worktree = '';

@@ -1,19 +1,20 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { git } from '../helpers/git-repo.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { heldOnceThenCommit } from '../helpers/messages-api/script.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
+import { describeWith } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 beforeAll(async () => {
   await requireClaude();
 });
 
-describe('the stall ladder with the real claude CLI (scripted API)', () => {
+describeWith(['claude', 'git'], 'the stall ladder with the real claude CLI (scripted API)', () => {
   it('a response delayed past twice PROGRESS_STALL_THRESHOLD: the attempt is stopped as stalled and the retry resumes the same session with --resume', async () => {
     // The first answer never comes (a response delayed past the threshold); the resumed run is answered.
     const script = heldOnceThenCommit('work for #71');

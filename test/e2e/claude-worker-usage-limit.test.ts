@@ -1,21 +1,22 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { parseClaudeOutputFile } from '../../src/adapters/claude/output-file.js';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';
 import { runnerCommandLines } from '../helpers/queue-probes.js';
+import { describeWith, itEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 
 beforeAll(async () => {
   await requireClaude();
 });
 
-describe('a usage limit under the real worker loop (real claude CLI, subscription login)', () => {
-  it.each(WORKER_BACKENDS)(
+describeWith(['claude', 'git'], 'a usage limit under the real worker loop (real claude CLI, subscription login)', () => {
+  itEachBackend(
+    [],
     '(b) on the %s backend: pauses the whole pool until the reset, hands the task back uncounted, then resumes the same session and completes',
     async (backend) => {
       let resetsAtSeconds = 0;

@@ -3,10 +3,11 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
+import { describeWith } from '../helpers/requires.js';
 import { binPath, REPO_ROOT } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -54,7 +55,7 @@ const spawnBin = (name: string, args: string[], env: Record<string, string>, cwd
 
 // Real worker processes (dist/, fake agent, embedded queue), the real health monitor, the built
 // server, and Debian's chromium through playwright-core. `npm run build` first.
-describe('the dashboard page in a real browser', () => {
+describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => {
   it('shows the running workers; a killed worker turns dead and its alert appears without a reload', async () => {
     const bench = await makeWorkerBench('embedded', {
       HEARTBEAT_INTERVAL: '0.3',

@@ -9,6 +9,7 @@ import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { PAGE_HTML } from '../../src/web/page-html.js';
 import { pageScript } from '../../src/web/page-script.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
+import { itWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -29,7 +30,7 @@ const TOKEN = 'correct-horse-battery-staple';
 
 // The built worker-performance (dist/) serving a private data root on 127.0.0.1. `npm run build` first.
 describe('worker-performance serve', () => {
-  it('/metrics passes promtool check metrics and agrees with report --json', async () => {
+  itWith(['promtool'], '/metrics passes promtool check metrics and agrees with report --json', async () => {
     const home = fixtureRoot();
     const { url } = await startDashboard(home);
     const text = await (await fetch(`${url}metrics`)).text();

@@ -14,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeGitRepo } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { binPath, runBin, type BinResult } from '../helpers/run-bin.js';
 import { fillDisk, mountSmallDisk, remountReadOnly } from '../helpers/small-disk.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -128,7 +129,7 @@ describe('a data root that is not private', () => {
   });
 });
 
-describe('a full or read-only disk under the data root', () => {
+describeWith(['git'], 'a full or read-only disk under the data root', () => {
   const commands = [
     ['worker-health-monitor', 'heartbeat', '1'],
     ['worker-health-monitor', 'complete', '1', 'true'],

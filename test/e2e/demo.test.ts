@@ -1,10 +1,11 @@
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { REPO_ROOT } from '../helpers/run-bin.js';
 import { processesMentioning } from '../helpers/process-scan.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-describe('npm run demo', () => {
+describeWith(['git', 'tmux'], 'npm run demo', () => {
   it('runs the whole system on a throwaway repository, exits 0 and leaves nothing running', async () => {
     const result = await execa('npm', ['run', '--silent', 'demo'], {
       cwd: REPO_ROOT,

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { makeGithubBench } from '../helpers/github-api/gh-env.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -21,7 +22,7 @@ async function bench() {
   return { github, run };
 }
 
-describe('worker-queue add-issues', () => {
+describeWith(['gh', 'git', 'tmux'], 'worker-queue add-issues', () => {
   it('queues the open sub-issues of two parents, every page, in order; a second run adds nothing', async () => {
     const { github, run } = await bench();
     const first = await run(['add-issues', '100,#200', '--json']);

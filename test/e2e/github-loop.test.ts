@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { makeGithubBench, originBranches } from '../helpers/github-api/gh-env.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
@@ -21,7 +22,7 @@ const ISSUES = [
   { number: 7, title: 'Sub E', parent: 5 },
 ];
 
-describe('the GitHub loop', () => {
+describeWith(['gh', 'git'], 'the GitHub loop', () => {
   it(
     'takes 2 parents with 5 sub-issues to 5 pull requests with 3 workers, none duplicated after a SIGKILL',
     { timeout: 240_000 },

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { makeGithubBench } from '../helpers/github-api/gh-env.js';
 import { claudeCliEnv } from '../helpers/messages-api/claude-cli-env.js';
 import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
 import { always, text } from '../helpers/messages-api/script.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -13,7 +14,7 @@ afterEach(async () => {
   for (const api of apis.splice(0)) await api.close();
 });
 
-describe('worker-queue plan', () => {
+describeWith(['claude', 'gh', 'git'], 'worker-queue plan', () => {
   it('asks Claude Code for sub-issues, creates them on GitHub under the parent and queues them', async () => {
     const github = await makeGithubBench({ issues: [{ number: 50, title: 'Build the widget shop', body: 'A shop for widgets.' }] });
     const plan = [

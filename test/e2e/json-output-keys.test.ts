@@ -1,6 +1,7 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { killTmuxServer, makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -17,7 +18,7 @@ function camelCaseKeys(value: unknown, path = '$'): string[] {
   ]);
 }
 
-describe('every --json output of the six binaries is snake_case', () => {
+describeWith(['git', 'tmux'], 'every --json output of the six binaries is snake_case', () => {
   it('walks each document (a running pool, a finished task, a performance history) and finds no camelCase key', async () => {
     const bench = await makeWorkerBench('embedded', { HEARTBEAT_INTERVAL: '0.5' });
     cpSync(join(FIXTURES, 'basic'), bench.home, { recursive: true });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { isolatedPueue, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { queueClaimerScript, startQueueChild } from '../helpers/queue-child.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { startStoppedHolder } from '../helpers/stop-inside-lock.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -84,7 +85,7 @@ describe('a lock holder stopped (SIGSTOP) for twice LOCK_STALE_TIMEOUT keeps its
   });
 });
 
-describe.skipIf(!pueueAvailable)('a lock holder stopped inside the Pueue records lock (a private pueued)', () => {
+describeWith(['pueue'], 'a lock holder stopped inside the Pueue records lock (a private pueued)', () => {
   let daemon: IsolatedPueue;
   beforeAll(async () => {
     daemon = isolatedPueue();

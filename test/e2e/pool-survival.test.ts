@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
 import { managerPidFile } from '../../src/health/manager-state.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS } from '../helpers/worker-harness.js';
 import { expectEachOnce, withSurvivalPool, type SurvivalPool } from './pool-survival-helpers.js';
 
 const TASKS = 6;
@@ -31,7 +31,7 @@ async function expectAllDoneOnce(pool: SurvivalPool): Promise<void> {
   expect(expectEachOnce(pool.history(), subissues)).toEqual([]);
 }
 
-describe.each(WORKER_BACKENDS)('the pool on the %s backend', (backendName) => {
+describeEachBackend(['git', 'tmux'], 'the pool on the %s backend', (backendName) => {
   it('comes back when the workers’ tmux server is SIGKILLed mid-task: the manager survives, rebuilds it, alerts', async () => {
     await withSurvivalPool(backendName, async (pool) => {
       await startBusyPool(pool);

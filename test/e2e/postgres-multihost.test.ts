@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HOST_SUBNET, makeHostNetwork, type HostNetwork } from '../helpers/netns-hosts.js';
-import { CLUSTER_PASSWORD, postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { CLUSTER_PASSWORD, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { describeWith } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { branchTip, commandLine, withFleet, type Fleet, type FleetHost } from './postgres-multihost-helpers.js';
 
@@ -65,7 +66,7 @@ const taskInState = (host: FleetHost, workerId: number): unknown =>
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, n) => String(from + n));
 
-describe.skipIf(!postgresAvailable)('three hosts on one PostgreSQL', () => {
+describeWith(['postgres', 'git', 'tmux'], 'three hosts on one PostgreSQL', () => {
   it('drain 30 tasks: each succeeds exactly once, on a branch of the clone that ran it; the password is in no command line', async () => {
     await withFleet(
       cluster,

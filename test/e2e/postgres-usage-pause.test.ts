@@ -1,11 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { openPoolPause } from '../../src/pause/open-pool-pause.js';
 import { makeClaudeWorkerBench } from '../helpers/claude-worker.js';
 import { requireClaude } from '../helpers/messages-api/claude-run.js';
 import { byToolResults, text, toolUse, usageLimit, type Script } from '../helpers/messages-api/script.js';
-import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { freshDatabase, openPostgresHost } from '../helpers/postgres-host.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -21,7 +21,7 @@ function outputOf(child: ReturnType<typeof spawnWorker>): string[] {
   return lines;
 }
 
-describe.skipIf(!postgresAvailable)('the usage pause on a shared database (three hosts, real worker processes)', () => {
+describeWith(['postgres', 'claude', 'git'], 'the usage pause on a shared database (three hosts, real worker processes)', () => {
   it('a usage limit seen by the worker on host a pauses the workers of hosts b and c; they claim again once it is lifted', async () => {
     const url = await freshDatabase(cluster());
     let limited = false;

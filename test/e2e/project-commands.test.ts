@@ -1,11 +1,12 @@
 import { appendFileSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { makeGithubBench } from '../helpers/github-api/gh-env.js';
 import { claudeCliEnv } from '../helpers/messages-api/claude-cli-env.js';
 import { startMessagesApi, type MessagesApi } from '../helpers/messages-api/server.js';
 import { byToolResults, text, toolUse } from '../helpers/messages-api/script.js';
+import { describeWith } from '../helpers/requires.js';
 import { binPath, runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
@@ -30,7 +31,7 @@ afterEach(async () => {
   for (const api of apis.splice(0)) await api.close();
 });
 
-describe('the /project:* commands', () => {
+describeWith(['claude', 'gh', 'git', 'tmux'], 'the /project:* commands', () => {
   it('installs them (a changed file kept unless --force), and /project:add 100 queues the sub-issues through the real claude', async () => {
     const github = await makeGithubBench({
       issues: [

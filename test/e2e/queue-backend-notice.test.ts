@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeTmuxSocket } from '../helpers/tmux-server.js';
@@ -11,7 +12,7 @@ function setting() {
   return (name: string, args: string[]) => runBin(name, args, { home, env });
 }
 
-describe('"Queue backend: ..." is said where it informs, not on every call', () => {
+describeWith(['tmux'], '"Queue backend: ..." is said where it informs, not on every call', () => {
   it('worker-queue says it only with --verbose (before or after the command)', async () => {
     const run = setting();
     const quiet = await run('worker-queue', ['list']);

@@ -1,8 +1,9 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
 import { git } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 import { runBin } from '../helpers/run-bin.js';
 import { killTmuxServer, makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
@@ -19,7 +20,7 @@ async function makeSetupBench() {
 
 const managerPid = (home: string) => JSON.parse(readFileSync(join(home, 'manager', 'manager.pid'), 'utf8')).pid as number;
 
-describe('setup-hybrid-enhanced', () => {
+describeWith(['git', 'tmux'], 'setup-hybrid-enhanced', () => {
   it('brings up the pool without a terminal, and a second run changes nothing', async () => {
     const { bench, socket, setup } = await makeSetupBench();
     try {

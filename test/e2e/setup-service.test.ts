@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { processesMentioning } from '../helpers/process-scan.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { killTmuxServer, makeTmuxSocket } from '../helpers/tmux-server.js';
@@ -28,7 +29,7 @@ function expectValidUnit(file: string): void {
     expect(line, file).toMatch(/^$|^\[(Unit|Service|Install)\]$/.source + '|' + keys.source);
 }
 
-describe('setup-hybrid-enhanced --install-service / --uninstall-service', () => {
+describeWith(['git', 'tmux'], 'setup-hybrid-enhanced --install-service / --uninstall-service', () => {
   it('writes a valid user unit with the repository and data root baked in, prints the crontab lines where systemd is absent, and removes it', async () => {
     const bench = await makeWorkerBench('embedded');
     const userHome = makeTempDir('hw-user-');

@@ -1,16 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
 import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
 import { workerPidOf } from '../../src/manager/worker-actions.js';
 import { git } from '../helpers/git-repo.js';
 import { processesMentioning } from '../helpers/process-scan.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { killTmuxServer, makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { makeWorkerBench, WORKER_BACKENDS } from '../helpers/worker-harness.js';
+import { makeWorkerBench } from '../helpers/worker-harness.js';
 
 const TASKS = 20;
 const PARENT = '500';
@@ -21,7 +22,7 @@ const subissues = Array.from({ length: TASKS }, (_, index) => String(600 + index
  * worker is killed with SIGKILL, the manager is killed and started again, and (Pueue) the daemon
  * is killed. Every task must still succeed exactly once, with its commit on its branch.
  */
-describe.each(WORKER_BACKENDS)('chaos on the %s backend', (backendName) => {
+describeEachBackend(['git', 'tmux'], 'chaos on the %s backend', (backendName) => {
   it('loses no task and runs none twice, and leaves no process behind', async () => {
     const bench = await makeWorkerBench(backendName, {
       HEARTBEAT_INTERVAL: '0.5',

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { UsagePause } from '../../src/pause/usage-pause.js';
+import { describeWith } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { out, withManagerBench, type ManagerBench } from './worker-manager-helpers.js';
 
@@ -13,7 +14,7 @@ async function busyWorker(pool: ManagerBench, sleepMs: number, subissue: string)
   return { before, task };
 }
 
-describe('worker-manager restart, logs, health and stop with real workers', () => {
+describeWith(['git', 'tmux'], 'worker-manager restart, logs, health and stop with real workers', () => {
   it('restart ID drains the worker first: its task finishes, then the same pane runs a new worker', async () => {
     await withManagerBench({ CHECK_INTERVAL: '2' }, async (pool) => {
       const { before, task } = await busyWorker(pool, 3000, '301');

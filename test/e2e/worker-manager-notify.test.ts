@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { withManagerBench } from './worker-manager-helpers.js';
@@ -6,7 +7,7 @@ import { withManagerBench } from './worker-manager-helpers.js';
 const workersOf = (body: Record<string, unknown>) => (body.events as { worker?: number }[]).map((event) => event.worker);
 
 // The real manager and workers in tmux (fake agent), a webhook receiver on 127.0.0.1. `npm run build` first.
-describe('worker-manager notifications', () => {
+describeWith(['git', 'tmux'], 'worker-manager notifications', () => {
   it('five workers killed together: one coalesced message, delivered once through two 500s; a manager restart does not resend', async () => {
     const hook = await startWebhookReceiver(2);
     await withManagerBench(

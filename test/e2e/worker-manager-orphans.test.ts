@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { withManagerBench } from './worker-manager-helpers.js';
 
-describe('worker-manager and the claims of workers that never come back', () => {
+describeWith(['git', 'tmux'], 'worker-manager and the claims of workers that never come back', () => {
   it('a task claimed by a worker id outside the pool, with no process, goes back to the queue and a pool worker finishes it', async () => {
     await withManagerBench({ CHECK_INTERVAL: '1' }, async (pool) => {
       const task = await pool.bench.backend.add({ subissue: '801', parent: '8', priority: 1 });

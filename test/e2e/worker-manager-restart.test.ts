@@ -1,11 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { tmuxOn } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { out, withManagerBench } from './worker-manager-helpers.js';
 
 // The real worker (dist/hybrid-worker-enhanced.cjs) in real tmux panes on a private socket, the fake
 // agent, the embedded queue. `npm run build` first.
-describe('worker-manager restarts real workers', () => {
+describeWith(['git', 'tmux'], 'worker-manager restarts real workers', () => {
   it('replaces a SIGKILLed worker in the same pane without waiting for a check; its task completes once', async () => {
     await withManagerBench({ CHECK_INTERVAL: '3600' }, async (pool) => {
       pool.bench.setScenario({ default: 'sleep:4000' });

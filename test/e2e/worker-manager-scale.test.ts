@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { out, withManagerBench } from './worker-manager-helpers.js';
 
@@ -19,7 +20,7 @@ const serverRuns = (socket: string) => {
   }
 };
 
-describe('worker-manager scale with real workers', () => {
+describeWith(['git', 'tmux'], 'worker-manager scale with real workers', () => {
   it('scales 3 -> 5 -> 2 while 20 tasks run: each completes once, survivors keep their panes, 3 to 5 are gone', async () => {
     await withManagerBench({ CHECK_INTERVAL: '2' }, async (pool) => {
       pool.bench.setScenario({ default: 'sleep:1500' });

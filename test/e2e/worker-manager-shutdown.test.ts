@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { isGone, WORKER_BACKENDS } from '../helpers/worker-harness.js';
+import { isGone } from '../helpers/worker-harness.js';
 import { expectEachOnce, withSurvivalPool, type SurvivalPool } from './pool-survival-helpers.js';
 
 /** Every process of the pool is gone soon after shutdown returned (tmux and the kernel reap them). */
@@ -11,7 +12,7 @@ const expectNothingLeft = (pool: SurvivalPool) =>
     what: `no process of the pool left (${pool.describe(pool.processes())})`,
   });
 
-describe.each(WORKER_BACKENDS)('worker-manager shutdown on the %s backend', (backendName) => {
+describeEachBackend(['git', 'tmux'], 'worker-manager shutdown on the %s backend', (backendName) => {
   it('drains the workers, then leaves no process of the pool behind (pueued it started included); ensure brings the pool back', async () => {
     await withSurvivalPool(backendName, async (pool) => {
       if (pool.env.PUEUE_CONFIG_PATH) {

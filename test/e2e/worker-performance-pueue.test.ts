@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { isolatedPueue, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -13,7 +14,7 @@ afterEach(async () => {
   daemon = undefined;
 });
 
-describe.skipIf(!pueueAvailable)('worker-performance with the Pueue backend (a private pueued)', () => {
+describeWith(['pueue'], 'worker-performance with the Pueue backend (a private pueued)', () => {
   it('reports the pending tasks of the Pueue group', async () => {
     daemon = isolatedPueue();
     await daemon.start();

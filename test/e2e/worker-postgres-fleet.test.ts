@@ -1,9 +1,9 @@
 // A real worker on WORKER_BACKEND=postgres writes its heartbeats and its task's history to the
 // database: the other host (another data root, another WORKER_HOST, same database) sees both.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
-import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -11,7 +11,7 @@ import { makeWorkerBench } from '../helpers/worker-harness.js';
 
 const cluster = usePrivateCluster();
 
-describe.skipIf(!postgresAvailable)('a worker on the postgres backend', () => {
+describeWith(['postgres', 'git'], 'a worker on the postgres backend', () => {
   it("beats and records its task where the other host's views read them", async () => {
     const url = await cluster().createDatabase();
     await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });

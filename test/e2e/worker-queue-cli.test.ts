@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { isolatedPueue, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -123,7 +124,7 @@ describe('worker-queue (embedded backend)', () => {
   });
 });
 
-describe.skipIf(!pueueAvailable)('worker-queue (pueue backend, isolated daemon)', () => {
+describeWith(['pueue'], 'worker-queue (pueue backend, isolated daemon)', () => {
   let daemon: IsolatedPueue;
   beforeAll(() => {
     daemon = isolatedPueue();

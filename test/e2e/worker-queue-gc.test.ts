@@ -1,14 +1,15 @@
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { git } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 
 const commit = (dir: string, message: string) => git(dir, 'commit', '-q', '--allow-empty', '-m', message);
 
-describe('worker-queue gc', () => {
+describeWith(['git'], 'worker-queue gc', () => {
   it('keeps a worktree with uncommitted changes, one with unpushed commits, an unfinished task and an unknown one, removes the rest, and says why for each', async () => {
     const bench = await makeWorkerBench('embedded');
     const origin = makeTempDir('hw-origin-');

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
+import { describeEachBackend } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
+import { isGone, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
@@ -12,7 +13,7 @@ afterEach(async () => {
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
-describe.each(WORKER_BACKENDS)('worker-queue kill on the %s backend', (backendName) => {
+describeEachBackend(['git'], 'worker-queue kill on the %s backend', (backendName) => {
   it('kills the whole process group of a running task, which ends failed, not retried, its worktree kept; the worker goes on', async () => {
     const bench = await makeWorkerBench(backendName);
     // 51 commits, then runs on with a child that ignores SIGTERM; 52 is the next task.

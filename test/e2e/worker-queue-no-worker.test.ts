@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { newSession, tagPane } from '../../src/adapters/tmux.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeTmuxSocket } from '../helpers/tmux-server.js';
@@ -14,7 +15,7 @@ function setting() {
   return { env, add, heartbeat };
 }
 
-describe('worker-queue add while no worker runs', () => {
+describeWith(['tmux'], 'worker-queue add while no worker runs', () => {
   it('queues the task and says on stderr that no worker will pick it up', async () => {
     const { add } = setting();
     const result = await add('101');

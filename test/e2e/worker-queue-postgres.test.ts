@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { CLUSTER_PASSWORD, postgresAvailable } from '../helpers/postgres-cluster.js';
+import { expect, it } from 'vitest';
+import { CLUSTER_PASSWORD } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -9,7 +10,7 @@ const cluster = usePrivateCluster();
 const queue = (home: string, args: string[], url: string) =>
   runBin('worker-queue', args, { home, env: { WORKER_BACKEND: 'postgres', WORKERS_DATABASE_URL: url } });
 
-describe.skipIf(!postgresAvailable)('worker-queue on the postgres backend', () => {
+describeWith(['postgres'], 'worker-queue on the postgres backend', () => {
   it('migrate creates the schema, then add and list work from two data roots (two hosts) on one queue', async () => {
     const url = await cluster().createDatabase();
     const [hostA, hostB] = [makeTempDir('hw-a-'), makeTempDir('hw-b-')];

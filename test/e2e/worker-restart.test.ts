@@ -1,10 +1,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEachBackend, describeWith } from '../helpers/requires.js';
 import { runBin, spawnWorker } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type WorkerBench } from '../helpers/worker-harness.js';
+import { isGone, makeWorkerBench, type BackendName, type WorkerBench } from '../helpers/worker-harness.js';
 
 const historyLines = (bench: WorkerBench) =>
   existsSync(bench.paths.historyFile)
@@ -15,7 +16,7 @@ const historyLines = (bench: WorkerBench) =>
     : [];
 
 /** A worker that took task SUBISSUE and was SIGKILLed while its agent ran (the agent lives on). */
-async function killedMidTask(backendName: (typeof WORKER_BACKENDS)[number], subissue: string, workerId: number, agentMs: number) {
+async function killedMidTask(backendName: BackendName, subissue: string, workerId: number, agentMs: number) {
   const bench = await makeWorkerBench(backendName);
   bench.setScenario({ default: `sleep:${agentMs}` });
   await bench.backend.add({ subissue, parent: '2', priority: 1 });
@@ -37,7 +38,7 @@ async function restartUntilDone(bench: WorkerBench, workerId: number) {
   return second;
 }
 
-describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend', (backendName) => {
+describeEachBackend(['git'], 'hybrid-worker-enhanced binary on the %s backend', (backendName) => {
   it('killed with SIGKILL mid-task and started again: re-attaches and the task completes exactly once', async () => {
     const { bench } = await killedMidTask(backendName, '21', 4, 4000);
     const agentPid = bench.starts()[0]!.pid;
@@ -95,7 +96,7 @@ describe.each(WORKER_BACKENDS)('hybrid-worker-enhanced binary on the %s backend'
   });
 });
 
-describe('one process per worker id', () => {
+describeWith(['git'], 'one process per worker id', () => {
   it('a second worker 1 refuses while the first lives; once the first is gone, or its pid is reused, a new one starts', async () => {
     const bench = await makeWorkerBench('embedded');
     const first = spawnWorker(bench, 1);
@@ -135,7 +136,7 @@ describe('one process per worker id', () => {
   });
 });
 
-describe('hybrid-worker-enhanced usage', () => {
+describeWith(['git'], 'hybrid-worker-enhanced usage', () => {
   it('refuses a bad worker id with exit 2 and writes nothing', async () => {
     const home = makeTempDir();
     const result = await runBin('hybrid-worker-enhanced', ['1;rm'], { home });

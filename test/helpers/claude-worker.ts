@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { selectAgent } from '../../src/worker/select-agent.js';
 import { dataPaths, type DataPaths } from '../../src/core/paths.js';
 import { resolveSettings, type Settings } from '../../src/core/settings.js';
@@ -9,6 +8,7 @@ import { HealthService } from '../../src/health/health-service.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { taskPlace } from '../../src/worker/worktree.js';
+import { afterThisTest } from './after-test.js';
 import { makeGitRepo } from './git-repo.js';
 import { credentialsFor, type Auth } from './messages-api/claude-run.js';
 import type { Script } from './messages-api/script.js';
@@ -17,11 +17,6 @@ import { isolatedPueue, type IsolatedPueue } from './pueue-daemon.js';
 import { testEnv } from './run-bin.js';
 import { makeTempDir } from './temp.js';
 import { startTestWorker, type BackendName, type RunningWorker } from './worker-harness.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 /**
  * The real worker loop with WORKER_AGENT_CMD=claude: the real CLI, pointed at a scripted
@@ -55,7 +50,7 @@ export interface ClaudeWorkerOptions {
 
 export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorkerOptions = {}): Promise<ClaudeWorkerBench> {
   const api = await startMessagesApi(script);
-  cleanups.push(() => api.close());
+  afterThisTest(() => api.close());
   const home = makeTempDir('hw-claude-worker-');
   const paths = dataPaths(join(home, 'data'));
   const repo = makeGitRepo();
@@ -84,7 +79,7 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
   if (options.backend === 'pueue') {
     const daemon: IsolatedPueue = isolatedPueue();
     await daemon.start();
-    cleanups.push(() => daemon.stop());
+    afterThisTest(() => daemon.stop());
     cliEnv.PUEUE_CONFIG_PATH = daemon.configPath;
   }
   // Explicit, so no credential or setting of the developer's shell reaches the CLI or the worker.
@@ -114,7 +109,7 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
         killGraceMs: 1000,
       });
       const { control, done } = worker;
-      cleanups.push(async () => {
+      afterThisTest(async () => {
         control.requestStop();
         control.requestStop();
         await done.catch(() => undefined);

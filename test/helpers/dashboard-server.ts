@@ -1,5 +1,5 @@
-import { execa, type ResultPromise } from 'execa';
-import { afterEach } from 'vitest';
+import { execa } from 'execa';
+import { afterThisTest } from './after-test.js';
 import { binPath } from './run-bin.js';
 import { waitFor } from './wait-for.js';
 
@@ -9,14 +9,6 @@ export interface RunningDashboard {
   /** Stops the server (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
 }
-
-const running: ResultPromise[] = [];
-afterEach(async () => {
-  for (const child of running.splice(0)) {
-    child.kill('SIGTERM');
-    await child.catch(() => undefined);
-  }
-});
 
 /** `worker-performance serve --port 0 ...` on a data root; resolves with its address once it listens. */
 export async function startDashboard(
@@ -31,7 +23,10 @@ export async function startDashboard(
     reject: false,
     stdin: 'ignore',
   });
-  running.push(child);
+  afterThisTest(async () => {
+    child.kill('SIGTERM');
+    await child.catch(() => undefined);
+  });
   child.stdout?.on('data', (chunk) => (output += String(chunk)));
   child.stderr?.on('data', (chunk) => (output += String(chunk)));
   const url = await waitFor(() => /Serving the dashboard on (http:\/\/\S+\/)/.exec(output)?.[1], {

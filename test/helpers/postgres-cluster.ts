@@ -3,13 +3,12 @@
 // directory; it listens on 127.0.0.1 at a random port too (password login) and never on 5432.
 // `listenAddresses` adds more (the root ends of test hosts' veths), with password login from them.
 import { execa } from 'execa';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { POSTGRES_BIN as BIN } from './requires.js';
 
-const BIN = '/usr/lib/postgresql/15/bin';
-export const postgresAvailable = existsSync(join(BIN, 'initdb'));
 export const CLUSTER_USER = 'hw';
 export const CLUSTER_PASSWORD = 'hw-secret-pw';
 

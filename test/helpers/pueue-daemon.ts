@@ -1,10 +1,7 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeIsolatedPueueConfig } from '../../src/adapters/pueue/isolated-config.js';
 import { waitFor } from './wait-for.js';
-
-/** Pueue tests may skip only when the client is missing. */
-export const pueueAvailable = spawnSync('pueue', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export interface IsolatedPueue {
   readonly dir: string;

@@ -1,6 +1,6 @@
-import { execa, type ResultPromise } from 'execa';
-import { afterEach } from 'vitest';
+import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { afterThisTest } from './after-test.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,14 +48,6 @@ export async function runBin(name: string, args: readonly string[], options: Run
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
-const workers: ResultPromise[] = [];
-afterEach(async () => {
-  for (const child of workers.splice(0)) {
-    child.kill('SIGKILL');
-    await child.catch(() => undefined);
-  }
-});
-
 /**
  * Starts the hybrid-worker-enhanced binary as worker `id` in the bench's repository with exactly
  * the bench's environment; it is SIGKILLed after the current test.
@@ -69,6 +61,9 @@ export function spawnWorker(bench: { readonly repo: string; readonly env: Readon
     stdin: 'ignore',
     all: true,
   });
-  workers.push(child);
+  afterThisTest(async () => {
+    child.kill('SIGKILL');
+    await child.catch(() => undefined);
+  });
   return child;
 }

@@ -1,14 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterThisTest } from './after-test.js';
 import { makeTempDir } from './temp.js';
-
-const mounted: string[] = [];
-
-afterEach(() => {
-  for (const dir of mounted.splice(0)) execFileSync('umount', ['-l', dir]);
-});
 
 /**
  * A private tmpfs of `size` (say '512k') that a test can fill or make read-only: a real full disk
@@ -17,7 +11,7 @@ afterEach(() => {
 export function mountSmallDisk(size: string): string {
   const dir = makeTempDir('hw-disk-');
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
-  mounted.push(dir);
+  afterThisTest(() => execFileSync('umount', ['-l', dir]));
   return dir;
 }
 

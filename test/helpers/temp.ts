@@ -1,17 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
-
-const created: string[] = [];
-
-afterEach(() => {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { afterThisTest } from './after-test.js';
 
 /** A fresh directory removed after the current test. */
 export function makeTempDir(prefix = 'hw-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  created.push(dir);
+  afterThisTest(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

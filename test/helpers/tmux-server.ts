@@ -1,9 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { afterEach } from 'vitest';
+import { afterThisTest } from './after-test.js';
 import { waitFor } from './wait-for.js';
-
-const sockets: string[] = [];
 
 const isAlive = (pid: number) => {
   try {
@@ -14,15 +12,11 @@ const isAlive = (pid: number) => {
   }
 };
 
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) await killTmuxServer(socket);
-});
-
 /**
  * Kills the manager's server (`<socket>-manager`) first, so it rebuilds nothing, then the server
  * on `socket`, and waits until their panes' processes (workers, a manager) are gone, so the data
- * root can be removed without a process still writing into it. Tests with processes that write
- * into a temp dir call it themselves (hook order between helpers is not guaranteed).
+ * root can be removed without a process still writing into it. After a test it runs before the
+ * removal of the temp dirs made before the socket (after-test.ts runs cleanups newest first).
  */
 export async function killTmuxServer(socket: string): Promise<void> {
   if (!socket.endsWith('-manager')) await killTmuxServer(`${socket}-manager`);
@@ -46,7 +40,7 @@ export async function killTmuxServer(socket: string): Promise<void> {
 /** A private tmux socket name for the current test; its server is killed after the test. */
 export function makeTmuxSocket(): string {
   const socket = `hw-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-  sockets.push(socket);
+  afterThisTest(() => killTmuxServer(socket));
   return socket;
 }
 

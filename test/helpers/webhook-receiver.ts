@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach } from 'vitest';
+import { afterThisTest } from './after-test.js';
 
 export interface WebhookReceiver {
   readonly url: string;
@@ -9,11 +9,6 @@ export interface WebhookReceiver {
   /** The bodies answered 200. */
   accepted(): Record<string, unknown>[];
 }
-
-const open: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of open.splice(0)) await close();
-});
 
 /** A webhook on 127.0.0.1 that answers 500 to its first `failFirst` requests and 200 after. */
 export async function startWebhookReceiver(failFirst = 0): Promise<WebhookReceiver> {
@@ -28,7 +23,7 @@ export async function startWebhookReceiver(failFirst = 0): Promise<WebhookReceiv
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  open.push(() => new Promise((resolve) => server.close(() => resolve())));
+  afterThisTest(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     requests,

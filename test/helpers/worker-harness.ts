@@ -10,9 +10,10 @@ import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { WorkerControl, drainFile } from '../../src/worker/control.js';
 import { runWorker } from '../../src/worker/worker-loop.js';
-import { afterEach } from 'vitest';
+import { afterThisTest } from './after-test.js';
 import { makeGitRepo } from './git-repo.js';
-import { isolatedPueue, pueueAvailable, type IsolatedPueue } from './pueue-daemon.js';
+import { isolatedPueue, type IsolatedPueue } from './pueue-daemon.js';
+import type { BackendName } from './requires.js';
 import { makeTempDir } from './temp.js';
 
 export const FAKE_AGENT = fileURLToPath(new URL('../fixtures/fake-agent.mjs', import.meta.url));
@@ -20,14 +21,8 @@ export const FAKE_AGENT = fileURLToPath(new URL('../fixtures/fake-agent.mjs', im
 /** AGENT_ENV_PASS for the fake agent: the variables that tell it what to do and where to take notes. */
 export const FAKE_AGENT_PASS = 'FAKE_AGENT_STATE_DIR,FAKE_AGENT_SCENARIO_FILE,FAKE_AGENT_SCENARIO';
 
-export type BackendName = 'embedded' | 'pueue';
-/** The queue backends the worker's tests run against: Pueue wherever its client is installed. */
-export const WORKER_BACKENDS: readonly BackendName[] = pueueAvailable ? ['embedded', 'pueue'] : ['embedded'];
-
-const daemons: IsolatedPueue[] = [];
-afterEach(async () => {
-  for (const daemon of daemons.splice(0)) await daemon.stop();
-});
+/** The queue backends the worker's tests run against (describeEachBackend, itEachBackend: the pueue one needs Pueue). */
+export { WORKER_BACKENDS, type BackendName } from './requires.js';
 
 export interface WorkerBench {
   readonly home: string;
@@ -81,7 +76,7 @@ export async function makeWorkerBench(
   const agentEnv: Record<string, string> = { FAKE_AGENT_STATE_DIR: agentDir, FAKE_AGENT_SCENARIO_FILE: scenarioFile };
   const daemon = backendName === 'pueue' ? isolatedPueue() : undefined;
   if (daemon) {
-    daemons.push(daemon);
+    afterThisTest(() => daemon.stop());
     await daemon.start();
     agentEnv.PUEUE_CONFIG_PATH = daemon.configPath;
   }

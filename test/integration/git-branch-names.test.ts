@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { hasBranch, verifyBranch } from '../../src/adapters/git.js';
 import { git, makeGitRepo } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 
-describe('branch names from --base never reach git as options', () => {
+describeWith(['git'], 'branch names from --base never reach git as options', () => {
   it.each(['--output=OUT', '-D', 'a..b', ''])('refuses --base %j with one sentence and leaves the repository as it was', async (name) => {
     const repo = makeGitRepo();
     const out = join(makeTempDir(), 'x');

@@ -1,14 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { GithubError } from '../../src/adapters/github/gh-api.js';
 import { deliverPullRequest } from '../../src/github/deliver-pull-request.js';
 import { chooseTaskBranch, detectGithubMode } from '../../src/github/pull-requests.js';
 import { listSubIssues } from '../../src/adapters/github/rest-resources.js';
 import { makeGithubBench, originBranches } from '../helpers/github-api/gh-env.js';
 import { git } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 
 /* The real gh CLI against the scripted GitHub REST server (test/helpers/github-api). */
 
-describe('the GitHub adapter', () => {
+describeWith(['gh', 'git'], 'the GitHub adapter', () => {
   it('detects GitHub mode through GET /user, and says why it is off', async () => {
     const bench = await makeGithubBench();
     const on = await detectGithubMode(bench.gh);

@@ -1,17 +1,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
 import { managerContextFor, openPool } from '../../src/manager/pool.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { git, makeGitRepo } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-describe("the manager's gc pass every GC_INTERVAL", () => {
+describeWith(['git', 'tmux'], "the manager's gc pass every GC_INTERVAL", () => {
   it('removes a finished task worktree left behind at its first pass and the next one an interval later, logging each with its reason; keeps a dirty one', async () => {
     const paths = dataPaths(makeTempDir('hw-manager-gc-'));
     const repo = makeGitRepo();

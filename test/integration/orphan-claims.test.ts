@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createEventLog } from '../../src/core/event-log.js';
 import { returnOrphanedClaims } from '../../src/manager/orphan-claims.js';
 import { readStartTime } from '../../src/adapters/process.js';
 import { retryTask } from '../../src/queue/queue-commands.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type WorkerBench } from '../helpers/worker-harness.js';
+import { isGone, makeWorkerBench, type WorkerBench } from '../helpers/worker-harness.js';
 
 /** Worker `id`'s pid file naming `pid` (with its real start time, or a made-up one). */
 async function writePidFile(bench: WorkerBench, id: number, pid: number, startTime?: string) {
@@ -17,7 +18,7 @@ async function writePidFile(bench: WorkerBench, id: number, pid: number, startTi
 
 const alerts = (bench: WorkerBench) => (existsSync(bench.paths.alertsLog) ? readFileSync(bench.paths.alertsLog, 'utf8') : '');
 
-describe.each(WORKER_BACKENDS)('claims of workers that never come back, on the %s backend', (backendName) => {
+describeEachBackend(['git'], 'claims of workers that never come back, on the %s backend', (backendName) => {
   it('go back to the queue once their worker is gone and not coming back, with their run stopped, the attempt counted and an ALERT', async () => {
     const bench = await makeWorkerBench(backendName);
     const gone = await bench.backend.add({ subissue: '701', parent: '7', priority: 1 });

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import pg from 'pg';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { SCHEMA_VERSION } from '../../src/adapters/postgres/migrations.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
-import { CLUSTER_PASSWORD, postgresAvailable } from '../helpers/postgres-cluster.js';
+import { CLUSTER_PASSWORD } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -22,7 +23,7 @@ const open = (url: string) =>
   });
 const databaseName = (url: string) => /localhost\/(\w+)\?/.exec(url)![1]!;
 
-describe.skipIf(!postgresAvailable)('postgres database: schema and connection', () => {
+describeWith(['postgres'], 'postgres database: schema and connection', () => {
   it('migrates once, then again with nothing to do; two migrations at once are safe', async () => {
     const url = await cluster().createDatabase();
     await expect(open(url)).rejects.toThrow(/has schema version 0, older than this toolkit's \d+; run worker-queue migrate/);

@@ -1,15 +1,15 @@
 // Health and history of two hosts in one database (issue 17): two data roots with their own
 // WORKER_HOST write heartbeats, counters and task history through the stores the worker uses;
 // the views and exports of either host show both hosts' workers and tasks.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openFleetStores } from '../../src/health/open-stores.js';
 import { healthReportSchema } from '../../src/health/report.js';
 import { migrateDatabase, openDatabase } from '../../src/adapters/postgres/shared-database.js';
 import { PostgresHealthStore } from '../../src/health/postgres-health-store.js';
-import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -45,7 +45,7 @@ const taskRecord = (task: string, workerId: number, result: 'success' | 'failed'
   error_class: result === 'failed' ? ('agent_error' as const) : null,
 });
 
-describe.skipIf(!postgresAvailable)('health and history of two hosts in one database', () => {
+describeWith(['postgres'], 'health and history of two hosts in one database', () => {
   it('either host reports, checks and exports both hosts’ workers and tasks', async () => {
     const url = await cluster().createDatabase();
     await migrateDatabase({ ...process.env, WORKERS_DATABASE_URL: url });

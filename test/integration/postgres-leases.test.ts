@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createEventLog } from '../../src/core/event-log.js';
 import { dataPaths } from '../../src/core/paths.js';
 import { returnOrphanedClaims } from '../../src/manager/orphan-claims.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
-import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
 import { queueClaimerScript, startQueueChild } from '../helpers/queue-child.js';
 import { gatedAgent } from '../helpers/queue-probes.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -38,7 +38,7 @@ async function hostBackend(url: string, host: string) {
 const databaseClient = (url: string) =>
   new pg.Client({ host: cluster().socketDir, port: cluster().port, user: 'hw', database: /localhost\/(\w+)\?/.exec(url)![1]! });
 
-describe.skipIf(!postgresAvailable)('postgres leases and fencing', () => {
+describeWith(['postgres'], 'postgres leases and fencing', () => {
   it('a worker whose lease ran out cannot finish the task another host now holds', async () => {
     const url = await freshDatabase();
     const [a, b] = [await hostBackend(url, 'a'), await hostBackend(url, 'b')];

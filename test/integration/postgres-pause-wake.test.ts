@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
 import { managerContextFor, openPool } from '../../src/manager/pool.js';
 import { claimWorkerId } from '../../src/health/worker-pid-file.js';
 import { openPoolPause } from '../../src/pause/open-pool-pause.js';
-import { postgresAvailable } from '../helpers/postgres-cluster.js';
 import { freshDatabase, openPostgresHost, type PostgresHost } from '../helpers/postgres-host.js';
 import { usePrivateCluster } from '../helpers/private-cluster.js';
+import { describeWith } from '../helpers/requires.js';
 import { binPath, runBin } from '../helpers/run-bin.js';
 import { makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -33,7 +33,7 @@ async function addedTaskIsDone(host: PostgresHost, worker: RunningWorker, subiss
   }).catch(withOutput(worker));
 }
 
-describe.skipIf(!postgresAvailable)('the postgres backend across hosts: pause, wake-ups, backoff, kill, lost database', () => {
+describeWith(['postgres', 'git', 'tmux'], 'the postgres backend across hosts: pause, wake-ups, backoff, kill, lost database', () => {
   it('a pause set on host a is in force on host b, names who set it, and its lift wakes b at once', async () => {
     const url = await freshDatabase(cluster());
     const [a, b] = [await openPostgresHost(url, 'a'), await openPostgresHost(url, 'b')];

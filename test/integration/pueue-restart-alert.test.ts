@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { readStartedDaemon } from '../../src/adapters/pueue/started-daemon.js';
 import { createEventLog } from '../../src/core/event-log.js';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { watchPueueRestarts } from '../../src/manager/pueue-restart-alerts.js';
 import { openQueueBackend, startedPueuedFile } from '../../src/queue/open-backend.js';
-import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { isolatedPueue, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -16,7 +17,7 @@ afterEach(async () => {
   daemon = undefined;
 });
 
-describe.skipIf(!pueueAvailable)('the manager and a Pueue daemon started again', () => {
+describeWith(['pueue'], 'the manager and a Pueue daemon started again', () => {
   it('writes one ALERT when the pool started a new daemon after the old one was killed, none for the daemon it first saw', async () => {
     daemon = isolatedPueue();
     const paths = dataPaths(makeTempDir('hw-pueued-restart-'));

@@ -1,15 +1,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { migrateDatabase } from '../../src/adapters/postgres/shared-database.js';
-import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
-import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { isolatedPueue, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { queueClaimerScript, startQueueChild } from '../helpers/queue-child.js';
 import { gatedAgent, processesWithMarker, stubbornAgent } from '../helpers/queue-probes.js';
+import { describeWith, haveTools, type Tool } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -28,8 +29,8 @@ interface Harness {
 let groupCounter = 0;
 
 /** One suite, run against every backend: what the worker, manager and worker-queue rely on. */
-function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: () => IsolatedPueue | undefined) {
-  describe.skipIf(skip)(`${name} backend conformance`, () => {
+function describeConformance(name: QueueBackend['name'], tools: readonly Tool[], daemon: () => IsolatedPueue | undefined) {
+  describeWith(tools, `${name} backend conformance`, () => {
     let h: Harness;
 
     beforeEach(async () => {
@@ -256,8 +257,8 @@ let pueue: IsolatedPueue | undefined;
 let postgres: PostgresCluster | undefined;
 
 beforeAll(async () => {
-  if (postgresAvailable) postgres = await startPostgresCluster();
-  if (!pueueAvailable) return;
+  if (haveTools(['postgres'])) postgres = await startPostgresCluster();
+  if (!haveTools(['pueue'])) return;
   pueue = isolatedPueue();
   await pueue.start();
 }, 120_000);
@@ -267,6 +268,6 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-describeConformance('embedded', false, () => undefined);
-describeConformance('pueue', !pueueAvailable, () => pueue);
-describeConformance('postgres', !postgresAvailable, () => undefined);
+describeConformance('embedded', [], () => undefined);
+describeConformance('pueue', ['pueue'], () => pueue);
+describeConformance('postgres', ['postgres'], () => undefined);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { addArgs } from '../../src/adapters/pueue/argv.js';
 import { shellQuote } from '../../src/adapters/process.js';
 import { PueueClient } from '../../src/adapters/pueue/client.js';
@@ -11,8 +11,9 @@ import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { readRunPid, runFilesFor } from '../../src/queue/runs/run-files.js';
 import { RUNNER_V1_FILE_NAME } from '../../src/queue/runs/runner-v1.js';
 import { isRecordedProcessAlive } from '../../src/adapters/process.js';
-import { isolatedPueue, pueueAvailable, type IsolatedPueue } from '../helpers/pueue-daemon.js';
+import { isolatedPueue, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { gatedAgent } from '../helpers/queue-probes.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -26,7 +27,7 @@ const alive = (pid: number | undefined) => {
   }
 };
 
-describe.skipIf(!pueueAvailable)('pueue backend and its daemon', () => {
+describeWith(['pueue'], 'pueue backend and its daemon', () => {
   let daemon: IsolatedPueue;
   let root: string;
   let backend: QueueBackend;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   findWorkerPane,
   hasSession,
@@ -13,13 +13,14 @@ import {
   tagPane,
 } from '../../src/adapters/tmux.js';
 import { deathHookCommand } from '../../src/manager/death-events.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const SLEEP = ['sleep', '1000'];
 
-describe('tmux adapter against a real tmux server', () => {
+describeWith(['tmux'], 'tmux adapter against a real tmux server', () => {
   it('creates, tags, finds by @worker_id (not by position) and kills panes', async () => {
     const tmux = { socket: makeTmuxSocket() };
     expect(await hasSession(tmux, 'pool')).toBe(false);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { findWorkerPane, listWorkerPanes } from '../../src/adapters/tmux.js';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
@@ -9,6 +9,7 @@ import { openPool, type ManagerContext } from '../../src/manager/pool.js';
 import { requestScale, scaleSettled, settle } from '../../src/manager/pool-requests.js';
 import { buildStatus } from '../../src/manager/status.js';
 import { workerPidOf } from '../../src/manager/worker-actions.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -37,7 +38,7 @@ function startLoop(context: ManagerContext) {
 
 const logOf = (context: ManagerContext) => readFileSync(context.paths.managerLog, 'utf8');
 
-describe('supervisor on a real tmux server (stand-in pane command)', () => {
+describeWith(['tmux'], 'supervisor on a real tmux server (stand-in pane command)', () => {
   it('scales up into tagged panes and restarts a SIGKILLed process in its own pane from the pane-died hook', async () => {
     const context = managerContext({ CHECK_INTERVAL: 3_600_000 });
     const pool = openPool(context);

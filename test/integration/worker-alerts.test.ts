@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
-import { pueueAvailable } from '../helpers/pueue-daemon.js';
+import { describeEachBackend, describeWith } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, type WorkerBench, stopWorkers } from '../helpers/worker-harness.js';
+import { isGone, makeWorkerBench, type RunningWorker, type WorkerBench, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
@@ -27,7 +27,7 @@ const finished = (bench: WorkerBench, id: string) =>
     { timeoutMs: 60_000, what: `task ${id} to finish` },
   );
 
-describe.each(WORKER_BACKENDS)('what a worker running alone records, on the %s backend', (backendName) => {
+describeEachBackend(['git'], 'what a worker running alone records, on the %s backend', (backendName) => {
   it('a task that fails for good: an ALERT in alerts.log, and errors-log lines that name the output file and carry what the agent printed', async () => {
     const bench = await makeWorkerBench(backendName, { MAX_RETRIES: '2' });
     bench.setScenario({ default: 'fail:9' });
@@ -47,7 +47,7 @@ describe.each(WORKER_BACKENDS)('what a worker running alone records, on the %s b
   });
 });
 
-describe.skipIf(!pueueAvailable)('a Pueue daemon restarted under a run', () => {
+describeWith(['pueue', 'git'], 'a Pueue daemon restarted under a run', () => {
   it('is a backend_error in the errors log, not an agent error; the task runs again and succeeds once', async () => {
     const bench = await makeWorkerBench('pueue');
     bench.setScenario({ tasks: { '31': 'sleep:4000' } });

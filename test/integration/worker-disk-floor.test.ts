@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
@@ -15,7 +16,7 @@ afterEach(async () => {
 
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
-describe('the free-space floor (MIN_FREE_DISK) on a small tmpfs', () => {
+describeWith(['git', 'tmux'], 'the free-space floor (MIN_FREE_DISK) on a small tmpfs', () => {
   it('below the floor the worker stops claiming, stays healthy, status says paused: disk, an ALERT says so; claiming resumes when space is back', async () => {
     const bench = await makeWorkerBench('embedded', { MIN_FREE_DISK: '4M' });
     // The worktrees' disk: an 8 MiB tmpfs, filled to below the floor.

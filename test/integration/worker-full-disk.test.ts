@@ -1,17 +1,18 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { readHistory } from '../../src/history/history-reader.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { fillDisk, mountSmallDisk } from '../helpers/small-disk.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
+import { makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
   await stopWorkers(running);
 });
 
-describe.each(WORKER_BACKENDS)('a worker whose data root fills up during a run (%s backend, a real tmpfs)', (backendName) => {
+describeEachBackend(['git'], 'a worker whose data root fills up during a run (%s backend, a real tmpfs)', (backendName) => {
   it('runs the agent once, and the task succeeds once with its history record whole once space is back', async () => {
     const disk = mountSmallDisk('2m');
     // MAX_RETRIES=1: a second run of the agent would end the task failed. MIN_FREE_DISK=0: the

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { git } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
@@ -11,7 +12,7 @@ afterEach(async () => {
   await stopWorkers(running);
 });
 
-describe('a repository that commits .worktrees as a link', () => {
+describeWith(['git'], 'a repository that commits .worktrees as a link', () => {
   it('fails the task as worktree_error saying why; the directory behind the link keeps its file and no agent runs there', async () => {
     const bench = await makeWorkerBench('embedded', { MAX_RETRIES: '2', RETRY_DELAY: '100ms' });
     const victim = makeTempDir('hw-victim-');

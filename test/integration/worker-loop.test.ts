@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
 import { usagePauseFile } from '../../src/pause/usage-pause.js';
 import { drainFile } from '../../src/worker/control.js';
 import { git } from '../helpers/git-repo.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, type WorkerBench, stopWorkers } from '../helpers/worker-harness.js';
+import { isGone, makeWorkerBench, type RunningWorker, type WorkerBench, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
@@ -34,7 +35,7 @@ const finished = async (bench: WorkerBench, count: number, timeoutMs = 60_000) =
     what: `${count} finished tasks`,
   });
 
-describe.each(WORKER_BACKENDS)('worker loop on the %s backend', (backendName) => {
+describeEachBackend(['git'], 'worker loop on the %s backend', (backendName) => {
   it('3 workers drain 30 tasks: each succeeds once, on its branch, leaving no worktree and the checkout untouched', async () => {
     const bench = await makeWorkerBench(backendName);
     const head = git(bench.repo, 'rev-parse', 'HEAD');

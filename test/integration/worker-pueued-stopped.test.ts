@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pueueAvailable } from '../helpers/pueue-daemon.js';
+import { afterEach, expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
@@ -15,7 +15,7 @@ afterEach(async () => {
 /** A pause the test makes on purpose (the daemon stays stopped this long); nothing is timed by it. */
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(!pueueAvailable)('a worker whose pueued is stopped (SIGSTOP) during a run', () => {
+describeWith(['pueue', 'git'], 'a worker whose pueued is stopped (SIGSTOP) during a run', () => {
   it('waits for the daemon instead of giving up on the run: the agent runs once, the task succeeds', async () => {
     // MAX_RETRIES=2 and short delays: without waiting, the worker gives up on the daemon well within the pause.
     const bench = await makeWorkerBench('pueue', { MAX_RETRIES: '2', RETRY_DELAY: '200ms' });

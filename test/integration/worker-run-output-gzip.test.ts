@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { runOutputFile } from '../../src/worker/runtime.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
+import { makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
@@ -13,7 +14,7 @@ afterEach(async () => {
   }
 });
 
-describe.each(WORKER_BACKENDS)('output files of finished runs (%s backend)', (backendName) => {
+describeEachBackend(['git'], 'output files of finished runs (%s backend)', (backendName) => {
   it('gzips an output file larger than LOG_MAX_BYTES once the outcome is recorded, whole, and leaves a small one plain', async () => {
     const bench = await makeWorkerBench(backendName, { LOG_MAX_BYTES: '4096' });
     bench.setScenario({ tasks: { '71': 'chatty:200000', '72': 'chatty:100' } });

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WORKER_BACKENDS, isGone, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
+import { isGone, makeWorkerBench, type RunningWorker, stopWorkers } from '../helpers/worker-harness.js';
 
 const running: RunningWorker[] = [];
 afterEach(async () => {
@@ -12,7 +13,7 @@ afterEach(async () => {
 
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
-describe.each(WORKER_BACKENDS)('the stall ladder, for a command agent that stops producing output (%s backend)', (backendName) => {
+describeEachBackend(['git'], 'the stall ladder, for a command agent that stops producing output (%s backend)', (backendName) => {
   it('ALERTs at the threshold, stops and retries the attempt at twice it, and fails the task after STALL_MAX_RETRIES stalled attempts with the reason', async () => {
     const bench = await makeWorkerBench(backendName, { PROGRESS_STALL_THRESHOLD: '2', STALL_MAX_RETRIES: '2', MAX_RETRIES: '5' });
     bench.setScenario({ default: 'hang' });

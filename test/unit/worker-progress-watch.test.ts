@@ -1,11 +1,12 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { resolveSettings } from '../../src/core/settings.js';
 import { ProgressWatch } from '../../src/worker/progress-watch.js';
 import type { Runtime } from '../../src/worker/runtime.js';
 import type { TaskState } from '../../src/worker/worker-state.js';
 import { git, makeGitRepo } from '../helpers/git-repo.js';
+import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 function setup(env: Record<string, string> = {}) {
@@ -28,7 +29,7 @@ function setup(env: Record<string, string> = {}) {
   return { watch, outputFile, worktree, progress, statuses, events, advance: (ms: number) => (nowMs += ms) };
 }
 
-describe('ProgressWatch, the stall ladder', () => {
+describeWith(['git'], 'ProgressWatch, the stall ladder', () => {
   it('takes output growth as progress; a silent run gets one ALERT and shows stalled at the threshold, and is to be stopped at twice it', async () => {
     const { watch, outputFile, progress, statuses, events, advance } = setup();
     appendFileSync(outputFile, '{"type":"system"}\n');

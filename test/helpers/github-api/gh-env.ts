@@ -1,14 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { afterEach } from 'vitest';
 import { ghContext, type GhContext } from '../../../src/adapters/github/gh-api.js';
+import { afterThisTest } from '../after-test.js';
 import { git, makeGitRepo } from '../git-repo.js';
 import { makeTempDir } from '../temp.js';
 import { startGithubApi, type GithubApi, type GithubApiOptions } from './server.js';
-
-const servers: GithubApi[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
 
 export interface GithubBench {
   readonly api: GithubApi;
@@ -24,7 +19,7 @@ export interface GithubBench {
 /** The scripted GitHub, a gh config directory of its own, a repository and its bare origin; closed after the test. */
 export async function makeGithubBench(options: GithubApiOptions = {}, repo = makeGitRepo()): Promise<GithubBench> {
   const api = await startGithubApi(options);
-  servers.push(api);
+  afterThisTest(() => api.close());
   const env = { PATH: process.env.PATH ?? '', HOME: makeTempDir('hw-gh-home-'), ...api.env(makeTempDir('hw-gh-config-')) };
   const origin = makeTempDir('hw-origin-');
   execFileSync('git', ['init', '-q', '--bare', origin]);
