@@ -83,7 +83,8 @@ export async function makeClaudeWorkerBench(script: Script, options: ClaudeWorke
     cliEnv.PUEUE_CONFIG_PATH = daemon.configPath;
   }
   // Explicit, so no credential or setting of the developer's shell reaches the CLI or the worker.
-  const env = testEnv(cliEnv);
+  // The real claude runs inside the agent's sandbox wherever one can be made, as a user's would.
+  const env = testEnv({ SANDBOX: 'auto', ...cliEnv });
   const { backend } = await openQueueBackend({ paths, settings, env });
   const health = new HealthService({ paths, settings });
   const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);

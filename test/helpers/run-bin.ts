@@ -9,11 +9,15 @@ export const binPath = (name: string) => `${REPO_ROOT}bin/${name}.js`;
 /** What a child process needs from the developer's shell; nothing else leaks in (no WORKER_BACKEND, no MAX_RETRIES). */
 const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
 
-/** A clean, explicit environment for a test's child: the inherited basics, no colour, then `extra`. */
+/**
+ * A clean, explicit environment for a test's child: the inherited basics, no colour, then `extra`.
+ * SANDBOX=off unless `extra` says otherwise: the fake agents keep notes outside their worktrees,
+ * which the agent's sandbox hides; the real claude's tests and the sandbox's own turn it on.
+ */
 export function testEnv(extra: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of INHERITED) if (process.env[name] !== undefined) env[name] = process.env[name];
-  for (const [name, value] of Object.entries({ NO_COLOR: '1', ...extra })) if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries({ NO_COLOR: '1', SANDBOX: 'off', ...extra })) if (value !== undefined) env[name] = value;
   return env;
 }
 
