@@ -231,8 +231,14 @@ async function main(argv: string[]): Promise<void> {
       ]);
       const repo = await verifyRepo(options.repo ?? process.cwd());
       const baseBranch = options.base ?? (await getCurrentBranch(repo));
-      const tasks = await (await openBackend(context)).list();
-      const entries = await collectWorktrees({ repo, baseBranch, tasks, dryRun: options.dryRun === true });
+      const backend = await openBackend(context);
+      const entries = await collectWorktrees({
+        repo,
+        baseBranch,
+        readTasks: () => backend.list(),
+        dryRun: options.dryRun === true,
+        lockStaleMs: context.settings.LOCK_STALE_TIMEOUT,
+      });
       if (options.json) printJson({ repo, dry_run: options.dryRun === true, worktrees: entries });
       else
         printText(

@@ -12,7 +12,7 @@ import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
-import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
+import { ensureTaskWorktree, removeTaskWorktree, withWorktreesLock } from './worktree.js';
 
 export interface Settled {
   readonly outcome: AttemptOutcome;
@@ -63,7 +63,9 @@ const backendFailed = (error: unknown): Settled => {
 async function prepareWorktree(rt: Runtime, ts: TaskState): Promise<void> {
   if (ts.last_error_class === 'worktree_error') await removeTaskWorktree(rt.repo, ts.worktree);
   if (ts.last_error_class === 'git_error' && existsSync(ts.worktree)) await ensureCleanOperation(ts.worktree);
-  await ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch);
+  await withWorktreesLock(rt.repo, rt.settings.LOCK_STALE_TIMEOUT, () =>
+    ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch),
+  );
 }
 
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
