@@ -156,6 +156,11 @@ export async function hasRemotes(repo: string): Promise<boolean> {
   return (await run(repo, ['remote'])) !== '';
 }
 
+/** Commits the worktree's HEAD has that no branch holds (made on a detached HEAD, say). */
+export async function getCommitsOnNoBranch(worktree: string): Promise<number> {
+  return Number(await run(worktree, ['rev-list', '--count', 'HEAD', '--not', '--branches']));
+}
+
 /** Commits on `branch` that no remote-tracking branch holds. */
 export async function getUnpushedCount(repo: string, branch: string): Promise<number> {
   return Number(await run(repo, ['rev-list', '--count', branch, '--not', '--remotes']));
