@@ -110,7 +110,13 @@ async function main(argv: string[]): Promise<void> {
       const { runAddIssues } = await import('../github/github-commands.js');
       const notice = (line: string) => process.stderr.write(`${line}\n`);
       const { result, text } = await runAddIssues(
-        { cwd: process.cwd(), env: context.env, openBackend: () => openBackend(context), notice },
+        {
+          cwd: process.cwd(),
+          env: context.env,
+          openBackend: () => openBackend(context),
+          notice,
+          maxRateWaitMs: context.settings.GITHUB_MAX_WAIT,
+        },
         issues,
         options,
       );
@@ -140,6 +146,7 @@ async function main(argv: string[]): Promise<void> {
           env: context.env,
           openBackend: () => openBackend(context),
           notice: (line) => process.stderr.write(`${line}\n`),
+          maxRateWaitMs: context.settings.GITHUB_MAX_WAIT,
           claudeProgram: isClaudeCommand(command) ? splitWords(command)[0]! : 'claude',
           confirm: context.stdinIsTty && context.stdoutIsTty ? askYesNo : undefined,
           print: printText,

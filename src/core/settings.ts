@@ -354,6 +354,12 @@ export const SETTING_DEFINITIONS = {
     ...flag(false),
     description: 'GitHub mode: the worker comments once on the sub-issue with the link of the pull request it opened.',
   },
+  // Hardening (issue 25): bounds and limits.
+  GITHUB_MAX_WAIT: {
+    ...duration(60, 0, HOUR),
+    description:
+      "The longest a command (add-issues, plan) waits for GitHub's rate limits in total before it ends with one sentence; a worker allows each task's GitHub step as long, then retries the task as a github_error.",
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -1,4 +1,4 @@
-import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
+import { GithubError, freshRateBudget, type GhContext } from '../adapters/github/gh-api.js';
 import { ensurePullRequest } from './pull-requests.js';
 import { createComment } from '../adapters/github/rest-resources.js';
 
@@ -61,15 +61,17 @@ export async function deliverPullRequest(
     ...(ts.issue ? { title: ts.issue.title } : {}),
     summary: `Opened by hybrid-workers for sub-issue #${ts.subissue}: ${commitsAhead} commit(s) on ${ts.branch}.`,
   };
+  // The task's own GITHUB_MAX_WAIT for rate limits, whatever earlier tasks waited.
+  const gh = freshRateBudget(link.gh);
   let pull;
   try {
-    pull = await ensurePullRequest(link.gh, ts.worktree, wish);
+    pull = await ensurePullRequest(gh, ts.worktree, wish);
   } catch (error) {
     return error instanceof GithubError ? githubFailure(error) : { inspectError: error instanceof Error ? error.message : String(error) };
   }
   if (link.comment && pull.created) {
     // The pull request exists: a failed comment is said, not a reason to fail the task.
-    await createComment(link.gh, link.repo, Number(ts.subissue), `Pull request: ${pull.html_url}`).catch((error: unknown) =>
+    await createComment(gh, link.repo, Number(ts.subissue), `Pull request: ${pull.html_url}`).catch((error: unknown) =>
       link.gh.notice(`could not comment on #${ts.subissue}: ${(error as Error).message}`),
     );
   }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, getCommitsAhead } from '../adapters/git.js';
+import { freshRateBudget } from '../adapters/github/gh-api.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import { deliverPullRequest, githubFailure } from '../github/deliver-pull-request.js';
@@ -46,7 +47,7 @@ const KILLED_BY_USER: Settled = { outcome: { kind: 'failure', errorClass: 'agent
 async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
   if (!rt.github || ts.issue !== null) return undefined;
   try {
-    ts.issue = await fetchIssueContext(rt.github.gh, rt.github.repo, Number(ts.subissue), Number(ts.parent));
+    ts.issue = await fetchIssueContext(freshRateBudget(rt.github.gh), rt.github.repo, Number(ts.subissue), Number(ts.parent));
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);
