@@ -91,10 +91,11 @@ describe('worker-queue add-issues', () => {
   });
 
   it('ends within GITHUB_MAX_WAIT in total when GitHub keeps rate limiting (429 without headers, 403 with Retry-After)', async () => {
-    for (const fault of [
+    const faults: { status: number; headers: Record<string, string>; message: string }[] = [
       { status: 429, headers: {}, message: 'secondary rate limit' },
       { status: 403, headers: { 'retry-after': '1' }, message: 'You have exceeded a secondary rate limit' },
-    ]) {
+    ];
+    for (const fault of faults) {
       const { github } = await bench();
       github.api.addFault({ method: 'GET', path: /sub_issues$/, ...fault });
       const started = Date.now();
