@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { chmodSync, cpSync } from 'node:fs';
+import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +78,46 @@ describe('worker-performance serve', () => {
     });
     expect(actions.exitCode).toBe(2);
     expect(actions.stderr).toMatch(/--allow-actions needs a token/);
+  });
+
+  it('without a token: answers only a loopback Host (no DNS rebinding) and only the data root owner; the favicon is a 204', async () => {
+    const home = fixtureRoot();
+    const { url } = await startDashboard(home, [], { WORKERS_DASHBOARD_TOKEN: '' });
+    const curl = (args: string[], asUser?: string) => {
+      const argv = ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', ...args];
+      const result = spawnSync(
+        asUser === undefined ? argv[0]! : 'runuser',
+        asUser === undefined ? argv.slice(1) : ['-u', asUser, '--', ...argv],
+        {
+          encoding: 'utf8',
+          timeout: 10_000,
+        },
+      );
+      return result.stdout;
+    };
+    expect(curl([`${url}api/state`])).toBe('200');
+    expect(curl(['-H', 'Host: localhost', `${url}api/state`])).toBe('200');
+    expect(curl(['-H', 'Host: attacker.example', `${url}api/state`])).toBe('421');
+    expect(curl(['-H', 'Host: attacker.example:80', `${url}`])).toBe('421');
+    expect(curl([`${url}favicon.ico`])).toBe('204');
+    if (process.getuid?.() === 0) {
+      // Another local user, who cannot read the 0700 data root, cannot read the page either.
+      chmodSync(home, 0o700);
+      expect(curl([`${url}api/state`], 'nobody')).toBe('403');
+    }
+  });
+
+  it('stops on SIGTERM at once although a client holds half a request', async () => {
+    const dashboard = await startDashboard(fixtureRoot(), [], { WORKERS_DASHBOARD_TOKEN: '' });
+    const { hostname, port } = new URL(dashboard.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`GET /api/state HTTP/1.1\r\nHost: ${hostname}\r\n`);
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    await dashboard.stop();
+    expect(Date.now() - started).toBeLessThan(3000);
+    socket.destroy();
   });
 
   it('with a token: 401 without or with a wrong one; a ?token= link sets an HttpOnly cookie and drops the token from the address', async () => {
