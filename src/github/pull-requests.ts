@@ -2,6 +2,7 @@ import { pushBranch } from '../adapters/git.js';
 import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
 import { findRepository } from '../adapters/github/repository-name.js';
 import { createPullRequest, findPullRequest, getLogin, type PullRequest } from '../adapters/github/rest-resources.js';
+import { plainTitle } from './issue-context.js';
 
 /*
  * GitHub mode and the pull request at the end of a task. GitHub mode is on when gh is installed,
@@ -60,7 +61,8 @@ export async function ensurePullRequest(
   const existing = await findPullRequest(context, wish.repo, wish.branch);
   if (existing) return { ...existing, created: false };
   const created = await createPullRequest(context, wish.repo, {
-    title: wish.title ?? `Sub-issue #${wish.subissue}`,
+    // One plain line: an issue title may carry \r\n or bidi controls (U+202E) into the pull request.
+    title: plainTitle(wish.title ?? '') || `Sub-issue #${wish.subissue}`,
     head: wish.branch,
     base: wish.base,
     body: pullRequestBody(wish),
