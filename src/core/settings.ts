@@ -274,7 +274,7 @@ export const SETTING_DEFINITIONS = {
   PROGRESS_STALL_THRESHOLD: {
     ...duration(900, 1 * SECOND, 7 * 24 * HOUR),
     description:
-      'An attempt without progress (new agent output or a new commit in its worktree) for this long gets an ALERT, and its worker shows `stalled`.',
+      'An attempt without progress (new agent output, a new commit or files changing in its worktree) for this long gets an ALERT, and its worker shows `stalled`.',
   },
   STALL_STOP_FACTOR: {
     ...count(2, 0, 100),
