@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +106,37 @@ describe('worker-performance serve', () => {
       chmodSync(home, 0o700);
       expect(curl([`${url}api/state`], 'nobody')).toBe('403');
     }
+  });
+
+  it("/api/state: a worker's latest error, a given-up worker's reason, gave-up counted apart from dead, an unknown cost as null", async () => {
+    const home = fixtureRoot();
+    mkdirSync(join(home, 'errors'), { recursive: true });
+    writeFileSync(
+      join(home, 'errors', 'worker-1.log'),
+      '[2026-11-26T09:00:00.000Z] task 1101: GitHub has no issue #9 (HTTP 404)\n[2026-11-27T10:00:00.000Z] task 1102: agent_error: exit 1\n',
+    );
+    writeFileSync(join(home, 'errors', 'worker-2.log'), '[2026-11-26T09:00:00.000Z] task 1201: GitHub has no issue #9 (HTTP 404)\n');
+    mkdirSync(join(home, 'manager'), { recursive: true });
+    writeFileSync(
+      join(home, 'manager', 'state.json'),
+      JSON.stringify({ version: 1, pool_size: 6, workers: { '2': { gave_up: true, last_reason: 'exited 5 times in 10 min' } } }),
+    );
+    const { url } = await startDashboard(home, [], { WORKERS_DASHBOARD_TOKEN: '' });
+    const state = (await (await fetch(`${url}api/state`)).json()) as {
+      workers: { id: number; health: string; last_error: string | null; last_error_at: string | null; cost_usd: number | null }[];
+      worker_counts: Record<string, number>;
+    };
+    const worker = (id: number) => state.workers.find((row) => row.id === id)!;
+    expect(worker(1)).toMatchObject({
+      last_error: '[2026-11-27T10:00:00.000Z] task 1102: agent_error: exit 1',
+      last_error_at: '2026-11-27T10:00:00.000Z',
+    });
+    expect(worker(2)).toMatchObject({ health: 'gave-up', last_error: 'Gave up: exited 5 times in 10 min', last_error_at: null });
+    // Worker 6's one task reported no cost (a command agent): unknown, not $0.00.
+    expect(worker(6).cost_usd).toBeNull();
+    expect(worker(1).cost_usd).toBeGreaterThan(0);
+    const dead = state.workers.filter((row) => row.health === 'dead').length;
+    expect(state.worker_counts).toMatchObject({ gave_up: 1, dead });
   });
 
   it('stops on SIGTERM at once although a client holds half a request', async () => {
