@@ -29,9 +29,10 @@ const clip = (text: string, max: number) => (text.length <= max ? text : `${text
  * Control characters (but tab and line feed) become spaces; bidi controls (U+202A-E, U+2066-9,
  * marks) and line separators go: a title shown reversed or split would read as something else.
  */
-const printable = (text: string) =>
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const printable = (text: string) => text.replace(CONTROL, ' ').replace(BIDI, '');
 
 /** One line, for the `{title}` placeholder and a pull request's title. */
 export const plainTitle = (title: string) => clip(printable(title).replace(/\s+/g, ' ').trim(), ISSUE_BOUNDS.title);

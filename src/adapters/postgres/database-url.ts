@@ -27,10 +27,7 @@ type Parameter = (typeof SUPPORTED)[number];
 type Parameters = Partial<Record<Parameter, string>>;
 
 const unsupported = (name: string) =>
-  new WorkersError(
-    'config',
-    `WORKERS_DATABASE_URL sets ${name}, which this toolkit does not support; use only ${SUPPORTED.join(', ')}.`,
-  );
+  new WorkersError('config', `WORKERS_DATABASE_URL sets ${name}, which this toolkit does not support; use only ${SUPPORTED.join(', ')}.`);
 
 const isSupported = (name: string): name is Parameter => (SUPPORTED as readonly string[]).includes(name);
 
@@ -125,15 +122,7 @@ export function parseDatabaseUrl(text: string | undefined, env: Readonly<Record<
 export const DATABASE_SECRET_VARIABLES = ['WORKERS_DATABASE_URL', 'PGPASSWORD'] as const;
 
 /** What a manager and its workers need to reach the database as setup did (libpq's own defaults included). */
-export const DATABASE_VARIABLES = [
-  'WORKERS_DATABASE_URL',
-  'PGHOST',
-  'PGPORT',
-  'PGUSER',
-  'PGDATABASE',
-  'PGPASSWORD',
-  'PGPASSFILE',
-] as const;
+export const DATABASE_VARIABLES = ['WORKERS_DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD', 'PGPASSFILE'] as const;
 
 export function withoutDatabaseSecrets(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
   const copy = { ...env };
