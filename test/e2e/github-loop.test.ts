@@ -35,7 +35,7 @@ describe('the GitHub loop', () => {
     worker.kill('SIGTERM');
     await worker;
     expect(task.lastError).toMatch(
-      /github_error: GitHub still answers HTTP 429 \(rate limited, asking for issue #2 .*GITHUB_MAX_WAIT \(2 s\)/,
+      /github_error: GitHub still answers HTTP 429 \(rate limited, asking for issue #2 .*GITHUB_MAX_WAIT \(2 s\) allows; try again later\. \(after 2 attempt\(s\)\)$/,
     );
     expect(bench.starts()).toEqual([]);
   }, 90_000);
