@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { WorkersError } from '../core/errors.js';
 import type { DataPaths } from '../core/paths.js';
@@ -142,14 +142,19 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
     listening: () => hub.size > 0,
     onChange: (json) => hub.broadcast(json),
   });
+  const peers = new WeakMap<Socket, number | undefined>();
   const server = createDashboardServer({
     token,
     loopbackOnly: {
       hosts: [...new Set(['localhost', '127.0.0.1', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host])],
       ownerUid: existsSync(context.paths.root) ? statSync(context.paths.root).uid : (process.getuid?.() ?? -1),
       peerUid: (request) => {
+        // Once per connection: a keep-alive connection's later requests come from the same user.
+        if (peers.has(request.socket)) return peers.get(request.socket);
         const { remotePort, localPort } = request.socket;
-        return remotePort === undefined || localPort === undefined ? undefined : peerUser(remotePort, localPort);
+        const uid = remotePort === undefined || localPort === undefined ? undefined : peerUser(remotePort, localPort);
+        peers.set(request.socket, uid);
+        return uid;
       },
     },
     actions: options.restartWorker === null ? null : dashboardActions(context, queue, options.restartWorker),
