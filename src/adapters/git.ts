@@ -188,8 +188,27 @@ export async function hasUncommittedChanges(worktree: string): Promise<boolean> 
   return (await run(worktree, ['status', '--porcelain', '--untracked-files=all'])) !== '';
 }
 
+/** The paths `git status` lists as changed or untracked (ignored ones are not), relative to the worktree. */
+export async function getChangedPaths(worktree: string): Promise<string[]> {
+  const entries = (await run(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
+  const paths: string[] = [];
+  for (let index = 0; index < entries.length; index += 1) {
+    const entry = entries[index]!;
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    // A rename or copy is followed by its source path.
+    if (entry[0] === 'R' || entry[0] === 'C') index += 1;
+  }
+  return paths;
+}
+
 export async function hasRemotes(repo: string): Promise<boolean> {
   return (await run(repo, ['remote'])) !== '';
+}
+
+/** Commits the worktree's HEAD has that no branch holds (made on a detached HEAD, say). */
+export async function getCommitsOnNoBranch(worktree: string): Promise<number> {
+  return Number(await run(worktree, ['rev-list', '--count', 'HEAD', '--not', '--branches']));
 }
 
 /** Commits on `branch` that no remote-tracking branch holds. */

@@ -110,7 +110,13 @@ async function main(argv: string[]): Promise<void> {
       const { runAddIssues } = await import('../github/github-commands.js');
       const notice = (line: string) => process.stderr.write(`${line}\n`);
       const { result, text } = await runAddIssues(
-        { cwd: process.cwd(), env: context.env, openBackend: () => openBackend(context), notice },
+        {
+          cwd: process.cwd(),
+          env: context.env,
+          openBackend: () => openBackend(context),
+          notice,
+          maxRateWaitMs: context.settings.GITHUB_MAX_WAIT,
+        },
         issues,
         options,
       );
@@ -140,6 +146,7 @@ async function main(argv: string[]): Promise<void> {
           env: context.env,
           openBackend: () => openBackend(context),
           notice: (line) => process.stderr.write(`${line}\n`),
+          maxRateWaitMs: context.settings.GITHUB_MAX_WAIT,
           claudeProgram: isClaudeCommand(command) ? splitWords(command)[0]! : 'claude',
           confirm: context.stdinIsTty && context.stdoutIsTty ? askYesNo : undefined,
           print: printText,
@@ -231,8 +238,14 @@ async function main(argv: string[]): Promise<void> {
       ]);
       const repo = await verifyRepo(options.repo ?? process.cwd());
       const baseBranch = options.base ?? (await getCurrentBranch(repo));
-      const tasks = await (await openBackend(context)).list();
-      const entries = await collectWorktrees({ repo, baseBranch, tasks, dryRun: options.dryRun === true });
+      const backend = await openBackend(context);
+      const entries = await collectWorktrees({
+        repo,
+        baseBranch,
+        readTasks: () => backend.list(),
+        dryRun: options.dryRun === true,
+        lockStaleMs: context.settings.LOCK_STALE_TIMEOUT,
+      });
       if (options.json) printJson({ repo, dry_run: options.dryRun === true, worktrees: entries });
       else
         printText(

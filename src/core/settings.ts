@@ -291,7 +291,7 @@ export const SETTING_DEFINITIONS = {
   PROGRESS_STALL_THRESHOLD: {
     ...duration(900, 1 * SECOND, 7 * 24 * HOUR),
     description:
-      'An attempt without progress (new agent output or a new commit in its worktree) for this long gets an ALERT, and its worker shows `stalled`.',
+      'An attempt without progress (new agent output, a new commit or files changing in its worktree) for this long gets an ALERT, and its worker shows `stalled`.',
   },
   STALL_STOP_FACTOR: {
     ...count(2, 0, 100),
@@ -399,6 +399,13 @@ export const SETTING_DEFINITIONS = {
     allowed: 'comma-separated GitHub logins',
     description:
       "GitHub mode: people whose comments on a sub-issue reach the agent's prompt besides those with write access to the repository (GitHub's author_association OWNER, MEMBER or COLLABORATOR). Other comments are left out, and the prompt says how many. Empty: write access only.",
+  },
+
+  // Hardening (issue 25): bounds and limits.
+  GITHUB_MAX_WAIT: {
+    ...duration(60, 0, HOUR),
+    description:
+      "The longest a command (add-issues, plan) waits for GitHub's rate limits in total before it ends with one sentence; a worker allows each task's GitHub step as long, then retries the task as a github_error.",
   },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 

@@ -1,5 +1,5 @@
 import { getHeadCommit, pushBranch } from '../adapters/git.js';
-import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
+import { GithubError, freshRateBudget, type GhContext } from '../adapters/github/gh-api.js';
 import { ensurePullRequest } from './pull-requests.js';
 import { createComment } from '../adapters/github/rest-resources.js';
 
@@ -75,9 +75,11 @@ export async function deliverPullRequest(
   } catch (error) {
     return { inspectError: error instanceof Error ? error.message : String(error) };
   }
+  // The task's own GITHUB_MAX_WAIT for rate limits, whatever earlier tasks waited.
+  const gh = freshRateBudget(link.gh);
   let pull;
   try {
-    pull = await ensurePullRequest(link.gh, wish);
+    pull = await ensurePullRequest(gh, wish);
   } catch (error) {
     const report =
       error instanceof GithubError ? githubFailure(error) : { inspectError: error instanceof Error ? error.message : String(error) };
@@ -85,7 +87,7 @@ export async function deliverPullRequest(
   }
   if (link.comment && pull.created) {
     // The pull request exists: a failed comment is said, not a reason to fail the task.
-    await createComment(link.gh, link.repo, Number(ts.subissue), `Pull request: ${pull.html_url}`).catch((error: unknown) =>
+    await createComment(gh, link.repo, Number(ts.subissue), `Pull request: ${pull.html_url}`).catch((error: unknown) =>
       link.gh.notice(`could not comment on #${ts.subissue}: ${(error as Error).message}`),
     );
   }

@@ -17,6 +17,8 @@ export interface GithubCommandContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly openBackend: () => Promise<QueueBackend>;
   readonly notice: (line: string) => void;
+  /** GITHUB_MAX_WAIT: the command's whole wait for rate limits. */
+  readonly maxRateWaitMs: number;
 }
 
 export interface AddIssuesOptions {
@@ -37,7 +39,7 @@ export async function runAddIssues(
     env: context.env,
     cwd: context.cwd,
   });
-  const gh = ghContext(context.cwd, context.env, context.notice);
+  const gh = ghContext(context.cwd, context.env, context.notice, context.maxRateWaitMs);
   const dryRun = options.dryRun === true;
   const result = await addIssues(gh, context.openBackend, { repo, parents, dryRun, ...(priority === undefined ? {} : { priority }) });
   return { result, text: renderAddIssues(result, dryRun) };
@@ -78,7 +80,7 @@ export async function runPlan(
   const { PLAN_MAX, askClaudeForPlan, createPlannedIssues, parsePlanMax, planPrompt, readParentData } = await import('./plan-issues.js');
   const max = options.max === undefined ? PLAN_MAX : parsePlanMax(options.max);
   const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: deps.env, cwd: deps.cwd });
-  const gh = ghContext(deps.cwd, deps.env, deps.notice);
+  const gh = ghContext(deps.cwd, deps.env, deps.notice, deps.maxRateWaitMs);
   const plan = await askClaudeForPlan(
     deps.claudeProgram,
     deps.cwd,

@@ -27,8 +27,14 @@ export const ISSUE_BOUNDS = { title: 200, body: 8000, comment: 2000, comments: 5
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}\n[... cut at ${max} characters]`);
 
 /** Terminal control characters never reach a prompt or a pane; newlines and tabs stay. */
+/**
+ * Control characters (but tab and line feed) become spaces; bidi controls (U+202A-E, U+2066-9,
+ * marks) and line separators go: a title shown reversed or split would read as something else.
+ */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const printable = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const printable = (text: string) => text.replace(CONTROL, ' ').replace(BIDI, '');
 
 /** One line, for the `{title}` placeholder and a pull request's title. */
 export const plainTitle = (title: string) => clip(printable(title).replace(/\s+/g, ' ').trim(), ISSUE_BOUNDS.title);

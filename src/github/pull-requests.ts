@@ -1,6 +1,7 @@
 import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
 import { findRepository } from '../adapters/github/repository-name.js';
 import { createPullRequest, getLogin, listPullRequests, type PullRequest } from '../adapters/github/rest-resources.js';
+import { plainTitle } from './issue-context.js';
 
 /*
  * GitHub mode and the pull request at the end of a task. GitHub mode is on when gh is installed,
@@ -55,7 +56,8 @@ export async function ensurePullRequest(context: GhContext, wish: PullRequestWis
   const open = (await listPullRequests(context, wish.repo, wish.branch)).find(isOpen);
   if (open) return { ...open, created: false };
   const created = await createPullRequest(context, wish.repo, {
-    title: wish.title ?? `Sub-issue #${wish.subissue}`,
+    // One plain line: an issue title may carry \r\n or bidi controls (U+202E) into the pull request.
+    title: plainTitle(wish.title ?? '') || `Sub-issue #${wish.subissue}`,
     head: wish.branch,
     base: wish.base,
     body: pullRequestBody(wish),

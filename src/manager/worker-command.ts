@@ -3,6 +3,7 @@ import type { PaneCommand } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { SETTING_DEFINITIONS } from '../core/settings.js';
+import { DATABASE_VARIABLES } from '../adapters/postgres/database-url.js';
 
 export interface WorkerLaunch {
   /** The node binary and the worker's launcher script, both absolute. */
@@ -22,6 +23,8 @@ const PASSED_NAMES = [
   'NO_COLOR',
   'FORCE_COLOR',
   'PUEUE_CONFIG_PATH',
+  // WORKER_BACKEND=postgres: the manager and workers reach the database setup reached.
+  ...DATABASE_VARIABLES,
   ...Object.keys(SETTING_DEFINITIONS),
 ];
 

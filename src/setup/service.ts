@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDirSync, writeFileAtomicSync } from '../core/fs-safe.js';
-import { renderCrontabLines, renderServiceUnit, serviceName, type ServiceSpec } from './service-unit.js';
+import {
+  renderCrontabLines,
+  renderServiceUnit,
+  renderShellEnvironment,
+  renderSystemdEnvironment,
+  serviceEnvFiles,
+  serviceName,
+  type ServiceSpec,
+} from './service-unit.js';
 
 export interface ServiceHost {
   /** ~/.config/systemd/user (or under $XDG_CONFIG_HOME). */
@@ -18,9 +26,16 @@ export interface ServiceHost {
 export function installService(spec: ServiceSpec, host: ServiceHost, poolSize: number): string[] {
   const name = serviceName(spec);
   const file = join(host.unitDir, name);
+  const unit = renderServiceUnit(spec);
+  const envFiles = serviceEnvFiles(spec.dataRoot);
+  // Settings may be secrets: readable by the user alone, beside the data they protect.
+  writeFileAtomicSync(envFiles.systemd, renderSystemdEnvironment(spec.env), { mode: 0o600 });
+  writeFileAtomicSync(envFiles.shell, renderShellEnvironment(spec.env), { mode: 0o600 });
   ensureDirSync(host.unitDir);
-  writeFileAtomicSync(file, renderServiceUnit(spec), { mode: 0o644 });
-  const lines = [`Wrote the systemd user unit ${file}: at boot it runs worker-manager ensure, then keeps the manager running.`];
+  writeFileAtomicSync(file, unit, { mode: 0o644 });
+  const lines = [
+    `Wrote the systemd user unit ${file}: at boot it runs worker-manager ensure, then keeps the manager running; its settings are in ${envFiles.systemd} (readable by you alone).`,
+  ];
   if (poolSize === 0)
     lines.push(
       'No pool size is recorded yet: run setup-hybrid-enhanced N (or worker-manager scale N) first, or the service starts no worker.',
@@ -42,6 +57,8 @@ export async function uninstallService(spec: Pick<ServiceSpec, 'repository' | 'd
   if (!existsSync(file)) return [`No service is installed for this pool (${file} does not exist).`];
   await rm(join(host.unitDir, 'default.target.wants', name), { force: true });
   await rm(file, { force: true });
+  const envFiles = serviceEnvFiles(spec.dataRoot);
+  await Promise.all([rm(envFiles.systemd, { force: true }), rm(envFiles.shell, { force: true })]);
   return [
     `Removed ${file}.`,
     host.systemdRunning

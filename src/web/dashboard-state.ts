@@ -26,8 +26,22 @@ export interface WorkerView {
   readonly attempts: number | null;
   readonly restarts: number;
   readonly gave_up: boolean;
-  readonly cost_usd: number;
+  /** Null when none of its tasks reported a cost (a command agent): unknown, not $0. */
+  readonly cost_usd: number | null;
+  /**
+   * Why a given-up worker gave up (the manager's reason), else its latest error line
+   * (`[time] message`); `last_error_at` is that line's time.
+   */
   readonly last_error: string | null;
+  readonly last_error_at: string | null;
+}
+
+/** The header's counts, from the same `health` the rows show (gave-up apart from dead). */
+export interface WorkerCounts {
+  readonly up: number;
+  readonly unresponsive: number;
+  readonly dead: number;
+  readonly gave_up: number;
 }
 
 /** What `/api/state` answers and each SSE `state` event carries; `report` is `worker-performance report --json`. */
@@ -39,6 +53,7 @@ export interface DashboardState {
   readonly queue: { readonly backend: string; readonly depth: QueueDepth } | { readonly unavailable: string };
   readonly pause: { readonly until: string | null; readonly reason: string; readonly message: string } | null;
   readonly workers: readonly WorkerView[];
+  readonly worker_counts: WorkerCounts;
   readonly parents: readonly { readonly parent: string; readonly done: number; readonly total: number; readonly failed: number }[];
   readonly alerts: readonly string[];
   readonly recent: readonly TimelineEntry[];
@@ -63,6 +78,20 @@ const ageS = (iso: string | null | undefined, now: Date) => {
   const at = Date.parse(iso ?? '');
   return Number.isNaN(at) ? null : Math.max(0, Math.round((now.getTime() - at) / 1000));
 };
+
+/** `[2026-11-28T00:00:00.000Z] message`: the time, when the line has one. */
+const lineTime = (line: string) => /^\[(\d{4}-\d\d-\d\dT[^\]]+)\] /.exec(line)?.[1] ?? null;
+
+export function countWorkers(workers: readonly Pick<WorkerView, 'health'>[]): WorkerCounts {
+  const counts = { up: 0, unresponsive: 0, dead: 0, gave_up: 0 };
+  for (const { health } of workers) {
+    if (health === 'gave-up') counts.gave_up += 1;
+    else if (health === 'dead') counts.dead += 1;
+    else if (health === 'unresponsive') counts.unresponsive += 1;
+    else if (health !== 'stopped' && health !== 'unknown') counts.up += 1;
+  }
+  return counts;
+}
 
 function parentsOf(tasks: readonly QueueTask[]): DashboardState['parents'] {
   const byParent = new Map<string, { done: number; total: number; failed: number }>();
@@ -97,7 +126,9 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
       const local = row.host === localHost;
       const held = tasks.find((task) => task.status === 'claimed' && task.workerId === row.id && (task.host ?? localHost) === row.host);
       const [lastError] = local ? await readLastLines(workerErrorLog(context.paths, row.id), 1, ERROR_TAIL_BYTES).catch(() => []) : [];
-      const gaveUp = local && (state.workers[String(row.id)]?.gave_up ?? false);
+      const entry = local ? state.workers[String(row.id)] : undefined;
+      const gaveUp = entry?.gave_up ?? false;
+      const reason = gaveUp && entry?.last_reason ? `Gave up: ${entry.last_reason}` : undefined;
       return {
         host: row.host,
         id: row.id,
@@ -113,8 +144,9 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
         attempts: held?.attempts ?? null,
         restarts: row.restarts,
         gave_up: gaveUp,
-        cost_usd: row.history.cost.total_usd,
-        last_error: lastError ?? null,
+        cost_usd: row.history.cost.tasks_with_cost === 0 ? null : row.history.cost.total_usd,
+        last_error: reason ?? lastError ?? null,
+        last_error_at: reason === undefined && lastError !== undefined ? lineTime(lastError) : null,
       };
     }),
   );
@@ -128,6 +160,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
         ? null
         : { until: pause.limitType === PERSON_HOLD ? null : pause.until, reason: pause.limitType ?? 'usage limit', message: pause.message },
     workers,
+    worker_counts: countWorkers(workers),
     parents: parentsOf(tasks),
     alerts,
     recent: data.history.timeline.entries,

@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net';
+import { existsSync, statSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { WorkersError } from '../core/errors.js';
 import type { DataPaths } from '../core/paths.js';
@@ -14,6 +15,7 @@ import type { DashboardActions } from './actions.js';
 import { isLoopbackHost } from './auth.js';
 import { buildDashboardState, type DashboardState } from './dashboard-state.js';
 import { LiveState } from './live-state.js';
+import { canTellPeerUser, peerUser } from './peer-user.js';
 import { createDashboardServer } from './server.js';
 import { SseHub } from './sse-hub.js';
 
@@ -43,6 +45,11 @@ export function checkServeOptions(options: Pick<ServeOptions, 'host' | 'token'> 
   }
   if (token === null && options.allowActions)
     throw new WorkersError('usage', '--allow-actions needs a token: set WORKERS_DASHBOARD_TOKEN.');
+  if (token === null && !canTellPeerUser())
+    throw new WorkersError(
+      'usage',
+      'This system does not tell which user opens a connection, so the dashboard needs a token to keep other users out: set WORKERS_DASHBOARD_TOKEN.',
+    );
   return token;
 }
 
@@ -135,8 +142,21 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
     listening: () => hub.size > 0,
     onChange: (json) => hub.broadcast(json),
   });
+  const peers = new WeakMap<Socket, number | undefined>();
   const server = createDashboardServer({
     token,
+    loopbackOnly: {
+      hosts: [...new Set(['localhost', '127.0.0.1', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host])],
+      ownerUid: existsSync(context.paths.root) ? statSync(context.paths.root).uid : (process.getuid?.() ?? -1),
+      peerUid: (request) => {
+        // Once per connection: a keep-alive connection's later requests come from the same user.
+        if (peers.has(request.socket)) return peers.get(request.socket);
+        const { remotePort, localPort } = request.socket;
+        const uid = remotePort === undefined || localPort === undefined ? undefined : peerUser(remotePort, localPort);
+        peers.set(request.socket, uid);
+        return uid;
+      },
+    },
     actions: options.restartWorker === null ? null : dashboardActions(context, queue, options.restartWorker),
     hub,
     state: () => live.current(),
@@ -169,5 +189,8 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
   });
   live.stop();
   hub.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A client holding a connection (idle keep-alive, half a request) must not keep serve alive.
+  server.closeAllConnections();
+  await closed;
 }

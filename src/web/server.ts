@@ -10,6 +10,15 @@ import type { SseHub } from './sse-hub.js';
 export interface DashboardServerOptions {
   /** Required on every request but /healthz when set. */
   readonly token: string | null;
+  /**
+   * Without a token: the Host names the page answers to (loopback names and the bound address;
+   * any other is a DNS rebinding), and the one local user it serves (the data root's owner).
+   */
+  readonly loopbackOnly?: {
+    readonly hosts: readonly string[];
+    readonly ownerUid: number;
+    readonly peerUid: (request: IncomingMessage) => number | undefined;
+  };
   /** Null: read-only. */
   readonly actions: DashboardActions | null;
   readonly state: () => Promise<string>;
@@ -92,9 +101,34 @@ async function handleAction(
   }
 }
 
+/** The Host header without its port: `[::1]:8080` is `[::1]`, `localhost:80` is `localhost`. */
+export const hostName = (host: string) => host.replace(/:\d*$/, '').toLowerCase();
+
+/** Without a token: only a loopback Host (no DNS rebinding) and only the data root's owner. */
+function allowedWithoutToken(request: IncomingMessage, response: ServerResponse, options: DashboardServerOptions): boolean {
+  const guard = options.loopbackOnly;
+  if (options.token !== null || guard === undefined) return true;
+  if (!guard.hosts.includes(hostName(request.headers.host ?? ''))) {
+    sendText(response, 421, `Refused: this dashboard answers only to ${guard.hosts.join(', ')} (Host), not to another name.`);
+    return false;
+  }
+  if (guard.peerUid(request) !== guard.ownerUid) {
+    sendText(response, 403, "Refused: without WORKERS_DASHBOARD_TOKEN this dashboard serves only the data root's owner.");
+    return false;
+  }
+  return true;
+}
+
 async function route(request: IncomingMessage, response: ServerResponse, options: DashboardServerOptions): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://dashboard');
   if (url.pathname === '/healthz') return sendText(response, 200, 'ok');
+  if (!allowedWithoutToken(request, response, options)) return;
+  // The browser asks for it on every page; no icon, and no 404 in its console.
+  if (url.pathname === '/favicon.ico') {
+    response.writeHead(204, { 'cache-control': 'max-age=86400', ...SECURITY_HEADERS });
+    response.end();
+    return undefined;
+  }
   if (!authorize(request, response, url, options.token)) return;
   if (url.pathname.startsWith('/api/actions/')) return handleAction(request, response, url.pathname.slice('/api/actions/'.length), options);
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Only GET here.');

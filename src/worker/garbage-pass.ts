@@ -20,8 +20,14 @@ export async function collectGarbage(options: {
   readonly log: EventLog;
 }): Promise<void> {
   const repo = await verifyRepo(options.repo);
+  const entries = await collectWorktrees({
+    repo,
+    baseBranch: await getCurrentBranch(repo),
+    readTasks: () => options.backend.list(),
+    dryRun: false,
+    lockStaleMs: options.settings.LOCK_STALE_TIMEOUT,
+  });
   const tasks = await options.backend.list();
-  const entries = await collectWorktrees({ repo, baseBranch: await getCurrentBranch(repo), tasks, dryRun: false });
   for (const entry of entries.filter((item) => item.action === 'removed'))
     await options.log.log('INFO', `gc: removed the worktree ${entry.path} (${entry.reason}).`);
   const files = await removeOldRunFiles(options.paths, tasks, options.settings.RUNS_KEEP_DAYS, options.now);

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { getHeadCommit } from '../adapters/git.js';
+import { join } from 'node:path';
+import { getChangedPaths, getHeadCommit } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
 import type { Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
@@ -11,13 +12,19 @@ const GO_ON: ProgressVerdict = { stop: false };
 
 /** A commit is looked for at most this often: it costs a git process, the output size a stat. */
 const COMMIT_CHECK_MS = 1000;
+/**
+ * Changed files are looked at at most this often (a `git status` and a stat per changed file),
+ * and at least four times per PROGRESS_STALL_THRESHOLD.
+ */
+const WORKTREE_CHECK_MS = 5000;
 
 /**
  * Watches a running attempt for progress, the stall ladder's first two steps. Progress is the
  * agent's output growing (for Claude Code every stream-json event, a tool call or tool progress,
  * is a line of it; a command agent's output is what it prints), read by size alone so a verbose
  * stream costs one stat per poll, or a new commit in the worktree (a quiet command agent that
- * commits is making progress). Progress goes into the heartbeat (`last_progress_at`). A run alive
+ * commits is making progress), or files changing in the worktree (an agent writing files while
+ * printing nothing: the size and time of each file `git status` lists). Progress goes into the heartbeat (`last_progress_at`). A run alive
  * but silent for PROGRESS_STALL_THRESHOLD gets an ALERT and the worker shows `stalled`; at
  * STALL_STOP_FACTOR times the threshold the run is to be stopped (0: never).
  */
@@ -26,6 +33,8 @@ export class ProgressWatch {
   private head: string | undefined;
   private lastMs: number;
   private commitCheckedMs = Number.NEGATIVE_INFINITY;
+  private changes: string | undefined;
+  private changesCheckedMs = Number.NEGATIVE_INFINITY;
   private alerted = false;
 
   constructor(
@@ -38,7 +47,7 @@ export class ProgressWatch {
 
   async check(): Promise<ProgressVerdict> {
     const nowMs = this.rt.now().getTime();
-    if ((await this.outputGrew()) || (await this.committed(nowMs))) {
+    if ((await this.outputGrew()) || (await this.committed(nowMs)) || (await this.filesChanged(nowMs))) {
       this.lastMs = nowMs;
       this.rt.heartbeat.progress(new Date(nowMs).toISOString());
       if (this.alerted) this.rt.heartbeat.setStatus('working');
@@ -74,6 +83,26 @@ export class ProgressWatch {
     if (size <= this.size) return false;
     this.size = size;
     return true;
+  }
+
+  /** The changed files' sizes and times differ from the last look (the first look sets them). */
+  private async filesChanged(nowMs: number): Promise<boolean> {
+    if (nowMs - this.changesCheckedMs < Math.min(WORKTREE_CHECK_MS, this.rt.settings.PROGRESS_STALL_THRESHOLD / 4)) return false;
+    this.changesCheckedMs = nowMs;
+    const paths = await getChangedPaths(this.ts.worktree).catch(() => undefined);
+    if (paths === undefined) return false;
+    const facts = await Promise.all(
+      paths.map((path) =>
+        stat(join(this.ts.worktree, path)).then(
+          (info) => `${path}\0${info.size}\0${info.mtimeMs}`,
+          () => `${path}\0gone`,
+        ),
+      ),
+    );
+    const changes = facts.join('\n');
+    const changed = this.changes !== undefined && changes !== this.changes;
+    this.changes = changes;
+    return changed;
   }
 
   private async committed(nowMs: number): Promise<boolean> {

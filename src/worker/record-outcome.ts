@@ -1,5 +1,6 @@
 import type { AgentUsage } from '../agent/agent-adapter.js';
-import { getCommitsAhead } from '../adapters/git.js';
+import { existsSync } from 'node:fs';
+import { getCommitsAhead, getCommitsOnNoBranch, hasUncommittedChanges } from '../adapters/git.js';
 import { compressLargeOutputs } from './compress-run-output.js';
 import { runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
@@ -28,15 +29,32 @@ export function usageFields(usage: AgentUsage | undefined): Record<string, strin
  */
 export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean): Promise<void> {
   const final = ts.final!;
-  const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
-  if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
-  await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
+  const keep = await keepReason(rt, ts);
+  if (keep !== undefined)
+    rt.say(`task ${ts.subissue} ${ENDED[final.status]}; its worktree is kept at ${ts.worktree} (branch ${ts.branch}): ${keep}`);
+  await allDone([keep !== undefined ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
   await rt.sessions.forget(ts.queue_task_id);
   await compressOutputs(rt, ts);
   rt.say(
     `task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`,
   );
   await saveState(rt, null);
+}
+
+const ENDED = { done: 'ended done', review: 'ended review', failed: 'failed' } as const;
+
+/**
+ * Why the worktree stays, as gc would keep it: work in it that no branch holds (uncommitted
+ * edits, commits on a detached HEAD), or a failure's commits on the branch. Undefined: it may go.
+ */
+async function keepReason(rt: Runtime, ts: TaskState): Promise<string | undefined> {
+  if (!existsSync(ts.worktree)) return undefined;
+  if (await hasUncommittedChanges(ts.worktree).catch(() => false)) return 'it has uncommitted changes';
+  const stray = await getCommitsOnNoBranch(ts.worktree).catch(() => 0);
+  if (stray > 0) return `${stray} commit(s) on its HEAD are on no branch`;
+  if (ts.final!.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0)
+    return 'its commits are not pushed';
+  return undefined;
 }
 
 /** The outcome is recorded and nothing reads the attempts' output any more: large ones are gzipped (LOG_MAX_BYTES). */

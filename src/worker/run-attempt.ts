@@ -5,6 +5,7 @@ import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, fetchOriginBranch, getCommitsAhead } from '../adapters/git.js';
 import { parseNameList } from '../core/agent-env.js';
+import { freshRateBudget } from '../adapters/github/gh-api.js';
 import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import { deliverPullRequest, githubFailure } from '../github/deliver-pull-request.js';
@@ -15,7 +16,7 @@ import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork }
 import { BackendFailure, factsOf, logError, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import { collectSandboxedBranch, sandboxRun } from './sandbox.js';
 import type { TaskState } from './worker-state.js';
-import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
+import { ensureTaskWorktree, removeTaskWorktree, withWorktreesLock } from './worktree.js';
 
 export interface Settled {
   readonly outcome: AttemptOutcome;
@@ -52,7 +53,7 @@ async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | und
   if (!rt.github || ts.issue !== null) return undefined;
   try {
     const trusted = parseNameList(rt.settings.TRUSTED_COMMENTERS);
-    ts.issue = await fetchIssueContext(rt.github.gh, rt.github.repo, Number(ts.subissue), Number(ts.parent), trusted);
+    ts.issue = await fetchIssueContext(freshRateBudget(rt.github.gh), rt.github.repo, Number(ts.subissue), Number(ts.parent), trusted);
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);
@@ -104,7 +105,9 @@ async function locateBranch(rt: Runtime, ts: TaskState): Promise<{ originCommit?
 async function prepareWorktree(rt: Runtime, ts: TaskState, originCommit: string | undefined): Promise<void> {
   if (ts.last_error_class === 'worktree_error') await removeTaskWorktree(rt.repo, ts.worktree);
   if (ts.last_error_class === 'git_error' && existsSync(ts.worktree)) await ensureCleanOperation(ts.worktree);
-  await ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch, originCommit);
+  await withWorktreesLock(rt.repo, rt.settings.LOCK_STALE_TIMEOUT, () =>
+    ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch, originCommit),
+  );
 }
 
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */

@@ -87,7 +87,7 @@ async function githubLinkFor(options: StartWorkerOptions, repo: string): Promise
     import('../adapters/github/gh-api.js'),
     import('../github/pull-requests.js'),
   ]);
-  const gh = ghContext(repo, options.env, options.warn);
+  const gh = ghContext(repo, options.env, options.warn, options.settings.GITHUB_MAX_WAIT);
   const mode = await detectGithubMode(gh);
   options.say(`GitHub mode: ${mode.on ? 'on' : 'off'} (${mode.why})`);
   return mode.on ? { github: { repo: mode.repo, gh, comment: options.settings.GITHUB_COMMENT } } : {};

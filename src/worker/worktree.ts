@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'no
 import { appendFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { WorkersError, errnoCode, usageError } from '../core/errors.js';
+import { withFileLock } from '../core/file-lock.js';
 import {
   addWorktree,
   fastForward,
@@ -73,6 +74,16 @@ async function removeTaskDirectory(repo: string, worktree: string): Promise<void
     throw refuseRoot(`Refusing to remove ${worktree}: it is not a task directory inside ${root}.`);
   }
   await rm(join(root, basename(worktree)), { recursive: true, force: true });
+}
+
+/**
+ * Held by a worker while it makes its task's worktree and by gc while it re-reads the queue and
+ * removes one: gc then never removes a worktree whose task was claimed after gc looked, since
+ * that worker makes (or finds) its worktree only once gc is done with it.
+ */
+export async function withWorktreesLock<R>(repo: string, staleMs: number, work: () => Promise<R>): Promise<R> {
+  const lock = join(await getGitCommonDir(repo), 'hybrid-workers-worktrees.lock');
+  return withFileLock(lock, { staleMs, wantedAgain: () => false }, work);
 }
 
 /**

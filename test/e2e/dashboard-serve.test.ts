@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +95,77 @@ describe('worker-performance serve', () => {
     });
     expect(actions.exitCode).toBe(2);
     expect(actions.stderr).toMatch(/--allow-actions needs a token/);
+  });
+
+  it('without a token: answers only a loopback Host (no DNS rebinding) and only the data root owner; the favicon is a 204', async () => {
+    const home = fixtureRoot();
+    const { url } = await startDashboard(home, [], { WORKERS_DASHBOARD_TOKEN: '' });
+    const curl = (args: string[], asUser?: string) => {
+      const argv = ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', ...args];
+      const result = spawnSync(
+        asUser === undefined ? argv[0]! : 'runuser',
+        asUser === undefined ? argv.slice(1) : ['-u', asUser, '--', ...argv],
+        {
+          encoding: 'utf8',
+          timeout: 10_000,
+        },
+      );
+      return result.stdout;
+    };
+    expect(curl([`${url}api/state`])).toBe('200');
+    expect(curl(['-H', 'Host: localhost', `${url}api/state`])).toBe('200');
+    expect(curl(['-H', 'Host: attacker.example', `${url}api/state`])).toBe('421');
+    expect(curl(['-H', 'Host: attacker.example:80', `${url}`])).toBe('421');
+    expect(curl([`${url}favicon.ico`])).toBe('204');
+    if (process.getuid?.() === 0) {
+      // Another local user, who cannot read the 0700 data root, cannot read the page either.
+      chmodSync(home, 0o700);
+      expect(curl([`${url}api/state`], 'nobody')).toBe('403');
+    }
+  });
+
+  it("/api/state: a worker's latest error, a given-up worker's reason, gave-up counted apart from dead, an unknown cost as null", async () => {
+    const home = fixtureRoot();
+    mkdirSync(join(home, 'errors'), { recursive: true });
+    writeFileSync(
+      join(home, 'errors', 'worker-1.log'),
+      '[2026-11-26T09:00:00.000Z] task 1101: GitHub has no issue #9 (HTTP 404)\n[2026-11-27T10:00:00.000Z] task 1102: agent_error: exit 1\n',
+    );
+    writeFileSync(join(home, 'errors', 'worker-2.log'), '[2026-11-26T09:00:00.000Z] task 1201: GitHub has no issue #9 (HTTP 404)\n');
+    mkdirSync(join(home, 'manager'), { recursive: true });
+    writeFileSync(
+      join(home, 'manager', 'state.json'),
+      JSON.stringify({ version: 1, pool_size: 6, workers: { '2': { gave_up: true, last_reason: 'exited 5 times in 10 min' } } }),
+    );
+    const { url } = await startDashboard(home, [], { WORKERS_DASHBOARD_TOKEN: '' });
+    const state = (await (await fetch(`${url}api/state`)).json()) as {
+      workers: { id: number; health: string; last_error: string | null; last_error_at: string | null; cost_usd: number | null }[];
+      worker_counts: Record<string, number>;
+    };
+    const worker = (id: number) => state.workers.find((row) => row.id === id)!;
+    expect(worker(1)).toMatchObject({
+      last_error: '[2026-11-27T10:00:00.000Z] task 1102: agent_error: exit 1',
+      last_error_at: '2026-11-27T10:00:00.000Z',
+    });
+    expect(worker(2)).toMatchObject({ health: 'gave-up', last_error: 'Gave up: exited 5 times in 10 min', last_error_at: null });
+    // Worker 6's one task reported no cost (a command agent): unknown, not $0.00.
+    expect(worker(6).cost_usd).toBeNull();
+    expect(worker(1).cost_usd).toBeGreaterThan(0);
+    const dead = state.workers.filter((row) => row.health === 'dead').length;
+    expect(state.worker_counts).toMatchObject({ gave_up: 1, dead });
+  });
+
+  it('stops on SIGTERM at once although a client holds half a request', async () => {
+    const dashboard = await startDashboard(fixtureRoot(), [], { WORKERS_DASHBOARD_TOKEN: '' });
+    const { hostname, port } = new URL(dashboard.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`GET /api/state HTTP/1.1\r\nHost: ${hostname}\r\n`);
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    await dashboard.stop();
+    expect(Date.now() - started).toBeLessThan(3000);
+    socket.destroy();
   });
 
   it('with a token: 401 without or with a wrong one; a ?token= link sets an HttpOnly cookie and drops the token from the address', async () => {

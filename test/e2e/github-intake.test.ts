@@ -91,6 +91,32 @@ describeWith(['gh', 'git', 'tmux'], 'worker-queue add-issues', () => {
     expect(list.tasks).toEqual([]);
   });
 
+  it('ends within GITHUB_MAX_WAIT in total when GitHub keeps rate limiting (429 without headers, 403 with Retry-After)', async () => {
+    const faults: { status: number; headers: Record<string, string>; message: string }[] = [
+      { status: 429, headers: {}, message: 'secondary rate limit' },
+      { status: 403, headers: { 'retry-after': '1' }, message: 'You have exceeded a secondary rate limit' },
+    ];
+    for (const fault of faults) {
+      const { github } = await bench();
+      github.api.addFault({ method: 'GET', path: /sub_issues$/, ...fault });
+      const started = Date.now();
+      const limited = await runBin('worker-queue', ['add-issues', '100'], {
+        home: makeTempDir('hw-intake-home-'),
+        cwd: github.repo,
+        env: { ...github.env, WORKER_BACKEND: 'embedded', GITHUB_MAX_WAIT: '4' },
+        timeout: 30_000,
+      });
+      const took = Date.now() - started;
+      expect(limited.exitCode, limited.stderr).toBe(1);
+      expect(took).toBeLessThan(12_000);
+      expect(limited.stderr.trim().split('\n').at(-1)).toMatch(
+        new RegExp(
+          `^worker-queue: GitHub still answers HTTP ${fault.status} \\(rate limited, asking for sub-issues of #100 in octo/widgets\\) after \\d s of waiting, the most GITHUB_MAX_WAIT \\(4 s\\) allows; try again later\\.$`,
+        ),
+      );
+    }
+  }, 60_000);
+
   it('worker-manager status says which mode the pool is in and why', async () => {
     const { github } = await bench();
     const home = makeTempDir('hw-mode-home-');

@@ -23,6 +23,24 @@ const ISSUES = [
 ];
 
 describeWith(['gh', 'git'], 'the GitHub loop', () => {
+  it('a worker whose issue fetch GitHub rate-limits for ever gives up within GITHUB_MAX_WAIT and retries it as a github_error', async () => {
+    const bench = await makeWorkerBench('embedded', { MAX_RETRIES: '2', GITHUB_MAX_WAIT: '2' });
+    const github = await makeGithubBench({ issues: ISSUES }, bench.repo);
+    github.api.addFault({ method: 'GET', path: /\/issues\/2$/, status: 429, message: 'secondary rate limit' });
+    await bench.backend.add({ subissue: '2', parent: '1', priority: 1 });
+    const worker = spawnWorker({ repo: bench.repo, env: { ...bench.env, ...github.env } }, 1);
+    const task = await waitFor(async () => (await bench.backend.list()).find((item) => item.status === 'failed'), {
+      what: 'the task to fail for good',
+      timeoutMs: 60_000,
+    });
+    worker.kill('SIGTERM');
+    await worker;
+    expect(task.lastError).toMatch(
+      /github_error: GitHub still answers HTTP 429 \(rate limited, asking for issue #2 .*GITHUB_MAX_WAIT \(2 s\) allows; try again later\. \(after 2 attempt\(s\)\)$/,
+    );
+    expect(bench.starts()).toEqual([]);
+  }, 90_000);
+
   it(
     'takes 2 parents with 5 sub-issues to 5 pull requests with 3 workers, none duplicated after a SIGKILL',
     { timeout: 240_000 },

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { listWorkerPanes } from '../../src/adapters/tmux.js';
@@ -79,6 +79,32 @@ describeWith(['git', 'tmux'], 'setup-hybrid-enhanced', () => {
     } finally {
       await killTmuxServer(socket);
     }
+  });
+
+  it('--install-commands refuses a committed link to a directory or to a user file, writing nothing through it', async () => {
+    const { bench } = await makeSetupBench();
+    const elsewhere = makeTempDir('hw-elsewhere-');
+    mkdirSync(join(bench.repo, '.claude', 'commands'), { recursive: true });
+    symlinkSync(elsewhere, join(bench.repo, '.claude', 'commands', 'project'));
+    const install = (...args: string[]) =>
+      runBin('setup-hybrid-enhanced', ['--install-commands', ...args], { home: bench.home, cwd: bench.repo });
+    const linkedDir = await install();
+    expect(linkedDir.exitCode).toBe(1);
+    expect(linkedDir.stderr.trim()).toBe(
+      `setup-hybrid-enhanced: ${join(bench.repo, '.claude', 'commands', 'project')} is a symbolic link (committed to the repository?); --install-commands writes only into real files and directories of the repository, so nothing was installed: remove the link.`,
+    );
+    expect(readdirSync(elsewhere)).toEqual([]);
+
+    rmSync(join(bench.repo, '.claude', 'commands', 'project'));
+    mkdirSync(join(bench.repo, '.claude', 'commands', 'project'));
+    const userFile = join(elsewhere, 'precious.md');
+    writeFileSync(userFile, 'mine\n');
+    symlinkSync(userFile, join(bench.repo, '.claude', 'commands', 'project', 'work.md'));
+    const linkedFile = await install('--force');
+    expect(linkedFile.exitCode).toBe(1);
+    expect(linkedFile.stderr).toContain(`${join(bench.repo, '.claude', 'commands', 'project', 'work.md')} is a symbolic link`);
+    expect(readFileSync(userFile, 'utf8')).toBe('mine\n');
+    expect(readdirSync(join(bench.repo, '.claude', 'commands', 'project'))).toEqual(['work.md']);
   });
 
   it('stops before starting anything when tmux is missing, with install hints', async () => {

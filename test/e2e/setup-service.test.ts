@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { processesMentioning } from '../helpers/process-scan.js';
@@ -24,7 +24,7 @@ function expectValidUnit(file: string): void {
     expect({ status: verify.status, stderr: verify.stderr.trim() }).toEqual({ status: 0, stderr: '' });
     return;
   }
-  const keys = /^(Description|Type|WorkingDirectory|Environment|ExecStart|Restart|RestartSec|KillMode|WantedBy)=\S/;
+  const keys = /^(Description|Type|WorkingDirectory|Environment|EnvironmentFile|ExecStart|Restart|RestartSec|KillMode|WantedBy)=\S/;
   for (const line of readFileSync(file, 'utf8').split('\n'))
     expect(line, file).toMatch(/^$|^\[(Unit|Service|Install)\]$/.source + '|' + keys.source);
 }
@@ -41,6 +41,8 @@ describeWith(['git', 'tmux'], 'setup-hybrid-enhanced --install-service / --unins
       WORKERS_TMUX_SOCKET: socket,
       WORKERS_SESSION: 'hw-workers',
       MONITOR_SESSION: 'hw-monitor',
+      NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/hooks/secret-token',
+      CLAUDE_PROMPT_TEMPLATE: 'Work on {issue}.\nExecStartPre=/bin/touch /tmp/pwned\nit\'s "$HOME" `x` \\ 100%',
     };
     const setup = (...args: string[]) => runBin('setup-hybrid-enhanced', args, { home: bench.home, cwd: bench.repo, env });
     try {
@@ -55,7 +57,16 @@ describeWith(['git', 'tmux'], 'setup-hybrid-enhanced --install-service / --unins
       const unit = readFileSync(file, 'utf8');
       expect(unit).toContain(`WorkingDirectory=${bench.repo}\n`);
       expect(unit).toContain(`Environment="CLAUDE_WORKERS_HOME=${bench.home}"\n`);
-      expect(unit).toContain(`Environment="WORKERS_TMUX_SOCKET=${socket}"\n`);
+      // Settings, secrets among them, are in the data root's 0600 files, never in the 0644 unit.
+      expect(unit).toContain(`EnvironmentFile=${join(bench.home, 'service.env')}\n`);
+      expect(unit).not.toContain('secret-token');
+      expect(unit).not.toContain('pwned');
+      for (const envFile of ['service.env', 'service-env.sh']) expect(statSync(join(bench.home, envFile)).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(bench.home, 'service.env'), 'utf8')).toContain(`WORKERS_TMUX_SOCKET="${socket}"\n`);
+      const sourced = spawnSync('/bin/sh', ['-c', `. '${join(bench.home, 'service-env.sh')}' && printf %s "$CLAUDE_PROMPT_TEMPLATE"`], {
+        encoding: 'utf8',
+      });
+      expect(sourced.stdout).toBe(env.CLAUDE_PROMPT_TEMPLATE);
       expect(unit).toMatch(/\nExecStart="[^"]+node[^"]*" "[^"]+\/bin\/worker-manager\.js" "ensure" "--foreground"\n/);
       expect(unit).toMatch(/\nRestart=on-failure\n[^]*\nKillMode=process\n[^]*\[Install\]\nWantedBy=default\.target\n/);
       expectValidUnit(file);
@@ -66,6 +77,8 @@ describeWith(['git', 'tmux'], 'setup-hybrid-enhanced --install-service / --unins
         // The printed @reboot line is a working command: run as cron would, it brings up the pool.
         const reboot = installed.stdout.split('\n').find((line) => line.startsWith('@reboot '));
         expect(installed.stdout).toMatch(/\n\*\/5 \* \* \* \* cd /);
+        expect(installed.stdout).not.toContain('secret-token');
+        expect(installed.stdout).not.toContain('pwned');
         const ran = spawnSync('/bin/sh', ['-c', reboot!.slice('@reboot '.length)], {
           encoding: 'utf8',
           timeout: 120_000,

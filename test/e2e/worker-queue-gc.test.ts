@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { git } from '../helpers/git-repo.js';
+import { git, makeGitRepo } from '../helpers/git-repo.js';
 import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -76,6 +76,32 @@ describeWith(['git'], 'worker-queue gc', () => {
     // The branches stay: gc removes checkouts, never work.
     expect(git(bench.repo, 'branch', '--list', 'subissue/1-11')).toMatch(/subissue\/1-11/);
   }, 120_000);
+
+  it('skips a link to another repository and a plain file under .worktrees with one sentence each, never running git through the link', async () => {
+    const bench = await makeWorkerBench('embedded');
+    const other = makeGitRepo();
+    const task = await bench.backend.add({ subissue: '21', parent: '1', priority: 1 });
+    await bench.backend.claim(1);
+    await bench.backend.finish(task.id, { status: 'done' });
+    const worktrees = join(bench.repo, '.worktrees');
+    mkdirSync(worktrees);
+    // The other repository under a finished task's name: gc must neither inspect nor remove it.
+    symlinkSync(other, join(worktrees, 'subissue-21'));
+    writeFileSync(join(worktrees, 'subissue-22'), 'a plain file\n');
+    writeFileSync(join(other, 'theirs.txt'), 'uncommitted work of another repository\n');
+    const gc = (...args: string[]) => runBin('worker-queue', ['gc', ...args], { home: bench.home, env: bench.env, cwd: bench.repo });
+    const expected = [
+      `kept: ${join(worktrees, 'subissue-21')} (it is a symbolic link, which gc never follows; remove it by hand if it is not wanted)`,
+      `kept: ${join(worktrees, 'subissue-22')} (it is not a directory; remove it by hand if it is not wanted)`,
+    ];
+    for (const args of [['--dry-run'], [], []]) {
+      const run = await gc(...args);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout.split('\n')).toEqual(expected);
+    }
+    expect(readFileSync(join(other, 'theirs.txt'), 'utf8')).toMatch(/uncommitted/);
+    expect(git(other, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  }, 60_000);
 
   it('clean removes the run files older than RUNS_KEEP_DAYS of tasks not in play, and keeps those of a queued task and the young ones', async () => {
     const bench = await makeWorkerBench('embedded');

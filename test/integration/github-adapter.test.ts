@@ -94,6 +94,15 @@ describeWith(['gh', 'git'], 'the GitHub adapter', () => {
     ]);
   });
 
+  it('opens the pull request under a plain one-line title: no \\r\\n, control or bidi characters from the issue title', async () => {
+    const bench = await makeGithubBench({ issues: [{ number: 10, title: 'parent' }] });
+    git(bench.repo, 'checkout', '-q', '-b', 'subissue/10-12');
+    git(bench.repo, 'commit', '-q', '--allow-empty', '-m', 'work');
+    const title = 'Fix the\r\nwidget\u0007 \u202Egnp.exe\u202C now\u2028please';
+    await deliverPullRequest(linkOf(bench), { ...taskOn(bench.repo, 'subissue/10-12', '12', '10'), issue: { title } }, 1);
+    expect(bench.api.pulls().map((pull) => pull.title)).toEqual(['Fix the widget gnp.exe now please']);
+  });
+
   it('says what git said when the branch cannot be pushed, and opens no pull request', async () => {
     const bench = await makeGithubBench();
     git(bench.repo, 'remote', 'set-url', 'origin', '/nonexistent/origin.git');

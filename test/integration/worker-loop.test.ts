@@ -239,6 +239,25 @@ describeEachBackend(['git'], 'worker loop on the %s backend', (backendName) => {
     expect(worker.output.filter((line) => line.includes('cannot read the usage pause'))).toHaveLength(1);
   });
 
+  it('keeps the worktree of a review that left uncommitted edits or a commit on a detached HEAD, and says so', async () => {
+    const bench = await makeWorkerBench(backendName);
+    bench.setScenario({ tasks: { '96': 'edit', '97': 'detach-commit' } });
+    await bench.backend.add({ subissue: '96', parent: '9', priority: 1 });
+    await bench.backend.add({ subissue: '97', parent: '9', priority: 2 });
+    const worker = start(bench, 1);
+    await finished(bench, 2);
+    expect((await bench.backend.list()).map((task) => task.status)).toEqual(['review', 'review']);
+    const edited = join(bench.repo, '.worktrees', 'subissue-96');
+    const detached = join(bench.repo, '.worktrees', 'subissue-97');
+    expect(readFileSync(join(edited, 'edit-96.txt'), 'utf8')).toBe('uncommitted work\n');
+    expect(git(detached, 'log', '-1', '--format=%s')).toBe('agent: sub-issue 97');
+    const said = worker.output.join('\n');
+    expect(said).toContain(`task 96 ended review; its worktree is kept at ${edited} (branch subissue/9-96): it has uncommitted changes`);
+    expect(said).toContain(
+      `task 97 ended review; its worktree is kept at ${detached} (branch subissue/9-97): 1 commit(s) on its HEAD are on no branch`,
+    );
+  });
+
   it('sends exit 0 without new work to review, without retrying, and removes the worktree', async () => {
     const bench = await makeWorkerBench(backendName);
     bench.setScenario({ default: 'noop' });

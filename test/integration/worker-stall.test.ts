@@ -14,6 +14,17 @@ afterEach(async () => {
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
 describeEachBackend(['git'], 'the stall ladder, for a command agent that stops producing output (%s backend)', (backendName) => {
+  it('does not stop an agent that prints nothing but keeps writing files in its worktree', async () => {
+    const bench = await makeWorkerBench(backendName, { PROGRESS_STALL_THRESHOLD: '2' });
+    bench.setScenario({ default: 'quiet-writer:7000' });
+    await bench.backend.add({ subissue: '82', parent: '8', priority: 1 });
+    const worker = bench.startWorker(1);
+    running.push(worker);
+    await waitFor(async () => (await bench.backend.list())[0]?.status === 'done', { timeoutMs: 60_000, what: 'task 82 done' });
+    expect(read(bench.paths.alertsLog)).not.toMatch(/no progress/);
+    expect(bench.starts()).toHaveLength(1);
+  });
+
   it('ALERTs at the threshold, stops and retries the attempt at twice it, and fails the task after STALL_MAX_RETRIES stalled attempts with the reason', async () => {
     const bench = await makeWorkerBench(backendName, { PROGRESS_STALL_THRESHOLD: '2', STALL_MAX_RETRIES: '2', MAX_RETRIES: '5' });
     bench.setScenario({ default: 'hang' });

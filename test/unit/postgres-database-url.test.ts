@@ -21,6 +21,32 @@ describe('WORKERS_DATABASE_URL', () => {
     });
   });
 
+  it("takes libpq's other forms: an empty host with ?host=, no user, and keyword/value settings", () => {
+    expect(parseDatabaseUrl('postgresql://hw@/workers?host=/run/pg&port=5433', {}).config).toMatchObject({
+      host: '/run/pg',
+      port: 5433,
+      user: 'hw',
+      database: 'workers',
+    });
+    expect(parseDatabaseUrl('postgresql:///workers?host=/run/pg', { USER: 'me' })).toMatchObject({
+      config: { host: '/run/pg', port: 5432, user: 'me', database: 'workers' },
+      description: 'me@/run/pg:5432/workers',
+    });
+    const keywords = parseDatabaseUrl("host=/run/pg port=5433 dbname=workers user=hw password='it\\'s x'", {});
+    expect(keywords.config).toMatchObject({ host: '/run/pg', port: 5433, user: 'hw', database: 'workers' });
+    expect(keywords.config.password).toBe("it's x");
+    expect(keywords.description).toBe('hw@/run/pg:5433/workers');
+    expect(parseDatabaseUrl('postgres://[::1]:6000/q', { USER: 'me' }).config).toMatchObject({ host: '::1', port: 6000 });
+  });
+
+  it('names a libpq setting it does not support instead of ignoring it', () => {
+    expect(() => parseDatabaseUrl('postgres://a@b/c?sslmode=require', {})).toThrow(
+      /^WORKERS_DATABASE_URL sets sslmode, which this toolkit does not support; use only host, port, user, password, dbname, connect_timeout, application_name\.$/,
+    );
+    expect(() => parseDatabaseUrl('host=/run/pg service=x', {})).toThrow(/^WORKERS_DATABASE_URL sets service, which/);
+    expect(() => parseDatabaseUrl('postgres://a@h1:1,h2:2/c', {})).toThrow(/^WORKERS_DATABASE_URL sets several hosts, which/);
+  });
+
   it('refuses anything else in one sentence', () => {
     for (const bad of ['mysql://a@b/c', 'db.example:5432', 'relative/dir', 'postgres://a@b:port/c']) {
       expect(() => parseDatabaseUrl(bad, {})).toThrow(

@@ -1,3 +1,4 @@
+import { peerUids } from '../../src/web/peer-user.js';
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHost, tokensMatch } from '../../src/web/auth.js';
 import { checkServeOptions } from '../../src/web/serve.js';
@@ -20,5 +21,19 @@ describe('dashboard access rules', () => {
     expect(() => checkServeOptions({ host: '0.0.0.0', token: '', allowActions: false })).toThrow(/needs a token/);
     expect(() => checkServeOptions({ host: '127.0.0.1', token: undefined, allowActions: true })).toThrow(/--allow-actions needs a token/);
     expect(checkServeOptions({ host: '0.0.0.0', token: 't', allowActions: true })).toBe('t');
+  });
+});
+
+describe("the peer's user, from the kernel's socket table", () => {
+  const TABLE = [
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0',
+    '   1: 0100007F:A1B2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 101 1 0 20 4 30 10 -1',
+    '   2: 0100007F:1F90 0100007F:A1B2 01 00000000:00000000 00:00000000 00000000     0        0 102 1 0 20 4 30 10 -1',
+  ].join('\n');
+
+  it("finds the client's socket by its port and the server's, and its uid", () => {
+    expect(peerUids([TABLE], 0xa1b2, 0x1f90)).toEqual([1000]);
+    expect(peerUids([TABLE], 0xa1b3, 0x1f90)).toEqual([]);
   });
 });

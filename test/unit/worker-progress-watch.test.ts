@@ -61,6 +61,24 @@ describeWith(['git'], 'ProgressWatch, the stall ladder', () => {
     expect(verdict).toEqual({ stop: true, reason: 'no progress for 20s (2 x PROGRESS_STALL_THRESHOLD 10s): the attempt was stopped' });
   });
 
+  it('takes files changing in the worktree as progress (an agent writing but printing nothing): it is never stopped as stalled', async () => {
+    const { watch, worktree, progress, events, advance } = setup();
+    await watch.check();
+    for (let step = 1; step <= 6; step += 1) {
+      advance(6_000);
+      writeFileSync(join(worktree, 'generated.txt'), `step ${step}\n`.repeat(step));
+      expect(await watch.check()).toEqual({ stop: false });
+    }
+    expect(progress).toHaveLength(6);
+    expect(events).toEqual([]);
+    // Nothing changes any more: the ladder runs as for a silent run.
+    advance(10_000);
+    await watch.check();
+    expect(events).toHaveLength(1);
+    advance(10_000);
+    expect((await watch.check()).stop).toBe(true);
+  });
+
   it('takes a new commit in the worktree as progress (a quiet command agent), and never stops with STALL_STOP_FACTOR 0', async () => {
     const { watch, worktree, progress, events, advance } = setup({ STALL_STOP_FACTOR: '0' });
     await watch.check();

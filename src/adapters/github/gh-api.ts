@@ -27,8 +27,13 @@ export interface GhContext {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
-  /** Longest wait for a rate limit to reset before giving up. */
+  /**
+   * Longest time the calls made with this context (a command, or one task's GitHub step) wait
+   * for rate limits in total before giving up (GITHUB_MAX_WAIT).
+   */
   readonly maxRateWaitMs: number;
+  /** What this context's calls have waited so far; shared by its copies until freshRateBudget. */
+  readonly rateWait: { spentMs: number };
   readonly sleep: (ms: number) => Promise<void>;
   /** Says, once per wait, that and how long we wait. */
   readonly notice: (line: string) => void;
@@ -152,25 +157,42 @@ async function callOnce(context: GhContext, request: GhRequest): Promise<GhRespo
   throw new GithubError('unreachable', `GitHub could not be reached for ${request.what}: ${said.split('\n')[0] ?? said}`);
 }
 
-/** One request; a rate limit is waited out (bounded, and said), then the request is made again. */
+/** A rate limit that names no time (a 429 without headers): 1 s, then twice as long each time. */
+const headerlessWaitMs = (waits: number) => 1000 * 2 ** Math.min(waits, 10);
+
+/**
+ * One request; a rate limit is waited out (said each time), then the request is made again,
+ * while the context's waits stay within maxRateWaitMs in total: a server that keeps answering
+ * 429 or 403 with Retry-After ends the call with a rate-limit error, never a loop.
+ */
 async function call(context: GhContext, request: GhRequest): Promise<GhResponse> {
-  for (;;) {
+  for (let waits = 0; ; waits += 1) {
     const response = await callOnce(context, request);
     if (response.status < 400) return response;
     const now = context.now();
     const reset = response.status === 403 || response.status === 429 ? rateLimitReset(response, now) : undefined;
     if (reset === undefined) throw failureFor(request, response);
-    const waitMs = Math.max(0, reset.getTime() - now.getTime()) + 1000;
+    const named = reset.getTime() > now.getTime();
+    const waitMs = named ? reset.getTime() - now.getTime() + 1000 : headerlessWaitMs(waits);
+    const limit = Math.round(context.maxRateWaitMs / 1000);
     if (waitMs > context.maxRateWaitMs) {
       throw new GithubError(
         'rate-limit',
-        `GitHub's rate limit is exhausted until ${clock(reset)} (asking for ${request.what}); that is more than ${Math.round(context.maxRateWaitMs / 1000)} s away, so try again then.`,
+        `GitHub's rate limit is exhausted until ${clock(reset)} (asking for ${request.what}); that is more than ${limit} s away (GITHUB_MAX_WAIT), so try again then.`,
+        response.status,
+      );
+    }
+    if (context.rateWait.spentMs + waitMs > context.maxRateWaitMs) {
+      throw new GithubError(
+        'rate-limit',
+        `GitHub still answers HTTP ${response.status} (rate limited, asking for ${request.what}) after ${Math.round(context.rateWait.spentMs / 1000)} s of waiting, the most GITHUB_MAX_WAIT (${limit} s) allows; try again later.`,
         response.status,
       );
     }
     context.notice(
       `GitHub's rate limit is reached (asking for ${request.what}); waiting ${Math.ceil(waitMs / 1000)} s, until ${clock(new Date(now.getTime() + waitMs))}.`,
     );
+    context.rateWait.spentMs += waitMs;
     await context.sleep(waitMs);
   }
 }
@@ -206,14 +228,26 @@ export async function ghList(context: GhContext, request: GhRequest): Promise<un
 /** A minute: long enough for a secondary rate limit, short enough that a command does not seem hung. */
 export const DEFAULT_MAX_RATE_WAIT_MS = 60_000;
 
-/** The context a command or a worker uses: real time, waits said through `notice`. */
-export function ghContext(cwd: string, env: Readonly<Record<string, string | undefined>>, notice: (line: string) => void): GhContext {
+/**
+ * The context a command or a worker uses: real time, waits said through `notice`, at most
+ * `maxRateWaitMs` of them in total (GITHUB_MAX_WAIT).
+ */
+export function ghContext(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  notice: (line: string) => void,
+  maxRateWaitMs: number = DEFAULT_MAX_RATE_WAIT_MS,
+): GhContext {
   return {
     cwd,
     env,
     now: () => new Date(),
-    maxRateWaitMs: DEFAULT_MAX_RATE_WAIT_MS,
+    maxRateWaitMs,
+    rateWait: { spentMs: 0 },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     notice,
   };
 }
+
+/** The same context with the whole GITHUB_MAX_WAIT again: a worker's each task's GitHub step. */
+export const freshRateBudget = (context: GhContext): GhContext => ({ ...context, rateWait: { spentMs: 0 } });
