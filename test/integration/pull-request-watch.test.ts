@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileTaskHistory } from '../../src/history/task-history-store.js';
 import { ghPullReader, openPullWatchStore, watchRound } from '../../src/github/pull-request-watcher.js';
 import { makeGithubBench, type GithubBench } from '../helpers/github-api/gh-env.js';
+import { writePullHistory } from '../helpers/github-api/pull-history.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 /*
@@ -11,27 +11,12 @@ import { makeTempDir } from '../helpers/temp.js';
  * task follows checks and reviews, and a look at an unchanged pull request is four 304s.
  */
 
-/** A data root whose task history says task `task` (of parent 1) ended in pull request `pr`. */
+/** A data root whose task history says each task (of parent 1) ended in its pull request. */
 function dataRootWith(bench: GithubBench, tasks: readonly { task: string; pr: number }[]) {
   const root = makeTempDir('hw-prwatch-');
-  mkdirSync(join(root, 'history'));
-  const lines = tasks.map(({ task, pr }) =>
-    JSON.stringify({
-      version: 1,
-      task_id: task,
-      parent: '1',
-      worker_id: 1,
-      attempts: 1,
-      started_at: '2030-01-01T00:00:00Z',
-      ended_at: '2030-01-01T00:01:00Z',
-      result: 'success',
-      error_class: null,
-      pr_number: pr,
-      pr_url: `https://github.localhost/${bench.api.owner}/${bench.api.repo}/pull/${pr}`,
-    }),
-  );
-  writeFileSync(join(root, 'history', 'tasks.jsonl'), `${lines.join('\n')}\n`);
-  return { root, history: new FileTaskHistory(join(root, 'history', 'tasks.jsonl')) };
+  const historyFile = join(root, 'history', 'tasks.jsonl');
+  writePullHistory(historyFile, bench.api, tasks);
+  return { root, history: new FileTaskHistory(historyFile) };
 }
 
 /** One round of the watcher at `at`, every pull request due. */
