@@ -1,7 +1,7 @@
 import type { CheckRun, CommitStatus, PullDetail, Review } from '../adapters/github/rest-resources.js';
 
 /*
- * What a pull request of the pool is waiting for (docs/SPEC.md section 11), computed from what
+ * What a pull request of the pool is waiting for (docs/SPEC.md section 14.1), computed from what
  * GitHub said of it, and when to look again. Pure: the watcher (pull-request-watcher.ts) fetches,
  * these functions decide.
  */

@@ -24,7 +24,7 @@ import type { TaskHistoryStore } from '../history/task-history-store.js';
 import { CHECK_STATES, PULL_STATES, isFinal, pollDelayMs, pullVerdict, type PullState, type ChecksState } from './pull-request-watch.js';
 
 /*
- * The pull-request watcher (docs/SPEC.md section 11): every pull request a task of the pool ended
+ * The pull-request watcher (docs/SPEC.md section 14.1): every pull request a task of the pool ended
  * in (the task history names it) is looked at through conditional REST requests until it is merged
  * or closed; its state is kept per task in <data root>/github/pull-requests.json.
  */

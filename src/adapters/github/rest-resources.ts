@@ -123,7 +123,7 @@ export async function getLogin(context: GhContext): Promise<string> {
 }
 
 /*
- * What the pull-request watcher reads (docs/SPEC.md section 11), each through a conditional
+ * What the pull-request watcher reads (docs/SPEC.md section 14.1), each through a conditional
  * request: the caller keeps the ETag and the last parsed answer, and a 304 hands that back.
  */
 
