@@ -158,7 +158,9 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('status')
-    .description('progress per parent issue: queued, running, done (with pull requests), review, failed; and the whole pool')
+    .description(
+      'progress per parent issue: queued, running, done (with pull requests and what each waits for: checks, review, merge), review, failed; and the whole pool',
+    )
     .argument('[parents...]', 'parent issue numbers (default: every parent in the queue)')
     .option('--json', 'print the progress as JSON')
     .action(async (parents: string[], options: { json?: boolean }) => {
@@ -168,7 +170,7 @@ async function main(argv: string[]): Promise<void> {
         import('../health/open-stores.js'),
       ]);
       const { history } = openFleetStores(context);
-      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now());
+      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now(), context.paths.root);
       if (options.json) printJson(status);
       else printText(text);
     });

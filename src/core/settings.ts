@@ -407,6 +407,13 @@ export const SETTING_DEFINITIONS = {
     description:
       "The longest a command (add-issues, plan) waits for GitHub's rate limits in total before it ends with one sentence; a worker allows each task's GitHub step as long, then retries the task as a github_error.",
   },
+
+  // The pull-request watcher (issue 26).
+  PR_POLL_INTERVAL: {
+    ...duration(30, 5 * SECOND, HOUR),
+    description:
+      "GitHub mode: the longest a change on a pull request of the pool with activity in the last hour waits to be seen by the manager's watcher. Looks come twice as often while checks run, and back off (doubling per quiet hour, up to 10 m) for quiet pull requests; unchanged answers are 304s, which cost no rate limit.",
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

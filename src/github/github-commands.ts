@@ -6,6 +6,7 @@ import { addIssues, renderAddIssues, type AddIssuesResult } from './add-issues.j
 import { parseIssueList, parsePriorityOption } from './intake.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import { buildPoolStatus, readPullRequestLinks, renderPoolStatus, type PoolStatus } from './parent-status.js';
+import { openPullWatchStore } from './pull-request-watcher.js';
 
 /*
  * The GitHub commands of worker-queue: arguments are checked before GitHub or the queue is asked
@@ -50,10 +51,20 @@ export async function runStatus(
   history: Pick<TaskHistoryStore, 'read'>,
   words: readonly string[],
   now: Date,
+  dataRoot?: string,
 ): Promise<{ status: PoolStatus; text: string }> {
   const only = words.length === 0 ? [] : parseIssueList(words).map(String);
-  const [tasks, links] = await Promise.all([(await openBackend()).list(), readPullRequestLinks(history)]);
-  const status = buildPoolStatus(tasks, links, now, only);
+  const [tasks, links, watched] = await Promise.all([
+    (await openBackend()).list(),
+    readPullRequestLinks(history),
+    dataRoot === undefined ? undefined : openPullWatchStore({ root: dataRoot }).read(),
+  ]);
+  const conditions = new Map(
+    Object.values(watched?.pulls ?? {})
+      .filter((pull) => pull.checked_at !== null)
+      .map((pull) => [pull.task_id, { pr_number: pull.pr_number, pr_state: pull.state, checks: pull.checks }]),
+  );
+  const status = buildPoolStatus(tasks, links, now, only, conditions);
   return { status, text: renderPoolStatus(status) };
 }
 

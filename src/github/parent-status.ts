@@ -1,10 +1,12 @@
 import { formatDuration } from '../core/duration.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueTask } from '../queue/backend.js';
+import { countPulls, type ChecksState, type PullCounts, type PullState } from './pull-request-watch.js';
 
 /*
  * `worker-queue status [PARENT...]`: per parent issue, what its sub-issues are doing. The queue
- * says the state; the task history says which pull request a done sub-issue ended in.
+ * says the state; the task history says which pull request a done sub-issue ended in; the
+ * manager's pull-request watcher (github/pull-requests.json) what that pull request waits for.
  */
 
 export interface PullRequestLink {
@@ -12,12 +14,20 @@ export interface PullRequestLink {
   readonly pr_url: string;
 }
 
+/** What the watcher last saw of a task's pull request. */
+export interface PullRequestCondition {
+  readonly pr_state: PullState;
+  readonly checks: ChecksState;
+}
+
 export interface ParentStatus {
   readonly parent: string;
   readonly total: number;
+  /** Over the done tasks whose pull request the watcher has looked at. */
+  readonly pull_requests: PullCounts;
   readonly queued: readonly string[];
   readonly running: readonly { readonly subissue: string; readonly worker_id: number | null; readonly elapsed_ms: number | null }[];
-  readonly done: readonly ({ readonly subissue: string } & Partial<PullRequestLink>)[];
+  readonly done: readonly ({ readonly subissue: string } & Partial<PullRequestLink> & Partial<PullRequestCondition>)[];
   readonly review: readonly string[];
   readonly failed: readonly { readonly subissue: string; readonly reason: string | null }[];
 }
@@ -57,21 +67,35 @@ export function buildPoolStatus(
   links: ReadonlyMap<string, PullRequestLink>,
   now: Date,
   only: readonly string[],
+  conditions: ReadonlyMap<string, PullRequestCondition & { readonly pr_number: number }> = new Map(),
 ): PoolStatus {
   const chosen = only.length === 0 ? tasks : tasks.filter((task) => only.includes(task.parent));
   const parents = [...new Set([...only, ...chosen.map((task) => task.parent)])];
   const of = (parent: string, status: QueueTask['status']) => chosen.filter((task) => task.parent === parent && task.status === status);
+  // Only what the watcher saw of the pull request the history names now (a redone task may have a new one).
+  const conditionOf = (subissue: string): PullRequestCondition | undefined => {
+    const condition = conditions.get(subissue);
+    return condition && condition.pr_number === links.get(subissue)?.pr_number
+      ? { pr_state: condition.pr_state, checks: condition.checks }
+      : undefined;
+  };
   return {
     parents: parents.map((parent) => ({
       parent,
       total: chosen.filter((task) => task.parent === parent).length,
+      pull_requests: countPulls(
+        of(parent, 'done')
+          .map((task) => conditionOf(task.subissue))
+          .filter((condition) => condition !== undefined)
+          .map((condition) => ({ state: condition.pr_state, checks: condition.checks })),
+      ),
       queued: of(parent, 'queued').map((task) => task.subissue),
       running: of(parent, 'claimed').map((task) => ({
         subissue: task.subissue,
         worker_id: task.workerId,
         elapsed_ms: task.claimedAt ? Math.max(0, now.getTime() - Date.parse(task.claimedAt)) : null,
       })),
-      done: of(parent, 'done').map((task) => ({ subissue: task.subissue, ...links.get(task.subissue) })),
+      done: of(parent, 'done').map((task) => ({ subissue: task.subissue, ...links.get(task.subissue), ...conditionOf(task.subissue) })),
       review: of(parent, 'review').map((task) => task.subissue),
       failed: of(parent, 'failed').map((task) => ({ subissue: task.subissue, reason: task.lastError })),
     })),
@@ -86,12 +110,33 @@ export function buildPoolStatus(
   };
 }
 
+const COUNT_WORDS: readonly [keyof PullCounts, string][] = [
+  ['ready', 'ready'],
+  ['waiting_review', 'waiting for review'],
+  ['changes_requested', 'changes requested'],
+  ['failing', 'failing'],
+  ['conflicting', 'conflicting'],
+  ['merged', 'merged'],
+  ['closed', 'closed'],
+];
+
+/** "pull requests: 2 ready, 1 failing", or nothing when the watcher has seen none. */
+function countsText(counts: PullCounts): string {
+  const parts = COUNT_WORDS.filter(([key]) => counts[key] > 0).map(([key, words]) => `${counts[key]} ${words}`);
+  return parts.length === 0 ? '' : `; pull requests: ${parts.join(', ')}`;
+}
+
+const conditionText = (done: Partial<PullRequestCondition>) =>
+  done.pr_state === undefined
+    ? ''
+    : ` (${done.pr_state === 'merged' || done.pr_state === 'closed' || done.checks === 'none' ? done.pr_state : `${done.pr_state}, checks ${done.checks}`})`;
+
 const list = (items: readonly string[]) => (items.length === 0 ? '' : `: ${items.map((item) => `#${item}`).join(', ')}`);
 
 export function renderPoolStatus(status: PoolStatus): string {
   const lines: string[] = [];
   for (const parent of status.parents) {
-    lines.push(`#${parent.parent}: ${parent.done.length}/${parent.total} done`);
+    lines.push(`#${parent.parent}: ${parent.done.length}/${parent.total} done${countsText(parent.pull_requests)}`);
     if (parent.queued.length > 0) lines.push(`  queued ${parent.queued.length}${list(parent.queued)}`);
     for (const run of parent.running) {
       lines.push(
@@ -99,7 +144,9 @@ export function renderPoolStatus(status: PoolStatus): string {
       );
     }
     for (const done of parent.done)
-      lines.push(`  done #${done.subissue}${done.pr_url ? ` -> pull request #${done.pr_number} ${done.pr_url}` : ''}`);
+      lines.push(
+        `  done #${done.subissue}${done.pr_url ? ` -> pull request #${done.pr_number} ${done.pr_url}${conditionText(done)}` : ''}`,
+      );
     if (parent.review.length > 0) lines.push(`  review ${parent.review.length}${list(parent.review)} (finished without new work)`);
     for (const failed of parent.failed) lines.push(`  failed #${failed.subissue}${failed.reason ? `: ${failed.reason}` : ''}`);
   }

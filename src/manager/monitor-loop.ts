@@ -55,6 +55,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   const notifications = startNotifications({ ...context, env: context.env ?? {} }, pool.log);
   let lastGcMs = Number.NEGATIVE_INFINITY;
   const checkPueueRestart = watchPueueRestarts(startedPueuedFile(paths), pool.log);
+  const pullWatch = await context.startPullRequestWatch?.(pool.log);
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   try {
@@ -92,6 +93,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
         lastGcMs = nowMs();
         await context.collectGarbage(pool.log).catch((error: unknown) => pool.log.log('WARN', `gc failed: ${(error as Error).message}`));
       }
+      pullWatch?.tick();
       if (woken || options.signal.aborted) continue;
       const until = Math.min(nowMs() + settings.CHECK_INTERVAL, nextRestartAt ?? Number.POSITIVE_INFINITY);
       await new Promise<void>((resolve) => {
@@ -106,6 +108,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   } finally {
     clearInterval(liveness);
     await notifications.stop();
+    await pullWatch?.stop();
     options.signal.removeEventListener('abort', onAbort);
     watcher.close();
     await rm(managerPidFile(paths), { force: true });

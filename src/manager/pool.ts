@@ -26,6 +26,8 @@ export interface ManagerContext {
   readonly collectGarbage?: (log: EventLog) => Promise<void>;
   /** A shared queue (postgres): stops this host's runs that a `kill` on another host asked for. */
   readonly actOnKillRequests?: (log: EventLog) => Promise<void>;
+  /** GitHub mode: follows the pool's pull requests (github/pull-request-watcher.ts); `tick` never waits. */
+  readonly startPullRequestWatch?: (log: EventLog) => Promise<{ tick(): void; stop(): Promise<void> }>;
 }
 
 export interface Pool {
@@ -69,6 +71,15 @@ export function managerContextFor(
       await collectGarbage({ repo: where.cwd, paths: context.paths, settings: context.settings, backend, now: context.now(), log });
     },
     ...(sharesDatabase(context.settings) ? { actOnKillRequests: killRequestsOf(context) } : {}),
+    startPullRequestWatch: async (log) => {
+      const [{ startPullRequestWatcher }, { openFleetStores }] = await Promise.all([
+        import('../github/pull-request-watcher.js'),
+        import('../health/open-stores.js'),
+      ]);
+      const { history } = openFleetStores(context);
+      const { paths, settings, env, now } = context;
+      return startPullRequestWatcher({ cwd: where.cwd, env, paths, history, intervalMs: settings.PR_POLL_INTERVAL, now }, log);
+    },
     launch: {
       nodePath: process.execPath,
       workerBin: where.workerBin,

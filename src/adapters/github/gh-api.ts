@@ -47,9 +47,11 @@ export interface GhRequest {
   readonly body?: Readonly<Record<string, unknown>>;
   /** What is asked for, in the error sentence: "issue #12 of o/r". */
   readonly what: string;
+  /** Extra request headers, such as `If-None-Match` for a conditional request. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-interface GhResponse {
+export interface GhResponse {
   readonly status: number;
   readonly headers: ReadonlyMap<string, string>;
   readonly body: unknown;
@@ -136,6 +138,7 @@ const clock = (date: Date) => `${date.toISOString().slice(11, 19)} UTC`;
 
 async function callOnce(context: GhContext, request: GhRequest): Promise<GhResponse> {
   const args = ['api', '--include', '-X', request.method ?? 'GET', '-H', 'Accept: application/vnd.github+json', request.path];
+  for (const [name, value] of Object.entries(request.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (request.body !== undefined) args.push('--input', '-');
   const result = await execa('gh', args, {
     cwd: context.cwd,
@@ -200,6 +203,27 @@ async function call(context: GhContext, request: GhRequest): Promise<GhResponse>
 /** A single object or array answer. */
 export async function ghRequest(context: GhContext, request: GhRequest): Promise<unknown> {
   return (await call(context, request)).body;
+}
+
+/**
+ * A conditional GET: with the ETag of the last answer, GitHub answers 304 Not Modified when
+ * nothing changed, and a 304 does not count against the rate limit. `body` is undefined on a 304.
+ */
+export async function ghConditional(
+  context: GhContext,
+  request: GhRequest,
+  etag: string | undefined,
+): Promise<{ readonly notModified: boolean; readonly etag: string | undefined; readonly body: unknown }> {
+  const response = await call(context, {
+    ...request,
+    headers: { ...request.headers, ...(etag === undefined ? {} : { 'If-None-Match': etag }) },
+  });
+  const notModified = response.status === 304;
+  return {
+    notModified,
+    etag: response.headers.get('etag') ?? (notModified ? etag : undefined),
+    body: notModified ? undefined : response.body,
+  };
 }
 
 /** The path of the `rel="next"` link, relative to the API root, if there is one. */

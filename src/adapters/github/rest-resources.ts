@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GithubError, ghList, ghRequest, type GhContext } from './gh-api.js';
+import { GithubError, ghConditional, ghList, ghRequest, type GhContext } from './gh-api.js';
 
 /*
  * The REST calls the toolkit makes, each a small function with a zod-typed result. `repo` is
@@ -125,3 +125,153 @@ export async function getLogin(context: GhContext): Promise<string> {
   const what = 'the logged-in user';
   return parsed(z.object({ login: z.string() }), await ghRequest(context, { path: 'user', what }), what).login;
 }
+
+/*
+ * What the pull-request watcher reads (docs/SPEC.md section 14.2), each through a conditional
+ * request: the caller keeps the ETag and the last parsed answer, and a 304 hands that back.
+ */
+
+const nullableText = z
+  .string()
+  .nullable()
+  .optional()
+  .transform((text) => text ?? '');
+
+export const pullDetailSchema = z.object({
+  number: z.number().int().positive(),
+  html_url: z.string(),
+  state: z.enum(['open', 'closed']),
+  // Every schema of the watcher accepts its own output, so what it keeps reads back through it.
+  merged: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((merged) => merged === true),
+  draft: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((draft) => draft === true),
+  // null while GitHub is still computing it.
+  mergeable: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((mergeable) => mergeable ?? null),
+  mergeable_state: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((state) => state ?? 'unknown'),
+  updated_at: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((at) => at ?? null),
+  head: z.object({ sha: z.string(), ref: z.string() }),
+  base: z.object({ sha: z.string().optional(), ref: z.string() }),
+});
+export type PullDetail = z.infer<typeof pullDetailSchema>;
+
+export const reviewSchema = z.object({
+  id: z.number().int(),
+  // GitHub's { login } or, read back from the watcher's own file, the login itself.
+  user: z
+    .union([z.object({ login: z.string() }).transform((user) => user.login), z.string()])
+    .nullable()
+    .optional()
+    .transform((user) => user ?? null),
+  state: z.string(),
+  author_association: z
+    .string()
+    .optional()
+    .transform((association) => association ?? 'NONE'),
+  submitted_at: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((at) => at ?? null),
+  commit_id: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((sha) => sha ?? null),
+});
+export type Review = z.infer<typeof reviewSchema>;
+
+export const checkRunSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  status: z.string(),
+  conclusion: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((conclusion) => conclusion ?? null),
+  details_url: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((url) => url ?? null),
+  output: z
+    .object({ title: nullableText, summary: nullableText })
+    .nullable()
+    .optional()
+    .transform((output) => output ?? { title: '', summary: '' }),
+});
+export type CheckRun = z.infer<typeof checkRunSchema>;
+const checkRunsSchema = z.object({ check_runs: z.array(checkRunSchema) }).transform((list) => list.check_runs);
+
+export const commitStatusSchema = z.object({
+  context: z.string(),
+  state: z.string(),
+  description: nullableText,
+  target_url: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((url) => url ?? null),
+});
+export type CommitStatus = z.infer<typeof commitStatusSchema>;
+const combinedStatusSchema = z.object({ statuses: z.array(commitStatusSchema) }).transform((combined) => combined.statuses);
+
+/** A resource read with If-None-Match: `data` is undefined when GitHub said 304 (nothing changed). */
+export interface Conditional<T> {
+  readonly notModified: boolean;
+  readonly etag: string | undefined;
+  readonly data: T | undefined;
+}
+
+async function getConditional<T>(
+  context: GhContext,
+  path: string,
+  what: string,
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  etag: string | undefined,
+): Promise<Conditional<T>> {
+  const answer = await ghConditional(context, { path, what }, etag);
+  return { notModified: answer.notModified, etag: answer.etag, data: answer.notModified ? undefined : parsed(schema, answer.body, what) };
+}
+
+/** Check runs as a list: GitHub's `{ check_runs }`, or the list the watcher kept. */
+export const checkRunListSchema = z.array(checkRunSchema);
+
+/** The paths the watcher reads for one pull request; the checks' paths follow its head commit. */
+export const pullPaths = {
+  pull: (repo: string, number: number) => `repos/${repo}/pulls/${number}`,
+  reviews: (repo: string, number: number) => `repos/${repo}/pulls/${number}/reviews?per_page=100`,
+  checkRuns: (repo: string, sha: string) => `repos/${repo}/commits/${sha}/check-runs?per_page=100`,
+  statuses: (repo: string, sha: string) => `repos/${repo}/commits/${sha}/status?per_page=100`,
+} as const;
+
+export const getPullDetail = (context: GhContext, repo: string, number: number, etag?: string) =>
+  getConditional(context, pullPaths.pull(repo, number), `pull request #${number} in ${repo}`, pullDetailSchema, etag);
+
+export const listReviews = (context: GhContext, repo: string, number: number, etag?: string) =>
+  getConditional(context, pullPaths.reviews(repo, number), `reviews of pull request #${number} in ${repo}`, z.array(reviewSchema), etag);
+
+export const listCheckRuns = (context: GhContext, repo: string, sha: string, etag?: string) =>
+  getConditional(context, pullPaths.checkRuns(repo, sha), `check runs of ${sha.slice(0, 12)} in ${repo}`, checkRunsSchema, etag);
+
+export const getCombinedStatus = (context: GhContext, repo: string, sha: string, etag?: string) =>
+  getConditional(context, pullPaths.statuses(repo, sha), `commit statuses of ${sha.slice(0, 12)} in ${repo}`, combinedStatusSchema, etag);

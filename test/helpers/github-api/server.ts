@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -5,8 +6,10 @@ import type { AddressInfo } from 'node:net';
  * A scripted GitHub REST API on 127.0.0.1 for the real `gh` CLI. gh sends plain HTTP to
  * api.github.localhost when GH_HOST=github.localhost and goes through HTTP_PROXY, so requests
  * arrive in proxy form (`GET http://api.github.localhost/repos/o/r/...`): the path is taken from
- * the absolute URL. One repository, in memory: issues, sub-issues, comments, pull requests (open,
- * closed or merged).
+ * the absolute URL. One repository, in memory: issues, sub-issues, comments, pull requests with
+ * their reviews, mergeability and merged/closed state, and the check runs and commit statuses of
+ * their head commits. Every GET answer carries an ETag; a request whose If-None-Match names it gets
+ * 304 with no body, and (as on GitHub) only answers other than 304 count against the rate limit.
  */
 
 export interface ScriptedIssue {
@@ -24,6 +27,8 @@ export interface RecordedGithubRequest {
   readonly path: string;
   readonly body: unknown;
   readonly status: number;
+  /** The If-None-Match header the request carried. */
+  readonly ifNoneMatch: string | undefined;
 }
 
 /** An answer that replaces the model's for requests matching `method` and `path`. */
@@ -56,7 +61,35 @@ interface Pull {
   base: string;
   state: 'open' | 'closed';
   merged_at: string | null;
+  merged: boolean;
+  draft: boolean;
+  /** null: GitHub is still computing it. */
+  mergeable: boolean | null;
+  mergeable_state: string;
+  /** The head commit's SHA (made up unless given): check runs and statuses hang on it. */
+  sha: string;
+  updated_at: string;
 }
+
+export interface ScriptedCheckRun {
+  readonly name: string;
+  readonly status?: 'queued' | 'in_progress' | 'completed';
+  readonly conclusion?: string | null;
+  readonly title?: string;
+  readonly summary?: string;
+  /** The job's log, served at actions/jobs/{id}/logs. */
+  readonly log?: string;
+}
+
+export interface ScriptedReview {
+  readonly login: string;
+  readonly state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  /** OWNER, MEMBER, COLLABORATOR have write access; CONTRIBUTOR, NONE do not. */
+  readonly association: string;
+  readonly body?: string;
+}
+
+export type PullChange = Partial<Pick<Pull, 'state' | 'merged' | 'draft' | 'mergeable' | 'mergeable_state' | 'sha'>>;
 
 export interface GithubApi {
   /** For HTTP_PROXY. */
@@ -76,6 +109,16 @@ export interface GithubApi {
   issue(number: number): Issue | undefined;
   subIssuesOf(number: number): number[];
   pulls(): readonly Pull[];
+  /** Opens a pull request for `head` as if a worker had (no request is recorded). */
+  openPull(pull: { readonly head: string; readonly base?: string; readonly title?: string; readonly draft?: boolean }): Pull;
+  changePull(number: number, change: PullChange): void;
+  /** A check run on the pull request's current head commit; returns its id (also its job's id). */
+  addCheckRun(number: number, run: ScriptedCheckRun): number;
+  changeCheckRun(id: number, change: Partial<ScriptedCheckRun>): void;
+  addStatus(number: number, status: { readonly context: string; readonly state: string; readonly description?: string }): void;
+  addReview(number: number, review: ScriptedReview): void;
+  /** How many answers counted against the rate limit (every answer but a 304). */
+  rateLimitUsed(): number;
   close(): Promise<void>;
 }
 
@@ -112,7 +155,18 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
   const faults: ScriptedFault[] = [];
   const requests: RecordedGithubRequest[] = [];
   const heldHeads = new Set<string>();
+  type CheckRun = ScriptedCheckRun & { id: number; sha: string };
+  const checkRuns: CheckRun[] = [];
+  const statuses: { sha: string; context: string; state: string; description: string; id: number }[] = [];
+  const reviews = new Map<
+    number,
+    { id: number; user: { login: string }; state: string; author_association: string; body: string; submitted_at: string }[]
+  >();
+  let rateLimitUsed = 0;
   let nextId = 9000;
+  // Strictly increasing, so an update is always a new updated_at (and a new ETag).
+  let tick = Date.parse('2030-01-01T00:00:00Z');
+  const stamp = () => new Date((tick += 1000)).toISOString();
   const addIssue = (spec: ScriptedIssue): Issue => {
     const issue: Issue = {
       number: spec.number,
@@ -145,9 +199,48 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     body: pull.body,
     state: pull.state,
     merged_at: pull.merged_at,
+    merged: pull.merged,
+    draft: pull.draft,
+    mergeable: pull.state === 'open' ? pull.mergeable : null,
+    mergeable_state: pull.mergeable_state,
+    updated_at: pull.updated_at,
     html_url: `https://github.localhost/${owner}/${repo}/pull/${pull.number}`,
-    head: { ref: pull.head, label: `${owner}:${pull.head}` },
-    base: { ref: pull.base },
+    head: { ref: pull.head, label: `${owner}:${pull.head}`, sha: pull.sha },
+    base: { ref: pull.base, sha: 'b'.repeat(40) },
+  });
+  const newPull = (fields: { head: string; base?: string; title?: string; body?: string; draft?: boolean }): Pull => {
+    const number = Math.max(0, ...issues.keys(), ...pulls.map((p) => p.number)) + 1;
+    const pull: Pull = {
+      number,
+      title: fields.title ?? `Pull request for ${fields.head}`,
+      body: fields.body ?? '',
+      head: fields.head,
+      base: fields.base ?? 'main',
+      state: 'open',
+      merged: false,
+      merged_at: null,
+      draft: fields.draft ?? false,
+      mergeable: true,
+      mergeable_state: 'clean',
+      sha: createHash('sha1').update(`${fields.head}#${number}`).digest('hex'),
+      updated_at: stamp(),
+    };
+    pulls.push(pull);
+    return pull;
+  };
+  const pullOf = (number: number): Pull => {
+    const pull = pulls.find((candidate) => candidate.number === number);
+    if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
+    return pull;
+  };
+  const checkRunJson = (run: CheckRun) => ({
+    id: run.id,
+    name: run.name,
+    head_sha: run.sha,
+    status: run.status ?? 'completed',
+    conclusion: (run.status ?? 'completed') === 'completed' ? (run.conclusion ?? 'success') : null,
+    details_url: `https://github.localhost/${owner}/${repo}/actions/runs/1/job/${run.id}`,
+    output: { title: run.title ?? null, summary: run.summary ?? null },
   });
 
   type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -183,19 +276,36 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
           },
         };
       }
-      const number = Math.max(0, ...issues.keys(), ...pulls.map((p) => p.number)) + 1;
-      const pull: Pull = {
-        number,
-        title: String(fields.title),
-        body: String(fields.body ?? ''),
+      const pull = newPull({
         head: String(fields.head),
         base: String(fields.base),
-        state: 'open',
-        merged_at: null,
-      };
-      pulls.push(pull);
+        title: String(fields.title),
+        body: String(fields.body ?? ''),
+      });
       return { status: 201, body: pullJson(pull) };
     }
+    const pullPath = new RegExp(`^${base}/pulls/(\\d+)(/reviews)?$`).exec(path);
+    const pull = pullPath ? pulls.find((candidate) => candidate.number === Number(pullPath[1])) : undefined;
+    if (method === 'GET' && pull && pullPath?.[2] === undefined) return { status: 200, body: pullJson(pull) };
+    if (method === 'GET' && pull && pullPath?.[2] === '/reviews') return { status: 200, body: reviews.get(pull.number) ?? [] };
+    const commitPath = new RegExp(`^${base}/commits/([0-9a-f]{40})/(check-runs|status)$`).exec(path);
+    if (method === 'GET' && commitPath?.[2] === 'check-runs') {
+      const runs = checkRuns.filter((run) => run.sha === commitPath[1]).map(checkRunJson);
+      return { status: 200, body: { total_count: runs.length, check_runs: runs } };
+    }
+    if (method === 'GET' && commitPath?.[2] === 'status') {
+      const all = statuses.filter((status) => status.sha === commitPath[1]).reverse();
+      const states = all.map((status) => status.state);
+      const state = states.some((s) => s === 'failure' || s === 'error')
+        ? 'failure'
+        : states.some((s) => s === 'pending') || all.length === 0
+          ? 'pending'
+          : 'success';
+      return { status: 200, body: { state, sha: commitPath[1], total_count: all.length, statuses: all } };
+    }
+    const jobLog = new RegExp(`^${base}/actions/jobs/(\\d+)/logs$`).exec(path);
+    const job = jobLog ? checkRuns.find((run) => run.id === Number(jobLog[1])) : undefined;
+    if (method === 'GET' && job) return { status: 200, body: job.log ?? '', headers: { 'content-type': 'text/plain' } };
     const issuePath = new RegExp(`^${base}/issues/(\\d+)(/sub_issues|/comments)?$`).exec(path);
     const issue = issuePath ? issues.get(Number(issuePath[1])) : undefined;
     if (!issuePath || !issue) return notFound;
@@ -250,11 +360,24 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       }
       return route(method, url, body);
     })();
-    requests.push({ method, path: `${url.pathname}${url.search}`, body, status: answer.status });
+    const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    const ifNoneMatch = request.headers['if-none-match'];
+    const etag = method === 'GET' && answer.status === 200 ? `W/"${createHash('sha1').update(text).digest('hex')}"` : undefined;
+    const notModified = etag !== undefined && ifNoneMatch === etag;
+    const status = notModified ? 304 : answer.status;
+    if (status !== 304 && answer.status !== 401) rateLimitUsed += 1;
+    requests.push({ method, path: `${url.pathname}${url.search}`, body, status, ifNoneMatch });
     const head = (body as Record<string, unknown> | undefined)?.head;
     if (method === 'POST' && answer.status === 201 && typeof head === 'string' && heldHeads.delete(head)) return;
-    response.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
-    response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': String(Math.max(0, 5000 - rateLimitUsed)),
+      ...(etag === undefined ? {} : { etag }),
+      ...answer.headers,
+    };
+    response.writeHead(status, headers);
+    response.end(notModified ? '' : text);
   }
 
   const server = createServer((request, response) => {
@@ -290,7 +413,8 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     closePull: (number, closing = {}) => {
       const pull = pulls.find((candidate) => candidate.number === number);
       if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
-      Object.assign(pull, { state: 'closed', merged_at: closing.merged ? new Date().toISOString() : null });
+      const merged = closing.merged ?? false;
+      Object.assign(pull, { state: 'closed', merged, merged_at: merged ? new Date().toISOString() : null, updated_at: stamp() });
     },
     addComment: (number, comment) => {
       issues.get(number)!.comments.push({
@@ -304,6 +428,44 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     issue: (number) => issues.get(number),
     subIssuesOf: (number) => [...(issues.get(number)?.subIssues ?? [])],
     pulls: () => pulls,
+    openPull: (fields) => newPull(fields),
+    changePull: (number, change) => {
+      Object.assign(pullOf(number), change, { updated_at: stamp() });
+    },
+    addCheckRun: (number, run) => {
+      const id = nextId++;
+      checkRuns.push({ ...run, id, sha: pullOf(number).sha });
+      return id;
+    },
+    changeCheckRun: (id, change) => {
+      const run = checkRuns.find((candidate) => candidate.id === id);
+      if (!run) throw new Error(`the scripted GitHub has no check run ${id}`);
+      Object.assign(run, change);
+    },
+    addStatus: (number, status) => {
+      statuses.push({
+        sha: pullOf(number).sha,
+        context: status.context,
+        state: status.state,
+        description: status.description ?? '',
+        id: nextId++,
+      });
+    },
+    addReview: (number, review) => {
+      const pull = pullOf(number);
+      const list = reviews.get(number) ?? [];
+      list.push({
+        id: nextId++,
+        user: { login: review.login },
+        state: review.state,
+        author_association: review.association,
+        body: review.body ?? '',
+        submitted_at: stamp(),
+      });
+      reviews.set(number, list);
+      pull.updated_at = stamp();
+    },
+    rateLimitUsed: () => rateLimitUsed,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,353 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { EventLog } from '../core/event-log.js';
+import { JsonFile } from '../core/json-store.js';
+import type { DataPaths } from '../core/paths.js';
+import { GithubError, type GhContext } from '../adapters/github/gh-api.js';
+import {
+  checkRunListSchema,
+  commitStatusSchema,
+  getCombinedStatus,
+  getPullDetail,
+  listCheckRuns,
+  listReviews,
+  pullDetailSchema,
+  pullPaths,
+  reviewSchema,
+  type CheckRun,
+  type CommitStatus,
+  type Conditional,
+  type PullDetail,
+  type Review,
+} from '../adapters/github/rest-resources.js';
+import type { TaskHistoryStore } from '../history/task-history-store.js';
+import { CHECK_STATES, PULL_STATES, isFinal, pollDelayMs, pullVerdict, type PullState, type ChecksState } from './pull-request-watch.js';
+
+/*
+ * The pull-request watcher (docs/SPEC.md section 14.2): every pull request a task of the pool ended
+ * in (the task history names it) is looked at through conditional REST requests until it is merged
+ * or closed; its state is kept per task in <data root>/github/pull-requests.json.
+ */
+
+/** One resource as last read: its path (the checks' follow the head commit), ETag and parsed answer. */
+const cached = <T extends z.ZodTypeAny>(data: T) => z.object({ path: z.string(), etag: z.string(), data }).optional();
+
+const failingSchema = z.object({
+  name: z.string(),
+  conclusion: z.string(),
+  summary: z.string(),
+  details_url: z.string().nullable(),
+  check_run_id: z.number().int().nullable(),
+});
+
+const watchedSchema = z.object({
+  task_id: z.string(),
+  parent: z.string(),
+  pr_number: z.number().int().positive(),
+  pr_url: z.string(),
+  state: z.enum(PULL_STATES),
+  checks: z.enum(CHECK_STATES),
+  failing: z.array(failingSchema),
+  approved_by: z.array(z.string()),
+  head_sha: z.string().nullable(),
+  /** The last time anything GitHub said of it changed (or its updated_at at the first look). */
+  last_change_at: z.string(),
+  checked_at: z.string().nullable(),
+  next_poll_at: z.string(),
+  /** The last look's failure, if it failed. */
+  error: z.string().nullable(),
+  cache: z.object({
+    pull: cached(pullDetailSchema),
+    reviews: cached(z.array(reviewSchema)),
+    check_runs: cached(checkRunListSchema),
+    statuses: cached(z.array(commitStatusSchema)),
+  }),
+});
+export type WatchedPull = z.infer<typeof watchedSchema>;
+
+const watchFileSchema = z.object({ version: z.literal(1), pulls: z.record(watchedSchema) });
+export type PullWatchFile = z.infer<typeof watchFileSchema>;
+
+export const pullRequestsFile = (paths: Pick<DataPaths, 'root'>) => join(paths.root, 'github', 'pull-requests.json');
+
+export function openPullWatchStore(paths: Pick<DataPaths, 'root'>): JsonFile<PullWatchFile> {
+  return new JsonFile({ path: pullRequestsFile(paths), schema: watchFileSchema, empty: () => ({ version: 1, pulls: {} }) });
+}
+
+/** The four reads of one pull request, each conditional. The watcher uses gh; the benchmark may use plain HTTP. */
+export interface PullReader {
+  pull(number: number, etag: string | undefined): Promise<Conditional<PullDetail>>;
+  reviews(number: number, etag: string | undefined): Promise<Conditional<Review[]>>;
+  checkRuns(sha: string, etag: string | undefined): Promise<Conditional<CheckRun[]>>;
+  statuses(sha: string, etag: string | undefined): Promise<Conditional<CommitStatus[]>>;
+}
+
+export function ghPullReader(gh: GhContext, repo: string): PullReader {
+  return {
+    pull: (number, etag) => getPullDetail(gh, repo, number, etag),
+    reviews: (number, etag) => listReviews(gh, repo, number, etag),
+    checkRuns: (sha, etag) => listCheckRuns(gh, repo, sha, etag),
+    statuses: (sha, etag) => getCombinedStatus(gh, repo, sha, etag),
+  };
+}
+
+interface PullLink {
+  readonly task_id: string;
+  readonly parent: string;
+  readonly pr_number: number;
+  readonly pr_url: string;
+}
+
+/** The pull request each task's latest record names, with its parent. */
+async function readPulls(history: Pick<TaskHistoryStore, 'read'>): Promise<Map<string, PullLink>> {
+  const links = new Map<string, PullLink>();
+  await history.read({
+    add: (record) => {
+      if (record.pr_url !== undefined && record.pr_number !== undefined) {
+        links.set(record.task_id, { task_id: record.task_id, parent: record.parent, pr_number: record.pr_number, pr_url: record.pr_url });
+      }
+    },
+    skip: () => undefined,
+  });
+  return links;
+}
+
+export interface WatchRoundDeps {
+  readonly repo: string;
+  readonly reader: PullReader;
+  readonly store: JsonFile<PullWatchFile>;
+  readonly history: Pick<TaskHistoryStore, 'read'>;
+  readonly now: () => Date;
+  readonly intervalMs: number;
+  /** Pull requests looked at together (each look is four gh calls). */
+  readonly concurrency?: number;
+}
+
+export interface PullTransition {
+  readonly task_id: string;
+  readonly pr_number: number;
+  readonly pr_url: string;
+  readonly from: { readonly state: PullState; readonly checks: ChecksState } | null;
+  readonly to: { readonly state: PullState; readonly checks: ChecksState };
+}
+
+export interface WatchRound {
+  readonly looked: number;
+  readonly transitions: readonly PullTransition[];
+  readonly errors: readonly string[];
+  /** The earliest next look of a pull request still followed; null when none is. */
+  readonly nextDueAt: number | null;
+}
+
+type Cache = WatchedPull['cache'];
+
+/** Reads one resource, sending the kept ETag when the path is the same; a 304 gives back the kept answer. */
+async function readCached<T>(
+  kept: { path: string; etag: string; data: T } | undefined,
+  path: string,
+  read: (etag: string | undefined) => Promise<Conditional<T>>,
+): Promise<{ entry: { path: string; etag: string; data: T } | undefined; data: T; changed: boolean }> {
+  const etag = kept?.path === path ? kept.etag : undefined;
+  const answer = await read(etag);
+  if (answer.notModified && kept) return { entry: kept, data: kept.data, changed: false };
+  const data = answer.data as T;
+  const changed = kept === undefined || JSON.stringify(kept.data) !== JSON.stringify(data);
+  return { entry: answer.etag === undefined ? undefined : { path, etag: answer.etag, data }, data, changed };
+}
+
+/** One look at one pull request: four conditional reads, the verdict, when to look again. */
+export async function lookAtPull(
+  deps: Pick<WatchRoundDeps, 'repo' | 'reader' | 'intervalMs'>,
+  watched: WatchedPull,
+  now: Date,
+): Promise<WatchedPull> {
+  const { repo, reader } = deps;
+  const cache: Cache = watched.cache;
+  const pull = await readCached(cache.pull, pullPaths.pull(repo, watched.pr_number), (etag) => reader.pull(watched.pr_number, etag));
+  const reviews = await readCached(cache.reviews, pullPaths.reviews(repo, watched.pr_number), (etag) =>
+    reader.reviews(watched.pr_number, etag),
+  );
+  const sha = pull.data.head.sha;
+  const checkRuns = await readCached(cache.check_runs, pullPaths.checkRuns(repo, sha), (etag) => reader.checkRuns(sha, etag));
+  const statuses = await readCached(cache.statuses, pullPaths.statuses(repo, sha), (etag) => reader.statuses(sha, etag));
+  const verdict = pullVerdict({ pull: pull.data, reviews: reviews.data, checkRuns: checkRuns.data, statuses: statuses.data });
+  const firstLook = watched.checked_at === null;
+  const changed = pull.changed || reviews.changed || checkRuns.changed || statuses.changed;
+  // At the first look, "when it last changed" is GitHub's updated_at: an old quiet PR backs off at once.
+  const lastChange = firstLook ? (pull.data.updated_at ?? now.toISOString()) : changed ? now.toISOString() : watched.last_change_at;
+  const delay = pollDelayMs(verdict, Date.parse(lastChange), now.getTime(), deps.intervalMs);
+  return {
+    ...watched,
+    state: verdict.state,
+    checks: verdict.checks,
+    failing: [...verdict.failing],
+    approved_by: [...verdict.approved_by],
+    head_sha: sha,
+    last_change_at: lastChange,
+    checked_at: now.toISOString(),
+    next_poll_at: new Date(now.getTime() + delay).toISOString(),
+    error: null,
+    cache: {
+      ...(pull.entry ? { pull: pull.entry } : {}),
+      ...(reviews.entry ? { reviews: reviews.entry } : {}),
+      ...(checkRuns.entry ? { check_runs: checkRuns.entry } : {}),
+      ...(statuses.entry ? { statuses: statuses.entry } : {}),
+    },
+  };
+}
+
+const isOfRepo = (url: string, repo: string) => url.toLowerCase().includes(`/${repo.toLowerCase()}/pull/`);
+
+/**
+ * One round: new pull requests from the history join the file; every followed one whose next look
+ * is due is looked at. A failed look is kept as the entry's error and tried again an interval
+ * later; an exhausted rate limit ends the round (the rest wait for the next).
+ */
+export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
+  const now = deps.now();
+  const links = await readPulls(deps.history);
+  const file = await deps.store.update((draft) => {
+    for (const link of links.values()) {
+      const kept = draft.pulls[link.task_id];
+      // A task done again may end in another pull request: that one is followed from now on.
+      if (kept && kept.pr_number === link.pr_number) continue;
+      if (!isOfRepo(link.pr_url, deps.repo)) continue;
+      draft.pulls[link.task_id] = {
+        ...link,
+        state: 'open',
+        checks: 'none',
+        failing: [],
+        approved_by: [],
+        head_sha: null,
+        last_change_at: now.toISOString(),
+        checked_at: null,
+        next_poll_at: now.toISOString(),
+        error: null,
+        cache: {},
+      };
+    }
+    return draft;
+  });
+  const due = Object.values(file.pulls).filter((pull) => !isFinal(pull.state) && Date.parse(pull.next_poll_at) <= now.getTime());
+  const transitions: PullTransition[] = [];
+  const errors: string[] = [];
+  let stopped = false;
+  const lookAt = async (watched: WatchedPull) => {
+    if (stopped) return;
+    let next: WatchedPull;
+    let seen = true;
+    try {
+      next = await lookAtPull(deps, watched, deps.now());
+    } catch (error) {
+      seen = false;
+      if (!(error instanceof GithubError)) throw error;
+      if (error.failure === 'rate-limit') stopped = true;
+      errors.push(`pull request #${watched.pr_number}: ${error.message}`);
+      next = { ...watched, error: error.message, next_poll_at: new Date(deps.now().getTime() + deps.intervalMs).toISOString() };
+    }
+    await deps.store.update((draft) => {
+      // The history may have moved the task to another pull request meanwhile.
+      if (draft.pulls[watched.task_id]?.pr_number === watched.pr_number) draft.pulls[watched.task_id] = next;
+    });
+    if (seen && (watched.checked_at === null || watched.state !== next.state || watched.checks !== next.checks)) {
+      transitions.push({
+        task_id: watched.task_id,
+        pr_number: watched.pr_number,
+        pr_url: watched.pr_url,
+        from: watched.checked_at === null ? null : { state: watched.state, checks: watched.checks },
+        to: { state: next.state, checks: next.checks },
+      });
+    }
+  };
+  const pending = [...due];
+  const workers = Array.from({ length: Math.max(1, deps.concurrency ?? 3) }, async () => {
+    for (let watched = pending.shift(); watched; watched = pending.shift()) await lookAt(watched);
+  });
+  await Promise.all(workers);
+  const after = await deps.store.read();
+  const followed = Object.values(after.pulls).filter((pull) => !isFinal(pull.state));
+  return {
+    looked: due.length,
+    transitions,
+    errors,
+    nextDueAt: followed.length === 0 ? null : Math.min(...followed.map((pull) => Date.parse(pull.next_poll_at))),
+  };
+}
+
+export const describePull = (pull: Pick<WatchedPull, 'state' | 'checks'>) =>
+  pull.state === 'merged' || pull.state === 'closed' || pull.checks === 'none' ? pull.state : `${pull.state}, checks ${pull.checks}`;
+
+/** The log line of a change the watcher saw. */
+export function transitionLine(change: PullTransition): string {
+  const to = describePull(change.to);
+  return change.from === null
+    ? `Following pull request #${change.pr_number} of task ${change.task_id}: ${to} (${change.pr_url}).`
+    : `Pull request #${change.pr_number} of task ${change.task_id}: ${describePull(change.from)} -> ${to} (${change.pr_url}).`;
+}
+
+export interface PullWatcherOptions {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly paths: Pick<DataPaths, 'root'>;
+  readonly history: Pick<TaskHistoryStore, 'read'>;
+  readonly intervalMs: number;
+  readonly now: () => Date;
+}
+
+/** How long GitHub mode found off is believed before it is asked again (a person may log in). */
+const MODE_RECHECK_MS = 3_600_000;
+
+/**
+ * The manager's watcher: `tick` at every pass starts a round when one is due and none runs, and
+ * returns at once (a round of many gh calls must not delay a pass). GitHub mode is found once:
+ * with no GitHub repository known it costs no process at all.
+ */
+export function startPullRequestWatcher(options: PullWatcherOptions, log: EventLog): { tick(): void; stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  let mode: { repo: string; gh: GhContext } | null | undefined;
+  let modeCheckedAt = 0;
+  let nextRoundAt = 0;
+  const store = openPullWatchStore(options.paths);
+  const round = async () => {
+    const nowMs = options.now().getTime();
+    if (mode === undefined || (mode === null && nowMs - modeCheckedAt >= MODE_RECHECK_MS)) {
+      modeCheckedAt = nowMs;
+      const [{ findRepository }, { detectGithubMode }] = await Promise.all([
+        import('../adapters/github/repository-name.js'),
+        import('./pull-requests.js'),
+      ]);
+      const { ghContext } = await import('../adapters/github/gh-api.js');
+      // A rate limit is not waited out inside the manager: the round ends and the next one retries.
+      const gh = { ...ghContext(options.cwd, options.env, () => undefined), maxRateWaitMs: 0 };
+      const known = await findRepository({ env: options.env, cwd: options.cwd });
+      const detected = known ? await detectGithubMode(gh) : undefined;
+      mode = detected?.on ? { repo: detected.repo, gh } : null;
+      if (mode) await log.log('INFO', `Watching the pool's pull requests in ${mode.repo} (every ${options.intervalMs / 1000} s at most).`);
+    }
+    if (!mode || nowMs < nextRoundAt) return;
+    const result = await watchRound({
+      repo: mode.repo,
+      reader: ghPullReader(mode.gh, mode.repo),
+      store,
+      history: options.history,
+      now: options.now,
+      intervalMs: options.intervalMs,
+    });
+    for (const change of result.transitions) await log.log('INFO', transitionLine(change));
+    for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);
+    // New pull requests come from the history: it is read again at least every interval.
+    nextRoundAt = Math.min(result.nextDueAt ?? Number.POSITIVE_INFINITY, options.now().getTime() + options.intervalMs);
+  };
+  return {
+    tick: () => {
+      running ??= round()
+        .catch((error: unknown) => log.log('WARN', `The pull-request watcher failed: ${(error as Error).message}`))
+        .finally(() => {
+          running = undefined;
+        });
+    },
+    stop: async () => {
+      await running;
+    },
+  };
+}
