@@ -4,6 +4,7 @@ import { compressLargeOutputs } from './compress-run-output.js';
 import { runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
+import { traceStep } from '../core/step-trace.js';
 
 const RESULT_OF = { done: 'success', review: 'review', failed: 'failed' } as const;
 
@@ -30,13 +31,18 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
   const final = ts.final!;
   const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
   if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
-  await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
+  traceStep(ts.subissue, 'record-start');
+  await allDone([
+    keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree).then(() => traceStep(ts.subissue, 'removed')),
+    recordAndFinish(rt, ts, resumed),
+  ]);
   await rt.sessions.forget(ts.queue_task_id);
   await compressOutputs(rt, ts);
   rt.say(
     `task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`,
   );
   await saveState(rt, null);
+  traceStep(ts.subissue, 'end');
 }
 
 /** The outcome is recorded and nothing reads the attempts' output any more: large ones are gzipped (LOG_MAX_BYTES). */
@@ -62,6 +68,7 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
         (backend) => backend.capabilities.leases?.confirmLease(ts.queue_task_id) ?? Promise.resolve(),
       );
       await appendAndCount(rt, ts);
+      traceStep(ts.subissue, 'recorded');
     }
     ts.recorded = true;
   }
@@ -71,7 +78,7 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
     recordedNow ? saveState(rt, ts) : Promise.resolve(),
     withBackend(rt, 'finishing the task', (backend) =>
       backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
-    ),
+    ).then(() => traceStep(ts.subissue, 'finished')),
   ]);
 }
 

@@ -13,6 +13,7 @@ import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork }
 import { BackendFailure, factsOf, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { ensureTaskWorktree, removeTaskWorktree } from './worktree.js';
+import { traceStep } from '../core/step-trace.js';
 
 export interface Settled {
   readonly outcome: AttemptOutcome;
@@ -59,17 +60,20 @@ const backendFailed = (error: unknown): Settled => {
   throw error;
 };
 
-/** The recovery each failure class gets before the next attempt, then the worktree. */
-async function prepareWorktree(rt: Runtime, ts: TaskState): Promise<void> {
+/** The recovery each failure class gets before the next attempt, then the worktree; true when its branch is new at the base. */
+async function prepareWorktree(rt: Runtime, ts: TaskState): Promise<boolean> {
   if (ts.last_error_class === 'worktree_error') await removeTaskWorktree(rt.repo, ts.worktree);
   if (ts.last_error_class === 'git_error' && existsSync(ts.worktree)) await ensureCleanOperation(ts.worktree);
-  await ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch);
+  return (await ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch)).fromBase;
 }
 
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
 export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled | 'gone' | 'started'> {
+  let fromBase: boolean;
   try {
-    await prepareWorktree(rt, ts);
+    traceStep(ts.subissue, 'worktree-start');
+    fromBase = await prepareWorktree(rt, ts);
+    traceStep(ts.subissue, 'worktree-done');
   } catch (error) {
     return failure('worktree_error', `the worktree ${ts.worktree} could not be prepared: ${(error as Error).message}`);
   }
@@ -91,7 +95,8 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     ensureDirSync(dirname(outputFile));
     // An attempt handed back without counting (usage limit) runs again under the same number.
     await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);
-    const commitsAtStart = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => null);
+    // A branch just made at the base has nothing of its own: a git process (~15 ms of a short task) saved.
+    const commitsAtStart = fromBase ? 0 : await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => null);
     const resumeSessionId = rt.settings.CLAUDE_RESUME && ts.session_id ? ts.session_id : undefined;
     const sessionWorker = resumeSessionId ? (ts.session_worker ?? rt.workerId) : rt.workerId;
     const prepared = rt.agent.prepare(factsOf(rt, ts), {
@@ -111,7 +116,9 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     await saveState(rt, ts);
     if (prepared.sessionId)
       await rt.sessions.remember(ts.queue_task_id, ts.subissue, { sessionId: prepared.sessionId, workerId: sessionWorker });
+    traceStep(ts.subissue, 'run-starting');
     await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, prepared.run));
+    traceStep(ts.subissue, 'run-started');
     return 'started';
   } catch (error) {
     return backendFailed(error);
@@ -187,7 +194,12 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
     for (;;) {
       const mark = rt.changes.mark();
       const seen = await observeRun(rt, ts);
-      if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
+      if (seen.state === 'exited') {
+        traceStep(ts.subissue, 'exit-seen');
+        const judged = await judge(rt, ts, seen.exitCode);
+        traceStep(ts.subissue, 'outcome');
+        return judged;
+      }
       if (seen.state === 'killed') return seen.byUser ? KILLED_BY_USER : failure('agent_error', 'the run was killed by a signal');
       if (seen.state === 'lost') return await judgeLost(rt, ts);
       if (seen.state === 'none') return 'not-started';
