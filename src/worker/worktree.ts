@@ -6,6 +6,11 @@ import { addWorktree, getGitCommonDir, getWorktrees, hasBranch, pruneWorktrees, 
 
 const ID = /^\d{1,12}$/;
 
+export interface PreparedWorktree {
+  readonly reused: boolean;
+  readonly fromBase: boolean;
+}
+
 export interface TaskPlace {
   readonly worktree: string;
   readonly branch: string;
@@ -84,9 +89,10 @@ async function ensureExcluded(repo: string): Promise<void> {
  * Makes the task's worktree exist on its branch, repairing what earlier runs left: a registered
  * worktree whose directory is gone is pruned, a leftover directory is removed, the branch checked
  * out in another of our worktrees is released, and an existing branch is reused (keeping its
- * commits). Returns whether an existing, healthy worktree was reused.
+ * commits). Returns whether an existing, healthy worktree was reused, and whether the branch was
+ * created at the base just now (then it has no commits of its own: no git call needs to count them).
  */
-export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
+export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<PreparedWorktree> {
   verifyWorktreeRoot(repo);
   await ensureExcluded(repo);
   // The common case (nothing left over, new branch) costs one git call; anything else is repaired.
@@ -95,12 +101,12 @@ export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: s
       () => true,
       () => false,
     );
-    if (added) return { reused: false };
+    if (added) return { reused: false, fromBase: true };
   }
   return repairTaskWorktree(repo, place, base);
 }
 
-async function repairTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
+async function repairTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<PreparedWorktree> {
   const target = canonical(place.worktree);
   const ours = canonical(join(repo, '.worktrees')) + sep;
   let pruned = false;
@@ -108,7 +114,7 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
     const path = canonical(entry.path);
     const here = path === target;
     if (!here && entry.branch !== place.branch) continue;
-    if (here && entry.branch === place.branch && !entry.prunable && existsSync(place.worktree)) return { reused: true };
+    if (here && entry.branch === place.branch && !entry.prunable && existsSync(place.worktree)) return { reused: true, fromBase: false };
     if (entry.prunable || !existsSync(entry.path)) {
       pruned = true;
     } else if (here || path.startsWith(ours)) {
@@ -119,10 +125,10 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
   await removeTaskDirectory(repo, place.worktree);
   if (await hasBranch(repo, place.branch)) {
     await addWorktree(repo, place.worktree, place.branch);
-  } else {
-    await addWorktree(repo, place.worktree, place.branch, { from: base });
+    return { reused: false, fromBase: false };
   }
-  return { reused: false };
+  await addWorktree(repo, place.worktree, place.branch, { from: base });
+  return { reused: false, fromBase: true };
 }
 
 /** Removes the task's worktree (the branch stays: it holds the work). */
