@@ -17,6 +17,8 @@ run node scripts/bench/queue-claim.mjs
 run node scripts/bench/fleet.mjs
 run node scripts/bench/worker-dispatch.mjs 25
 run node scripts/bench/worker-overhead.mjs 40
+run node scripts/bench/drain.mjs 4x40,8x80 3
+run node scripts/bench/memory.mjs 5
 run node scripts/bench/manager-restart.mjs 10
 run node scripts/bench/manager-idle.mjs 60 16,64
 run node scripts/bench/performance-report.mjs

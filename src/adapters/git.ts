@@ -1,19 +1,43 @@
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkersError } from '../core/errors.js';
 
 /**
- * git through execa, one small function per question (np's habit): `is*`/`has*` answer a
+ * git through execFile, one small function per question (np's habit): `is*`/`has*` answer a
  * boolean, `get*` return data, `verify*` throw a message saying what to do, `ensure*`/`remove*`
  * repair. Every command is an argv array; queries are chosen so that "no" is an answer, not an error.
  * (Not simple-git: it waits an extra 50 ms after every command that prints nothing, such as
- * `git worktree remove`, which a worker runs for every task.)
+ * `git worktree remove`, which a worker runs for every task; not execa either: a worker runs
+ * git about five times a task, and execa's set-up per call and its module cost CPU and memory.)
  */
 const GIT_TIMEOUT_MS = 60_000;
 
+interface GitResult {
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly shortMessage: string;
+}
+
+/** Never rejects: a failure to start git (ENOENT) is an undefined exit code with its message. */
+function git(cwd: string, args: readonly string[]): Promise<GitResult> {
+  return new Promise((resolve) => {
+    const child = execFile('git', args, { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      resolve({
+        exitCode: error === null ? 0 : typeof code === 'number' ? code : undefined,
+        stdout,
+        stderr,
+        shortMessage: error?.message.split('\n')[0] ?? '',
+      });
+    });
+    child.stdin?.end();
+  });
+}
+
 async function run(cwd: string, args: readonly string[]): Promise<string> {
-  const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore', timeout: GIT_TIMEOUT_MS });
+  const result = await git(cwd, args);
   if (result.exitCode === 0) return result.stdout.trim();
   const detail = result.stderr.trim() || result.shortMessage;
   throw new WorkersError('tool', `git ${args[0]} failed in ${cwd}: ${detail}`, { cause: result });
@@ -48,13 +72,7 @@ export async function hasBranch(cwd: string, branch: string): Promise<boolean> {
 /** A name git accepts for a branch; a leading dash is refused first so no git reads it as an option. */
 export async function isValidBranchName(cwd: string, branch: string): Promise<boolean> {
   if (branch === '' || branch.startsWith('-')) return false;
-  const result = await execa('git', ['check-ref-format', '--branch', branch], {
-    cwd,
-    reject: false,
-    stdin: 'ignore',
-    timeout: GIT_TIMEOUT_MS,
-  });
-  return result.exitCode === 0;
+  return (await git(cwd, ['check-ref-format', '--branch', branch])).exitCode === 0;
 }
 
 export async function verifyBranch(cwd: string, branch: string): Promise<void> {
@@ -149,13 +167,7 @@ export async function fetchOriginBranch(cwd: string, branch: string): Promise<st
 
 /** Whether commit `ancestor` is reachable from `descendant` (both exist). */
 export async function isAncestor(cwd: string, ancestor: string, descendant: string): Promise<boolean> {
-  const result = await execa('git', ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], {
-    cwd,
-    reject: false,
-    stdin: 'ignore',
-    timeout: GIT_TIMEOUT_MS,
-  });
-  return result.exitCode === 0;
+  return (await git(cwd, ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant])).exitCode === 0;
 }
 
 /** Fast-forwards the worktree's checked-out branch to `commit` (refused by git unless it is a fast-forward). */

@@ -20,12 +20,10 @@ import { WorkersError } from '../core/errors.js';
 import { findOnPath } from '../core/find-on-path.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
-import { PueueClient } from '../adapters/pueue/client.js';
 import type { QueueBackend } from './backend.js';
 import { EmbeddedBackend } from './backends/embedded/embedded-backend.js';
 import { setAsideWarning } from './backends/embedded/embedded-salvage.js';
 import { createEventLog } from '../core/event-log.js';
-import { PueueBackend } from './backends/pueue/pueue-backend.js';
 
 export interface OpenQueueBackendOptions {
   readonly paths: DataPaths;
@@ -106,6 +104,11 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
     const { openPostgresBackend } = await import('./backends/postgres/postgres-open.js');
     return { backend: await openPostgresBackend(base, options.settings), notice };
   }
+  // Loaded only when chosen too: its client brings execa, which a worker on the embedded queue never uses.
+  const [{ PueueClient }, { PueueBackend }] = await Promise.all([
+    import('../adapters/pueue/client.js'),
+    import('./backends/pueue/pueue-backend.js'),
+  ]);
   const configPath = options.pueueConfigPath ?? (options.env.PUEUE_CONFIG_PATH || undefined);
   const client = new PueueClient({
     env: options.env,

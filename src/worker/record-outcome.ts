@@ -5,6 +5,7 @@ import { compressLargeOutputs } from './compress-run-output.js';
 import { runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
+import { traceStep } from '../core/step-trace.js';
 
 const RESULT_OF = { done: 'success', review: 'review', failed: 'failed' } as const;
 
@@ -32,13 +33,18 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
   const keep = await keepReason(rt, ts);
   if (keep !== undefined)
     rt.say(`task ${ts.subissue} ${ENDED[final.status]}; its worktree is kept at ${ts.worktree} (branch ${ts.branch}): ${keep}`);
-  await allDone([keep !== undefined ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
+  traceStep(ts.subissue, 'record-start');
+  await allDone([
+    keep !== undefined ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree).then(() => traceStep(ts.subissue, 'removed')),
+    recordAndFinish(rt, ts, resumed),
+  ]);
   await rt.sessions.forget(ts.queue_task_id);
   await compressOutputs(rt, ts);
   rt.say(
     `task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`,
   );
   await saveState(rt, null);
+  traceStep(ts.subissue, 'end');
 }
 
 const ENDED = { done: 'ended done', review: 'ended review', failed: 'failed' } as const;
@@ -80,6 +86,7 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
         (backend) => backend.capabilities.leases?.confirmLease(ts.queue_task_id) ?? Promise.resolve(),
       );
       await appendAndCount(rt, ts);
+      traceStep(ts.subissue, 'recorded');
     }
     ts.recorded = true;
   }
@@ -89,7 +96,7 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
     recordedNow ? saveState(rt, ts) : Promise.resolve(),
     withBackend(rt, 'finishing the task', (backend) =>
       backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
-    ),
+    ).then(() => traceStep(ts.subissue, 'finished')),
   ]);
 }
 

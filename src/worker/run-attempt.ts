@@ -17,6 +17,7 @@ import { BackendFailure, factsOf, logError, runOutputFile, saveState, withBacken
 import { collectSandboxedBranch, sandboxRun } from './sandbox.js';
 import type { TaskState } from './worker-state.js';
 import { ensureTaskWorktree, removeTaskWorktree, withWorktreesLock } from './worktree.js';
+import { traceStep } from '../core/step-trace.js';
 
 export interface Settled {
   readonly outcome: AttemptOutcome;
@@ -101,21 +102,25 @@ async function locateBranch(rt: Runtime, ts: TaskState): Promise<{ originCommit?
   }
 }
 
-/** The recovery each failure class gets before the next attempt, then the worktree. */
-async function prepareWorktree(rt: Runtime, ts: TaskState, originCommit: string | undefined): Promise<void> {
+/** The recovery each failure class gets before the next attempt, then the worktree; true when its branch is new at the base. */
+async function prepareWorktree(rt: Runtime, ts: TaskState, originCommit: string | undefined): Promise<boolean> {
   if (ts.last_error_class === 'worktree_error') await removeTaskWorktree(rt.repo, ts.worktree);
   if (ts.last_error_class === 'git_error' && existsSync(ts.worktree)) await ensureCleanOperation(ts.worktree);
-  await withWorktreesLock(rt.repo, rt.settings.LOCK_STALE_TIMEOUT, () =>
+  const prepared = await withWorktreesLock(rt.repo, rt.settings.LOCK_STALE_TIMEOUT, () =>
     ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch, originCommit),
   );
+  return prepared.fromBase;
 }
 
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
 export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled | 'gone' | 'started'> {
   const located = await locateBranch(rt, ts);
   if ('outcome' in located) return located;
+  let fromBase: boolean;
   try {
-    await prepareWorktree(rt, ts, located.originCommit);
+    traceStep(ts.subissue, 'worktree-start');
+    fromBase = await prepareWorktree(rt, ts, located.originCommit);
+    traceStep(ts.subissue, 'worktree-done');
   } catch (error) {
     return failure('worktree_error', `the worktree ${ts.worktree} could not be prepared: ${(error as Error).message}`);
   }
@@ -137,7 +142,8 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     ensureDirSync(dirname(outputFile));
     // An attempt handed back without counting (usage limit) runs again under the same number.
     await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);
-    const commitsAtStart = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => null);
+    // A branch just made at the base has nothing of its own: a git process (~15 ms of a short task) saved.
+    const commitsAtStart = fromBase ? 0 : await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => null);
     const resumeSessionId = rt.settings.CLAUDE_RESUME && ts.session_id ? ts.session_id : undefined;
     const sessionWorker = resumeSessionId ? (ts.session_worker ?? rt.workerId) : rt.workerId;
     const prepared = rt.agent.prepare(factsOf(rt, ts), {
@@ -163,7 +169,9 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
     await saveState(rt, ts);
     if (prepared.sessionId)
       await rt.sessions.remember(ts.queue_task_id, ts.subissue, { sessionId: prepared.sessionId, workerId: sessionWorker });
+    traceStep(ts.subissue, 'run-starting');
     await withBackend(rt, 'starting the run', (backend) => backend.startRun(ts.queue_task_id, run));
+    traceStep(ts.subissue, 'run-started');
     return 'started';
   } catch (error) {
     return backendFailed(error);
@@ -252,7 +260,12 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
     for (;;) {
       const mark = rt.changes.mark();
       const seen = await observeRun(rt, ts);
-      if (seen.state === 'exited') return await judge(rt, ts, seen.exitCode);
+      if (seen.state === 'exited') {
+        traceStep(ts.subissue, 'exit-seen');
+        const judged = await judge(rt, ts, seen.exitCode);
+        traceStep(ts.subissue, 'outcome');
+        return judged;
+      }
       if (seen.state === 'killed') return seen.byUser ? KILLED_BY_USER : failure('agent_error', 'the run was killed by a signal');
       if (seen.state === 'lost') return await judgeLost(rt, ts);
       if (seen.state === 'none') return 'not-started';

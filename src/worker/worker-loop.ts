@@ -14,6 +14,7 @@ import { pauseInForce } from './pause-in-force.js';
 import { processTask } from './task-runner.js';
 import { TaskSessions } from './task-sessions.js';
 import { openWorkerState } from './worker-state.js';
+import { traceStep } from '../core/step-trace.js';
 
 const IDLE_POLL_MS = 250;
 
@@ -137,7 +138,9 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       }
       if (announcedPause !== null) rt.say('dispatch resumed');
       announcedPause = null;
+      traceStep('-', 'claim-start');
       const task = await withBackend(rt, 'claiming a task', (backend) => backend.claim(deps.workerId), true).catch(() => undefined);
+      if (task) traceStep(task.subissue, 'claimed');
       if (task === undefined) {
         pending = null;
         if (!announcedIdle) {

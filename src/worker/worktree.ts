@@ -17,6 +17,11 @@ import {
 
 const ID = /^\d{1,12}$/;
 
+export interface PreparedWorktree {
+  readonly reused: boolean;
+  readonly fromBase: boolean;
+}
+
 export interface TaskPlace {
   readonly worktree: string;
   readonly branch: string;
@@ -105,27 +110,23 @@ async function ensureExcluded(repo: string): Promise<void> {
  * Makes the task's worktree exist on its branch, repairing what earlier runs left: a registered
  * worktree whose directory is gone is pruned, a leftover directory is removed, the branch checked
  * out in another of our worktrees is released, and an existing branch is reused (keeping its
- * commits). Returns whether an existing, healthy worktree was reused.
+ * commits). Returns whether an existing, healthy worktree was reused, and whether the branch was
+ * created at the base just now (then it has no commits of its own: no git call needs to count them).
  *
  * `originCommit`: the branch as origin has it (another host may have pushed work there). A new
  * local branch starts from it instead of the base, and a local branch behind it is fast-forwarded,
  * so this attempt builds on the pushed work and its push is not refused (docs/SPEC.md section 3).
  */
-export async function ensureTaskWorktree(
-  repo: string,
-  place: TaskPlace,
-  base: string,
-  originCommit?: string,
-): Promise<{ reused: boolean }> {
+export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: string, originCommit?: string): Promise<PreparedWorktree> {
   const made = await makeTaskWorktree(repo, place, originCommit ?? base);
   if (originCommit !== undefined) {
     const head = await getHeadCommit(place.worktree);
     if (head !== originCommit && (await isAncestor(place.worktree, head, originCommit))) await fastForward(place.worktree, originCommit);
   }
-  return made;
+  return { reused: made.reused, fromBase: made.fromBase && originCommit === undefined };
 }
 
-async function makeTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
+async function makeTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<PreparedWorktree> {
   verifyWorktreeRoot(repo);
   await ensureExcluded(repo);
   // The common case (nothing left over, new branch) costs one git call; anything else is repaired.
@@ -134,12 +135,12 @@ async function makeTaskWorktree(repo: string, place: TaskPlace, base: string): P
       () => true,
       () => false,
     );
-    if (added) return { reused: false };
+    if (added) return { reused: false, fromBase: true };
   }
   return repairTaskWorktree(repo, place, base);
 }
 
-async function repairTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<{ reused: boolean }> {
+async function repairTaskWorktree(repo: string, place: TaskPlace, base: string): Promise<PreparedWorktree> {
   const target = canonical(place.worktree);
   const ours = canonical(join(repo, '.worktrees')) + sep;
   let pruned = false;
@@ -147,7 +148,7 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
     const path = canonical(entry.path);
     const here = path === target;
     if (!here && entry.branch !== place.branch) continue;
-    if (here && entry.branch === place.branch && !entry.prunable && existsSync(place.worktree)) return { reused: true };
+    if (here && entry.branch === place.branch && !entry.prunable && existsSync(place.worktree)) return { reused: true, fromBase: false };
     if (entry.prunable || !existsSync(entry.path)) {
       pruned = true;
     } else if (here || path.startsWith(ours)) {
@@ -158,10 +159,10 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
   await removeTaskDirectory(repo, place.worktree);
   if (await hasBranch(repo, place.branch)) {
     await addWorktree(repo, place.worktree, place.branch);
-  } else {
-    await addWorktree(repo, place.worktree, place.branch, { from: base });
+    return { reused: false, fromBase: false };
   }
-  return { reused: false };
+  await addWorktree(repo, place.worktree, place.branch, { from: base });
+  return { reused: false, fromBase: true };
 }
 
 /** Removes the task's worktree (the branch stays: it holds the work). */

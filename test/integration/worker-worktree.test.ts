@@ -25,11 +25,11 @@ describeWith(['git'], 'task worktrees (real git)', () => {
     const head = git(repo, 'rev-parse', 'HEAD');
     const place = taskPlace(repo, '12', '3');
     expect(place).toEqual({ worktree: join(repo, '.worktrees', 'subissue-12'), branch: 'subissue/3-12' });
-    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false });
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false, fromBase: true });
     expect(git(place.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('subissue/3-12');
     expect(git(repo, 'status', '--porcelain')).toBe('');
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
-    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: true });
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: true, fromBase: false });
     await removeTaskWorktree(repo, place.worktree);
     expect(existsSync(place.worktree)).toBe(false);
     expect(git(repo, 'branch', '--list', 'subissue/3-12')).toContain('subissue/3-12');
@@ -48,7 +48,8 @@ describeWith(['git'], 'task worktrees (real git)', () => {
     mkdirSync(place.worktree, { recursive: true });
     writeFileSync(join(place.worktree, 'junk.txt'), 'left behind\n');
 
-    await ensureTaskWorktree(repo, place, 'main');
+    // Not from the base: the branch's earlier commits are counted, not assumed to be none.
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false, fromBase: false });
     expect(git(place.worktree, 'rev-parse', 'HEAD')).toBe(earlier);
     expect(existsSync(join(place.worktree, 'junk.txt'))).toBe(false);
     expect(existsSync(join(place.worktree, 'earlier.txt'))).toBe(true);
@@ -60,7 +61,7 @@ describeWith(['git'], 'task worktrees (real git)', () => {
     await ensureTaskWorktree(repo, place, 'main');
     rmSync(place.worktree, { recursive: true, force: true });
     expect(git(repo, 'worktree', 'list', '--porcelain')).toContain('prunable');
-    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false });
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false, fromBase: false });
     expect(git(place.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('subissue/2-8');
   });
 
