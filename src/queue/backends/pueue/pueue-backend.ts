@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { WorkersError } from '../../../core/errors.js';
+import { withFileLock } from '../../../core/file-lock.js';
 import { waitUntil } from '../../../core/poll.js';
 import { addArgs, killArgs, parseAddedId, removeArgs, restartInPlaceArgs, startArgs } from '../../../adapters/pueue/argv.js';
 import type { PueueClient } from '../../../adapters/pueue/client.js';
@@ -67,9 +68,11 @@ export class PueueBackend implements QueueBackend {
 
   async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {
     const valid = validateTaskSpec(spec);
-    const duplicate = findActiveDuplicate(await this.list(), valid.subissue);
-    if (duplicate && options.force !== true) throw duplicateError(duplicate);
-    const id = await this.enqueue(valid);
+    const id = await this.underAddLock(async () => {
+      const duplicate = findActiveDuplicate(await this.list(), valid.subissue);
+      if (duplicate && options.force !== true) throw duplicateError(duplicate);
+      return this.enqueue(valid);
+    });
     const added = await this.get(String(id));
     if (!added) throw new WorkersError('tool', `pueue add did not report the new task ${id}.`);
     return added;
@@ -77,10 +80,20 @@ export class PueueBackend implements QueueBackend {
 
   async addMany(specs: readonly TaskSpec[]): Promise<{ added: number; skippedActive: string[] }> {
     const valid = specs.map(validateTaskSpec);
-    const { toAdd, skippedActive } = withoutActiveDuplicates(await this.list(), valid);
-    // Pueue adds one task per call; the status is read once, not per task.
-    for (const spec of toAdd) await this.enqueue(spec);
-    return { added: toAdd.length, skippedActive };
+    return this.underAddLock(async () => {
+      const { toAdd, skippedActive } = withoutActiveDuplicates(await this.list(), valid);
+      // Pueue adds one task per call; the status is read once, not per task.
+      for (const spec of toAdd) await this.enqueue(spec);
+      return { added: toAdd.length, skippedActive };
+    });
+  }
+
+  /**
+   * Pueue has no "add unless present": the duplicate check and `pueue add` run under one lock of
+   * the data root, so concurrent adds of one sub-issue from any number of processes make one task.
+   */
+  private underAddLock<R>(work: () => Promise<R>): Promise<R> {
+    return withFileLock(join(this.options.queueDir, 'pueue-add'), { staleMs: this.options.lockStaleMs, wantedAgain: () => false }, work);
   }
 
   /** `pueue add` of a checked spec; the new task's Pueue id. */
