@@ -11,13 +11,22 @@ export interface TaskSpec {
   readonly parent: string;
   /** 1 is the most urgent, as in the shell tool. */
   readonly priority: number;
+  /**
+   * The repository the sub-issue belongs to (src/adapters/github/repository-name.ts,
+   * repositoryIdentity): GitHub owner/name, else the normalised origin URL, else the path.
+   * Absent on tasks queued before it was recorded: "repository unknown".
+   */
+  readonly repo?: string;
 }
 
 /**
  * queued: waiting for a worker. claimed: a worker holds it (a run may or may not be in progress).
- * done / failed / review: finished (review = the agent succeeded but left no new work).
+ * done / failed / review / cancelled: finished (review = the agent succeeded but left no new work;
+ * cancelled = a person killed its run, which is neither retried nor counted as a failure).
  */
-export type TaskStatus = 'queued' | 'claimed' | 'done' | 'failed' | 'review';
+export type TaskStatus = 'queued' | 'claimed' | 'done' | 'failed' | 'review' | 'cancelled';
+/** The statuses a worker finishes a task with. */
+export type FinishedStatus = 'done' | 'failed' | 'review' | 'cancelled';
 
 export interface QueueTask extends TaskSpec {
   /** The backend's key for the task (stable while the task exists). */
@@ -61,6 +70,7 @@ export interface QueueDepth {
   readonly done: number;
   readonly failed: number;
   readonly review: number;
+  readonly cancelled: number;
 }
 
 export interface QueueBackend {
@@ -95,7 +105,7 @@ export interface QueueBackend {
    * for that long (by the database's clock). The single-host backends take it at once.
    */
   requeue(id: string, options?: { readonly error?: string; readonly attempts?: number; readonly delayMs?: number }): Promise<void>;
-  finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void>;
+  finish(id: string, outcome: { readonly status: FinishedStatus; readonly error?: string }): Promise<void>;
   remove(id: string): Promise<void>;
   /** Removes finished tasks older than `days`; returns how many. */
   clean(days: number): Promise<number>;

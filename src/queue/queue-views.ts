@@ -47,9 +47,10 @@ const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance>
   done: (c) => c.green,
   failed: (c) => c.red,
   review: (c) => c.yellow,
+  cancelled: (c) => c.gray,
 };
 
-const STATUS_ORDER: Record<TaskStatus, number> = { claimed: 0, queued: 1, failed: 2, review: 3, done: 4 };
+const STATUS_ORDER: Record<TaskStatus, number> = { claimed: 0, queued: 1, failed: 2, review: 3, cancelled: 4, done: 5 };
 
 const age = (iso: string, now: Date) => formatDuration(Math.max(0, now.getTime() - Date.parse(iso)));
 
@@ -89,8 +90,10 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
 }
 
 export function renderDepthLine(snapshot: QueueSnapshot): string {
-  const { queued, claimed, running, done, failed, review } = snapshot.depth;
-  return `Queue (${snapshot.backend}): ${queued} queued, ${claimed} claimed (${running} running), ${done} done, ${failed} failed, ${review} review`;
+  const { queued, claimed, running, done, failed, review, cancelled } = snapshot.depth;
+  // Said only when there are some: most pools never kill a run.
+  const killed = cancelled > 0 ? `, ${cancelled} cancelled` : '';
+  return `Queue (${snapshot.backend}): ${queued} queued, ${claimed} claimed (${running} running), ${done} done, ${failed} failed, ${review} review${killed}`;
 }
 
 export function renderMonitorFrame(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {

@@ -33,7 +33,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     document.getElementById('workers-summary').textContent = 'workers: ' + counts.up + ' up, ' + counts.unresponsive + ' unresponsive, ' + counts.dead + ' dead';
     var q = s.queue;
     document.getElementById('queue-summary').textContent = q.depth
-      ? 'queue (' + q.backend + '): ' + q.depth.queued + ' queued, ' + q.depth.running + ' running, ' + q.depth.done + ' done, ' + q.depth.failed + ' failed, ' + q.depth.review + ' review'
+      ? 'queue (' + q.backend + '): ' + q.depth.queued + ' queued, ' + q.depth.running + ' running, ' + q.depth.done + ' done, ' + q.depth.failed + ' failed, ' + q.depth.review + ' review' + (q.depth.cancelled ? ', ' + q.depth.cancelled + ' cancelled' : '')
       : 'queue unavailable: ' + q.unavailable;
     var paused = document.getElementById('paused');
     clear(paused);
@@ -97,7 +97,9 @@ export const PAGE_SCRIPT = String.raw`(function () {
     list('parents', s.parents, function (p) { return el('li', 'parent ' + p.parent + ': ' + p.done + ' / ' + p.total + ' done' + (p.failed ? ', ' + p.failed + ' failed' : '')); });
     list('alerts', s.alerts.slice().reverse(), function (a) { return el('li', a); });
     list('recent', s.recent, function (t) {
-      var li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ' + t.result + ' on worker ' + (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) + ', ' + dur(Math.round(t.duration_ms / 1000)));
+      var li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ');
+      li.appendChild(el('span', t.result, 'result ' + t.result));
+      li.appendChild(document.createTextNode(' on worker ' + (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) + ', ' + dur(Math.round(t.duration_ms / 1000))));
       if (actions && t.result !== 'success') { var b = el('button', 'retry'); b.onclick = function () { post('/api/actions/retry', { task: t.task_id }); }; li.appendChild(b); }
       return li;
     });

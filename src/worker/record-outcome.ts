@@ -5,7 +5,7 @@ import { runOutputFile, saveState, withBackend, type Runtime } from './runtime.j
 import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
 
-const RESULT_OF = { done: 'success', review: 'review', failed: 'failed' } as const;
+const RESULT_OF = { done: 'success', review: 'review', failed: 'failed', cancelled: 'cancelled' } as const;
 
 /** The agent's usage facts under the history record's names. */
 export function usageFields(usage: AgentUsage | undefined): Record<string, string | number> {
@@ -28,8 +28,11 @@ export function usageFields(usage: AgentUsage | undefined): Record<string, strin
  */
 export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean): Promise<void> {
   const final = ts.final!;
-  const keep = final.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
-  if (keep) rt.say(`task ${ts.subissue} failed with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
+  const keep =
+    (final.status === 'failed' || final.status === 'cancelled') &&
+    (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0;
+  if (keep)
+    rt.say(`task ${ts.subissue} ${final.status} with unpushed commits; its worktree is kept at ${ts.worktree} (branch ${ts.branch})`);
   await allDone([keep ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree), recordAndFinish(rt, ts, resumed)]);
   await rt.sessions.forget(ts.queue_task_id);
   await compressOutputs(rt, ts);
@@ -93,7 +96,9 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     ...(ts.resumed ? { resumed: true } : {}),
     ...(final.pull_request ? { pr_number: final.pull_request.number, pr_url: final.pull_request.url } : {}),
   };
-  await Promise.all([rt.history.append(record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
+  // A run a person cancelled is not the worker's success or failure: its counters stay as they are.
+  const counted = final.status === 'cancelled' ? Promise.resolve() : rt.health.complete(rt.workerId, final.status === 'done');
+  await Promise.all([rt.history.append(record, rt.now()), counted]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.
   if (final.status === 'failed' && final.error_class !== 'auth_error') {
     await rt.events.log(

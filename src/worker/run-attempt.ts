@@ -39,8 +39,8 @@ const failure = (
   outcome: { kind: 'failure', errorClass, message, retry },
 });
 
-/** `worker-queue kill`: the task ends failed, never retried. */
-const KILLED_BY_USER: Settled = { outcome: { kind: 'failure', errorClass: 'agent_error', message: 'killed by the user', retry: false } };
+/** `worker-queue kill`: the task ends cancelled, never retried (docs/SPEC.md section 7). */
+const KILLED_BY_USER: Settled = { outcome: { kind: 'cancelled' } };
 
 /** GitHub mode: the issue text, fetched once per task (a deleted issue fails the task, not retried). */
 async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {

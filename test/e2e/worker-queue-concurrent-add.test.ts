@@ -18,7 +18,7 @@ async function addConcurrently(home: string, env: Record<string, string>): Promi
   const accepted = results.filter((result) => result.exitCode === 0);
   expect(accepted, results.map((result) => result.stderr).join('\n')).toHaveLength(1);
   for (const refused of results.filter((result) => result.exitCode !== 0)) {
-    expect(refused.stderr).toMatch(/Subissue 501 is already queued as task .+; use --force to add it again\./);
+    expect(refused.stderr).toMatch(/#501 \(id:\d+\) is already queued; use --force to add it again\./);
   }
   const listed = await runBin('worker-queue', ['list', '--json'], { home, env });
   const tasks = (JSON.parse(listed.stdout) as { tasks: { subissue: string; status: string }[] }).tasks;

@@ -19,7 +19,7 @@ describe('worker-queue add while no worker runs', () => {
     const { add } = setting();
     const result = await add('101');
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe('Queued task 1: sub-issue 101 of #10, priority 2.');
+    expect(result.stdout).toMatch(/^Queued .+#101 \(id:1\): sub-issue of #10, priority 2\.$/);
     expect(result.stderr).toBe(WARNING);
   });
 

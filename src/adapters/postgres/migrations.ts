@@ -38,6 +38,16 @@ const PAUSE_AND_WAKEUPS = `
      EXECUTE FUNCTION hw_notify_queue();
    CREATE INDEX hw_tasks_kill_requested ON hw_tasks ((run->>'host')) WHERE status = 'claimed' AND (run->>'killRequested')::boolean;`;
 
+/**
+ * Each task's repository (NULL: queued before it was recorded, "repository unknown"), and the
+ * `cancelled` status of a task whose run a person killed.
+ */
+const REPOSITORY_AND_CANCELLED = `
+   ALTER TABLE hw_tasks ADD COLUMN repo text;
+   ALTER TABLE hw_tasks DROP CONSTRAINT hw_tasks_status_check;
+   ALTER TABLE hw_tasks ADD CONSTRAINT hw_tasks_status_check
+     CHECK (status IN ('queued', 'claimed', 'done', 'failed', 'review', 'cancelled'));`;
+
 const MIGRATIONS: readonly string[] = [
   `CREATE SEQUENCE hw_lease_tokens;
    CREATE TABLE hw_tasks (
@@ -67,6 +77,7 @@ const MIGRATIONS: readonly string[] = [
      FOR EACH STATEMENT EXECUTE FUNCTION hw_notify_queue();`,
   FLEET_SCHEMA_SQL,
   PAUSE_AND_WAKEUPS,
+  REPOSITORY_AND_CANCELLED,
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { WorkersError } from '../../../core/errors.js';
-import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from '../../backend.js';
+import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec, FinishedStatus } from '../../backend.js';
 import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
@@ -48,7 +48,7 @@ export class EmbeddedBackend implements QueueBackend {
   async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {
     const valid = validateTaskSpec(spec);
     const created = await this.store.update((draft) => {
-      const duplicate = findActiveDuplicate(draft.tasks.map(toQueueTask), valid.subissue);
+      const duplicate = findActiveDuplicate(draft.tasks.map(toQueueTask), valid);
       if (duplicate && options.force !== true) throw duplicateError(duplicate);
       return this.append(draft, valid);
     });
@@ -153,7 +153,7 @@ export class EmbeddedBackend implements QueueBackend {
     });
   }
 
-  async finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void> {
+  async finish(id: string, outcome: { readonly status: FinishedStatus; readonly error?: string }): Promise<void> {
     await this.mutate(id, (task) => {
       task.status = outcome.status;
       task.finishedAt = this.options.now().toISOString();

@@ -6,7 +6,7 @@ import { waitUntil } from '../../../core/poll.js';
 import { addArgs, killArgs, parseAddedId, removeArgs, restartInPlaceArgs, startArgs } from '../../../adapters/pueue/argv.js';
 import type { PueueClient } from '../../../adapters/pueue/client.js';
 import { pueueTimeToIso, type PueueTask } from '../../../adapters/pueue/status-schema.js';
-import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from '../../backend.js';
+import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec, FinishedStatus } from '../../backend.js';
 import { notFound, type BackendOptions } from '../../backend-options.js';
 import { isRecordedProcessAlive, killProcessGroup, shellQuote } from '../../../adapters/process.js';
 import {
@@ -69,7 +69,7 @@ export class PueueBackend implements QueueBackend {
   async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {
     const valid = validateTaskSpec(spec);
     const id = await this.underAddLock(async () => {
-      const duplicate = findActiveDuplicate(await this.list(), valid.subissue);
+      const duplicate = findActiveDuplicate(await this.list(), valid);
       if (duplicate && options.force !== true) throw duplicateError(duplicate);
       return this.enqueue(valid);
     });
@@ -113,6 +113,7 @@ export class PueueBackend implements QueueBackend {
         [TASK_ENV.subissue]: valid.subissue,
         [TASK_ENV.parent]: valid.parent,
         [TASK_ENV.priority]: String(valid.priority),
+        [TASK_ENV.repo]: valid.repo,
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     const args = addArgs({
@@ -234,7 +235,7 @@ export class PueueBackend implements QueueBackend {
     });
   }
 
-  async finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void> {
+  async finish(id: string, outcome: { readonly status: FinishedStatus; readonly error?: string }): Promise<void> {
     const entry = await this.require(id);
     await this.updateRecord(entry.key, (record) => {
       record.status = outcome.status;
