@@ -46,6 +46,10 @@ export interface QueueTask extends TaskSpec {
 }
 
 /** How to run the agent for one attempt: argv (never a shell string), directory, extra environment. */
+export interface ClaimOptions {
+  readonly repo?: string;
+}
+
 export interface RunSpec {
   readonly argv: readonly string[];
   readonly cwd: string;
@@ -89,8 +93,10 @@ export interface QueueBackend {
   /**
    * Atomically hands the next task (lowest priority number, then oldest) to `workerId`. A worker
    * that already holds a claimed task gets that task back, so a restarted worker re-attaches.
+   * `repo`: only tasks of that repository (or of unknown repository) are handed out, so a pool
+   * never works another repository's issues (docs/SPEC.md section 5).
    */
-  claim(workerId: number): Promise<QueueTask | undefined>;
+  claim(workerId: number, options?: ClaimOptions): Promise<QueueTask | undefined>;
   /** Starts one attempt as a process that outlives the worker; increments `attempts`. */
   startRun(id: string, run: RunSpec): Promise<void>;
   observeRun(id: string): Promise<RunObservation>;

@@ -46,6 +46,10 @@ export function compareForClaim(a: QueueTask, b: QueueTask): number {
 export const isFinished = (task: Pick<QueueTask, 'status'>) =>
   task.status === 'done' || task.status === 'failed' || task.status === 'review' || task.status === 'cancelled';
 
+/** Whether a worker of `repo` may take `task`: its own repository's, or one of unknown repository. */
+export const isClaimableBy = (task: Pick<QueueTask, 'repo'>, repo: string | undefined) =>
+  repo === undefined || task.repo === undefined || task.repo === repo;
+
 export const isActive = (task: Pick<QueueTask, 'status'>) => task.status === 'queued' || task.status === 'claimed';
 
 /** An active task for the same subissue of the same repository blocks a new one unless forced. */

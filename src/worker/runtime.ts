@@ -24,6 +24,8 @@ export interface WorkerDeps {
   readonly repo: string;
   /** The branch new task branches start from (`--base`, else the repo's current branch). */
   readonly baseBranch: string;
+  /** The repository's name as tasks record it: the worker claims only its tasks (and those of unknown repository). */
+  readonly taskRepo?: string;
   readonly backend: QueueBackend;
   /** Opens the backend again (and starts its daemon) after a backend error. */
   readonly reconnect?: () => Promise<QueueBackend>;

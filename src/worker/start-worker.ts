@@ -56,10 +56,14 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   removeLeftoverTemps(options.paths);
   const { health, history } = openFleetStores({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const control = new WorkerControl(drainFile(options.paths, options.workerId));
+  const { repositoryIdentity } = await import('../adapters/github/repository-name.js');
+  const taskRepo = await repositoryIdentity({ cwd: repo, env: options.env });
+  options.say(`working the tasks of ${taskRepo}`);
   const done = runWorker({
     workerId: options.workerId,
     repo,
     baseBranch,
+    taskRepo,
     backend,
     reconnect: async () => (await open()).backend,
     agent,

@@ -11,6 +11,7 @@ import type { Database } from '../../../adapters/postgres/database.js';
 import { listenFor } from '../../../adapters/postgres/listener.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
 import type {
+  ClaimOptions,
   QueueBackend,
   QueueDepth,
   QueueTask,
@@ -90,6 +91,7 @@ const CLAIM = `
   ), next AS (
     SELECT id FROM hw_tasks
     WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now()) AND NOT EXISTS (SELECT 1 FROM held)
+      AND ($4::text IS NULL OR repo IS NULL OR repo = $4)
     ORDER BY priority, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
   )
   UPDATE hw_tasks t SET
@@ -199,10 +201,10 @@ export class PostgresBackend implements QueueBackend {
     return row && toQueueTask(row);
   }
 
-  async claim(workerId: number): Promise<QueueTask | undefined> {
+  async claim(workerId: number, options: ClaimOptions = {}): Promise<QueueTask | undefined> {
     // Every claimer sweeps first, so a dead host's tasks move on without waiting for a manager.
     await this.options.database.query(SWEEP);
-    const row = (await this.options.database.query<TaskRow>(CLAIM, [this.options.host, workerId, this.options.leaseMs])).rows[0];
+    const row = (await this.options.database.query<TaskRow>(CLAIM, [this.options.host, workerId, this.options.leaseMs, options.repo ?? null])).rows[0];
     if (!row) return undefined;
     if (row.lease_token !== null) this.tokens.set(row.id, row.lease_token);
     return toQueueTask(row);

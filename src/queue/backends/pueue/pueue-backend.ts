@@ -6,7 +6,7 @@ import { waitUntil } from '../../../core/poll.js';
 import { addArgs, killArgs, parseAddedId, removeArgs, restartInPlaceArgs, startArgs } from '../../../adapters/pueue/argv.js';
 import type { PueueClient } from '../../../adapters/pueue/client.js';
 import { pueueTimeToIso, type PueueTask } from '../../../adapters/pueue/status-schema.js';
-import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec, FinishedStatus } from '../../backend.js';
+import type { ClaimOptions, QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec, FinishedStatus } from '../../backend.js';
 import { notFound, type BackendOptions } from '../../backend-options.js';
 import { isRecordedProcessAlive, killProcessGroup, shellQuote } from '../../../adapters/process.js';
 import {
@@ -27,6 +27,7 @@ import {
   countDepth,
   duplicateError,
   findActiveDuplicate,
+  isClaimableBy,
   withoutActiveDuplicates,
   isOlderThan,
   validateTaskSpec,
@@ -139,11 +140,13 @@ export class PueueBackend implements QueueBackend {
     return (await this.entries()).find((entry) => entry.view.id === id)?.view;
   }
 
-  async claim(workerId: number): Promise<QueueTask | undefined> {
+  async claim(workerId: number, options: ClaimOptions = {}): Promise<QueueTask | undefined> {
     const entries = await this.entries();
     const isHeld = (record: PueueRecord | undefined) => record?.status === 'claimed' && record.workerId === workerId;
-    const isFree = (entry: Pick<Entry, 'task' | 'record'>) =>
-      entry.task.kind === 'Queued' && (entry.record === undefined || entry.record.status === 'queued');
+    const isFree = (entry: Pick<Entry, 'task' | 'record' | 'view'>) =>
+      entry.task.kind === 'Queued' &&
+      (entry.record === undefined || entry.record.status === 'queued') &&
+      isClaimableBy(entry.view, options.repo);
     // Nothing to hand out: answered without the lock, so idle workers never rewrite the records.
     if (!entries.some((entry) => isHeld(entry.record) || isFree(entry))) return undefined;
     const claimedAt = this.options.now().toISOString();
