@@ -170,12 +170,14 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('list')
-    .description('show every task')
+    .description("show the current repository's tasks (and those of unknown repository)")
+    .option('--all', 'every repository, with a Repository column')
     .option('--json', 'print the queue as JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { all?: boolean; json?: boolean }) => {
       const context = await loadContext();
-      const snapshot = await (await commands()).snapshotQueue(await openBackend(context), context.now());
-      const { renderDepthLine, renderQueueTable, snapshotJson } = await import('../queue/queue-views.js');
+      const whole = await (await commands()).snapshotQueue(await openBackend(context), context.now());
+      const { renderDepthLine, renderQueueTable, snapshotJson, forRepository } = await import('../queue/queue-views.js');
+      const snapshot = options.all ? whole : forRepository(whole, await currentRepository(context));
       if (options.json) {
         printJson(snapshotJson(snapshot));
         return;
@@ -185,15 +187,20 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('monitor')
-    .description('live queue view (one frame when stdout is not a terminal)')
+    .description("live view of the current repository's tasks (one frame when stdout is not a terminal)")
     .option('--once', 'print one frame and exit')
-    .action(async (options: { once?: boolean }) => {
+    .option('--all', 'every repository, with a Repository column')
+    .action(async (options: { once?: boolean; all?: boolean }) => {
       const context = await loadContext();
       const backend = await openBackend(context);
-      const [{ snapshotQueue }, { renderMonitorFrame }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
+      const repo = options.all ? undefined : await currentRepository(context);
+      const [{ snapshotQueue }, { renderMonitorFrame, forRepository }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
       await showLiveView(
         context,
-        async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel, context.columns),
+        async () => {
+          const whole = await snapshotQueue(backend, context.now());
+          return renderMonitorFrame(repo === undefined ? whole : forRepository(whole, repo), context.colorLevel, context.columns);
+        },
         {
           intervalMs: MONITOR_REFRESH_MS,
           ...(options.once === undefined ? {} : { once: options.once }),

@@ -21,7 +21,7 @@ const queue = (home: string, args: string[], env: Record<string, string> = EMBED
 const listJson = async (home: string, env?: Record<string, string>) =>
   JSON.parse(String((await queue(home, ['list', '--json'], env)).stdout)) as {
     backend: string;
-    tasks: { id: string; subissue: string; status: string; priority: number }[];
+    tasks: { id: string; repo: string | null; subissue: string; status: string; priority: number }[];
   };
 
 describe('worker-queue (embedded backend)', () => {
@@ -43,6 +43,24 @@ describe('worker-queue (embedded backend)', () => {
     expect(forced.exitCode, String(forced.stderr)).toBe(0);
     expect(String(forced.stdout)).toBe('acme/widgets#121 (id:1) is queued again.');
     expect((await listJson(home)).tasks.map((task) => task.status)).toEqual(['queued']);
+  });
+
+  it('names each task by its repository: list shows the current one, --all every one with a Repository column; a bare number is a sub-issue of the current one', async () => {
+    const home = makeTempDir();
+    const other = makeGitRepo();
+    git(other, 'remote', 'add', 'origin', 'https://github.com/acme/gadgets.git');
+    expect((await queue(home, ['add', '2', '10', '201'])).exitCode).toBe(0);
+    const fromOther = await runBin('worker-queue', ['add', '2', '10', '201'], { home, env: EMBEDDED, cwd: other });
+    expect(fromOther.stdout).toBe('Queued acme/gadgets#201 (id:2): sub-issue of #10, priority 2.');
+    const mine = await listJson(home);
+    expect(mine.tasks.map((task) => [task.id, task.repo])).toEqual([['1', 'acme/widgets']]);
+    const table = String((await queue(home, ['list', '--all'])).stdout);
+    expect(table).toMatch(/ID │ Repository +│ Subissue/);
+    expect(table).toMatch(/acme\/gadgets │ 201 /);
+    expect(table).toMatch(/acme\/widgets │ 201 /);
+    const removed = await queue(home, ['remove', '201']);
+    expect(removed.stdout).toBe('acme/widgets#201 (id:1) removed.');
+    expect((await queue(home, ['remove', 'acme/gadgets#201'])).stdout).toBe('acme/gadgets#201 (id:2) removed.');
   });
 
   it('adds, lists, monitors, retries, removes and cleans', async () => {

@@ -1,6 +1,15 @@
 import { basename, join } from 'node:path';
 import { WorkersError } from '../../../core/errors.js';
-import type { ClaimOptions, QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec, FinishedStatus } from '../../backend.js';
+import type {
+  ClaimOptions,
+  QueueBackend,
+  QueueDepth,
+  QueueTask,
+  RunObservation,
+  RunSpec,
+  TaskSpec,
+  FinishedStatus,
+} from '../../backend.js';
 import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
@@ -102,9 +111,7 @@ export class EmbeddedBackend implements QueueBackend {
     const task = await this.store.update((draft) => {
       const held = draft.tasks.find((candidate) => candidate.status === 'claimed' && candidate.workerId === workerId);
       if (held) return held;
-      const next = draft.tasks
-        .filter(free)
-        .sort((a, b) => compareForClaim(toQueueTask(a), toQueueTask(b)))[0];
+      const next = draft.tasks.filter(free).sort((a, b) => compareForClaim(toQueueTask(a), toQueueTask(b)))[0];
       if (!next) return undefined;
       Object.assign(next, { status: 'claimed', workerId, claimedAt });
       return next;

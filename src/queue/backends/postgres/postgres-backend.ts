@@ -204,7 +204,9 @@ export class PostgresBackend implements QueueBackend {
   async claim(workerId: number, options: ClaimOptions = {}): Promise<QueueTask | undefined> {
     // Every claimer sweeps first, so a dead host's tasks move on without waiting for a manager.
     await this.options.database.query(SWEEP);
-    const row = (await this.options.database.query<TaskRow>(CLAIM, [this.options.host, workerId, this.options.leaseMs, options.repo ?? null])).rows[0];
+    const row = (
+      await this.options.database.query<TaskRow>(CLAIM, [this.options.host, workerId, this.options.leaseMs, options.repo ?? null])
+    ).rows[0];
     if (!row) return undefined;
     if (row.lease_token !== null) this.tokens.set(row.id, row.lease_token);
     return toQueueTask(row);

@@ -6,7 +6,16 @@ import { waitUntil } from '../../../core/poll.js';
 import { addArgs, killArgs, parseAddedId, removeArgs, restartInPlaceArgs, startArgs } from '../../../adapters/pueue/argv.js';
 import type { PueueClient } from '../../../adapters/pueue/client.js';
 import { pueueTimeToIso, type PueueTask } from '../../../adapters/pueue/status-schema.js';
-import type { ClaimOptions, QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec, FinishedStatus } from '../../backend.js';
+import type {
+  ClaimOptions,
+  QueueBackend,
+  QueueDepth,
+  QueueTask,
+  RunObservation,
+  RunSpec,
+  TaskSpec,
+  FinishedStatus,
+} from '../../backend.js';
 import { notFound, type BackendOptions } from '../../backend-options.js';
 import { isRecordedProcessAlive, killProcessGroup, shellQuote } from '../../../adapters/process.js';
 import {
