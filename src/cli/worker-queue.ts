@@ -324,6 +324,29 @@ async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('backend')
+    .description('say which queue backend this data root uses and why; with NAME, change it (refused while tasks are queued)')
+    .argument('[name]', 'embedded, pueue or postgres')
+    .action(async (name: string | undefined) => {
+      if (name !== undefined && !['embedded', 'pueue', 'postgres'].includes(name))
+        throw usageError(`${JSON.stringify(name.slice(0, 40))} is not a queue backend: use embedded, pueue or postgres.`);
+      const context = await loadContext();
+      const { openQueueBackend } = await import('../queue/open-backend.js');
+      const { backend, notice } = await openQueueBackend({
+        paths: context.paths,
+        settings: context.settings,
+        env: context.env,
+        now: context.now,
+      });
+      if (name === undefined) {
+        printText(notice);
+        return;
+      }
+      const { changeBackend } = await commands();
+      printText(await changeBackend(context.paths, backend, name as QueueBackend['name'], context.now()));
+    });
+
+  program
     .command('migrate')
     .description('WORKER_BACKEND=postgres: create or upgrade the schema of WORKERS_DATABASE_URL (safe on several hosts at once)')
     .action(async () => {

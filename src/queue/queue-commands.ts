@@ -5,7 +5,7 @@ import { runningWorkerPid } from '../health/worker-pid-file.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';
-import { isFinished } from './task-rules.js';
+import { isActive, isFinished } from './task-rules.js';
 import { returnClaim } from './return-claim.js';
 import { findTaskByRef, refNotFound, taskLabel, type TaskRef } from './task-ref.js';
 
@@ -110,4 +110,23 @@ async function readQueueTxt(file: string): Promise<string> {
 export async function importPlan(backend: QueueBackend, plan: QueueTxtPlan, repo?: string): Promise<ImportResult> {
   const { added, skippedActive } = await backend.addMany(plan.toImport.map((spec) => (repo === undefined ? spec : { ...spec, repo })));
   return { imported: added, skippedFinished: plan.finished, skippedActive };
+}
+
+/**
+ * `backend NAME`: the explicit change of the data root's backend (docs/SPEC.md section 4). Tasks
+ * are not moved between backends: while the queue in use holds a queued or claimed task the
+ * change is refused, saying why.
+ */
+export async function changeBackend(paths: DataPaths, current: QueueBackend, name: QueueBackend['name'], now: Date): Promise<string> {
+  const { writeBackendRecord, backendRecordFile } = await import('./backend-record.js');
+  if (current.name === name) return `This data root already uses the ${name} queue (${backendRecordFile(paths)}).`;
+  const active = (await current.list()).filter(isActive);
+  if (active.length > 0) {
+    throw new WorkersError(
+      'conflict',
+      `The ${current.name} queue still holds ${active.length} queued or claimed task(s) (${active.map(taskLabel).slice(0, 3).join(', ')}${active.length > 3 ? ', ...' : ''}); tasks are not moved between backends, so let them finish or remove them first.`,
+    );
+  }
+  writeBackendRecord(paths, name, now, true);
+  return `This data root now uses the ${name} queue (recorded in ${backendRecordFile(paths)}); its finished ${current.name} tasks stay where they are.`;
 }
