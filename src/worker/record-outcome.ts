@@ -44,7 +44,7 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
 
 /** The outcome is recorded and nothing reads the attempts' output any more: large ones are gzipped (LOG_MAX_BYTES). */
 async function compressOutputs(rt: Runtime, ts: TaskState): Promise<void> {
-  const files = Array.from({ length: ts.attempt }, (_, index) => runOutputFile(rt.paths, rt.workerId, { id: ts.queue_task_id }, index + 1));
+  const files = Array.from({ length: ts.attempt }, (_, index) => runOutputFile(rt, ts, index + 1));
   await compressLargeOutputs(files, rt.settings.LOG_MAX_BYTES).catch((error: unknown) =>
     rt.say(`task ${ts.subissue}: its output files were left uncompressed: ${error instanceof Error ? error.message : String(error)}`),
   );

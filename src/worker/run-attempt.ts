@@ -87,7 +87,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
         return 'started';
       }
     }
-    const outputFile = runOutputFile(rt.paths, rt.workerId, current, ts.attempt);
+    const outputFile = runOutputFile(rt, ts, ts.attempt);
     ensureDirSync(dirname(outputFile));
     // An attempt handed back without counting (usage limit) runs again under the same number.
     await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);

@@ -61,8 +61,21 @@ export interface Runtime extends WorkerDeps {
   readonly changes: QueueChanges;
 }
 
-export const runOutputFile = (paths: DataPaths, workerId: number, task: Pick<QueueTask, 'id'>, attempt: number) =>
-  join(paths.root, 'runs', `worker-${workerId}`, `task-${task.id}-attempt-${attempt}.log`);
+/**
+ * An attempt's output file: named by the backend, the queue id and when this task was taken, so
+ * no two tasks of any backend or repository share a name (Pueue's ids restart at 0).
+ */
+export const runOutputFile = (
+  rt: Pick<Runtime, 'paths' | 'workerId' | 'backendNow'>,
+  ts: Pick<TaskState, 'queue_task_id' | 'started_at'>,
+  attempt: number,
+) =>
+  join(
+    rt.paths.root,
+    'runs',
+    `worker-${rt.workerId}`,
+    `task-${ts.queue_task_id}-${rt.backendNow.name}-${ts.started_at.replace(/[-:.]/g, '')}-attempt-${attempt}.log`,
+  );
 
 export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {
   return {
