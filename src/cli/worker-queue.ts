@@ -54,11 +54,20 @@ async function warnIfSetAsideNow(): Promise<void> {
   if (warning) process.stderr.write(`${BIN}: ${warning}\n`);
 }
 
-/** A task added while no worker runs would wait silently. */
-async function warnWithoutWorkers(context: CliContext): Promise<void> {
+/** A task added while no worker runs, or none of its repository, would wait silently. */
+async function warnWithoutWorkers(context: CliContext, repo?: string): Promise<void> {
   const { isAnyWorkerRunning } = await import('../manager/worker-presence.js');
   if (!(await isAnyWorkerRunning(context))) {
     process.stderr.write(`${BIN}: warning: no worker is running; start the pool with setup-hybrid-enhanced N.\n`);
+    return;
+  }
+  if (repo === undefined) return;
+  const { runningWorkerRepositories } = await import('../health/worker-pid-file.js');
+  const worked = await runningWorkerRepositories(context.paths, context.settings.LOCK_STALE_TIMEOUT);
+  if (worked.size > 0 && !worked.has(repo)) {
+    process.stderr.write(
+      `${BIN}: warning: no pool works ${repo} (the running workers work ${[...worked].sort().join(', ')}); the task waits until one is started in ${repo} with setup-hybrid-enhanced N.\n`,
+    );
   }
 }
 
@@ -96,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
       const { taskLabel } = await import('../queue/task-ref.js');
       if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
       else printText(`Queued ${taskLabel(task)}: sub-issue of #${task.parent}, priority ${task.priority}.`);
-      await warnWithoutWorkers(context);
+      await warnWithoutWorkers(context, spec.repo);
     });
 
   program
