@@ -1,5 +1,5 @@
 /**
- * The backend a data root uses, chosen once (docs/SPEC.md section 4): recorded in
+ * The backend a data root uses, chosen once (docs/SPEC.md section 9.3): recorded in
  * `<data root>/queue/backend.json` at first use, and used by every later command whatever appears
  * on PATH, so installing or removing Pueue mid-pool moves no task and starts no daemon.
  */

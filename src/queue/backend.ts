@@ -94,7 +94,7 @@ export interface QueueBackend {
    * Atomically hands the next task (lowest priority number, then oldest) to `workerId`. A worker
    * that already holds a claimed task gets that task back, so a restarted worker re-attaches.
    * `repo`: only tasks of that repository (or of unknown repository) are handed out, so a pool
-   * never works another repository's issues (docs/SPEC.md section 5).
+   * never works another repository's issues (docs/SPEC.md section 8.2).
    */
   claim(workerId: number, options?: ClaimOptions): Promise<QueueTask | undefined>;
   /** Starts one attempt as a process that outlives the worker; increments `attempts`. */

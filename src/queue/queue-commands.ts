@@ -113,7 +113,7 @@ export async function importPlan(backend: QueueBackend, plan: QueueTxtPlan, repo
 }
 
 /**
- * `backend NAME`: the explicit change of the data root's backend (docs/SPEC.md section 4). Tasks
+ * `backend NAME`: the explicit change of the data root's backend (docs/SPEC.md section 9.3). Tasks
  * are not moved between backends: while the queue in use holds a queued or claimed task the
  * change is refused, saying why.
  */

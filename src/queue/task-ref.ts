@@ -5,7 +5,7 @@ import { isActive } from './task-rules.js';
 export { taskLabel, taskName } from './task-rules.js';
 
 /**
- * How a person names a task (docs/SPEC.md section 5): by its work, `owner/name#201`, or `#201` /
+ * How a person names a task (docs/SPEC.md section 3): by its work, `owner/name#201`, or `#201` /
  * `201` in the current repository (a bare number is a sub-issue, never a queue id); the queue's
  * own id only when marked, `id:12`.
  */

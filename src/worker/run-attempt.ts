@@ -39,7 +39,7 @@ const failure = (
   outcome: { kind: 'failure', errorClass, message, retry },
 });
 
-/** `worker-queue kill`: the task ends cancelled, never retried (docs/SPEC.md section 7). */
+/** `worker-queue kill`: the task ends cancelled, never retried (docs/SPEC.md section 8.1). */
 const KILLED_BY_USER: Settled = { outcome: { kind: 'cancelled' } };
 
 /** GitHub mode: the issue text, fetched once per task (a deleted issue fails the task, not retried). */

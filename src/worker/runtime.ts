@@ -7,7 +7,7 @@ import type { Settings } from '../core/settings.js';
 import type { HealthStore } from '../health/health-store.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { PoolPause } from '../pause/usage-pause.js';
-import type { QueueBackend, QueueTask } from '../queue/backend.js';
+import type { QueueBackend } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { fencedIssueData, plainTitle } from '../github/issue-context.js';
 import type { WorkerControl } from './control.js';

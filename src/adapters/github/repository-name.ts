@@ -73,7 +73,7 @@ export function normaliseRemoteUrl(url: string): string {
 }
 
 /**
- * The repository a task belongs to (docs/SPEC.md section 5): GitHub `owner/name` where known,
+ * The repository a task belongs to (docs/SPEC.md section 3): GitHub `owner/name` where known,
  * else the normalised URL of `origin` (clones on several hosts are one repository), else the
  * repository's top-level path.
  */
