@@ -96,7 +96,7 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   const rows = sorted.map((task) => [
     task.id,
     ...(all ? [task.repo ?? 'repository unknown'] : []),
-    task.repo === undefined && !all ? `${task.subissue} (repository unknown)` : task.subissue,
+    task.subissue,
     task.parent,
     String(task.priority),
     STATUS_COLORS[task.status](chalk)(statusText(task, now)),

@@ -217,7 +217,7 @@ function describeConformance(name: QueueBackend['name'], skip: boolean, daemon: 
       await h.backend.finish(a.id, { status: 'failed', error: 'gave up' });
       await h.backend.claim(2);
       await h.backend.finish(b.id, { status: 'review' });
-      expect(await h.backend.depth()).toEqual({ queued: 1, claimed: 0, running: 0, done: 0, failed: 1, review: 1 });
+      expect(await h.backend.depth()).toEqual({ queued: 1, claimed: 0, running: 0, done: 0, failed: 1, review: 1, cancelled: 0 });
       expect(await h.backend.get(a.id)).toMatchObject({ status: 'failed', lastError: 'gave up' });
       expect(await h.backend.clean(1)).toBe(0);
       expect(await h.backend.clean(0)).toBe(2);

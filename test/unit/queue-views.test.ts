@@ -21,6 +21,7 @@ const task = (id: number, fields: Partial<QueueTask>): QueueTask => ({
 const snapshot: QueueSnapshot = {
   backend: 'pueue',
   generatedAt: '2026-01-01T03:25:45.000Z',
+  repo: 'acme/widgets',
   depth: { queued: 1, claimed: 1, running: 1, done: 0, failed: 1, review: 0, cancelled: 0 },
   tasks: [
     task(1, {}),
