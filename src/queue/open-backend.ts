@@ -129,8 +129,10 @@ async function recordedChoice(
 
 export async function openQueueBackend(options: OpenQueueBackendOptions): Promise<OpenedQueueBackend> {
   const { name, notice } = await chooseQueueBackend(options);
-  // Chosen once: later commands use this record whatever appears on PATH.
-  if (readBackendRecord(options.paths) === undefined) writeBackendRecord(options.paths, name, (options.now ?? (() => new Date()))());
+  // Chosen once: later commands use this record whatever appears on PATH. A read-only tool
+  // (startDaemon false) records nothing: it creates no data root.
+  if (options.startDaemon !== false && readBackendRecord(options.paths) === undefined)
+    writeBackendRecord(options.paths, name, (options.now ?? (() => new Date()))());
   const base = {
     queueDir: options.paths.queueDir,
     env: options.env,
