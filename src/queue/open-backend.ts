@@ -76,10 +76,12 @@ export async function chooseQueueBackend(
 ): Promise<BackendChoice> {
   const setting = options.settings.WORKER_BACKEND;
   const recorded = options.paths === undefined ? undefined : readBackendRecord(options.paths);
-  if (recorded !== undefined && setting !== 'auto' && setting !== recorded) {
+  // An explicit WORKER_BACKEND may move a data root off a backend whose queue is empty; never off
+  // one that still holds tasks, which would then wait unseen.
+  if (recorded !== undefined && setting !== 'auto' && setting !== recorded && backendHoldingTasks(options.paths!) === recorded) {
     throw new WorkersError(
       'config',
-      `WORKER_BACKEND=${setting}, but this data root's queue is ${recorded} (recorded in ${backendRecordFile(options.paths!)}); set WORKER_BACKEND=auto or ${recorded}, or run worker-queue backend ${setting} to change it.`,
+      `WORKER_BACKEND=${setting}, but this data root's queue is ${recorded} (recorded in ${backendRecordFile(options.paths!)}) and still holds tasks; set WORKER_BACKEND=auto or ${recorded} until they are finished or removed.`,
     );
   }
   if (recorded !== undefined && setting === 'auto') return recordedChoice(recorded, options);
@@ -131,8 +133,9 @@ export async function openQueueBackend(options: OpenQueueBackendOptions): Promis
   const { name, notice } = await chooseQueueBackend(options);
   // Chosen once: later commands use this record whatever appears on PATH. A read-only tool
   // (startDaemon false) records nothing: it creates no data root.
-  if (options.startDaemon !== false && readBackendRecord(options.paths) === undefined)
-    writeBackendRecord(options.paths, name, (options.now ?? (() => new Date()))());
+  const recorded = readBackendRecord(options.paths);
+  if (options.startDaemon !== false && recorded !== name)
+    writeBackendRecord(options.paths, name, (options.now ?? (() => new Date()))(), recorded !== undefined);
   const base = {
     queueDir: options.paths.queueDir,
     env: options.env,
