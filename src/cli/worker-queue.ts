@@ -13,10 +13,13 @@ const DEFAULT_CLEAN_DAYS = 7;
 /** As long as a worker gives an agent it stops itself. */
 const KILL_GRACE_MS = 5000;
 
-function parseTaskId(raw: string): string {
-  if (!/^\d{1,18}$/.test(raw)) throw usageError(`The task id ${JSON.stringify(raw.slice(0, 40))} is not a number; see worker-queue list.`);
-  return String(Number(raw));
+/** The repository of the current directory, as tasks record it (src/adapters/github/repository-name.ts). */
+async function currentRepository(context: CliContext): Promise<string> {
+  const { repositoryIdentity } = await import('../adapters/github/repository-name.js');
+  return repositoryIdentity({ cwd: process.cwd(), env: context.env });
 }
+
+const REF_HELP = 'the sub-issue: 201, "#201" or owner/name#201 (a queue id as id:12)';
 
 function parseDays(raw: string): number {
   if (!/^\d{1,5}$/.test(raw)) throw usageError(`DAYS must be a whole number of days (0 or more), not ${JSON.stringify(raw.slice(0, 40))}.`);
@@ -51,11 +54,20 @@ async function warnIfSetAsideNow(): Promise<void> {
   if (warning) process.stderr.write(`${BIN}: ${warning}\n`);
 }
 
-/** A task added while no worker runs would wait silently. */
-async function warnWithoutWorkers(context: CliContext): Promise<void> {
+/** A task added while no worker runs, or none of its repository, would wait silently. */
+async function warnWithoutWorkers(context: CliContext, repo?: string): Promise<void> {
   const { isAnyWorkerRunning } = await import('../manager/worker-presence.js');
   if (!(await isAnyWorkerRunning(context))) {
     process.stderr.write(`${BIN}: warning: no worker is running; start the pool with setup-hybrid-enhanced N.\n`);
+    return;
+  }
+  if (repo === undefined) return;
+  const { runningWorkerRepositories } = await import('../health/worker-pid-file.js');
+  const worked = await runningWorkerRepositories(context.paths, context.settings.LOCK_STALE_TIMEOUT);
+  if (worked.size > 0 && !worked.has(repo)) {
+    process.stderr.write(
+      `${BIN}: warning: no pool works ${repo} (the running workers work ${[...worked].sort().join(', ')}); the task waits until one is started in ${repo} with setup-hybrid-enhanced N.\n`,
+    );
   }
 }
 
@@ -85,16 +97,15 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the new task as JSON')
     .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
       const { issueNumberArgument } = await import('../github/intake.js');
-      const spec = validateTaskSpec({
-        priority: parsePriority(priority),
-        parent: issueNumberArgument(parent),
-        subissue: issueNumberArgument(subissue),
-      });
+      const fields = { priority: parsePriority(priority), parent: issueNumberArgument(parent), subissue: issueNumberArgument(subissue) };
+      validateTaskSpec(fields);
       const context = await loadContext();
+      const spec = validateTaskSpec({ ...fields, repo: await currentRepository(context) });
       const task = await (await openBackend(context)).add(spec, { force: options.force === true });
+      const { taskLabel } = await import('../queue/task-ref.js');
       if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
-      else printText(`Queued task ${task.id}: sub-issue ${task.subissue} of #${task.parent}, priority ${task.priority}.`);
-      await warnWithoutWorkers(context);
+      else printText(`Queued ${taskLabel(task)}: sub-issue of #${task.parent}, priority ${task.priority}.`);
+      await warnWithoutWorkers(context, spec.repo);
     });
 
   program
@@ -177,12 +188,14 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('list')
-    .description('show every task')
+    .description("show the current repository's tasks (and those of unknown repository)")
+    .option('--all', 'every repository, with a Repository column')
     .option('--json', 'print the queue as JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { all?: boolean; json?: boolean }) => {
       const context = await loadContext();
-      const snapshot = await (await commands()).snapshotQueue(await openBackend(context), context.now());
-      const { renderDepthLine, renderQueueTable, snapshotJson } = await import('../queue/queue-views.js');
+      const whole = await (await commands()).snapshotQueue(await openBackend(context), context.now());
+      const { renderDepthLine, renderQueueTable, snapshotJson, forRepository } = await import('../queue/queue-views.js');
+      const snapshot = options.all ? whole : forRepository(whole, await currentRepository(context));
       if (options.json) {
         printJson(snapshotJson(snapshot));
         return;
@@ -192,15 +205,20 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('monitor')
-    .description('live queue view (one frame when stdout is not a terminal)')
+    .description("live view of the current repository's tasks (one frame when stdout is not a terminal)")
     .option('--once', 'print one frame and exit')
-    .action(async (options: { once?: boolean }) => {
+    .option('--all', 'every repository, with a Repository column')
+    .action(async (options: { once?: boolean; all?: boolean }) => {
       const context = await loadContext();
       const backend = await openBackend(context);
-      const [{ snapshotQueue }, { renderMonitorFrame }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
+      const repo = options.all ? undefined : await currentRepository(context);
+      const [{ snapshotQueue }, { renderMonitorFrame, forRepository }] = await Promise.all([commands(), import('../queue/queue-views.js')]);
       await showLiveView(
         context,
-        async () => renderMonitorFrame(await snapshotQueue(backend, context.now()), context.colorLevel, context.columns),
+        async () => {
+          const whole = await snapshotQueue(backend, context.now());
+          return renderMonitorFrame(repo === undefined ? whole : forRepository(whole, repo), context.colorLevel, context.columns);
+        },
         {
           intervalMs: MONITOR_REFRESH_MS,
           ...(options.once === undefined ? {} : { once: options.once }),
@@ -259,45 +277,97 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('retry')
-    .description('put a done, failed or review task back in the queue with a fresh attempt budget')
-    .argument('<id>', 'task id')
+    .description('put done, failed, review or cancelled tasks back in the queue with a fresh attempt budget')
+    .argument('[refs...]', REF_HELP)
+    .option('--failed', 'every failed task of the current repository (with --all: of every repository)')
+    .option('--parent <n>', 'with --failed: only the sub-issues of this parent issue')
+    .option('--all', 'with --failed: of every repository')
     .option('--force', 'also return a claimed task whose worker is gone (its attempts stay counted)')
-    .action(async (raw: string, options: { force?: boolean }) => {
-      const id = parseTaskId(raw);
+    .action(async (refs: string[], options: { failed?: boolean; parent?: string; all?: boolean; force?: boolean }) => {
+      if ((refs.length === 0) === (options.failed !== true))
+        throw usageError('Give the tasks to retry (201, "#201", owner/name#201 or id:12), or --failed; not both.');
+      if (options.parent !== undefined && options.failed !== true) throw usageError('--parent goes with --failed.');
+      const [{ issueNumberArgument }, { parseTaskRef }] = await Promise.all([
+        import('../github/intake.js'),
+        import('../queue/task-ref.js'),
+      ]);
+      const parent = options.parent === undefined ? undefined : issueNumberArgument(options.parent);
+      const parsed = refs.map(parseTaskRef);
       const context = await loadContext();
       const force = options.force === true ? { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT } : undefined;
-      const task = await (await commands()).retryTask(await openBackend(context), id, force);
-      printText(`Task ${task.id} (sub-issue ${task.subissue}) is queued again.`);
+      const [{ resolveTask, retryTask, failedTasks }, { taskLabel }] = await Promise.all([commands(), import('../queue/task-ref.js')]);
+      const backend = await openBackend(context);
+      const repo = await currentRepository(context);
+      // Every reference is resolved before any task moves: a mistyped one changes nothing.
+      const tasks = options.failed
+        ? failedTasks(await backend.list(), options.all ? undefined : repo, parent)
+        : await Promise.all(parsed.map((ref) => resolveTask(backend, ref, repo)));
+      if (tasks.length === 0) {
+        printText(`No failed task${parent === undefined ? '' : ` of parent #${parent}`} to retry.`);
+        return;
+      }
+      for (const task of tasks) {
+        await retryTask(backend, task, force);
+        printText(`${taskLabel(task)} is queued again.`);
+      }
     });
 
   program
     .command('kill')
-    .description("stop a task's run now (its whole process group); the task ends failed and is not retried")
-    .argument('<id>', 'task id')
+    .description("stop a task's run now (its whole process group); the task ends cancelled and is not retried")
+    .argument('<ref>', REF_HELP)
     .action(async (raw: string) => {
-      const id = parseTaskId(raw);
-      const backend = await openBackend(await loadContext());
-      const task = await (await commands()).killTask(backend, id, KILL_GRACE_MS);
+      const [{ resolveTask, killTask }, { taskLabel, parseTaskRef }] = await Promise.all([commands(), import('../queue/task-ref.js')]);
+      const ref = parseTaskRef(raw);
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const task = await killTask(backend, await resolveTask(backend, ref, await currentRepository(context)), KILL_GRACE_MS);
       const worker = task.workerId === null ? 'its worker' : `worker ${task.workerId}`;
       if (task.host !== undefined && task.host !== backend.host) {
         printText(
-          `Asked host ${task.host} to kill the run of task ${id} (sub-issue ${task.subissue}); its manager stops it at its next check, then ${worker} there records it as failed (killed by the user).`,
+          `Asked host ${task.host} to kill the run of ${taskLabel(task)}; its manager stops it at its next check, then ${worker} there records it as cancelled (killed by the user).`,
         );
         return;
       }
       printText(
-        `Killed the run of task ${id} (sub-issue ${task.subissue}); ${worker} records it as failed (killed by the user) and goes on with the next task.`,
+        `Killed the run of ${taskLabel(task)}; ${worker} records it as cancelled (killed by the user) and goes on with the next task.`,
       );
     });
 
   program
     .command('remove')
     .description('delete a task that has no run in progress')
-    .argument('<id>', 'task id')
+    .argument('<ref>', REF_HELP)
     .action(async (raw: string) => {
-      const id = parseTaskId(raw);
-      await (await openBackend(await loadContext())).remove(id);
-      printText(`Task ${id} removed.`);
+      const [{ resolveTask, removeTask }, { taskLabel, parseTaskRef }] = await Promise.all([commands(), import('../queue/task-ref.js')]);
+      const ref = parseTaskRef(raw);
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const task = await removeTask(backend, await resolveTask(backend, ref, await currentRepository(context)));
+      printText(`${taskLabel(task)} removed.`);
+    });
+
+  program
+    .command('backend')
+    .description('say which queue backend this data root uses and why; with NAME, change it (refused while tasks are queued)')
+    .argument('[name]', 'embedded, pueue or postgres')
+    .action(async (name: string | undefined) => {
+      if (name !== undefined && !['embedded', 'pueue', 'postgres'].includes(name))
+        throw usageError(`${JSON.stringify(name.slice(0, 40))} is not a queue backend: use embedded, pueue or postgres.`);
+      const context = await loadContext();
+      const { openQueueBackend } = await import('../queue/open-backend.js');
+      const { backend, notice } = await openQueueBackend({
+        paths: context.paths,
+        settings: context.settings,
+        env: context.env,
+        now: context.now,
+      });
+      if (name === undefined) {
+        printText(notice);
+        return;
+      }
+      const { changeBackend } = await commands();
+      printText(await changeBackend(context.paths, backend, name as QueueBackend['name'], context.now()));
     });
 
   program
@@ -318,7 +388,7 @@ async function main(argv: string[]): Promise<void> {
       const source = file ?? join(context.paths.root, 'queue.txt');
       const { importPlan, planQueueTxtFile } = await commands();
       const plan = await planQueueTxtFile(source);
-      const result = await importPlan(await openBackend(context), plan);
+      const result = await importPlan(await openBackend(context), plan, await currentRepository(context));
       const notes = [
         result.skippedFinished > 0 ? `${result.skippedFinished} finished line(s) skipped` : '',
         result.skippedActive.length > 0 ? `already queued: ${result.skippedActive.join(', ')}` : '',

@@ -41,13 +41,13 @@ export async function addIssues(
       skipped.push({ subissue: issue.number, parent: parent.number, title: issue.title, reason: 'closed on GitHub' });
     for (const issue of take) {
       const entry = { subissue: issue.number, parent: parent.number, title: issue.title };
-      const queued = seen.has(issue.number) ? 'listed twice in this run' : alreadyQueued(tasks, issue.number);
+      const queued = seen.has(issue.number) ? 'listed twice in this run' : alreadyQueued(tasks, issue.number, request.repo);
       seen.add(issue.number);
       if (queued) {
         skipped.push({ ...entry, reason: queued });
         continue;
       }
-      const spec: TaskSpec = specFor(entry, issue, request.priority);
+      const spec: TaskSpec = { ...specFor(entry, issue, request.priority), repo: request.repo };
       const task = request.dryRun ? undefined : await backend.add(spec);
       added.push({ ...entry, priority: spec.priority, task_id: task?.id ?? null });
     }

@@ -66,12 +66,18 @@ export function candidatesOf(parent: Issue, subIssues: readonly Issue[]): { take
   return { take: subIssues.filter((issue) => issue.state === 'open'), closed: subIssues.filter((issue) => issue.state !== 'open') };
 }
 
-/** Why a sub-issue is not queued again, if it is already in the queue in any state. */
-export function alreadyQueued(tasks: readonly QueueTask[], subissue: number): string | undefined {
-  const task = tasks.find((candidate) => candidate.subissue === String(subissue));
+/**
+ * Why a sub-issue of `repo` is not queued again, if it is already in the queue in any state (a
+ * task of unknown repository counts, as it may be this repository's).
+ */
+export function alreadyQueued(tasks: readonly QueueTask[], subissue: number, repo: string): string | undefined {
+  const task = tasks.find((candidate) => candidate.subissue === String(subissue) && (candidate.repo ?? repo) === repo);
   if (!task) return undefined;
   const state = task.status === 'claimed' ? `running${task.workerId === null ? '' : ` on worker ${task.workerId}`}` : task.status;
-  const hint = task.status === 'failed' || task.status === 'review' ? `; worker-queue retry ${task.id} runs it again` : '';
+  const hint =
+    task.status === 'failed' || task.status === 'review' || task.status === 'cancelled'
+      ? `; worker-queue retry ${task.repo ?? repo}#${task.subissue} runs it again`
+      : '';
   return `already ${state} as task ${task.id}${hint}`;
 }
 

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { WorkersError } from '../core/errors.js';
@@ -10,7 +11,12 @@ import { isProcessAlive, readStartTime } from '../adapters/process.js';
  * process start time (field 22 of /proc/<pid>/stat) is recorded with the pid: a pid the kernel
  * reused for another process does not count, and the file of a worker that died is taken over.
  */
-const pidFileSchema = z.object({ pid: z.number().int().positive().nullable(), start_time: z.string().nullable() });
+const pidFileSchema = z.object({
+  pid: z.number().int().positive().nullable(),
+  start_time: z.string().nullable(),
+  /** The repository whose tasks the worker claims; absent before it said (or from older workers). */
+  repo: z.string().optional(),
+});
 type PidFile = z.infer<typeof pidFileSchema>;
 
 export const workerPidFile = (paths: DataPaths, workerId: number) => join(paths.stateDir, `worker-${workerId}.pid`);
@@ -47,6 +53,7 @@ export async function claimWorkerId(paths: DataPaths, workerId: number, lockStal
     if (draft.pid !== holder.pid || draft.start_time !== holder.start_time) throw alreadyRunning(workerId, draft.pid ?? 0);
     if (holderAlive) throw alreadyRunning(workerId, holder.pid!);
     Object.assign(draft, self);
+    delete draft.repo;
   });
   return () =>
     file
@@ -54,6 +61,28 @@ export async function claimWorkerId(paths: DataPaths, workerId: number, lockStal
         if (draft.pid === self.pid && draft.start_time === self.start_time) Object.assign(draft, { pid: null, start_time: null });
       })
       .catch(() => undefined);
+}
+
+/** Notes, in this process's pid file, the repository whose tasks worker <id> claims. */
+export async function recordWorkerRepository(paths: DataPaths, workerId: number, repo: string, lockStaleMs: number): Promise<void> {
+  await open(paths, workerId, lockStaleMs).update((draft) => {
+    if (draft.pid === process.pid) draft.repo = repo;
+  });
+}
+
+/** The repositories the live workers of this data root work (those that said which). */
+export async function runningWorkerRepositories(paths: DataPaths, lockStaleMs: number): Promise<Set<string>> {
+  const names = await readdir(paths.stateDir).catch(() => [] as string[]);
+  const repos = new Set<string>();
+  for (const name of names) {
+    const id = /^worker-(\d+)\.pid$/.exec(name)?.[1];
+    if (id === undefined) continue;
+    const holder = await open(paths, Number(id), lockStaleMs)
+      .read()
+      .catch(() => undefined);
+    if (holder !== undefined && holder.repo !== undefined && isHolderAlive(holder)) repos.add(holder.repo);
+  }
+  return repos;
 }
 
 const alreadyRunning = (workerId: number, pid: number) =>

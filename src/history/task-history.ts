@@ -6,7 +6,8 @@ import { ensureDirSync } from '../core/fs-safe.js';
 import { historyFiles, rollHistoryIfNewMonth } from './history-rollover.js';
 import { readLastLines } from '../core/log-tail.js';
 
-export const TASK_RESULTS = ['success', 'review', 'failed'] as const;
+/** cancelled: a person killed the run (`worker-queue kill`); never the worker's failure. */
+export const TASK_RESULTS = ['success', 'review', 'failed', 'cancelled'] as const;
 export const ERROR_CLASSES = [
   'worktree_error',
   'git_error',

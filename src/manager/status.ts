@@ -138,8 +138,8 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     pool.health.readFleet(),
     readLastLines(context.paths.managerLog, RECENT_LOG_LINES),
     usage.current(),
-    // The workers' environment decides their backend (PATH, WORKER_BACKEND).
-    chooseQueueBackend({ settings: context.settings, env: context.launch.env }).then(
+    // The data root's record, else the workers' environment decides their backend (PATH, WORKER_BACKEND).
+    chooseQueueBackend({ settings: context.settings, env: context.launch.env, paths: context.paths }).then(
       (choice) => choice.notice,
       (error: unknown) => `Queue backend: none usable (${(error as Error).message})`,
     ),

@@ -125,9 +125,9 @@ export function detectEvents(
   return events;
 }
 
-/** A failed or review task from the history; successes are not news. */
+/** A failed or review task from the history; successes are not news, nor is a kill the person asked for. */
 export function taskEvent(task: FinishedTask, at: string): NotifyEvent | null {
-  if (task.result === 'success') return null;
+  if (task.result === 'success' || task.result === 'cancelled') return null;
   const facts = {
     worker: task.worker_id,
     task: task.task_id,

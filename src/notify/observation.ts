@@ -24,7 +24,7 @@ export interface FinishedTask {
   readonly task_id: string;
   readonly parent: string;
   readonly worker_id: number;
-  readonly result: 'success' | 'review' | 'failed';
+  readonly result: 'success' | 'review' | 'failed' | 'cancelled';
   readonly error_class: string | null;
   readonly error: string | null;
   readonly title: string | null;

@@ -56,12 +56,13 @@ const NOT_RUNNING = new Set(['dead', 'stopped', 'unknown']);
 const isLive = (row: WorkerRow) => row.status !== 'stopped' && !NOT_RUNNING.has(row.health);
 
 /**
- * Failures as the history records them (a review is not one); a worker without history is judged
+ * Failures as the history records them (a review is not one, nor a run a person cancelled, which
+ * is left out of the tasks too); a worker without history is judged
  * by its health counters, all there is, which count a review with the failures.
  */
 const failuresOf = (row: WorkerRow) =>
   row.history.tasks > 0
-    ? { failed: row.history.results.failed, tasks: row.history.tasks, source: 'in the task history' }
+    ? { failed: row.history.results.failed, tasks: row.history.tasks - row.history.results.cancelled, source: 'in the task history' }
     : { failed: row.failed, tasks: row.tasks, source: 'by its health counters, which count reviews as failures' };
 
 /** The workers named as a view names them (`host/id` when the report has several hosts). */

@@ -100,7 +100,12 @@ export function toCostReport(cost: CostTotals): CostReport {
 
 function historyPart(history: WorkerHistory | undefined): WorkerRow['history'] {
   if (history === undefined) {
-    return { tasks: 0, results: { success: 0, review: 0, failed: 0 }, average_duration_s: null, cost: toCostReport(emptyCost()) };
+    return {
+      tasks: 0,
+      results: { success: 0, review: 0, failed: 0, cancelled: 0 },
+      average_duration_s: null,
+      cost: toCostReport(emptyCost()),
+    };
   }
   return {
     tasks: history.tasks,

@@ -9,6 +9,7 @@ const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
   success: (chalk) => chalk.green('✓'),
   review: (chalk) => chalk.yellow('?'),
   failed: (chalk) => chalk.red('✗'),
+  cancelled: (chalk) => chalk.gray('-'),
 };
 
 export function renderTimelineTable(entries: readonly TimelineEntry[], chalk: ChalkInstance): string {

@@ -11,13 +11,22 @@ export interface TaskSpec {
   readonly parent: string;
   /** 1 is the most urgent, as in the shell tool. */
   readonly priority: number;
+  /**
+   * The repository the sub-issue belongs to (src/adapters/github/repository-name.ts,
+   * repositoryIdentity): GitHub owner/name, else the normalised origin URL, else the path.
+   * Absent on tasks queued before it was recorded: "repository unknown".
+   */
+  readonly repo?: string;
 }
 
 /**
  * queued: waiting for a worker. claimed: a worker holds it (a run may or may not be in progress).
- * done / failed / review: finished (review = the agent succeeded but left no new work).
+ * done / failed / review / cancelled: finished (review = the agent succeeded but left no new work;
+ * cancelled = a person killed its run, which is neither retried nor counted as a failure).
  */
-export type TaskStatus = 'queued' | 'claimed' | 'done' | 'failed' | 'review';
+export type TaskStatus = 'queued' | 'claimed' | 'done' | 'failed' | 'review' | 'cancelled';
+/** The statuses a worker finishes a task with. */
+export type FinishedStatus = 'done' | 'failed' | 'review' | 'cancelled';
 
 export interface QueueTask extends TaskSpec {
   /** The backend's key for the task (stable while the task exists). */
@@ -37,6 +46,10 @@ export interface QueueTask extends TaskSpec {
 }
 
 /** How to run the agent for one attempt: argv (never a shell string), directory, extra environment. */
+export interface ClaimOptions {
+  readonly repo?: string;
+}
+
 export interface RunSpec {
   readonly argv: readonly string[];
   readonly cwd: string;
@@ -67,6 +80,7 @@ export interface QueueDepth {
   readonly done: number;
   readonly failed: number;
   readonly review: number;
+  readonly cancelled: number;
 }
 
 export interface QueueBackend {
@@ -85,8 +99,10 @@ export interface QueueBackend {
   /**
    * Atomically hands the next task (lowest priority number, then oldest) to `workerId`. A worker
    * that already holds a claimed task gets that task back, so a restarted worker re-attaches.
+   * `repo`: only tasks of that repository (or of unknown repository) are handed out, so a pool
+   * never works another repository's issues (docs/SPEC.md section 8.2).
    */
-  claim(workerId: number): Promise<QueueTask | undefined>;
+  claim(workerId: number, options?: ClaimOptions): Promise<QueueTask | undefined>;
   /** Starts one attempt as a process that outlives the worker; increments `attempts`. */
   startRun(id: string, run: RunSpec): Promise<void>;
   observeRun(id: string): Promise<RunObservation>;
@@ -101,7 +117,7 @@ export interface QueueBackend {
    * for that long (by the database's clock). The single-host backends take it at once.
    */
   requeue(id: string, options?: { readonly error?: string; readonly attempts?: number; readonly delayMs?: number }): Promise<void>;
-  finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void>;
+  finish(id: string, outcome: { readonly status: FinishedStatus; readonly error?: string }): Promise<void>;
   remove(id: string): Promise<void>;
   /** Removes finished tasks older than `days`; returns how many. */
   clean(days: number): Promise<number>;

@@ -24,6 +24,7 @@ import type { QueueBackend } from './backend.js';
 import { EmbeddedBackend } from './backends/embedded/embedded-backend.js';
 import { setAsideWarning } from './backends/embedded/embedded-salvage.js';
 import { createEventLog } from '../core/event-log.js';
+import { backendHoldingTasks, backendRecordFile, readBackendRecord, writeBackendRecord } from './backend-record.js';
 
 export interface OpenQueueBackendOptions {
   readonly paths: DataPaths;
@@ -64,9 +65,29 @@ export interface BackendChoice {
   readonly notice: string;
 }
 
-/** Which backend the settings and PATH pick, and the sentence saying why; opens nothing. */
-export async function chooseQueueBackend(options: Pick<OpenQueueBackendOptions, 'settings' | 'env'>): Promise<BackendChoice> {
+/**
+ * Which backend the data root's record (src/queue/backend-record.ts), else the settings and PATH
+ * pick, and the sentence saying why; opens and writes nothing. Without `paths` no record is read.
+ */
+export async function chooseQueueBackend(
+  options: Pick<OpenQueueBackendOptions, 'settings' | 'env'> & { readonly paths?: DataPaths },
+): Promise<BackendChoice> {
   const setting = options.settings.WORKER_BACKEND;
+  const recorded = options.paths === undefined ? undefined : readBackendRecord(options.paths);
+  // An explicit WORKER_BACKEND may move a data root off a backend whose queue is empty; never off
+  // one that still holds tasks, which would then wait unseen.
+  if (recorded !== undefined && setting !== 'auto' && setting !== recorded && backendHoldingTasks(options.paths!) === recorded) {
+    throw new WorkersError(
+      'config',
+      `WORKER_BACKEND=${setting}, but this data root's queue is ${recorded} (recorded in ${backendRecordFile(options.paths!)}) and still holds tasks; set WORKER_BACKEND=auto or ${recorded} until they are finished or removed.`,
+    );
+  }
+  if (recorded !== undefined && setting === 'auto') return recordedChoice(recorded, options);
+  if (setting === 'auto' && options.paths !== undefined) {
+    // A data root that already holds a queue keeps it, whatever PATH says now.
+    const holding = backendHoldingTasks(options.paths);
+    if (holding !== undefined) return recordedChoice(holding, options);
+  }
   if (setting === 'postgres') {
     const { describePostgres } = await import('./backends/postgres/postgres-open.js');
     return {
@@ -86,8 +107,33 @@ export async function chooseQueueBackend(options: Pick<OpenQueueBackendOptions, 
   return { name: 'pueue', notice: `Queue backend: pueue, group ${options.settings.PUEUE_GROUP} (${why}).` };
 }
 
+/** The recorded backend (or the one holding tasks), checked against PATH: Pueue's client must be there. */
+async function recordedChoice(
+  name: QueueBackend['name'],
+  options: Pick<OpenQueueBackendOptions, 'settings' | 'env'> & { readonly paths?: DataPaths },
+): Promise<BackendChoice> {
+  const where = `this data root's queue, recorded in ${backendRecordFile(options.paths!)}`;
+  if (name === 'pueue' && !(await isPueueOnPath(options.env))) {
+    throw new WorkersError(
+      'config',
+      `This data root's queue is Pueue (${backendRecordFile(options.paths!)}), but no pueue client is on PATH; install it again (scripts/install-pueue.sh), or run worker-queue backend embedded once no task is queued.`,
+    );
+  }
+  if (name === 'postgres') {
+    const { describePostgres } = await import('./backends/postgres/postgres-open.js');
+    return { name, notice: `Queue backend: postgres, ${describePostgres(options.settings, options.env)} (${where}).` };
+  }
+  if (name === 'pueue') return { name, notice: `Queue backend: pueue, group ${options.settings.PUEUE_GROUP} (${where}).` };
+  return { name, notice: `Queue backend: embedded (${where}).` };
+}
+
 export async function openQueueBackend(options: OpenQueueBackendOptions): Promise<OpenedQueueBackend> {
   const { name, notice } = await chooseQueueBackend(options);
+  // Chosen once: later commands use this record whatever appears on PATH. A read-only tool
+  // (startDaemon false) records nothing: it creates no data root.
+  const recorded = readBackendRecord(options.paths);
+  if (options.startDaemon !== false && recorded !== name)
+    writeBackendRecord(options.paths, name, (options.now ?? (() => new Date()))(), recorded !== undefined);
   const base = {
     queueDir: options.paths.queueDir,
     env: options.env,

@@ -5,9 +5,9 @@ import { runningWorkerPid } from '../health/worker-pid-file.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';
-import { isFinished } from './task-rules.js';
-import { notFound } from './backend-options.js';
+import { isActive, isFinished } from './task-rules.js';
 import { returnClaim } from './return-claim.js';
+import { findTaskByRef, refNotFound, taskLabel, type TaskRef } from './task-ref.js';
 
 export async function snapshotQueue(backend: QueueBackend, now: Date): Promise<QueueSnapshot> {
   const [tasks, depth] = await Promise.all([backend.list(), backend.depth()]);
@@ -20,48 +20,68 @@ export interface ForceRetry {
   readonly lockStaleMs: number;
 }
 
+/** The task a reference names (src/queue/task-ref.ts), or a not-found error naming the reference. */
+export async function resolveTask(backend: QueueBackend, ref: TaskRef, currentRepo: string | undefined): Promise<QueueTask> {
+  const task = findTaskByRef(await backend.list(), ref, currentRepo);
+  if (!task) throw refNotFound(ref, currentRepo);
+  return task;
+}
+
+/** `retry --failed [--parent N]`: the failed tasks of `repo` (of any repository when undefined). */
+export function failedTasks(tasks: readonly QueueTask[], repo: string | undefined, parent?: string): QueueTask[] {
+  return tasks.filter(
+    (task) => task.status === 'failed' && (repo === undefined || task.repo === repo) && (parent === undefined || task.parent === parent),
+  );
+}
+
 /**
- * `retry ID`: a finished task goes back to the queue with a fresh attempt budget. `--force` also
+ * `retry REF`: a finished task goes back to the queue with a fresh attempt budget. `--force` also
  * returns a claimed task whose worker is gone (its attempts stay counted); a live worker's claim
  * is never taken from it.
  */
-export async function retryTask(backend: QueueBackend, id: string, force?: ForceRetry): Promise<QueueTask> {
-  const task = await backend.get(id);
-  if (!task) throw notFound(id);
+export async function retryTask(backend: QueueBackend, task: QueueTask, force?: ForceRetry): Promise<QueueTask> {
+  const label = taskLabel(task);
   if (task.status === 'claimed' && force) {
     const pid = task.workerId === null ? undefined : await runningWorkerPid(force.paths, task.workerId, force.lockStaleMs);
     if (pid !== undefined) {
       throw new WorkersError(
         'conflict',
-        `Task ${id} is claimed by worker ${task.workerId}, which is running as pid ${pid}; stop that worker first.`,
+        `${label} is claimed by worker ${task.workerId}, which is running as pid ${pid}; stop that worker first.`,
       );
     }
-    await returnClaim(backend, id, `returned to the queue by hand from worker ${task.workerId ?? 'none'}`);
+    await returnClaim(backend, task.id, `returned to the queue by hand from worker ${task.workerId ?? 'none'}`);
     return { ...task, status: 'queued', workerId: null };
   }
   if (!isFinished(task)) {
     const holder = task.workerId === null ? '' : ` by worker ${task.workerId}`;
     const hint = task.status === 'claimed' ? ' (--force returns a claim whose worker is gone)' : '';
-    throw new WorkersError('conflict', `Task ${id} is ${task.status}${holder}; only done, failed or review tasks can be retried${hint}.`);
+    throw new WorkersError(
+      'conflict',
+      `${label} is ${task.status}${holder}; only done, failed, review or cancelled tasks can be retried${hint}.`,
+    );
   }
-  await backend.requeue(id, { attempts: 0 });
+  await backend.requeue(task.id, { attempts: 0 });
   return { ...task, status: 'queued', workerId: null, attempts: 0 };
 }
 
 /**
- * `kill ID`: stops the task's run now, its whole process group, SIGKILL after `graceMs`. The
- * worker holding the task then records it failed ("killed by the user") without retrying it.
+ * `kill REF`: stops the task's run now, its whole process group, SIGKILL after `graceMs`. The
+ * worker holding the task then records it cancelled ("killed by the user") without retrying it.
  */
-export async function killTask(backend: QueueBackend, id: string, graceMs: number): Promise<QueueTask> {
-  const task = await backend.get(id);
-  if (!task) throw notFound(id);
-  if (task.status !== 'claimed' || (await backend.observeRun(id)).state !== 'running') {
+export async function killTask(backend: QueueBackend, task: QueueTask, graceMs: number): Promise<QueueTask> {
+  if (task.status !== 'claimed' || (await backend.observeRun(task.id)).state !== 'running') {
     throw new WorkersError(
       'conflict',
-      `Task ${id} is ${task.status} with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).`,
+      `${taskLabel(task)} is ${task.status} with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).`,
     );
   }
-  await backend.killRun(id, graceMs, { byUser: true });
+  await backend.killRun(task.id, graceMs, { byUser: true });
+  return task;
+}
+
+/** `remove REF`: deletes the task named, which must have no run in progress (the backend refuses). */
+export async function removeTask(backend: QueueBackend, task: QueueTask): Promise<QueueTask> {
+  await backend.remove(task.id);
   return task;
 }
 
@@ -86,8 +106,27 @@ async function readQueueTxt(file: string): Promise<string> {
   }
 }
 
-/** `import [FILE]`: adds what planQueueTxtFile accepted, skipping sub-issues already active. */
-export async function importPlan(backend: QueueBackend, plan: QueueTxtPlan): Promise<ImportResult> {
-  const { added, skippedActive } = await backend.addMany(plan.toImport);
+/** `import [FILE]`: adds what planQueueTxtFile accepted, as tasks of `repo`, skipping sub-issues already active. */
+export async function importPlan(backend: QueueBackend, plan: QueueTxtPlan, repo?: string): Promise<ImportResult> {
+  const { added, skippedActive } = await backend.addMany(plan.toImport.map((spec) => (repo === undefined ? spec : { ...spec, repo })));
   return { imported: added, skippedFinished: plan.finished, skippedActive };
+}
+
+/**
+ * `backend NAME`: the explicit change of the data root's backend (docs/SPEC.md section 9.3). Tasks
+ * are not moved between backends: while the queue in use holds a queued or claimed task the
+ * change is refused, saying why.
+ */
+export async function changeBackend(paths: DataPaths, current: QueueBackend, name: QueueBackend['name'], now: Date): Promise<string> {
+  const { writeBackendRecord, backendRecordFile } = await import('./backend-record.js');
+  if (current.name === name) return `This data root already uses the ${name} queue (${backendRecordFile(paths)}).`;
+  const active = (await current.list()).filter(isActive);
+  if (active.length > 0) {
+    throw new WorkersError(
+      'conflict',
+      `The ${current.name} queue still holds ${active.length} queued or claimed task(s) (${active.map(taskLabel).slice(0, 3).join(', ')}${active.length > 3 ? ', ...' : ''}); tasks are not moved between backends, so let them finish or remove them first.`,
+    );
+  }
+  writeBackendRecord(paths, name, now, true);
+  return `This data root now uses the ${name} queue (recorded in ${backendRecordFile(paths)}); its finished ${current.name} tasks stay where they are.`;
 }

@@ -9,11 +9,24 @@ export interface QueueSnapshot {
   readonly generatedAt: string;
   readonly depth: QueueDepth;
   readonly tasks: readonly QueueTask[];
+  /**
+   * The repository shown: its tasks and those of unknown repository; the depth stays the whole
+   * queue's. Absent: every repository, with a Repository column.
+   */
+  readonly repo?: string;
+}
+
+/** The snapshot narrowed to `repo`'s tasks (and those of unknown repository). */
+export function forRepository(snapshot: QueueSnapshot, repo: string): QueueSnapshot {
+  // An empty queue is said to be empty, whichever repository asks.
+  if (snapshot.tasks.length === 0) return snapshot;
+  return { ...snapshot, repo, tasks: snapshot.tasks.filter((task) => task.repo === undefined || task.repo === repo) };
 }
 
 /** A task as the CLI prints it in JSON: snake_case, like every JSON output of the toolkit. */
 export const taskJson = (task: QueueTask) => ({
   id: task.id,
+  repo: task.repo ?? null,
   subissue: task.subissue,
   parent: task.parent,
   priority: task.priority,
@@ -36,6 +49,7 @@ const statusText = (task: QueueTask, now: Date) =>
 /** `list --json`: the snapshot in snake_case. */
 export const snapshotJson = (snapshot: QueueSnapshot) => ({
   backend: snapshot.backend,
+  repo: snapshot.repo ?? null,
   generated_at: snapshot.generatedAt,
   depth: snapshot.depth,
   tasks: snapshot.tasks.map(taskJson),
@@ -47,9 +61,10 @@ const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance>
   done: (c) => c.green,
   failed: (c) => c.red,
   review: (c) => c.yellow,
+  cancelled: (c) => c.gray,
 };
 
-const STATUS_ORDER: Record<TaskStatus, number> = { claimed: 0, queued: 1, failed: 2, review: 3, done: 4 };
+const STATUS_ORDER: Record<TaskStatus, number> = { claimed: 0, queued: 1, failed: 2, review: 3, cancelled: 4, done: 5 };
 
 const age = (iso: string, now: Date) => formatDuration(Math.max(0, now.getTime() - Date.parse(iso)));
 
@@ -68,7 +83,11 @@ const QUEUE_COLUMNS: readonly FitColumn[] = [
 
 /** `columns`: the terminal's width, which the table fits (undefined: no limit). */
 export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
-  if (snapshot.tasks.length === 0) return `The queue is empty (${snapshot.backend} backend).`;
+  if (snapshot.tasks.length === 0)
+    return snapshot.repo === undefined
+      ? `The queue is empty (${snapshot.backend} backend).`
+      : `No task of ${snapshot.repo} in the queue (${snapshot.backend} backend); --all shows every repository.`;
+  const all = snapshot.repo === undefined;
   const chalk = new Chalk({ level: colorLevel });
   const now = new Date(snapshot.generatedAt);
   const sorted = [...snapshot.tasks].sort(
@@ -76,6 +95,7 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   );
   const rows = sorted.map((task) => [
     task.id,
+    ...(all ? [task.repo ?? 'repository unknown'] : []),
     task.subissue,
     task.parent,
     String(task.priority),
@@ -85,12 +105,14 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
     age(task.createdAt, now),
     (task.lastError ?? '-').replace(/\s+/g, ' ').slice(0, 60),
   ]);
-  return fitTable(QUEUE_COLUMNS, rows, columns);
+  return fitTable(all ? [QUEUE_COLUMNS[0]!, { head: 'Repository', drop: 4 }, ...QUEUE_COLUMNS.slice(1)] : QUEUE_COLUMNS, rows, columns);
 }
 
 export function renderDepthLine(snapshot: QueueSnapshot): string {
-  const { queued, claimed, running, done, failed, review } = snapshot.depth;
-  return `Queue (${snapshot.backend}): ${queued} queued, ${claimed} claimed (${running} running), ${done} done, ${failed} failed, ${review} review`;
+  const { queued, claimed, running, done, failed, review, cancelled } = snapshot.depth;
+  // Said only when there are some: most pools never kill a run.
+  const killed = cancelled > 0 ? `, ${cancelled} cancelled` : '';
+  return `Queue (${snapshot.backend}): ${queued} queued, ${claimed} claimed (${running} running), ${done} done, ${failed} failed, ${review} review${killed}`;
 }
 
 export function renderMonitorFrame(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {

@@ -7,6 +7,9 @@ export const MAX_PRIORITY = 99;
 
 const DIGITS = /^[1-9]\d{0,17}$/;
 
+/** A repository as recorded: printable, one line, no spaces at either end. */
+const REPO = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,298}[^\s\p{Cc}])?$/u;
+
 /** Refuses anything but positive decimal ids and an in-range priority: nothing else reaches Pueue. */
 export function validateTaskSpec(spec: TaskSpec): TaskSpec {
   for (const [name, value] of [
@@ -20,8 +23,13 @@ export function validateTaskSpec(spec: TaskSpec): TaskSpec {
       `The priority ${JSON.stringify(spec.priority)} is out of range: use a whole number from ${MIN_PRIORITY} (most urgent) to ${MAX_PRIORITY}.`,
     );
   }
-  return { subissue: spec.subissue, parent: spec.parent, priority: spec.priority };
+  if (spec.repo !== undefined && !REPO.test(spec.repo))
+    throw usageError(`The repository ${JSON.stringify(spec.repo.slice(0, 80))} is not a repository name, URL or path.`);
+  return { subissue: spec.subissue, parent: spec.parent, priority: spec.priority, ...(spec.repo === undefined ? {} : { repo: spec.repo }) };
 }
+
+/** Two tasks of one sub-issue in one repository (tasks of unknown repository count as one repository). */
+const workKey = (task: { readonly subissue: string; readonly repo?: string | undefined }) => `${task.repo ?? ''}#${task.subissue}`;
 
 /** Parses a priority argument; `text` is what the user typed. */
 export function parsePriority(text: string): number {
@@ -36,37 +44,52 @@ export function compareForClaim(a: QueueTask, b: QueueTask): number {
 }
 
 export const isFinished = (task: Pick<QueueTask, 'status'>) =>
-  task.status === 'done' || task.status === 'failed' || task.status === 'review';
+  task.status === 'done' || task.status === 'failed' || task.status === 'review' || task.status === 'cancelled';
 
-/** An active task for the same subissue blocks a new one unless forced. */
-export function findActiveDuplicate(tasks: readonly QueueTask[], subissue: string): QueueTask | undefined {
-  return tasks.find((task) => task.subissue === subissue && (task.status === 'queued' || task.status === 'claimed'));
+/** Whether a worker of `repo` may take `task`: its own repository's, or one of unknown repository. */
+export const isClaimableBy = (task: Pick<QueueTask, 'repo'>, repo: string | undefined) =>
+  repo === undefined || task.repo === undefined || task.repo === repo;
+
+export const isActive = (task: Pick<QueueTask, 'status'>) => task.status === 'queued' || task.status === 'claimed';
+
+/** An active task for the same subissue of the same repository blocks a new one unless forced. */
+export function findActiveDuplicate(tasks: readonly QueueTask[], spec: Pick<TaskSpec, 'subissue' | 'repo'>): QueueTask | undefined {
+  const key = workKey(spec);
+  return tasks.find((task) => workKey(task) === key && isActive(task));
 }
 
 /**
  * Splits `specs` into those to add and the subissues already active (in `tasks`, or earlier in
  * `specs`): one pass with a set, not a search of every task per spec.
  */
-export function withoutActiveDuplicates<S extends { readonly subissue: string }>(
+export function withoutActiveDuplicates<S extends { readonly subissue: string; readonly repo?: string }>(
   tasks: readonly QueueTask[],
   specs: readonly S[],
 ): { toAdd: S[]; skippedActive: string[] } {
-  const active = new Set(tasks.filter((task) => task.status === 'queued' || task.status === 'claimed').map((task) => task.subissue));
+  const active = new Set(tasks.filter(isActive).map(workKey));
   const toAdd: S[] = [];
   const skippedActive: string[] = [];
   for (const spec of specs) {
-    if (active.has(spec.subissue)) {
+    if (active.has(workKey(spec))) {
       skippedActive.push(spec.subissue);
     } else {
-      active.add(spec.subissue);
+      active.add(workKey(spec));
       toAdd.push(spec);
     }
   }
   return { toAdd, skippedActive };
 }
 
+/** `owner/name#201`, or `#201 (repository unknown)` for a task queued before repositories were recorded. */
+export const taskName = (task: Pick<QueueTask, 'subissue' | 'repo'>) =>
+  task.repo === undefined ? `#${task.subissue} (repository unknown)` : `${task.repo}#${task.subissue}`;
+
+/** The name and, beside it, the queue's own id: `o/r#201 (id:12)`, `#201 (repository unknown, id:12)`. */
+export const taskLabel = (task: Pick<QueueTask, 'subissue' | 'repo' | 'id'>) =>
+  task.repo === undefined ? `#${task.subissue} (repository unknown, id:${task.id})` : `${task.repo}#${task.subissue} (id:${task.id})`;
+
 export const duplicateError = (task: QueueTask) =>
-  new WorkersError('conflict', `Subissue ${task.subissue} is already ${task.status} as task ${task.id}; use --force to add it again.`);
+  new WorkersError('conflict', `${taskLabel(task)} is already ${task.status}; use --force to add it again.`);
 
 /** Finished tasks whose finish time is older than `days`. */
 export function isOlderThan(task: QueueTask, days: number, now: Date): boolean {
@@ -83,5 +106,6 @@ export function countDepth(tasks: readonly QueueTask[], running: number): QueueD
     done: count('done'),
     failed: count('failed'),
     review: count('review'),
+    cancelled: count('cancelled'),
   };
 }

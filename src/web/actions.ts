@@ -11,7 +11,8 @@ export interface DashboardActions {
 export const ACTION_NAMES = ['retry', 'kill', 'resume', 'restart'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
-const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A task reference (src/queue/task-ref.ts checks its form): one printable line. */
+const TASK_REF = /^[^\s\p{Cc}]{1,300}$/u;
 
 /** Checks an action's JSON body and runs it. */
 export async function runAction(actions: DashboardActions, name: ActionName, body: unknown): Promise<string> {
@@ -24,6 +25,7 @@ export async function runAction(actions: DashboardActions, name: ActionName, bod
     return actions.restart(worker);
   }
   const task = fields.task;
-  if (typeof task !== 'string' || !TASK_ID.test(task)) throw new WorkersError('usage', `Give the task to ${name} as {"task": "ID"}.`);
+  if (typeof task !== 'string' || !TASK_REF.test(task))
+    throw new WorkersError('usage', `Give the task to ${name} as {"task": "REF"}: 201, #201, owner/name#201 or id:12.`);
   return name === 'retry' ? actions.retry(task) : actions.kill(task);
 }

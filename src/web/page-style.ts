@@ -20,5 +20,6 @@ td.error { white-space: normal; color: #8a1c1c; max-width: 360px; }
 #paused { color: #fde68a; font-weight: 600; }
 ul { margin: 0; padding-left: 18px; }
 li { margin: 2px 0; }
+.result.success { color: #14532d; } .result.review { color: #713f12; } .result.failed { color: #b91c1c; } .result.cancelled { color: #6b7280; }
 svg rect.ok { fill: #60a5fa; } svg rect.bad { fill: #ef4444; }
 `;

@@ -66,12 +66,17 @@ function openQueue(context: ServeContext): () => Promise<QueueBackend> {
   };
 }
 
-/** The page names a task by its queue id or, from the history and the worker rows, by its sub-issue. */
-async function findTask(backend: QueueBackend, key: string, statuses: readonly QueueTask['status'][]): Promise<string> {
-  const tasks = await backend.list();
-  const found = tasks.find((task) => task.id === key) ?? tasks.find((task) => task.subissue === key && statuses.includes(task.status));
-  if (found === undefined) throw new WorkersError('not-found', `No task ${key} in the queue that is ${statuses.join(' or ')}.`);
-  return found.id;
+/**
+ * The page names a task as a person does (src/queue/task-ref.ts): by sub-issue, in the repository
+ * the dashboard was started in unless the reference names one; a queue id only as `id:12`.
+ */
+async function findTask(backend: QueueBackend, ref: string, env: NodeJS.ProcessEnv): Promise<QueueTask> {
+  const [{ resolveTask }, { parseTaskRef }, { repositoryIdentity }] = await Promise.all([
+    import('../queue/queue-commands.js'),
+    import('../queue/task-ref.js'),
+    import('../adapters/github/repository-name.js'),
+  ]);
+  return resolveTask(backend, parseTaskRef(ref), await repositoryIdentity({ cwd: process.cwd(), env }));
 }
 
 function dashboardActions(
@@ -80,16 +85,18 @@ function dashboardActions(
   restartWorker: (id: number) => Promise<string>,
 ): DashboardActions {
   return {
-    retry: async (task) => {
-      const { retryTask } = await import('../queue/queue-commands.js');
+    // Each acts only on the task named, and refuses in one sentence a state it does not apply to.
+    retry: async (ref) => {
+      const [{ retryTask }, { taskLabel }] = await Promise.all([import('../queue/queue-commands.js'), import('../queue/task-ref.js')]);
       const backend = await queue();
-      await retryTask(backend, await findTask(backend, task, ['done', 'failed', 'review']));
-      return `Task ${task} is back in the queue.`;
+      const task = await retryTask(backend, await findTask(backend, ref, context.env));
+      return `${taskLabel(task)} is back in the queue.`;
     },
-    kill: async (task) => {
+    kill: async (ref) => {
+      const [{ killTask }, { taskLabel }] = await Promise.all([import('../queue/queue-commands.js'), import('../queue/task-ref.js')]);
       const backend = await queue();
-      await backend.killRun(await findTask(backend, task, ['claimed']), KILL_GRACE_MS);
-      return `The run of task ${task} was stopped.`;
+      const task = await killTask(backend, await findTask(backend, ref, context.env), KILL_GRACE_MS);
+      return `The run of ${taskLabel(task)} was stopped; its worker records it as cancelled.`;
     },
     resume: async () => {
       const lifted = await openPoolPause(context).lift();

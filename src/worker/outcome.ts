@@ -16,7 +16,9 @@ export type FailureClass =
 export type AttemptOutcome =
   | { readonly kind: 'success'; readonly evidence: string; readonly pullRequest?: PullRequestRef }
   | { readonly kind: 'review' }
-  | { readonly kind: 'failure'; readonly errorClass: FailureClass; readonly message: string; readonly retry: boolean };
+  | { readonly kind: 'failure'; readonly errorClass: FailureClass; readonly message: string; readonly retry: boolean }
+  /** A person killed the run (`worker-queue kill`): not the agent's failure, never retried. */
+  | { readonly kind: 'cancelled' };
 
 export interface PullRequestRef {
   readonly number: number;
@@ -66,12 +68,13 @@ export function decideOutcome(verdict: AgentVerdict, work: NewWork | InspectFail
 
 /** The next step after an attempt: finish the task, or retry after a delay. */
 export type NextStep =
-  | { readonly kind: 'finish'; readonly status: 'done' | 'review' | 'failed'; readonly error?: string }
+  | { readonly kind: 'finish'; readonly status: 'done' | 'review' | 'failed' | 'cancelled'; readonly error?: string }
   | { readonly kind: 'retry' };
 
 export function nextStep(outcome: AttemptOutcome, attempts: number, maxAttempts: number): NextStep {
   if (outcome.kind === 'success') return { kind: 'finish', status: 'done' };
   if (outcome.kind === 'review') return { kind: 'finish', status: 'review', error: 'the agent finished without new work' };
+  if (outcome.kind === 'cancelled') return { kind: 'finish', status: 'cancelled', error: 'killed by the user' };
   if (outcome.retry && attempts < maxAttempts) return { kind: 'retry' };
   const reason = outcome.retry ? `after ${attempts} attempt(s)` : 'not retried';
   return { kind: 'finish', status: 'failed', error: `${outcome.errorClass}: ${outcome.message} (${reason})` };

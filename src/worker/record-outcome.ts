@@ -7,7 +7,7 @@ import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
 import { traceStep } from '../core/step-trace.js';
 
-const RESULT_OF = { done: 'success', review: 'review', failed: 'failed' } as const;
+const RESULT_OF = { done: 'success', review: 'review', failed: 'failed', cancelled: 'cancelled' } as const;
 
 /** The agent's usage facts under the history record's names. */
 export function usageFields(usage: AgentUsage | undefined): Record<string, string | number> {
@@ -47,7 +47,7 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
   traceStep(ts.subissue, 'end');
 }
 
-const ENDED = { done: 'ended done', review: 'ended review', failed: 'failed' } as const;
+const ENDED = { done: 'ended done', review: 'ended review', failed: 'failed', cancelled: 'was cancelled' } as const;
 
 /**
  * Why the worktree stays, as gc would keep it: work in it that no branch holds (uncommitted
@@ -58,14 +58,17 @@ async function keepReason(rt: Runtime, ts: TaskState): Promise<string | undefine
   if (await hasUncommittedChanges(ts.worktree).catch(() => false)) return 'it has uncommitted changes';
   const stray = await getCommitsOnNoBranch(ts.worktree).catch(() => 0);
   if (stray > 0) return `${stray} commit(s) on its HEAD are on no branch`;
-  if (ts.final!.status === 'failed' && (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0)
+  if (
+    (ts.final!.status === 'failed' || ts.final!.status === 'cancelled') &&
+    (await getCommitsAhead(rt.repo, ts.base_branch, ts.branch).catch(() => 0)) > 0
+  )
     return 'its commits are not pushed';
   return undefined;
 }
 
 /** The outcome is recorded and nothing reads the attempts' output any more: large ones are gzipped (LOG_MAX_BYTES). */
 async function compressOutputs(rt: Runtime, ts: TaskState): Promise<void> {
-  const files = Array.from({ length: ts.attempt }, (_, index) => runOutputFile(rt.paths, rt.workerId, { id: ts.queue_task_id }, index + 1));
+  const files = Array.from({ length: ts.attempt }, (_, index) => runOutputFile(rt, ts, index + 1));
   await compressLargeOutputs(files, rt.settings.LOG_MAX_BYTES).catch((error: unknown) =>
     rt.say(`task ${ts.subissue}: its output files were left uncompressed: ${error instanceof Error ? error.message : String(error)}`),
   );
@@ -118,7 +121,9 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     ...(ts.resumed ? { resumed: true } : {}),
     ...(final.pull_request ? { pr_number: final.pull_request.number, pr_url: final.pull_request.url } : {}),
   };
-  await Promise.all([rt.history.append(record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
+  // A run a person cancelled is not the worker's success or failure: its counters stay as they are.
+  const counted = final.status === 'cancelled' ? Promise.resolve() : rt.health.complete(rt.workerId, final.status === 'done');
+  await Promise.all([rt.history.append(record, rt.now()), counted]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.
   if (final.status === 'failed' && final.error_class !== 'auth_error') {
     await rt.events.log(

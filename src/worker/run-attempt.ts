@@ -46,8 +46,8 @@ const failure = (
   outcome: { kind: 'failure', errorClass, message, retry },
 });
 
-/** `worker-queue kill`: the task ends failed, never retried. */
-const KILLED_BY_USER: Settled = { outcome: { kind: 'failure', errorClass: 'agent_error', message: 'killed by the user', retry: false } };
+/** `worker-queue kill`: the task ends cancelled, never retried (docs/SPEC.md section 8.1). */
+const KILLED_BY_USER: Settled = { outcome: { kind: 'cancelled' } };
 
 /** GitHub mode: the issue text, fetched once per task (a deleted issue fails the task, not retried). */
 async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
@@ -138,7 +138,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
         return 'started';
       }
     }
-    const outputFile = runOutputFile(rt.paths, rt.workerId, current, ts.attempt);
+    const outputFile = runOutputFile(rt, ts, ts.attempt);
     ensureDirSync(dirname(outputFile));
     // An attempt handed back without counting (usage limit) runs again under the same number.
     await rename(outputFile, `${outputFile}.${rt.now().getTime()}.earlier`).catch(() => undefined);

@@ -8,7 +8,7 @@ import type { Settings } from '../core/settings.js';
 import type { HealthStore } from '../health/health-store.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { PoolPause } from '../pause/usage-pause.js';
-import type { QueueBackend, QueueTask } from '../queue/backend.js';
+import type { QueueBackend } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { fencedIssueData, plainTitle } from '../github/issue-context.js';
 import type { WorkerControl } from './control.js';
@@ -25,6 +25,8 @@ export interface WorkerDeps {
   readonly repo: string;
   /** The branch new task branches start from (`--base`, else the repo's current branch). */
   readonly baseBranch: string;
+  /** The repository's name as tasks record it: the worker claims only its tasks (and those of unknown repository). */
+  readonly taskRepo?: string;
   readonly backend: QueueBackend;
   /** Opens the backend again (and starts its daemon) after a backend error. */
   readonly reconnect?: () => Promise<QueueBackend>;
@@ -62,8 +64,21 @@ export interface Runtime extends WorkerDeps {
   readonly changes: QueueChanges;
 }
 
-export const runOutputFile = (paths: DataPaths, workerId: number, task: Pick<QueueTask, 'id'>, attempt: number) =>
-  join(paths.root, 'runs', `worker-${workerId}`, `task-${task.id}-attempt-${attempt}.log`);
+/**
+ * An attempt's output file: named by the backend, the queue id and when this task was taken, so
+ * no two tasks of any backend or repository share a name (Pueue's ids restart at 0).
+ */
+export const runOutputFile = (
+  rt: Pick<Runtime, 'paths' | 'workerId' | 'backendNow'>,
+  ts: Pick<TaskState, 'queue_task_id' | 'started_at'>,
+  attempt: number,
+) =>
+  join(
+    rt.paths.root,
+    'runs',
+    `worker-${rt.workerId}`,
+    `task-${ts.queue_task_id}-${rt.backendNow.name}-${ts.started_at.replace(/[-:.]/g, '')}-attempt-${attempt}.log`,
+  );
 
 export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {
   return {

@@ -8,7 +8,7 @@ import { removeLeftoverTemps } from '../core/leftover-temps.js';
 import { openFleetStores } from '../health/open-stores.js';
 import { openQueueBackend } from '../queue/open-backend.js';
 import { WorkerControl, drainFile } from './control.js';
-import { claimWorkerId } from '../health/worker-pid-file.js';
+import { claimWorkerId, recordWorkerRepository } from '../health/worker-pid-file.js';
 import type { GithubLink } from '../github/deliver-pull-request.js';
 import { runWorker } from './worker-loop.js';
 import { chooseSandbox } from './sandbox.js';
@@ -60,10 +60,15 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   removeLeftoverTemps(options.paths);
   const { health, history } = openFleetStores({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const control = new WorkerControl(drainFile(options.paths, options.workerId));
+  const { repositoryIdentity } = await import('../adapters/github/repository-name.js');
+  const taskRepo = await repositoryIdentity({ cwd: repo, env: options.env });
+  options.say(`working the tasks of ${taskRepo}`);
+  await recordWorkerRepository(options.paths, options.workerId, taskRepo, options.settings.LOCK_STALE_TIMEOUT);
   const done = runWorker({
     workerId: options.workerId,
     repo,
     baseBranch,
+    taskRepo,
     backend,
     reconnect: async () => (await open()).backend,
     agent,

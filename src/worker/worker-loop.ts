@@ -139,7 +139,12 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       if (announcedPause !== null) rt.say('dispatch resumed');
       announcedPause = null;
       traceStep('-', 'claim-start');
-      const task = await withBackend(rt, 'claiming a task', (backend) => backend.claim(deps.workerId), true).catch(() => undefined);
+      const task = await withBackend(
+        rt,
+        'claiming a task',
+        (backend) => backend.claim(deps.workerId, deps.taskRepo === undefined ? {} : { repo: deps.taskRepo }),
+        true,
+      ).catch(() => undefined);
       if (task) traceStep(task.subissue, 'claimed');
       if (task === undefined) {
         pending = null;

@@ -19,7 +19,7 @@ export type TaskPhase = (typeof TASK_PHASES)[number];
 const finalSchema = z.object({
   /** The pull request the task ended in (GitHub mode). */
   pull_request: z.object({ number: z.number().int().positive(), url: z.string() }).nullable().default(null),
-  status: z.enum(['done', 'review', 'failed']),
+  status: z.enum(['done', 'review', 'failed', 'cancelled']),
   error: z.string().nullable(),
   error_class: z.enum(ERROR_CLASSES).nullable(),
   ended_at: z.string(),

@@ -217,7 +217,7 @@ describe('worker-performance serve', () => {
     await queue.claim(1);
     await queue.finish(task.id, { status: 'failed', error: 'boom' });
     const retried = await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"456"}' });
-    expect(await retried.text()).toBe('Task 456 is back in the queue.\n');
+    expect(await retried.text()).toBe('#456 (repository unknown, id:1) is back in the queue.\n');
     expect((await queue.get(task.id))!.status).toBe('queued');
     expect((await fetch(`${url}api/actions/retry`, { method: 'POST', headers: { ...auth, origin }, body: '{"task":"999"}' })).status).toBe(
       409,
@@ -233,5 +233,39 @@ describe('worker-performance serve', () => {
       const response = await fetch(`${url}${path}`, { headers: auth });
       expect(response.status, path).toBe(404);
     }
+  });
+
+  it('actions act only on the task named: "1" is sub-issue 1, never queue id 1; a state an action does not apply to is refused', async () => {
+    const home = makeTempDir();
+    const { url } = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: TOKEN });
+    const headers = { authorization: `Bearer ${TOKEN}`, origin: url.slice(0, -1) };
+    const queue = (
+      await openQueueBackend({ paths: dataPaths(home), settings: resolveSettings({}, { WORKER_BACKEND: 'embedded' }), env: {} })
+    ).backend;
+    // Queue id 1 is sub-issue 2 (done), queue id 2 is sub-issue 1 (failed).
+    const two = await queue.add({ subissue: '2', parent: '9', priority: 1 });
+    const one = await queue.add({ subissue: '1', parent: '9', priority: 2 });
+    await queue.claim(1);
+    await queue.finish(two.id, { status: 'done' });
+    await queue.claim(2);
+    await queue.finish(one.id, { status: 'failed', error: 'boom' });
+    const post = (action: string, task: string) =>
+      fetch(`${url}api/actions/${action}`, { method: 'POST', headers, body: JSON.stringify({ task }) });
+
+    const killed = await post('kill', '1');
+    expect(killed.status).toBe(409);
+    expect(await killed.text()).toBe(
+      '#1 (repository unknown, id:2) is failed with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).\n',
+    );
+    const retried = await post('retry', '1');
+    expect(await retried.text()).toBe('#1 (repository unknown, id:2) is back in the queue.\n');
+    expect((await queue.get(one.id))!.status).toBe('queued');
+    expect((await queue.get(two.id))!.status).toBe('done');
+    const again = await post('retry', '1');
+    expect(again.status).toBe(409);
+    expect(await again.text()).toMatch(
+      /^#1 \(repository unknown, id:2\) is queued; only done, failed, review or cancelled tasks can be retried\.\n$/,
+    );
+    expect(await (await post('retry', 'id:1')).text()).toBe('#2 (repository unknown, id:1) is back in the queue.\n');
   });
 });

@@ -33,7 +33,7 @@ describeWith(['claude', 'gh', 'git'], 'worker-queue plan', () => {
     expect(github.api.subIssuesOf(50)).toEqual([51, 52]);
     expect(github.api.issue(52)).toMatchObject({ title: 'Checkout', body: 'Take the money.\n\nPart of #50.' });
     const list = JSON.parse(
-      (await runBin('worker-queue', ['list', '--json'], { home: data, env: { WORKER_BACKEND: 'embedded' } })).stdout,
+      (await runBin('worker-queue', ['list', '--all', '--json'], { home: data, env: { WORKER_BACKEND: 'embedded' } })).stdout,
     ) as { tasks: { subissue: string; parent: string }[] };
     expect(list.tasks.map((task) => [task.parent, task.subissue])).toEqual([
       ['50', '51'],

@@ -44,7 +44,7 @@ describe('a lock holder stopped (SIGSTOP) for twice LOCK_STALE_TIMEOUT keeps its
     const tasks = subissuesIn(home);
     expect(tasks.map((task) => task.subissue).sort()).toEqual(['900011', '900012']);
     expect(new Set(tasks.map((task) => task.id)).size).toBe(2);
-    expect(added.stdout).not.toContain(`Queued task ${(first as { id: string }).id}:`);
+    expect(added.stdout).not.toContain(`(id:${(first as { id: string }).id})`);
   });
 
   it('a claim (embedded): two workers never both get sub-issue 555', async () => {

@@ -75,7 +75,7 @@ describeWith(['claude', 'gh', 'git', 'tmux'], 'the /project:* commands', () => {
     const result = JSON.stringify(api.messageRequests().at(-1)!.body);
     expect(result).toMatch(/Queued #101 \\"One\\" \(parent #100, priority 5\) as task \d+/);
     const list = JSON.parse(
-      (await runBin('worker-queue', ['list', '--json'], { home: data, env: { WORKER_BACKEND: 'embedded' } })).stdout,
+      (await runBin('worker-queue', ['list', '--all', '--json'], { home: data, env: { WORKER_BACKEND: 'embedded' } })).stdout,
     ) as { tasks: { subissue: string }[] };
     expect(list.tasks.map((task) => task.subissue)).toEqual(['101', '102']);
 

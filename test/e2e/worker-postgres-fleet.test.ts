@@ -20,7 +20,7 @@ describeWith(['postgres', 'git'], 'a worker on the postgres backend', () => {
     const alpha = { ...bench.env, ...shared, WORKER_HOST: 'alpha' };
     const betaHome = makeTempDir('hw-beta-');
     const beta = (bin: string, args: string[]) => runBin(bin, args, { home: betaHome, env: { ...shared, WORKER_HOST: 'beta' } });
-    expect((await runBin('worker-queue', ['add', '1', '7', '71'], { home: bench.home, env: alpha })).exitCode).toBe(0);
+    expect((await runBin('worker-queue', ['add', '1', '7', '71'], { home: bench.home, env: alpha, cwd: bench.repo })).exitCode).toBe(0);
 
     const worker = spawnWorker({ repo: bench.repo, env: alpha }, 2);
     const report = await waitFor(

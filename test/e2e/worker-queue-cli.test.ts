@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
@@ -8,13 +8,21 @@ import { isolatedPueue, type IsolatedPueue } from '../helpers/pueue-daemon.js';
 import { describeWith } from '../helpers/requires.js';
 import { runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
+import { git, makeGitRepo } from '../helpers/git-repo.js';
 
 const EMBEDDED = { WORKER_BACKEND: 'embedded' };
-const queue = (home: string, args: string[], env: Record<string, string> = EMBEDDED) => runBin('worker-queue', args, { home, env });
+/** A clone of acme/widgets, fresh for each test: the repository every command here names its tasks in. */
+let CLONE: string;
+beforeEach(() => {
+  CLONE = makeGitRepo();
+  git(CLONE, 'remote', 'add', 'origin', 'git@github.com:acme/widgets.git');
+});
+const queue = (home: string, args: string[], env: Record<string, string> = EMBEDDED) =>
+  runBin('worker-queue', args, { home, env, cwd: CLONE });
 const listJson = async (home: string, env?: Record<string, string>) =>
   JSON.parse(String((await queue(home, ['list', '--json'], env)).stdout)) as {
     backend: string;
-    tasks: { id: string; subissue: string; status: string; priority: number }[];
+    tasks: { id: string; repo: string | null; subissue: string; status: string; priority: number }[];
   };
 
 describe('worker-queue (embedded backend)', () => {
@@ -27,22 +35,40 @@ describe('worker-queue (embedded backend)', () => {
       env: process.env,
     });
     await backend.claim(5);
-    const refused = await queue(home, ['retry', '1']);
+    const refused = await queue(home, ['retry', '121']);
     expect(refused.exitCode).toBe(1);
     expect(String(refused.stderr)).toMatch(
-      /Task 1 is claimed by worker 5; only done, failed or review tasks can be retried \(--force returns a claim whose worker is gone\)/,
+      /acme\/widgets#121 \(id:1\) is claimed by worker 5; only done, failed, review or cancelled tasks can be retried \(--force returns a claim whose worker is gone\)/,
     );
-    const forced = await queue(home, ['retry', '--force', '1']);
+    const forced = await queue(home, ['retry', '--force', '#121']);
     expect(forced.exitCode, String(forced.stderr)).toBe(0);
-    expect(String(forced.stdout)).toBe('Task 1 (sub-issue 121) is queued again.');
+    expect(String(forced.stdout)).toBe('acme/widgets#121 (id:1) is queued again.');
     expect((await listJson(home)).tasks.map((task) => task.status)).toEqual(['queued']);
+  });
+
+  it('names each task by its repository: list shows the current one, --all every one with a Repository column; a bare number is a sub-issue of the current one', async () => {
+    const home = makeTempDir();
+    const other = makeGitRepo();
+    git(other, 'remote', 'add', 'origin', 'https://github.com/acme/gadgets.git');
+    expect((await queue(home, ['add', '2', '10', '201'])).exitCode).toBe(0);
+    const fromOther = await runBin('worker-queue', ['add', '2', '10', '201'], { home, env: EMBEDDED, cwd: other });
+    expect(fromOther.stdout).toBe('Queued acme/gadgets#201 (id:2): sub-issue of #10, priority 2.');
+    const mine = await listJson(home);
+    expect(mine.tasks.map((task) => [task.id, task.repo])).toEqual([['1', 'acme/widgets']]);
+    const table = String((await queue(home, ['list', '--all'])).stdout);
+    expect(table).toMatch(/ID │ Repository +│ Subissue/);
+    expect(table).toMatch(/acme\/gadgets │ 201 /);
+    expect(table).toMatch(/acme\/widgets │ 201 /);
+    const removed = await queue(home, ['remove', '201']);
+    expect(removed.stdout).toBe('acme/widgets#201 (id:1) removed.');
+    expect((await queue(home, ['remove', 'acme/gadgets#201'])).stdout).toBe('acme/gadgets#201 (id:2) removed.');
   });
 
   it('adds, lists, monitors, retries, removes and cleans', async () => {
     const home = makeTempDir();
     const added = await queue(home, ['add', '2', '10', '101', '--verbose']);
     expect(added.exitCode, String(added.stderr)).toBe(0);
-    expect(String(added.stdout)).toBe('Queued task 1: sub-issue 101 of #10, priority 2.');
+    expect(String(added.stdout)).toBe('Queued acme/widgets#101 (id:1): sub-issue of #10, priority 2.');
     expect(String(added.stderr)).toMatch(/^Queue backend: embedded \(WORKER_BACKEND=embedded\)\.\n/);
     await queue(home, ['add', '1', '10', '102']);
 
@@ -60,18 +86,25 @@ describe('worker-queue (embedded backend)', () => {
 
     const refused = await queue(home, ['add', '2', '10', '101']);
     expect(refused.exitCode).not.toBe(0);
-    expect(String(refused.stderr)).toMatch(/already queued as task 1; use --force/);
+    expect(String(refused.stderr)).toMatch(/acme\/widgets#101 \(id:1\) is already queued; use --force/);
     expect((await queue(home, ['add', '2', '10', '101', '--force'])).exitCode).toBe(0);
 
-    const notFinished = await queue(home, ['retry', '1']);
+    const notFinished = await queue(home, ['retry', '101']);
     expect(notFinished.exitCode).toBe(1);
-    expect(String(notFinished.stderr)).toMatch(/Task 1 is queued; only done, failed or review tasks can be retried/);
+    expect(String(notFinished.stderr)).toMatch(
+      /acme\/widgets#101 \(id:\d\) is queued; only done, failed, review or cancelled tasks can be retried/,
+    );
 
-    expect((await queue(home, ['remove', '3'])).exitCode).toBe(0);
+    expect((await queue(home, ['remove', 'id:3'])).exitCode).toBe(0);
     expect((await listJson(home)).tasks.map((task) => task.id)).toEqual(['1', '2']);
-    const missing = await queue(home, ['remove', '3']);
+    const missing = await queue(home, ['remove', 'id:3']);
     expect(missing.exitCode).toBe(1);
-    expect(String(missing.stderr)).toMatch(/There is no task 3 in the queue/);
+    expect(String(missing.stderr)).toMatch(/There is no task with queue id 3/);
+    const otherRepo = await queue(home, ['remove', 'other/repo#101']);
+    expect(otherRepo.exitCode).toBe(1);
+    expect(String(otherRepo.stderr)).toBe(
+      'worker-queue: There is no task for sub-issue 101 of other/repo in the queue; see worker-queue list --all.',
+    );
 
     const clean = await queue(home, ['clean']);
     expect(String(clean.stdout)).toBe('Removed 0 finished tasks older than 7 days, and 0 run files older than RUNS_KEEP_DAYS (14).');
@@ -85,7 +118,8 @@ describe('worker-queue (embedded backend)', () => {
     [['add', '1', '10', '1;touch PWNED'], /subissue issue id "1;touch PWNED" is not a positive number/],
     [['add', '1', '10', '$(touch PWNED)'], /subissue issue id "\$\(touch PWNED\)"/],
     [['add', '1', '10', '1\'"\n2'], /is not a positive number/],
-    [['retry', 'x'], /task id "x" is not a number/],
+    [['retry', 'x'], /"x" names no task: give a sub-issue as 201, #201 or owner\/name#201, or a queue id as id:12\./],
+    [['kill', 'id:x'], /The queue id in "id:x" is not a number/],
     [['remove', '-1'], /./],
     [['clean', 'soon'], /DAYS must be a whole number/],
     [['frobnicate'], /unknown command/],
@@ -143,7 +177,7 @@ describeWith(['pueue'], 'worker-queue (pueue backend, isolated daemon)', () => {
     expect(listed.backend).toBe('pueue');
     expect(listed.tasks).toMatchObject([{ subissue: '301', status: 'queued', priority: 1 }]);
     const id = listed.tasks[0]!.id;
-    expect((await queue(home, ['remove', id], env)).exitCode).toBe(0);
+    expect((await queue(home, ['remove', `id:${id}`], env)).exitCode).toBe(0);
     expect((await listJson(home, env)).tasks).toEqual([]);
   });
 });

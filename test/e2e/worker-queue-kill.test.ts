@@ -14,7 +14,7 @@ afterEach(async () => {
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 describeEachBackend(['git'], 'worker-queue kill on the %s backend', (backendName) => {
-  it('kills the whole process group of a running task, which ends failed, not retried, its worktree kept; the worker goes on', async () => {
+  it('kills the whole process group of a running task, which ends cancelled: no ALERT, not retried, not counted against the worker, its worktree kept; retry queues it again', async () => {
     const bench = await makeWorkerBench(backendName);
     // 51 commits, then runs on with a child that ignores SIGTERM; 52 is the next task.
     bench.setScenario({ default: 'commit', tasks: { '51': 'commit-stubborn' } });
@@ -25,10 +25,10 @@ describeEachBackend(['git'], 'worker-queue kill on the %s backend', (backendName
     const pidsFile = join(bench.agentDir, 'pids.log');
     await waitFor(() => lines(pidsFile).length === 2, { timeoutMs: 60_000, what: 'the agent of task 51 and its child to run' });
 
-    const kill = await runBin('worker-queue', ['kill', killed.id], { home: bench.home, env: bench.env });
+    const kill = await runBin('worker-queue', ['kill', '51'], { home: bench.home, env: bench.env });
     expect(kill.exitCode, kill.stderr).toBe(0);
     expect(kill.stdout).toBe(
-      `Killed the run of task ${killed.id} (sub-issue 51); worker 1 records it as failed (killed by the user) and goes on with the next task.`,
+      `Killed the run of #51 (repository unknown, id:${killed.id}); worker 1 records it as cancelled (killed by the user) and goes on with the next task.`,
     );
     expect(
       lines(pidsFile)
@@ -40,23 +40,42 @@ describeEachBackend(['git'], 'worker-queue kill on the %s backend', (backendName
       timeoutMs: 60_000,
       what: 'the next task to be done',
     });
-    await waitFor(async () => (await bench.backend.get(killed.id))?.status === 'failed', {
+    await waitFor(async () => (await bench.backend.get(killed.id))?.status === 'cancelled', {
       timeoutMs: 30_000,
-      what: 'the killed task to be failed',
+      what: 'the killed task to be cancelled',
     });
     expect((await bench.backend.get(killed.id))?.lastError).toMatch(/killed by the user/);
     expect(bench.starts().filter((start) => start.task === '51')).toHaveLength(1);
     const record = lines(bench.paths.historyFile)
       .map((line) => JSON.parse(line) as { task_id: string })
       .find((entry) => entry.task_id === '51');
-    expect(record).toMatchObject({ result: 'failed', attempts: 1, error: expect.stringMatching(/killed by the user/) });
+    expect(record).toMatchObject({
+      result: 'cancelled',
+      attempts: 1,
+      error_class: null,
+      error: expect.stringMatching(/killed by the user/),
+    });
+    expect(lines(bench.paths.alertsLog).filter((line) => line.includes('task 51'))).toEqual([]);
+    const listed = await runBin('worker-queue', ['list'], { home: bench.home, env: bench.env });
+    expect(listed.stdout).toMatch(/ 51 .* cancelled/);
+    expect(listed.stdout).toMatch(/1 done, 0 failed, 0 review, 1 cancelled$/);
+    const report = await runBin('worker-performance', ['report', '--json'], { home: bench.home, env: bench.env });
+    const worker1 = (JSON.parse(report.stdout) as { workers: { id: number; tasks: number; failed: number }[] }).workers.find(
+      (row) => row.id === 1,
+    );
+    expect(worker1).toMatchObject({ tasks: 1, failed: 0 });
     expect(existsSync(join(bench.repo, '.worktrees', 'subissue-51', 'task-51.txt'))).toBe(true);
-    expect(worker.output.join('\n')).toMatch(/task 51 failed with unpushed commits; its worktree is kept/);
+    expect(worker.output.join('\n')).toMatch(/task 51 cancelled with unpushed commits; its worktree is kept/);
 
-    const refused = await runBin('worker-queue', ['kill', next.id], { home: bench.home, env: bench.env });
+    await stopWorkers(running);
+    const retried = await runBin('worker-queue', ['retry', '#51'], { home: bench.home, env: bench.env });
+    expect(retried.exitCode, retried.stderr).toBe(0);
+    expect((await bench.backend.get(killed.id))?.status).toBe('queued');
+
+    const refused = await runBin('worker-queue', ['kill', '52'], { home: bench.home, env: bench.env });
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toBe(
-      `worker-queue: Task ${next.id} is done with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).`,
+      `worker-queue: #52 (repository unknown, id:${next.id}) is done with no run in progress; only a running task can be killed (worker-queue remove deletes one that is not running).`,
     );
   });
 });

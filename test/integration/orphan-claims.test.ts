@@ -69,16 +69,16 @@ describeEachBackend(['git'], 'claims of workers that never come back, on the %s 
     const task = await bench.backend.add({ subissue: '711', parent: '7', priority: 1 });
     await bench.backend.claim(4);
     const force = { paths: bench.paths, lockStaleMs: 5000 };
-    await expect(retryTask(bench.backend, task.id)).rejects.toThrow(
-      /claimed by worker 4; only done, failed or review tasks can be retried \(--force/,
+    await expect(retryTask(bench.backend, (await bench.backend.get(task.id))!)).rejects.toThrow(
+      /claimed by worker 4; only done, failed, review or cancelled tasks can be retried \(--force/,
     );
     await writePidFile(bench, 4, process.pid);
-    await expect(retryTask(bench.backend, task.id, force)).rejects.toThrow(
+    await expect(retryTask(bench.backend, (await bench.backend.get(task.id))!, force)).rejects.toThrow(
       new RegExp(`claimed by worker 4, which is running as pid ${process.pid}`),
     );
     expect(await bench.backend.get(task.id)).toMatchObject({ status: 'claimed', workerId: 4 });
     await writePidFile(bench, 4, process.pid, '1');
-    expect(await retryTask(bench.backend, task.id, force)).toMatchObject({ status: 'queued' });
+    expect(await retryTask(bench.backend, (await bench.backend.get(task.id))!, force)).toMatchObject({ status: 'queued' });
     expect(await bench.backend.get(task.id)).toMatchObject({ status: 'queued', workerId: null });
   });
 });

@@ -113,10 +113,10 @@ describeWith(['postgres', 'git', 'tmux'], 'the postgres backend across hosts: pa
       what: 'the run on host a',
       timeoutMs: 60_000,
     }).catch(withOutput(worker));
-    const killed = await runBin('worker-queue', ['kill', task.id], { home: b.paths.root, env: b.env });
+    const killed = await runBin('worker-queue', ['kill', '81'], { home: b.paths.root, env: b.env });
     expect(killed.exitCode, killed.stderr).toBe(0);
     expect(killed.stdout).toBe(
-      `Asked host a to kill the run of task ${task.id} (sub-issue 81); its manager stops it at its next check, then worker 1 there records it as failed (killed by the user).`,
+      `Asked host a to kill the run of #81 (repository unknown, id:${task.id}); its manager stops it at its next check, then worker 1 there records it as cancelled (killed by the user).`,
     );
     expect((await a.backend.observeRun(task.id)).state).toBe('running');
     const context = managerContextFor(
@@ -126,7 +126,7 @@ describeWith(['postgres', 'git', 'tmux'], 'the postgres backend across hosts: pa
     const controller = new AbortController();
     const loop = runMonitorLoop(context, openPool(context), { signal: controller.signal });
     try {
-      await waitFor(async () => (await a.backend.get(task.id))?.status === 'failed', {
+      await waitFor(async () => (await a.backend.get(task.id))?.status === 'cancelled', {
         what: 'the killed task to be recorded',
         timeoutMs: 60_000,
       }).catch(withOutput(worker));

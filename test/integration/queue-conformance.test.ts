@@ -78,6 +78,31 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       expect(await h.backend.list()).toHaveLength(2);
     });
 
+    it("records each task's repository; one sub-issue number is one task per repository; a worker claims only its repository's tasks", async () => {
+      const a = await h.backend.add({ subissue: '514', parent: '1', priority: 1, repo: 'acme/a' });
+      const b = await h.backend.add({ subissue: '514', parent: '1', priority: 2, repo: 'acme/b' });
+      await expect(h.backend.add({ subissue: '514', parent: '1', priority: 1, repo: 'acme/a' })).rejects.toMatchObject({
+        kind: 'conflict',
+      });
+      expect((await h.open().then((fresh) => fresh.list())).map((task) => [task.subissue, task.repo])).toEqual([
+        ['514', 'acme/a'],
+        ['514', 'acme/b'],
+      ]);
+      expect(await h.backend.claim(1, { repo: 'acme/c' })).toBeUndefined();
+      expect(await h.backend.claim(1, { repo: 'acme/b' })).toMatchObject({ id: b.id, repo: 'acme/b' });
+      expect(await h.backend.claim(2, { repo: 'acme/a' })).toMatchObject({ id: a.id, repo: 'acme/a' });
+    });
+
+    it('a task a person cancelled is finished: listed cancelled, counted apart, retried like any finished task', async () => {
+      const task = await h.backend.add({ subissue: '77', parent: '1', priority: 1 });
+      await h.backend.claim(1);
+      await h.backend.finish(task.id, { status: 'cancelled', error: 'killed by the user' });
+      expect(await h.backend.get(task.id)).toMatchObject({ status: 'cancelled', lastError: 'killed by the user' });
+      expect(await h.backend.depth()).toMatchObject({ cancelled: 1, failed: 0, queued: 0 });
+      await h.backend.requeue(task.id, { attempts: 0 });
+      expect(await h.backend.get(task.id)).toMatchObject({ status: 'queued' });
+    });
+
     it('adds many at once in their order, skipping a subissue already active or repeated, and refuses a bad one whole', async () => {
       await h.backend.add({ subissue: '20', parent: '2', priority: 3 });
       const result = await h.backend.addMany([
@@ -193,7 +218,7 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       await h.backend.finish(a.id, { status: 'failed', error: 'gave up' });
       await h.backend.claim(2);
       await h.backend.finish(b.id, { status: 'review' });
-      expect(await h.backend.depth()).toEqual({ queued: 1, claimed: 0, running: 0, done: 0, failed: 1, review: 1 });
+      expect(await h.backend.depth()).toEqual({ queued: 1, claimed: 0, running: 0, done: 0, failed: 1, review: 1, cancelled: 0 });
       expect(await h.backend.get(a.id)).toMatchObject({ status: 'failed', lastError: 'gave up' });
       expect(await h.backend.clean(1)).toBe(0);
       expect(await h.backend.clean(0)).toBe(2);

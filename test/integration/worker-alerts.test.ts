@@ -37,7 +37,7 @@ describeEachBackend(['git'], 'what a worker running alone records, on the %s bac
 
     const errors = read(join(bench.paths.errorsDir, 'worker-1.log'));
     expect(errors).toMatch(
-      /task 7 attempt 1: agent_error: the agent exited with code 1 \(output: \S+task-\d+-attempt-1\.log; last lines: fake agent: planned failure for 7\)/,
+      /task 7 attempt 1: agent_error: the agent exited with code 1 \(output: \S+task-\d+-(?:embedded|pueue)-\d{8}T\d+Z-attempt-1\.log; last lines: fake agent: planned failure for 7\)/,
     );
     const outputFile = /\(output: (\S+);/.exec(errors)![1]!;
     expect(read(outputFile)).toContain('fake agent: planned failure for 7');

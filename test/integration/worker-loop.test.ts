@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
@@ -50,9 +50,12 @@ describeEachBackend(['git'], 'worker loop on the %s backend', (backendName) => {
     const notDone = tasks.filter((task) => task.status !== 'done');
     // On failure, show what the agent said in every attempt.
     const outputs = notDone.flatMap((task) =>
-      [1, 2, 3]
-        .map((attempt) => join(bench.home, 'runs', `worker-${task.workerId}`, `task-${task.id}-attempt-${attempt}.log`))
-        .filter(existsSync),
+      (existsSync(join(bench.home, 'runs', `worker-${task.workerId}`))
+        ? readdirSync(join(bench.home, 'runs', `worker-${task.workerId}`))
+        : []
+      )
+        .filter((name) => name.startsWith(`task-${task.id}-`))
+        .map((name) => join(bench.home, 'runs', `worker-${task.workerId}`, name)),
     );
     const agentNotes = ['errors.log', 'starts.log']
       .map((name) => join(bench.agentDir, name))

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
-import { runOutputFile } from '../../src/worker/runtime.js';
 import { describeEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench, type RunningWorker } from '../helpers/worker-harness.js';
@@ -22,13 +22,20 @@ describeEachBackend(['git'], 'output files of finished runs (%s backend)', (back
     const small = await bench.backend.add({ subissue: '72', parent: '7', priority: 2 });
     running.push(bench.startWorker(1));
 
-    const largeFile = runOutputFile(bench.paths, 1, large, 1);
-    const smallFile = runOutputFile(bench.paths, 1, small, 1);
+    // Named by backend, queue id and when the task was taken: no other task's file shares the name.
+    const dir = join(bench.paths.root, 'runs', 'worker-1');
+    const outputOf = (id: string) => {
+      const pattern = new RegExp(`^task-${id}-${backendName}-\\d{8}T\\d+Z-attempt-1\\.log(?:\\.gz)?$`);
+      const name = (existsSync(dir) ? readdirSync(dir) : []).find((candidate) => pattern.test(candidate));
+      return name === undefined ? join(dir, 'missing') : join(dir, name.replace(/\.gz$/, ''));
+    };
     await waitFor(
-      async () => (await bench.backend.get(small.id))?.status === 'done' && bench.commits().length === 2 && existsSync(`${largeFile}.gz`),
+      async () =>
+        (await bench.backend.get(small.id))?.status === 'done' && bench.commits().length === 2 && existsSync(`${outputOf(large.id)}.gz`),
       { timeoutMs: 60_000, what: 'both tasks done and the large output compressed' },
     );
     expect((await bench.backend.get(large.id))?.status).toBe('done');
+    const [largeFile, smallFile] = [outputOf(large.id), outputOf(small.id)];
     expect(existsSync(largeFile)).toBe(false);
     const lines = gunzipSync(readFileSync(`${largeFile}.gz`))
       .toString('utf8')

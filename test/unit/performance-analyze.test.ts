@@ -18,9 +18,9 @@ async function reportWith(workers: Partial<WorkerRow>[], queue: QueueState): Pro
 }
 
 /** A worker's history part with these results. */
-const historyOf = (success: number, review: number, failed: number): WorkerRow['history'] => ({
-  tasks: success + review + failed,
-  results: { success, review, failed },
+const historyOf = (success: number, review: number, failed: number, cancelled = 0): WorkerRow['history'] => ({
+  tasks: success + review + failed + cancelled,
+  results: { success, review, failed, cancelled },
   average_duration_s: 60,
   cost: { tasks_with_cost: 0, total_usd: 0, per_task_usd: null, input_tokens: 0, output_tokens: 0, num_turns: 0 },
 });
@@ -82,6 +82,18 @@ describe('analyze findings', () => {
     });
     expect(buildAnalysis(counted, quiet, 8).findings[0]?.message).toBe(
       'Worker 1 failed 5 of 10 tasks by its health counters, which count reviews as failures (50%, above 30%).',
+    );
+  });
+
+  it('leaves tasks a person cancelled out of the failure rate: 3 failed of 7, not of 10', async () => {
+    const report = await reportWith([{ tasks: 7, succeeded: 4, failed: 3, history: historyOf(4, 0, 3, 3) }], {
+      available: true,
+      backend: 'embedded',
+      pending: 0,
+      running: 0,
+    });
+    expect(buildAnalysis(report, quiet, 8).findings[0]?.message).toBe(
+      'Worker 1 failed 3 of 7 tasks in the task history (42.9%, above 30%).',
     );
   });
 

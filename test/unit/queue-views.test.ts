@@ -21,7 +21,8 @@ const task = (id: number, fields: Partial<QueueTask>): QueueTask => ({
 const snapshot: QueueSnapshot = {
   backend: 'pueue',
   generatedAt: '2026-01-01T03:25:45.000Z',
-  depth: { queued: 1, claimed: 1, running: 1, done: 0, failed: 1, review: 0 },
+  repo: 'acme/widgets',
+  depth: { queued: 1, claimed: 1, running: 1, done: 0, failed: 1, review: 0, cancelled: 0 },
   tasks: [
     task(1, {}),
     task(2, { status: 'claimed', workerId: 12, attempts: 2, lastError: 'backend_error: pueue status failed: connection refused' }),

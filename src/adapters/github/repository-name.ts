@@ -55,3 +55,33 @@ export async function requireRepository(source: RepositorySource): Promise<strin
     );
   return found.name;
 }
+
+/**
+ * A remote URL as one name for every clone of it: no credentials, scheme, port-less scp form,
+ * `.git` or trailing slash; the host in lower case (`git@Host:team/p.git` = `https://u@host/team/p`).
+ */
+export function normaliseRemoteUrl(url: string): string {
+  const text = url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?(\/.*)?$/i.exec(text);
+  if (withScheme) return `${withScheme[1]!.toLowerCase()}${withScheme[2] ?? ''}`;
+  const scp = /^(?:[^@/:]+@)?([^/:]+):(.+)$/.exec(text);
+  if (scp) return `${scp[1]!.toLowerCase()}/${scp[2]!.replace(/^\/+/, '')}`;
+  return text;
+}
+
+/**
+ * The repository a task belongs to (docs/SPEC.md section 3): GitHub `owner/name` where known,
+ * else the normalised URL of `origin` (clones on several hosts are one repository), else the
+ * repository's top-level path.
+ */
+export async function repositoryIdentity(source: Omit<RepositorySource, 'flag'>): Promise<string> {
+  const github = await findRepository(source).catch(() => undefined);
+  if (github) return github.name;
+  const url = await getOriginUrl(source.cwd);
+  if (url) return normaliseRemoteUrl(url);
+  const top = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: source.cwd, reject: false, stdin: 'ignore' });
+  return top.exitCode === 0 && top.stdout.trim() !== '' ? top.stdout.trim() : source.cwd;
+}

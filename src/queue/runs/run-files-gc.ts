@@ -4,8 +4,11 @@ import type { DataPaths } from '../../core/paths.js';
 import type { QueueTask } from '../backend.js';
 
 const DAY_MS = 24 * 3600 * 1000;
-/** `task-12-attempt-2.log` (an output file), `12-2.pid.json` (the runner's records): task 12. */
-const RUN_FILE = /^(?:task-)?(\d+)-(?:attempt-)?\d+[.]/;
+/**
+ * `task-12-pueue-20260101T032545000Z-attempt-2.log` (an output file; before it `task-12-attempt-2.log`),
+ * `12-2.pid.json` (the runner's records): task 12.
+ */
+const RUN_FILE = /^(?:task-)?(\d+)-(?:[a-z]+-[0-9TZ]+-)?(?:attempt-)?\d+[.]/;
 
 /** The directories of run files: the output files per worker, the runner's records. */
 async function runDirs(paths: DataPaths): Promise<string[]> {

@@ -77,7 +77,8 @@ function header(s: DashboardState): void {
         q.depth.failed +
         ' failed, ' +
         q.depth.review +
-        ' review'
+        ' review' +
+        (q.depth.cancelled ? ', ' + q.depth.cancelled + ' cancelled' : '')
       : 'queue unavailable: ' + q.unavailable;
   const paused = clear(byId('paused'));
   if (s.pause) {
@@ -158,19 +159,12 @@ function render(s: DashboardState): void {
   );
   list('alerts', s.alerts.slice().reverse(), (a) => el('li', a));
   list('recent', s.recent, (t) => {
-    const li = el(
-      'li',
-      t.ended_at.slice(11, 19) +
-        ' task ' +
-        t.task_id +
-        ' (parent ' +
-        t.parent +
-        ') ' +
-        t.result +
-        ' on worker ' +
-        (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) +
-        ', ' +
-        dur(Math.round(t.duration_ms / 1000)),
+    const li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ');
+    li.appendChild(el('span', t.result, 'result ' + t.result));
+    li.appendChild(
+      document.createTextNode(
+        ' on worker ' + (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) + ', ' + dur(Math.round(t.duration_ms / 1000)),
+      ),
     );
     if (actions && t.result !== 'success') li.appendChild(button('retry', () => void post('/api/actions/retry', { task: t.task_id })));
     return li;

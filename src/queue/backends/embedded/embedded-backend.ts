@@ -1,6 +1,15 @@
 import { basename, join } from 'node:path';
 import { WorkersError } from '../../../core/errors.js';
-import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from '../../backend.js';
+import type {
+  ClaimOptions,
+  QueueBackend,
+  QueueDepth,
+  QueueTask,
+  RunObservation,
+  RunSpec,
+  TaskSpec,
+  FinishedStatus,
+} from '../../backend.js';
 import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
@@ -11,6 +20,7 @@ import {
   countDepth,
   duplicateError,
   findActiveDuplicate,
+  isClaimableBy,
   isOlderThan,
   validateTaskSpec,
   withoutActiveDuplicates,
@@ -48,7 +58,7 @@ export class EmbeddedBackend implements QueueBackend {
   async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {
     const valid = validateTaskSpec(spec);
     const created = await this.store.update((draft) => {
-      const duplicate = findActiveDuplicate(draft.tasks.map(toQueueTask), valid.subissue);
+      const duplicate = findActiveDuplicate(draft.tasks.map(toQueueTask), valid);
       if (duplicate && options.force !== true) throw duplicateError(duplicate);
       return this.append(draft, valid);
     });
@@ -92,17 +102,16 @@ export class EmbeddedBackend implements QueueBackend {
     return task && toQueueTask(task);
   }
 
-  async claim(workerId: number): Promise<QueueTask | undefined> {
+  async claim(workerId: number, options: ClaimOptions = {}): Promise<QueueTask | undefined> {
+    const free = (task: EmbeddedTask) => task.status === 'queued' && isClaimableBy(task, options.repo);
     // Nothing to hand out: answered from a plain read, so idle workers never rewrite the queue.
     const { tasks } = await this.store.read();
-    if (!tasks.some((task) => task.status === 'queued' || (task.status === 'claimed' && task.workerId === workerId))) return undefined;
+    if (!tasks.some((task) => free(task) || (task.status === 'claimed' && task.workerId === workerId))) return undefined;
     const claimedAt = this.options.now().toISOString();
     const task = await this.store.update((draft) => {
       const held = draft.tasks.find((candidate) => candidate.status === 'claimed' && candidate.workerId === workerId);
       if (held) return held;
-      const next = draft.tasks
-        .filter((candidate) => candidate.status === 'queued')
-        .sort((a, b) => compareForClaim(toQueueTask(a), toQueueTask(b)))[0];
+      const next = draft.tasks.filter(free).sort((a, b) => compareForClaim(toQueueTask(a), toQueueTask(b)))[0];
       if (!next) return undefined;
       Object.assign(next, { status: 'claimed', workerId, claimedAt });
       return next;
@@ -153,7 +162,7 @@ export class EmbeddedBackend implements QueueBackend {
     });
   }
 
-  async finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void> {
+  async finish(id: string, outcome: { readonly status: FinishedStatus; readonly error?: string }): Promise<void> {
     await this.mutate(id, (task) => {
       task.status = outcome.status;
       task.finishedAt = this.options.now().toISOString();

@@ -19,7 +19,9 @@ export const taskSchema = z.object({
   subissue: z.string(),
   parent: z.string(),
   priority: z.number().int(),
-  status: z.enum(['queued', 'claimed', 'done', 'failed', 'review']),
+  /** Absent in files written before tasks recorded their repository. */
+  repo: z.string().optional(),
+  status: z.enum(['queued', 'claimed', 'done', 'failed', 'review', 'cancelled']),
   workerId: z.number().int().positive().nullable(),
   attempts: z.number().int().nonnegative(),
   createdAt: z.string(),

@@ -10,7 +10,17 @@ import { WorkersError } from '../../../core/errors.js';
 import type { Database } from '../../../adapters/postgres/database.js';
 import { listenFor } from '../../../adapters/postgres/listener.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
-import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec, QueueCapabilities } from '../../backend.js';
+import type {
+  ClaimOptions,
+  QueueBackend,
+  QueueDepth,
+  QueueTask,
+  RunObservation,
+  RunSpec,
+  TaskSpec,
+  QueueCapabilities,
+  FinishedStatus,
+} from '../../backend.js';
 import { notFound, type BackendOptions } from '../../backend-options.js';
 import type { EmbeddedRun } from '../embedded/embedded-store.js';
 import { isLocalRunInProgress, observeLocalRun, startLocalRun } from '../../runs/local-run.js';
@@ -34,6 +44,7 @@ interface TaskRow {
   subissue: string;
   parent: string;
   priority: number;
+  repo: string | null;
   status: QueueTask['status'];
   host: string | null;
   worker_id: number | null;
@@ -53,6 +64,7 @@ const toQueueTask = (row: TaskRow): QueueTask => ({
   subissue: row.subissue,
   parent: row.parent,
   priority: row.priority,
+  ...(row.repo === null ? {} : { repo: row.repo }),
   status: row.status,
   workerId: row.worker_id,
   attempts: row.attempts,
@@ -79,6 +91,7 @@ const CLAIM = `
   ), next AS (
     SELECT id FROM hw_tasks
     WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now()) AND NOT EXISTS (SELECT 1 FROM held)
+      AND ($4::text IS NULL OR repo IS NULL OR repo = $4)
     ORDER BY priority, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
   )
   UPDATE hw_tasks t SET
@@ -136,16 +149,15 @@ export class PostgresBackend implements QueueBackend {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('hw-subissue:' || $1))", [valid.subissue]);
       if (options.force !== true) {
         const active = await client.query<TaskRow>(
-          "SELECT * FROM hw_tasks WHERE subissue = $1 AND status IN ('queued', 'claimed') ORDER BY id LIMIT 1",
-          [valid.subissue],
+          "SELECT * FROM hw_tasks WHERE subissue = $1 AND repo IS NOT DISTINCT FROM $2 AND status IN ('queued', 'claimed') ORDER BY id LIMIT 1",
+          [valid.subissue, valid.repo ?? null],
         );
         if (active.rows[0]) throw duplicateError(toQueueTask(active.rows[0]));
       }
-      const inserted = await client.query<TaskRow>('INSERT INTO hw_tasks (subissue, parent, priority) VALUES ($1, $2, $3) RETURNING *', [
-        valid.subissue,
-        valid.parent,
-        valid.priority,
-      ]);
+      const inserted = await client.query<TaskRow>(
+        'INSERT INTO hw_tasks (subissue, parent, priority, repo) VALUES ($1, $2, $3, $4) RETURNING *',
+        [valid.subissue, valid.parent, valid.priority, valid.repo ?? null],
+      );
       return inserted.rows[0]!;
     });
     return toQueueTask(row);
@@ -165,9 +177,14 @@ export class PostgresBackend implements QueueBackend {
       );
       const { toAdd, skippedActive } = withoutActiveDuplicates(active.rows.map(toQueueTask), valid);
       if (toAdd.length > 0) {
-        const columns = [toAdd.map((spec) => spec.subissue), toAdd.map((spec) => spec.parent), toAdd.map((spec) => spec.priority)];
+        const columns = [
+          toAdd.map((spec) => spec.subissue),
+          toAdd.map((spec) => spec.parent),
+          toAdd.map((spec) => spec.priority),
+          toAdd.map((spec) => spec.repo ?? null),
+        ];
         await client.query(
-          'INSERT INTO hw_tasks (subissue, parent, priority) SELECT s, p, r FROM unnest($1::text[], $2::text[], $3::integer[]) WITH ORDINALITY AS t(s, p, r, n) ORDER BY n',
+          'INSERT INTO hw_tasks (subissue, parent, priority, repo) SELECT s, p, r, g FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[]) WITH ORDINALITY AS t(s, p, r, g, n) ORDER BY n',
           columns,
         );
       }
@@ -184,10 +201,12 @@ export class PostgresBackend implements QueueBackend {
     return row && toQueueTask(row);
   }
 
-  async claim(workerId: number): Promise<QueueTask | undefined> {
+  async claim(workerId: number, options: ClaimOptions = {}): Promise<QueueTask | undefined> {
     // Every claimer sweeps first, so a dead host's tasks move on without waiting for a manager.
     await this.options.database.query(SWEEP);
-    const row = (await this.options.database.query<TaskRow>(CLAIM, [this.options.host, workerId, this.options.leaseMs])).rows[0];
+    const row = (
+      await this.options.database.query<TaskRow>(CLAIM, [this.options.host, workerId, this.options.leaseMs, options.repo ?? null])
+    ).rows[0];
     if (!row) return undefined;
     if (row.lease_token !== null) this.tokens.set(row.id, row.lease_token);
     return toQueueTask(row);
@@ -272,7 +291,7 @@ export class PostgresBackend implements QueueBackend {
     this.tokens.delete(id);
   }
 
-  async finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void> {
+  async finish(id: string, outcome: { readonly status: FinishedStatus; readonly error?: string }): Promise<void> {
     await this.fenced(
       id,
       `UPDATE hw_tasks SET status = $3, finished_at = now(), lease_token = NULL, lease_expires_at = NULL, last_error = COALESCE($4, last_error)
@@ -291,7 +310,7 @@ export class PostgresBackend implements QueueBackend {
 
   async clean(days: number): Promise<number> {
     const removed = await this.options.database.query<TaskRow>(
-      `DELETE FROM hw_tasks WHERE status IN ('done', 'failed', 'review') AND COALESCE(finished_at, created_at) <= now() - $1 * interval '1 day' RETURNING *`,
+      `DELETE FROM hw_tasks WHERE status IN ('done', 'failed', 'review', 'cancelled') AND COALESCE(finished_at, created_at) <= now() - $1 * interval '1 day' RETURNING *`,
       [days],
     );
     await this.removeLocalRunFiles(removed.rows);
@@ -304,7 +323,7 @@ export class PostgresBackend implements QueueBackend {
         "SELECT status, count(*) AS count, array_agg(run) FILTER (WHERE run IS NOT NULL AND status = 'claimed') AS runs FROM hw_tasks GROUP BY status",
       )
     ).rows;
-    const depth = { queued: 0, claimed: 0, running: 0, done: 0, failed: 0, review: 0 };
+    const depth = { queued: 0, claimed: 0, running: 0, done: 0, failed: 0, review: 0, cancelled: 0 };
     for (const row of rows) {
       depth[row.status] = Number(row.count);
       for (const run of row.runs ?? []) if (this.isRunAlive(run)) depth.running += 1;

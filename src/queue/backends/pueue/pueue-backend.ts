@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { WorkersError } from '../../../core/errors.js';
+import { withFileLock } from '../../../core/file-lock.js';
 import { waitUntil } from '../../../core/poll.js';
 import { addArgs, killArgs, parseAddedId, removeArgs, restartInPlaceArgs, startArgs } from '../../../adapters/pueue/argv.js';
 import type { PueueClient } from '../../../adapters/pueue/client.js';
 import { pueueTimeToIso, type PueueTask } from '../../../adapters/pueue/status-schema.js';
-import type { QueueBackend, QueueDepth, QueueTask, RunObservation, RunSpec, TaskSpec } from '../../backend.js';
+import type {
+  ClaimOptions,
+  QueueBackend,
+  QueueDepth,
+  QueueTask,
+  RunObservation,
+  RunSpec,
+  TaskSpec,
+  FinishedStatus,
+} from '../../backend.js';
 import { notFound, type BackendOptions } from '../../backend-options.js';
 import { isRecordedProcessAlive, killProcessGroup, shellQuote } from '../../../adapters/process.js';
 import {
@@ -26,6 +36,7 @@ import {
   countDepth,
   duplicateError,
   findActiveDuplicate,
+  isClaimableBy,
   withoutActiveDuplicates,
   isOlderThan,
   validateTaskSpec,
@@ -67,9 +78,11 @@ export class PueueBackend implements QueueBackend {
 
   async add(spec: TaskSpec, options: { readonly force?: boolean } = {}): Promise<QueueTask> {
     const valid = validateTaskSpec(spec);
-    const duplicate = findActiveDuplicate(await this.list(), valid.subissue);
-    if (duplicate && options.force !== true) throw duplicateError(duplicate);
-    const id = await this.enqueue(valid);
+    const id = await this.underAddLock(async () => {
+      const duplicate = findActiveDuplicate(await this.list(), valid);
+      if (duplicate && options.force !== true) throw duplicateError(duplicate);
+      return this.enqueue(valid);
+    });
     const added = await this.get(String(id));
     if (!added) throw new WorkersError('tool', `pueue add did not report the new task ${id}.`);
     return added;
@@ -77,10 +90,20 @@ export class PueueBackend implements QueueBackend {
 
   async addMany(specs: readonly TaskSpec[]): Promise<{ added: number; skippedActive: string[] }> {
     const valid = specs.map(validateTaskSpec);
-    const { toAdd, skippedActive } = withoutActiveDuplicates(await this.list(), valid);
-    // Pueue adds one task per call; the status is read once, not per task.
-    for (const spec of toAdd) await this.enqueue(spec);
-    return { added: toAdd.length, skippedActive };
+    return this.underAddLock(async () => {
+      const { toAdd, skippedActive } = withoutActiveDuplicates(await this.list(), valid);
+      // Pueue adds one task per call; the status is read once, not per task.
+      for (const spec of toAdd) await this.enqueue(spec);
+      return { added: toAdd.length, skippedActive };
+    });
+  }
+
+  /**
+   * Pueue has no "add unless present": the duplicate check and `pueue add` run under one lock of
+   * the data root, so concurrent adds of one sub-issue from any number of processes make one task.
+   */
+  private underAddLock<R>(work: () => Promise<R>): Promise<R> {
+    return withFileLock(join(this.options.queueDir, 'pueue-add'), { staleMs: this.options.lockStaleMs, wantedAgain: () => false }, work);
   }
 
   /** `pueue add` of a checked spec; the new task's Pueue id. */
@@ -100,6 +123,7 @@ export class PueueBackend implements QueueBackend {
         [TASK_ENV.subissue]: valid.subissue,
         [TASK_ENV.parent]: valid.parent,
         [TASK_ENV.priority]: String(valid.priority),
+        [TASK_ENV.repo]: valid.repo,
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     const args = addArgs({
@@ -125,11 +149,13 @@ export class PueueBackend implements QueueBackend {
     return (await this.entries()).find((entry) => entry.view.id === id)?.view;
   }
 
-  async claim(workerId: number): Promise<QueueTask | undefined> {
+  async claim(workerId: number, options: ClaimOptions = {}): Promise<QueueTask | undefined> {
     const entries = await this.entries();
     const isHeld = (record: PueueRecord | undefined) => record?.status === 'claimed' && record.workerId === workerId;
-    const isFree = (entry: Pick<Entry, 'task' | 'record'>) =>
-      entry.task.kind === 'Queued' && (entry.record === undefined || entry.record.status === 'queued');
+    const isFree = (entry: Pick<Entry, 'task' | 'record' | 'view'>) =>
+      entry.task.kind === 'Queued' &&
+      (entry.record === undefined || entry.record.status === 'queued') &&
+      isClaimableBy(entry.view, options.repo);
     // Nothing to hand out: answered without the lock, so idle workers never rewrite the records.
     if (!entries.some((entry) => isHeld(entry.record) || isFree(entry))) return undefined;
     const claimedAt = this.options.now().toISOString();
@@ -221,7 +247,7 @@ export class PueueBackend implements QueueBackend {
     });
   }
 
-  async finish(id: string, outcome: { readonly status: 'done' | 'failed' | 'review'; readonly error?: string }): Promise<void> {
+  async finish(id: string, outcome: { readonly status: FinishedStatus; readonly error?: string }): Promise<void> {
     const entry = await this.require(id);
     await this.updateRecord(entry.key, (record) => {
       record.status = outcome.status;

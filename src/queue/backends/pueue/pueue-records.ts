@@ -9,7 +9,7 @@ import type { QueueTask, TaskStatus } from '../../backend.js';
  * decided), one record per task keyed on id + created_at because Pueue reuses ids after a clean.
  */
 const recordSchema = z.object({
-  status: z.enum(['queued', 'claimed', 'done', 'failed', 'review']),
+  status: z.enum(['queued', 'claimed', 'done', 'failed', 'review', 'cancelled']),
   workerId: z.number().int().positive().nullable(),
   attempts: z.number().int().nonnegative(),
   claimedAt: z.string().nullable(),
@@ -51,6 +51,8 @@ export const TASK_ENV = {
   subissue: 'HW_SUBISSUE',
   parent: 'HW_PARENT',
   priority: 'HW_PRIORITY',
+  /** Absent on tasks added before tasks recorded their repository. */
+  repo: 'HW_REPO',
 } as const;
 
 /** HW_RUNNER of a task whose command is the sh runner; a task without it names runner version 1. */
@@ -74,6 +76,7 @@ export function toQueueTask(task: PueueTask, record: PueueRecord | undefined): Q
     subissue: task.envs[TASK_ENV.subissue] ?? (task.label ?? '').replace(/^subissue-/, ''),
     parent: task.envs[TASK_ENV.parent] ?? '',
     priority: Number(task.envs[TASK_ENV.priority] ?? 0),
+    ...(task.envs[TASK_ENV.repo] ? { repo: task.envs[TASK_ENV.repo] } : {}),
     status: record && record.status !== 'queued' ? record.status : statusFromPueue(task),
     workerId: record?.workerId ?? null,
     attempts: record?.attempts ?? (started ? 1 : 0),
