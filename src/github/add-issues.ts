@@ -16,7 +16,11 @@ export interface AddIssuesRequest {
 export interface AddIssuesResult {
   readonly repo: string;
   /** In the order the pool will follow: every sub-issue after those blocking it. */
-  readonly added: readonly (IntakeEntry & { readonly priority: number; readonly task_id: string | null; readonly blocked_by: readonly string[] })[];
+  readonly added: readonly (IntakeEntry & {
+    readonly priority: number;
+    readonly task_id: string | null;
+    readonly blocked_by: readonly string[];
+  })[];
   readonly skipped: readonly IntakeSkip[];
   /** Dependency cycles among the queue's tasks, each as its issues: none of them starts. */
   readonly cycles: readonly (readonly string[])[];
@@ -45,7 +49,10 @@ export async function addIssues(
     for (const issue of candidatesOf(parent, subIssues).take) {
       if (blockers.has(issue.number)) continue;
       const open = (await listBlockedBy(gh, request.repo, issue.number)).filter((blocker) => blocker.state === 'open');
-      blockers.set(issue.number, open.map((blocker) => storedBlocker(request.repo, blocker)));
+      blockers.set(
+        issue.number,
+        open.map((blocker) => storedBlocker(request.repo, blocker)),
+      );
     }
   }
   const backend = await openBackend();
@@ -67,7 +74,11 @@ export async function addIssues(
         continue;
       }
       const blockedBy = blockers.get(issue.number) ?? [];
-      const spec: TaskSpec = { ...specFor(entry, issue, request.priority), repo: request.repo, ...(blockedBy.length > 0 ? { blockedBy } : {}) };
+      const spec: TaskSpec = {
+        ...specFor(entry, issue, request.priority),
+        repo: request.repo,
+        ...(blockedBy.length > 0 ? { blockedBy } : {}),
+      };
       specs.push({ spec, entry });
     }
   }
@@ -108,7 +119,9 @@ export function renderAddIssues(result: AddIssuesResult, dryRun: boolean): strin
   if (result.added.some((entry) => entry.blocked_by.length > 0))
     lines.push(`Order: ${result.added.map((entry) => `#${entry.subissue}`).join(', ')} (each after the issues blocking it).`);
   for (const cycle of result.cycles)
-    lines.push(`Dependency cycle: ${cycleText(cycle, result.repo)}; none of these starts until one of the dependencies is removed on GitHub.`);
+    lines.push(
+      `Dependency cycle: ${cycleText(cycle, result.repo)}; none of these starts until one of the dependencies is removed on GitHub.`,
+    );
   const count = result.added.length;
   lines.push(
     `${dryRun ? 'Would add' : 'Added'} ${count} task${count === 1 ? '' : 's'}, skipped ${result.skipped.length}, from ${result.repo}.${count === 0 && !dryRun ? ' Nothing new to queue.' : ''}`,

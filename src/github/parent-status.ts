@@ -28,7 +28,7 @@ export interface ParentStatus {
   readonly pull_requests: PullCounts;
   /** Queued with no open blocker. */
   readonly queued: readonly string[];
-  /** Queued behind open blockers (docs/SPEC.md section 3.3): what waits on what. */
+  /** Queued behind open blockers (docs/SPEC.md section 8.5): what waits on what. */
   readonly blocked: readonly { readonly subissue: string; readonly blocked_by: readonly string[] }[];
   readonly running: readonly { readonly subissue: string; readonly worker_id: number | null; readonly elapsed_ms: number | null }[];
   readonly done: readonly ({ readonly subissue: string } & Partial<PullRequestLink> & Partial<PullRequestCondition>)[];

@@ -296,7 +296,7 @@ export interface PullWatcherOptions {
   readonly history: Pick<TaskHistoryStore, 'read'>;
   readonly intervalMs: number;
   readonly now: () => Date;
-  /** The queue whose blocked tasks each round releases (docs/SPEC.md section 3.3). */
+  /** The queue whose blocked tasks each round releases (docs/SPEC.md section 8.5). */
   readonly openBackend?: () => Promise<QueueBackend>;
 }
 

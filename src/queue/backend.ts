@@ -18,7 +18,7 @@ export interface TaskSpec {
    */
   readonly repo?: string;
   /**
-   * The task's open blockers (docs/SPEC.md section 3.3): issues that must be finished first, each
+   * The task's open blockers (docs/SPEC.md section 8.5): issues that must be finished first, each
    * `201` (the task's own repository) or `owner/name#201`. A queued task with any is blocked: no
    * worker claims it. The manager's pass (and a worker finishing a blocker) removes those found
    * finished with setBlockers. Absent or empty: nothing blocks it.

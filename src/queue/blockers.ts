@@ -2,7 +2,7 @@ import type { QueueBackend, QueueTask } from './backend.js';
 import { blockersOf, isActive } from './task-rules.js';
 
 /*
- * Blocked work (docs/SPEC.md section 3.3): a task's open blockers are stored on it, claim skips a
+ * Blocked work (docs/SPEC.md section 8.5): a task's open blockers are stored on it, claim skips a
  * task that has any, and the passes here remove the blockers found finished. Pure decisions; the
  * callers bring what GitHub said.
  */
@@ -82,7 +82,11 @@ export async function releaseBlockers(backend: QueueBackend, facts: BlockerFacts
  */
 export function findCycles(tasks: readonly QueueTask[]): string[][] {
   const edges = new Map<string, string[]>();
-  for (const task of tasks.filter(isActive)) edges.set(issueKey(task), blockersOf(task).map((blocker) => blockerKey(task, blocker)));
+  for (const task of tasks.filter(isActive))
+    edges.set(
+      issueKey(task),
+      blockersOf(task).map((blocker) => blockerKey(task, blocker)),
+    );
   const cycles = new Map<string, string[]>();
   const state = new Map<string, 'visiting' | 'done'>();
   const path: string[] = [];

@@ -50,8 +50,8 @@ const statusText = (task: QueueTask, now: Date) =>
   task.status === 'queued' && blockersOf(task).length > 0
     ? blockedByText(task)
     : task.notBefore !== undefined && Date.parse(task.notBefore) > now.getTime()
-    ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
-    : task.status;
+      ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
+      : task.status;
 
 /** `list --json`: the snapshot in snake_case. */
 export const snapshotJson = (snapshot: QueueSnapshot) => ({

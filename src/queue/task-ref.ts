@@ -49,7 +49,9 @@ export function parseAfterOption(text: string): { readonly subissue: string; rea
 export function afterBlockers(refs: readonly { readonly subissue: string; readonly repo?: string }[], repo: string): string[] {
   for (const ref of refs)
     if (ref.repo !== undefined && ref.repo !== repo)
-      throw usageError(`--after names sub-issues of ${repo}, the repository the task is queued for; ${ref.repo}#${ref.subissue} is not one.`);
+      throw usageError(
+        `--after names sub-issues of ${repo}, the repository the task is queued for; ${ref.repo}#${ref.subissue} is not one.`,
+      );
   return refs.map((ref) => ref.subissue);
 }
 

@@ -54,7 +54,7 @@ export function validateBlockers(blockers: readonly string[], subissue: string):
 /** The open blockers of a task (none when absent). */
 export const blockersOf = (task: Pick<TaskSpec, 'blockedBy'>): readonly string[] => task.blockedBy ?? [];
 
-/** Queued with no open blocker: what claim may hand out (docs/SPEC.md section 3.3). */
+/** Queued with no open blocker: what claim may hand out (docs/SPEC.md section 8.5). */
 export const isReady = (task: Pick<QueueTask, 'status' | 'blockedBy'>) => task.status === 'queued' && blockersOf(task).length === 0;
 
 /** `#201`, or `owner/name#201` for a blocker in another repository. */

@@ -107,7 +107,7 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
 
 /**
  * A task done without a pull request (queued by hand) has landed: the tasks waiting on it are
- * released now, not at the manager's next pass (docs/SPEC.md section 3.3). One with a pull
+ * released now, not at the manager's next pass (docs/SPEC.md section 8.5). One with a pull
  * request waits for its merge, which the manager's watcher sees.
  */
 async function releaseDependants(rt: Runtime, ts: TaskState): Promise<void> {

@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 
 /*
- * docs/SPEC.md section 3.3: blocked work waits, and wakes. The real gh against the scripted GitHub
+ * docs/SPEC.md section 8.5: blocked work waits, and wakes. The real gh against the scripted GitHub
  * with issue dependencies, one worker process, the fake agent, and the manager's pass in-process.
  */
 
@@ -39,11 +39,16 @@ describe('blocked work waits, and wakes', () => {
       ]);
       expect((await bench.queue(['list'])).stdout).toMatch(/│ 3 +│ 1 +│ 5 +│ blocked by #2/);
       // Every page of the dependencies was read.
-      expect(bench.github.api.requests.some((request) => request.path.startsWith('/repos/octo/widgets/issues/3/dependencies/blocked_by'))).toBe(true);
+      expect(
+        bench.github.api.requests.some((request) => request.path.startsWith('/repos/octo/widgets/issues/3/dependencies/blocked_by')),
+      ).toBe(true);
 
       const paths = bench.worker.paths;
       const settings = resolveSettings({}, { ...bench.env, WORKERS_TMUX_SOCKET: makeTmuxSocket(), WORKERS_SESSION: 'pool' });
-      const context = managerContextFor({ paths, settings, now: () => new Date(), env: bench.env }, { workerBin: '/bin/true', cwd: bench.worker.repo });
+      const context = managerContextFor(
+        { paths, settings, now: () => new Date(), env: bench.env },
+        { workerBin: '/bin/true', cwd: bench.worker.repo },
+      );
       const controller = new AbortController();
       const manager = runMonitorLoop(context, openPool(context), { signal: controller.signal });
       const worker = spawnWorker({ repo: bench.worker.repo, env: bench.env }, 1);

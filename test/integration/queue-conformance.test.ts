@@ -157,7 +157,9 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       expect((await h.backend.get(blocked.id))?.blockedBy).toBeUndefined();
       expect((await h.backend.claim(2))?.id).toBe(blocked.id);
       // A blocker that is not an issue is refused, and nothing changes.
-      await expect(h.backend.add({ subissue: '204', parent: '1', priority: 1, blockedBy: ['x; rm'] })).rejects.toMatchObject({ kind: 'usage' });
+      await expect(h.backend.add({ subissue: '204', parent: '1', priority: 1, blockedBy: ['x; rm'] })).rejects.toMatchObject({
+        kind: 'usage',
+      });
       expect(await h.backend.list()).toHaveLength(3);
     });
 

@@ -220,7 +220,10 @@ export class PostgresBackend implements QueueBackend {
 
   async setBlockers(id: string, blockedBy: readonly string[]): Promise<void> {
     const row = await this.requireRow(id);
-    await this.options.database.query('UPDATE hw_tasks SET blocked_by = $2 WHERE id = $1', [row.id, validateBlockers(blockedBy, row.subissue)]);
+    await this.options.database.query('UPDATE hw_tasks SET blocked_by = $2 WHERE id = $1', [
+      row.id,
+      validateBlockers(blockedBy, row.subissue),
+    ]);
   }
 
   async renewLeases(workerId: number): Promise<void> {
