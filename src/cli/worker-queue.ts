@@ -94,17 +94,24 @@ async function main(argv: string[]): Promise<void> {
     .argument('<parent>', 'parent issue number (123 or #123)')
     .argument('<subissue>', 'sub-issue number (456 or #456)')
     .option('--force', 'add even if the sub-issue is already queued or claimed')
+    .option('--after <issues>', 'start only after these sub-issues of this repository are done: 201,202')
     .option('--json', 'print the new task as JSON')
-    .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean }) => {
+    .action(async (priority: string, parent: string, subissue: string, options: { force?: boolean; json?: boolean; after?: string }) => {
       const { issueNumberArgument } = await import('../github/intake.js');
       const fields = { priority: parsePriority(priority), parent: issueNumberArgument(parent), subissue: issueNumberArgument(subissue) };
-      validateTaskSpec(fields);
+      const { parseAfterOption, afterBlockers } = await import('../queue/task-ref.js');
+      const after = options.after === undefined ? undefined : parseAfterOption(options.after);
+      validateTaskSpec({ ...fields, ...(after === undefined ? {} : { blockedBy: after.map((ref) => ref.subissue) }) });
       const context = await loadContext();
-      const spec = validateTaskSpec({ ...fields, repo: await currentRepository(context) });
+      const repo = await currentRepository(context);
+      const spec = validateTaskSpec({ ...fields, repo, ...(after === undefined ? {} : { blockedBy: afterBlockers(after, repo) }) });
       const task = await (await openBackend(context)).add(spec, { force: options.force === true });
-      const { taskLabel } = await import('../queue/task-ref.js');
+      const [{ taskLabel }, { blockedByText }] = await Promise.all([import('../queue/task-ref.js'), import('../queue/task-rules.js')]);
       if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
-      else printText(`Queued ${taskLabel(task)}: sub-issue of #${task.parent}, priority ${task.priority}.`);
+      else
+        printText(
+          `Queued ${taskLabel(task)}: sub-issue of #${task.parent}, priority ${task.priority}${task.blockedBy ? `, ${blockedByText(task)}` : ''}.`,
+        );
       await warnWithoutWorkers(context, spec.repo);
     });
 

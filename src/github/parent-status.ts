@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueTask } from '../queue/backend.js';
+import { blockerName, blockersOf } from '../queue/task-rules.js';
 import { countPulls, type ChecksState, type PullCounts, type PullState } from './pull-request-watch.js';
 
 /*
@@ -25,7 +26,10 @@ export interface ParentStatus {
   readonly total: number;
   /** Over the done tasks whose pull request the watcher has looked at. */
   readonly pull_requests: PullCounts;
+  /** Queued with no open blocker. */
   readonly queued: readonly string[];
+  /** Queued behind open blockers (docs/SPEC.md section 8.5): what waits on what. */
+  readonly blocked: readonly { readonly subissue: string; readonly blocked_by: readonly string[] }[];
   readonly running: readonly { readonly subissue: string; readonly worker_id: number | null; readonly elapsed_ms: number | null }[];
   readonly done: readonly ({ readonly subissue: string } & Partial<PullRequestLink> & Partial<PullRequestCondition>)[];
   readonly review: readonly string[];
@@ -89,7 +93,12 @@ export function buildPoolStatus(
           .filter((condition) => condition !== undefined)
           .map((condition) => ({ state: condition.pr_state, checks: condition.checks })),
       ),
-      queued: of(parent, 'queued').map((task) => task.subissue),
+      queued: of(parent, 'queued')
+        .filter((task) => blockersOf(task).length === 0)
+        .map((task) => task.subissue),
+      blocked: of(parent, 'queued')
+        .filter((task) => blockersOf(task).length > 0)
+        .map((task) => ({ subissue: task.subissue, blocked_by: [...blockersOf(task)] })),
       running: of(parent, 'claimed').map((task) => ({
         subissue: task.subissue,
         worker_id: task.workerId,
@@ -138,6 +147,8 @@ export function renderPoolStatus(status: PoolStatus): string {
   for (const parent of status.parents) {
     lines.push(`#${parent.parent}: ${parent.done.length}/${parent.total} done${countsText(parent.pull_requests)}`);
     if (parent.queued.length > 0) lines.push(`  queued ${parent.queued.length}${list(parent.queued)}`);
+    for (const blocked of parent.blocked)
+      lines.push(`  waiting #${blocked.subissue}: blocked by ${blocked.blocked_by.map(blockerName).join(', ')}`);
     for (const run of parent.running) {
       lines.push(
         `  running #${run.subissue}${run.worker_id === null ? '' : ` on worker ${run.worker_id}`}${run.elapsed_ms === null ? '' : ` for ${formatDuration(run.elapsed_ms)}`}`,

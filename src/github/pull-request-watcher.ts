@@ -8,6 +8,7 @@ import {
   checkRunListSchema,
   commitStatusSchema,
   getCombinedStatus,
+  getIssue,
   getPullDetail,
   listCheckRuns,
   listReviews,
@@ -21,6 +22,9 @@ import {
   type Review,
 } from '../adapters/github/rest-resources.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
+import type { QueueBackend, QueueTask } from '../queue/backend.js';
+import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
+import { blockerName, taskName } from '../queue/task-rules.js';
 import { CHECK_STATES, PULL_STATES, isFinal, pollDelayMs, pullVerdict, type PullState, type ChecksState } from './pull-request-watch.js';
 
 /*
@@ -292,6 +296,47 @@ export interface PullWatcherOptions {
   readonly history: Pick<TaskHistoryStore, 'read'>;
   readonly intervalMs: number;
   readonly now: () => Date;
+  /** The queue whose blocked tasks each round releases (docs/SPEC.md section 8.5). */
+  readonly openBackend?: () => Promise<QueueBackend>;
+}
+
+/**
+ * One pass over the blocked tasks: a blocker is finished when its task is done and its pull
+ * request merged, or when its issue is closed on GitHub (one read per open blocker per round,
+ * never per task per poll). A dependency cycle is said once per process.
+ */
+async function releaseGithubBlockers(
+  gh: GhContext,
+  repo: string,
+  backend: QueueBackend,
+  watched: PullWatchFile,
+  reported: Set<string>,
+  log: EventLog,
+): Promise<void> {
+  const tasks = await backend.list();
+  const merged = new Set(
+    Object.values(watched.pulls)
+      .filter((pull) => pull.state === 'merged')
+      .map((pull) => pull.task_id),
+  );
+  const landed = (task: QueueTask) => (task.repo === undefined || task.repo === repo) && merged.has(task.subissue);
+  const done = new Set(tasks.filter((task) => task.status === 'done' && landed(task)).map(issueKey));
+  const closedIssues = new Set<string>();
+  for (const key of openBlockerKeys(tasks).filter((candidate) => !done.has(candidate))) {
+    const hash = key.lastIndexOf('#');
+    const issue = await getIssue(gh, key.slice(0, hash) || repo, Number(key.slice(hash + 1))).catch(() => undefined);
+    if (issue?.state === 'closed') closedIssues.add(key);
+  }
+  for (const change of await releaseBlockers(backend, { landed, closedIssues })) {
+    const what = change.remaining.length === 0 ? 'may start' : `still waits on ${change.remaining.map(blockerName).join(', ')}`;
+    await log.log('INFO', `Task ${taskName(change.task)} no longer waits on ${change.cleared.map(blockerName).join(', ')}: it ${what}.`);
+  }
+  for (const cycle of findCycles(tasks)) {
+    const text = cycleText(cycle, repo);
+    if (reported.has(text)) continue;
+    reported.add(text);
+    await log.log('ALERT', `Dependency cycle: ${text}; none of these starts until one of the dependencies is removed on GitHub.`);
+  }
 }
 
 /** How long GitHub mode found off is believed before it is asked again (a person may log in). */
@@ -308,6 +353,8 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
   let modeCheckedAt = 0;
   let nextRoundAt = 0;
   const store = openPullWatchStore(options.paths);
+  let backend: Promise<QueueBackend> | undefined;
+  const reportedCycles = new Set<string>();
   const round = async () => {
     const nowMs = options.now().getTime();
     if (mode === undefined || (mode === null && nowMs - modeCheckedAt >= MODE_RECHECK_MS)) {
@@ -335,6 +382,12 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
     });
     for (const change of result.transitions) await log.log('INFO', transitionLine(change));
     for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);
+    if (options.openBackend) {
+      backend ??= options.openBackend();
+      await releaseGithubBlockers(mode.gh, mode.repo, await backend, await store.read(), reportedCycles, log).catch((error: unknown) =>
+        log.log('WARN', `Could not release the blocked tasks: ${(error as Error).message}`),
+      );
+    }
     // New pull requests come from the history: it is read again at least every interval.
     nextRoundAt = Math.min(result.nextDueAt ?? Number.POSITIVE_INFINITY, options.now().getTime() + options.intervalMs);
   };

@@ -78,7 +78,8 @@ export function managerContextFor(
       ]);
       const { history } = openFleetStores(context);
       const { paths, settings, env, now } = context;
-      return startPullRequestWatcher({ cwd: where.cwd, env, paths, history, intervalMs: settings.PR_POLL_INTERVAL, now }, log);
+      const openBackend = async () => (await (await import('../queue/open-backend.js')).openQueueBackend(context)).backend;
+      return startPullRequestWatcher({ cwd: where.cwd, env, paths, history, intervalMs: settings.PR_POLL_INTERVAL, now, openBackend }, log);
     },
     launch: {
       nodePath: process.execPath,

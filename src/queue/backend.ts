@@ -17,6 +17,13 @@ export interface TaskSpec {
    * Absent on tasks queued before it was recorded: "repository unknown".
    */
   readonly repo?: string;
+  /**
+   * The task's open blockers (docs/SPEC.md section 8.5): issues that must be finished first, each
+   * `201` (the task's own repository) or `owner/name#201`. A queued task with any is blocked: no
+   * worker claims it. The manager's pass (and a worker finishing a blocker) removes those found
+   * finished with setBlockers. Absent or empty: nothing blocks it.
+   */
+  readonly blockedBy?: readonly string[];
 }
 
 /**
@@ -100,9 +107,15 @@ export interface QueueBackend {
    * Atomically hands the next task (lowest priority number, then oldest) to `workerId`. A worker
    * that already holds a claimed task gets that task back, so a restarted worker re-attaches.
    * `repo`: only tasks of that repository (or of unknown repository) are handed out, so a pool
-   * never works another repository's issues (docs/SPEC.md section 8.2).
+   * never works another repository's issues (docs/SPEC.md section 8.2). A task with open
+   * blockers (TaskSpec.blockedBy) is never handed out.
    */
   claim(workerId: number, options?: ClaimOptions): Promise<QueueTask | undefined>;
+  /**
+   * Replaces the task's open blockers (TaskSpec.blockedBy); an empty list makes a queued task
+   * claimable. Claim never hands out a task with open blockers, so the rule is as atomic as claim.
+   */
+  setBlockers(id: string, blockedBy: readonly string[]): Promise<void>;
   /** Starts one attempt as a process that outlives the worker; increments `attempts`. */
   startRun(id: string, run: RunSpec): Promise<void>;
   observeRun(id: string): Promise<RunObservation>;

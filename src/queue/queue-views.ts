@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { formatDuration } from '../core/duration.js';
 import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import type { QueueBackend, QueueDepth, QueueTask, TaskStatus } from './backend.js';
+import { blockedByText, blockersOf } from './task-rules.js';
 
 /** What `list` and `monitor` show (`list --json` prints it through snapshotJson). */
 export interface QueueSnapshot {
@@ -37,14 +38,20 @@ export const taskJson = (task: QueueTask) => ({
   claimed_at: task.claimedAt,
   finished_at: task.finishedAt,
   last_error: task.lastError,
+  blocked_by: [...blockersOf(task)],
   ...(task.notBefore === undefined ? {} : { not_before: task.notBefore }),
 });
 
-/** `queued`, or `queued, retry in 40s` while a backoff keeps workers off it (postgres). */
+/**
+ * `queued`; `blocked by #201` while an open blocker keeps workers off it; `queued, retry in 40s`
+ * while a backoff does (postgres).
+ */
 const statusText = (task: QueueTask, now: Date) =>
-  task.notBefore !== undefined && Date.parse(task.notBefore) > now.getTime()
-    ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
-    : task.status;
+  task.status === 'queued' && blockersOf(task).length > 0
+    ? blockedByText(task)
+    : task.notBefore !== undefined && Date.parse(task.notBefore) > now.getTime()
+      ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
+      : task.status;
 
 /** `list --json`: the snapshot in snake_case. */
 export const snapshotJson = (snapshot: QueueSnapshot) => ({

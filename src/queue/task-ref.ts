@@ -32,6 +32,29 @@ export function parseTaskRef(raw: string): TaskRef {
   return { kind: 'subissue', subissue: number, ...(repo === undefined ? {} : { repo }) };
 }
 
+/** `--after 201,#202 owner/name#203`: the sub-issues a hand-queued task waits on. */
+export function parseAfterOption(text: string): { readonly subissue: string; readonly repo?: string }[] {
+  const refs = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(parseTaskRef);
+  if (refs.length === 0) throw usageError('--after needs the sub-issues to wait on, such as --after 201,202.');
+  return refs.map((ref) => {
+    if (ref.kind === 'id') throw usageError('--after names sub-issues (201 or #201), not queue ids.');
+    return ref;
+  });
+}
+
+/** The blockers `--after` gives a task of `repo`: sub-issues of that repository only. */
+export function afterBlockers(refs: readonly { readonly subissue: string; readonly repo?: string }[], repo: string): string[] {
+  for (const ref of refs)
+    if (ref.repo !== undefined && ref.repo !== repo)
+      throw usageError(
+        `--after names sub-issues of ${repo}, the repository the task is queued for; ${ref.repo}#${ref.subissue} is not one.`,
+      );
+  return refs.map((ref) => ref.subissue);
+}
+
 const newestFirst = (a: QueueTask, b: QueueTask) => b.createdAt.localeCompare(a.createdAt) || Number(b.id) - Number(a.id);
 
 /**

@@ -25,8 +25,43 @@ export function validateTaskSpec(spec: TaskSpec): TaskSpec {
   }
   if (spec.repo !== undefined && !REPO.test(spec.repo))
     throw usageError(`The repository ${JSON.stringify(spec.repo.slice(0, 80))} is not a repository name, URL or path.`);
-  return { subissue: spec.subissue, parent: spec.parent, priority: spec.priority, ...(spec.repo === undefined ? {} : { repo: spec.repo }) };
+  const blockedBy = validateBlockers(spec.blockedBy ?? [], spec.subissue);
+  return {
+    subissue: spec.subissue,
+    parent: spec.parent,
+    priority: spec.priority,
+    ...(spec.repo === undefined ? {} : { repo: spec.repo }),
+    ...(blockedBy.length === 0 ? {} : { blockedBy }),
+  };
 }
+
+/** A blocker as stored: `201` (the task's repository) or `owner/name#201`. */
+const BLOCKER = /^(?:[^\s\p{Cc}#,]{1,200}#)?[1-9]\d{0,17}$/u;
+export const MAX_BLOCKERS = 100;
+
+/** Every blocker once, in the order given; refuses a malformed one or the task itself. */
+export function validateBlockers(blockers: readonly string[], subissue: string): string[] {
+  const unique = [...new Set(blockers)];
+  if (unique.length > MAX_BLOCKERS) throw usageError(`A task may wait on at most ${MAX_BLOCKERS} issues; ${unique.length} were given.`);
+  for (const blocker of unique) {
+    if (!BLOCKER.test(blocker))
+      throw usageError(`The blocker ${JSON.stringify(blocker.slice(0, 80))} is not an issue number such as 201 or owner/name#201.`);
+    if (blocker === subissue) throw usageError(`Sub-issue ${subissue} cannot wait on itself.`);
+  }
+  return unique;
+}
+
+/** The open blockers of a task (none when absent). */
+export const blockersOf = (task: Pick<TaskSpec, 'blockedBy'>): readonly string[] => task.blockedBy ?? [];
+
+/** Queued with no open blocker: what claim may hand out (docs/SPEC.md section 8.5). */
+export const isReady = (task: Pick<QueueTask, 'status' | 'blockedBy'>) => task.status === 'queued' && blockersOf(task).length === 0;
+
+/** `#201`, or `owner/name#201` for a blocker in another repository. */
+export const blockerName = (blocker: string) => (blocker.includes('#') ? blocker : `#${blocker}`);
+
+/** `blocked by #201, #202`: how list, status and the page show a blocked task. */
+export const blockedByText = (task: Pick<TaskSpec, 'blockedBy'>) => `blocked by ${blockersOf(task).map(blockerName).join(', ')}`;
 
 /** Two tasks of one sub-issue in one repository (tasks of unknown repository count as one repository). */
 const workKey = (task: { readonly subissue: string; readonly repo?: string | undefined }) => `${task.repo ?? ''}#${task.subissue}`;

@@ -99,8 +99,24 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
     recordedNow ? saveState(rt, ts) : Promise.resolve(),
     withBackend(rt, 'finishing the task', (backend) =>
       backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
-    ).then(() => traceStep(ts.subissue, 'finished')),
+    )
+      .then(() => traceStep(ts.subissue, 'finished'))
+      .then(() => (final.status === 'done' && !final.pull_request ? releaseDependants(rt, ts) : undefined)),
   ]);
+}
+
+/**
+ * A task done without a pull request (queued by hand) has landed: the tasks waiting on it are
+ * released now, not at the manager's next pass (docs/SPEC.md section 8.5). One with a pull
+ * request waits for its merge, which the manager's watcher sees.
+ */
+async function releaseDependants(rt: Runtime, ts: TaskState): Promise<void> {
+  const { releaseBlockers } = await import('../queue/blockers.js');
+  const changes = await withBackend(rt, 'releasing the tasks waiting on it', (backend) =>
+    releaseBlockers(backend, { landed: (task) => task.id === ts.queue_task_id }),
+  );
+  for (const change of changes)
+    if (change.remaining.length === 0) rt.say(`task ${change.task.subissue} no longer waits on ${ts.subissue}: it may start`);
 }
 
 async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {

@@ -141,6 +141,28 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       expect(await h.backend.list()).toEqual([]);
     });
 
+    it('never hands out a task with an open blocker; setBlockers([]) makes it claimable; addMany keeps each task its blockers', async () => {
+      const blocker = await h.backend.add({ subissue: '201', parent: '1', priority: 5, repo: 'o/r' });
+      // More urgent, but blocked: the claim passes it by.
+      const blocked = await h.backend.add({ subissue: '202', parent: '1', priority: 1, repo: 'o/r', blockedBy: ['201', 'o/other#9'] });
+      expect(blocked.blockedBy).toEqual(['201', 'o/other#9']);
+      await h.backend.addMany([{ subissue: '203', parent: '1', priority: 1, repo: 'o/r', blockedBy: ['202'] }]);
+      expect((await h.backend.list()).find((task) => task.subissue === '203')?.blockedBy).toEqual(['202']);
+      expect((await h.backend.claim(1))?.id).toBe(blocker.id);
+      expect(await h.backend.claim(2)).toBeUndefined();
+      await h.backend.setBlockers(blocked.id, ['o/other#9']);
+      expect((await h.backend.get(blocked.id))?.blockedBy).toEqual(['o/other#9']);
+      expect(await h.backend.claim(2)).toBeUndefined();
+      await h.backend.setBlockers(blocked.id, []);
+      expect((await h.backend.get(blocked.id))?.blockedBy).toBeUndefined();
+      expect((await h.backend.claim(2))?.id).toBe(blocked.id);
+      // A blocker that is not an issue is refused, and nothing changes.
+      await expect(h.backend.add({ subissue: '204', parent: '1', priority: 1, blockedBy: ['x; rm'] })).rejects.toMatchObject({
+        kind: 'usage',
+      });
+      expect(await h.backend.list()).toHaveLength(3);
+    });
+
     it('claims the lowest priority number first, then the oldest; a worker gets its held task back', async () => {
       const late = await h.backend.add({ subissue: '1', parent: '9', priority: 5 });
       const urgent = await h.backend.add({ subissue: '2', parent: '9', priority: 1 });

@@ -69,6 +69,27 @@ export async function listSubIssues(context: GhContext, repo: string, parent: nu
   );
 }
 
+/** An issue that blocks another, with the repository it belongs to (a blocker may be in another). */
+export const blockingIssueSchema = issueSchema.extend({ repository_url: z.string().optional() }).transform((issue) => {
+  const { repository_url, ...rest } = issue;
+  const match = /\/repos\/([^/]+\/[^/]+)$/.exec(repository_url ?? '');
+  return { ...rest, repo: match?.[1] };
+});
+export type BlockingIssue = z.infer<typeof blockingIssueSchema>;
+
+/**
+ * The issues that block issue `number` (GitHub's issue dependencies, "blocked by"), every page;
+ * `repo` on each is its repository, undefined when GitHub did not say (then `repo`'s).
+ */
+export async function listBlockedBy(context: GhContext, repo: string, number: number): Promise<BlockingIssue[]> {
+  const what = `the issues blocking #${number} in ${repo}`;
+  return parsed(
+    z.array(blockingIssueSchema),
+    await ghList(context, { path: `repos/${repo}/issues/${number}/dependencies/blocked_by?per_page=100`, what }),
+    what,
+  );
+}
+
 /** The most recent comments (GitHub lists oldest first; the last page holds the newest). */
 export async function listComments(context: GhContext, repo: string, number: number): Promise<IssueComment[]> {
   const what = `comments of #${number} in ${repo}`;

@@ -20,6 +20,8 @@ export interface ScriptedIssue {
   readonly labels?: readonly string[];
   /** The parent's number: this issue is one of its sub-issues (in the order given). */
   readonly parent?: number;
+  /** The issues that block this one (GitHub's issue dependencies), in this repository. */
+  readonly blockedBy?: readonly number[];
 }
 
 export interface RecordedGithubRequest {
@@ -50,6 +52,7 @@ interface Issue {
   state: 'open' | 'closed';
   labels: string[];
   subIssues: number[];
+  blockedBy: number[];
   comments: { id: number; body: string; user: { login: string }; author_association: string; created_at: string }[];
 }
 
@@ -176,6 +179,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       state: spec.state ?? 'open',
       labels: [...(spec.labels ?? [])],
       subIssues: [],
+      blockedBy: [...(spec.blockedBy ?? [])],
       comments: [],
     };
     issues.set(spec.number, issue);
@@ -192,6 +196,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     state: issue.state,
     labels: issue.labels.map((name) => ({ name })),
     html_url: `https://github.localhost/${owner}/${repo}/issues/${issue.number}`,
+    repository_url: `${HOST}/repos/${owner}/${repo}`,
   });
   const pullJson = (pull: Pull) => ({
     number: pull.number,
@@ -306,7 +311,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     const jobLog = new RegExp(`^${base}/actions/jobs/(\\d+)/logs$`).exec(path);
     const job = jobLog ? checkRuns.find((run) => run.id === Number(jobLog[1])) : undefined;
     if (method === 'GET' && job) return { status: 200, body: job.log ?? '', headers: { 'content-type': 'text/plain' } };
-    const issuePath = new RegExp(`^${base}/issues/(\\d+)(/sub_issues|/comments)?$`).exec(path);
+    const issuePath = new RegExp(`^${base}/issues/(\\d+)(/sub_issues|/comments|/dependencies/blocked_by)?$`).exec(path);
     const issue = issuePath ? issues.get(Number(issuePath[1])) : undefined;
     if (!issuePath || !issue) return notFound;
     const tail = issuePath[2];
@@ -329,10 +334,10 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       issue.subIssues.push(child.number);
       return { status: 201, body: issueJson(issue) };
     }
-    if (method === 'GET' && tail === '/sub_issues') {
+    if (method === 'GET' && (tail === '/sub_issues' || tail === '/dependencies/blocked_by')) {
       const perPage = Math.min(pageSize, Number(url.searchParams.get('per_page') ?? pageSize));
       const page = Number(url.searchParams.get('page') ?? 1);
-      const all = issue.subIssues.map((number) => issueJson(issues.get(number)!));
+      const all = (tail === '/sub_issues' ? issue.subIssues : issue.blockedBy).map((number) => issueJson(issues.get(number)!));
       const slice = all.slice((page - 1) * perPage, page * perPage);
       const headers: Record<string, string> = {};
       if (page * perPage < all.length) {
@@ -415,6 +420,12 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
       const merged = closing.merged ?? false;
       Object.assign(pull, { state: 'closed', merged, merged_at: merged ? new Date().toISOString() : null, updated_at: stamp() });
+      // As GitHub does when a pull request merges into the default branch: "Closes #N" closes #N.
+      if (merged && pull.base === 'main')
+        for (const match of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?) #(\d+)/gi)) {
+          const closed = issues.get(Number(match[1]));
+          if (closed) closed.state = 'closed';
+        }
     },
     addComment: (number, comment) => {
       issues.get(number)!.comments.push({

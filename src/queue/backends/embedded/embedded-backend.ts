@@ -22,6 +22,8 @@ import {
   findActiveDuplicate,
   isClaimableBy,
   isOlderThan,
+  isReady,
+  validateBlockers,
   validateTaskSpec,
   withoutActiveDuplicates,
 } from '../../task-rules.js';
@@ -75,9 +77,10 @@ export class EmbeddedBackend implements QueueBackend {
     });
   }
 
-  private append(draft: EmbeddedStore, spec: TaskSpec): EmbeddedTask {
+  private append(draft: EmbeddedStore, { blockedBy, ...spec }: TaskSpec): EmbeddedTask {
     const task: EmbeddedTask = {
       ...spec,
+      ...(blockedBy === undefined ? {} : { blockedBy: [...blockedBy] }),
       id: String(draft.nextId),
       status: 'queued',
       workerId: null,
@@ -103,7 +106,7 @@ export class EmbeddedBackend implements QueueBackend {
   }
 
   async claim(workerId: number, options: ClaimOptions = {}): Promise<QueueTask | undefined> {
-    const free = (task: EmbeddedTask) => task.status === 'queued' && isClaimableBy(task, options.repo);
+    const free = (task: EmbeddedTask) => isReady(task) && isClaimableBy(task, options.repo);
     // Nothing to hand out: answered from a plain read, so idle workers never rewrite the queue.
     const { tasks } = await this.store.read();
     if (!tasks.some((task) => free(task) || (task.status === 'claimed' && task.workerId === workerId))) return undefined;
@@ -117,6 +120,15 @@ export class EmbeddedBackend implements QueueBackend {
       return next;
     });
     return task && toQueueTask(task);
+  }
+
+  async setBlockers(id: string, blockedBy: readonly string[]): Promise<void> {
+    const task = await this.require(id);
+    const valid = validateBlockers(blockedBy, task.subissue);
+    await this.mutate(id, (current) => {
+      if (valid.length === 0) delete current.blockedBy;
+      else current.blockedBy = valid;
+    });
   }
 
   async startRun(id: string, spec: RunSpec): Promise<void> {

@@ -21,6 +21,8 @@ export const taskSchema = z.object({
   priority: z.number().int(),
   /** Absent in files written before tasks recorded their repository. */
   repo: z.string().optional(),
+  /** Absent in files written before tasks recorded their blockers, and when nothing blocks it. */
+  blockedBy: z.array(z.string()).optional(),
   status: z.enum(['queued', 'claimed', 'done', 'failed', 'review', 'cancelled']),
   workerId: z.number().int().positive().nullable(),
   attempts: z.number().int().nonnegative(),

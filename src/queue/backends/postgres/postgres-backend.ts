@@ -25,7 +25,7 @@ import { notFound, type BackendOptions } from '../../backend-options.js';
 import type { EmbeddedRun } from '../embedded/embedded-store.js';
 import { isLocalRunInProgress, observeLocalRun, startLocalRun } from '../../runs/local-run.js';
 import { isRunResultName, removeRunFiles, runFilesFor } from '../../runs/run-files.js';
-import { duplicateError, validateTaskSpec, withoutActiveDuplicates } from '../../task-rules.js';
+import { duplicateError, validateBlockers, validateTaskSpec, withoutActiveDuplicates } from '../../task-rules.js';
 import { watchDirs } from '../../runs/watch-dirs.js';
 
 export interface PostgresBackendOptions extends BackendOptions {
@@ -45,6 +45,7 @@ interface TaskRow {
   parent: string;
   priority: number;
   repo: string | null;
+  blocked_by: string[];
   status: QueueTask['status'];
   host: string | null;
   worker_id: number | null;
@@ -65,6 +66,7 @@ const toQueueTask = (row: TaskRow): QueueTask => ({
   parent: row.parent,
   priority: row.priority,
   ...(row.repo === null ? {} : { repo: row.repo }),
+  ...(row.blocked_by.length === 0 ? {} : { blockedBy: row.blocked_by }),
   status: row.status,
   workerId: row.worker_id,
   attempts: row.attempts,
@@ -91,7 +93,7 @@ const CLAIM = `
   ), next AS (
     SELECT id FROM hw_tasks
     WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now()) AND NOT EXISTS (SELECT 1 FROM held)
-      AND ($4::text IS NULL OR repo IS NULL OR repo = $4)
+      AND ($4::text IS NULL OR repo IS NULL OR repo = $4) AND cardinality(blocked_by) = 0
     ORDER BY priority, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
   )
   UPDATE hw_tasks t SET
@@ -155,8 +157,8 @@ export class PostgresBackend implements QueueBackend {
         if (active.rows[0]) throw duplicateError(toQueueTask(active.rows[0]));
       }
       const inserted = await client.query<TaskRow>(
-        'INSERT INTO hw_tasks (subissue, parent, priority, repo) VALUES ($1, $2, $3, $4) RETURNING *',
-        [valid.subissue, valid.parent, valid.priority, valid.repo ?? null],
+        'INSERT INTO hw_tasks (subissue, parent, priority, repo, blocked_by) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+        [valid.subissue, valid.parent, valid.priority, valid.repo ?? null, valid.blockedBy ?? []],
       );
       return inserted.rows[0]!;
     });
@@ -182,9 +184,13 @@ export class PostgresBackend implements QueueBackend {
           toAdd.map((spec) => spec.parent),
           toAdd.map((spec) => spec.priority),
           toAdd.map((spec) => spec.repo ?? null),
+          // A text[] per row cannot be unnested as one array: each list travels as JSON text.
+          toAdd.map((spec) => JSON.stringify(spec.blockedBy ?? [])),
         ];
         await client.query(
-          'INSERT INTO hw_tasks (subissue, parent, priority, repo) SELECT s, p, r, g FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[]) WITH ORDINALITY AS t(s, p, r, g, n) ORDER BY n',
+          `INSERT INTO hw_tasks (subissue, parent, priority, repo, blocked_by)
+           SELECT s, p, r, g, ARRAY(SELECT jsonb_array_elements_text(b::jsonb))
+           FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[]) WITH ORDINALITY AS t(s, p, r, g, b, n) ORDER BY n`,
           columns,
         );
       }
@@ -210,6 +216,14 @@ export class PostgresBackend implements QueueBackend {
     if (!row) return undefined;
     if (row.lease_token !== null) this.tokens.set(row.id, row.lease_token);
     return toQueueTask(row);
+  }
+
+  async setBlockers(id: string, blockedBy: readonly string[]): Promise<void> {
+    const row = await this.requireRow(id);
+    await this.options.database.query('UPDATE hw_tasks SET blocked_by = $2 WHERE id = $1', [
+      row.id,
+      validateBlockers(blockedBy, row.subissue),
+    ]);
   }
 
   async renewLeases(workerId: number): Promise<void> {

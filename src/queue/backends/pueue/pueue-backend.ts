@@ -22,6 +22,7 @@ import {
   isOurTask,
   newRecord,
   openPueueRecords,
+  pueueBlockers,
   recordKey,
   RUNNER_VERSION,
   TASK_ENV,
@@ -39,6 +40,7 @@ import {
   isClaimableBy,
   withoutActiveDuplicates,
   isOlderThan,
+  validateBlockers,
   validateTaskSpec,
 } from '../../task-rules.js';
 
@@ -124,6 +126,7 @@ export class PueueBackend implements QueueBackend {
         [TASK_ENV.parent]: valid.parent,
         [TASK_ENV.priority]: String(valid.priority),
         [TASK_ENV.repo]: valid.repo,
+        [TASK_ENV.blockedBy]: valid.blockedBy?.join(','),
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     const args = addArgs({
@@ -155,6 +158,7 @@ export class PueueBackend implements QueueBackend {
     const isFree = (entry: Pick<Entry, 'task' | 'record' | 'view'>) =>
       entry.task.kind === 'Queued' &&
       (entry.record === undefined || entry.record.status === 'queued') &&
+      pueueBlockers(entry.task, entry.record).length === 0 &&
       isClaimableBy(entry.view, options.repo);
     // Nothing to hand out: answered without the lock, so idle workers never rewrite the records.
     if (!entries.some((entry) => isHeld(entry.record) || isFree(entry))) return undefined;
@@ -172,6 +176,14 @@ export class PueueBackend implements QueueBackend {
       const record = { ...(next.entry.record ?? newRecord()), status: 'claimed' as const, workerId, claimedAt };
       draft.records[next.entry.key] = record;
       return toQueueTask(next.entry.task, record);
+    });
+  }
+
+  async setBlockers(id: string, blockedBy: readonly string[]): Promise<void> {
+    const entry = await this.require(id);
+    const valid = validateBlockers(blockedBy, entry.view.subissue);
+    await this.updateRecord(entry.key, (record) => {
+      record.blockedBy = valid;
     });
   }
 

@@ -18,6 +18,8 @@ const recordSchema = z.object({
   killRequested: z.boolean(),
   /** Absent in files written before `worker-queue kill` existed. */
   killedByUser: z.boolean().optional(),
+  /** The open blockers once changed after `add` (HW_BLOCKED_BY holds those it was added with). */
+  blockedBy: z.array(z.string()).optional(),
 });
 
 const recordsSchema = z.object({ version: z.literal(1), records: z.record(recordSchema) });
@@ -53,7 +55,13 @@ export const TASK_ENV = {
   priority: 'HW_PRIORITY',
   /** Absent on tasks added before tasks recorded their repository. */
   repo: 'HW_REPO',
+  /** The blockers the task was added with, comma-separated; absent: none. */
+  blockedBy: 'HW_BLOCKED_BY',
 } as const;
+
+/** The task's open blockers: its record's once set, else those it was added with. */
+export const pueueBlockers = (task: PueueTask, record: PueueRecord | undefined): string[] =>
+  record?.blockedBy ?? (task.envs[TASK_ENV.blockedBy] ?? '').split(',').filter(Boolean);
 
 /** HW_RUNNER of a task whose command is the sh runner; a task without it names runner version 1. */
 export const RUNNER_VERSION = 'v2';
@@ -71,12 +79,14 @@ function statusFromPueue(task: PueueTask): TaskStatus {
 
 export function toQueueTask(task: PueueTask, record: PueueRecord | undefined): QueueTask {
   const started = task.kind === 'Done' || task.kind === 'Running' || task.kind === 'Paused';
+  const blockedBy = pueueBlockers(task, record);
   return {
     id: String(task.id),
     subissue: task.envs[TASK_ENV.subissue] ?? (task.label ?? '').replace(/^subissue-/, ''),
     parent: task.envs[TASK_ENV.parent] ?? '',
     priority: Number(task.envs[TASK_ENV.priority] ?? 0),
     ...(task.envs[TASK_ENV.repo] ? { repo: task.envs[TASK_ENV.repo] } : {}),
+    ...(blockedBy.length === 0 ? {} : { blockedBy }),
     status: record && record.status !== 'queued' ? record.status : statusFromPueue(task),
     workerId: record?.workerId ?? null,
     attempts: record?.attempts ?? (started ? 1 : 0),
