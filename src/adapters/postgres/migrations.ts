@@ -9,7 +9,7 @@ import queue from './migrations/001-queue.sql?raw';
 import fleetHealthHistory from './migrations/002-fleet-health-history.sql?raw';
 import pauseAndWakeups from './migrations/003-pause-and-wakeups.sql?raw';
 import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sql?raw';
-import taskBlockers from './migrations/006-task-blockers.sql?raw';
+import taskBlockers from './migrations/005-task-blockers.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
