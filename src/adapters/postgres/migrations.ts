@@ -8,6 +8,7 @@ import type { Database, Queryable } from './database.js';
 import queue from './migrations/001-queue.sql?raw';
 import fleetHealthHistory from './migrations/002-fleet-health-history.sql?raw';
 import pauseAndWakeups from './migrations/003-pause-and-wakeups.sql?raw';
+import budgetRaises from './migrations/004-budget-raises.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -15,7 +16,7 @@ import pauseAndWakeups from './migrations/003-pause-and-wakeups.sql?raw';
  * (migrations/sql.d.ts) take too. A migration a database may have applied never changes: a change
  * to the schema is a new file (test/unit/postgres-migrations.test.ts holds them to that).
  */
-export const MIGRATIONS: readonly string[] = [queue, fleetHealthHistory, pauseAndWakeups];
+export const MIGRATIONS: readonly string[] = [queue, fleetHealthHistory, pauseAndWakeups, budgetRaises];
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
