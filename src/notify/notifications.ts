@@ -5,6 +5,9 @@ import { loadSettings, type Settings } from '../core/settings.js';
 import { readPullRequestLinks } from '../github/parent-status.js';
 import { openFleetStores } from '../health/open-stores.js';
 import { openManagerState } from '../health/manager-state.js';
+import { budgetLooksOf } from '../github/dispatch-holds.js';
+import { openPullWatchStore } from '../github/pull-request-watcher.js';
+import { reviewWait } from '../github/review-capacity.js';
 import { openPoolPause } from '../pause/open-pool-pause.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { parseEventFilter } from './events.js';
@@ -111,6 +114,9 @@ export function createNotifier(context: NotifyContext, log: EventLog, sinks = li
     managerState: () => managerState.read(),
     pause: () => pause.current(),
     activeTasks: throttledActiveTasks(backend),
+    budgets: () => budgetLooksOf({ paths, settings, env: context.env, history, now }),
+    reviews: async () =>
+      settings.MAX_OPEN_PRS === 0 ? null : reviewWait(await openPullWatchStore(paths).read(), settings.MAX_OPEN_PRS),
   };
   return new Notifier({
     state: openNotifyState(paths, log, settings.LOCK_STALE_TIMEOUT),

@@ -56,3 +56,16 @@ export class BudgetGate {
     return reachedFor(await this.looks(), parent);
   }
 }
+
+/**
+ * Said at start by setup and the manager: a command agent reports a cost only if it writes
+ * AGENT_USAGE_FILE, so a budget may never see what it spends. Null when no budget is set or the
+ * agent is Claude Code (its result carries the cost).
+ */
+export function budgetEnforcementWarning(settings: BudgetGateSettings, agentReportsCost: boolean): string | null {
+  if (!budgetsSet(settings) || agentReportsCost) return null;
+  const names = [settings.BUDGET_DAILY_USD > 0 ? 'BUDGET_DAILY_USD' : '', settings.BUDGET_PARENT_USD > 0 ? 'BUDGET_PARENT_USD' : '']
+    .filter(Boolean)
+    .join(' and ');
+  return `${names} cannot be enforced for certain: WORKER_AGENT_CMD is a command agent, which reports a cost only by writing AGENT_USAGE_FILE; its runs without one count as unknown, not as spend.`;
+}

@@ -89,6 +89,8 @@ export interface BudgetLook {
   readonly scope: 'today' | 'parent';
   /** The parent issue, for scope `parent`. */
   readonly parent?: string;
+  /** The day (`YYYY-MM-DD` in BUDGET_TZ), for scope `today`. */
+  readonly day?: string;
   readonly spentUsd: number;
   readonly limitUsd: number;
   readonly unknown: number;
@@ -114,7 +116,7 @@ const look = (scope: BudgetLook['scope'], sum: CostSum | undefined, limitUsd: nu
 export function budgetLooks(spend: Spend, settings: BudgetSettings, raises: BudgetRaises): BudgetLook[] {
   const looks: BudgetLook[] = [];
   const daily = raises.daily?.day === spend.today ? raises.daily.usd : settings.BUDGET_DAILY_USD;
-  if (daily > 0) looks.push(look('today', spend.days.get(spend.today), daily));
+  if (daily > 0) looks.push({ ...look('today', spend.days.get(spend.today), daily), day: spend.today });
   const parents = new Set([...spend.parents.keys(), ...Object.keys(raises.parents)]);
   for (const parent of [...parents].sort()) {
     const limit = raises.parents[parent] ?? settings.BUDGET_PARENT_USD;
@@ -148,3 +150,7 @@ export const raiseCommand = (look: BudgetLook) =>
 export function reachedFor(looks: readonly BudgetLook[], parent?: string): BudgetLook | null {
   return looks.find((entry) => entry.level === 'reached' && (entry.scope === 'today' || entry.parent === parent)) ?? null;
 }
+
+/** One budget on one day at one limit: a new day or a raise is a new budget, warned of afresh. */
+export const budgetKey = (look: BudgetLook) =>
+  look.scope === 'today' ? `today:${look.day ?? ''}:${look.limitUsd}` : `parent:${look.parent ?? ''}:${look.limitUsd}`;
