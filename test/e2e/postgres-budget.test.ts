@@ -91,3 +91,49 @@ describeWith(['postgres', 'git'], 'a daily budget shared by two hosts (real work
     }).catch(fail);
   }, 240_000);
 });
+
+/** The watcher's record of one pull request of the pool (github/pull-requests.json), as the manager writes it. */
+const watched = (task: string, number: number, approvedBy: string[]) => ({
+  task_id: task,
+  parent: '60',
+  pr_number: number,
+  pr_url: `https://github.com/o/r/pull/${number}`,
+  state: approvedBy.length > 0 ? 'approved' : 'open',
+  checks: 'passing',
+  failing: [],
+  approved_by: approvedBy,
+  head_sha: null,
+  last_change_at: new Date().toISOString(),
+  checked_at: new Date().toISOString(),
+  next_poll_at: new Date().toISOString(),
+  error: null,
+  cache: {},
+});
+
+describeWith(['postgres', 'git'], 'MAX_OPEN_PRS (a real worker process, the watcher record)', () => {
+  it('two open pull requests without an approving review hold new work; an approval releases it', async () => {
+    const url = await freshDatabase(cluster());
+    const host = await openPostgresHost(url, 'a', { MAX_OPEN_PRS: '2' });
+    const record = join(host.paths.root, 'github', 'pull-requests.json');
+    mkdirSync(join(host.paths.root, 'github'), { recursive: true });
+    const write = (approvedBy: string[]) =>
+      writeFileSync(record, JSON.stringify({ version: 1, pulls: { '61': watched('61', 1, []), '62': watched('62', 2, approvedBy) } }));
+    write([]);
+    const output = outputOf(spawnWorker(host, 1));
+    const task = await host.backend.add({ subissue: '63', parent: '60', priority: 1 });
+    await waitFor(() => output.some((line) => line.includes('waiting for reviews: 2 open PRs (MAX_OPEN_PRS 2)')), {
+      timeoutMs: 30_000,
+      what: 'the worker to hold new work',
+    });
+    expect((await host.backend.get(task.id))?.status).toBe('queued');
+    const status = await runBin('worker-queue', ['status'], { home: host.paths.root, env: host.env });
+    expect(status.stdout).toContain('Dispatch held, waiting for reviews: 2 open PRs (MAX_OPEN_PRS 2)');
+
+    write(['maintainer']);
+    await waitFor(async () => (await host.backend.get(task.id))?.status === 'done', { timeoutMs: 60_000, what: 'task 63 done' }).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${output.join('\n')}`);
+      },
+    );
+  }, 120_000);
+});
