@@ -89,6 +89,14 @@ describeWith(['postgres', 'git'], 'a daily budget shared by two hosts (real work
       timeoutMs: 60_000,
       what: 'tasks 54 and 55 done after the raise',
     }).catch(fail);
+
+    // The report shows the spend per day (of BUDGET_TZ) and per parent, every host's.
+    const report = await runBin('worker-performance', ['report', '--json'], { home: a.paths.root, env: a.env });
+    const spend = (JSON.parse(report.stdout) as { spend: { today: string; days: unknown[]; parents: unknown[] } }).spend;
+    expect(spend.days).toEqual([{ day: spend.today, usd: 1, unknown_cost_runs: 1 }]);
+    expect(spend.parents).toEqual([{ parent: '50', usd: 1, unknown_cost_runs: 1 }]);
+    const text = await runBin('worker-performance', ['report'], { home: a.paths.root, env: a.env });
+    expect(text.stdout).toContain('Spend/parent: #50 $1.00 + 1 run(s) of unknown cost');
   }, 240_000);
 });
 
