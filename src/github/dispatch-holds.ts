@@ -1,6 +1,6 @@
 /**
  * What holds new work back besides the usage pause, in the words every view shows: a reached
- * budget ("budget reached: $X of $Y today", docs/SPEC.md section 9.3) and the review wait
+ * budget ("budget reached: $X of $Y today", docs/SPEC.md section 11.1) and the review wait
  * ("waiting for reviews: N open PRs", section 14.3).
  */
 import type { DataPaths } from '../core/paths.js';
@@ -31,10 +31,13 @@ export interface DispatchHoldsContext {
 
 export const NO_HOLDS: DispatchHolds = { budgets: [], budget_reached: [], reviews: null };
 
-export async function budgetLooksOf(context: DispatchHoldsContext): Promise<BudgetLook[]> {
+/** `cacheMs`: a look this young is reused (the notifier looks twice a second). */
+export function budgetGateOf(context: DispatchHoldsContext, cacheMs = 0): BudgetGate {
   const raises = openBudgetRaises({ paths: context.paths, settings: context.settings, env: context.env, now: context.now });
-  return new BudgetGate({ history: context.history, raises, settings: context.settings, now: context.now }).looks();
+  return new BudgetGate({ history: context.history, raises, settings: context.settings, now: context.now, cacheMs });
 }
+
+export const budgetLooksOf = (context: DispatchHoldsContext): Promise<BudgetLook[]> => budgetGateOf(context).looks();
 
 export async function readDispatchHolds(context: DispatchHoldsContext): Promise<DispatchHolds> {
   const [looks, pulls] = await Promise.all([

@@ -125,13 +125,16 @@ export interface BudgetRaise {
 export function parseBudgetUsd(text: string): number {
   const usd = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!(usd > 0 && usd <= 100_000))
-    throw new WorkersError('usage', `--budget takes a cost in US dollars above 0 and at most 100000, such as 25 or 7.5, not ${JSON.stringify(text)}.`);
+    throw new WorkersError(
+      'usage',
+      `--budget takes a cost in US dollars above 0 and at most 100000, such as 25 or 7.5, not ${JSON.stringify(text)}.`,
+    );
   return usd;
 }
 
 /**
  * `resume --budget USD [--parent N]`: raises today's budget (for today only: a new day starts
- * from BUDGET_DAILY_USD) or a parent's, where every host's workers read it (docs/SPEC.md section 9.3).
+ * from BUDGET_DAILY_USD) or a parent's, where every host's workers read it (docs/SPEC.md section 11.1).
  */
 export async function raiseBudget(context: ManagerContext, raise: BudgetRaise, say: Say): Promise<void> {
   const [{ openBudgetRaises }, { BudgetGate }, { dayIn, describeBudget, formatUsd }, { openFleetStores }] = await Promise.all([
@@ -150,7 +153,8 @@ export async function raiseBudget(context: ManagerContext, raise: BudgetRaise, s
     else await raises.raiseParent(raise.parent, raise.usd);
     const looks = await new BudgetGate({ history: stores.history, raises, settings: context.settings, now }).looks();
     const look = looks.find((entry) => (raise.parent === undefined ? entry.scope === 'today' : entry.parent === raise.parent));
-    const scope = raise.parent === undefined ? `Today's budget (${today} in ${context.settings.BUDGET_TZ})` : `The budget of parent #${raise.parent}`;
+    const scope =
+      raise.parent === undefined ? `Today's budget (${today} in ${context.settings.BUDGET_TZ})` : `The budget of parent #${raise.parent}`;
     say(
       look?.level === 'reached'
         ? `${scope} is now ${formatUsd(raise.usd)}, still reached (${describeBudget(look)}): raise it above the spend.`

@@ -101,7 +101,15 @@ function budgetEvents(before: Observation['budgets'], now: Observation['budgets'
     const was = before?.[key]?.level ?? 'ok';
     if (LEVELS[seen.level] <= LEVELS[was]) return [];
     return seen.level === 'reached'
-      ? [told('budget_reached', at, `No new attempt starts: ${seen.text}.`, 'the agents spent the budget (running attempts finish)', seen.command)]
+      ? [
+          told(
+            'budget_reached',
+            at,
+            `No new attempt starts: ${seen.text}.`,
+            'the agents spent the budget (running attempts finish)',
+            seen.command,
+          ),
+        ]
       : [told('budget_warning', at, `The pool has spent 80% of a budget: ${seen.text}.`, 'the agents reported these costs', seen.command)];
   });
 }

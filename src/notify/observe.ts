@@ -14,7 +14,7 @@ export interface ObservationSources {
   readonly managerState: () => Promise<ManagerState>;
   readonly pause: () => Promise<UsagePauseRecord | null>;
   readonly activeTasks: () => Promise<number | null>;
-  /** The budgets set, and how far each is spent (docs/SPEC.md section 9.3). */
+  /** The budgets set, and how far each is spent (docs/SPEC.md section 11.1). */
   readonly budgets?: () => Promise<readonly BudgetLook[]>;
   /** The review wait (MAX_OPEN_PRS), or null. */
   readonly reviews?: () => Promise<string | null>;

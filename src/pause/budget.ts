@@ -1,5 +1,5 @@
 /**
- * Budgets (docs/SPEC.md section 9.3): what the agents spent, per day of BUDGET_TZ and per parent
+ * Budgets (docs/SPEC.md section 11.1): what the agents spent, per day of BUDGET_TZ and per parent
  * issue, from the costs they reported in the task history, and whether a budget is reached. Pure:
  * the clock and the time zone are parameters.
  */

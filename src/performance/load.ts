@@ -30,7 +30,7 @@ export interface LoadedData {
   readonly metrics: FleetMetrics;
   readonly history: HistorySummary;
   readonly queue: QueueState;
-  /** Spend per day of BUDGET_TZ and per parent (docs/SPEC.md section 9.3). */
+  /** Spend per day of BUDGET_TZ and per parent (docs/SPEC.md section 11.1). */
   readonly spend: Spend;
 }
 

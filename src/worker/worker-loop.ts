@@ -164,7 +164,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
         await rt.changes.sleep(deps.control, Math.min(idlePollMs, Date.parse(pause.until) - deps.now().getTime()), mark);
         continue;
       }
-      // A reached budget (docs/SPEC.md section 9.3) starts nothing new; a task this worker holds is
+      // A reached budget (docs/SPEC.md section 11.1) starts nothing new; a task this worker holds is
       // taken up and handed back before its next attempt.
       const budget = pending === null ? await budgetInForce(rt) : null;
       if (budget) {

@@ -57,7 +57,9 @@ describeWith(['postgres', 'git'], 'a daily budget shared by two hosts (real work
     const gateOf = holder === 'a' ? gateDir(a) : gateDir(b);
     mkdirSync(gateOf, { recursive: true });
     writeFileSync(join(gateOf, 'go-53'), '');
-    await waitFor(async () => (await a.backend.get(running.id))?.status === 'done', { timeoutMs: 60_000, what: 'task 53 done' }).catch(fail);
+    await waitFor(async () => (await a.backend.get(running.id))?.status === 'done', { timeoutMs: 60_000, what: 'task 53 done' }).catch(
+      fail,
+    );
     await waitFor(() => [onA, onB].every((lines) => lines.some((line) => line.includes(reached))), {
       timeoutMs: 30_000,
       what: 'both hosts to report the budget',
@@ -80,11 +82,15 @@ describeWith(['postgres', 'git'], 'a daily budget shared by two hosts (real work
 
     const refused = await runBin('worker-manager', ['resume', '--budget', 'lots'], { home: b.paths.root, env: b.env });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr.trim()).toBe('worker-manager: --budget takes a cost in US dollars above 0 and at most 100000, such as 25 or 7.5, not "lots".');
+    expect(refused.stderr.trim()).toBe(
+      'worker-manager: --budget takes a cost in US dollars above 0 and at most 100000, such as 25 or 7.5, not "lots".',
+    );
 
     const raised = await runBin('worker-manager', ['resume', '--budget', '2'], { home: b.paths.root, env: b.env });
     expect(raised.exitCode, raised.stderr).toBe(0);
-    expect(raised.stdout).toMatch(/^Today's budget \(\d{4}-\d\d-\d\d in Europe\/Paris\) is now \$2\.00 \(budget: \$0\.50 of \$2\.00 today .*\): the workers start new attempts again\.$/m);
+    expect(raised.stdout).toMatch(
+      /^Today's budget \(\d{4}-\d\d-\d\d in Europe\/Paris\) is now \$2\.00 \(budget: \$0\.50 of \$2\.00 today .*\): the workers start new attempts again\.$/m,
+    );
     await waitFor(async () => (await Promise.all(later.map((t) => b.backend.get(t.id)))).every((t) => t?.status === 'done'), {
       timeoutMs: 60_000,
       what: 'tasks 54 and 55 done after the raise',

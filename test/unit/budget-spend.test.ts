@@ -46,8 +46,12 @@ describe('budget spend', () => {
     const reached = budgetLooks(spend, { ...both, BUDGET_DAILY_USD: 8 }, NO_RAISES);
     expect(describeBudget(reachedFor(reached)!)).toBe('budget reached: $8.50 of $8.00 today');
     // Raised today: in force today; a raise of yesterday is not.
-    expect(reachedFor(budgetLooks(spend, { ...both, BUDGET_DAILY_USD: 8 }, { daily: { day: '2026-12-07', usd: 20 }, parents: {} }))).toBeNull();
-    expect(reachedFor(budgetLooks(spend, { ...both, BUDGET_DAILY_USD: 8 }, { daily: { day: '2026-12-06', usd: 20 }, parents: {} }))).not.toBeNull();
+    expect(
+      reachedFor(budgetLooks(spend, { ...both, BUDGET_DAILY_USD: 8 }, { daily: { day: '2026-12-07', usd: 20 }, parents: {} })),
+    ).toBeNull();
+    expect(
+      reachedFor(budgetLooks(spend, { ...both, BUDGET_DAILY_USD: 8 }, { daily: { day: '2026-12-06', usd: 20 }, parents: {} })),
+    ).not.toBeNull();
   });
 
   it('says at start that a command agent may report no cost', () => {

@@ -1,4 +1,4 @@
--- Budgets a person raised with `worker-manager resume --budget` (docs/SPEC.md section 9.3), shared by
+-- Budgets a person raised with `worker-manager resume --budget` (docs/SPEC.md section 11.1), shared by
 -- every host: `daily` (for the day `day` of BUDGET_TZ only) and `parent:<N>`. A change is notified
 -- as `hw_pause`, so idle workers of every host look at the budget again at once.
 CREATE TABLE hw_budget_raises (
