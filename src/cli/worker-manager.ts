@@ -155,10 +155,25 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('resume')
-    .description('lift the pool-wide pause after a usage limit now, instead of at the reset time')
-    .action(async () => {
+    .description(
+      "lift the pool-wide pause after a usage limit now, instead of at the reset time; with --budget, raise today's budget (or a parent's) instead",
+    )
+    .option('--budget <usd>', "today's budget in US dollars from now on (today only: a new day starts from BUDGET_DAILY_USD)")
+    .option('--parent <n>', 'with --budget: the budget of this parent issue instead of today')
+    .action(async (options: { budget?: string; parent?: string }) => {
+      const commands = await manager();
+      if (options.parent !== undefined && options.budget === undefined) throw usageError('--parent goes with --budget USD.');
+      if (options.parent !== undefined && !/^#?\d{1,9}$/.test(options.parent))
+        throw usageError(`--parent takes a parent issue number such as 123, not ${JSON.stringify(options.parent.slice(0, 40))}.`);
+      const usd = options.budget === undefined ? undefined : commands.parseBudgetUsd(options.budget);
       const context = await loadContext();
-      await (await manager()).resume(await managerContext(context), printText);
+      if (usd === undefined) await commands.resume(await managerContext(context), printText);
+      else
+        await commands.raiseBudget(
+          await managerContext(context),
+          { usd, ...(options.parent === undefined ? {} : { parent: options.parent.replace(/^#/, '') }) },
+          printText,
+        );
     });
 
   program

@@ -183,12 +183,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the progress as JSON')
     .action(async (parents: string[], options: { json?: boolean }) => {
       const context = await loadContext();
-      const [{ runStatus }, { openFleetStores }] = await Promise.all([
+      const [{ runStatus }, { openFleetStores }, { readDispatchHolds }] = await Promise.all([
         import('../github/github-commands.js'),
         import('../health/open-stores.js'),
+        import('../github/dispatch-holds.js'),
       ]);
       const { history } = openFleetStores(context);
-      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now(), context.paths.root);
+      const holds = () => readDispatchHolds({ ...context, env: context.env, history, now: () => context.now() });
+      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now(), context.paths.root, holds);
       if (options.json) printJson(status);
       else printText(text);
     });

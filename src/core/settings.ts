@@ -112,6 +112,31 @@ function choice<const V extends readonly [string, ...string[]]>(fallback: V[numb
   };
 }
 
+/** A cost in US dollars, 0 meaning no budget. */
+function usd(): SettingKind<number> {
+  return {
+    fallback: 0,
+    shownDefault: '0',
+    allowed: '0 to 100000 (US dollars, such as 5 or 0.5)',
+    accepts: 'a cost in USD such as 5 or 0.5 (0 for no budget)',
+    schema: () =>
+      z
+        .unknown()
+        .transform((value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value))
+        .pipe(z.number().min(0).max(100_000)),
+  };
+}
+
+/** Whether `name` is a time zone this Node knows (an IANA name such as Europe/Paris, or UTC). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
 function word(fallback: string, pattern: RegExp, accepts: string): SettingKind<string> {
   return { fallback, shownDefault: fallback, allowed: accepts, accepts, schema: () => z.string().regex(pattern) };
 }
@@ -263,15 +288,7 @@ export const SETTING_DEFINITIONS = {
     description: "Claude Code's `--max-turns` for each run. 0: no limit.",
   },
   CLAUDE_MAX_BUDGET_USD: {
-    fallback: 0,
-    shownDefault: '0',
-    allowed: '0 to 100000 (US dollars, such as 5 or 0.5)',
-    accepts: 'a cost in USD such as 5 or 0.5 (0 for no budget)',
-    schema: () =>
-      z
-        .unknown()
-        .transform((value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value))
-        .pipe(z.number().min(0).max(100_000)),
+    ...usd(),
     description: "Claude Code's `--max-budget-usd` for each run, in US dollars. 0: no budget.",
   },
   CLAUDE_CONFIG_DIR_TEMPLATE: {
@@ -413,6 +430,31 @@ export const SETTING_DEFINITIONS = {
     ...duration(30, 5 * SECOND, HOUR),
     description:
       "GitHub mode: the longest a change on a pull request of the pool with activity in the last hour waits to be seen by the manager's watcher. Looks come twice as often while checks run, and back off (doubling per quiet hour, up to 10 m) for quiet pull requests; unchanged answers are 304s, which cost no rate limit.",
+  },
+
+  // Start what can succeed, spend what was allowed (issue 27): budgets and review capacity.
+  BUDGET_DAILY_USD: {
+    ...usd(),
+    description:
+      "The most the pool's agents may spend in a day (the day of BUDGET_TZ), in US dollars, summed from the costs they report over every host sharing the database: at 80% a notification, at 100% no new attempt starts (running ones finish) until the next day or `worker-manager resume --budget USD`. An attempt whose agent reports no cost counts as unknown. 0: no budget.",
+  },
+  BUDGET_PARENT_USD: {
+    ...usd(),
+    description:
+      "The most the agents may spend on one parent issue's sub-issues, in US dollars, over every day and host: at 80% a notification, at 100% no new attempt of that parent starts until `worker-manager resume --budget USD --parent N`. 0: no budget.",
+  },
+  BUDGET_TZ: {
+    fallback: 'UTC',
+    shownDefault: 'UTC',
+    allowed: 'an IANA time zone such as UTC or Europe/Paris',
+    accepts: 'an IANA time zone such as UTC or Europe/Paris',
+    schema: () => z.string().refine(isTimeZone),
+    description: 'The time zone whose midnight starts a new day of BUDGET_DAILY_USD; set it the same on every host.',
+  },
+  MAX_OPEN_PRS: {
+    ...count(0, 0, 10_000),
+    description:
+      "GitHub mode: when this many of the pool's open pull requests have no approving review from a person with write access (as the manager's watcher last saw them), no new implementation task starts until one is approved, merged or closed. 0: no limit.",
   },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 

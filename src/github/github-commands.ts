@@ -7,6 +7,7 @@ import { parseIssueList, parsePriorityOption } from './intake.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import { buildPoolStatus, readPullRequestLinks, renderPoolStatus, type PoolStatus } from './parent-status.js';
 import { openPullWatchStore } from './pull-request-watcher.js';
+import { holdLines, NO_HOLDS, type DispatchHolds } from './dispatch-holds.js';
 
 /*
  * The GitHub commands of worker-queue: arguments are checked before GitHub or the queue is asked
@@ -52,12 +53,15 @@ export async function runStatus(
   words: readonly string[],
   now: Date,
   dataRoot?: string,
-): Promise<{ status: PoolStatus; text: string }> {
+  /** What holds new work back (budgets, MAX_OPEN_PRS), shown above the parents. */
+  readHolds?: () => Promise<DispatchHolds>,
+): Promise<{ status: PoolStatus & { readonly holds?: DispatchHolds }; text: string }> {
   const only = words.length === 0 ? [] : parseIssueList(words).map(String);
-  const [tasks, links, watched] = await Promise.all([
+  const [tasks, links, watched, holds] = await Promise.all([
     (await openBackend()).list(),
     readPullRequestLinks(history),
     dataRoot === undefined ? undefined : openPullWatchStore({ root: dataRoot }).read(),
+    readHolds === undefined ? undefined : readHolds().catch(() => NO_HOLDS),
   ]);
   const conditions = new Map(
     Object.values(watched?.pulls ?? {})
@@ -65,7 +69,11 @@ export async function runStatus(
       .map((pull) => [pull.task_id, { pr_number: pull.pr_number, pr_state: pull.state, checks: pull.checks }]),
   );
   const status = buildPoolStatus(tasks, links, now, only, conditions);
-  return { status, text: renderPoolStatus(status) };
+  const lines = holds === undefined ? [] : holdLines(holds);
+  return {
+    status: holds === undefined ? status : { ...status, holds },
+    text: [...lines, renderPoolStatus(status)].join('\n'),
+  };
 }
 
 export interface PlanOptions {

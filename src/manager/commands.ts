@@ -114,3 +114,53 @@ export async function resume(context: ManagerContext, say: Say): Promise<void> {
   const lifted = await openPoolPause({ ...context, env: context.env ?? {} }).lift();
   say(lifted === null ? 'The pool was not paused.' : `Resumed: the pool was ${describePause(lifted)}.`);
 }
+
+export interface BudgetRaise {
+  readonly usd: number;
+  /** `--parent N`: that parent's budget, else today's. */
+  readonly parent?: string;
+}
+
+/** Parses `--budget USD`: a cost in dollars above 0; anything else is one clear sentence. */
+export function parseBudgetUsd(text: string): number {
+  const usd = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(usd > 0 && usd <= 100_000))
+    throw new WorkersError(
+      'usage',
+      `--budget takes a cost in US dollars above 0 and at most 100000, such as 25 or 7.5, not ${JSON.stringify(text)}.`,
+    );
+  return usd;
+}
+
+/**
+ * `resume --budget USD [--parent N]`: raises today's budget (for today only: a new day starts
+ * from BUDGET_DAILY_USD) or a parent's, where every host's workers read it (docs/SPEC.md section 11.1).
+ */
+export async function raiseBudget(context: ManagerContext, raise: BudgetRaise, say: Say): Promise<void> {
+  const [{ openBudgetRaises }, { BudgetGate }, { dayIn, describeBudget, formatUsd }, { openFleetStores }] = await Promise.all([
+    import('../pause/budget-raises.js'),
+    import('../pause/budget-gate.js'),
+    import('../pause/budget.js'),
+    import('../health/open-stores.js'),
+  ]);
+  const env = context.env ?? {};
+  const now = () => new Date();
+  const raises = openBudgetRaises({ paths: context.paths, settings: context.settings, env, now });
+  const stores = openFleetStores({ paths: context.paths, settings: context.settings, env, now });
+  try {
+    const today = dayIn(now().getTime(), context.settings.BUDGET_TZ);
+    if (raise.parent === undefined) await raises.raiseDaily(today, raise.usd);
+    else await raises.raiseParent(raise.parent, raise.usd);
+    const looks = await new BudgetGate({ history: stores.history, raises, settings: context.settings, now }).looks();
+    const look = looks.find((entry) => (raise.parent === undefined ? entry.scope === 'today' : entry.parent === raise.parent));
+    const scope =
+      raise.parent === undefined ? `Today's budget (${today} in ${context.settings.BUDGET_TZ})` : `The budget of parent #${raise.parent}`;
+    say(
+      look?.level === 'reached'
+        ? `${scope} is now ${formatUsd(raise.usd)}, still reached (${describeBudget(look)}): raise it above the spend.`
+        : `${scope} is now ${formatUsd(raise.usd)}${look ? ` (${describeBudget(look)})` : ''}: the workers start new attempts again.`,
+    );
+  } finally {
+    await stores.close();
+  }
+}

@@ -1,3 +1,5 @@
+import { budgetEnforcementWarning } from '../pause/budget-gate.js';
+import { isClaudeCommand } from '../worker/select-agent.js';
 import { rm } from 'node:fs/promises';
 import { writeFileAtomicSync } from '../core/fs-safe.js';
 import { startNotifications } from '../notify/notifications.js';
@@ -39,6 +41,8 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
     );
   record(null);
   await pool.log.log('INFO', `Manager started (pid ${process.pid}), checking every ${settings.CHECK_INTERVAL / 1000} s.`);
+  const budgetWarning = budgetEnforcementWarning(settings, isClaudeCommand(settings.WORKER_AGENT_CMD));
+  if (budgetWarning !== null) await pool.log.log('WARN', budgetWarning);
   // tmux sometimes skips the pane-died hook (tmux/tmux#2483: the pty closes before the exit is
   // collected); a cheap poll of the pane processes (kill -0 and /proc, no tmux call) catches that
   // case within LIVENESS_POLL_MS instead of at the next check.

@@ -13,6 +13,8 @@ import { workerIds, type ManagerState } from '../health/manager-state.js';
 import type { ManagerContext, Pool } from './pool.js';
 import { isProcessAlive } from '../adapters/process.js';
 import { readDiskPause } from '../pause/disk-floor.js';
+import { holdLines, NO_HOLDS, readDispatchHolds, type DispatchHolds } from '../github/dispatch-holds.js';
+import { openFleetStores } from '../health/open-stores.js';
 import { openPoolPause } from '../pause/open-pool-pause.js';
 import { describePause } from '../pause/usage-pause.js';
 import { chooseQueueBackend } from '../queue/open-backend.js';
@@ -47,6 +49,8 @@ export interface ManagerStatus {
   readonly pause: string | null;
   /** Why the pool stopped claiming for disk space (MIN_FREE_DISK), or null. */
   readonly disk_pause: string | null;
+  /** Budgets (reached ones stop new attempts) and the review wait (MAX_OPEN_PRS). */
+  readonly holds?: DispatchHolds;
   /** Where notifications go, as the running manager names its sinks (a webhook by its origin only). */
   readonly notifications?: readonly string[];
   readonly workers: WorkerStatusRow[];
@@ -126,6 +130,17 @@ function otherHostRows(fleet: FleetMetrics, localHost: string, now: Date, contex
     }));
 }
 
+/** A history or record that cannot be read shows no hold rather than no status. */
+async function statusHolds(context: ManagerContext): Promise<DispatchHolds> {
+  const env = context.env ?? {};
+  const stores = openFleetStores({ paths: context.paths, settings: context.settings, env, now: context.now });
+  try {
+    return await readDispatchHolds({ ...context, env, history: stores.history }).catch(() => NO_HOLDS);
+  } finally {
+    await stores.close();
+  }
+}
+
 export async function buildStatus(context: ManagerContext, pool: Pool): Promise<ManagerStatus> {
   const now = context.now();
   const usage = openPoolPause({ ...context, env: context.env ?? {} });
@@ -145,6 +160,7 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     ),
   ]);
   const ids = [...new Set([...workerIds(state), ...panes.keys()])].sort((a, b) => a - b);
+  const holds = await statusHolds(context);
   return {
     generated_at: now.toISOString(),
     manager: {
@@ -157,6 +173,7 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     queue_backend: queueBackend,
     pause: pause === null ? null : describePause(pause),
     disk_pause: readDiskPause(context.paths),
+    holds,
     notifications: configuredSinks(context.settings, context.env ?? {}).map((sink) => sink.name),
     workers: [
       ...ids.map((id) => workerRow(pool.health.host, id, panes.get(id), state, metrics, now, context)),
@@ -210,6 +227,7 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, c
     ...fit(status.queue_backend),
     ...(status.disk_pause === null ? [] : fit(`Dispatch paused: disk (${status.disk_pause})`).map((line) => chalk.yellow(line))),
     ...(status.pause === null ? [] : fit(`Dispatch ${status.pause} (worker-manager resume lifts it)`).map((line) => chalk.yellow(line))),
+    ...holdLines(status.holds ?? NO_HOLDS).flatMap((line) => fit(line).map((part) => chalk.yellow(part))),
     ...(status.notifications === undefined
       ? []
       : fit(

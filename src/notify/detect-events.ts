@@ -93,6 +93,27 @@ function pauseEvents(before: Observation['pause'], now: Observation['pause'], at
   return [];
 }
 
+const LEVELS = { ok: 0, warning: 1, reached: 2 } as const;
+
+/** A budget that crossed 80% or 100% since the last look: told once per budget and level. */
+function budgetEvents(before: Observation['budgets'], now: Observation['budgets'], at: string): NotifyEvent[] {
+  return Object.entries(now ?? {}).flatMap(([key, seen]) => {
+    const was = before?.[key]?.level ?? 'ok';
+    if (LEVELS[seen.level] <= LEVELS[was]) return [];
+    return seen.level === 'reached'
+      ? [
+          told(
+            'budget_reached',
+            at,
+            `No new attempt starts: ${seen.text}.`,
+            'the agents spent the budget (running attempts finish)',
+            seen.command,
+          ),
+        ]
+      : [told('budget_warning', at, `The pool has spent 80% of a budget: ${seen.text}.`, 'the agents reported these costs', seen.command)];
+  });
+}
+
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /**
@@ -110,6 +131,17 @@ export function detectEvents(
     .sort(([a], [b]) => Number(a) - Number(b))
     .flatMap(([id, look]) => workerEvents(Number(id), before.workers[id], look, at));
   events.push(...pauseEvents(before.pause, now.pause, at));
+  events.push(...budgetEvents(before.budgets, now.budgets, at));
+  if (now.reviews != null && before.reviews == null)
+    events.push(
+      told(
+        'review_wait',
+        at,
+        `No new task starts: ${now.reviews}.`,
+        "the pool's open pull requests reached MAX_OPEN_PRS without an approving review",
+        'review or merge the open pull requests (worker-queue status lists them)',
+      ),
+    );
   if (before.active_tasks !== null && before.active_tasks > 0 && now.active_tasks === 0) {
     const summary = `${plural(finished.success, 'task')} done, ${finished.review} in review, ${finished.failed} failed`;
     events.push(

@@ -13,6 +13,9 @@ export const NOTIFY_KINDS = [
   'agent_stalled',
   'queue_drained',
   'parent_delivered',
+  'budget_warning',
+  'budget_reached',
+  'review_wait',
   'test',
 ] as const;
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];

@@ -5,6 +5,9 @@ import { loadSettings, type Settings } from '../core/settings.js';
 import { readPullRequestLinks } from '../github/parent-status.js';
 import { openFleetStores } from '../health/open-stores.js';
 import { openManagerState } from '../health/manager-state.js';
+import { budgetGateOf } from '../github/dispatch-holds.js';
+import { openPullWatchStore } from '../github/pull-request-watcher.js';
+import { reviewWait } from '../github/review-capacity.js';
 import { openPoolPause } from '../pause/open-pool-pause.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { parseEventFilter } from './events.js';
@@ -100,17 +103,23 @@ function deliveredParentOf(backend: () => Promise<QueueBackend>, history: Parame
   };
 }
 
+/** The spend is read (the whole history) at most this often. */
+const BUDGET_LOOK_MS = 5000;
+
 export function createNotifier(context: NotifyContext, log: EventLog, sinks = liveSinks(context, log)): Notifier {
   const { paths, settings, now } = context;
   const { health, history } = openFleetStores({ paths, settings, env: context.env, now });
   const managerState = openManagerState(paths, log, settings.LOCK_STALE_TIMEOUT, now);
   const pause = openPoolPause(context);
   const backend = lazyBackend(context);
+  const budgets = budgetGateOf({ paths, settings, env: context.env, history, now }, BUDGET_LOOK_MS);
   const sources = {
     metrics: () => health.read(),
     managerState: () => managerState.read(),
     pause: () => pause.current(),
     activeTasks: throttledActiveTasks(backend),
+    budgets: () => budgets.looks(),
+    reviews: async () => (settings.MAX_OPEN_PRS === 0 ? null : reviewWait(await openPullWatchStore(paths).read(), settings.MAX_OPEN_PRS)),
   };
   return new Notifier({
     state: openNotifyState(paths, log, settings.LOCK_STALE_TIMEOUT),

@@ -34,6 +34,8 @@ const observation = z.object({
   ),
   pause: z.object({ kind: z.enum(['usage', 'auth']), until: z.string(), message: z.string() }).nullable(),
   active_tasks: z.number().nullable(),
+  budgets: z.record(z.object({ level: z.enum(['ok', 'warning', 'reached']), text: z.string(), command: z.string() })).optional(),
+  reviews: z.string().nullable().optional(),
 });
 
 /**

@@ -17,6 +17,16 @@ export interface Observation {
   readonly pause: { readonly kind: 'usage' | 'auth'; readonly until: string; readonly message: string } | null;
   /** Queued plus claimed tasks; null when the queue could not be asked. */
   readonly active_tasks: number | null;
+  /** Each budget set (budgetKey): how far it is spent, in words, and the command that raises it. */
+  readonly budgets?: Readonly<Record<string, BudgetSeen>>;
+  /** "waiting for reviews: N open PRs", or null (MAX_OPEN_PRS off or under it). */
+  readonly reviews?: string | null;
+}
+
+export interface BudgetSeen {
+  readonly level: 'ok' | 'warning' | 'reached';
+  readonly text: string;
+  readonly command: string;
 }
 
 /** A finished task read from the history since the last look. */

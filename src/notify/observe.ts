@@ -2,6 +2,7 @@ import type { Settings } from '../core/settings.js';
 import { classifyHealth, hasTask } from '../health/classify.js';
 import type { Metrics } from '../health/metrics-schema.js';
 import type { ManagerState } from '../health/manager-state.js';
+import { budgetKey, describeBudget, raiseCommand, type BudgetLook } from '../pause/budget.js';
 import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { Observation, WorkerLook } from './observation.js';
 
@@ -13,6 +14,10 @@ export interface ObservationSources {
   readonly managerState: () => Promise<ManagerState>;
   readonly pause: () => Promise<UsagePauseRecord | null>;
   readonly activeTasks: () => Promise<number | null>;
+  /** The budgets set, and how far each is spent (docs/SPEC.md section 11.1). */
+  readonly budgets?: () => Promise<readonly BudgetLook[]>;
+  /** The review wait (MAX_OPEN_PRS), or null. */
+  readonly reviews?: () => Promise<string | null>;
 }
 
 const stalled = (record: Metrics['workers'][string], now: Date, thresholdMs: number) => {
@@ -24,11 +29,14 @@ const stalled = (record: Metrics['workers'][string], now: Date, thresholdMs: num
 
 /** One look at the pool: health from metrics.json, restarts and give-ups from the manager's state. */
 export async function observe(sources: ObservationSources, settings: ObserveSettings, now: Date): Promise<Observation> {
-  const [metrics, state, pause, active] = await Promise.all([
+  const [metrics, state, pause, active, budgets, reviews] = await Promise.all([
     sources.metrics(),
     sources.managerState(),
     sources.pause(),
     sources.activeTasks(),
+    // A spend that cannot be read is no news: the next look tries again.
+    sources.budgets?.().catch(() => []) ?? [],
+    sources.reviews?.().catch(() => null) ?? null,
   ]);
   const ids = new Set([...Object.keys(metrics.workers), ...Object.keys(state.workers)]);
   const workers: Record<string, WorkerLook> = {};
@@ -48,5 +56,9 @@ export async function observe(sources: ObservationSources, settings: ObserveSett
     workers,
     pause: pause === null ? null : { kind: pause.limitType === PERSON_HOLD ? 'auth' : 'usage', until: pause.until, message: pause.message },
     active_tasks: active,
+    budgets: Object.fromEntries(
+      budgets.map((look) => [budgetKey(look), { level: look.level, text: describeBudget(look), command: raiseCommand(look) }]),
+    ),
+    reviews,
   };
 }

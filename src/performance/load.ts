@@ -1,3 +1,4 @@
+import { SpendTally, type Spend } from '../pause/budget.js';
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { openFleetStores } from '../health/open-stores.js';
@@ -9,7 +10,7 @@ import type { QueueState } from './report.js';
 
 export type PerformanceSettings = Pick<
   Settings,
-  'LOCK_STALE_TIMEOUT' | 'SLOW_TASK_THRESHOLD' | 'DEAD_WORKER_THRESHOLD' | 'WORKER_BACKEND' | 'WORKER_HOST'
+  'LOCK_STALE_TIMEOUT' | 'SLOW_TASK_THRESHOLD' | 'DEAD_WORKER_THRESHOLD' | 'WORKER_BACKEND' | 'WORKER_HOST' | 'BUDGET_TZ'
 >;
 
 /** What a performance command needs: paths, settings, a fixed clock, the core count, the queue. */
@@ -29,6 +30,8 @@ export interface LoadedData {
   readonly metrics: FleetMetrics;
   readonly history: HistorySummary;
   readonly queue: QueueState;
+  /** Spend per day of BUDGET_TZ and per parent (docs/SPEC.md section 11.1). */
+  readonly spend: Spend;
 }
 
 export const DEFAULT_TIMELINE_LIMIT = 50;
@@ -55,11 +58,12 @@ export async function loadPerformanceData(
   const stores = openFleetStores({ paths, settings, now: () => now, ...(context.env ? { env: context.env } : {}) });
   const { also } = options;
   // `also` sees every record too (the dashboard's chart), from the same single read.
-  const visitor: HistoryVisitor =
-    also === undefined
-      ? accumulator
-      : { add: (record) => (accumulator.add(record), also.add(record)), skip: () => (accumulator.skip(), also.skip()) };
+  const spend = new SpendTally(settings.BUDGET_TZ);
+  const visitor: HistoryVisitor = {
+    add: (record) => (accumulator.add(record), spend.add(record), also?.add(record)),
+    skip: () => (accumulator.skip(), also?.skip()),
+  };
   // The connections stay for the next snapshot of a live view; a short command exits without closing them.
   const [metrics, queue] = await Promise.all([stores.health.readFleet(), context.queue(), stores.history.read(visitor)]);
-  return { metrics, history: accumulator.summary(), queue };
+  return { metrics, history: accumulator.summary(), queue, spend: spend.result(now) };
 }

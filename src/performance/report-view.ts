@@ -25,6 +25,7 @@ function renderOverall(report: PerformanceReport): string[] {
     `  Throughput:  ${throughput.last_hour} tasks/h over the last hour, ${throughput.last_day} tasks/h over the last day`,
     `  Cost:        ${describeCost(report.cost)}`,
     `  History:     ${formatCount(history.records)} record(s)${invalid}`,
+    ...spendLines(report),
     '',
     queue.available
       ? `Queue (${queue.backend}): ${formatCount(queue.pending)} pending, ${formatCount(queue.running)} running`
@@ -75,4 +76,19 @@ export function renderReport(report: PerformanceReport, options: ViewOptions): s
 export function renderEfficiency(row: WorkerRow, options: ViewOptions): string {
   const chalk = chalkFor(options);
   return `Worker ${row.id}: ${colorEfficiency(chalk, row.efficiency_percent, row.tasks)} efficiency (${formatCount(row.succeeded)} of ${formatCount(row.tasks)} task(s) succeeded, ${formatCount(row.failed)} failed)\n`;
+}
+
+/** The last week's days and every parent, each with its reported spend and its unknown runs. */
+function spendLines(report: PerformanceReport): string[] {
+  const spend = report.spend;
+  if (spend === undefined || (spend.days.length === 0 && spend.parents.length === 0)) return [];
+  const text = (row: { usd: number; unknown_cost_runs: number }) =>
+    `${formatUsd(row.usd)}${row.unknown_cost_runs === 0 ? '' : ` + ${row.unknown_cost_runs} run(s) of unknown cost`}`;
+  return [
+    `  Spend/day:   ${spend.days
+      .slice(-7)
+      .map((row) => `${row.day}${row.day === spend.today ? ' (today)' : ''} ${text(row)}`)
+      .join(', ')}`,
+    `  Spend/parent: ${spend.parents.map((row) => `#${row.parent} ${text(row)}`).join(', ')}`,
+  ];
 }

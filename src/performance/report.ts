@@ -1,3 +1,4 @@
+import type { CostSum, Spend } from '../pause/budget.js';
 import { classifyHealth, type HealthState, type HealthThresholds } from '../health/classify.js';
 import type { FleetMetrics } from '../health/health-store.js';
 import { compareWorkers, splitWorkerKey, workerKey } from '../core/worker-ref.js';
@@ -15,6 +16,33 @@ export interface ReportInputs {
   readonly history: HistorySummary;
   readonly queue: QueueState;
   readonly thresholds: HealthThresholds;
+  /** Spend per day and per parent; absent: the report has none. */
+  readonly spend?: Spend;
+}
+
+export interface SpendRow {
+  readonly usd: number;
+  /** Runs whose agent reported no cost: unknown, not $0. */
+  readonly unknown_cost_runs: number;
+}
+
+/** Days and parents, each with what the agents reported spending. */
+export interface SpendReport {
+  readonly today: string;
+  readonly days: readonly (SpendRow & { readonly day: string })[];
+  readonly parents: readonly (SpendRow & { readonly parent: string })[];
+}
+
+const spendRow = (sum: CostSum): SpendRow => ({ usd: round(sum.usd, 6), unknown_cost_runs: sum.unknown });
+
+export function toSpendReport(spend: Spend): SpendReport {
+  return {
+    today: spend.today,
+    days: [...spend.days].sort(([a], [b]) => a.localeCompare(b)).map(([day, sum]) => ({ day, ...spendRow(sum) })),
+    parents: [...spend.parents]
+      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+      .map(([parent, sum]) => ({ parent, ...spendRow(sum) })),
+  };
 }
 
 export interface CostReport {
@@ -70,6 +98,8 @@ export interface PerformanceReport {
     readonly results: Record<TaskResult, number>;
   };
   readonly cost: CostReport;
+  /** Spend per day of BUDGET_TZ and per parent issue. */
+  readonly spend?: SpendReport;
   readonly history: { readonly records: number; readonly invalid_lines: number };
   readonly queue: QueueState;
   readonly workers: readonly WorkerRow[];
@@ -175,6 +205,7 @@ export function buildPerformanceReport(inputs: ReportInputs): PerformanceReport 
       results: { ...history.results },
     },
     cost: toCostReport(history.cost),
+    ...(inputs.spend === undefined ? {} : { spend: toSpendReport(inputs.spend) }),
     history: { records: history.records, invalid_lines: history.invalid },
     queue: inputs.queue,
     workers,

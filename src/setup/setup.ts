@@ -1,3 +1,5 @@
+import { budgetEnforcementWarning } from '../pause/budget-gate.js';
+import { isClaudeCommand } from '../worker/select-agent.js';
 import { sharesDatabase } from '../core/shared-database.js';
 import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
@@ -71,6 +73,8 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
 
   const dependencies = await checkDependencies(dependencySpecs(context.settings.WORKER_AGENT_CMD), env);
   for (const status of dependencies) report(describeDependency(status));
+  const budgetWarning = budgetEnforcementWarning(context.settings, isClaudeCommand(context.settings.WORKER_AGENT_CMD));
+  if (budgetWarning !== null) report({ step: 'budget', ok: false, detail: budgetWarning });
   const blocking = dependencies.filter((status) => (status.spec.required && status.state !== 'ok') || status.state === 'too-old');
   if (blocking.length > 0) {
     throw new WorkersError(

@@ -5,6 +5,7 @@ import type { ManagerState } from '../health/manager-state.js';
 import { loadPerformanceData, type PerformanceContext } from '../performance/load.js';
 import { buildPerformanceReport, type PerformanceReport } from '../performance/report.js';
 import type { TimelineEntry } from '../performance/history-summary.js';
+import { NO_HOLDS, type DispatchHolds } from '../github/dispatch-holds.js';
 import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { QueueDepth, QueueTask } from '../queue/backend.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
@@ -52,6 +53,8 @@ export interface DashboardState {
   readonly report: PerformanceReport;
   readonly queue: { readonly backend: string; readonly depth: QueueDepth } | { readonly unavailable: string };
   readonly pause: { readonly until: string | null; readonly reason: string; readonly message: string } | null;
+  /** Budgets and the review wait (MAX_OPEN_PRS), as `worker-manager status` shows them. */
+  readonly holds: DispatchHolds;
   readonly workers: readonly WorkerView[];
   readonly worker_counts: WorkerCounts;
   readonly parents: readonly { readonly parent: string; readonly done: number; readonly total: number; readonly failed: number }[];
@@ -67,6 +70,7 @@ export interface DashboardSources {
   readonly queueTasks: () => Promise<{ backend: string; tasks: QueueTask[]; depth: QueueDepth } | { unavailable: string }>;
   readonly managerState: () => Promise<ManagerState>;
   readonly pause: () => Promise<UsagePauseRecord | null>;
+  readonly holds?: () => Promise<DispatchHolds>;
   readonly alertsLog: string;
 }
 
@@ -110,12 +114,13 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
   const context = sources.performance;
   const { now } = context;
   const chart = new HourlyChart(now);
-  const [data, queue, state, pause, alerts] = await Promise.all([
+  const [data, queue, state, pause, alerts, holds] = await Promise.all([
     loadPerformanceData(context, { timelineLimit: RECENT, also: chart }),
     sources.queueTasks(),
     sources.managerState(),
     sources.pause(),
     readLastLines(sources.alertsLog, ALERTS),
+    sources.holds === undefined ? NO_HOLDS : sources.holds().catch(() => NO_HOLDS),
   ]);
   const report = buildPerformanceReport({ now, thresholds: context.settings, ...data });
   const localHost = workerHost(context.settings);
@@ -159,6 +164,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
       pause === null
         ? null
         : { until: pause.limitType === PERSON_HOLD ? null : pause.until, reason: pause.limitType ?? 'usage limit', message: pause.message },
+    holds,
     workers,
     worker_counts: countWorkers(workers),
     parents: parentsOf(tasks),

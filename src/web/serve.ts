@@ -10,6 +10,8 @@ import { createEventLog } from '../core/event-log.js';
 import type { PerformanceContext } from '../performance/load.js';
 import { readQueueState } from '../performance/queue-state.js';
 import { openPoolPause } from '../pause/open-pool-pause.js';
+import { readDispatchHolds } from '../github/dispatch-holds.js';
+import { openFleetStores } from '../health/open-stores.js';
 import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import type { DashboardActions } from './actions.js';
 import { isLoopbackHost } from './auth.js';
@@ -119,6 +121,7 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
   const log = createEventLog(context.paths.healthLog, context.paths.alertsLog, context.now);
   const managerState = openManagerState(context.paths, log, context.settings.LOCK_STALE_TIMEOUT, context.now);
   const pause = openPoolPause(context);
+  const stores = openFleetStores(context);
   const performance = (): PerformanceContext => ({
     paths: context.paths,
     settings: context.settings,
@@ -141,6 +144,7 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
       },
       managerState: () => managerState.read(),
       pause: () => pause.current(),
+      holds: () => readDispatchHolds({ ...context, history: stores.history }),
       alertsLog: context.paths.alertsLog,
     });
   const hub = new SseHub();

@@ -7,6 +7,7 @@ import { workerErrorLog, type DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import type { HealthStore } from '../health/health-store.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
+import type { BudgetGate } from '../pause/budget-gate.js';
 import type { PoolPause } from '../pause/usage-pause.js';
 import type { QueueBackend } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
@@ -57,6 +58,8 @@ export interface Runtime extends WorkerDeps {
   readonly stateFile: JsonFile<WorkerState>;
   /** The pool-wide dispatch pause (usage limit, or a hold until a person acts). */
   readonly pause: PoolPause;
+  /** BUDGET_DAILY_USD and BUDGET_PARENT_USD: a reached budget starts no new attempt. */
+  readonly budget: BudgetGate;
   readonly sessions: TaskSessions;
   /** The health log: WARN and ALERT lines for a person (ALERT also lands in the alerts log). */
   readonly events: EventLog;

@@ -2,13 +2,16 @@ import { describePause } from '../pause/usage-pause.js';
 import type { QueueTask } from '../queue/backend.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { nextStep, type AttemptOutcome } from './outcome.js';
-import { pauseInForce } from './pause-in-force.js';
+import { budgetInForce, budgetLine, pauseInForce } from './pause-in-force.js';
 import { recordFinal, usageFields } from './record-outcome.js';
 import { redeliver, settleRun, startAttempt, type Settled } from './run-attempt.js';
 import { describeRunOutput } from './run-output-tail.js';
 import { logError, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
 import { taskPlace } from './worktree.js';
+
+/** A task whose parent's budget is reached goes back to the queue for this long (a raise is seen then). */
+const PARENT_BUDGET_WAIT_MS = 60_000;
 
 /** How handling a task ended for the loop: finished (or vanished), handed back, or aborted. */
 export type TaskEnd = 'finished' | 'requeued' | 'aborted';
@@ -180,6 +183,13 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
     }
     if (ts.phase === 'preparing' && (await pauseInForce(rt))) {
       await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'dispatch is paused');
+      return 'requeued';
+    }
+    const budget = ts.phase === 'preparing' ? await budgetInForce(rt, ts.parent) : null;
+    if (budget) {
+      rt.say(budgetLine(budget));
+      // A parent's budget stops only its tasks: this one waits a while so others can be claimed.
+      await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'budget reached', budget.scope === 'parent' ? PARENT_BUDGET_WAIT_MS : 0);
       return 'requeued';
     }
     const result = ts.phase === 'preparing' ? await startAttempt(rt, ts) : await settleRun(rt, ts, resumed);

@@ -2,6 +2,10 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openHealthLog } from '../health/health-service.js';
 import { checkDiskFloor } from '../pause/disk-floor.js';
+import { openPullWatchStore } from '../github/pull-request-watcher.js';
+import { reviewWait } from '../github/review-capacity.js';
+import { BudgetGate } from '../pause/budget-gate.js';
+import { openBudgetRaises } from '../pause/budget-raises.js';
 import { openPoolPause } from '../pause/open-pool-pause.js';
 import { describePause } from '../pause/usage-pause.js';
 import { drainFile } from './control.js';
@@ -10,13 +14,15 @@ import { LeaseContact, renewingLeases } from './lease-renewal.js';
 import type { EventLog } from '../core/event-log.js';
 import { logError, saveState, withBackend, type Runtime, type WorkerDeps } from './runtime.js';
 import { QueueChanges } from './queue-changes.js';
-import { pauseInForce } from './pause-in-force.js';
+import { budgetInForce, budgetLine, pauseInForce } from './pause-in-force.js';
 import { processTask } from './task-runner.js';
 import { TaskSessions } from './task-sessions.js';
 import { openWorkerState } from './worker-state.js';
 import { traceStep } from '../core/step-trace.js';
 
 const IDLE_POLL_MS = 250;
+/** An idle worker reads the spend (the whole history) at most this often; its own records refresh it at once. */
+const BUDGET_CACHE_MS = 1000;
 
 /** A shared database is woken by NOTIFY; its poll is the slow safety net (POSTGRES_POLL_INTERVAL). */
 const idlePollOf = (deps: WorkerDeps) => deps.idlePollMs ?? deps.backend.capabilities.idlePollMs ?? IDLE_POLL_MS;
@@ -42,6 +48,15 @@ function leaseContactOf(deps: WorkerDeps, events: EventLog): LeaseContact | unde
       void events.log('INFO', message).catch(() => undefined);
     },
   });
+}
+
+/** The review wait in force (MAX_OPEN_PRS), or null; a record that cannot be read holds nothing. */
+async function reviewsInForce(rt: Runtime): Promise<string | null> {
+  if (rt.settings.MAX_OPEN_PRS === 0) return null;
+  const file = await openPullWatchStore(rt.paths)
+    .read()
+    .catch(() => ({ pulls: {} }));
+  return reviewWait(file, rt.settings.MAX_OPEN_PRS);
 }
 
 /**
@@ -74,6 +89,19 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       settings: deps.settings,
       env: {},
       database: deps.backend.capabilities.database,
+    }),
+    budget: new BudgetGate({
+      history: deps.history,
+      raises: openBudgetRaises({
+        paths: deps.paths,
+        settings: deps.settings,
+        env: {},
+        now: deps.now,
+        ...(deps.backend.capabilities.database ? { database: deps.backend.capabilities.database } : {}),
+      }),
+      settings: deps.settings,
+      now: deps.now,
+      cacheMs: BUDGET_CACHE_MS,
     }),
     sessions: new TaskSessions(deps.paths, deps.settings.LOCK_STALE_TIMEOUT, deps.now),
     events,
@@ -136,6 +164,31 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
         await rt.changes.sleep(deps.control, Math.min(idlePollMs, Date.parse(pause.until) - deps.now().getTime()), mark);
         continue;
       }
+      // A reached budget (docs/SPEC.md section 11.1) starts nothing new; a task this worker holds is
+      // taken up and handed back before its next attempt.
+      const budget = pending === null ? await budgetInForce(rt) : null;
+      if (budget) {
+        const line = budgetLine(budget);
+        if (announcedPause !== line) {
+          heartbeat.set({ status: 'idle' });
+          rt.say(line);
+          announcedPause = line;
+        }
+        // A raise is notified on a shared database (hw_pause): the wait ends at once.
+        await rt.changes.sleep(deps.control, idlePollMs, mark);
+        continue;
+      }
+      // MAX_OPEN_PRS: no new task while too many pull requests wait for a review (section 14.3).
+      const reviews = pending === null ? await reviewsInForce(rt) : null;
+      if (reviews) {
+        if (announcedPause !== reviews) {
+          heartbeat.set({ status: 'idle' });
+          rt.say(`dispatch held, ${reviews}: not claiming`);
+          announcedPause = reviews;
+        }
+        await rt.changes.sleep(deps.control, idlePollMs, mark);
+        continue;
+      }
       if (announcedPause !== null) rt.say('dispatch resumed');
       announcedPause = null;
       traceStep('-', 'claim-start');
@@ -169,6 +222,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
         await deps.control.sleep(Math.max(deps.settings.RETRY_DELAY, 250));
         return 'error' as const;
       });
+      rt.budget.forget();
       // After an unexpected error the state file still holds the task: resume from it.
       if (end === 'error') pending = (await rt.stateFile.read()).task;
       // Reported by the next claim that finds nothing; a next task reports `working` instead.

@@ -10,6 +10,7 @@ import fleetHealthHistory from './migrations/002-fleet-health-history.sql?raw';
 import pauseAndWakeups from './migrations/003-pause-and-wakeups.sql?raw';
 import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sql?raw';
 import taskBlockers from './migrations/005-task-blockers.sql?raw';
+import budgetRaises from './migrations/006-budget-raises.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -17,7 +18,14 @@ import taskBlockers from './migrations/005-task-blockers.sql?raw';
  * (migrations/sql.d.ts) take too. A migration a database may have applied never changes: a change
  * to the schema is a new file (test/unit/postgres-migrations.test.ts holds them to that).
  */
-export const MIGRATIONS: readonly string[] = [queue, fleetHealthHistory, pauseAndWakeups, repositoryAndCancelled, taskBlockers];
+export const MIGRATIONS: readonly string[] = [
+  queue,
+  fleetHealthHistory,
+  pauseAndWakeups,
+  repositoryAndCancelled,
+  taskBlockers,
+  budgetRaises,
+];
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -89,6 +89,9 @@ function header(s: DashboardState): void {
     // The pause is pool-wide (the database's on postgres), so any host's dashboard can lift it.
     if (actions) paused.appendChild(button('resume', () => void post('/api/actions/resume')));
   }
+  // A reached budget and the review wait hold new work too (docs/SPEC.md sections 11.1, 14.3).
+  const holds = [...s.holds.budget_reached.map((entry) => entry.text), ...(s.holds.reviews === null ? [] : [s.holds.reviews])];
+  if (holds.length > 0) paused.appendChild(el('span', (s.pause ? '; ' : '') + holds.join('; ')));
   byId('cost-summary').textContent = 'cost: ' + usd(s.cost_today_usd) + ' today, ' + usd(s.report.cost.total_usd) + ' in total';
 }
 
