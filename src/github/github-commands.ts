@@ -92,13 +92,23 @@ export async function runPlan(
   const max = options.max === undefined ? PLAN_MAX : parsePlanMax(options.max);
   const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: deps.env, cwd: deps.cwd });
   const gh = ghContext(deps.cwd, deps.env, deps.notice, deps.maxRateWaitMs);
+  const { data, existing } = await readParentData(gh, repo, parent!);
+  if (existing.length > 0)
+    deps.print(
+      `#${parent} already has ${existing.length} sub-issue(s):\n${existing.map((sub) => `  #${sub.number} (${sub.state}) ${plainTitle(sub.title)}`).join('\n')}\nPlanning only what they leave out.`,
+    );
   const plan = await askClaudeForPlan(
     deps.claudeProgram,
     deps.cwd,
     deps.env,
-    planPrompt(parent!, await readParentData(gh, repo, parent!), max),
+    planPrompt(parent!, data, max, existing.length),
     max,
+    existing.length > 0 ? 0 : undefined,
   );
+  if (plan.length === 0) {
+    deps.print(`The sub-issues #${parent} has cover it: nothing to create. worker-queue add-issues ${parent} queues them.`);
+    return { created: [], queued: null };
+  }
   deps.print(plan.map((issue, index) => `${index + 1}. ${plainTitle(issue.title)}`).join('\n'));
   const go =
     options.yes === true ||
