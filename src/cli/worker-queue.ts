@@ -94,6 +94,13 @@ async function main(argv: string[]): Promise<void> {
       const task = await (await openBackend(context)).add(spec, { force: options.force === true });
       if (options.json) printJson((await import('../queue/queue-views.js')).taskJson(task));
       else printText(`Queued task ${task.id}: sub-issue ${task.subissue} of #${task.parent}, priority ${task.priority}.`);
+      const { closedIssueWarning } = await import('../github/github-commands.js');
+      const closed = await closedIssueWarning(
+        { cwd: process.cwd(), env: context.env, notice: () => undefined, maxRateWaitMs: context.settings.GITHUB_MAX_WAIT },
+        task.subissue,
+        task.id,
+      );
+      if (closed) process.stderr.write(`${BIN}: warning: ${closed}\n`);
       await warnWithoutWorkers(context);
     });
 

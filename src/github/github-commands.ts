@@ -46,6 +46,30 @@ export async function runAddIssues(
   return { result, text: renderAddIssues(result, dryRun) };
 }
 
+/**
+ * `worker-queue add` in GitHub mode: one sentence when the sub-issue is closed on GitHub (add-issues
+ * skips closed ones; `add` names one on purpose, so it is queued, and said). Outside GitHub mode, or
+ * when GitHub cannot be asked, nothing: `add` never fails on GitHub's account.
+ */
+export async function closedIssueWarning(
+  context: Pick<GithubCommandContext, 'cwd' | 'env' | 'notice' | 'maxRateWaitMs'>,
+  subissue: string,
+  taskId: string,
+): Promise<string | undefined> {
+  const { detectGithubMode } = await import('./pull-requests.js');
+  const { getIssue } = await import('../adapters/github/rest-resources.js');
+  try {
+    const gh = ghContext(context.cwd, context.env, context.notice, context.maxRateWaitMs);
+    const mode = await detectGithubMode(gh);
+    if (!mode.on) return undefined;
+    const issue = await getIssue(gh, mode.repo, Number(subissue));
+    if (issue.state !== 'closed') return undefined;
+    return `#${subissue} is closed on GitHub (${mode.repo}); it was queued anyway because you named it: worker-queue remove ${taskId} takes it out.`;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runStatus(
   openBackend: () => Promise<QueueBackend>,
   history: Pick<TaskHistoryStore, 'read'>,
