@@ -74,10 +74,17 @@ export interface AgentUsage {
   readonly numTurns?: number;
 }
 
+/** Reads a running attempt's output as it grows; a verdict ends the attempt before the run does. */
+export interface RunWatcher {
+  check(): Promise<AgentVerdict | undefined>;
+}
+
 export interface AgentAdapter {
   readonly name: string;
   prepare(facts: TaskFacts, options: AttemptOptions): PreparedRun;
   interpret(run: FinishedRun): Promise<AgentVerdict>;
+  /** Optional: agents whose output can settle a run early (Claude Code's first 401 retry). */
+  watch?(outputFile: string): RunWatcher;
 }
 
 /** The environment every agent gets: the task's facts, never spliced into a command string. */

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../core/errors.js';
-import type { SetupStep } from '../setup/setup.js';
 import { askYesNo } from './ask-yes-no.js';
 import { loadContext, printJson, printText, type CliContext } from './context.js';
 import { runCli } from './run-cli.js';
@@ -26,8 +25,6 @@ interface SetupFlags {
   installCommands?: boolean;
   force?: boolean;
 }
-
-const formatStep = (step: SetupStep) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;
 
 /** --install-service / --uninstall-service: the unit for this repository and data root, nothing else. */
 async function serviceAction(context: CliContext, repository: string, install: boolean): Promise<number> {
@@ -110,14 +107,14 @@ async function main(argv: string[]): Promise<number> {
   const repository = await resolveRepository(flags.repo ?? process.cwd());
   if (flags.installService || flags.uninstallService) return serviceAction(context, repository, flags.installService === true);
   const interactive = context.stdinIsTty && context.stdoutIsTty;
-  const { runSetup } = await import('../setup/setup.js');
+  const { formatSetupStep, runSetup } = await import('../setup/setup.js');
   const { managerContextFor } = await import('../manager/pool.js');
   const managerContext = managerContextFor(context, { workerBin: launcherPath('hybrid-worker-enhanced'), cwd: repository });
   const summary = await runSetup(
     managerContext,
     { managerBin: launcherPath('worker-manager'), monitorSession: context.settings.MONITOR_SESSION },
     { workers, session: flags.recreate ? 'recreate' : flags.reuse ? 'reuse' : 'ask', resetMetrics: flags.resetMetrics === true },
-    { report: (step) => (flags.json ? undefined : printText(formatStep(step))), confirm: interactive ? askYesNo : undefined },
+    { report: (step) => (flags.json ? undefined : printText(formatSetupStep(step))), confirm: interactive ? askYesNo : undefined },
   );
   const openDashboard =
     flags.dashboard === true ||

@@ -112,6 +112,13 @@ async function main(argv: string[]): Promise<void> {
         printText(
           `Queued ${taskLabel(task)}: sub-issue of #${task.parent}, priority ${task.priority}${task.blockedBy ? `, ${blockedByText(task)}` : ''}.`,
         );
+      const { closedIssueWarning } = await import('../github/github-commands.js');
+      const closed = await closedIssueWarning(
+        { cwd: process.cwd(), env: context.env, notice: () => undefined, maxRateWaitMs: context.settings.GITHUB_MAX_WAIT },
+        task.subissue,
+        task.subissue,
+      );
+      if (closed) process.stderr.write(`${BIN}: warning: ${closed}\n`);
       await warnWithoutWorkers(context, spec.repo);
     });
 

@@ -47,6 +47,30 @@ export async function runAddIssues(
   return { result, text: renderAddIssues(result, dryRun) };
 }
 
+/**
+ * `worker-queue add` in GitHub mode: one sentence when the sub-issue is closed on GitHub (add-issues
+ * skips closed ones; `add` names one on purpose, so it is queued, and said). Outside GitHub mode, or
+ * when GitHub cannot be asked, nothing: `add` never fails on GitHub's account.
+ */
+export async function closedIssueWarning(
+  context: Pick<GithubCommandContext, 'cwd' | 'env' | 'notice' | 'maxRateWaitMs'>,
+  subissue: string,
+  taskId: string,
+): Promise<string | undefined> {
+  const { detectGithubMode } = await import('./pull-requests.js');
+  const { getIssue } = await import('../adapters/github/rest-resources.js');
+  try {
+    const gh = ghContext(context.cwd, context.env, context.notice, context.maxRateWaitMs);
+    const mode = await detectGithubMode(gh);
+    if (!mode.on) return undefined;
+    const issue = await getIssue(gh, mode.repo, Number(subissue));
+    if (issue.state !== 'closed') return undefined;
+    return `#${subissue} is closed on GitHub (${mode.repo}); it was queued anyway because you named it: worker-queue remove ${taskId} takes it out.`;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runStatus(
   openBackend: () => Promise<QueueBackend>,
   history: Pick<TaskHistoryStore, 'read'>,
@@ -100,13 +124,23 @@ export async function runPlan(
   const max = options.max === undefined ? PLAN_MAX : parsePlanMax(options.max);
   const repo = await requireRepository({ ...(options.repo === undefined ? {} : { flag: options.repo }), env: deps.env, cwd: deps.cwd });
   const gh = ghContext(deps.cwd, deps.env, deps.notice, deps.maxRateWaitMs);
+  const { data, existing } = await readParentData(gh, repo, parent!);
+  if (existing.length > 0)
+    deps.print(
+      `#${parent} already has ${existing.length} sub-issue(s):\n${existing.map((sub) => `  #${sub.number} (${sub.state}) ${plainTitle(sub.title)}`).join('\n')}\nPlanning only what they leave out.`,
+    );
   const plan = await askClaudeForPlan(
     deps.claudeProgram,
     deps.cwd,
     deps.env,
-    planPrompt(parent!, await readParentData(gh, repo, parent!), max),
+    planPrompt(parent!, data, max, existing.length),
     max,
+    existing.length > 0 ? 0 : undefined,
   );
+  if (plan.length === 0) {
+    deps.print(`The sub-issues #${parent} has cover it: nothing to create. worker-queue add-issues ${parent} queues them.`);
+    return { created: [], queued: null };
+  }
   deps.print(plan.map((issue, index) => `${index + 1}. ${plainTitle(issue.title)}`).join('\n'));
   const go =
     options.yes === true ||

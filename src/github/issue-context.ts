@@ -76,10 +76,17 @@ export async function fetchIssueContext(
  * The issue as a fenced block. The fence carries a hash of the text inside, so the text cannot
  * close the block early: it would have to contain its own hash.
  */
-export function fencedIssueData(context: z.input<typeof issueContextSchema>, subissue: string, parent: string): string {
+export function fencedIssueData(
+  context: z.input<typeof issueContextSchema>,
+  subissue: string,
+  parent: string,
+  /** `worker-queue plan` shows a parent: "Issue #50", with the sub-issues it already has. */
+  asParent?: { readonly subissues: readonly { readonly number: number; readonly title: string; readonly state: string }[] },
+): string {
   const leftOut = context.comments_left_out ?? 0;
+  const existing = asParent?.subissues ?? [];
   const parts = [
-    `Sub-issue #${subissue}: ${plainTitle(context.title)}`,
+    `${asParent ? 'Issue' : 'Sub-issue'} #${subissue}: ${plainTitle(context.title)}`,
     context.labels.length > 0 ? `Labels: ${context.labels.map(plainTitle).join(', ')}` : '',
     `Body:\n${clip(printable(context.body), ISSUE_BOUNDS.body)}`,
     ...context.comments.map(
@@ -88,6 +95,9 @@ export function fencedIssueData(context: z.input<typeof issueContextSchema>, sub
     leftOut > 0 ? `[${leftOut} comment(s) by people without write access to the repository were left out.]` : '',
     context.parent_title === null ? '' : `Parent issue #${parent}: ${plainTitle(context.parent_title)}`,
     context.parent_body === null ? '' : `Parent body:\n${clip(printable(context.parent_body), ISSUE_BOUNDS.parentBody)}`,
+    existing.length === 0
+      ? ''
+      : `Sub-issues it already has:\n${existing.map((sub) => `- #${sub.number} (${sub.state}): ${plainTitle(sub.title)}`).join('\n')}`,
   ].filter(Boolean);
   const inner = clip(parts.join('\n\n'), ISSUE_BOUNDS.total);
   const tag = createHash('sha256').update(inner).digest('hex').slice(0, 16);

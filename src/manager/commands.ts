@@ -64,7 +64,7 @@ export const status = (context: ManagerContext): Promise<ManagerStatus> => build
 
 export async function scale(context: ManagerContext, count: number, force: boolean, say: Say, warn: Say, remember = true): Promise<void> {
   const pool = openPool(context);
-  const warning = oversubscriptionWarning(count);
+  const warning = oversubscriptionWarning(count, undefined, context.settings.WORKER_AGENT_CMD);
   if (warning) warn(warning);
   // Adopt panes tagged by someone else first, so new ids do not collide with them.
   if (await hasSession(pool.tmux, pool.session)) await pool.supervisor.pass();

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { isClaudeCommand } from '../worker/select-agent.js';
 import { hasSession } from '../adapters/tmux.js';
 import { WorkersError, usageError } from '../core/errors.js';
 import { describeValue } from '../core/worker-id.js';
@@ -15,8 +16,17 @@ export function parsePoolSize(raw: string): number {
   return Number(raw);
 }
 
-export const oversubscriptionWarning = (count: number, cores = availableParallelism()) =>
-  count > cores ? `${count} workers on ${cores} cores: workers are oversubscribed and will compete for CPU.` : undefined;
+/**
+ * Whether the CPU cores bound a pool running `agentCommand`: not for Claude Code, whose workers
+ * mostly wait on a remote API (a 2-core machine runs 8 of them well); yes for any other command,
+ * which may build and test locally.
+ */
+export const coresBoundPool = (agentCommand: string) => !isClaudeCommand(agentCommand);
+
+export const oversubscriptionWarning = (count: number, cores = availableParallelism(), agentCommand = 'claude') =>
+  coresBoundPool(agentCommand) && count > cores
+    ? `${count} workers on ${cores} cores: the command agents will compete for CPU.`
+    : undefined;
 
 const activeIds = (state: ManagerState) => workerIds(state).filter((id) => state.workers[String(id)]!.intent !== 'remove');
 

@@ -141,7 +141,7 @@ export class Supervisor {
     );
     switch (entry.intent) {
       case 'start':
-        await this.restart(id, pane, entry, 'started', { counts: false });
+        await this.restart(id, pane, entry, 'new in the pool', { counts: false });
         return null;
       case 'remove':
         await this.remove(id, pane, entry, verdict);
@@ -274,10 +274,7 @@ export class Supervisor {
       if (how.resetCount) Object.assign(target, { consecutive_unstable: 0, gave_up: false });
     });
     if (how.counts) this.recordRestarts(id);
-    await this.options.log.log(
-      'INFO',
-      `Worker ${id} ${how.counts ? 'restarted' : 'started'} (${reason}) in ${pane === undefined ? 'a new pane' : `pane ${pane.paneId}`}.`,
-    );
+    await this.options.log.log('INFO', workerStartLine(id, how.counts, reason, pane?.paneId));
   }
 
   /**
@@ -336,4 +333,10 @@ export class Supervisor {
     await this.options.health.retireWorkersExcept(new Set(left)).catch(() => undefined);
     await this.options.log.log('INFO', `Worker ${id} removed${entry.force ? ' (forced)' : ' after draining'}.`);
   }
+}
+
+/** "Worker 3 restarted (backoff over) in pane %4." A first start says why once: never "started (started)". */
+export function workerStartLine(id: number, counted: boolean, reason: string, paneId: string | undefined): string {
+  const where = paneId === undefined ? 'a new pane' : `pane ${paneId}`;
+  return `Worker ${id} ${counted ? 'restarted' : 'started'} (${reason}) in ${where}.`;
 }

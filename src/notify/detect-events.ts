@@ -1,4 +1,5 @@
 import type { NotifyEvent, NotifyKind } from './events.js';
+import { withErrorClass } from '../core/error-text.js';
 import type { FinishedTask, Observation, WorkerLook } from './observation.js';
 
 /** Finished tasks by result since the queue last had work: the summary of a `queue_drained`. */
@@ -175,7 +176,7 @@ export function taskEvent(task: FinishedTask, at: string): NotifyEvent | null {
       `worker-queue status ${task.parent}`,
       facts,
     );
-  const cause = task.error_class === null ? (task.error ?? 'unknown') : `${task.error_class}${task.error ? `: ${task.error}` : ''}`;
+  const cause = withErrorClass(task.error_class, task.error);
   return told(
     'task_failed',
     at,

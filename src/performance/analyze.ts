@@ -173,9 +173,25 @@ function coresFinding(live: number, cores: number): Finding[] {
   ];
 }
 
-/** Current workers plus one per 5 pending tasks (at least one while tasks wait), at most one per core. */
-export function recommendScaling(current: number, pending: number | null, cores: number): ScalingRecommendation {
+/**
+ * Current workers plus one per 5 pending tasks (at least one while tasks wait), at most one per
+ * core when the agents use the CPU (`coreBound`); Claude Code's workers mostly wait on a remote
+ * API, so for them the core count bounds nothing.
+ */
+export function recommendScaling(current: number, pending: number | null, cores: number, coreBound = true): ScalingRecommendation {
   const base = { current_workers: current, pending, cores };
+  if (!coreBound) {
+    if (pending === null)
+      return { ...base, recommended_workers: current, reason: 'The queue depth is unavailable; keep the pool as it is.' };
+    const wanted = Math.max(current + Math.floor(pending / TASKS_PER_EXTRA_WORKER), pending > 0 ? 1 : 0);
+    const reason =
+      wanted > current
+        ? `${pending} pending task(s) call for one more worker per ${TASKS_PER_EXTRA_WORKER}; the agents mostly wait on a remote API, so the CPU cores do not cap the pool.`
+        : pending === 0
+          ? 'No tasks are waiting; the pool size fits.'
+          : `${pending} pending task(s) do not call for more workers.`;
+    return { ...base, recommended_workers: wanted, reason };
+  }
   if (pending === null) {
     const recommended = Math.min(current, cores);
     return {
@@ -205,6 +221,8 @@ export function buildAnalysis(
   history: Pick<HistorySummary, 'slow' | 'auth_failures'>,
   cores: number,
   files: AnalysisFiles = NO_FILES,
+  /** False for agents that mostly wait on a remote API (Claude Code): no advice from the core count. */
+  coreBound = true,
 ): PerformanceAnalysis {
   const live = report.workers.filter(isLive).length;
   const { slow } = history;
@@ -215,9 +233,9 @@ export function buildAnalysis(
       ...workerFindings(report.workers, files),
       ...queueFindings(report),
       ...slowFinding(report, slow),
-      ...coresFinding(live, cores),
+      ...(coreBound ? coresFinding(live, cores) : []),
     ],
-    scaling: recommendScaling(live, report.queue.available ? report.queue.pending : null, cores),
+    scaling: recommendScaling(live, report.queue.available ? report.queue.pending : null, cores, coreBound),
     slow_tasks: { threshold_s: slow.threshold_ms / 1000, count: slow.count, slowest: slow.slowest },
   };
 }

@@ -1,3 +1,4 @@
+import { coresBoundPool } from '../manager/pool-requests.js';
 import { existsSync } from 'node:fs';
 import { WorkersError } from '../core/errors.js';
 import { workerErrorLog, type DataPaths } from '../core/paths.js';
@@ -32,6 +33,7 @@ export async function analyze(context: PerformanceContext): Promise<PerformanceA
       context.paths,
       report.workers.filter((row) => row.host === workerHost(context.settings)),
     ),
+    coresBoundPool(context.settings.WORKER_AGENT_CMD ?? 'claude'),
   );
 }
 

@@ -11,7 +11,8 @@ import type { QueueState } from './report.js';
 export type PerformanceSettings = Pick<
   Settings,
   'LOCK_STALE_TIMEOUT' | 'SLOW_TASK_THRESHOLD' | 'DEAD_WORKER_THRESHOLD' | 'WORKER_BACKEND' | 'WORKER_HOST' | 'BUDGET_TZ'
->;
+> &
+  Partial<Pick<Settings, 'WORKER_AGENT_CMD'>>;
 
 /** What a performance command needs: paths, settings, a fixed clock, the core count, the queue. */
 export interface PerformanceContext {

@@ -24,7 +24,13 @@ export interface SetupStep {
   readonly step: string;
   readonly ok: boolean;
   readonly detail: string;
+  /** An optional dependency that is missing: nothing is wrong, and nothing is there either. */
+  readonly optional?: true;
 }
+
+/** One step's line: ✓ done, ✗ failed, ○ an optional dependency that is missing (never a check mark). */
+export const formatSetupStep = (step: SetupStep) =>
+  step.optional ? `○ ${step.step} (optional): ${step.detail}` : `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`;
 
 export interface SetupIo {
   /** Reports one finished step as it happens. */
@@ -48,7 +54,7 @@ export interface SetupSummary {
   >;
 }
 
-const describeDependency = (status: DependencyStatus): SetupStep => {
+export const describeDependency = (status: DependencyStatus): SetupStep => {
   const { spec } = status;
   if (status.state === 'ok') return { step: 'dependency', ok: true, detail: `${spec.name} ${status.version ?? ''}`.trim() };
   if (status.state === 'too-old') {
@@ -59,7 +65,8 @@ const describeDependency = (status: DependencyStatus): SetupStep => {
     };
   }
   const consequence = spec.required ? '' : spec.name.startsWith('pueue') ? ', the embedded queue will be used' : ', optional';
-  return { step: 'dependency', ok: !spec.required, detail: `${spec.name} is missing${consequence} (${installHint(spec)})` };
+  const detail = `${spec.name} is missing${consequence} (${installHint(spec)})`;
+  return spec.required ? { step: 'dependency', ok: false, detail } : { step: 'dependency', ok: true, optional: true, detail };
 };
 
 /** Steps 1 to 8 of the seed's setup: each reported as it completes; a fatal one throws. */

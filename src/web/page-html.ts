@@ -18,12 +18,13 @@ export const PAGE_HTML = `<!doctype html>
   <span id="queue-summary"></span>
   <span id="paused"></span>
   <span id="cost-summary"></span>
+  <span id="action-result" role="status" aria-live="polite"></span>
 </header>
 <main>
   <section class="wide"><h2>Workers</h2>
     <table id="workers"><thead><tr><th>Worker</th><th>State</th><th>Task</th><th>Parent</th><th>Elapsed</th><th>Progress age</th><th>Attempts</th><th>Restarts</th><th>Cost</th><th>Last error</th><th></th></tr></thead><tbody></tbody></table>
   </section>
-  <section><h2>Throughput, last 24 hours</h2><svg id="chart" width="100%" height="90" viewBox="0 0 480 90" preserveAspectRatio="none"></svg>
+  <section><h2>Throughput, last 24 hours</h2><svg id="chart" width="100%" viewBox="0 0 520 130" role="img" aria-label="tasks finished and failed per hour, last 24 hours"></svg>
     <div>blue: finished per hour; red: failed</div></section>
   <section><h2>Parents</h2><ul id="parents"></ul></section>
   <section><h2>Recent alerts</h2><ul id="alerts"></ul></section>

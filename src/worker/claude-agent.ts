@@ -3,7 +3,7 @@ import { taskEnvironment } from '../agent/agent-adapter.js';
 import { CLAUDE_VARIABLES, inheritedNames, writeTaskPrompt } from '../agent/agent-environment.js';
 import { classifyRun, type ClaudeOutcome } from '../adapters/claude/classify.js';
 import { buildClaudeInvocation, configDirFor, newSession, parseAllowedTools, type PermissionMode } from '../adapters/claude/invocation.js';
-import { parseClaudeOutputFile } from '../adapters/claude/output-file.js';
+import { ClaudeRunWatch, parseClaudeOutputFile } from '../adapters/claude/output-file.js';
 import { renderPrompt } from '../agent/task-prompt.js';
 import type { RunUsage } from '../adapters/claude/usage.js';
 import type { Settings } from '../core/settings.js';
@@ -116,6 +116,15 @@ export function claudeAgent(config: ClaudeAgentConfig): ClaudeAgent {
     outcomeOf,
     async interpret(run) {
       return toVerdict(await outcomeOf(run));
+    },
+    watch(outputFile) {
+      const watch = new ClaudeRunWatch(outputFile);
+      return {
+        async check() {
+          const outcome = await watch.check();
+          return outcome ? toVerdict(outcome) : undefined;
+        },
+      };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AgentUsage } from '../agent/agent-adapter.js';
+import { withErrorClass } from '../core/error-text.js';
 import { existsSync } from 'node:fs';
 import { getCommitsAhead, getCommitsOnNoBranch, hasUncommittedChanges } from '../adapters/git.js';
 import { compressLargeOutputs } from './compress-run-output.js';
@@ -144,7 +145,7 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
   if (final.status === 'failed' && final.error_class !== 'auth_error') {
     await rt.events.log(
       'ALERT',
-      `Worker ${rt.workerId}: task ${ts.subissue} (parent ${ts.parent}) failed for good after ${ts.attempt} attempt(s): ${final.error_class ?? 'failed'}: ${final.error ?? 'no reason given'}.`,
+      `Worker ${rt.workerId}: task ${ts.subissue} (parent ${ts.parent}) failed for good after ${ts.attempt} attempt(s): ${withErrorClass(final.error_class ?? 'failed', final.error ?? 'no reason given')}.`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AgentUsage, AgentVerdict } from '../agent/agent-adapter.js';
+import type { AgentUsage, AgentVerdict, RunWatcher } from '../agent/agent-adapter.js';
 import type { RunObservation } from '../queue/backend.js';
 import { ensureCleanOperation, fetchOriginBranch, getCommitsAhead } from '../adapters/git.js';
 import { parseNameList } from '../core/agent-env.js';
@@ -257,6 +257,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
     }
     const grace = rt.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     let progress: ProgressWatch | undefined;
+    const watcher: RunWatcher | undefined = ts.output_file ? rt.agent.watch?.(ts.output_file) : undefined;
     for (;;) {
       const mark = rt.changes.mark();
       const seen = await observeRun(rt, ts);
@@ -275,6 +276,12 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
       }
       const startedMs = Date.parse(seen.startedAt) || Date.parse(ts.attempt_started_at ?? '') || rt.now().getTime();
       progress ??= new ProgressWatch(rt, ts, startedMs);
+      // The agent's output may already say how the run ends (a refused API key): stop it now.
+      const early = await watcher?.check();
+      if (early?.kind === 'failed') {
+        await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));
+        return { outcome: decideOutcome(early, undefined) };
+      }
       const progressed = await progress.check();
       if (progressed.stop) {
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));

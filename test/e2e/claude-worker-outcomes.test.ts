@@ -130,4 +130,25 @@ describeWith(['claude', 'git'], 'the worker with WORKER_AGENT_CMD=claude (real C
       });
     },
   );
+
+  it('(d) a 401 with the CLI left at its default ten retries: the run is stopped at the first refusal and the hold starts within seconds', async () => {
+    // No CLAUDE_CODE_MAX_RETRIES: the CLI would retry for about three minutes while the worker shows `working`.
+    const bench = await makeClaudeWorkerBench(always(unauthorized()), { auth: 'api-key' });
+    const task = await bench.backend.add({ subissue: '46', parent: '40', priority: 5 });
+    const worker = bench.startWorker(1);
+    const started = Date.now();
+    await waitFor(() => worker.output.some((line) => /dispatch paused until a person acts/.test(line)), {
+      timeoutMs: 60_000,
+      what: 'the worker to report the authentication hold',
+    });
+    const tookMs = Date.now() - started;
+    console.log(`401 to authentication hold: ${tookMs} ms; API requests: ${bench.api.messageRequests().length}`);
+    expect(tookMs).toBeLessThan(30_000);
+    expect((await finished(bench, task.id)).status).toBe('failed');
+    const [record] = bench.history();
+    expect(record).toMatchObject({ result: 'failed', error_class: 'auth_error', attempts: 1 });
+    expect(record!.error).toMatch(/HTTP 401.*first refusal/);
+    // The CLI was stopped after its first retry or two, not after ten.
+    expect(bench.api.messageRequests().length).toBeLessThan(5);
+  });
 });

@@ -1,10 +1,12 @@
 import { execa, type ResultPromise } from 'execa';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterEach, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
+import { managerStateFile } from '../../src/health/manager-state.js';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
 import { describeWith } from '../helpers/requires.js';
@@ -132,4 +134,147 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     expect(await pause.current()).toBeNull();
     expect(errors).toEqual([]);
   }, 120_000);
+
+  /** Kept after the run (not a temp dir removed with the test) so a person can look at them. */
+  const screenshots = mkdtempSync(join(tmpdir(), 'hw-page-screenshots-'));
+
+  /** Opens the page; resolves once it filled in or a script error stopped it, with the errors seen. */
+  async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('console', (message) => {
+      // The browser logs a refused action's HTTP status itself; that is the page working, not failing.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+    });
+    await page.goto(url);
+    await waitFor(async () => errors.length > 0 || (await page.locator('body').getAttribute('data-generated-at')) !== null, {
+      timeoutMs: 30_000,
+      what: 'the page filled in',
+    });
+    return { page, errors };
+  }
+
+  /** No script error, every table and list filled (rows or "none"), the header's counts those of the rows. */
+  async function expectWhole(page: Page, errors: string[], name: string): Promise<string[]> {
+    expect(errors).toEqual([]);
+    const states = await page.locator('#workers tbody tr .state').allTextContents();
+    const count = (...health: string[]) => states.filter((state) => health.includes(state)).length;
+    const expected = ['up', 'unresponsive', 'dead'].map((what, i) =>
+      i === 0 ? `${states.length - count('unresponsive', 'dead', 'gave-up', 'stopped', 'unknown')} up` : `${count(what)} ${what}`,
+    );
+    if (count('gave-up') > 0) expected.push(`${count('gave-up')} gave up`);
+    expect(await page.locator('#workers-summary').textContent()).toBe(`workers: ${expected.join(', ')}`);
+    expect(await page.locator('#workers tbody tr').count()).toBeGreaterThan(0);
+    for (const list of ['#parents', '#alerts', '#recent']) expect(await page.locator(`${list} li`).count()).toBeGreaterThan(0);
+    expect(await page.locator('#queue-summary').textContent()).toMatch(/^queue \(embedded\): \d+ queued/);
+    expect(await page.locator('#cost-summary').textContent()).not.toBe('');
+    expect(await page.locator('#chart text').allTextContents()).toEqual(
+      expect.arrayContaining(['0', 'tasks / hour', 'hour started (UTC)']),
+    );
+    const path = join(screenshots, `dashboard-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    console.log(`screenshot of the page ${name}: ${path}`);
+    return states;
+  }
+
+  it('is whole in every state: paused on a usage limit, held for a person, empty, and with 40 workers', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/performance/basic', import.meta.url));
+    const pausedHome = makeTempDir('hw-page-paused-');
+    cpSync(fixture, pausedHome, { recursive: true });
+    const pauseOf = (home: string) => new UsagePause({ paths: dataPaths(home), now: () => new Date(), random: () => 0, jitterMaxMs: 0 });
+    await pauseOf(pausedHome).pauseFor({
+      resetsAt: new Date(Date.now() + 3_600_000),
+      limitType: 'five_hour',
+      source: 'worker-1',
+      message: 'limit',
+    });
+    const paused = await openPage((await startDashboard(pausedHome)).url);
+    await expectWhole(paused.page, paused.errors, 'paused');
+    expect(await paused.page.locator('#paused').textContent()).toMatch(/^paused until \S+ \(five_hour\)$/);
+
+    const heldHome = makeTempDir('hw-page-held-');
+    cpSync(fixture, heldHome, { recursive: true });
+    await pauseOf(heldHome).holdForPerson({ source: 'worker-2', message: 'authentication failed on task 44' });
+    const token = { WORKERS_DASHBOARD_TOKEN: 'page-states-token' };
+    const held = await openPage(`${(await startDashboard(heldHome, ['--allow-actions'], token)).url}?token=page-states-token`);
+    await expectWhole(held.page, held.errors, 'held');
+    expect(await held.page.locator('#paused').textContent()).toBe('paused until a person acts (authentication)resume');
+
+    const empty = await openPage((await startDashboard(makeTempDir('hw-page-empty-'))).url);
+    await expectWhole(empty.page, empty.errors, 'empty');
+    expect(await empty.page.locator('#workers tbody').textContent()).toBe('no workers have reported yet');
+    expect(await empty.page.locator('#cost-summary').textContent()).toBe('cost: $0.00 today, $0.00 in total');
+
+    // 40 workers: 34 beating (half working), 4 silent for an hour (dead), 2 the manager gave up on; no task reported a cost.
+    const manyHome = makeTempDir('hw-page-many-');
+    const paths = dataPaths(manyHome);
+    const now = Date.now();
+    const iso = (agoMs: number) => new Date(now - agoMs).toISOString();
+    const workers: Record<string, object> = {};
+    for (let id = 1; id <= 40; id += 1) {
+      const working = id % 2 === 0;
+      workers[String(id)] = {
+        last_heartbeat: iso(id > 34 ? 3_600_000 : 1000),
+        status: working ? 'working' : 'idle',
+        current_task: working ? String(1000 + id) : 'none',
+        started_at: iso(7_200_000),
+        tasks_completed: id,
+        tasks_failed: id % 3,
+        restarts: id % 4,
+        task_started_at: working ? iso(60_000 * id) : null,
+        pid: 10_000 + id,
+      };
+    }
+    mkdirSync(join(manyHome, 'health'), { recursive: true });
+    writeFileSync(paths.metricsFile, JSON.stringify({ version: 1, workers }));
+    mkdirSync(join(manyHome, 'history'), { recursive: true });
+    writeFileSync(
+      join(manyHome, 'history', 'tasks.jsonl'),
+      [1, 2, 3]
+        .map((id) =>
+          JSON.stringify({
+            version: 1,
+            task_id: String(900 + id),
+            parent: '900',
+            worker_id: id,
+            attempts: 1,
+            started_at: iso(1_800_000),
+            ended_at: iso(1_200_000),
+            result: id === 3 ? 'failed' : 'success',
+            error_class: id === 3 ? 'agent_error' : null,
+            backend: 'embedded',
+          }),
+        )
+        .join('\n') + '\n',
+    );
+    const gaveUp = { restarts: 5, last_reason: 'died 5 times within 10 minutes', gave_up: true };
+    mkdirSync(join(manyHome, 'manager'), { recursive: true });
+    writeFileSync(managerStateFile(paths), JSON.stringify({ version: 1, pool_size: 40, workers: { '39': gaveUp, '40': gaveUp } }));
+    const many = await openPage(`${(await startDashboard(manyHome, ['--allow-actions'], token)).url}?token=page-states-token`);
+    const states = await expectWhole(many.page, many.errors, 'many-workers');
+    expect(states).toHaveLength(40);
+    expect(await many.page.locator('#workers-summary').textContent()).toBe('workers: 34 up, 0 unresponsive, 4 dead, 2 gave up');
+    expect(await many.page.locator('tr[data-worker="40"] .error').textContent()).toBe('Gave up: died 5 times within 10 minutes');
+    expect(await many.page.locator('tr[data-worker="1"] td').nth(8).textContent()).toBe('unknown');
+    expect(await many.page.locator('#cost-summary').textContent()).toBe('cost: unknown (no task reported one)');
+
+    // An action answers at once: the button is disabled while it is sent, then the server's sentence shows (here a refusal).
+    await many.page.route('**/api/actions/kill', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    const kill = many.page.locator('tr[data-worker="2"] button', { hasText: 'kill task' });
+    await kill.click();
+    expect(await many.page.locator('tr[data-worker="2"] button[data-action="kill task 1002"]').isDisabled()).toBe(true);
+    expect(await many.page.locator('#action-result').textContent()).toBe('kill task 1002: sending…');
+    await waitFor(async () => (await many.page.locator('#action-result').getAttribute('class')) === 'refused', {
+      timeoutMs: 10_000,
+      what: "the server's refusal shown",
+    });
+    expect(await many.page.locator('#action-result').textContent()).toMatch(/^kill task 1002: \S.*\.$/);
+    expect(await many.page.locator('tr[data-worker="2"] button', { hasText: 'kill task' }).isEnabled()).toBe(true);
+    expect(many.errors).toEqual([]);
+  }, 180_000);
 });

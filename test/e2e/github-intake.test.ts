@@ -140,6 +140,20 @@ describeWith(['gh', 'git', 'tmux'], 'worker-queue add-issues', () => {
     );
   });
 
+  it('worker-queue add queues a sub-issue closed on GitHub and says so in one sentence; an open one gets no word', async () => {
+    const { run } = await bench();
+    const closed = await run(['add', '5', '100', '102']);
+    expect(closed.exitCode, closed.stderr).toBe(0);
+    expect(closed.stdout).toMatch(/^Queued task (\S+): sub-issue 102 of #100, priority 5\.$/m);
+    const id = /^Queued task (\S+):/m.exec(closed.stdout)![1]!;
+    expect(closed.stderr).toContain(
+      `worker-queue: warning: #102 is closed on GitHub (octo/widgets); it was queued anyway because you named it: worker-queue remove ${id} takes it out.\n`,
+    );
+    const open = await run(['add', '5', '100', '101']);
+    expect(open.exitCode, open.stderr).toBe(0);
+    expect(open.stderr).not.toMatch(/closed/);
+  });
+
   it('refuses a bad issue number before asking GitHub anything', async () => {
     const { github, run } = await bench();
     const bad = await run(['add-issues', '12;rm -rf /']);

@@ -44,4 +44,29 @@ describeWith(['claude', 'gh', 'git'], 'worker-queue plan', () => {
     expect(noTerminal.stdout).toMatch(/Nothing created: pass --yes to create them without a terminal\./);
     expect(github.api.subIssuesOf(50)).toEqual([51, 52]);
   }, 240_000);
+
+  it('shows the sub-issues a parent already has, asks only for what they leave out, and labels the parent as an issue', async () => {
+    const github = await makeGithubBench({
+      issues: [
+        { number: 60, title: 'Build the widget shop', body: 'A shop for widgets.' },
+        { number: 61, title: 'Catalogue page', body: 'List the widgets.', parent: 60 },
+        { number: 62, title: 'Checkout', body: 'Take the money.', parent: 60 },
+      ],
+    });
+    const api = await startMessagesApi(always(text(JSON.stringify([{ title: 'Refunds', body: 'Give the money back.' }]))));
+    apis.push(api);
+    const data = makeTempDir('hw-plan-data-');
+    const env = { ...github.env, ...claudeCliEnv(api), WORKER_BACKEND: 'embedded' };
+    const result = await runBin('worker-queue', ['plan', '60', '--yes'], { home: data, cwd: github.repo, env, timeout: 150_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^#60 already has 2 sub-issue\(s\):\n {2}#61 \(open\) Catalogue page\n {2}#62 \(open\) Checkout\nPlanning only what they leave out\.\n1\. Refunds\nCreated #63 under #60\./,
+    );
+    const prompt = JSON.stringify(api.messageRequests()[0]!.body);
+    expect(prompt).toContain('Issue #60: Build the widget shop');
+    expect(prompt).not.toContain('Sub-issue #60');
+    expect(prompt).toContain('#61 (open): Catalogue page');
+    expect(prompt).toContain('already has 2 sub-issue(s)');
+    expect(github.api.subIssuesOf(60)).toEqual([61, 62, 63]);
+  }, 240_000);
 });

@@ -1,4 +1,8 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ClaudeRunWatch } from '../../src/adapters/claude/output-file.js';
+import { makeTempDir } from '../helpers/temp.js';
 import { classifyRun, resetFromText } from '../../src/adapters/claude/classify.js';
 import { parseClaudeStream } from '../../src/adapters/claude/stream-parser.js';
 
@@ -192,5 +196,21 @@ describe('resetFromText', () => {
     expect(resetFromText('resets 12:30am (UTC)', NOW)?.toISOString()).toBe('2026-11-28T00:30:00.000Z');
     expect(resetFromText('resets 12pm (UTC)', NOW)?.toISOString()).toBe('2026-11-28T12:00:00.000Z');
     expect(resetFromText('resets 11:54pm (Europe/Berlin)', NOW)).toBeUndefined();
+  });
+});
+
+describe('ClaudeRunWatch (a run settled while it goes on)', () => {
+  const retry = (status: number) =>
+    line({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 600, error_status: status, error: 'x' });
+
+  it('settles a run as an authentication failure on the first 401 retry, and never on a 529 or 429 retry', async () => {
+    const dir = makeTempDir('hw-run-watch-');
+    const file = join(dir, 'out.jsonl');
+    writeFileSync(file, line({ type: 'system', subtype: 'init', session_id: 's' }) + retry(529) + retry(429));
+    const watch = new ClaudeRunWatch(file);
+    expect(await watch.check()).toBeUndefined();
+    appendFileSync(file, retry(401));
+    expect(await watch.check()).toMatchObject({ kind: 'auth_failure', message: expect.stringMatching(/HTTP 401/) });
+    expect(await new ClaudeRunWatch(join(dir, 'missing.jsonl')).check()).toBeUndefined();
   });
 });

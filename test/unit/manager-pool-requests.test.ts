@@ -29,9 +29,11 @@ describe('pool requests', () => {
     }
   });
 
-  it('warns only above the core count', () => {
-    expect(oversubscriptionWarning(2, 2)).toBeUndefined();
-    expect(oversubscriptionWarning(3, 2)).toMatch(/3 workers on 2 cores: workers are oversubscribed/);
+  it('warns above the core count only for command agents: Claude Code workers mostly wait on a remote API', () => {
+    expect(oversubscriptionWarning(2, 2, 'node agent.mjs')).toBeUndefined();
+    expect(oversubscriptionWarning(3, 2, 'node agent.mjs')).toBe('3 workers on 2 cores: the command agents will compete for CPU.');
+    expect(oversubscriptionWarning(8, 2, 'claude')).toBeUndefined();
+    expect(oversubscriptionWarning(8, 2, '/usr/local/bin/claude --verbose')).toBeUndefined();
   });
 
   it('adds the lowest free ids and removes the highest ones, keeping the others', async () => {

@@ -113,6 +113,11 @@ describe('analyze findings', () => {
     );
     expect(analysis.scaling.current_workers).toBe(2);
     expect(buildAnalysis(report, quiet, 2).findings.map((finding) => finding.kind)).not.toContain('more-workers-than-cores');
+    // Claude Code's workers mostly wait on a remote API: no finding and no advice to scale down to the cores.
+    const agents = buildAnalysis(report, quiet, 1, undefined, false);
+    expect(agents.findings.map((finding) => finding.kind)).not.toContain('more-workers-than-cores');
+    expect(agents.scaling.recommended_workers).toBe(2);
+    expect(agents.scaling.reason).not.toMatch(/cores/);
   });
 
   it('names only log files that exist', async () => {
@@ -196,6 +201,11 @@ describe('scaling recommendation', () => {
     const result = recommendScaling(current, pending, cores);
     expect(result.recommended_workers).toBe(recommended);
     expect(result.reason).toContain(reason);
+  });
+
+  it('for agents that wait on a remote API, the cores cap nothing', () => {
+    expect(recommendScaling(8, 20, 2, false)).toMatchObject({ recommended_workers: 12 });
+    expect(recommendScaling(8, 0, 2, false)).toMatchObject({ recommended_workers: 8, reason: 'No tasks are waiting; the pool size fits.' });
   });
 
   it('without a queue depth, bounds the pool by cores only', () => {

@@ -1,4 +1,4 @@
-import type { StreamSummary } from './stream-parser.js';
+import type { StreamSignal, StreamSummary } from './stream-parser.js';
 import type { ClaudeResult, RateLimitInfo } from './stream-schema.js';
 import { extractUsage, type RunUsage } from './usage.js';
 
@@ -118,6 +118,21 @@ function classifyWithoutResult(cliText: readonly string[], exitCode: number | un
   if (cliText.some((line) => AUTH_TEXT.test(line))) return { kind: 'auth_failure', message };
   if (cliText.some((line) => NO_SESSION_TEXT.test(line))) return { kind: 'agent_error', message, retry: true, resumeFailed: true };
   return { kind: 'agent_error', message, retry: true };
+}
+
+/**
+ * A signal that settles a run while it is still going. A 401 is a key the API refused: the CLI
+ * retries it up to ten times (about three minutes) and every retry is refused the same way, so the
+ * first `api_retry` with status 401 is the run's outcome, and the pool's authentication hold can
+ * start at once instead of a worker showing `working` meanwhile.
+ */
+export function decisiveSignal(signal: StreamSignal): ClaudeOutcome | undefined {
+  if (signal.kind !== 'api_retry' || signal.status !== 401) return undefined;
+  return {
+    kind: 'auth_failure',
+    message:
+      'the API refused the credentials (HTTP 401, invalid API key or expired login); the run was stopped at the first refusal instead of retrying',
+  };
 }
 
 /** "resets 11:54pm (UTC)" -> the next such time after `now`; other zones are not guessed. */

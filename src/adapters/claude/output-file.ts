@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { errnoCode } from '../../core/errors.js';
+import { decisiveSignal, type ClaudeOutcome } from './classify.js';
 import { ClaudeStreamParser, type StreamParserOptions, type StreamSummary } from './stream-parser.js';
 
 /** Parses a finished run's output file in chunks; a missing file is an empty stream. */
@@ -54,5 +55,29 @@ export class ClaudeOutputTail {
     } finally {
       await handle.close();
     }
+  }
+}
+
+/**
+ * Follows a running attempt's output for a signal that settles the run before it ends
+ * (decisiveSignal): `check()` reads what was appended since the last call and returns the first
+ * such outcome, then keeps returning it.
+ */
+export class ClaudeRunWatch {
+  private decided: ClaudeOutcome | undefined;
+  private readonly tail: ClaudeOutputTail;
+
+  constructor(path: string) {
+    this.tail = new ClaudeOutputTail(path, {
+      onSignal: (signal) => {
+        this.decided ??= decisiveSignal(signal);
+      },
+    });
+  }
+
+  async check(): Promise<ClaudeOutcome | undefined> {
+    // An unreadable output is no verdict: the run's end is judged as always.
+    if (this.decided === undefined) await this.tail.poll().catch(() => 0);
+    return this.decided;
   }
 }

@@ -106,13 +106,21 @@ const detailsOf = (body: unknown): string => {
   return parts.length > 0 ? `: ${parts.join('; ')}` : '';
 };
 
-function failureFor(request: GhRequest, response: GhResponse): GithubError {
+/** The one sentence for a failed call: what GitHub said and what to check. */
+export function failureFor(request: GhRequest, response: GhResponse): GithubError {
   const said = messageOf(response.body) || 'no message';
   const { status } = response;
   if (status === 401)
     return new GithubError(
       'auth',
       `GitHub refused the login (HTTP 401, "${said}"): run gh auth login again, or set a valid GH_TOKEN.`,
+      status,
+    );
+  // A write's `what` is the thing to be made ("a new issue in o/r"): its 404 is about where it goes.
+  if (status === 404 && (request.method ?? 'GET') !== 'GET')
+    return new GithubError(
+      'not-found',
+      `GitHub could not make ${request.what} (HTTP 404): the repository or issue is not there, or this login may not see it: check the number and the repository.`,
       status,
     );
   if (status === 404)

@@ -34,34 +34,62 @@ function dur(s: number | null): string {
 }
 
 const usd = (v: number | null | undefined) => '$' + Number(v || 0).toFixed(2);
+/** A cost no task reported (a command agent) is unknown, never $0.00. */
+const cost = (v: number | null) => (v === null ? 'unknown' : usd(v));
 
-function post(path: string, body?: object): Promise<void> {
+/** Actions on their way to the server, by key: their buttons stay disabled across re-renders. */
+const pending = new Set<string>();
+
+/** The server's answer, or its one-sentence refusal, in the header until the next action. */
+function say(text: string, failed: boolean): void {
+  const node = byId('action-result');
+  node.textContent = text;
+  node.className = failed ? 'refused' : '';
+}
+
+function post(key: string, path: string, body?: object): Promise<void> {
+  pending.add(key);
+  document.querySelectorAll('button[data-action="' + key + '"]').forEach((b) => {
+    (b as HTMLButtonElement).disabled = true;
+    b.textContent = 'sending…';
+  });
+  say(key + ': sending…', false);
   return fetch(path, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body || {}),
-  }).then((r) =>
-    r.text().then((t) => {
-      if (!r.ok) alert(t);
-    }),
-  );
+  })
+    .then((r) => r.text().then((t) => say(key + ': ' + (t.trim() || r.statusText), !r.ok)))
+    .catch((error: unknown) => say(key + ': not sent (' + String(error) + ')', true))
+    .then(() => {
+      pending.delete(key);
+      document.querySelectorAll('button[data-action="' + key + '"]').forEach((b) => {
+        (b as HTMLButtonElement).disabled = false;
+        b.textContent = b.getAttribute('data-label');
+      });
+    });
 }
 
-function button(label: string, onClick: () => void): HTMLElement {
-  const b = el('button', label);
-  b.onclick = onClick;
+/** An action button; `key` names the action and its target, e.g. "kill task 42". */
+function button(label: string, key: string, path: string, body?: object): HTMLElement {
+  const b = el('button', label) as HTMLButtonElement;
+  b.setAttribute('data-action', key);
+  b.setAttribute('data-label', label);
+  if (pending.has(key)) {
+    b.disabled = true;
+    b.textContent = 'sending…';
+  }
+  b.onclick = () => void post(key, path, body);
   return b;
 }
 
 function header(s: DashboardState): void {
-  const counts = { up: 0, unresponsive: 0, dead: 0 };
-  s.workers.forEach((w) => {
-    if (w.health === 'dead' || w.health === 'gave-up') counts.dead += 1;
-    else if (w.health === 'unresponsive') counts.unresponsive += 1;
-    else if (w.health !== 'stopped' && w.health !== 'unknown') counts.up += 1;
-  });
-  byId('workers-summary').textContent = 'workers: ' + counts.up + ' up, ' + counts.unresponsive + ' unresponsive, ' + counts.dead + ' dead';
+  // The server counts from the same health the rows show: a given-up worker is never "dead".
+  const c = s.worker_counts;
+  const parts = [c.up + ' up', c.unresponsive + ' unresponsive', c.dead + ' dead'];
+  if (c.gave_up > 0) parts.push(c.gave_up + ' gave up');
+  byId('workers-summary').textContent = 'workers: ' + parts.join(', ');
   const q = s.queue;
   byId('queue-summary').textContent =
     'depth' in q
@@ -87,16 +115,26 @@ function header(s: DashboardState): void {
         ? 'paused until a person acts (' + s.pause.reason + ')'
         : 'paused until ' + s.pause.until + ' (' + s.pause.reason + ')';
     // The pause is pool-wide (the database's on postgres), so any host's dashboard can lift it.
-    if (actions) paused.appendChild(button('resume', () => void post('/api/actions/resume')));
+    if (actions) paused.appendChild(button('resume', 'resume', '/api/actions/resume'));
   }
   // A reached budget and the review wait hold new work too (docs/SPEC.md sections 11.1, 14.3).
   const holds = [...s.holds.budget_reached.map((entry) => entry.text), ...(s.holds.reviews === null ? [] : [s.holds.reviews])];
   if (holds.length > 0) paused.appendChild(el('span', (s.pause ? '; ' : '') + holds.join('; ')));
-  byId('cost-summary').textContent = 'cost: ' + usd(s.cost_today_usd) + ' today, ' + usd(s.report.cost.total_usd) + ' in total';
+  const known = s.report.cost.tasks_with_cost > 0 || s.report.history.records === 0;
+  byId('cost-summary').textContent = known
+    ? 'cost: ' + usd(s.cost_today_usd) + ' today, ' + usd(s.report.cost.total_usd) + ' in total'
+    : 'cost: unknown (no task reported one)';
 }
 
 function workers(s: DashboardState): void {
   const body = clear(document.querySelector('#workers tbody')!);
+  if (s.workers.length === 0) {
+    const row = el('tr', null, 'empty');
+    const cell = el('td', 'no workers have reported yet');
+    cell.setAttribute('colspan', '11');
+    row.appendChild(cell);
+    body.appendChild(row);
+  }
   s.workers.forEach((w) => {
     const row = el('tr');
     row.setAttribute('data-worker', w.label);
@@ -110,13 +148,13 @@ function workers(s: DashboardState): void {
     row.appendChild(el('td', dur(w.progress_age_s)));
     row.appendChild(el('td', w.attempts === null ? '-' : w.attempts));
     row.appendChild(el('td', w.restarts));
-    row.appendChild(el('td', usd(w.cost_usd)));
+    row.appendChild(el('td', cost(w.cost_usd)));
     row.appendChild(el('td', w.last_error || '', 'error'));
     const act = el('td');
     if (actions) {
       // Only this host's manager restarts a worker, and the action names it by id alone.
-      if (w.local) act.appendChild(button('restart', () => void post('/api/actions/restart', { worker: w.id })));
-      if (w.task !== 'none') act.appendChild(button('kill task', () => void post('/api/actions/kill', { task: w.task })));
+      if (w.local) act.appendChild(button('restart', 'restart worker ' + w.id, '/api/actions/restart', { worker: w.id }));
+      if (w.task !== 'none') act.appendChild(button('kill task', 'kill task ' + w.task, '/api/actions/kill', { task: w.task }));
     }
     row.appendChild(act);
     body.appendChild(row);
@@ -129,21 +167,43 @@ function list<T>(id: string, items: readonly T[], render: (item: T) => HTMLEleme
   items.forEach((item) => node.appendChild(render(item)));
 }
 
+/** Chart geometry (the SVG's viewBox is 0 0 520 130): bars from x=36, 20 units an hour, y=10..90. */
+const CHART = { left: 36, top: 10, bottom: 90, hour: 20 };
+
+function svgText(x: number, y: number, text: string, anchor: string, cls = 'axis'): SVGElement {
+  const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+  t.setAttribute('x', String(x));
+  t.setAttribute('y', String(y));
+  t.setAttribute('text-anchor', anchor);
+  t.setAttribute('class', cls);
+  t.textContent = text;
+  return t;
+}
+
 function chart(s: DashboardState): void {
   const svg = clear(byId('chart'));
   const max = Math.max(...s.chart.map((h) => h.finished), 1);
   const ns = 'http://www.w3.org/2000/svg';
+  const span = CHART.bottom - CHART.top;
+  const axis = document.createElementNS(ns, 'path');
+  axis.setAttribute('class', 'axis-line');
+  axis.setAttribute('d', 'M' + CHART.left + ' ' + CHART.top + 'V' + CHART.bottom + 'H' + (CHART.left + s.chart.length * CHART.hour));
+  svg.appendChild(axis);
+  // y: 0 and the busiest hour's count; x: every sixth hour's start (UTC), then what the axes count.
+  svg.appendChild(svgText(CHART.left - 4, CHART.bottom, '0', 'end'));
+  svg.appendChild(svgText(CHART.left - 4, CHART.top + 8, String(max), 'end'));
   s.chart.forEach((h, i) => {
+    if (i % 6 === 0) svg.appendChild(svgText(CHART.left + i * CHART.hour, CHART.bottom + 14, h.start.slice(11, 16), 'start'));
     for (const [cls, count] of [
       ['ok', h.finished],
       ['bad', h.failed],
     ] as const) {
-      const height = (count / max) * 80;
+      const height = (count / max) * span;
       const r = document.createElementNS(ns, 'rect');
       r.setAttribute('class', cls);
-      r.setAttribute('x', String(i * 20 + (cls === 'ok' ? 2 : 11)));
+      r.setAttribute('x', String(CHART.left + i * CHART.hour + (cls === 'ok' ? 2 : 11)));
       r.setAttribute('width', '8');
-      r.setAttribute('y', String(85 - height));
+      r.setAttribute('y', String(CHART.bottom - height));
       r.setAttribute('height', String(height));
       const t = document.createElementNS(ns, 'title');
       t.textContent = h.start + ': ' + h.finished + ' finished, ' + h.failed + ' failed';
@@ -151,6 +211,8 @@ function chart(s: DashboardState): void {
       svg.appendChild(r);
     }
   });
+  svg.appendChild(svgText(CHART.left + (s.chart.length * CHART.hour) / 2, CHART.bottom + 32, 'hour started (UTC)', 'middle', 'axis title'));
+  svg.appendChild(svgText(CHART.left - 4, CHART.top - 1, 'tasks / hour', 'start', 'axis title'));
 }
 
 function render(s: DashboardState): void {
@@ -169,7 +231,8 @@ function render(s: DashboardState): void {
         ' on worker ' + (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) + ', ' + dur(Math.round(t.duration_ms / 1000)),
       ),
     );
-    if (actions && t.result !== 'success') li.appendChild(button('retry', () => void post('/api/actions/retry', { task: t.task_id })));
+    if (actions && t.result !== 'success')
+      li.appendChild(button('retry', 'retry task ' + t.task_id, '/api/actions/retry', { task: t.task_id }));
     return li;
   });
   document.body.setAttribute('data-generated-at', s.generated_at);
