@@ -117,6 +117,7 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     ...final.usage,
     ...(ts.resumed ? { resumed: true } : {}),
     ...(final.pull_request ? { pr_number: final.pull_request.number, pr_url: final.pull_request.url } : {}),
+    ...(ts.verify ? { verified: ts.verify.passed, verify_rounds: ts.verify.rounds } : {}),
   };
   await Promise.all([rt.history.append(record, rt.now()), rt.health.complete(rt.workerId, final.status === 'done')]);
   // Once per task, beside its record. An authentication failure has had its ALERT with the hold.
