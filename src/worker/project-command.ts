@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ensureDirSync } from '../core/fs-safe.js';
 import { taskEnvironment } from '../agent/agent-adapter.js';
 import { inheritedNames } from '../agent/agent-environment.js';
 import { inheritedEnv } from '../core/agent-env.js';
@@ -49,6 +51,7 @@ export async function runProjectCommand(
   const network = kind === 'setup' && rt.settings.SANDBOX_SETUP_HOSTS.trim() !== '' ? 'host' : 'none';
   if (rt.sandbox) run = { ...run, argv: [...(await sandboxRun(rt, ts, run, { network })).argv] };
   const outputFile = projectCommandOutput(rt, ts, kind);
+  ensureDirSync(dirname(outputFile));
   try {
     const exitCode = await spawnToFile(
       run.argv,

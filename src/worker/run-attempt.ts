@@ -16,6 +16,7 @@ import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork }
 import { BackendFailure, factsOf, logError, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import { collectSandboxedBranch, sandboxRun } from './sandbox.js';
 import { verificationOf, verifyRound } from './verify-gate.js';
+import { runProjectCommand } from './project-command.js';
 import type { TaskState } from './worker-state.js';
 import { ensureTaskWorktree, removeTaskWorktree, withWorktreesLock } from './worktree.js';
 import { traceStep } from '../core/step-trace.js';
@@ -115,7 +116,28 @@ async function prepareWorktree(rt: Runtime, ts: TaskState, originCommit: string 
   const prepared = await withWorktreesLock(rt.repo, rt.settings.LOCK_STALE_TIMEOUT, () =>
     ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch, originCommit),
   );
+  // A worktree made again has not had WORKER_SETUP_CMD.
+  if (!prepared.reused) ts.setup_done = false;
   return prepared.fromBase;
+}
+
+/** WORKER_SETUP_CMD, once per worktree before the agent (docs/SPEC.md section 15.2); a failure is the attempt's worktree_error. */
+async function setUpWorktree(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
+  const command = rt.settings.WORKER_SETUP_CMD.trim();
+  if (command === '' || ts.setup_done) return undefined;
+  rt.say(`task ${ts.subissue}: setting up the worktree with \`${command}\``);
+  const result = await runProjectCommand(rt, ts, 'setup', command).catch((error: unknown) => ({
+    passed: false,
+    tail: `it could not be started: ${(error as Error).message}`,
+  }));
+  if (!result.passed)
+    return failure(
+      'worktree_error',
+      `WORKER_SETUP_CMD \`${command}\` failed; its output ends: ${result.tail.split('\n').slice(-5).join(' | ')}`,
+    );
+  ts.setup_done = true;
+  await saveState(rt, ts);
+  return undefined;
 }
 
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
@@ -132,6 +154,8 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
   }
   const unfetched = await fetchIssueOnce(rt, ts);
   if (unfetched) return unfetched;
+  const unready = await setUpWorktree(rt, ts);
+  if (unready) return unready;
   try {
     const current = await withBackend(rt, 'reading the task', (backend) => backend.get(ts.queue_task_id));
     if (current === undefined) return 'gone';
