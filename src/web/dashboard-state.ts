@@ -1,3 +1,4 @@
+import type { SandboxState } from '../adapters/bubblewrap/probe.js';
 import { readLastLines } from '../core/log-tail.js';
 import { workerErrorLog } from '../core/paths.js';
 import { workerHost, workerKey } from '../core/worker-ref.js';
@@ -59,6 +60,8 @@ export interface DashboardState {
   readonly recent: readonly TimelineEntry[];
   readonly chart: readonly HourBucket[];
   readonly cost_today_usd: number;
+  /** Whether this host's workers run their agents sandboxed, and when not, why and the fix (docs/SPEC.md section 15). */
+  readonly sandbox?: SandboxState;
 }
 
 /** Where the dashboard reads from: the CLI views' own readers, plus the queue's task list. */
@@ -68,6 +71,8 @@ export interface DashboardSources {
   readonly managerState: () => Promise<ManagerState>;
   readonly pause: () => Promise<UsagePauseRecord | null>;
   readonly alertsLog: string;
+  /** What a worker started now would decide about the sandbox. */
+  readonly sandbox?: () => Promise<SandboxState>;
 }
 
 const RECENT = 10;
@@ -110,12 +115,13 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
   const context = sources.performance;
   const { now } = context;
   const chart = new HourlyChart(now);
-  const [data, queue, state, pause, alerts] = await Promise.all([
+  const [data, queue, state, pause, alerts, sandbox] = await Promise.all([
     loadPerformanceData(context, { timelineLimit: RECENT, also: chart }),
     sources.queueTasks(),
     sources.managerState(),
     sources.pause(),
     readLastLines(sources.alertsLog, ALERTS),
+    sources.sandbox?.(),
   ]);
   const report = buildPerformanceReport({ now, thresholds: context.settings, ...data });
   const localHost = workerHost(context.settings);
@@ -166,5 +172,6 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     recent: data.history.timeline.entries,
     chart: chart.buckets(),
     cost_today_usd: Math.round(chart.costTodayUsd * 1e6) / 1e6,
+    ...(sandbox ? { sandbox } : {}),
   };
 }
