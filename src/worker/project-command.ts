@@ -58,36 +58,45 @@ export async function runProjectCommand(
       run.cwd,
       { ...inheritedEnv(process.env, run.inherit), ...env },
       outputFile,
-      rt.settings.TASK_TIMEOUT,
+      // A worker told to stop now does not wait for a long test suite.
+      { timeoutMs: rt.settings.TASK_TIMEOUT, stop: () => rt.control.aborting },
     );
     const tail = boundedTail(await readLastLines(outputFile, TAIL_LINES, 256 * 1024));
-    return { passed: exitCode === 0, tail: exitCode === null ? `${tail}\n(stopped after TASK_TIMEOUT)`.trim() : tail };
+    return { passed: exitCode === 0, tail: exitCode === null ? `${tail}\n(stopped: TASK_TIMEOUT, or the worker stopping)`.trim() : tail };
   } finally {
     if (rt.sandbox) await dropSandboxedRef(rt, ts);
   }
 }
 
-/** The exit code, or null when the command was stopped at the timeout or by a signal. */
+const STOP_POLL_MS = 200;
+
+/** The exit code, or null when the command was stopped (timeout, the worker stopping) or ended by a signal. */
 function spawnToFile(
   argv: readonly string[],
   cwd: string,
   env: Record<string, string | undefined>,
   outputFile: string,
-  timeoutMs: number,
+  limits: { readonly timeoutMs: number; readonly stop: () => boolean },
 ): Promise<number | null> {
   const fd = openSync(outputFile, 'w', 0o600);
   return new Promise((resolve, reject) => {
+    // Its own process group, so that a stop takes the test runner's children too.
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', fd, fd], detached: true });
-    const timer = setTimeout(() => {
+    const kill = () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
       } catch {
         // Gone already.
       }
-    }, timeoutMs);
+    };
+    const timer = setTimeout(kill, limits.timeoutMs);
+    const watch = setInterval(() => {
+      if (limits.stop()) kill();
+    }, STOP_POLL_MS);
     let closed = false;
     const done = () => {
       clearTimeout(timer);
+      clearInterval(watch);
       if (!closed) closeSync(fd);
       closed = true;
     };

@@ -227,12 +227,14 @@ async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | Inspec
  * before that attempt is repeated, the agent's output and the branch are asked; new commits of
  * this attempt mean the agent got that far, and the branch decides as after an exit 0.
  */
-async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): Promise<Settled | FixRound> {
+async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): Promise<Settled | FixRound | 'aborted'> {
   await collectSandboxedBranch(rt, ts).catch((error: unknown) =>
     logError(rt, `the sandboxed agent's branch ${ts.branch} was not moved: ${(error as Error).message}`),
   );
   const said = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
-  if (said.kind === 'finished' && (await verifyRound(rt, ts)) === 'fix') return { fixVerify: true };
+  const verified = said.kind === 'finished' ? await verifyRound(rt, ts) : 'deliver';
+  if (verified === 'aborted') return 'aborted';
+  if (verified === 'fix') return { fixVerify: true };
   const work = said.kind === 'finished' || exitCode === undefined ? await inspectWork(rt, ts) : undefined;
   const { kind: _kind, ...usage } = said;
   const committed =
@@ -258,9 +260,9 @@ export async function redeliver(rt: Runtime, ts: TaskState): Promise<Settled> {
  * the agent may still read its output; a failure left after that is the queue's doing, not the
  * agent's (a Pueue daemon restarted under the run kills it), so it is a backend_error.
  */
-async function judgeLost(rt: Runtime, ts: TaskState): Promise<Settled | FixRound> {
+async function judgeLost(rt: Runtime, ts: TaskState): Promise<Settled | FixRound | 'aborted'> {
   const settled = await judge(rt, ts, undefined);
-  if ('fixVerify' in settled) return settled;
+  if (settled === 'aborted' || 'fixVerify' in settled) return settled;
   const { outcome } = settled;
   if (outcome.kind !== 'failure' || outcome.errorClass !== 'agent_error') return settled;
   const cause = rt.backendNow.lostRunCause;

@@ -7,9 +7,10 @@ import type { TaskState } from './worker-state.js';
 /**
  * docs/SPEC.md section 15.3: after an agent round that finished with commits, WORKER_VERIFY_CMD
  * judges them. `deliver`: on to the push and pull request (verified, or out of rounds: the
- * result in `ts.verify` says which); `fix`: the agent is resumed with the failure's output.
+ * result in `ts.verify` says which); `fix`: the agent is resumed with the failure's output;
+ * `aborted`: the worker is stopping, and the command was stopped with it.
  */
-export async function verifyRound(rt: Runtime, ts: TaskState): Promise<'deliver' | 'fix'> {
+export async function verifyRound(rt: Runtime, ts: TaskState): Promise<'deliver' | 'fix' | 'aborted'> {
   const command = rt.settings.WORKER_VERIFY_CMD.trim();
   if (command === '') return 'deliver';
   // A restart judging the same run again: its round was verified already.
@@ -22,6 +23,8 @@ export async function verifyRound(rt: Runtime, ts: TaskState): Promise<'deliver'
     passed: false,
     tail: `the command could not be started: ${(error as Error).message}`,
   }));
+  // Stopped with the worker: the round is judged again by whoever takes the task up.
+  if (rt.control.aborting) return 'aborted';
   ts.verify = { rounds: round, passed: result.passed, tail: result.passed ? '' : result.tail, attempt: ts.attempt };
   await saveState(rt, ts);
   const next = decide(rt, ts.verify);
