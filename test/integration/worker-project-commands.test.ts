@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { commandAgent } from '../../src/agent/command-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { chooseSandbox } from '../../src/worker/sandbox.js';
@@ -105,3 +105,23 @@ describeWith(['bwrap'], 'the project commands inside the sandbox', () => {
     90_000,
   );
 });
+
+it('outside GitHub mode a verification that never passes ends the task review, unverified, after VERIFY_MAX_ROUNDS agent rounds', async () => {
+  const bench = await makeWorkerBench('embedded', { WORKER_VERIFY_CMD: 'echo "2 tests failed"; exit 1', VERIFY_MAX_ROUNDS: '3' });
+  writeFileSync(bench.scenarioFile, JSON.stringify({ default: 'verify-fix' }));
+  await bench.backend.add({ subissue: '6', parent: '1', priority: 1 });
+  running.push(bench.startWorker(1));
+  const task = await waitFor(
+    async () => (await bench.backend.list()).find((entry) => ['done', 'failed', 'review'].includes(entry.status)),
+    {
+      what: 'the task finished',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    },
+  );
+  expect(task.status).toBe('review');
+  expect(task.lastError).toMatch(/^unverified: `echo "2 tests failed"; exit 1` failed after 3 round\(s\)/);
+  expect(bench.starts().filter((start) => start.task === '6')).toHaveLength(3);
+  // Each fix round committed on top of the first.
+  expect(git(bench.repo, 'rev-list', '--count', 'main..subissue/1-6')).toBe('3');
+}, 90_000);
