@@ -22,6 +22,12 @@ export interface TaskFacts {
   readonly previousFailure?: string;
   /** GitHub mode: the issue's title (one line) and its text as a fenced block of untrusted data. */
   readonly issue?: { readonly title: string; readonly data: string };
+  /** The agent runs inside the sandbox (docs/SPEC.md section 15): it may build and run the tests. */
+  readonly sandboxed?: boolean;
+  /** WORKER_VERIFY_CMD, when set: the worker runs it after the agent, before the pull request. */
+  readonly verifyCommand?: string;
+  /** This round is to fix a failing WORKER_VERIFY_CMD: the round it failed in and the end of its output. */
+  readonly verifyFailure?: { readonly rounds: number; readonly tail: string };
 }
 
 export interface AttemptOptions {
@@ -99,5 +105,7 @@ export function taskEnvironment(facts: TaskFacts): Record<string, string> {
     BASE_BRANCH: facts.baseBranch,
     QUEUE_TASK_ID: facts.queueTaskId,
     ATTEMPT: String(facts.attempt),
+    // A round to fix a failing WORKER_VERIFY_CMD: its output is in the prompt (TASK_PROMPT_FILE).
+    ...(facts.verifyFailure ? { TASK_KIND: 'fix-verify' } : {}),
   };
 }

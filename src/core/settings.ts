@@ -456,6 +456,28 @@ export const SETTING_DEFINITIONS = {
     description:
       "GitHub mode: when this many of the pool's open pull requests have no approving review from a person with write access (as the manager's watcher last saw them), no new implementation task starts until one is approved, merged or closed. 0: no limit.",
   },
+
+  // The agent tests its work (issue 28, sections 2 and 3; docs/SPEC.md section 15).
+  WORKER_SETUP_CMD: {
+    ...word('', /^[^\n]{0,4096}$/, 'a shell command (empty for none)'),
+    description:
+      "A shell command (run by `sh -c`, e.g. `npm ci`) a worker runs once per task worktree before the agent's first attempt, in the task's sandbox when one is in use, with the network SANDBOX_SETUP_HOSTS gives. A failure fails the attempt (worktree_error, retried) with the command's last lines. Empty: none.",
+  },
+  SANDBOX_SETUP_HOSTS: {
+    ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
+    description:
+      "Hosts WORKER_SETUP_CMD may reach inside the sandbox (package registries such as registry.npmjs.org), separated by commas. Empty: the setup has no network but its own loopback. Listed hosts are not filtered one by one: the setup then shares the host's network (docs/SPEC.md section 15); the agent's own runs do not.",
+  },
+  WORKER_VERIFY_CMD: {
+    ...word('', /^[^\n]{0,4096}$/, 'a shell command (empty for none)'),
+    description:
+      "A shell command (run by `sh -c`, e.g. `npm test`) a worker runs in the task's worktree, in its sandbox when one is in use, after the agent finishes with commits and before the pull request. A failure resumes the agent with the command's last lines, up to VERIFY_MAX_ROUNDS rounds; work that never passes gets a draft pull request and ends `review`. Empty: no verification.",
+  },
+  VERIFY_MAX_ROUNDS: {
+    ...count(2, 1, 20),
+    description:
+      'Agent rounds per task that end in WORKER_VERIFY_CMD, the first one included: after a failing verification the agent is resumed to fix it until this many rounds have run. Each round is an attempt of the task.',
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

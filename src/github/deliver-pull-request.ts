@@ -1,6 +1,6 @@
 import { getHeadCommit, pushBranch } from '../adapters/git.js';
 import { GithubError, freshRateBudget, type GhContext } from '../adapters/github/gh-api.js';
-import { ensurePullRequest } from './pull-requests.js';
+import { ensurePullRequest, type Verification } from './pull-requests.js';
 import { createComment } from '../adapters/github/rest-resources.js';
 
 /** What delivery needs of a task (the worker's TaskState has it). */
@@ -58,6 +58,7 @@ export async function deliverPullRequest(
   link: GithubLink,
   ts: DeliverableTask,
   commitsAhead: number,
+  verification?: Verification,
 ): Promise<Delivered | GithubFailureReport> {
   const wish = {
     repo: link.repo,
@@ -67,6 +68,7 @@ export async function deliverPullRequest(
     parent: ts.parent,
     ...(ts.issue ? { title: ts.issue.title } : {}),
     summary: `Opened by hybrid-workers for sub-issue #${ts.subissue}: ${commitsAhead} commit(s) on ${ts.branch}.`,
+    ...(verification ? { verification } : {}),
   };
   let pushedCommit: string;
   try {

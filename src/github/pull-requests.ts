@@ -39,12 +39,41 @@ export interface PullRequestWish {
   /** The sub-issue's title, when known. */
   readonly title?: string;
   readonly summary: string;
+  /** WORKER_VERIFY_CMD's result (docs/SPEC.md section 15.3): a failed one opens a draft. */
+  readonly verification?: Verification;
+}
+
+/** How the task's work fared under WORKER_VERIFY_CMD. */
+export interface Verification {
+  readonly command: string;
+  readonly rounds: number;
+  readonly passed: boolean;
+  /** The end of the last failing run's output. */
+  readonly tail: string;
+}
+
+/** A fence longer than any run of backticks in `text`, so the text cannot close it. */
+export const fenceFor = (text: string) => '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((run) => run.length + 1)));
+
+/** The pull request's paragraph on verification. */
+export function verificationText(verification: Verification): string {
+  const command = verification.command.replace(/`/g, "'");
+  if (verification.passed) return `Verified with \`${command}\` (round ${verification.rounds}).`;
+  const fence = fenceFor(verification.tail);
+  return [
+    `**Unverified**: verification failed after ${verification.rounds} round(s): \`${command}\` still fails, so this pull request stays a draft for a person to look at. The output ends:`,
+    '',
+    fence,
+    verification.tail,
+    fence,
+  ].join('\n');
 }
 
 /** "Closes #sub, part of #parent" is what makes GitHub close the sub-issue when the PR merges. */
 export function pullRequestBody(wish: PullRequestWish): string {
   const partOf = wish.parent === wish.subissue ? '' : `, part of #${wish.parent}`;
-  return `Closes #${wish.subissue}${partOf}.\n\n${wish.summary}`;
+  const verified = wish.verification ? `\n\n${verificationText(wish.verification)}` : '';
+  return `Closes #${wish.subissue}${partOf}.\n\n${wish.summary}${verified}`;
 }
 
 /**
@@ -61,6 +90,7 @@ export async function ensurePullRequest(context: GhContext, wish: PullRequestWis
     head: wish.branch,
     base: wish.base,
     body: pullRequestBody(wish),
+    ...(wish.verification?.passed === false ? { draft: true } : {}),
   });
   return { ...created, created: true };
 }

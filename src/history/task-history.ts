@@ -47,6 +47,9 @@ export const taskHistoryRecordSchema = z
     /** The pull request the task ended in (GitHub mode). */
     pr_number: z.number().int().positive().optional(),
     pr_url: z.string().optional(),
+    /** WORKER_VERIFY_CMD's verdict on the work (docs/SPEC.md section 15.3) and the agent rounds it took. */
+    verified: z.boolean().optional(),
+    verify_rounds: z.number().int().positive().optional(),
   })
   .passthrough();
 

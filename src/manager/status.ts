@@ -19,6 +19,7 @@ import { openPoolPause } from '../pause/open-pool-pause.js';
 import { describePause } from '../pause/usage-pause.js';
 import { chooseQueueBackend } from '../queue/open-backend.js';
 import { configuredSinks } from '../notify/sinks.js';
+import { sandboxState, type SandboxState } from '../adapters/bubblewrap/probe.js';
 
 export interface WorkerStatusRow {
   /** The host the worker runs on: this host's pool, or (postgres store) another host's worker. */
@@ -53,6 +54,8 @@ export interface ManagerStatus {
   readonly holds?: DispatchHolds;
   /** Where notifications go, as the running manager names its sinks (a webhook by its origin only). */
   readonly notifications?: readonly string[];
+  /** Whether this host's workers run their agents sandboxed, and when not, why and the fix. */
+  readonly sandbox?: SandboxState;
   readonly workers: WorkerStatusRow[];
   readonly recent_log: string[];
 }
@@ -144,7 +147,7 @@ async function statusHolds(context: ManagerContext): Promise<DispatchHolds> {
 export async function buildStatus(context: ManagerContext, pool: Pool): Promise<ManagerStatus> {
   const now = context.now();
   const usage = openPoolPause({ ...context, env: context.env ?? {} });
-  const [loop, exists, panes, state, metrics, fleet, recent, pause, queueBackend] = await Promise.all([
+  const [loop, exists, panes, state, metrics, fleet, recent, pause, queueBackend, sandbox] = await Promise.all([
     runningManager(context.paths),
     hasSession(pool.tmux, pool.session),
     listWorkerPanes(pool.tmux, pool.session),
@@ -158,6 +161,7 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
       (choice) => choice.notice,
       (error: unknown) => `Queue backend: none usable (${(error as Error).message})`,
     ),
+    sandboxState(context.settings.SANDBOX, context.launch.env, process.platform),
   ]);
   const ids = [...new Set([...workerIds(state), ...panes.keys()])].sort((a, b) => a - b);
   const holds = await statusHolds(context);
@@ -175,6 +179,7 @@ export async function buildStatus(context: ManagerContext, pool: Pool): Promise<
     disk_pause: readDiskPause(context.paths),
     holds,
     notifications: configuredSinks(context.settings, context.env ?? {}).map((sink) => sink.name),
+    sandbox,
     workers: [
       ...ids.map((id) => workerRow(pool.health.host, id, panes.get(id), state, metrics, now, context)),
       ...otherHostRows(fleet, pool.health.host, now, context),
@@ -225,6 +230,7 @@ export function renderStatus(status: ManagerStatus, colorLevel: 0 | 1 | 2 | 3, c
     `Manager: ${manager}`,
     ...fit(`Session: ${session}`),
     ...fit(status.queue_backend),
+    ...(status.sandbox === undefined ? [] : fit(status.sandbox.line).map((line) => (status.sandbox!.in_use ? line : chalk.yellow(line)))),
     ...(status.disk_pause === null ? [] : fit(`Dispatch paused: disk (${status.disk_pause})`).map((line) => chalk.yellow(line))),
     ...(status.pause === null ? [] : fit(`Dispatch ${status.pause} (worker-manager resume lifts it)`).map((line) => chalk.yellow(line))),
     ...holdLines(status.holds ?? NO_HOLDS).flatMap((line) => fit(line).map((part) => chalk.yellow(part))),

@@ -1,3 +1,4 @@
+import type { SandboxState } from '../adapters/bubblewrap/probe.js';
 import { readLastLines } from '../core/log-tail.js';
 import { workerErrorLog } from '../core/paths.js';
 import { workerHost, workerKey } from '../core/worker-ref.js';
@@ -62,6 +63,8 @@ export interface DashboardState {
   readonly recent: readonly TimelineEntry[];
   readonly chart: readonly HourBucket[];
   readonly cost_today_usd: number;
+  /** Whether this host's workers run their agents sandboxed, and when not, why and the fix (docs/SPEC.md section 15). */
+  readonly sandbox?: SandboxState;
 }
 
 /** Where the dashboard reads from: the CLI views' own readers, plus the queue's task list. */
@@ -72,6 +75,8 @@ export interface DashboardSources {
   readonly pause: () => Promise<UsagePauseRecord | null>;
   readonly holds?: () => Promise<DispatchHolds>;
   readonly alertsLog: string;
+  /** What a worker started now would decide about the sandbox. */
+  readonly sandbox?: () => Promise<SandboxState>;
 }
 
 const RECENT = 10;
@@ -114,13 +119,14 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
   const context = sources.performance;
   const { now } = context;
   const chart = new HourlyChart(now);
-  const [data, queue, state, pause, alerts, holds] = await Promise.all([
+  const [data, queue, state, pause, alerts, holds, sandbox] = await Promise.all([
     loadPerformanceData(context, { timelineLimit: RECENT, also: chart }),
     sources.queueTasks(),
     sources.managerState(),
     sources.pause(),
     readLastLines(sources.alertsLog, ALERTS),
     sources.holds === undefined ? NO_HOLDS : sources.holds().catch(() => NO_HOLDS),
+    sources.sandbox?.(),
   ]);
   const report = buildPerformanceReport({ now, thresholds: context.settings, ...data });
   const localHost = workerHost(context.settings);
@@ -172,5 +178,6 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     recent: data.history.timeline.entries,
     chart: chart.buckets(),
     cost_today_usd: Math.round(chart.costTodayUsd * 1e6) / 1e6,
+    ...(sandbox ? { sandbox } : {}),
   };
 }

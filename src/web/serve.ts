@@ -1,3 +1,4 @@
+import { sandboxState, type SandboxState } from '../adapters/bubblewrap/probe.js';
 import { existsSync, statSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -130,8 +131,11 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
     queue: () => readQueueState(queue),
     env: context.env,
   });
+  // Probed once per server (a bwrap run): the host's ability does not change between refreshes.
+  let sandbox: Promise<SandboxState> | undefined;
   const build = () =>
     buildDashboardState({
+      sandbox: () => (sandbox ??= sandboxState(context.settings.SANDBOX, context.env, process.platform)),
       performance: performance(),
       queueTasks: async () => {
         try {

@@ -2,11 +2,11 @@ import type { AgentAdapter, AgentUsage, AgentVerdict, FinishedRun, TaskFacts } f
 import { taskEnvironment } from '../agent/agent-adapter.js';
 import { CLAUDE_VARIABLES, inheritedNames, writeTaskPrompt } from '../agent/agent-environment.js';
 import { classifyRun, type ClaudeOutcome } from '../adapters/claude/classify.js';
-import { buildClaudeInvocation, configDirFor, newSession, parseAllowedTools, type PermissionMode } from '../adapters/claude/invocation.js';
+import { allowedToolsFor, buildClaudeInvocation, configDirFor, newSession, type PermissionMode } from '../adapters/claude/invocation.js';
 import { ClaudeRunWatch, parseClaudeOutputFile } from '../adapters/claude/output-file.js';
 import { renderPrompt } from '../agent/task-prompt.js';
 import type { RunUsage } from '../adapters/claude/usage.js';
-import type { Settings } from '../core/settings.js';
+import { DEFAULT_SETTINGS, type Settings } from '../core/settings.js';
 
 /*
  * The Claude Code adapter (src/adapters/claude/: argv, stream-json, outcome classes) wrapped as
@@ -41,12 +41,13 @@ type ClaudeSettings = Pick<
   | 'AGENT_ENV_PASS'
 >;
 
-export function claudeAgentConfig(settings: ClaudeSettings, program: string, now: () => Date): ClaudeAgentConfig {
+/** `sandboxed`: the worker runs its agents inside the sandbox, so the default tool list widens (docs/SPEC.md section 15.2). */
+export function claudeAgentConfig(settings: ClaudeSettings, program: string, now: () => Date, sandboxed = false): ClaudeAgentConfig {
   return {
     program,
     model: settings.CLAUDE_MODEL,
     permissionMode: settings.CLAUDE_PERMISSION_MODE,
-    allowedTools: parseAllowedTools(settings.CLAUDE_ALLOWED_TOOLS),
+    allowedTools: allowedToolsFor(settings.CLAUDE_ALLOWED_TOOLS, DEFAULT_SETTINGS.CLAUDE_ALLOWED_TOOLS, sandboxed),
     maxTurns: settings.CLAUDE_MAX_TURNS,
     maxBudgetUsd: settings.CLAUDE_MAX_BUDGET_USD,
     configDirTemplate: settings.CLAUDE_CONFIG_DIR_TEMPLATE,

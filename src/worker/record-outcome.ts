@@ -137,6 +137,7 @@ async function appendAndCount(rt: Runtime, ts: TaskState): Promise<void> {
     ...final.usage,
     ...(ts.resumed ? { resumed: true } : {}),
     ...(final.pull_request ? { pr_number: final.pull_request.number, pr_url: final.pull_request.url } : {}),
+    ...(ts.verify ? { verified: ts.verify.passed, verify_rounds: ts.verify.rounds } : {}),
   };
   // A run a person cancelled is not the worker's success or failure: its counters stay as they are.
   const counted = final.status === 'cancelled' ? Promise.resolve() : rt.health.complete(rt.workerId, final.status === 'done');

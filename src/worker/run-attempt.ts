@@ -15,6 +15,8 @@ import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
 import { BackendFailure, factsOf, logError, runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import { collectSandboxedBranch, sandboxRun } from './sandbox.js';
+import { verificationOf, verifyRound } from './verify-gate.js';
+import { runProjectCommand } from './project-command.js';
 import type { TaskState } from './worker-state.js';
 import { ensureTaskWorktree, removeTaskWorktree, withWorktreesLock } from './worktree.js';
 import { traceStep } from '../core/step-trace.js';
@@ -26,6 +28,11 @@ export interface Settled {
   readonly usage?: AgentUsage;
   /** What the agent said, when the run ended on its own (a usage limit's reset time, a failed resume). */
   readonly verdict?: AgentVerdict;
+}
+
+/** The agent finished but WORKER_VERIFY_CMD failed with rounds left: it is resumed to fix that (docs/SPEC.md section 15.3). */
+export interface FixRound {
+  readonly fixVerify: true;
 }
 
 /** Not an outcome: the task was removed from the queue, the run never started, or we were told to abort. */
@@ -109,7 +116,28 @@ async function prepareWorktree(rt: Runtime, ts: TaskState, originCommit: string 
   const prepared = await withWorktreesLock(rt.repo, rt.settings.LOCK_STALE_TIMEOUT, () =>
     ensureTaskWorktree(rt.repo, { worktree: ts.worktree, branch: ts.branch }, ts.base_branch, originCommit),
   );
+  // A worktree made again has not had WORKER_SETUP_CMD.
+  if (!prepared.reused) ts.setup_done = false;
   return prepared.fromBase;
+}
+
+/** WORKER_SETUP_CMD, once per worktree before the agent (docs/SPEC.md section 15.2); a failure is the attempt's worktree_error. */
+async function setUpWorktree(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
+  const command = rt.settings.WORKER_SETUP_CMD.trim();
+  if (command === '' || ts.setup_done) return undefined;
+  rt.say(`task ${ts.subissue}: setting up the worktree with \`${command}\``);
+  const result = await runProjectCommand(rt, ts, 'setup', command).catch((error: unknown) => ({
+    passed: false,
+    tail: `it could not be started: ${(error as Error).message}`,
+  }));
+  if (!result.passed)
+    return failure(
+      'worktree_error',
+      `WORKER_SETUP_CMD \`${command}\` failed; its output ends: ${result.tail.split('\n').slice(-5).join(' | ')}`,
+    );
+  ts.setup_done = true;
+  await saveState(rt, ts);
+  return undefined;
 }
 
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
@@ -126,6 +154,8 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
   }
   const unfetched = await fetchIssueOnce(rt, ts);
   if (unfetched) return unfetched;
+  const unready = await setUpWorktree(rt, ts);
+  if (unready) return unready;
   try {
     const current = await withBackend(rt, 'reading the task', (backend) => backend.get(ts.queue_task_id));
     if (current === undefined) return 'gone';
@@ -183,7 +213,7 @@ async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | Inspec
   try {
     const commitsAhead = await getCommitsAhead(rt.repo, ts.base_branch, ts.branch);
     if (!rt.github || commitsAhead === 0) return { ghReady: rt.github !== undefined, hasPullRequest: false, commitsAhead };
-    const delivered = await deliverPullRequest(rt.github, ts, commitsAhead);
+    const delivered = await deliverPullRequest(rt.github, ts, commitsAhead, verificationOf(rt, ts));
     if (delivered.pushedCommit !== undefined) ts.pushed_commit = delivered.pushedCommit;
     return 'inspectError' in delivered ? { ...delivered, delivery: true } : delivered;
   } catch (error) {
@@ -197,11 +227,14 @@ async function inspectWork(rt: Runtime, ts: TaskState): Promise<NewWork | Inspec
  * before that attempt is repeated, the agent's output and the branch are asked; new commits of
  * this attempt mean the agent got that far, and the branch decides as after an exit 0.
  */
-async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): Promise<Settled> {
+async function judge(rt: Runtime, ts: TaskState, exitCode: number | undefined): Promise<Settled | FixRound | 'aborted'> {
   await collectSandboxedBranch(rt, ts).catch((error: unknown) =>
     logError(rt, `the sandboxed agent's branch ${ts.branch} was not moved: ${(error as Error).message}`),
   );
   const said = await rt.agent.interpret({ exitCode, ...(ts.output_file ? { outputFile: ts.output_file } : {}) });
+  const verified = said.kind === 'finished' ? await verifyRound(rt, ts) : 'deliver';
+  if (verified === 'aborted') return 'aborted';
+  if (verified === 'fix') return { fixVerify: true };
   const work = said.kind === 'finished' || exitCode === undefined ? await inspectWork(rt, ts) : undefined;
   const { kind: _kind, ...usage } = said;
   const committed =
@@ -227,8 +260,9 @@ export async function redeliver(rt: Runtime, ts: TaskState): Promise<Settled> {
  * the agent may still read its output; a failure left after that is the queue's doing, not the
  * agent's (a Pueue daemon restarted under the run kills it), so it is a backend_error.
  */
-async function judgeLost(rt: Runtime, ts: TaskState): Promise<Settled> {
+async function judgeLost(rt: Runtime, ts: TaskState): Promise<Settled | FixRound | 'aborted'> {
   const settled = await judge(rt, ts, undefined);
+  if (settled === 'aborted' || 'fixVerify' in settled) return settled;
   const { outcome } = settled;
   if (outcome.kind !== 'failure' || outcome.errorClass !== 'agent_error') return settled;
   const cause = rt.backendNow.lostRunCause;
@@ -248,7 +282,7 @@ const observeRun = (rt: Runtime, ts: TaskState): Promise<RunObservation> =>
  * TASK_TIMEOUT counts from the run's start; past it the run's process group is killed, as it is
  * when the progress watch finds the run stalled.
  */
-export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): Promise<Settled | Interrupted> {
+export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): Promise<Settled | FixRound | Interrupted> {
   try {
     if (resumed) {
       const current = await withBackend(rt, 'reading the task', (backend) => backend.get(ts.queue_task_id));

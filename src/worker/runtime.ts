@@ -95,6 +95,9 @@ export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {
     attempt: ts.attempt,
     ...(ts.attempt > 1 && ts.last_error_class ? { previousFailure: `${ts.last_error_class}: ${ts.last_error ?? ''}` } : {}),
     ...(ts.issue ? { issue: { title: plainTitle(ts.issue.title), data: fencedIssueData(ts.issue, ts.subissue, ts.parent) } } : {}),
+    ...(rt.sandbox ? { sandboxed: true } : {}),
+    ...(rt.settings.WORKER_VERIFY_CMD.trim() ? { verifyCommand: rt.settings.WORKER_VERIFY_CMD.trim() } : {}),
+    ...(ts.verify && !ts.verify.passed ? { verifyFailure: { rounds: ts.verify.rounds, tail: ts.verify.tail } } : {}),
   };
 }
 

@@ -59,9 +59,10 @@ const refDirOf = (rt: Runtime, ts: TaskState) => join(rt.paths.root, 'sandbox', 
 
 /**
  * The run inside the sandbox: the branch's ref is copied to the worker's ref directory, shown
- * in place of the branch's own ref directory, and the mount points are made.
+ * in place of the branch's own ref directory, and the mount points are made. `command`: a
+ * project command (WORKER_SETUP_CMD, WORKER_VERIFY_CMD) rather than the agent, with its own network.
  */
-export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec): Promise<RunSpec> {
+export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec, command?: { network: 'host' | 'none' }): Promise<RunSpec> {
   const host = rt.sandbox;
   if (host === undefined) return run;
   if (!ts.branch.includes('/')) throw new Error(`the branch ${ts.branch} has no directory part for the sandbox's ref`);
@@ -78,7 +79,8 @@ export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec): Prom
   // Claude's state directory is bound writable only if it exists: made here, so a first run's
   // session (which a restarted worker resumes) is kept outside the throwaway home.
   const claudeState = run.env.CLAUDE_CONFIG_DIR;
-  if (rt.agent.name === 'claude' && claudeState !== undefined) await mkdir(claudeState, { recursive: true, mode: 0o700 });
+  const claude = command === undefined && rt.agent.name === 'claude';
+  if (claude && claudeState !== undefined) await mkdir(claudeState, { recursive: true, mode: 0o700 });
   // The usage report is bound writable only if it exists (an empty file reports nothing).
   if (run.env.AGENT_USAGE_FILE !== undefined) await writeFile(run.env.AGENT_USAGE_FILE, '', { mode: 0o600, flag: 'w' });
   const argv = sandboxedArgv(host, {
@@ -86,7 +88,8 @@ export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec): Prom
     env: run.env,
     worktree: ts.worktree,
     git: { commonDir, adminDir, branch: ts.branch, refDir: join(refDir, 'ref') },
-    claude: rt.agent.name === 'claude',
+    claude,
+    ...(command ? { network: command.network } : {}),
   });
   return { ...run, argv };
 }
@@ -105,4 +108,9 @@ export async function collectSandboxedBranch(rt: Runtime, ts: TaskState): Promis
   const end = (await readFile(join(refDir, 'ref', leaf), 'utf8').catch(() => '')).trim();
   if (end !== start && COMMIT.test(end) && COMMIT.test(start)) await moveBranch(rt.repo, ts.branch, end, start);
   await rm(refDir, { recursive: true, force: true });
+}
+
+/** After a project command in the sandbox: its ref copy goes, and the branch stays where it was. */
+export async function dropSandboxedRef(rt: Runtime, ts: TaskState): Promise<void> {
+  await rm(refDirOf(rt, ts), { recursive: true, force: true });
 }

@@ -48,10 +48,10 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   const repo = await verifyRepo(resolve(options.cwd, options.repo ?? '.'));
   const baseBranch = options.base ?? (await getCurrentBranch(repo));
   await verifyBranch(repo, baseBranch);
-  const agent = selectAgent(options.settings, options.now);
   // Once per start, before anything runs: SANDBOX=on without a sandbox stops here.
   const sandbox = await chooseSandbox(options.settings, options.env, repo, process.platform, process.getuid?.() ?? -1);
   (sandbox.host ? options.say : options.warn)(sandbox.line);
+  const agent = selectAgent(options.settings, options.now, sandbox.host !== undefined);
   if (isClaudeCommand(options.settings.WORKER_AGENT_CMD)) await showClaudeVersion(options);
   const open = () => openQueueBackend({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const { backend, notice, warning } = await open();

@@ -46,6 +46,8 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     branch_checked: false,
     pushed_commit: null,
     delivery: null,
+    setup_done: false,
+    verify: null,
   };
 }
 
@@ -92,10 +94,14 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
         : `task ${ts.subissue}: retrying in ${Math.round(delay)} ms (attempt ${ts.attempt + 1} of ${rt.settings.MAX_RETRIES})`,
     );
   } else if (step.kind === 'finish') {
+    // Work whose verification never passed is delivered (a draft pull request) but not done.
+    const unverified = step.status === 'done' && ts.verify !== null && !ts.verify.passed;
     ts.phase = 'recording';
     ts.final = {
-      status: step.status,
-      error: step.error ?? null,
+      status: unverified ? 'review' : step.status,
+      error: unverified
+        ? `unverified: \`${rt.settings.WORKER_VERIFY_CMD.trim()}\` failed after ${ts.verify!.rounds} round(s)`
+        : (step.error ?? null),
       error_class: outcome.kind === 'failure' && step.status === 'failed' ? outcome.errorClass : null,
       ended_at: rt.now().toISOString(),
       usage: ts.delivery?.usage ?? usageFields(settled.usage),
@@ -209,6 +215,16 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
       await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'the worker was interrupted');
       return 'aborted';
     }
+    if ('fixVerify' in result) {
+      await startFixRound(rt, ts);
+      continue;
+    }
     if ((await afterAttempt(rt, ts, result)) === 'requeued') return 'requeued';
   }
+}
+
+/** The agent's next round, at once: it continues its session with the verification's output (docs/SPEC.md section 15.3). */
+async function startFixRound(rt: Runtime, ts: TaskState): Promise<void> {
+  Object.assign(ts, { phase: 'preparing', attempt: ts.attempt + 1, last_error_class: null, last_error: null });
+  await saveState(rt, ts);
 }

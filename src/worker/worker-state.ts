@@ -77,6 +77,22 @@ const taskStateSchema = z.object({
     })
     .nullable()
     .default(null),
+  /** WORKER_SETUP_CMD has passed in this worktree (a worktree made again runs it again). */
+  setup_done: z.boolean().default(false),
+  /**
+   * WORKER_VERIFY_CMD's last result (docs/SPEC.md section 15.3): rounds run, whether the last
+   * passed, the end of a failing one's output, and the attempt whose round it judged (a restart
+   * judging that run again takes this result, not a second run of the command).
+   */
+  verify: z
+    .object({
+      rounds: z.number().int().positive(),
+      passed: z.boolean(),
+      tail: z.string(),
+      attempt: z.number().int().nonnegative(),
+    })
+    .nullable()
+    .default(null),
 });
 
 export const workerStateSchema = z.object({

@@ -4,6 +4,7 @@ import { commandAgent } from '../../src/agent/command-agent.js';
 import { selectAgent } from '../../src/worker/select-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { splitWords } from '../../src/core/split-words.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -104,5 +105,45 @@ describe('selectAgent', () => {
   it('uses the plain command adapter for anything else', () => {
     expect(select('node fake-agent.mjs').name).toBe('command');
     expect(select('claude-wrapper --x').name).toBe('command');
+  });
+});
+
+describe('the tool list and prompt inside the sandbox (docs/SPEC.md section 15.2)', () => {
+  const toolsOf = (env: Record<string, string>, sandboxed: boolean) => {
+    const agent = selectAgent(resolveSettings({}, { WORKER_AGENT_CMD: 'claude', ...env }), () => new Date(), sandboxed);
+    const { argv } = agent.prepare({ ...facts, sandboxed }, { outputFile: out() }).run;
+    const from = argv.indexOf('--allowedTools') + 1;
+    const to = argv.findIndex((word, index) => index >= from && word.startsWith('--'));
+    return { tools: argv.slice(from, to), prompt: argv.at(-1)! };
+  };
+
+  it('inside the sandbox the default widens to Bash in general and the prompt says it may build and run the tests', () => {
+    const { tools, prompt } = toolsOf({}, true);
+    expect(tools).toContain('Bash');
+    expect(prompt).toContain('you may build the project and run its tests');
+  });
+
+  it('outside the sandbox the tool list stays the git-only default and the prompt says nothing of tests', () => {
+    const { tools, prompt } = toolsOf({}, false);
+    expect(tools).not.toContain('Bash');
+    expect(tools).toContain('Bash(git commit *)');
+    expect(prompt).not.toContain('run its tests');
+  });
+
+  it('a CLAUDE_ALLOWED_TOOLS the user set is kept inside the sandbox', () => {
+    expect(toolsOf({ CLAUDE_ALLOWED_TOOLS: 'Read,Bash(npm test)' }, true).tools).toEqual(['Read', 'Bash(npm test)']);
+  });
+});
+
+describe('a round to fix a failing verification (docs/SPEC.md section 15.3)', () => {
+  it('a command agent gets TASK_KIND=fix-verify and the failing output in its prompt file', () => {
+    const agent = commandAgent('node agent.mjs');
+    const failing = { ...facts, verifyCommand: 'npm test', verifyFailure: { rounds: 1, tail: 'FAIL test/x.test.ts\n  expected 4, got 5' } };
+    const { env } = agent.prepare(failing, { outputFile: out() }).run;
+    expect(env.TASK_KIND).toBe('fix-verify');
+    const prompt = readFileSync(env.TASK_PROMPT_FILE!, 'utf8');
+    expect(prompt).toContain('`npm test` failed after round 1');
+    expect(prompt).toContain('expected 4, got 5');
+    expect(agent.prepare(facts, { outputFile: out() }).run.env.TASK_KIND).toBeUndefined();
   });
 });

@@ -23,6 +23,8 @@ export interface SandboxedRun {
   readonly git: GitBoundary;
   /** Claude Code: keeps its configuration and credentials, and reaches the model API over the host's network. */
   readonly claude: boolean;
+  /** Overrides the network the agent would get: WORKER_SETUP_CMD's comes from SANDBOX_SETUP_HOSTS. */
+  readonly network?: 'host' | 'none';
 }
 
 /** The system, read-only; everything else of the host's root is absent. */
@@ -99,7 +101,7 @@ export function sandboxedArgv(host: SandboxHost, run: SandboxedRun): string[] {
       : []),
     ...namedFiles(run.env, RUN_OUTPUT_FILES),
   ];
-  const network = run.claude || host.allowHosts.length > 0 ? 'host' : 'none';
+  const network = run.network ?? (run.claude || host.allowHosts.length > 0 ? 'host' : 'none');
   const identity: Record<string, string> = host.identity
     ? {
         GIT_AUTHOR_NAME: host.identity.name,

@@ -51,3 +51,45 @@ export async function probeSandbox(env: Readonly<Record<string, string | undefin
   const said = (result.stderr || (result.shortMessage ?? '')).trim().split('\n')[0] ?? '';
   return { available: false, why: `bwrap cannot make a sandbox here (${said})`, fix: namespaceFix(said) };
 }
+
+/** Whether this host's workers run their agents sandboxed, as `worker-manager status` and the page show it (docs/SPEC.md section 15). */
+export interface SandboxState {
+  /** SANDBOX as the workers read it. */
+  readonly mode: 'auto' | 'on' | 'off';
+  readonly in_use: boolean;
+  /** Not in use: why, and what fixes it (null when in use). */
+  readonly why: string | null;
+  readonly fix: string | null;
+  /** One line for a person. */
+  readonly line: string;
+}
+
+/** What a worker started now with `mode` would decide on this host (the same probe it runs at start). */
+export async function sandboxState(
+  mode: 'auto' | 'on' | 'off',
+  env: Readonly<Record<string, string | undefined>>,
+  platform: string,
+): Promise<SandboxState> {
+  if (mode === 'off')
+    return {
+      mode,
+      in_use: false,
+      why: 'SANDBOX=off',
+      fix: 'set SANDBOX=auto',
+      line: "Sandbox: off (SANDBOX=off): agents run with your user's full access and the narrow tool list; set SANDBOX=auto to use it",
+    };
+  const probe = await probeSandbox(env, platform);
+  if (probe.available)
+    return {
+      mode,
+      in_use: true,
+      why: null,
+      fix: null,
+      line: `Sandbox: in use (bubblewrap ${probe.bwrap}): agents may build and run tests inside it`,
+    };
+  const line =
+    mode === 'on'
+      ? `Sandbox: SANDBOX=on but ${probe.why}, so workers refuse to start: ${probe.fix}`
+      : `Sandbox: not in use, ${probe.why}; agents run with your user's full access and the narrow tool list: ${probe.fix}`;
+  return { mode, in_use: false, why: probe.why, fix: probe.fix, line };
+}

@@ -38,6 +38,20 @@ export const newSession = (makeId: () => string = randomUUID) => ({ kind: 'new' 
 
 export const isSessionId = (value: string) => UUID.test(value);
 
+/**
+ * Inside the sandbox the boundary, not a prefix list, keeps the agent in (docs/SPEC.md section
+ * 15.2): the default widens to Bash in general, so it may build and run the tests.
+ */
+export const SANDBOXED_ALLOWED_TOOLS: readonly string[] = ['Read', 'Edit', 'Write', 'Glob', 'Grep', 'Bash'];
+
+/**
+ * The tool list a run gets: the user's CLAUDE_ALLOWED_TOOLS when they set one (anything but the
+ * default), else the default, widened inside the sandbox.
+ */
+export function allowedToolsFor(setting: string, defaultSetting: string, sandboxed: boolean): string[] {
+  return sandboxed && setting.trim() === defaultSetting.trim() ? [...SANDBOXED_ALLOWED_TOOLS] : parseAllowedTools(setting);
+}
+
 /** Splits CLAUDE_ALLOWED_TOOLS (comma-separated rules; a rule's own spaces are kept). */
 export function parseAllowedTools(setting: string): string[] {
   return setting

@@ -135,7 +135,7 @@ export async function listPullRequests(context: GhContext, repo: string, branch:
 export async function createPullRequest(
   context: GhContext,
   repo: string,
-  pull: { title: string; head: string; base: string; body: string },
+  pull: { title: string; head: string; base: string; body: string; draft?: boolean },
 ): Promise<PullRequest> {
   const what = `a pull request from ${pull.head} into ${pull.base} in ${repo}`;
   return parsed(pullSchema, await ghRequest(context, { path: `repos/${repo}/pulls`, method: 'POST', body: pull, what }), what);

@@ -286,6 +286,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
         base: String(fields.base),
         title: String(fields.title),
         body: String(fields.body ?? ''),
+        draft: fields.draft === true,
       });
       return { status: 201, body: pullJson(pull) };
     }
