@@ -414,6 +414,13 @@ export const SETTING_DEFINITIONS = {
     description:
       "GitHub mode: the longest a change on a pull request of the pool with activity in the last hour waits to be seen by the manager's watcher. Looks come twice as often while checks run, and back off (doubling per quiet hour, up to 10 m) for quiet pull requests; unchanged answers are 304s, which cost no rate limit.",
   },
+
+  // Follow-ups on the pool's pull requests (issue 26, section 2).
+  FOLLOWUP_MAX: {
+    ...count(3, 0, 100),
+    description:
+      "GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.",
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -9,6 +9,7 @@ import queue from './migrations/001-queue.sql?raw';
 import fleetHealthHistory from './migrations/002-fleet-health-history.sql?raw';
 import pauseAndWakeups from './migrations/003-pause-and-wakeups.sql?raw';
 import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sql?raw';
+import taskKind from './migrations/005-task-kind.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -16,7 +17,7 @@ import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sq
  * (migrations/sql.d.ts) take too. A migration a database may have applied never changes: a change
  * to the schema is a new file (test/unit/postgres-migrations.test.ts holds them to that).
  */
-export const MIGRATIONS: readonly string[] = [queue, fleetHealthHistory, pauseAndWakeups, repositoryAndCancelled];
+export const MIGRATIONS: readonly string[] = [queue, fleetHealthHistory, pauseAndWakeups, repositoryAndCancelled, taskKind];
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import type { Database } from '../../../adapters/postgres/database.js';
 import { listenFor } from '../../../adapters/postgres/listener.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
 import type {
+  TaskKind,
   ClaimOptions,
   QueueBackend,
   QueueDepth,
@@ -45,6 +46,7 @@ interface TaskRow {
   parent: string;
   priority: number;
   repo: string | null;
+  kind: TaskKind | null;
   status: QueueTask['status'];
   host: string | null;
   worker_id: number | null;
@@ -65,6 +67,7 @@ const toQueueTask = (row: TaskRow): QueueTask => ({
   parent: row.parent,
   priority: row.priority,
   ...(row.repo === null ? {} : { repo: row.repo }),
+  ...(row.kind === null || row.kind === undefined ? {} : { kind: row.kind }),
   status: row.status,
   workerId: row.worker_id,
   attempts: row.attempts,
@@ -155,8 +158,8 @@ export class PostgresBackend implements QueueBackend {
         if (active.rows[0]) throw duplicateError(toQueueTask(active.rows[0]));
       }
       const inserted = await client.query<TaskRow>(
-        'INSERT INTO hw_tasks (subissue, parent, priority, repo) VALUES ($1, $2, $3, $4) RETURNING *',
-        [valid.subissue, valid.parent, valid.priority, valid.repo ?? null],
+        'INSERT INTO hw_tasks (subissue, parent, priority, repo, kind) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+        [valid.subissue, valid.parent, valid.priority, valid.repo ?? null, valid.kind ?? null],
       );
       return inserted.rows[0]!;
     });
@@ -182,9 +185,10 @@ export class PostgresBackend implements QueueBackend {
           toAdd.map((spec) => spec.parent),
           toAdd.map((spec) => spec.priority),
           toAdd.map((spec) => spec.repo ?? null),
+          toAdd.map((spec) => spec.kind ?? null),
         ];
         await client.query(
-          'INSERT INTO hw_tasks (subissue, parent, priority, repo) SELECT s, p, r, g FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[]) WITH ORDINALITY AS t(s, p, r, g, n) ORDER BY n',
+          'INSERT INTO hw_tasks (subissue, parent, priority, repo, kind) SELECT s, p, r, g, k FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[]) WITH ORDINALITY AS t(s, p, r, g, k, n) ORDER BY n',
           columns,
         );
       }

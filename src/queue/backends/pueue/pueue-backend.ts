@@ -124,6 +124,7 @@ export class PueueBackend implements QueueBackend {
         [TASK_ENV.parent]: valid.parent,
         [TASK_ENV.priority]: String(valid.priority),
         [TASK_ENV.repo]: valid.repo,
+        [TASK_ENV.kind]: valid.kind,
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     const args = addArgs({

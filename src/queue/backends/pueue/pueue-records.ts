@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonFile } from '../../../core/json-store.js';
 import { pueueTimeToIso, type PueueTask } from '../../../adapters/pueue/status-schema.js';
-import type { QueueTask, TaskStatus } from '../../backend.js';
+import { TASK_KINDS, type QueueTask, type TaskKind, type TaskStatus } from '../../backend.js';
+
+const kindOf = (text: string | undefined): { kind?: TaskKind } => {
+  const kind = TASK_KINDS.find((known) => known === text);
+  return kind === undefined ? {} : { kind };
+};
 
 /**
  * What Pueue cannot hold for us (which worker claimed a task, attempts, the outcome the worker
@@ -53,6 +58,8 @@ export const TASK_ENV = {
   priority: 'HW_PRIORITY',
   /** Absent on tasks added before tasks recorded their repository. */
   repo: 'HW_REPO',
+  /** A follow-up's kind (docs/SPEC.md section 14.3); absent on a task itself. */
+  kind: 'HW_TASK_KIND',
 } as const;
 
 /** HW_RUNNER of a task whose command is the sh runner; a task without it names runner version 1. */
@@ -77,6 +84,7 @@ export function toQueueTask(task: PueueTask, record: PueueRecord | undefined): Q
     parent: task.envs[TASK_ENV.parent] ?? '',
     priority: Number(task.envs[TASK_ENV.priority] ?? 0),
     ...(task.envs[TASK_ENV.repo] ? { repo: task.envs[TASK_ENV.repo] } : {}),
+    ...kindOf(task.envs[TASK_ENV.kind]),
     status: record && record.status !== 'queued' ? record.status : statusFromPueue(task),
     workerId: record?.workerId ?? null,
     attempts: record?.attempts ?? (started ? 1 : 0),
