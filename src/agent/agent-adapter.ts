@@ -1,4 +1,4 @@
-import type { RunSpec } from '../queue/backend.js';
+import type { RunSpec, TaskKind } from '../queue/backend.js';
 
 /**
  * The seam between the worker and a coding agent. The worker owns the queue, the worktree, the
@@ -22,6 +22,9 @@ export interface TaskFacts {
   readonly previousFailure?: string;
   /** GitHub mode: the issue's title (one line) and its text as a fenced block of untrusted data. */
   readonly issue?: { readonly title: string; readonly data: string };
+  /** A follow-up's kind (docs/SPEC.md section 14.3) and its fenced data (failing checks, review comments). */
+  readonly kind?: TaskKind;
+  readonly followUp?: string;
 }
 
 export interface AttemptOptions {
@@ -92,5 +95,6 @@ export function taskEnvironment(facts: TaskFacts): Record<string, string> {
     BASE_BRANCH: facts.baseBranch,
     QUEUE_TASK_ID: facts.queueTaskId,
     ATTEMPT: String(facts.attempt),
+    ...(facts.kind ? { TASK_KIND: facts.kind } : {}),
   };
 }
