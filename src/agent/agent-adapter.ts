@@ -1,4 +1,4 @@
-import type { RunSpec } from '../queue/backend.js';
+import type { RunSpec, TaskKind } from '../queue/backend.js';
 
 /**
  * The seam between the worker and a coding agent. The worker owns the queue, the worktree, the
@@ -28,6 +28,9 @@ export interface TaskFacts {
   readonly verifyCommand?: string;
   /** This round is to fix a failing WORKER_VERIFY_CMD: the round it failed in and the end of its output. */
   readonly verifyFailure?: { readonly rounds: number; readonly tail: string };
+  /** A follow-up's kind (docs/SPEC.md section 14.3) and its fenced data (failing checks, review comments). */
+  readonly kind?: TaskKind;
+  readonly followUp?: string;
 }
 
 export interface AttemptOptions {
@@ -105,7 +108,6 @@ export function taskEnvironment(facts: TaskFacts): Record<string, string> {
     BASE_BRANCH: facts.baseBranch,
     QUEUE_TASK_ID: facts.queueTaskId,
     ATTEMPT: String(facts.attempt),
-    // A round to fix a failing WORKER_VERIFY_CMD: its output is in the prompt (TASK_PROMPT_FILE).
-    ...(facts.verifyFailure ? { TASK_KIND: 'fix-verify' } : {}),
+    ...(facts.kind ? { TASK_KIND: facts.kind } : facts.verifyFailure ? { TASK_KIND: 'fix-verify' } : {}),
   };
 }

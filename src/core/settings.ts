@@ -478,6 +478,13 @@ export const SETTING_DEFINITIONS = {
     description:
       'Agent rounds per task that end in WORKER_VERIFY_CMD, the first one included: after a failing verification the agent is resumed to fix it until this many rounds have run. Each round is an attempt of the task.',
   },
+
+  // Follow-ups on the pool's pull requests (issue 26, section 2).
+  FOLLOWUP_MAX: {
+    ...count(3, 0, 100),
+    description:
+      'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -1,7 +1,7 @@
 /**
  * What holds new work back besides the usage pause, in the words every view shows: a reached
  * budget ("budget reached: $X of $Y today", docs/SPEC.md section 11.1) and the review wait
- * ("waiting for reviews: N open PRs", section 14.3).
+ * ("waiting for reviews: N open PRs", section 14.4).
  */
 import type { DataPaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';

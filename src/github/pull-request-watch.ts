@@ -98,6 +98,16 @@ function decisions(reviews: readonly Review[]): Map<string, 'APPROVED' | 'CHANGE
   return latest;
 }
 
+/** The latest review asking for changes from a person with write access, while it is in force. */
+export function changesRequestedReview(reviews: readonly Review[]): { id: number; login: string } | null {
+  const latest = decisions(reviews);
+  for (const review of [...reviews].reverse()) {
+    if (review.user !== null && review.state === 'CHANGES_REQUESTED' && latest.get(review.user) === 'CHANGES_REQUESTED')
+      return { id: review.id, login: review.user };
+  }
+  return null;
+}
+
 /**
  * The state of one pull request. `ready` asks for all of: an approving review from a person with
  * write access, no change requested by such a person since, checks green (none at all counts as

@@ -14,6 +14,7 @@ import {
   listReviews,
   pullDetailSchema,
   pullPaths,
+  rerequestCheckRun,
   reviewSchema,
   type CheckRun,
   type CommitStatus,
@@ -22,10 +23,20 @@ import {
   type Review,
 } from '../adapters/github/rest-resources.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
-import type { QueueBackend, QueueTask } from '../queue/backend.js';
+import type { QueueBackend, QueueTask, TaskKind } from '../queue/backend.js';
 import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
 import { blockerName, taskName } from '../queue/task-rules.js';
-import { CHECK_STATES, PULL_STATES, isFinal, pollDelayMs, pullVerdict, type PullState, type ChecksState } from './pull-request-watch.js';
+import { decideFollowUp, emptyMemory, type FollowUpMemory } from './pull-request-followups.js';
+import {
+  CHECK_STATES,
+  PULL_STATES,
+  changesRequestedReview,
+  isFinal,
+  pollDelayMs,
+  pullVerdict,
+  type PullState,
+  type ChecksState,
+} from './pull-request-watch.js';
 
 /*
  * The pull-request watcher (docs/SPEC.md section 14.2): every pull request a task of the pool ended
@@ -60,6 +71,15 @@ const watchedSchema = z.object({
   next_poll_at: z.string(),
   /** The last look's failure, if it failed. */
   error: z.string().nullable(),
+  /** Follow-ups (docs/SPEC.md section 14.3); absent in files written before them. */
+  followups: z
+    .object({
+      counts: z.record(z.number().int().nonnegative()),
+      acted_on: z.record(z.string()),
+      rerun: z.array(z.string()),
+      told: z.array(z.string()),
+    })
+    .optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -116,6 +136,69 @@ async function readPulls(history: Pick<TaskHistoryStore, 'read'>): Promise<Map<s
   return links;
 }
 
+/** What the watcher may do about a pull request that needs work (docs/SPEC.md section 14.3). */
+export interface FollowUpHands {
+  readonly max: number;
+  /** Queues the follow-up; false when a task of that sub-issue is already queued or running (never two at once). */
+  queue(spec: { subissue: string; parent: string; kind: TaskKind }): Promise<boolean>;
+  /** Re-runs a check run; false when the token may not. */
+  rerun(checkRunId: number): Promise<boolean>;
+  tell(message: string): Promise<void>;
+  say(message: string): Promise<void>;
+}
+
+/**
+ * Decides and does what a pull request needs after a look, returning the memory to keep. What is
+ * done comes first and is remembered after: a watcher killed between the two decides the same
+ * again, and the queue refuses a second active task of the sub-issue.
+ */
+async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: readonly Review[]): Promise<WatchedPull['followups']> {
+  const memory: FollowUpMemory = watched.followups ?? emptyMemory();
+  const action = decideFollowUp({
+    verdict: watched,
+    head_sha: watched.head_sha ?? '',
+    changesRequestedBy: changesRequestedReview(reviews),
+    memory,
+    max: hands.max,
+    pr: { number: watched.pr_number, url: watched.pr_url },
+  });
+  if (action.type === 'none') return watched.followups;
+  if (action.type === 'tell') {
+    await hands.tell(action.message);
+    return keep({ ...memory, told: [...memory.told, action.key] });
+  }
+  if (action.type === 'rerun') {
+    for (const check of action.checks) {
+      const rerun = await hands.rerun(check.check_run_id!);
+      await hands.say(
+        rerun
+          ? `Pull request #${watched.pr_number}: re-running the failed check ${check.name} once before an agent is called.`
+          : `Pull request #${watched.pr_number}: the check ${check.name} cannot be re-run with this token.`,
+      );
+    }
+    return keep({ ...memory, rerun: [...memory.rerun, ...action.keys] });
+  }
+  const queued = await hands.queue({ subissue: watched.task_id, parent: watched.parent, kind: action.kind });
+  if (!queued) return watched.followups;
+  const count = (memory.counts[action.kind] ?? 0) + 1;
+  await hands.say(
+    `Pull request #${watched.pr_number}: queued ${action.kind} follow-up ${count} of ${hands.max} for sub-issue #${watched.task_id}.`,
+  );
+  return keep({
+    ...memory,
+    counts: { ...memory.counts, [action.kind]: count },
+    acted_on: { ...memory.acted_on, [action.kind]: action.on },
+  });
+}
+
+type KeptMemory = NonNullable<WatchedPull['followups']>;
+const keep = (memory: FollowUpMemory): KeptMemory => ({
+  counts: Object.fromEntries(Object.entries(memory.counts).filter((entry): entry is [string, number] => entry[1] !== undefined)),
+  acted_on: Object.fromEntries(Object.entries(memory.acted_on).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+  rerun: [...memory.rerun],
+  told: [...memory.told],
+});
+
 export interface WatchRoundDeps {
   readonly repo: string;
   readonly reader: PullReader;
@@ -125,6 +208,8 @@ export interface WatchRoundDeps {
   readonly intervalMs: number;
   /** Pull requests looked at together (each look is four gh calls). */
   readonly concurrency?: number;
+  /** Follow-ups: absent, the watcher only watches. */
+  readonly followUps?: FollowUpHands;
 }
 
 export interface PullTransition {
@@ -249,6 +334,10 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
       errors.push(`pull request #${watched.pr_number}: ${error.message}`);
       next = { ...watched, error: error.message, next_poll_at: new Date(deps.now().getTime() + deps.intervalMs).toISOString() };
     }
+    if (seen && deps.followUps) {
+      const followups = await actOnPull(deps.followUps, next, next.cache.reviews?.data ?? []);
+      if (followups !== undefined) next = { ...next, followups };
+    }
     await deps.store.update((draft) => {
       // The history may have moved the task to another pull request meanwhile.
       if (draft.pulls[watched.task_id]?.pr_number === watched.pr_number) draft.pulls[watched.task_id] = next;
@@ -298,6 +387,11 @@ export interface PullWatcherOptions {
   readonly now: () => Date;
   /** The queue whose blocked tasks each round releases (docs/SPEC.md section 8.5). */
   readonly openBackend?: () => Promise<QueueBackend>;
+  /** Follow-ups (docs/SPEC.md section 14.3): FOLLOWUP_MAX, and how a follow-up task is queued. Absent: watch only. */
+  readonly followUps?: {
+    readonly max: number;
+    queue(spec: { subissue: string; parent: string; kind: TaskKind; repo: string }): Promise<boolean>;
+  };
 }
 
 /**
@@ -337,6 +431,30 @@ async function releaseGithubBlockers(
     reported.add(text);
     await log.log('ALERT', `Dependency cycle: ${text}; none of these starts until one of the dependencies is removed on GitHub.`);
   }
+}
+
+function handsFor(
+  followUps: NonNullable<PullWatcherOptions['followUps']>,
+  mode: { repo: string; gh: GhContext },
+  log: EventLog,
+): FollowUpHands {
+  return {
+    max: followUps.max,
+    queue: (spec) => followUps.queue({ ...spec, repo: mode.repo }),
+    rerun: async (id) => {
+      try {
+        await rerequestCheckRun(mode.gh, mode.repo, id);
+        return true;
+      } catch (error) {
+        // A token without the checks permission, or a check that is not GitHub Actions': the agent is called.
+        if (error instanceof GithubError && (error.failure === 'forbidden' || error.failure === 'not-found' || error.failure === 'refused'))
+          return false;
+        throw error;
+      }
+    },
+    tell: (message) => log.log('ALERT', message),
+    say: (message) => log.log('INFO', message),
+  };
 }
 
 /** How long GitHub mode found off is believed before it is asked again (a person may log in). */
@@ -379,6 +497,7 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
       history: options.history,
       now: options.now,
       intervalMs: options.intervalMs,
+      ...(options.followUps ? { followUps: handsFor(options.followUps, mode, log) } : {}),
     });
     for (const change of result.transitions) await log.log('INFO', transitionLine(change));
     for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);

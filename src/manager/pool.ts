@@ -1,4 +1,7 @@
 import { sharesDatabase } from '../core/shared-database.js';
+import { WorkersError } from '../core/errors.js';
+import type { QueueBackend, TaskKind } from '../queue/backend.js';
+import { MIN_PRIORITY } from '../queue/task-rules.js';
 import type { TmuxOptions } from '../adapters/tmux.js';
 import { createEventLog, type EventLog } from '../core/event-log.js';
 import type { JsonFile } from '../core/json-store.js';
@@ -79,7 +82,11 @@ export function managerContextFor(
       const { history } = openFleetStores(context);
       const { paths, settings, env, now } = context;
       const openBackend = async () => (await (await import('../queue/open-backend.js')).openQueueBackend(context)).backend;
-      return startPullRequestWatcher({ cwd: where.cwd, env, paths, history, intervalMs: settings.PR_POLL_INTERVAL, now, openBackend }, log);
+      const followUps = { max: settings.FOLLOWUP_MAX, queue: queueFollowUp(context) };
+      return startPullRequestWatcher(
+        { cwd: where.cwd, env, paths, history, intervalMs: settings.PR_POLL_INTERVAL, now, openBackend, followUps },
+        log,
+      );
     },
     launch: {
       nodePath: process.execPath,
@@ -87,6 +94,31 @@ export function managerContextFor(
       cwd: where.cwd,
       env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
     },
+  };
+}
+
+/**
+ * A follow-up goes ahead of new work (priority 1, the most urgent); the queue refuses a second
+ * active task of the sub-issue, so a follow-up never starts while the previous one runs.
+ */
+function queueFollowUp(
+  context: Parameters<typeof managerContextFor>[0],
+): (spec: { subissue: string; parent: string; kind: TaskKind; repo: string }) => Promise<boolean> {
+  // Opened once (a database pool, not one per follow-up); a failed open is tried again next time.
+  let opened: Promise<QueueBackend> | undefined;
+  return async (spec) => {
+    opened ??= import('../queue/open-backend.js').then(async ({ openQueueBackend }) => (await openQueueBackend(context)).backend);
+    const backend = await opened.catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    try {
+      await backend.add({ ...spec, priority: MIN_PRIORITY });
+      return true;
+    } catch (error) {
+      if (error instanceof WorkersError && error.kind === 'conflict') return false;
+      throw error;
+    }
   };
 }
 

@@ -24,7 +24,16 @@ export interface TaskSpec {
    * finished with setBlockers. Absent or empty: nothing blocks it.
    */
   readonly blockedBy?: readonly string[];
+  /**
+   * A follow-up on the pull request the sub-issue's earlier task opened (docs/SPEC.md section
+   * 14.3): what the agent is asked to do on the same branch. Absent: the task itself.
+   */
+  readonly kind?: TaskKind;
 }
+
+/** The kinds of follow-up (docs/SPEC.md section 14.3). */
+export const TASK_KINDS = ['fix-ci', 'address-review'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
 
 /**
  * queued: waiting for a worker. claimed: a worker holds it (a run may or may not be in progress).

@@ -1,5 +1,5 @@
 import { WorkersError, usageError } from '../core/errors.js';
-import type { QueueDepth, QueueTask, TaskSpec } from './backend.js';
+import { TASK_KINDS, type QueueDepth, type QueueTask, type TaskSpec } from './backend.js';
 
 /** Priorities accepted everywhere (add, import): 1 is the most urgent, as in the shell tool. */
 export const MIN_PRIORITY = 1;
@@ -26,12 +26,15 @@ export function validateTaskSpec(spec: TaskSpec): TaskSpec {
   if (spec.repo !== undefined && !REPO.test(spec.repo))
     throw usageError(`The repository ${JSON.stringify(spec.repo.slice(0, 80))} is not a repository name, URL or path.`);
   const blockedBy = validateBlockers(spec.blockedBy ?? [], spec.subissue);
+  if (spec.kind !== undefined && !TASK_KINDS.includes(spec.kind))
+    throw usageError(`The task kind ${JSON.stringify(String(spec.kind).slice(0, 40))} is not one of ${TASK_KINDS.join(', ')}.`);
   return {
     subissue: spec.subissue,
     parent: spec.parent,
     priority: spec.priority,
     ...(spec.repo === undefined ? {} : { repo: spec.repo }),
     ...(blockedBy.length === 0 ? {} : { blockedBy }),
+    ...(spec.kind === undefined ? {} : { kind: spec.kind }),
   };
 }
 

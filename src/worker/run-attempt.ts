@@ -10,6 +10,7 @@ import { formatDuration } from '../core/duration.js';
 import { ensureDirSync } from '../core/fs-safe.js';
 import { deliverPullRequest, githubFailure } from '../github/deliver-pull-request.js';
 import { fetchIssueContext } from '../github/issue-context.js';
+import { fetchFollowUpData } from '../github/followup-context.js';
 import { chooseTaskBranch } from '../github/pull-requests.js';
 import { ProgressWatch } from './progress-watch.js';
 import { decideOutcome, type AttemptOutcome, type InspectFailure, type NewWork } from './outcome.js';
@@ -62,6 +63,18 @@ async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | und
   try {
     const trusted = parseNameList(rt.settings.TRUSTED_COMMENTERS);
     ts.issue = await fetchIssueContext(freshRateBudget(rt.github.gh), rt.github.repo, Number(ts.subissue), Number(ts.parent), trusted);
+    return undefined;
+  } catch (error) {
+    const failed = githubFailure(error);
+    return failure('github_error', failed.inspectError, failed.retry ?? true);
+  }
+}
+
+/** A follow-up's data (docs/SPEC.md section 14.3), fetched once per task like the issue. */
+async function fetchFollowUpOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
+  if (!rt.github || ts.kind === null || ts.followup_data !== null) return undefined;
+  try {
+    ts.followup_data = await fetchFollowUpData(freshRateBudget(rt.github.gh), rt.github.repo, ts.branch, ts.kind);
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);
@@ -152,7 +165,7 @@ export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled 
   } catch (error) {
     return failure('worktree_error', `the worktree ${ts.worktree} could not be prepared: ${(error as Error).message}`);
   }
-  const unfetched = await fetchIssueOnce(rt, ts);
+  const unfetched = (await fetchIssueOnce(rt, ts)) ?? (await fetchFollowUpOnce(rt, ts));
   if (unfetched) return unfetched;
   const unready = await setUpWorktree(rt, ts);
   if (unready) return unready;

@@ -94,6 +94,7 @@ export function factsOf(rt: Runtime, ts: TaskState): TaskFacts {
     baseBranch: ts.base_branch,
     attempt: ts.attempt,
     ...(ts.attempt > 1 && ts.last_error_class ? { previousFailure: `${ts.last_error_class}: ${ts.last_error ?? ''}` } : {}),
+    ...(ts.kind ? { kind: ts.kind, ...(ts.followup_data === null ? {} : { followUp: ts.followup_data }) } : {}),
     ...(ts.issue ? { issue: { title: plainTitle(ts.issue.title), data: fencedIssueData(ts.issue, ts.subissue, ts.parent) } } : {}),
     ...(rt.sandbox ? { sandboxed: true } : {}),
     ...(rt.settings.WORKER_VERIFY_CMD.trim() ? { verifyCommand: rt.settings.WORKER_VERIFY_CMD.trim() } : {}),

@@ -42,6 +42,8 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
     expected_runs: 0,
     final: null,
     issue: null,
+    kind: task.kind ?? null,
+    followup_data: null,
     recorded: false,
     branch_checked: false,
     pushed_commit: null,

@@ -178,7 +178,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
         await rt.changes.sleep(deps.control, idlePollMs, mark);
         continue;
       }
-      // MAX_OPEN_PRS: no new task while too many pull requests wait for a review (section 14.3).
+      // MAX_OPEN_PRS: no new task while too many pull requests wait for a review (section 14.4).
       const reviews = pending === null ? await reviewsInForce(rt) : null;
       if (reviews) {
         if (announcedPause !== reviews) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_KINDS } from '../queue/backend.js';
 import { JsonFile } from '../core/json-store.js';
 import { workerStateFile, type DataPaths } from '../core/paths.js';
 import { REPORTED_STATUSES } from '../health/metrics-schema.js';
@@ -58,6 +59,10 @@ const taskStateSchema = z.object({
   final: finalSchema.nullable(),
   /** The issue text fetched at claim time (GitHub mode); a resumed attempt does not fetch again. */
   issue: issueContextSchema.nullable().default(null),
+  /** A follow-up's kind (docs/SPEC.md section 14.3); null for the task itself. */
+  kind: z.enum(TASK_KINDS).nullable().default(null),
+  /** A follow-up's data (fenced), fetched once when its first attempt starts. */
+  followup_data: z.string().nullable().default(null),
   /** History and counters written, so a crash while recording does not record twice. */
   recorded: z.boolean(),
   /** GitHub mode: the branch was checked against its pull requests (a closed one moves the task to `-2`). */

@@ -93,6 +93,22 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       expect(await h.backend.claim(2, { repo: 'acme/a' })).toMatchObject({ id: a.id, repo: 'acme/a' });
     });
 
+    it("records a follow-up's kind (fix-ci, address-review) with the task; a task itself has none; an unknown kind is refused", async () => {
+      const plain = await h.backend.add({ subissue: '515', parent: '1', priority: 5, repo: 'acme/a' });
+      const followUp = await h.backend.add({ subissue: '516', parent: '1', priority: 1, repo: 'acme/a', kind: 'fix-ci' });
+      await h.backend.addMany([{ subissue: '517', parent: '1', priority: 1, repo: 'acme/a', kind: 'address-review' }]);
+      expect(followUp.kind).toBe('fix-ci');
+      const fresh = await (await h.open()).list();
+      expect(fresh.map((task) => [task.subissue, task.kind ?? null])).toEqual([
+        ['515', null],
+        ['516', 'fix-ci'],
+        ['517', 'address-review'],
+      ]);
+      expect(plain.kind).toBeUndefined();
+      await expect(h.backend.add({ subissue: '518', parent: '1', priority: 1, kind: 'rm -rf' as never })).rejects.toThrow(/task kind/);
+      expect(await h.backend.claim(1, { repo: 'acme/a' })).toMatchObject({ id: followUp.id, kind: 'fix-ci' });
+    });
+
     it('a task a person cancelled is finished: listed cancelled, counted apart, retried like any finished task', async () => {
       const task = await h.backend.add({ subissue: '77', parent: '1', priority: 1 });
       await h.backend.claim(1);

@@ -296,3 +296,14 @@ export const listCheckRuns = (context: GhContext, repo: string, sha: string, eta
 
 export const getCombinedStatus = (context: GhContext, repo: string, sha: string, etag?: string) =>
   getConditional(context, pullPaths.statuses(repo, sha), `commit statuses of ${sha.slice(0, 12)} in ${repo}`, combinedStatusSchema, etag);
+
+/** Asks GitHub to run a completed check run again (a flaky test gets one more chance); 403/404 when the token may not. */
+export async function rerequestCheckRun(context: GhContext, repo: string, id: number): Promise<void> {
+  await ghRequest(context, { path: `repos/${repo}/check-runs/${id}/rerequest`, method: 'POST', what: `a re-run of check run ${id}` });
+}
+
+/** A GitHub Actions job's log as text (the job's id is its check run's id). */
+export async function getJobLog(context: GhContext, repo: string, id: number): Promise<string> {
+  const body = await ghRequest(context, { path: `repos/${repo}/actions/jobs/${id}/logs`, what: `the log of job ${id}` });
+  return typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
+}

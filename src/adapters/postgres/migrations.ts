@@ -11,6 +11,7 @@ import pauseAndWakeups from './migrations/003-pause-and-wakeups.sql?raw';
 import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sql?raw';
 import taskBlockers from './migrations/005-task-blockers.sql?raw';
 import budgetRaises from './migrations/006-budget-raises.sql?raw';
+import taskKind from './migrations/007-task-kind.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly string[] = [
   repositoryAndCancelled,
   taskBlockers,
   budgetRaises,
+  taskKind,
 ];
 
 /** The schema version this code reads and writes. */

@@ -117,7 +117,7 @@ function header(s: DashboardState): void {
     // The pause is pool-wide (the database's on postgres), so any host's dashboard can lift it.
     if (actions) paused.appendChild(button('resume', 'resume', '/api/actions/resume'));
   }
-  // A reached budget and the review wait hold new work too (docs/SPEC.md sections 11.1, 14.3).
+  // A reached budget and the review wait hold new work too (docs/SPEC.md sections 11.1, 14.4).
   const holds = [...s.holds.budget_reached.map((entry) => entry.text), ...(s.holds.reviews === null ? [] : [s.holds.reviews])];
   if (holds.length > 0) paused.appendChild(el('span', (s.pause ? '; ' : '') + holds.join('; ')));
   const known = s.report.cost.tasks_with_cost > 0 || s.report.history.records === 0;

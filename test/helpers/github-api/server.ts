@@ -82,6 +82,11 @@ export interface ScriptedCheckRun {
   readonly summary?: string;
   /** The job's log, served at actions/jobs/{id}/logs. */
   readonly log?: string;
+  /**
+   * What a re-run (POST check-runs/{id}/rerequest) makes of it: a flaky test's success, say.
+   * Absent: it fails the same way again. `false`: the token may not re-run it (403).
+   */
+  readonly onRerun?: Partial<Omit<ScriptedCheckRun, 'onRerun'>> | false;
 }
 
 export interface ScriptedReview {
@@ -308,6 +313,13 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
           ? 'pending'
           : 'success';
       return { status: 200, body: { state, sha: commitPath[1], total_count: all.length, statuses: all } };
+    }
+    const rerequest = new RegExp(`^${base}/check-runs/(\\d+)/rerequest$`).exec(path);
+    const rerun = rerequest ? checkRuns.find((run) => run.id === Number(rerequest[1])) : undefined;
+    if (method === 'POST' && rerun) {
+      if (rerun.onRerun === false) return { status: 403, body: { message: 'Resource not accessible by integration' } };
+      Object.assign(rerun, rerun.onRerun ?? {});
+      return { status: 201, body: {} };
     }
     const jobLog = new RegExp(`^${base}/actions/jobs/(\\d+)/logs$`).exec(path);
     const job = jobLog ? checkRuns.find((run) => run.id === Number(jobLog[1])) : undefined;

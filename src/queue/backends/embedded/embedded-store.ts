@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonFile, type JsonFileOptions } from '../../../core/json-store.js';
+import { TASK_KINDS } from '../../backend.js';
 
 const runSchema = z.object({
   key: z.string(),
@@ -23,6 +24,8 @@ export const taskSchema = z.object({
   repo: z.string().optional(),
   /** Absent in files written before tasks recorded their blockers, and when nothing blocks it. */
   blockedBy: z.array(z.string()).optional(),
+  /** A follow-up's kind; absent on a task itself (and in files written before follow-ups). */
+  kind: z.enum(TASK_KINDS).optional(),
   status: z.enum(['queued', 'claimed', 'done', 'failed', 'review', 'cancelled']),
   workerId: z.number().int().positive().nullable(),
   attempts: z.number().int().nonnegative(),

@@ -11,6 +11,7 @@ import type { Database } from '../../../adapters/postgres/database.js';
 import { listenFor } from '../../../adapters/postgres/listener.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
 import type {
+  TaskKind,
   ClaimOptions,
   QueueBackend,
   QueueDepth,
@@ -46,6 +47,7 @@ interface TaskRow {
   priority: number;
   repo: string | null;
   blocked_by: string[];
+  kind: TaskKind | null;
   status: QueueTask['status'];
   host: string | null;
   worker_id: number | null;
@@ -67,6 +69,7 @@ const toQueueTask = (row: TaskRow): QueueTask => ({
   priority: row.priority,
   ...(row.repo === null ? {} : { repo: row.repo }),
   ...(row.blocked_by.length === 0 ? {} : { blockedBy: row.blocked_by }),
+  ...(row.kind === null || row.kind === undefined ? {} : { kind: row.kind }),
   status: row.status,
   workerId: row.worker_id,
   attempts: row.attempts,
@@ -157,8 +160,8 @@ export class PostgresBackend implements QueueBackend {
         if (active.rows[0]) throw duplicateError(toQueueTask(active.rows[0]));
       }
       const inserted = await client.query<TaskRow>(
-        'INSERT INTO hw_tasks (subissue, parent, priority, repo, blocked_by) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-        [valid.subissue, valid.parent, valid.priority, valid.repo ?? null, valid.blockedBy ?? []],
+        'INSERT INTO hw_tasks (subissue, parent, priority, repo, blocked_by, kind) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+        [valid.subissue, valid.parent, valid.priority, valid.repo ?? null, valid.blockedBy ?? [], valid.kind ?? null],
       );
       return inserted.rows[0]!;
     });
@@ -186,11 +189,12 @@ export class PostgresBackend implements QueueBackend {
           toAdd.map((spec) => spec.repo ?? null),
           // A text[] per row cannot be unnested as one array: each list travels as JSON text.
           toAdd.map((spec) => JSON.stringify(spec.blockedBy ?? [])),
+          toAdd.map((spec) => spec.kind ?? null),
         ];
         await client.query(
-          `INSERT INTO hw_tasks (subissue, parent, priority, repo, blocked_by)
-           SELECT s, p, r, g, ARRAY(SELECT jsonb_array_elements_text(b::jsonb))
-           FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[]) WITH ORDINALITY AS t(s, p, r, g, b, n) ORDER BY n`,
+          `INSERT INTO hw_tasks (subissue, parent, priority, repo, blocked_by, kind)
+           SELECT s, p, r, g, ARRAY(SELECT jsonb_array_elements_text(b::jsonb)), k
+           FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS t(s, p, r, g, b, k, n) ORDER BY n`,
           columns,
         );
       }

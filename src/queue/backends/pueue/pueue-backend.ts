@@ -127,6 +127,7 @@ export class PueueBackend implements QueueBackend {
         [TASK_ENV.priority]: String(valid.priority),
         [TASK_ENV.repo]: valid.repo,
         [TASK_ENV.blockedBy]: valid.blockedBy?.join(','),
+        [TASK_ENV.kind]: valid.kind,
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     const args = addArgs({

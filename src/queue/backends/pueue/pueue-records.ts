@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonFile } from '../../../core/json-store.js';
 import { pueueTimeToIso, type PueueTask } from '../../../adapters/pueue/status-schema.js';
-import type { QueueTask, TaskStatus } from '../../backend.js';
+import { TASK_KINDS, type QueueTask, type TaskKind, type TaskStatus } from '../../backend.js';
+
+const kindOf = (text: string | undefined): { kind?: TaskKind } => {
+  const kind = TASK_KINDS.find((known) => known === text);
+  return kind === undefined ? {} : { kind };
+};
 
 /**
  * What Pueue cannot hold for us (which worker claimed a task, attempts, the outcome the worker
@@ -57,6 +62,8 @@ export const TASK_ENV = {
   repo: 'HW_REPO',
   /** The blockers the task was added with, comma-separated; absent: none. */
   blockedBy: 'HW_BLOCKED_BY',
+  /** A follow-up's kind (docs/SPEC.md section 14.3); absent on a task itself. */
+  kind: 'HW_TASK_KIND',
 } as const;
 
 /** The task's open blockers: its record's once set, else those it was added with. */
@@ -87,6 +94,7 @@ export function toQueueTask(task: PueueTask, record: PueueRecord | undefined): Q
     priority: Number(task.envs[TASK_ENV.priority] ?? 0),
     ...(task.envs[TASK_ENV.repo] ? { repo: task.envs[TASK_ENV.repo] } : {}),
     ...(blockedBy.length === 0 ? {} : { blockedBy }),
+    ...kindOf(task.envs[TASK_ENV.kind]),
     status: record && record.status !== 'queued' ? record.status : statusFromPueue(task),
     workerId: record?.workerId ?? null,
     attempts: record?.attempts ?? (started ? 1 : 0),
