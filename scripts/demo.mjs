@@ -27,7 +27,7 @@ const env = {
   ...process.env,
   CLAUDE_WORKERS_HOME: home,
   WORKERS_TMUX_SOCKET: socket,
-  // The stand-in agent keeps notes outside its worktree, which the sandbox would hide.
+  // The stand-in agent runs from this checkout with this Node, which a sandbox need not show.
   SANDBOX: 'off',
   WORKER_AGENT_CMD: `${process.execPath} ${join(root, 'scripts', 'demo', 'demo-agent.mjs')}`,
   WORKER_BACKEND: hasPueue ? 'pueue' : 'embedded',

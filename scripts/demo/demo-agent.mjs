@@ -3,16 +3,14 @@
 // one small file for the sub-issue and commits it on the task's branch. Every fourth sub-issue
 // fails on its first attempt, so the demo shows the worker's retry with backoff.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const { TASK_ID: task, PARENT_ISSUE: parent, WORKER_ID: worker, CLAUDE_WORKERS_HOME: home } = process.env;
+// The task's own variables are all an agent gets of the worker's environment (docs/SPEC.md section 7.1).
+const { TASK_ID: task, PARENT_ISSUE: parent, WORKER_ID: worker, ATTEMPT: attempt } = process.env;
 const say = (line) => process.stdout.write(`[demo agent] ${line}\n`);
 
-const marker = join(home, 'demo-agent', `failed-once-${task}`);
-if (Number(task) % 4 === 0 && !existsSync(marker)) {
-  mkdirSync(join(home, 'demo-agent'), { recursive: true });
-  writeFileSync(marker, '');
+if (Number(task) % 4 === 0 && attempt === '1') {
   say(`sub-issue ${task}: failing on purpose this first time, so the retry shows`);
   process.exit(1);
 }

@@ -65,7 +65,7 @@ describeEachBackend(['git'], 'worker-queue kill on the %s backend', (backendName
     );
     expect(worker1).toMatchObject({ tasks: 1, failed: 0 });
     expect(existsSync(join(bench.repo, '.worktrees', 'subissue-51', 'task-51.txt'))).toBe(true);
-    expect(worker.output.join('\n')).toMatch(/task 51 cancelled with unpushed commits; its worktree is kept/);
+    expect(worker.output.join('\n')).toMatch(/task 51 was cancelled; its worktree is kept at .*: its commits are not pushed/);
 
     await stopWorkers(running);
     const retried = await runBin('worker-queue', ['retry', '#51'], { home: bench.home, env: bench.env });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,7 +101,9 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
       timeoutMs: 60_000,
       intervalMs: 100,
     });
-    const output = readFileSync(join(bench.home, 'runs', 'worker-1', `task-${task.id}-attempt-1.log`), 'utf8');
+    const runs = join(bench.home, 'runs', 'worker-1');
+    const outputFile = readdirSync(runs).find((name) => name.startsWith(`task-${task.id}-`) && name.endsWith('-attempt-1.log'));
+    const output = readFileSync(join(runs, outputFile ?? `task-${task.id}-attempt-1.log`), 'utf8');
     const tries = Object.fromEntries([...output.matchAll(/^TRY (\S+) (\S+)/gm)].map((match) => [match[1], match[2]]));
 
     expect(output).toContain('COMMITTED');
