@@ -74,9 +74,10 @@ describeWith(['claude', 'git'], 'the hybrid-worker-enhanced binary running claud
       });
       expect(git(bench.repo, 'log', '--format=%s', 'main..subissue/60-61').split('\n')).toEqual(['work for #61']);
       expect(runnerCommandLines(runsDir(bench)).some((line) => line.includes(`--resume ${records[0]!.session_id}`))).toBe(true);
-      const outputs = readdirSync(join(bench.paths.root, 'runs', 'worker-3')).map((name) =>
-        join(bench.paths.root, 'runs', 'worker-3', name),
-      );
+      // The attempts' output files (beside them lie their prompt files).
+      const outputs = readdirSync(join(bench.paths.root, 'runs', 'worker-3'))
+        .filter((name) => name.endsWith('.log'))
+        .map((name) => join(bench.paths.root, 'runs', 'worker-3', name));
       const sessions = new Set(await Promise.all(outputs.map(async (file) => (await parseClaudeOutputFile(file)).sessionId)));
       expect(sessions).toEqual(new Set([records[0]!.session_id]));
     },

@@ -42,7 +42,10 @@ describeWith(['claude', 'git'], 'the stall ladder with the real claude CLI (scri
     const sessionId = records[0]!.session_id!;
     expect(runnerCommandLines(join(bench.paths.queueDir, 'runs')).some((line) => line.includes(`--resume ${sessionId}`))).toBe(true);
     const outputsDir = join(bench.paths.root, 'runs', 'worker-2');
-    const outputs = readdirSync(outputsDir).map((name) => join(outputsDir, name));
+    // The attempts' output files (beside them lie their prompt files).
+    const outputs = readdirSync(outputsDir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => join(outputsDir, name));
     expect(outputs).toHaveLength(2);
     const sessions = new Set(await Promise.all(outputs.map(async (file) => (await parseClaudeOutputFile(file)).sessionId)));
     expect(sessions).toEqual(new Set([sessionId]));

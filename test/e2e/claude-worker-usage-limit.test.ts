@@ -93,7 +93,9 @@ describeWith(['claude', 'git'], 'a usage limit under the real worker loop (real 
 
       // The run that hit the limit and the one after the reset are the same conversation.
       const runsDir = join(bench.paths.root, 'runs');
-      const outputs = readdirSync(runsDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.includes('task-' + first.id + '-'));
+      const outputs = readdirSync(runsDir, { recursive: true, encoding: 'utf8' }).filter(
+        (name) => name.includes('task-' + first.id + '-') && name.endsWith('.log'),
+      );
       const sessions = await Promise.all(outputs.map(async (name) => (await parseClaudeOutputFile(join(runsDir, name))).sessionId));
       expect(outputs.length).toBe(2);
       expect(new Set(sessions)).toEqual(new Set([history.session_id]));
