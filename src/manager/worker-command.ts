@@ -3,7 +3,6 @@ import type { PaneCommand } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
 import { parseWorkerId } from '../core/worker-id.js';
 import { SETTING_DEFINITIONS } from '../core/settings.js';
-import { DATABASE_VARIABLES } from '../adapters/postgres/database-url.js';
 
 export interface WorkerLaunch {
   /** The node binary and the worker's launcher script, both absolute. */
@@ -15,7 +14,13 @@ export interface WorkerLaunch {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** Environment a worker inherits from the manager; tmux panes otherwise get the server's environment. */
+/**
+ * Environment a worker inherits from the manager, passed with `tmux -e`; tmux panes otherwise get
+ * the server's environment. Not the database's (WORKERS_DATABASE_URL, PG*): a tmux server keeps
+ * the argv of the client that started it, where any local user would read the password. Those
+ * reach the panes through the environment the tmux server inherits from the process that starts
+ * it (setup, then the manager).
+ */
 const PASSED_NAMES = [
   'CLAUDE_WORKERS_HOME',
   'PATH',
@@ -23,8 +28,6 @@ const PASSED_NAMES = [
   'NO_COLOR',
   'FORCE_COLOR',
   'PUEUE_CONFIG_PATH',
-  // WORKER_BACKEND=postgres: the manager and workers reach the database setup reached.
-  ...DATABASE_VARIABLES,
   ...Object.keys(SETTING_DEFINITIONS),
 ];
 

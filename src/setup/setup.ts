@@ -1,5 +1,6 @@
 import { budgetEnforcementWarning } from '../pause/budget-gate.js';
 import { isClaudeCommand } from '../worker/select-agent.js';
+import { DATABASE_VARIABLES } from '../adapters/postgres/database-url.js';
 import { sharesDatabase } from '../core/shared-database.js';
 import { hasSession, killSession } from '../adapters/tmux.js';
 import { WorkersError } from '../core/errors.js';
@@ -76,7 +77,10 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
     steps.push(step);
     io.report(step);
   };
-  const env = context.launch.env;
+  // Setup's own look at the database and the queue takes the database's variables from its own
+  // environment; they reach the manager and workers through the tmux servers' environment, never
+  // their argv (src/manager/worker-command.ts).
+  const env = { ...context.launch.env, ...databaseVariables(context.env ?? {}) };
 
   const dependencies = await checkDependencies(dependencySpecs(context.settings.WORKER_AGENT_CMD), env);
   for (const status of dependencies) report(describeDependency(status));
@@ -195,3 +199,6 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
     },
   };
 }
+
+const databaseVariables = (env: Readonly<Record<string, string | undefined>>): Record<string, string> =>
+  Object.fromEntries(DATABASE_VARIABLES.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])));
