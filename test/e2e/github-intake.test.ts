@@ -144,10 +144,9 @@ describeWith(['gh', 'git', 'tmux'], 'worker-queue add-issues', () => {
     const { run } = await bench();
     const closed = await run(['add', '5', '100', '102']);
     expect(closed.exitCode, closed.stderr).toBe(0);
-    expect(closed.stdout).toMatch(/^Queued task (\S+): sub-issue 102 of #100, priority 5\.$/m);
-    const id = /^Queued task (\S+):/m.exec(closed.stdout)![1]!;
+    expect(closed.stdout).toMatch(/^Queued octo\/widgets#102 \(id:\S+\): sub-issue of #100, priority 5\.$/m);
     expect(closed.stderr).toContain(
-      `worker-queue: warning: #102 is closed on GitHub (octo/widgets); it was queued anyway because you named it: worker-queue remove ${id} takes it out.\n`,
+      `worker-queue: warning: #102 is closed on GitHub (octo/widgets); it was queued anyway because you named it: worker-queue remove 102 takes it out.\n`,
     );
     const open = await run(['add', '5', '100', '101']);
     expect(open.exitCode, open.stderr).toBe(0);
