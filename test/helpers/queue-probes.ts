@@ -2,14 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Pids of live processes whose command line contains `marker` (zombies excluded). */
-export function processesWithMarker(marker: string): number[] {
+export function processesWithMarker(marker: string, options: { readonly withoutRunner?: boolean } = {}): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmdline.includes(marker) && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') found.push(Number(entry));
+      // The runner carries the run's words in its own argv: `withoutRunner` counts the agent's processes only.
+      const runner = options.withoutRunner === true && cmdline.includes('queue-runner');
+      if (cmdline.includes(marker) && !runner && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') found.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }

@@ -242,7 +242,10 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       await h.backend.claim(1);
       const marker = `hw-stubborn-${process.pid}-${Date.now()}`;
       await h.backend.startRun(task.id, { argv: stubbornAgent(marker), cwd: h.root, env: {} });
-      await waitFor(() => processesWithMarker(marker).length === 2, { what: 'agent and grandchild', timeoutMs: 30_000 });
+      await waitFor(() => processesWithMarker(marker, { withoutRunner: true }).length === 2, {
+        what: 'agent and grandchild',
+        timeoutMs: 30_000,
+      });
       await h.backend.killRun(task.id, 300);
       expect(processesWithMarker(marker)).toEqual([]);
       expect((await h.backend.observeRun(task.id)).state).toBe('killed');
