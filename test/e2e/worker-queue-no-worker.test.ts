@@ -67,5 +67,15 @@ describeWith(['tmux'], 'worker-queue add while no worker runs', () => {
       'worker-queue: warning: no pool works acme/gadgets (the running workers work acme/widgets); the task waits until one is started in acme/gadgets with setup-hybrid-enhanced N.',
     );
     expect((await add(widgets, '515')).stderr).toBe('');
-  }, 60_000);
+    // The worker takes 515: the test ends once its run is over, so no agent writes in a repository being removed.
+    await waitFor(
+      async () => {
+        const list = await runBin('worker-queue', ['list', '--json'], { home, env, cwd: widgets });
+        return (JSON.parse(list.stdout) as { tasks: { subissue: string; status: string }[] }).tasks.some(
+          (task) => task.subissue === '515' && task.status !== 'queued' && task.status !== 'claimed',
+        );
+      },
+      { what: 'task 515 to finish', timeoutMs: 45_000 },
+    );
+  }, 90_000);
 });
