@@ -40,8 +40,10 @@ describe('the agent verifies its work before the pull request', () => {
       expect(pulls).toHaveLength(1);
       expect(pulls[0]).toMatchObject({ state: 'open', draft: false });
       expect(pulls[0]!.body).toContain('Verified with `test -f');
-      expect(record).toMatchObject({ result: 'success', pr_number: pulls[0]!.number, attempts: 2, verified: true, verify_rounds: 2 });
-      expect(bench.runsOf('2')).toBe(2);
+      expect(record, output).toMatchObject({ result: 'success', pr_number: pulls[0]!.number, verified: true, verify_rounds: 2 });
+      // Two agent rounds; a delivery retried after a slow GitHub call (CI under load) may add an attempt that runs no agent.
+      expect(record.attempts, output).toBeGreaterThanOrEqual(2);
+      expect(bench.runsOf('2'), output).toBe(2);
       expect(git(bench.github.origin, 'log', '--format=%s', 'main..subissue/1-2').split('\n')).toEqual([
         'agent: sub-issue 2 (fixed-2.txt)',
         'agent: sub-issue 2',
