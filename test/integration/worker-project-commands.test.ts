@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { commandAgent } from '../../src/agent/command-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { chooseSandbox } from '../../src/worker/sandbox.js';
+import { countingServer } from '../helpers/counting-server.js';
 import { git } from '../helpers/git-repo.js';
 import { describeWith, itWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -18,23 +18,9 @@ import { makeWorkerBench, startTestWorker, stopWorkers, type RunningWorker } fro
  */
 
 const running: RunningWorker[] = [];
-const servers: Server[] = [];
 afterEach(async () => {
   await stopWorkers(running);
-  for (const server of servers.splice(0)) server.close();
 });
-
-async function localServer(): Promise<{ port: number; connections: () => number }> {
-  let connections = 0;
-  const server = createServer((socket) => {
-    connections += 1;
-    socket.end();
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return { port: typeof address === 'object' && address ? address.port : 0, connections: () => connections };
-}
 
 /** A script that tries the host's server and writes what happened to `file` in the worktree. */
 const reachScript = (dir: string, port: number) => {
@@ -53,7 +39,7 @@ describeWith(['bwrap'], 'the project commands inside the sandbox', () => {
     ['git'],
     'setup reaches the network SANDBOX_SETUP_HOSTS opens before the agent; verification runs offline and passes',
     async () => {
-      const server = await localServer();
+      const server = await countingServer();
       const scripts = makeTempDir('hw-reach-');
       const script = reachScript(scripts, server.port);
       const overrides = {

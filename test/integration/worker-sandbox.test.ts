@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { commandAgent } from '../../src/agent/command-agent.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { openQueueBackend } from '../../src/queue/open-backend.js';
 import { chooseSandbox } from '../../src/worker/sandbox.js';
+import { countingServer } from '../helpers/counting-server.js';
 import { git } from '../helpers/git-repo.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -18,10 +18,8 @@ const probe = await probeSandbox(process.env, process.platform);
 if (!probe.available) console.warn(`worker-sandbox tests skipped: ${probe.why} (${probe.fix})`);
 
 const running: RunningWorker[] = [];
-const servers: Server[] = [];
 afterEach(async () => {
   await stopWorkers(running);
-  for (const server of servers.splice(0)) server.close();
 });
 
 /** A home with an ssh key and a gh login, as a user's would have. */
@@ -36,19 +34,6 @@ function plantHome(): { home: string; sshKey: string; ghHosts: string } {
   return { home, sshKey, ghHosts };
 }
 
-/** A TCP server on 127.0.0.1 that counts who reached it. */
-async function localServer(): Promise<{ port: number; connections: () => number }> {
-  let connections = 0;
-  const server = createServer((socket) => {
-    connections += 1;
-    socket.end();
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return { port: typeof address === 'object' && address ? address.port : 0, connections: () => connections };
-}
-
 describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (SANDBOX=on)', () => {
   it('fails every escape (secrets, other files, other refs, hooks, config, push, local server, the worker) while its own commit lands on its branch', async () => {
     const bench = await makeWorkerBench('embedded', { SANDBOX: 'on' });
@@ -60,7 +45,7 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
     const other = join(bench.repo, '.worktrees', 'subissue-300');
     git(bench.repo, 'worktree', 'add', '-q', other, 'subissue/1-300');
     const outsideDir = makeTempDir('hw-outside-');
-    const server = await localServer();
+    const server = await countingServer();
     const targets = join(makeTempDir('hw-targets-'), 'targets.json');
     const secrets = { GH_TOKEN: 'ghs_planted', ANTHROPIC_API_KEY: 'sk-ant-planted', HOME: home };
     writeFileSync(
