@@ -39,7 +39,8 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
     keep !== undefined ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree).then(() => traceStep(ts.subissue, 'removed')),
     recordAndFinish(rt, ts, resumed),
   ]);
-  await rt.sessions.forget(ts.queue_task_id);
+  // Kept for a follow-up on the task's pull request (docs/SPEC.md section 14.3).
+  await rt.sessions.retire(ts.queue_task_id, { worktree: ts.worktree, branch: ts.branch });
   await compressOutputs(rt, ts);
   rt.say(
     `task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`,

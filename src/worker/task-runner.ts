@@ -65,8 +65,12 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
       `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}${await describeRunOutput(ts.output_file)}`,
     );
   }
-  // The session is unknown to the agent: the next attempt starts a new one (and resumes nothing).
-  if (verdict?.kind === 'failed' && verdict.resumeFailed) Object.assign(ts, { session_id: null, session_worker: null, resumed: false });
+  // The session is unknown to the agent (its transcript was cleaned up, another host ran it): the
+  // same attempt starts again at once in a new session, with the full prompt; not a failed attempt.
+  if (verdict?.kind === 'failed' && verdict.resumeFailed && ts.session_id !== null) {
+    await startAfresh(rt, ts, ts.session_id);
+    return undefined;
+  }
   if (outcome.kind === 'failure' && outcome.errorClass === 'usage_limit') {
     await pausePool(rt, ts, settled);
     await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'usage limit: dispatch paused');
@@ -223,6 +227,14 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
     }
     if ((await afterAttempt(rt, ts, result)) === 'requeued') return 'requeued';
   }
+}
+
+/** The attempt runs again under the same number in a new session (a resumed session the agent did not know). */
+async function startAfresh(rt: Runtime, ts: TaskState, unknownSession: string): Promise<void> {
+  rt.say(`task ${ts.subissue}: the agent has no session ${unknownSession} any more; attempt ${ts.attempt} starts a new one`);
+  await rt.sessions.forgetFinished(ts.subissue, unknownSession);
+  Object.assign(ts, { phase: 'preparing', session_id: null, session_worker: null, resumed: false, output_file: null });
+  await saveState(rt, ts);
 }
 
 /** The agent's next round, at once: it continues its session with the verification's output (docs/SPEC.md section 15.3). */
