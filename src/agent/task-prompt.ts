@@ -32,7 +32,7 @@ const FOLLOW_UP_ASKS = {
  */
 function followUpPrompt(facts: PromptFacts, kind: NonNullable<PromptFacts['kind']>): string {
   return [
-    `This is a ${kind} follow-up on GitHub sub-issue #${facts.subissue} of parent issue #${facts.parent}.`,
+    `This is ${kind === 'address-review' ? 'an' : 'a'} ${kind} follow-up on GitHub sub-issue #${facts.subissue} of parent issue #${facts.parent}.`,
     `You are in a git worktree on branch ${facts.branch}, at the head of its open pull request.`,
     FOLLOW_UP_ASKS[kind],
     'Do not push and do not use gh: when you finish, the worker pushes the branch to the same pull request.',

@@ -3,6 +3,7 @@ import type { GhContext } from '../adapters/github/gh-api.js';
 import { getJobLog, getPullDetail, listCheckRuns, listPullRequests } from '../adapters/github/rest-resources.js';
 import type { TaskKind } from '../queue/backend.js';
 import { checksOf, type FailingCheck } from './pull-request-watch.js';
+import { fetchReviewData } from './review-context.js';
 
 /*
  * What a follow-up's agent is shown (docs/SPEC.md section 14.3): for fix-ci, the failing checks
@@ -64,10 +65,18 @@ export function fencedChecks(checks: readonly (FailingCheck & { readonly log?: s
  * the branch's open pull request and, for fix-ci, its head's failing checks with their logs. A log
  * that cannot be read (not GitHub Actions, no permission) leaves the check's summary and link.
  */
-export async function fetchFollowUpData(gh: GhContext, repo: string, branch: string, kind: TaskKind): Promise<string> {
+export async function fetchFollowUpData(
+  gh: GhContext,
+  repo: string,
+  branch: string,
+  kind: TaskKind,
+  /** TRUSTED_COMMENTERS: logins quoted as if they had write access. */
+  trusted: readonly string[] = [],
+): Promise<string> {
   const pull = (await listPullRequests(gh, repo, branch)).find((candidate) => candidate.state === 'open');
   if (!pull) return `There is no open pull request for ${branch} any more.`;
   const intro = `Pull request #${pull.number} (${pull.html_url}) of branch ${branch}.`;
+  if (kind === 'address-review') return `${intro}\n\n${await fetchReviewData(gh, repo, pull.number, trusted)}`;
   if (kind !== 'fix-ci') return intro;
   const detail = await getPullDetail(gh, repo, pull.number);
   const runs = (await listCheckRuns(gh, repo, detail.data!.head.sha)).data ?? [];

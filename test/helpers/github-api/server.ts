@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,6 +96,8 @@ export interface ScriptedReview {
   /** OWNER, MEMBER, COLLABORATOR have write access; CONTRIBUTOR, NONE do not. */
   readonly association: string;
   readonly body?: string;
+  /** Its inline comments (GET pulls/{n}/comments), by the reviewer. */
+  readonly comments?: readonly { readonly path: string; readonly line: number; readonly body: string }[];
 }
 
 export type PullChange = Partial<Pick<Pull, 'state' | 'merged' | 'draft' | 'mergeable' | 'mergeable_state' | 'sha'>>;
@@ -125,6 +128,11 @@ export interface GithubApi {
   changeCheckRun(id: number, change: Partial<ScriptedCheckRun>): void;
   addStatus(number: number, status: { readonly context: string; readonly state: string; readonly description?: string }): void;
   addReview(number: number, review: ScriptedReview): void;
+  /**
+   * From now on a pull request's head commit is its branch's tip in the bare repository `origin`
+   * (a push moves it); `onNewHead` runs for each head when first seen, e.g. to add its check runs.
+   */
+  followOrigin(origin: string, onNewHead: (pull: { readonly number: number; readonly head: string; readonly sha: string }) => void): void;
   /** How many answers counted against the rate limit (every answer but a 304). */
   rateLimitUsed(): number;
   close(): Promise<void>;
@@ -170,6 +178,21 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     number,
     { id: number; user: { login: string }; state: string; author_association: string; body: string; submitted_at: string }[]
   >();
+  const reviewComments = new Map<number, Record<string, unknown>[]>();
+  let origin: { path: string; onNewHead: Parameters<GithubApi['followOrigin']>[1] } | undefined;
+  /** With an origin followed, an open pull request's head is its branch's tip there. */
+  const syncHead = (pull: Pull) => {
+    if (origin === undefined || pull.state !== 'open') return;
+    let sha = '';
+    try {
+      sha = execFileSync('git', ['-C', origin.path, 'rev-parse', '--verify', '-q', `refs/heads/${pull.head}`], { encoding: 'utf8' }).trim();
+    } catch {
+      return;
+    }
+    if (sha === '' || sha === pull.sha) return;
+    Object.assign(pull, { sha, updated_at: stamp() });
+    origin.onNewHead({ number: pull.number, head: pull.head, sha });
+  };
   let rateLimitUsed = 0;
   let nextId = 9000;
   // Strictly increasing, so an update is always a new updated_at (and a new ETag).
@@ -236,6 +259,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       updated_at: stamp(),
     };
     pulls.push(pull);
+    syncHead(pull);
     return pull;
   };
   const pullOf = (number: number): Pull => {
@@ -270,6 +294,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       // GitHub's defaults: open pull requests only, newest first.
       const head = url.searchParams.get('head');
       const state = url.searchParams.get('state') ?? 'open';
+      pulls.forEach(syncHead);
       const listed = pulls.filter(
         (pull) => (head === null || `${owner}:${pull.head}` === head) && (state === 'all' || pull.state === state),
       );
@@ -295,10 +320,12 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       });
       return { status: 201, body: pullJson(pull) };
     }
-    const pullPath = new RegExp(`^${base}/pulls/(\\d+)(/reviews)?$`).exec(path);
+    const pullPath = new RegExp(`^${base}/pulls/(\\d+)(/reviews|/comments)?$`).exec(path);
     const pull = pullPath ? pulls.find((candidate) => candidate.number === Number(pullPath[1])) : undefined;
+    if (pull) syncHead(pull);
     if (method === 'GET' && pull && pullPath?.[2] === undefined) return { status: 200, body: pullJson(pull) };
     if (method === 'GET' && pull && pullPath?.[2] === '/reviews') return { status: 200, body: reviews.get(pull.number) ?? [] };
+    if (method === 'GET' && pull && pullPath?.[2] === '/comments') return { status: 200, body: reviewComments.get(pull.number) ?? [] };
     const commitPath = new RegExp(`^${base}/commits/([0-9a-f]{40})/(check-runs|status)$`).exec(path);
     if (method === 'GET' && commitPath?.[2] === 'check-runs') {
       const runs = checkRuns.filter((run) => run.sha === commitPath[1]).map(checkRunJson);
@@ -478,8 +505,23 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     addReview: (number, review) => {
       const pull = pullOf(number);
       const list = reviews.get(number) ?? [];
+      const id = nextId++;
+      const inline = reviewComments.get(number) ?? [];
+      for (const comment of review.comments ?? [])
+        inline.push({
+          id: nextId++,
+          pull_request_review_id: id,
+          path: comment.path,
+          line: comment.line,
+          original_line: comment.line,
+          body: comment.body,
+          user: { login: review.login },
+          author_association: review.association,
+          commit_id: pull.sha,
+        });
+      reviewComments.set(number, inline);
       list.push({
-        id: nextId++,
+        id,
         user: { login: review.login },
         state: review.state,
         author_association: review.association,
@@ -488,6 +530,9 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       });
       reviews.set(number, list);
       pull.updated_at = stamp();
+    },
+    followOrigin: (path, onNewHead) => {
+      origin = { path, onNewHead };
     },
     rateLimitUsed: () => rateLimitUsed,
     close: () =>
