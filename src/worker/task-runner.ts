@@ -59,17 +59,19 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
  */
 async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promise<'requeued' | undefined> {
   const { outcome, verdict } = settled;
+  // The session is unknown to the agent (its transcript was cleaned up, another host ran it): the
+  // same attempt starts again at once in a new session, with the full prompt; not a failed attempt.
+  // Only after a resume (`resumed`), so a new session can never loop here.
+  if (verdict?.kind === 'failed' && verdict.resumeFailed && ts.resumed && ts.session_id !== null) {
+    await startAfresh(rt, ts, ts.session_id);
+    return undefined;
+  }
+  if (verdict?.kind === 'failed' && verdict.resumeFailed) Object.assign(ts, { session_id: null, session_worker: null, resumed: false });
   if (outcome.kind === 'failure') {
     await logError(
       rt,
       `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}${await describeRunOutput(ts.output_file)}`,
     );
-  }
-  // The session is unknown to the agent (its transcript was cleaned up, another host ran it): the
-  // same attempt starts again at once in a new session, with the full prompt; not a failed attempt.
-  if (verdict?.kind === 'failed' && verdict.resumeFailed && ts.session_id !== null) {
-    await startAfresh(rt, ts, ts.session_id);
-    return undefined;
   }
   if (outcome.kind === 'failure' && outcome.errorClass === 'usage_limit') {
     await pausePool(rt, ts, settled);
