@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import type { ClaudeWorkerBench } from '../helpers/claude-worker.js';
@@ -50,6 +50,8 @@ describeWith(['claude', 'git'], "a follow-up on a task's pull request with the r
     const sessionId = first!.session_id!;
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const requestsBefore = bench.api.messageRequests().length;
+    // The task's worktree went with it: the follow-up's is made again at the same path, where the CLI keeps the session.
+    expect(existsSync(bench.worktreeOf('71', '70'))).toBe(false);
 
     const followUp = await bench.backend.add({ subissue: '71', parent: '70', priority: 1, kind: 'fix-ci' });
     expect((await finished(bench, followUp.id)).status, worker.output.join('\n')).toBe('done');
@@ -64,6 +66,7 @@ describeWith(['claude', 'git'], "a follow-up on a task's pull request with the r
     // What the task's run said and did is in the follow-up's first request: Claude knows it.
     expect(said(firstOfFollowUp?.body, 'Work on GitHub sub-issue #71 of parent issue #70')).toBe(true);
     expect(said(firstOfFollowUp?.body, 'work for #71')).toBe(true);
+    expect(lines.find((line) => line.includes(`--resume ${sessionId}`))).toContain(bench.worktreeOf('71', '70'));
     const records = bench.history();
     expect(records).toHaveLength(2);
     expect(records[1], worker.output.join('\n')).toMatchObject({
