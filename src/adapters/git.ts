@@ -43,6 +43,18 @@ async function run(cwd: string, args: readonly string[]): Promise<string> {
   throw new WorkersError('tool', `git ${args[0]} failed in ${cwd}: ${detail}`, { cause: result });
 }
 
+/** The URL of the `origin` remote, or undefined when there is none (or no repository). */
+export async function getOriginUrl(cwd: string): Promise<string | undefined> {
+  const result = await git(cwd, ['remote', 'get-url', 'origin']);
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+/** The top directory of the repository that holds `cwd`, or undefined outside one. */
+export async function findRepoRoot(cwd: string): Promise<string | undefined> {
+  const result = await git(cwd, ['rev-parse', '--show-toplevel']);
+  return result.exitCode === 0 && result.stdout.trim() !== '' ? result.stdout.trim() : undefined;
+}
+
 /** The top directory of the repository that holds `cwd`. */
 export async function getRepoRoot(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--show-toplevel']);

@@ -15,7 +15,7 @@ import { fetchReviewData } from './review-context.js';
 export const LOG_TAIL_LINES = 80;
 const CONTEXT_LINES = 10;
 const MAX_LOG_CHARS = 12_000;
-const FAILURE_LINE = /\berror\b|\bFAIL(ED)?\b|\bfailed\b|✗|AssertionError/i;
+const FAILURE_LINE = /\berror\b|\bFAIL(ED)?\b|\bfailed\b|\u2717|AssertionError/i;
 
 // Colour codes and control characters never reach a prompt.
 // eslint-disable-next-line no-control-regex -- matching them is the point
