@@ -32,7 +32,28 @@ async function must(cwd: string, args: readonly string[]): Promise<string> {
 export type StackRebase =
   | { readonly kind: 'rebased'; readonly commit: string }
   | { readonly kind: 'conflict'; readonly files: readonly string[] }
+  /** The rebase failed for another reason (git's last words). */
+  | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'gone' };
+
+/** Who the rebased commits are committed by: the repository's identity, else the toolkit's (authors are kept). */
+async function committer(repo: string): Promise<string[]> {
+  const [name, email] = await Promise.all([gitIn(repo, ['config', 'user.name']), gitIn(repo, ['config', 'user.email'])]);
+  return name.out !== '' && email.out !== '' ? [] : ['-c', 'user.name=hybrid-workers', '-c', 'user.email=hybrid-workers@localhost'];
+}
+
+/**
+ * This repository's own copy of the branch follows the rebase when it still is the commit that
+ * was rebased: moved when no worktree has it, reset (--keep: never losing a change) in the
+ * worktree that has it. A later follow-up on the branch then builds on what origin has.
+ */
+async function followRebase(repo: string, branch: string, before: string, after: string): Promise<void> {
+  if ((await gitIn(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).out !== before) return;
+  const list = (await gitIn(repo, ['worktree', 'list', '--porcelain'])).out.split(/\n\s*\n/);
+  const holder = list.find((block) => block.split('\n').includes(`branch refs/heads/${branch}`));
+  if (holder === undefined) await gitIn(repo, ['update-ref', `refs/heads/${branch}`, after, before]);
+  else await gitIn(holder.split('\n')[0]!.slice('worktree '.length), ['reset', '--quiet', '--keep', after]);
+}
 
 /**
  * Rebases origin's `branch` onto origin's `onto`, leaving out the commits of `oldBase` (the merged
@@ -53,15 +74,17 @@ export async function rebaseStackedBranch(repo: string, branch: string, onto: st
     const upstream = hasOldBase
       ? ['--onto', `refs/remotes/origin/${onto}`, `refs/remotes/origin/${oldBase}`]
       : [`refs/remotes/origin/${onto}`];
-    const rebased = await gitIn(worktree, ['rebase', '--quiet', ...upstream]);
+    const rebased = await gitIn(worktree, [...(await committer(repo)), 'rebase', '--quiet', ...upstream]);
     if (rebased.code !== 0) {
       const files = (await gitIn(worktree, ['diff', '--name-only', '--diff-filter=U'])).out.split('\n').filter(Boolean);
       await gitIn(worktree, ['rebase', '--abort']);
-      return { kind: 'conflict', files };
+      return files.length > 0 ? { kind: 'conflict', files } : { kind: 'failed', message: rebased.out.split('\n').slice(-3).join(' ') };
     }
     const commit = await must(worktree, ['rev-parse', 'HEAD']);
-    if (commit !== head)
+    if (commit !== head) {
       await must(worktree, ['push', '--quiet', `--force-with-lease=refs/heads/${branch}:${head}`, 'origin', `HEAD:refs/heads/${branch}`]);
+      await followRebase(repo, branch, head, commit);
+    }
     return { kind: 'rebased', commit };
   } finally {
     await gitIn(repo, ['worktree', 'remove', '--force', worktree]);

@@ -29,6 +29,8 @@ export async function retargetStackedPulls(
     const what = `Pull request #${retarget.pr_number} was stacked on #${retarget.merged_pr}, which merged: its base is now ${retarget.to}`;
     if (rebased.kind === 'rebased') await log.log('INFO', `${what}, and ${retarget.head} is rebased onto it.`);
     else if (rebased.kind === 'gone') await log.log('WARN', `${what}; origin has no ${retarget.head} to rebase.`);
+    else if (rebased.kind === 'failed')
+      await log.log('ALERT', `${what}, but ${retarget.head} could not be rebased onto it (${rebased.message}).`);
     else
       await log.log(
         'ALERT',

@@ -136,6 +136,8 @@ describe('blocked work waits, and wakes', () => {
         // Its branch on origin now holds main, and still its own commit.
         git(origin, 'merge-base', '--is-ancestor', 'main', 'subissue/1-3');
         expect(git(origin, 'log', '--format=%s', 'main..subissue/1-3').split('\n').filter(Boolean)).toHaveLength(1);
+        // The pool's own copy follows, so a later follow-up on the branch builds on what origin has.
+        expect(git(bench.worker.repo, 'rev-parse', 'subissue/1-3')).toBe(git(origin, 'rev-parse', 'subissue/1-3'));
       } finally {
         worker.kill('SIGTERM');
         await worker.catch(() => undefined);
