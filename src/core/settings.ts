@@ -485,6 +485,13 @@ export const SETTING_DEFINITIONS = {
     description:
       'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
   },
+
+  // Stacking on blockers (issue 27, section 1; docs/SPEC.md section 8.5).
+  STACK_ON_BLOCKERS: {
+    ...flag(false),
+    description:
+      "GitHub mode: a sub-issue whose only open blockers have open pull requests of the pool starts from the blocker's branch and opens its pull request against it, instead of waiting for the merge; when the blocker merges, the manager moves the pull request's base to the blocker's base and rebases it there (pushed with --force-with-lease; a conflict is told to the person). false: it waits.",
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

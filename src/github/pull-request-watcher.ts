@@ -27,6 +27,7 @@ import type { QueueBackend, QueueTask, TaskKind } from '../queue/backend.js';
 import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
 import { blockerName, taskName } from '../queue/task-rules.js';
 import { decideFollowUp, emptyMemory, type FollowUpMemory } from './pull-request-followups.js';
+import { retargetStackedPulls } from './stack-retarget.js';
 import {
   CHECK_STATES,
   PULL_STATES,
@@ -387,6 +388,8 @@ export interface PullWatcherOptions {
   readonly now: () => Date;
   /** The queue whose blocked tasks each round releases (docs/SPEC.md section 8.5). */
   readonly openBackend?: () => Promise<QueueBackend>;
+  /** STACK_ON_BLOCKERS: a blocker whose task is done with an open pull request no longer holds its dependants (section 8.5). */
+  readonly stackOnBlockers?: boolean;
   /** Follow-ups (docs/SPEC.md section 14.3): FOLLOWUP_MAX, and how a follow-up task is queued. Absent: watch only. */
   readonly followUps?: {
     readonly max: number;
@@ -406,6 +409,7 @@ async function releaseGithubBlockers(
   watched: PullWatchFile,
   reported: Set<string>,
   log: EventLog,
+  stack = false,
 ): Promise<void> {
   const tasks = await backend.list();
   const merged = new Set(
@@ -413,7 +417,16 @@ async function releaseGithubBlockers(
       .filter((pull) => pull.state === 'merged')
       .map((pull) => pull.task_id),
   );
-  const landed = (task: QueueTask) => (task.repo === undefined || task.repo === repo) && merged.has(task.subissue);
+  // Stacking: an open pull request is a branch to start from, so its task counts as landed.
+  const stackable = new Set(
+    stack
+      ? Object.values(watched.pulls)
+          .filter((pull) => !isFinal(pull.state))
+          .map((pull) => pull.task_id)
+      : [],
+  );
+  const landed = (task: QueueTask) =>
+    (task.repo === undefined || task.repo === repo) && (merged.has(task.subissue) || stackable.has(task.subissue));
   const done = new Set(tasks.filter((task) => task.status === 'done' && landed(task)).map(issueKey));
   const closedIssues = new Set<string>();
   for (const key of openBlockerKeys(tasks).filter((candidate) => !done.has(candidate))) {
@@ -455,6 +468,16 @@ function handsFor(
     tell: (message) => log.log('ALERT', message),
     say: (message) => log.log('INFO', message),
   };
+}
+
+/** Drops the kept answer for a pull request and makes its next look due at once (its base was just changed). */
+async function forgetPull(store: JsonFile<PullWatchFile>, taskId: string, prNumber: number): Promise<void> {
+  await store.update((draft) => {
+    const kept = draft.pulls[taskId];
+    if (kept?.pr_number !== prNumber) return;
+    const { pull: _pull, ...cache } = kept.cache;
+    draft.pulls[taskId] = { ...kept, cache, next_poll_at: new Date(0).toISOString() };
+  });
 }
 
 /** How long GitHub mode found off is believed before it is asked again (a person may log in). */
@@ -501,11 +524,23 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
     });
     for (const change of result.transitions) await log.log('INFO', transitionLine(change));
     for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);
+    await retargetStackedPulls(
+      mode,
+      options.cwd,
+      { read: () => store.read(), forget: (taskId, prNumber) => forgetPull(store, taskId, prNumber) },
+      log,
+    ).catch((error: unknown) => log.log('WARN', `Could not retarget the stacked pull requests: ${(error as Error).message}`));
     if (options.openBackend) {
       backend ??= options.openBackend();
-      await releaseGithubBlockers(mode.gh, mode.repo, await backend, await store.read(), reportedCycles, log).catch((error: unknown) =>
-        log.log('WARN', `Could not release the blocked tasks: ${(error as Error).message}`),
-      );
+      await releaseGithubBlockers(
+        mode.gh,
+        mode.repo,
+        await backend,
+        await store.read(),
+        reportedCycles,
+        log,
+        options.stackOnBlockers,
+      ).catch((error: unknown) => log.log('WARN', `Could not release the blocked tasks: ${(error as Error).message}`));
     }
     // New pull requests come from the history: it is read again at least every interval.
     nextRoundAt = Math.min(result.nextDueAt ?? Number.POSITIVE_INFINITY, options.now().getTime() + options.intervalMs);

@@ -9,6 +9,7 @@ import type { TimelineEntry } from '../performance/history-summary.js';
 import { NO_HOLDS, type DispatchHolds } from '../github/dispatch-holds.js';
 import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { QueueDepth, QueueTask } from '../queue/backend.js';
+import { waitingView, type WaitingView } from '../queue/blockers.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
 
 export interface WorkerView {
@@ -59,6 +60,8 @@ export interface DashboardState {
   readonly workers: readonly WorkerView[];
   readonly worker_counts: WorkerCounts;
   readonly parents: readonly { readonly parent: string; readonly done: number; readonly total: number; readonly failed: number }[];
+  /** Blocked tasks and dependency cycles, from the queue `status` reads (docs/SPEC.md section 8.5). */
+  readonly waiting?: WaitingView;
   readonly alerts: readonly string[];
   readonly recent: readonly TimelineEntry[];
   readonly chart: readonly HourBucket[];
@@ -174,6 +177,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     workers,
     worker_counts: countWorkers(workers),
     parents: parentsOf(tasks),
+    waiting: waitingView(tasks),
     alerts,
     recent: data.history.timeline.entries,
     chart: chart.buckets(),

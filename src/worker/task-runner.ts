@@ -1,7 +1,9 @@
 import { describePause } from '../pause/usage-pause.js';
 import type { QueueTask } from '../queue/backend.js';
+import { blockerName } from '../queue/task-rules.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { nextStep, type AttemptOutcome } from './outcome.js';
+import { recheckBlockers } from './claim-blockers.js';
 import { budgetInForce, budgetLine, pauseInForce } from './pause-in-force.js';
 import { recordFinal, usageFields } from './record-outcome.js';
 import { redeliver, settleRun, startAttempt, type Settled } from './run-attempt.js';
@@ -170,6 +172,7 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
   const stored = resume === null && rt.settings.CLAUDE_RESUME ? await rt.sessions.recall(task.id, task.subissue) : undefined;
   if (stored) Object.assign(ts, { session_id: stored.sessionId, session_worker: stored.workerId });
   let resumed = resume !== null;
+  let blockersRechecked = false;
   // A fresh task is not saved yet: until its run starts, the backend's claim alone is enough to resume it.
   rt.heartbeat.set({ status: ts.phase === 'backoff' ? 'recovering' : 'working', task: ts.subissue, taskStartedAt: ts.started_at });
   for (;;) {
@@ -205,6 +208,20 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
       // A parent's budget stops only its tasks: this one waits a while so others can be claimed.
       await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'budget reached', budget.scope === 'parent' ? PARENT_BUDGET_WAIT_MS : 0);
       return 'requeued';
+    }
+    // A fresh claim reads its blockers again (docs/SPEC.md section 8.5): not an attempt, not a failure.
+    if (ts.phase === 'preparing' && resume === null && !blockersRechecked) {
+      blockersRechecked = true;
+      const decision = await recheckBlockers(rt, ts);
+      if (decision.kind === 'blocked') {
+        await withBackend(rt, 'marking the task blocked', (backend) => backend.setBlockers(ts.queue_task_id, decision.blockers));
+        await handBack(rt, ts, Math.max(0, ts.attempt - 1), `blocked by ${decision.blockers.map(blockerName).join(', ')}`);
+        return 'requeued';
+      }
+      if (decision.kind === 'stack') {
+        rt.say(`task ${ts.subissue}: stacked on #${decision.blocker}'s pull request #${decision.pr}: starting from ${decision.branch}`);
+        ts.base_branch = decision.branch;
+      }
     }
     const result = ts.phase === 'preparing' ? await startAttempt(rt, ts) : await settleRun(rt, ts, resumed);
     resumed = false;

@@ -10,7 +10,7 @@ import { managerStateFile } from '../../src/health/manager-state.js';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
 import { describeWith } from '../helpers/requires.js';
-import { binPath, REPO_ROOT } from '../helpers/run-bin.js';
+import { binPath, REPO_ROOT, runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
@@ -277,4 +277,24 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     expect(await many.page.locator('tr[data-worker="2"] button', { hasText: 'kill task' }).isEnabled()).toBe(true);
     expect(many.errors).toEqual([]);
   }, 180_000);
+
+  it('shows what waits on what: a task blocked by #201, and a dependency cycle', async () => {
+    const bench = await makeWorkerBench('embedded');
+    const queue = (args: string[]) => runBin('worker-queue', args, { home: bench.home, cwd: bench.repo, env: bench.env });
+    for (const args of [
+      ['add', '5', '1', '201'],
+      ['add', '5', '1', '202', '--after', '#201'],
+      ['add', '5', '6', '7', '--after', '#8'],
+      ['add', '5', '6', '8', '--after', '#7'],
+    ])
+      expect((await queue(args)).exitCode).toBe(0);
+    const { page, errors } = await openPage((await startDashboard(bench.home, [], bench.env)).url);
+    expect(errors).toEqual([]);
+    expect(await page.locator('#waiting li').allTextContents()).toEqual([
+      '#202 blocked by #201',
+      '#7 blocked by #8',
+      '#8 blocked by #7',
+      'dependency cycle: #7 -> #8 -> #7',
+    ]);
+  }, 120_000);
 });

@@ -222,6 +222,16 @@ function render(s: DashboardState): void {
   list('parents', s.parents, (p) =>
     el('li', 'parent ' + p.parent + ': ' + p.done + ' / ' + p.total + ' done' + (p.failed ? ', ' + p.failed + ' failed' : '')),
   );
+  // What waits on what (docs/SPEC.md section 8.5): blocked tasks, then the cycles nothing in starts.
+  const waiting = s.waiting ?? { blocked: [], cycles: [] };
+  list(
+    'waiting',
+    [
+      ...waiting.blocked.map((b) => '#' + b.subissue + ' blocked by ' + b.blocked_by.join(', ')),
+      ...waiting.cycles.map((c) => 'dependency cycle: ' + c),
+    ],
+    (text) => el('li', text),
+  );
   list('alerts', s.alerts.slice().reverse(), (a) => el('li', a));
   list('recent', s.recent, (t) => {
     const li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ');

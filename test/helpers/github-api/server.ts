@@ -326,6 +326,12 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     if (method === 'GET' && pull && pullPath?.[2] === undefined) return { status: 200, body: pullJson(pull) };
     if (method === 'GET' && pull && pullPath?.[2] === '/reviews') return { status: 200, body: reviews.get(pull.number) ?? [] };
     if (method === 'GET' && pull && pullPath?.[2] === '/comments') return { status: 200, body: reviewComments.get(pull.number) ?? [] };
+    if (method === 'PATCH' && pull && pullPath?.[2] === undefined) {
+      // Only the base is scripted (a stacked pull request retargeted after its blocker merged).
+      if (typeof fields.base === 'string') pull.base = fields.base;
+      pull.updated_at = stamp();
+      return { status: 200, body: pullJson(pull) };
+    }
     const commitPath = new RegExp(`^${base}/commits/([0-9a-f]{40})/(check-runs|status)$`).exec(path);
     if (method === 'GET' && commitPath?.[2] === 'check-runs') {
       const runs = checkRuns.filter((run) => run.sha === commitPath[1]).map(checkRunJson);
