@@ -133,6 +133,8 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
   });
   // Probed once per server (a bwrap run): the host's ability does not change between refreshes.
   let sandbox: Promise<SandboxState> | undefined;
+  // The repository the page shows by default: the one the server was started in, found once.
+  let repository: Promise<string> | undefined;
   const build = () =>
     buildDashboardState({
       sandbox: () => (sandbox ??= sandboxState(context.settings.SANDBOX, context.env, process.platform)),
@@ -150,6 +152,11 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
       pause: () => pause.current(),
       holds: () => readDispatchHolds({ ...context, history: stores.history }),
       alertsLog: context.paths.alertsLog,
+      taskPulls: async (tasks) => (await import('../github/task-pulls.js')).readTaskPulls(context.paths.root, stores.history, tasks),
+      repo: () =>
+        (repository ??= import('../adapters/github/repository-name.js').then(({ repositoryIdentity }) =>
+          repositoryIdentity({ cwd: process.cwd(), env: context.env }),
+        )),
     });
   const hub = new SseHub();
   const live = new LiveState(async () => JSON.stringify(await build()), {
