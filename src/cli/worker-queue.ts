@@ -226,7 +226,9 @@ async function main(argv: string[]): Promise<void> {
         import('../github/task-pulls.js'),
         import('../health/open-stores.js'),
       ]);
-      const snapshot = { ...scoped, pulls: await readTaskPulls(context.paths.root, openFleetStores(context).history, scoped.tasks) };
+      // The queue is listed even when the history cannot be read: the pull requests are then left out.
+      const pulls = await readTaskPulls(context.paths.root, openFleetStores(context).history, scoped.tasks).catch(() => undefined);
+      const snapshot = pulls === undefined ? scoped : { ...scoped, pulls };
       if (options.json) {
         printJson(snapshotJson(snapshot));
         return;
