@@ -102,7 +102,7 @@ export function buildPoolStatus(
       .filter((condition) => condition?.pr_state !== undefined && condition.checks !== undefined);
     return {
       parent: key.slice(key.lastIndexOf('#') + 1),
-      repo: group.find((task) => task.repo !== undefined)?.repo ?? (repo === undefined ? null : repo),
+      repo: group.find((task) => task.repo !== undefined)?.repo ?? null,
       total: group.length,
       pull_requests: {
         ...countPulls(
