@@ -42,6 +42,8 @@ export interface ParentStatus {
 export interface PoolStatus {
   /** The repository shown (its tasks and those of unknown repository); null: every repository (--all). */
   readonly repo: string | null;
+  /** Tasks of other repositories, left out (`--all` shows them). */
+  readonly elsewhere: number;
   readonly parents: readonly ParentStatus[];
   readonly pool: {
     readonly total: number;
@@ -133,6 +135,7 @@ export function buildPoolStatus(
   };
   return {
     repo: repo ?? null,
+    elsewhere: tasks.length - inScope.length,
     parents: [...groups].map(([key, group]) => parentOf(key, group)),
     pool: {
       total: chosen.length,
@@ -171,8 +174,10 @@ const list = (items: readonly string[]) => (items.length === 0 ? '' : `: ${items
 
 export function renderPoolStatus(status: PoolStatus): string {
   const lines: string[] = [];
-  if (status.parents.length === 0 && status.repo !== null)
-    lines.push(`No task of ${status.repo} in the queue; worker-queue status --all shows every repository.`);
+  if (status.elsewhere > 0)
+    lines.push(
+      `${status.parents.length === 0 ? `No task of ${status.repo} in the queue` : `Showing ${status.repo}`}; ${status.elsewhere} task(s) of other repositories: worker-queue status --all shows them.`,
+    );
   for (const parent of status.parents) {
     const where = status.repo === null ? ` (${parent.repo ?? 'repository unknown'})` : '';
     lines.push(`#${parent.parent}${where}: ${parent.done.length}/${parent.total} done${countsText(parent.pull_requests)}`);

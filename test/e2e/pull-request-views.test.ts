@@ -229,7 +229,9 @@ describeWith(['gh', 'git'], 'pull requests in the views, clean and release', () 
     const scoped = json<StatusJson>(await statusIn(['status', '--json'], inB));
     expect(scoped.repo).toBe('octo/gadgets');
     expect(scoped.parents.map((parent) => parent.parent)).toEqual(['10']);
-    expect((await statusIn(['status'], inB)).stdout).not.toMatch(/^#1\b/m);
+    const textInB = (await statusIn(['status'], inB)).stdout;
+    expect(textInB).not.toMatch(/^#1\b/m);
+    expect(textInB).toMatch(/^Showing octo\/gadgets; 1 task\(s\) of other repositories: worker-queue status --all shows them\.$/m);
 
     const all = json<StatusJson>(await statusIn(['status', '--all', '--json'], inB));
     expect(all.repo).toBeNull();
