@@ -289,12 +289,13 @@ async function main(argv: string[]): Promise<void> {
     .description("stop the pool acting on tasks' open pull requests: no follow-up, no merge, the watcher stops following them")
     .argument('<refs...>', REF_HELP)
     .action(async (refs: string[]) => {
-      const [{ resolveTask }, { taskLabel, parseTaskRef }, { releasePull, releasablePull }, { openPullWatchStore }] = await Promise.all([
-        commands(),
-        import('../queue/task-ref.js'),
-        import('../github/task-pulls.js'),
-        import('../github/pull-request-watcher.js'),
-      ]);
+      const [{ resolveTask }, { taskName, parseTaskRef }, { releasePull, releasablePull, dropFollowUps }, { openPullWatchStore }] =
+        await Promise.all([
+          commands(),
+          import('../queue/task-ref.js'),
+          import('../github/task-pulls.js'),
+          import('../github/pull-request-watcher.js'),
+        ]);
       const parsed = refs.map(parseTaskRef);
       const context = await loadContext();
       const backend = await openBackend(context);
@@ -306,8 +307,9 @@ async function main(argv: string[]): Promise<void> {
       for (const task of tasks) releasablePull(watched, task);
       for (const task of tasks) {
         const pull = await releasePull(store, task, context.now());
+        const followUps = await dropFollowUps(backend, task);
         printText(
-          `Released pull request #${pull.pr_number} of ${taskLabel(task)}: the pool no longer acts on it (no follow-up, no merge), and clean may remove the task.`,
+          `Released pull request #${pull.pr_number} of ${taskName(task)}: the pool no longer acts on it (no follow-up, no merge), and clean may remove the task.${followUps}`,
         );
       }
     });

@@ -1,7 +1,7 @@
 import { WorkersError } from '../core/errors.js';
 import type { JsonFile } from '../core/json-store.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
-import type { QueueTask } from '../queue/backend.js';
+import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import type { TaskPullView } from '../queue/queue-views.js';
 import { isFinished, taskLabel, taskName } from '../queue/task-rules.js';
 import { readPullRequestLinks, type PullRequestLink } from './parent-status.js';
@@ -109,4 +109,21 @@ export function keptText(kept: readonly QueueTask[]): string {
   const names = kept.map((task) => taskName(task));
   const shown = [...new Set(names)].slice(0, 5).join(', ');
   return ` Kept ${kept.length} finished task${kept.length === 1 ? '' : 's'} whose pull request is still open (${shown}${names.length > 5 ? ', ...' : ''}): the watcher follows them until they are merged or closed, or worker-queue release lets them go.`;
+}
+
+/**
+ * After `release`: the follow-ups the pool queued for that pull request and no worker started
+ * are taken out (they would act on it); one already running is named, for `kill`.
+ */
+export async function dropFollowUps(backend: QueueBackend, released: QueueTask): Promise<string> {
+  const ofPull = (await backend.list()).filter(
+    (task) => task.kind !== undefined && task.subissue === released.subissue && task.repo === released.repo,
+  );
+  const queued = ofPull.filter((task) => task.status === 'queued');
+  for (const task of queued) await backend.remove(task.id);
+  const running = ofPull.filter((task) => task.status === 'claimed');
+  return [
+    ...queued.map((task) => ` Removed its queued ${task.kind} follow-up (id:${task.id}).`),
+    ...running.map((task) => ` Its ${task.kind} follow-up (id:${task.id}) is running: worker-queue kill id:${task.id} stops it.`),
+  ].join('');
 }

@@ -214,6 +214,12 @@ describeWith(['gh', 'git'], 'pull requests in the views, clean and release', () 
     const clean = await bench.queue(['clean', '0']);
     expect(clean.stdout).toContain(`Kept 1 finished task whose pull request is still open (${REPO}#2)`);
     expect((await bench.worker.backend.list()).map((task) => `${task.subissue} ${task.status}`).sort()).toEqual(['2 done', '2 queued']);
+    // Released, its queued follow-up goes too: the pool acts no more on that pull request.
+    const last = await bench.queue(['release', '2']);
+    expect(last.stdout).toMatch(
+      new RegExp(`^Released pull request #${kept.number} of ${REPO}#2: .* Removed its queued fix-ci follow-up \\(id:\\d+\\)\\.$`, 'm'),
+    );
+    expect((await bench.worker.backend.list()).map((task) => `${task.subissue} ${task.status}`)).toEqual(['2 done']);
   }, 90_000);
 
   it("status in repository B does not show repository A's parents; --all shows both with their repository", async () => {
