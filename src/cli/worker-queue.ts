@@ -186,9 +186,10 @@ async function main(argv: string[]): Promise<void> {
     .description(
       'progress per parent issue: queued, running, done (with pull requests and what each waits for: checks, review, merge), review, failed; and the whole pool',
     )
-    .argument('[parents...]', 'parent issue numbers (default: every parent in the queue)')
+    .argument('[parents...]', "parent issue numbers (default: every parent of the current repository's tasks)")
+    .option('--all', 'every repository, each parent with its repository')
     .option('--json', 'print the progress as JSON')
-    .action(async (parents: string[], options: { json?: boolean }) => {
+    .action(async (parents: string[], options: { json?: boolean; all?: boolean }) => {
       const context = await loadContext();
       const [{ runStatus }, { openFleetStores }, { readDispatchHolds }] = await Promise.all([
         import('../github/github-commands.js'),
@@ -197,7 +198,16 @@ async function main(argv: string[]): Promise<void> {
       ]);
       const { history } = openFleetStores(context);
       const holds = () => readDispatchHolds({ ...context, env: context.env, history, now: () => context.now() });
-      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now(), context.paths.root, holds);
+      const repo = options.all ? undefined : await currentRepository(context);
+      const { status, text } = await runStatus(
+        () => openBackend(context),
+        history,
+        parents,
+        context.now(),
+        context.paths.root,
+        holds,
+        repo,
+      );
       if (options.json) printJson(status);
       else printText(text);
     });
@@ -211,7 +221,14 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const whole = await (await commands()).snapshotQueue(await openBackend(context), context.now());
       const { renderDepthLine, renderQueueTable, snapshotJson, forRepository } = await import('../queue/queue-views.js');
-      const snapshot = options.all ? whole : forRepository(whole, await currentRepository(context));
+      const scoped = options.all ? whole : forRepository(whole, await currentRepository(context));
+      const [{ readTaskPulls }, { openFleetStores }] = await Promise.all([
+        import('../github/task-pulls.js'),
+        import('../health/open-stores.js'),
+      ]);
+      // The queue is listed even when the history cannot be read: the pull requests are then left out.
+      const pulls = await readTaskPulls(context.paths.root, openFleetStores(context).history, scoped.tasks).catch(() => undefined);
+      const snapshot = pulls === undefined ? scoped : { ...scoped, pulls };
       if (options.json) {
         printJson(snapshotJson(snapshot));
         return;
@@ -244,19 +261,57 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('clean')
-    .description(`remove finished tasks older than DAYS (default ${DEFAULT_CLEAN_DAYS})`)
+    .description(
+      `remove finished tasks older than DAYS (default ${DEFAULT_CLEAN_DAYS}); a task whose pull request is still open stays (worker-queue release lets it go)`,
+    )
     .argument('[days]', 'age in days', String(DEFAULT_CLEAN_DAYS))
     .action(async (days: string) => {
       const age = parseDays(days);
       const context = await loadContext();
       const backend = await openBackend(context);
-      const removed = await backend.clean(age);
+      const [{ tasksWithOpenPulls, keptText }, { openPullWatchStore }, { cleanTasks }] = await Promise.all([
+        import('../github/task-pulls.js'),
+        import('../github/pull-request-watcher.js'),
+        commands(),
+      ]);
+      const kept = tasksWithOpenPulls(await backend.list(), await openPullWatchStore(context.paths).read());
+      const removed = await cleanTasks(backend, age, kept, context.now());
       const { removeOldRunFiles } = await import('../queue/runs/run-files-gc.js');
       const keep = context.settings.RUNS_KEEP_DAYS;
       const files = await removeOldRunFiles(context.paths, await backend.list(), keep, context.now());
       printText(
-        `Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).`,
+        `Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).${keptText(kept)}`,
       );
+    });
+
+  program
+    .command('release')
+    .description("stop the pool acting on tasks' open pull requests: no follow-up, no merge, the watcher stops following them")
+    .argument('<refs...>', REF_HELP)
+    .action(async (refs: string[]) => {
+      const [{ resolveTask }, { taskName, parseTaskRef }, { releasePull, releasablePull, dropFollowUps }, { openPullWatchStore }] =
+        await Promise.all([
+          commands(),
+          import('../queue/task-ref.js'),
+          import('../github/task-pulls.js'),
+          import('../github/pull-request-watcher.js'),
+        ]);
+      const parsed = refs.map(parseTaskRef);
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const repo = await currentRepository(context);
+      // Every reference is resolved and checked before any pull request is released: a wrong one changes nothing.
+      const tasks = await Promise.all(parsed.map((ref) => resolveTask(backend, ref, repo)));
+      const store = openPullWatchStore(context.paths);
+      const watched = await store.read();
+      for (const task of tasks) releasablePull(watched, task);
+      for (const task of tasks) {
+        const pull = await releasePull(store, task, context.now());
+        const followUps = await dropFollowUps(backend, task);
+        printText(
+          `Released pull request #${pull.pr_number} of ${taskName(task)}: the pool no longer acts on it (no follow-up, no merge), and clean may remove the task.${followUps}`,
+        );
+      }
     });
 
   program

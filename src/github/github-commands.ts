@@ -8,6 +8,7 @@ import type { TaskHistoryStore } from '../history/task-history-store.js';
 import { buildPoolStatus, readPullRequestLinks, renderPoolStatus, type PoolStatus } from './parent-status.js';
 import { openPullWatchStore } from './pull-request-watcher.js';
 import { holdLines, NO_HOLDS, type DispatchHolds } from './dispatch-holds.js';
+import { taskPulls } from './task-pulls.js';
 
 /*
  * The GitHub commands of worker-queue: arguments are checked before GitHub or the queue is asked
@@ -79,6 +80,8 @@ export async function runStatus(
   dataRoot?: string,
   /** What holds new work back (budgets, MAX_OPEN_PRS), shown above the parents. */
   readHolds?: () => Promise<DispatchHolds>,
+  /** The repository shown (docs/SPEC.md section 8.2); undefined: every repository (--all). */
+  repo?: string,
 ): Promise<{ status: PoolStatus & { readonly holds?: DispatchHolds }; text: string }> {
   const only = words.length === 0 ? [] : parseIssueList(words).map(String);
   const [tasks, links, watched, holds] = await Promise.all([
@@ -87,12 +90,8 @@ export async function runStatus(
     dataRoot === undefined ? undefined : openPullWatchStore({ root: dataRoot }).read(),
     readHolds === undefined ? undefined : readHolds().catch(() => NO_HOLDS),
   ]);
-  const conditions = new Map(
-    Object.values(watched?.pulls ?? {})
-      .filter((pull) => pull.checked_at !== null)
-      .map((pull) => [pull.task_id, { pr_number: pull.pr_number, pr_state: pull.state, checks: pull.checks }]),
-  );
-  const status = buildPoolStatus(tasks, links, now, only, conditions);
+  const pulls = taskPulls(tasks, links, watched ?? { version: 1, pulls: {} });
+  const status = buildPoolStatus(tasks, pulls, now, only, repo);
   const lines = holds === undefined ? [] : holdLines(holds);
   return {
     status: holds === undefined ? status : { ...status, holds },

@@ -81,6 +81,8 @@ const watchedSchema = z.object({
       told: z.array(z.string()),
     })
     .optional(),
+  /** `worker-queue release`: when a person told the pool to stop acting on it (docs/SPEC.md section 14.2). */
+  released_at: z.string().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -318,7 +320,7 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     }
     return draft;
   });
-  const due = Object.values(file.pulls).filter((pull) => !isFinal(pull.state) && Date.parse(pull.next_poll_at) <= now.getTime());
+  const due = Object.values(file.pulls).filter((pull) => isFollowed(pull) && Date.parse(pull.next_poll_at) <= now.getTime());
   const transitions: PullTransition[] = [];
   const errors: string[] = [];
   let stopped = false;
@@ -335,13 +337,16 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
       errors.push(`pull request #${watched.pr_number}: ${error.message}`);
       next = { ...watched, error: error.message, next_poll_at: new Date(deps.now().getTime() + deps.intervalMs).toISOString() };
     }
-    if (seen && deps.followUps) {
+    // Released while it was looked at: nothing more is done about it.
+    if (seen && deps.followUps && isFollowed((await deps.store.read()).pulls[watched.task_id] ?? watched)) {
       const followups = await actOnPull(deps.followUps, next, next.cache.reviews?.data ?? []);
       if (followups !== undefined) next = { ...next, followups };
     }
     await deps.store.update((draft) => {
       // The history may have moved the task to another pull request meanwhile.
-      if (draft.pulls[watched.task_id]?.pr_number === watched.pr_number) draft.pulls[watched.task_id] = next;
+      const kept = draft.pulls[watched.task_id];
+      if (kept?.pr_number === watched.pr_number)
+        draft.pulls[watched.task_id] = kept.released_at === undefined ? next : { ...next, released_at: kept.released_at };
     });
     if (seen && (watched.checked_at === null || watched.state !== next.state || watched.checks !== next.checks)) {
       transitions.push({
@@ -359,7 +364,7 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
   });
   await Promise.all(workers);
   const after = await deps.store.read();
-  const followed = Object.values(after.pulls).filter((pull) => !isFinal(pull.state));
+  const followed = Object.values(after.pulls).filter(isFollowed);
   return {
     looked: due.length,
     transitions,
@@ -367,6 +372,9 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     nextDueAt: followed.length === 0 ? null : Math.min(...followed.map((pull) => Date.parse(pull.next_poll_at))),
   };
 }
+
+/** Followed by the watcher: neither merged, closed nor released by a person. */
+export const isFollowed = (pull: Pick<WatchedPull, 'state' | 'released_at'>) => !isFinal(pull.state) && pull.released_at === undefined;
 
 export const describePull = (pull: Pick<WatchedPull, 'state' | 'checks'>) =>
   pull.state === 'merged' || pull.state === 'closed' || pull.checks === 'none' ? pull.state : `${pull.state}, checks ${pull.checks}`;

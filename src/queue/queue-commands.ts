@@ -5,7 +5,7 @@ import { runningWorkerPid } from '../health/worker-pid-file.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';
-import { isActive, isFinished } from './task-rules.js';
+import { isActive, isFinished, isOlderThan } from './task-rules.js';
 import { returnClaim } from './return-claim.js';
 import { findTaskByRef, refNotFound, taskLabel, type TaskRef } from './task-ref.js';
 
@@ -77,6 +77,19 @@ export async function killTask(backend: QueueBackend, task: QueueTask, graceMs: 
   }
   await backend.killRun(task.id, graceMs, { byUser: true });
   return task;
+}
+
+/**
+ * `clean DAYS`: removes the finished tasks older than `days`, but those in `keep` (a task whose
+ * pull request is still open: docs/SPEC.md section 14.2). With nothing to keep, the backend's own
+ * clean; else each old task by itself. Returns how many went.
+ */
+export async function cleanTasks(backend: QueueBackend, days: number, keep: readonly QueueTask[], now: Date): Promise<number> {
+  if (keep.length === 0) return backend.clean(days);
+  const kept = new Set(keep.map((task) => task.id));
+  const old = (await backend.list()).filter((task) => !kept.has(task.id) && isOlderThan(task, days, now));
+  for (const task of old) await backend.remove(task.id);
+  return old.length;
 }
 
 /** `remove REF`: deletes the task named, which must have no run in progress (the backend refuses). */

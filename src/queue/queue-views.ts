@@ -15,7 +15,29 @@ export interface QueueSnapshot {
    * queue's. Absent: every repository, with a Repository column.
    */
   readonly repo?: string;
+  /** Each task's pull request by queue id (GitHub mode; filled by src/github/task-pulls.ts). */
+  readonly pulls?: ReadonlyMap<string, TaskPullView>;
 }
+
+/**
+ * A task's pull request as the views show it: state and checks as the pull-request watcher last
+ * saw them (`released` once a person released it), null before its first look.
+ */
+export interface TaskPullView {
+  readonly number: number;
+  readonly url: string;
+  readonly state: string | null;
+  readonly checks: string | null;
+}
+
+const pullJson = (pull: TaskPullView | undefined) =>
+  pull === undefined ? null : { number: pull.number, url: pull.url, state: pull.state, checks: pull.checks };
+
+/** `#12 open, checks failing`, `#12 merged`, `#12` before the watcher looked. */
+export const pullText = (pull: TaskPullView | undefined) =>
+  pull === undefined
+    ? '-'
+    : `#${pull.number}${pull.state === null ? '' : ` ${pull.state}`}${pull.checks === null || pull.checks === 'none' || pull.state === 'merged' || pull.state === 'closed' ? '' : `, checks ${pull.checks}`}`;
 
 /** The snapshot narrowed to `repo`'s tasks (and those of unknown repository). */
 export function forRepository(snapshot: QueueSnapshot, repo: string): QueueSnapshot {
@@ -25,7 +47,7 @@ export function forRepository(snapshot: QueueSnapshot, repo: string): QueueSnaps
 }
 
 /** A task as the CLI prints it in JSON: snake_case, like every JSON output of the toolkit. */
-export const taskJson = (task: QueueTask) => ({
+export const taskJson = (task: QueueTask, pull?: TaskPullView) => ({
   id: task.id,
   repo: task.repo ?? null,
   subissue: task.subissue,
@@ -40,6 +62,7 @@ export const taskJson = (task: QueueTask) => ({
   last_error: task.lastError,
   blocked_by: [...blockersOf(task)],
   ...(task.notBefore === undefined ? {} : { not_before: task.notBefore }),
+  pull_request: pullJson(pull),
 });
 
 /**
@@ -59,7 +82,7 @@ export const snapshotJson = (snapshot: QueueSnapshot) => ({
   repo: snapshot.repo ?? null,
   generated_at: snapshot.generatedAt,
   depth: snapshot.depth,
-  tasks: snapshot.tasks.map(taskJson),
+  tasks: snapshot.tasks.map((task) => taskJson(task, snapshot.pulls?.get(task.id))),
 });
 
 const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance> = {
@@ -87,6 +110,8 @@ const QUEUE_COLUMNS: readonly FitColumn[] = [
   { head: 'Age', drop: 2 },
   { head: 'Last error', minWidth: 16 },
 ];
+/** Shown when some task has a pull request, after Status. */
+const PULL_COLUMN: FitColumn = { head: 'Pull request', drop: 5 };
 
 /** `columns`: the terminal's width, which the table fits (undefined: no limit). */
 export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
@@ -100,6 +125,7 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   const sorted = [...snapshot.tasks].sort(
     (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt),
   );
+  const withPulls = snapshot.pulls !== undefined && snapshot.tasks.some((task) => snapshot.pulls!.has(task.id));
   const rows = sorted.map((task) => [
     task.id,
     ...(all ? [task.repo ?? 'repository unknown'] : []),
@@ -107,12 +133,15 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
     task.parent,
     String(task.priority),
     STATUS_COLORS[task.status](chalk)(statusText(task, now)),
+    ...(withPulls ? [pullText(snapshot.pulls?.get(task.id))] : []),
     task.workerId === null ? '-' : String(task.workerId),
     String(task.attempts),
     age(task.createdAt, now),
     (task.lastError ?? '-').replace(/\s+/g, ' ').slice(0, 60),
   ]);
-  return fitTable(all ? [QUEUE_COLUMNS[0]!, { head: 'Repository', drop: 4 }, ...QUEUE_COLUMNS.slice(1)] : QUEUE_COLUMNS, rows, columns);
+  const status = QUEUE_COLUMNS.findIndex((column) => column.head === 'Status') + 1;
+  const heads = withPulls ? [...QUEUE_COLUMNS.slice(0, status), PULL_COLUMN, ...QUEUE_COLUMNS.slice(status)] : QUEUE_COLUMNS;
+  return fitTable(all ? [heads[0]!, { head: 'Repository', drop: 4 }, ...heads.slice(1)] : heads, rows, columns);
 }
 
 export function renderDepthLine(snapshot: QueueSnapshot): string {

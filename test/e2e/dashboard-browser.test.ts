@@ -7,8 +7,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterEach, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { managerStateFile } from '../../src/health/manager-state.js';
+import { openPullWatchStore } from '../../src/github/pull-request-watcher.js';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
+import { writePullHistory } from '../helpers/github-api/pull-history.js';
 import { describeWith } from '../helpers/requires.js';
 import { binPath, REPO_ROOT, runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -297,4 +299,34 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
       'dependency cycle: #7 -> #8 -> #7',
     ]);
   }, 120_000);
+  it("shows the current repository's parents with each pull request's state and checks; every repository with ?all", async () => {
+    const bench = await makeWorkerBench('embedded');
+    for (const [subissue, parent, repo] of [
+      ['2', '1', 'octo/widgets'],
+      ['8', '7', 'octo/gadgets'],
+    ] as const) {
+      const task = await bench.backend.add({ subissue, parent, priority: 5, repo });
+      await bench.backend.claim(1, { repo });
+      await bench.backend.finish(task.id, { status: 'done' });
+    }
+    writePullHistory(bench.paths.historyFile, { owner: 'octo', repo: 'widgets' }, [{ task: '2', pr: 5 }]);
+    await openPullWatchStore(bench.paths).update((draft) => {
+      draft.pulls['2'] = {
+        ...{ task_id: '2', parent: '1', pr_number: 5, pr_url: 'https://github.localhost/octo/widgets/pull/5' },
+        ...{ state: 'open', checks: 'failing', failing: [], approved_by: [], head_sha: null, error: null, cache: {} },
+        ...{ last_change_at: '2030-01-01T00:00:00Z', checked_at: '2030-01-01T00:00:00Z', next_poll_at: '2030-01-01T00:00:00Z' },
+      };
+    });
+    const { url } = await startDashboard(bench.home, [], { WORKERS_DASHBOARD_TOKEN: '', GITHUB_REPOSITORY: 'octo/widgets' });
+    const { page, errors } = await openPage(url);
+    expect(await page.locator('#parents > li').allTextContents()).toEqual([
+      'parent 1: 1 / 1 done; pull requests: 1 failing#2: pull request #5 open, checks failing',
+    ]);
+    const all = await openPage(`${url}?all`);
+    expect(await all.page.locator('#parents > li').allTextContents()).toEqual([
+      'parent 7 (octo/gadgets): 1 / 1 done',
+      'parent 1 (octo/widgets): 1 / 1 done; pull requests: 1 failing#2: pull request #5 open, checks failing',
+    ]);
+    expect([...errors, ...all.errors]).toEqual([]);
+  }, 60_000);
 });

@@ -215,13 +215,60 @@ function chart(s: DashboardState): void {
   svg.appendChild(svgText(CHART.left - 4, CHART.top - 1, 'tasks / hour', 'start', 'axis title'));
 }
 
+/** As `worker-queue status` says them. */
+const COUNT_WORDS: Record<string, string> = { waiting_review: 'waiting for review', changes_requested: 'changes requested' };
+
+/** `#12 open, checks failing`; `#12` before the watcher looked at it. */
+function pullText(p: DashboardState['parents'][number]['pulls'][number]): string {
+  const checks = p.checks === null || p.checks === 'none' || p.state === 'merged' || p.state === 'closed' ? '' : ', checks ' + p.checks;
+  return 'pull request #' + p.pr_number + (p.state === null ? '' : ' ' + p.state) + checks;
+}
+
+/** The current repository's parents (and those of unknown repository), or every repository's with "every repository" ticked (?all). */
+function parents(s: DashboardState): void {
+  const all = (byId('all-repos') as HTMLInputElement).checked || s.repo === undefined;
+  const shown = s.parents.filter((p) => all || p.repo === null || p.repo === s.repo);
+  list('parents', shown, (p) => {
+    const counts = Object.entries(p.pull_requests).map(([state, count]) => count + ' ' + (COUNT_WORDS[state] ?? state));
+    const li = el(
+      'li',
+      'parent ' +
+        p.parent +
+        (all ? ' (' + (p.repo === null ? 'repository unknown' : p.repo) + ')' : '') +
+        ': ' +
+        p.done +
+        ' / ' +
+        p.total +
+        ' done' +
+        (p.failed ? ', ' + p.failed + ' failed' : '') +
+        (counts.length > 0 ? '; pull requests: ' + counts.join(', ') : ''),
+    );
+    li.setAttribute('data-parent', p.parent);
+    if (p.pulls.length > 0) {
+      const sub = el('ul');
+      p.pulls.forEach((pull) => {
+        const item = el('li', '#' + pull.subissue + ': ');
+        item.setAttribute('data-subissue', pull.subissue);
+        const link = el('a', pullText(pull));
+        // Only a web address is a link: the data never supplies a script URL.
+        if (/^https?:\/\//.test(pull.pr_url)) link.setAttribute('href', pull.pr_url);
+        item.appendChild(link);
+        sub.appendChild(item);
+      });
+      li.appendChild(sub);
+    }
+    return li;
+  });
+}
+
+let last: DashboardState | undefined;
+
 function render(s: DashboardState): void {
+  last = s;
   header(s);
   workers(s);
   chart(s);
-  list('parents', s.parents, (p) =>
-    el('li', 'parent ' + p.parent + ': ' + p.done + ' / ' + p.total + ' done' + (p.failed ? ', ' + p.failed + ' failed' : '')),
-  );
+  parents(s);
   // What waits on what (docs/SPEC.md section 8.5): blocked tasks, then the cycles nothing in starts.
   const waiting = s.waiting ?? { blocked: [], cycles: [] };
   list(
@@ -247,6 +294,12 @@ function render(s: DashboardState): void {
   });
   document.body.setAttribute('data-generated-at', s.generated_at);
 }
+
+const allRepos = byId('all-repos') as HTMLInputElement;
+allRepos.checked = new URLSearchParams(location.search).has('all');
+allRepos.onchange = () => {
+  if (last !== undefined) parents(last);
+};
 
 const banner = byId('banner');
 fetch('/api/capabilities', { credentials: 'same-origin' })
