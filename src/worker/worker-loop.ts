@@ -1,3 +1,4 @@
+import { closeProxies } from './sandbox-network.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openHealthLog } from '../health/health-service.js';
@@ -231,6 +232,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     }
   } finally {
     rt.changes.stop();
+    await closeProxies(rt);
     await heartbeat.stop();
     await rt.stateFile.update((draft) => {
       draft.status = 'stopped';
