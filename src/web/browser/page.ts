@@ -215,8 +215,16 @@ function chart(s: DashboardState): void {
   svg.appendChild(svgText(CHART.left - 4, CHART.top - 1, 'tasks / hour', 'start', 'axis title'));
 }
 
+/** Whether agents run in the sandbox; when not, why and the fix (docs/SPEC.md section 15). */
+function sandbox(s: DashboardState): void {
+  const span = byId('sandbox');
+  span.textContent = s.sandbox ? s.sandbox.line : '';
+  span.className = s.sandbox ? (s.sandbox.in_use ? 'sandbox on' : 'sandbox off') : '';
+}
+
 function render(s: DashboardState): void {
   header(s);
+  sandbox(s);
   workers(s);
   chart(s);
   list('parents', s.parents, (p) =>
