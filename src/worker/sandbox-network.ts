@@ -14,7 +14,7 @@ import { WorkersError } from '../core/errors.js';
 import { logError, type Runtime } from './runtime.js';
 
 /*
- * What a sandboxed run may reach (docs/SPEC.md section 15.1): only the hosts it needs, through
+ * What a sandboxed run may reach (docs/SPEC.md section 15.4): only the hosts it needs, through
  * the worker's filtering proxy, or nothing but the sandbox's own loopback.
  */
 

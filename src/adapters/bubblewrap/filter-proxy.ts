@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { rm } from 'node:fs/promises';
 
 /**
- * The sandbox's only way out (docs/SPEC.md section 15.1): an HTTP proxy on a unix socket that the
+ * The sandbox's only way out (docs/SPEC.md section 15.4): an HTTP proxy on a unix socket that the
  * worker runs outside the sandbox and shows inside it. It forwards a CONNECT, or a plain HTTP
  * request by absolute URI, to an allowed host and answers 403 to any other. It resolves names
  * itself (the sandbox has no DNS) and never looks inside a tunnel.

@@ -1,7 +1,7 @@
 import type { HostRule } from './filter-proxy.js';
 
 /**
- * The sandbox's side of the filtering proxy (docs/SPEC.md section 15.1): run by node inside the
+ * The sandbox's side of the filtering proxy (docs/SPEC.md section 15.4): run by node inside the
  * sandbox as `node -e NET_BRIDGE_SCRIPT SOCKET COMMAND...`, it listens on a free port of the
  * sandbox's own loopback, passes each connection to the proxy's unix socket, and runs the command
  * with HTTPS_PROXY and HTTP_PROXY pointing at it; it ends with the command's exit status.

@@ -31,7 +31,7 @@ export interface SandboxPlan {
   readonly root: boolean;
 }
 
-/** The way out through the worker's filtering proxy (docs/SPEC.md section 15.1). */
+/** The way out through the worker's filtering proxy (docs/SPEC.md section 15.4). */
 export interface SandboxProxy {
   /** The proxy's unix socket; its directory is shown read-only, so a restarted worker's new socket is seen. */
   readonly socket: string;
