@@ -74,6 +74,18 @@ export async function proxyFor(rt: Runtime, rules: readonly HostRule[]): Promise
   return socket;
 }
 
+/**
+ * At the worker's start: the agent's proxy, so that a run an earlier worker process started (and
+ * this one takes up) finds its way out again on the same socket. A failure is only logged: the
+ * next run that needs it tries again.
+ */
+export async function openAgentProxy(rt: Runtime): Promise<void> {
+  if (rt.sandbox === undefined) return;
+  const rules = allowedHosts(rt.sandbox, rt.agent.name === 'claude' ? 'claude' : 'command', []);
+  if (rules.length > 0)
+    await proxyFor(rt, rules).catch((error: unknown) => logError(rt, `sandbox proxy: could not start: ${(error as Error).message}`));
+}
+
 /** Stops this worker's proxies (its loop has ended). */
 export async function closeProxies(rt: Runtime): Promise<void> {
   const mine = [...proxies.entries()].filter(([socket]) => socket.startsWith(join(rt.paths.root, 'sandbox', `net-w${rt.workerId}-`)));

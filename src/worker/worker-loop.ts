@@ -1,4 +1,4 @@
-import { closeProxies } from './sandbox-network.js';
+import { closeProxies, openAgentProxy } from './sandbox-network.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openHealthLog } from '../health/health-service.js';
@@ -119,6 +119,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
   };
   heartbeat.start();
   await rt.changes.start(deps.backend);
+  await openAgentProxy(rt);
   rt.say(
     `worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`,
   );
