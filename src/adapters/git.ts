@@ -209,12 +209,13 @@ export async function getHeadCommit(cwd: string): Promise<string> {
 
 /** Uncommitted changes in a worktree, untracked files included (ignored ones are not changes). */
 export async function hasUncommittedChanges(worktree: string): Promise<boolean> {
-  return (await run(worktree, ['status', '--porcelain', '--untracked-files=all'])) !== '';
+  // Without the index lock `status` takes to refresh it: an agent may be committing in the worktree.
+  return (await run(worktree, ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=all'])) !== '';
 }
 
 /** The paths `git status` lists as changed or untracked (ignored ones are not), relative to the worktree. */
 export async function getChangedPaths(worktree: string): Promise<string[]> {
-  const entries = (await run(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
+  const entries = (await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
   const paths: string[] = [];
   for (let index = 0; index < entries.length; index += 1) {
     const entry = entries[index]!;

@@ -402,7 +402,7 @@ export const SETTING_DEFINITIONS = {
   SANDBOX_ALLOW_HOSTS: {
     ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
     description:
-      "Hosts a sandboxed command agent may reach, separated by commas. Empty: the command agent has no network but its own loopback. Listed hosts are not filtered one by one: the agent then shares the host's network (docs/SPEC.md section 15).",
+      "Hosts every sandboxed run (agent, setup, verification) may reach through the worker's filtering proxy, separated by commas: `host` (any port) or `host:port`. Claude Code also reaches its model API (ANTHROPIC_BASE_URL's host, or api.anthropic.com). Empty: a command agent has no network but its own loopback (docs/SPEC.md section 15).",
   },
 
   // Every agent gets its task (issue 24, part 7): what reaches an agent's environment and prompt.
@@ -466,7 +466,7 @@ export const SETTING_DEFINITIONS = {
   SANDBOX_SETUP_HOSTS: {
     ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
     description:
-      "Hosts WORKER_SETUP_CMD may reach inside the sandbox (package registries such as registry.npmjs.org), separated by commas. Empty: the setup has no network but its own loopback. Listed hosts are not filtered one by one: the setup then shares the host's network (docs/SPEC.md section 15); the agent's own runs do not.",
+      "Hosts WORKER_SETUP_CMD may reach inside the sandbox through the worker's filtering proxy (package registries such as registry.npmjs.org), separated by commas: `host` or `host:port`. Empty: the setup reaches only SANDBOX_ALLOW_HOSTS. The agent's own runs and the verification do not get these (docs/SPEC.md section 15).",
   },
   WORKER_VERIFY_CMD: {
     ...word('', /^[^\n]{0,4096}$/, 'a shell command (empty for none)'),

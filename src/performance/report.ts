@@ -132,7 +132,7 @@ function historyPart(history: WorkerHistory | undefined): WorkerRow['history'] {
   if (history === undefined) {
     return {
       tasks: 0,
-      results: { success: 0, review: 0, failed: 0, cancelled: 0 },
+      results: { success: 0, review: 0, failed: 0, cancelled: 0, unverified: 0 },
       average_duration_s: null,
       cost: toCostReport(emptyCost()),
     };

@@ -18,6 +18,7 @@ export const PAGE_HTML = `<!doctype html>
   <span id="queue-summary"></span>
   <span id="paused"></span>
   <span id="cost-summary"></span>
+  <span id="sandbox"></span>
   <span id="action-result" role="status" aria-live="polite"></span>
 </header>
 <main>

@@ -8,7 +8,7 @@ import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
 import { traceStep } from '../core/step-trace.js';
 
-const RESULT_OF = { done: 'success', review: 'review', failed: 'failed', cancelled: 'cancelled' } as const;
+const RESULT_OF = { done: 'success', review: 'review', failed: 'failed', cancelled: 'cancelled', unverified: 'unverified' } as const;
 
 /** The agent's usage facts under the history record's names. */
 export function usageFields(usage: AgentUsage | undefined): Record<string, string | number> {
@@ -49,7 +49,13 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
   traceStep(ts.subissue, 'end');
 }
 
-const ENDED = { done: 'ended done', review: 'ended review', failed: 'failed', cancelled: 'was cancelled' } as const;
+const ENDED = {
+  done: 'ended done',
+  review: 'ended review',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+  unverified: 'ended unverified',
+} as const;
 
 /**
  * Why the worktree stays, as gc would keep it: work in it that no branch holds (uncommitted
@@ -100,7 +106,11 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
   await allDone([
     recordedNow ? saveState(rt, ts) : Promise.resolve(),
     withBackend(rt, 'finishing the task', (backend) =>
-      backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
+      // The queue knows no `unverified`: such a task waits there for a person, as `review`.
+      backend.finish(ts.queue_task_id, {
+        status: final.status === 'unverified' ? 'review' : final.status,
+        ...(final.error ? { error: final.error } : {}),
+      }),
     )
       .then(() => traceStep(ts.subissue, 'finished'))
       .then(() => (final.status === 'done' && !final.pull_request ? releaseDependants(rt, ts) : undefined)),

@@ -104,11 +104,12 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
         : `task ${ts.subissue}: retrying in ${Math.round(delay)} ms (attempt ${ts.attempt + 1} of ${rt.settings.MAX_RETRIES})`,
     );
   } else if (step.kind === 'finish') {
-    // Work whose verification never passed is delivered (a draft pull request) but not done.
+    // Work whose verification never passed is delivered (a draft pull request in GitHub mode:
+    // `unverified`, which the pool never counts ready or merges) but not done.
     const unverified = step.status === 'done' && ts.verify !== null && !ts.verify.passed;
     ts.phase = 'recording';
     ts.final = {
-      status: unverified ? 'review' : step.status,
+      status: unverified ? (rt.github ? 'unverified' : 'review') : step.status,
       error: unverified
         ? `unverified: \`${rt.settings.WORKER_VERIFY_CMD.trim()}\` failed after ${ts.verify!.rounds} round(s)`
         : (step.error ?? null),

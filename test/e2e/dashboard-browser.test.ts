@@ -110,7 +110,7 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     const pause = new UsagePause({ paths: dataPaths(home), now: () => new Date(), random: () => 0, jitterMaxMs: 0 });
     await pause.pauseFor({ resetsAt: new Date(Date.now() + 3_600_000), limitType: 'five_hour', source: 'worker-1', message: 'limit' });
     const token = 'page-test-token';
-    const dashboard = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: token });
+    const dashboard = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: token, SANDBOX: 'off' });
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -124,6 +124,10 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     });
     expect(errors).toEqual([]);
     expect(await page.locator('#paused').textContent()).toMatch(/^paused until \S+ \(five_hour\)resume$/);
+    // Whether agents run sandboxed, and when not, why and the fix (docs/SPEC.md section 15).
+    expect(await page.locator('#sandbox.off').textContent()).toBe(
+      "Sandbox: off (SANDBOX=off): agents run with your user's full access and the narrow tool list; set SANDBOX=auto to use it",
+    );
     const rows = await page.locator('#workers tbody tr').count();
     expect(rows).toBeGreaterThan(0);
     expect(await page.locator('#workers tbody button', { hasText: 'restart' }).count()).toBe(rows);

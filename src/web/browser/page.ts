@@ -263,9 +263,17 @@ function parents(s: DashboardState): void {
 
 let last: DashboardState | undefined;
 
+/** Whether agents run in the sandbox; when not, why and the fix (docs/SPEC.md section 15). */
+function sandbox(s: DashboardState): void {
+  const span = byId('sandbox');
+  span.textContent = s.sandbox ? s.sandbox.line : '';
+  span.className = s.sandbox ? (s.sandbox.in_use ? 'sandbox on' : 'sandbox off') : '';
+}
+
 function render(s: DashboardState): void {
   last = s;
   header(s);
+  sandbox(s);
   workers(s);
   chart(s);
   parents(s);
