@@ -80,6 +80,13 @@ const watchedSchema = z.object({
       told: z.array(z.string()),
     })
     .optional(),
+  /**
+   * When GitHub says it was opened, merged, closed (the watcher's own time of seeing the merge or
+   * close when GitHub gave none); absent in files written before outcomes were reported.
+   */
+  opened_at: z.string().nullable().optional(),
+  merged_at: z.string().nullable().optional(),
+  closed_at: z.string().nullable().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -276,12 +283,29 @@ export async function lookAtPull(
     checked_at: now.toISOString(),
     next_poll_at: new Date(now.getTime() + delay).toISOString(),
     error: null,
+    ...outcomeTimes(watched, pull.data, verdict.state, now),
     cache: {
       ...(pull.entry ? { pull: pull.entry } : {}),
       ...(reviews.entry ? { reviews: reviews.entry } : {}),
       ...(checkRuns.entry ? { check_runs: checkRuns.entry } : {}),
       ...(statuses.entry ? { statuses: statuses.entry } : {}),
     },
+  };
+}
+
+/** The outcome times (docs/SPEC.md section 14.4): GitHub's, else the first look that saw the merge or close. */
+function outcomeTimes(
+  watched: WatchedPull,
+  pull: PullDetail,
+  state: PullState,
+  now: Date,
+): Pick<WatchedPull, 'opened_at' | 'merged_at' | 'closed_at'> {
+  const seen = (given: string | null | undefined, kept: string | null | undefined, happened: boolean) =>
+    given ?? kept ?? (happened ? now.toISOString() : null);
+  return {
+    opened_at: pull.created_at ?? watched.opened_at ?? null,
+    merged_at: seen(pull.merged_at, watched.merged_at, state === 'merged'),
+    closed_at: seen(pull.closed_at, watched.closed_at, isFinal(state)),
   };
 }
 

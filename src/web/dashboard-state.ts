@@ -10,6 +10,7 @@ import { NO_HOLDS, type DispatchHolds } from '../github/dispatch-holds.js';
 import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { QueueDepth, QueueTask } from '../queue/backend.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
+import { pageOutcomeLines } from './outcome-lines.js';
 
 export interface WorkerView {
   readonly host: string;
@@ -63,6 +64,8 @@ export interface DashboardState {
   readonly recent: readonly TimelineEntry[];
   readonly chart: readonly HourBucket[];
   readonly cost_today_usd: number;
+  /** The pull requests' outcomes and the spend per day and per parent, as `worker-performance report` says them. */
+  readonly outcomes: readonly string[];
   /** Whether this host's workers run their agents sandboxed, and when not, why and the fix (docs/SPEC.md section 15). */
   readonly sandbox?: SandboxState;
 }
@@ -178,6 +181,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     recent: data.history.timeline.entries,
     chart: chart.buckets(),
     cost_today_usd: Math.round(chart.costTodayUsd * 1e6) / 1e6,
+    outcomes: pageOutcomeLines(report),
     ...(sandbox ? { sandbox } : {}),
   };
 }

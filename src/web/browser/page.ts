@@ -222,6 +222,7 @@ function render(s: DashboardState): void {
   list('parents', s.parents, (p) =>
     el('li', 'parent ' + p.parent + ': ' + p.done + ' / ' + p.total + ' done' + (p.failed ? ', ' + p.failed + ' failed' : '')),
   );
+  list('outcomes', s.outcomes ?? [], (line) => el('li', line));
   list('alerts', s.alerts.slice().reverse(), (a) => el('li', a));
   list('recent', s.recent, (t) => {
     const li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ');
