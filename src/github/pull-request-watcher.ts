@@ -175,15 +175,19 @@ async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: re
     return keep({ ...memory, told: [...memory.told, action.key] });
   }
   if (action.type === 'rerun') {
+    let rerunAny = false;
     for (const check of action.checks) {
       const rerun = await hands.rerun(check.check_run_id!);
+      rerunAny ||= rerun;
       await hands.say(
         rerun
           ? `Pull request #${watched.pr_number}: re-running the failed check ${check.name} once before an agent is called.`
           : `Pull request #${watched.pr_number}: the check ${check.name} cannot be re-run with this token.`,
       );
     }
-    return keep({ ...memory, rerun: [...memory.rerun, ...action.keys] });
+    const kept = keep({ ...memory, rerun: [...memory.rerun, ...action.keys] });
+    // Nothing could be re-run: the follow-up is decided now, not a look later (docs/SPEC.md section 14.3).
+    return rerunAny ? kept : actOnPull(hands, { ...watched, followups: kept }, reviews);
   }
   const queued = await hands.queue({ subissue: watched.task_id, parent: watched.parent, kind: action.kind });
   if (!queued) return watched.followups;
@@ -293,7 +297,7 @@ export async function lookAtPull(
   };
 }
 
-/** The outcome times (docs/SPEC.md section 14.4): GitHub's, else the first look that saw the merge or close. */
+/** The outcome times (docs/SPEC.md section 14.5): GitHub's, else the first look that saw the merge or close. */
 function outcomeTimes(
   watched: WatchedPull,
   pull: PullDetail,

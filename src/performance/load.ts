@@ -35,7 +35,7 @@ export interface LoadedData {
   readonly queue: QueueState;
   /** Spend per day of BUDGET_TZ and per parent (docs/SPEC.md section 11.1). */
   readonly spend: Spend;
-  /** The pool's pull requests' outcomes (docs/SPEC.md section 14.4); absent when none is followed. */
+  /** The pool's pull requests' outcomes (docs/SPEC.md section 14.5); absent when none is followed. */
   readonly outcomes?: OutcomeReport;
 }
 

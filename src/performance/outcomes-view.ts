@@ -25,7 +25,7 @@ export function describeOutcome(row: OutcomeRow): string {
   );
 }
 
-/** `worker-performance report`'s outcome lines: overall, then one per parent (docs/SPEC.md section 14.4). */
+/** `worker-performance report`'s outcome lines: overall, then one per parent (docs/SPEC.md section 14.5). */
 export function outcomeLines(outcomes: OutcomeReport | undefined): string[] {
   if (outcomes === undefined) return [];
   return [

@@ -2,7 +2,7 @@ import type { PerformanceRecord } from '../history/history-record.js';
 import type { WatchedPull } from '../github/pull-request-watcher.js';
 
 /*
- * Outcomes, not just activity (docs/SPEC.md section 14.4): per parent and overall, how long from a
+ * Outcomes, not just activity (docs/SPEC.md section 14.5): per parent and overall, how long from a
  * sub-issue's first start to its pull request, from the pull request to its merge, how many CI and
  * review follow-ups each took, the share merged, and what a merged pull request cost. Pure: the
  * history and the watcher's file in, numbers out.

@@ -157,7 +157,7 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
       what: 'the pause gone from the page',
     });
     expect(await pause.current()).toBeNull();
-    // docs/SPEC.md section 14.4: the outcomes and the spend per day and per parent.
+    // docs/SPEC.md section 14.5: the outcomes and the spend per day and per parent.
     const outcomes = await page.locator('#outcomes li').allTextContents();
     expect(outcomes[0]).toMatch(
       /^All pull requests: 1 PR\(s\): 1 merged \(100%\), 0 open, 0 closed; start to PR median 4m00s \(1\); PR to merge median 1h00m \(1\); .*cost per merged PR \$0\.2100$/,

@@ -10,7 +10,7 @@ import { makeTmuxSocket } from '../helpers/tmux-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /*
- * docs/SPEC.md section 14.4: outcomes, not just activity. The real gh against the scripted GitHub,
+ * docs/SPEC.md section 14.5: outcomes, not just activity. The real gh against the scripted GitHub,
  * one worker process with the fake agent reporting its cost, the manager's watcher in-process; a
  * person merges one pull request and leaves the other open; the report's JSON and the Prometheus
  * export then carry the time to PR, the time to merge, the share merged and the cost per merged PR.

@@ -5,9 +5,10 @@ import { describeOutcome, outcomeLines } from '../../src/performance/outcomes-vi
 import { renderProm } from '../../src/performance/export-prom.js';
 import { buildPerformanceReport } from '../../src/performance/report.js';
 import { HistoryAccumulator } from '../../src/performance/history-summary.js';
+import { emptyStats } from '../../src/health/metrics-schema.js';
 
 /*
- * docs/SPEC.md section 14.4: outcomes from the task history and the watcher's records. Times are
+ * docs/SPEC.md section 14.5: outcomes from the task history and the watcher's records. Times are
  * minutes after T0.
  */
 
@@ -127,7 +128,7 @@ describe('pull request outcomes', () => {
     const outcomes = outcomesOf(pulls, history)!;
     const report = buildPerformanceReport({
       now: new Date(at(200)),
-      metrics: { workers: {} },
+      metrics: { workers: {}, stats: emptyStats() },
       history: new HistoryAccumulator({
         now: new Date(at(200)),
         since: new Date(0),
