@@ -6,6 +6,10 @@ import { renderProm } from '../../src/performance/export-prom.js';
 import { buildPerformanceReport } from '../../src/performance/report.js';
 import { HistoryAccumulator } from '../../src/performance/history-summary.js';
 import { emptyStats } from '../../src/health/metrics-schema.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildReport } from '../../src/performance/commands.js';
+import { fixtureContext } from './performance-fixture.js';
 
 /*
  * docs/SPEC.md section 14.5: outcomes from the task history and the watcher's records. Times are
@@ -150,5 +154,38 @@ describe('pull request outcomes', () => {
     expect(prom).toContain('hybrid_workers_pull_request_followup_rounds{parent="1",kind="fix-ci"} 0.33');
     expect(prom).toContain('hybrid_workers_cost_per_merged_pull_request_usd{parent="1"} 2.5');
     expect(prom).not.toMatch(/hybrid_workers_cost_per_merged_pull_request_usd\{parent="7"\}/);
+  });
+
+  it('reads a watch file written before outcomes were kept (no opened or merged time): the times are left unmeasured, the rest is counted', async () => {
+    const context = fixtureContext('basic');
+    mkdirSync(join(context.paths.root, 'github'));
+    // The fixture's task 1101 of parent 100 ran 09:00 to 09:04; its record named no pull request, so
+    // the time to PR is unknown, but the share merged and the cost are known.
+    const pull = {
+      task_id: '1101',
+      parent: '100',
+      pr_number: 5,
+      pr_url: 'https://github.com/octo/widgets/pull/5',
+      state: 'merged',
+      checks: 'passing',
+      failing: [],
+      approved_by: [],
+      head_sha: null,
+      last_change_at: '2026-11-26T10:00:00Z',
+      checked_at: '2026-11-26T10:00:00Z',
+      next_poll_at: '2026-11-26T10:00:30Z',
+      error: null,
+      cache: {},
+    };
+    writeFileSync(join(context.paths.root, 'github', 'pull-requests.json'), JSON.stringify({ version: 1, pulls: { '1101': pull } }));
+    const report = await buildReport(context);
+    expect(report.outcomes?.overall).toMatchObject({
+      pull_requests: 1,
+      merged: 1,
+      merged_percent: 100,
+      time_to_pr: { count: 0, median_s: null, p90_s: null },
+      time_to_merge: { count: 0, median_s: null, p90_s: null },
+      cost_per_merged_pr_usd: 0.21,
+    });
   });
 });
