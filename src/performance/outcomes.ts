@@ -33,6 +33,8 @@ export class OutcomeTally {
   }
 
   add(record: PerformanceRecord): void {
+    // Most histories outside GitHub mode: no key to build per record.
+    if (this.runs.size === 0) return;
     const runs = this.runs.get(keyOf(record.parent, record.task_id));
     if (runs === undefined) return;
     runs.firstStartMs = Math.min(runs.firstStartMs, record.endedAt - record.durationMs);
