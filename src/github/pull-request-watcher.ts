@@ -83,6 +83,13 @@ const watchedSchema = z.object({
     .optional(),
   /** `worker-queue release`: when a person told the pool to stop acting on it (docs/SPEC.md section 14.2). */
   released_at: z.string().optional(),
+  /**
+   * When GitHub says it was opened, merged, closed (the watcher's own time of seeing the merge or
+   * close when GitHub gave none); absent in files written before outcomes were reported.
+   */
+  opened_at: z.string().nullable().optional(),
+  merged_at: z.string().nullable().optional(),
+  closed_at: z.string().nullable().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -171,15 +178,19 @@ async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: re
     return keep({ ...memory, told: [...memory.told, action.key] });
   }
   if (action.type === 'rerun') {
+    let rerunAny = false;
     for (const check of action.checks) {
       const rerun = await hands.rerun(check.check_run_id!);
+      rerunAny ||= rerun;
       await hands.say(
         rerun
           ? `Pull request #${watched.pr_number}: re-running the failed check ${check.name} once before an agent is called.`
           : `Pull request #${watched.pr_number}: the check ${check.name} cannot be re-run with this token.`,
       );
     }
-    return keep({ ...memory, rerun: [...memory.rerun, ...action.keys] });
+    const kept = keep({ ...memory, rerun: [...memory.rerun, ...action.keys] });
+    // Nothing could be re-run: the follow-up is decided now, not a look later (docs/SPEC.md section 14.3).
+    return rerunAny ? kept : actOnPull(hands, { ...watched, followups: kept }, reviews);
   }
   const queued = await hands.queue({ subissue: watched.task_id, parent: watched.parent, kind: action.kind });
   if (!queued) return watched.followups;
@@ -279,12 +290,29 @@ export async function lookAtPull(
     checked_at: now.toISOString(),
     next_poll_at: new Date(now.getTime() + delay).toISOString(),
     error: null,
+    ...outcomeTimes(watched, pull.data, verdict.state, now),
     cache: {
       ...(pull.entry ? { pull: pull.entry } : {}),
       ...(reviews.entry ? { reviews: reviews.entry } : {}),
       ...(checkRuns.entry ? { check_runs: checkRuns.entry } : {}),
       ...(statuses.entry ? { statuses: statuses.entry } : {}),
     },
+  };
+}
+
+/** The outcome times (docs/SPEC.md section 14.5): GitHub's, else the first look that saw the merge or close. */
+function outcomeTimes(
+  watched: WatchedPull,
+  pull: PullDetail,
+  state: PullState,
+  now: Date,
+): Pick<WatchedPull, 'opened_at' | 'merged_at' | 'closed_at'> {
+  const seen = (given: string | null | undefined, kept: string | null | undefined, happened: boolean) =>
+    given ?? kept ?? (happened ? now.toISOString() : null);
+  return {
+    opened_at: pull.created_at ?? watched.opened_at ?? null,
+    merged_at: seen(pull.merged_at, watched.merged_at, state === 'merged'),
+    closed_at: seen(pull.closed_at, watched.closed_at, isFinal(state)),
   };
 }
 

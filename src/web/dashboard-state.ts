@@ -13,6 +13,7 @@ import { waitingView, type WaitingView } from '../queue/blockers.js';
 import type { TaskPullView } from '../queue/queue-views.js';
 import { countPulls, type ChecksState, type PullState } from '../github/pull-request-watch.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
+import { pageOutcomeLines } from './outcome-lines.js';
 
 export interface WorkerView {
   readonly host: string;
@@ -74,6 +75,8 @@ export interface DashboardState {
   readonly recent: readonly TimelineEntry[];
   readonly chart: readonly HourBucket[];
   readonly cost_today_usd: number;
+  /** The pull requests' outcomes and the spend per day and per parent, as `worker-performance report` says them. */
+  readonly outcomes: readonly string[];
   /** Whether this host's workers run their agents sandboxed, and when not, why and the fix (docs/SPEC.md section 15). */
   readonly sandbox?: SandboxState;
 }
@@ -240,6 +243,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     recent: data.history.timeline.entries,
     chart: chart.buckets(),
     cost_today_usd: Math.round(chart.costTodayUsd * 1e6) / 1e6,
+    outcomes: pageOutcomeLines(report),
     ...(sandbox ? { sandbox } : {}),
   };
 }

@@ -29,6 +29,7 @@ export const PAGE_HTML = `<!doctype html>
     <div>blue: finished per hour; red: failed</div></section>
   <section><h2>Parents</h2><label><input type="checkbox" id="all-repos"> every repository</label><ul id="parents"></ul></section>
   <section><h2>Waiting</h2><ul id="waiting"></ul></section>
+  <section><h2>Outcomes and spend</h2><ul id="outcomes"></ul></section>
   <section><h2>Recent alerts</h2><ul id="alerts"></ul></section>
   <section><h2>Recently finished</h2><ul id="recent"></ul></section>
 </main>

@@ -57,6 +57,30 @@ const spawnBin = (name: string, args: string[], env: Record<string, string>, cwd
   return child;
 };
 
+/** The watcher's record of a merged pull request of the fixture's task 1101 (opened as its run ended, merged an hour later). */
+function writeMergedPull(home: string): void {
+  mkdirSync(join(home, 'github'), { recursive: true });
+  const pull = {
+    task_id: '1101',
+    parent: '100',
+    pr_number: 5,
+    pr_url: 'https://github.com/octo/widgets/pull/5',
+    state: 'merged',
+    checks: 'passing',
+    failing: [],
+    approved_by: ['maintainer'],
+    head_sha: null,
+    last_change_at: '2026-11-26T10:04:00Z',
+    checked_at: '2026-11-26T10:04:00Z',
+    next_poll_at: '2026-11-26T10:04:30Z',
+    error: null,
+    opened_at: '2026-11-26T09:04:00Z',
+    merged_at: '2026-11-26T10:04:00Z',
+    cache: {},
+  };
+  writeFileSync(join(home, 'github', 'pull-requests.json'), JSON.stringify({ version: 1, pulls: { '1101': pull } }));
+}
+
 // Real worker processes (dist/, fake agent, embedded queue), the real health monitor, the built
 // server, and Debian's chromium through playwright-core. `npm run build` first.
 describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => {
@@ -107,6 +131,7 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
   it('with actions allowed and the pool paused: a resume button that lifts the pause, a restart button per worker, no script error', async () => {
     const home = makeTempDir('hw-page-');
     cpSync(fileURLToPath(new URL('../fixtures/performance/basic', import.meta.url)), home, { recursive: true });
+    writeMergedPull(home);
     const pause = new UsagePause({ paths: dataPaths(home), now: () => new Date(), random: () => 0, jitterMaxMs: 0 });
     await pause.pauseFor({ resetsAt: new Date(Date.now() + 3_600_000), limitType: 'five_hour', source: 'worker-1', message: 'limit' });
     const token = 'page-test-token';
@@ -138,6 +163,18 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
       what: 'the pause gone from the page',
     });
     expect(await pause.current()).toBeNull();
+    // docs/SPEC.md section 14.5: the outcomes and the spend per day and per parent.
+    const outcomes = await page.locator('#outcomes li').allTextContents();
+    expect(outcomes[0]).toMatch(
+      /^All pull requests: 1 PR\(s\): 1 merged \(100%\), 0 open, 0 closed; start to PR median 4m00s \(1\); PR to merge median 1h00m \(1\); .*cost per merged PR \$0\.2100$/,
+    );
+    expect(outcomes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Parent #100: 1 PR/),
+        expect.stringMatching(/^Spend\/day: /),
+        expect.stringMatching(/^Spend\/parent: .*#100 \$/),
+      ]),
+    );
     expect(errors).toEqual([]);
   }, 120_000);
 
@@ -173,7 +210,7 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     if (count('gave-up') > 0) expected.push(`${count('gave-up')} gave up`);
     expect(await page.locator('#workers-summary').textContent()).toBe(`workers: ${expected.join(', ')}`);
     expect(await page.locator('#workers tbody tr').count()).toBeGreaterThan(0);
-    for (const list of ['#parents', '#alerts', '#recent']) expect(await page.locator(`${list} li`).count()).toBeGreaterThan(0);
+    for (const list of ['#parents', '#outcomes', '#alerts', '#recent']) expect(await page.locator(`${list} li`).count()).toBeGreaterThan(0);
     expect(await page.locator('#queue-summary').textContent()).toMatch(/^queue \(embedded\): \d+ queued/);
     expect(await page.locator('#cost-summary').textContent()).not.toBe('');
     expect(await page.locator('#chart text').allTextContents()).toEqual(

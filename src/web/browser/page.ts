@@ -287,6 +287,7 @@ function render(s: DashboardState): void {
     ],
     (text) => el('li', text),
   );
+  list('outcomes', s.outcomes ?? [], (line) => el('li', line));
   list('alerts', s.alerts.slice().reverse(), (a) => el('li', a));
   list('recent', s.recent, (t) => {
     const li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ');

@@ -73,6 +73,8 @@ interface Pull {
   /** The head commit's SHA (made up unless given): check runs and statuses hang on it. */
   sha: string;
   updated_at: string;
+  created_at?: string;
+  closed_at?: string | null;
 }
 
 export interface ScriptedCheckRun {
@@ -237,6 +239,8 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     mergeable: pull.state === 'open' ? pull.mergeable : null,
     mergeable_state: pull.mergeable_state,
     updated_at: pull.updated_at,
+    created_at: pull.created_at ?? pull.updated_at,
+    closed_at: pull.closed_at ?? null,
     html_url: `https://github.localhost/${owner}/${repo}/pull/${pull.number}`,
     head: { ref: pull.head, label: `${owner}:${pull.head}`, sha: pull.sha },
     base: { ref: pull.base, sha: 'b'.repeat(40) },
@@ -257,6 +261,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       mergeable_state: 'clean',
       sha: createHash('sha1').update(`${fields.head}#${number}`).digest('hex'),
       updated_at: stamp(),
+      created_at: new Date().toISOString(),
     };
     pulls.push(pull);
     syncHead(pull);
@@ -466,6 +471,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
       const merged = closing.merged ?? false;
       Object.assign(pull, { state: 'closed', merged, merged_at: merged ? new Date().toISOString() : null, updated_at: stamp() });
+      pull.closed_at = new Date().toISOString();
       // As GitHub does when a pull request merges into the default branch: "Closes #N" closes #N.
       if (merged && pull.base === 'main')
         for (const match of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?) #(\d+)/gi)) {
