@@ -308,7 +308,7 @@ async function main(argv: string[]): Promise<void> {
         import('../queue/task-ref.js'),
       ]);
       const parent = options.parent === undefined ? undefined : issueNumberArgument(options.parent);
-      const parsed = refs.map(parseTaskRef);
+      const parsed = refs.map((raw) => parseTaskRef(raw));
       const context = await loadContext();
       const force = options.force === true ? { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT } : undefined;
       const [{ resolveTask, retryTask, failedTasks }, { taskLabel }] = await Promise.all([commands(), import('../queue/task-ref.js')]);

@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import type { QueueBackend, QueueDepth, QueueTask, TaskStatus } from './backend.js';
 import { blockedByText, blockersOf } from './task-rules.js';
+import { taskSuffixes } from './task-ref.js';
 
 /** What `list` and `monitor` show (`list --json` prints it through snapshotJson). */
 export interface QueueSnapshot {
@@ -53,14 +54,17 @@ const statusText = (task: QueueTask, now: Date) =>
       ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
       : task.status;
 
-/** `list --json`: the snapshot in snake_case. */
-export const snapshotJson = (snapshot: QueueSnapshot) => ({
-  backend: snapshot.backend,
-  repo: snapshot.repo ?? null,
-  generated_at: snapshot.generatedAt,
-  depth: snapshot.depth,
-  tasks: snapshot.tasks.map(taskJson),
-});
+/** `list --json`: the snapshot in snake_case; `ref` is what a command takes for the task (`o/r#201~1` for an earlier one). */
+export const snapshotJson = (snapshot: QueueSnapshot) => {
+  const suffixes = taskSuffixes(snapshot.tasks);
+  return {
+    backend: snapshot.backend,
+    repo: snapshot.repo ?? null,
+    generated_at: snapshot.generatedAt,
+    depth: snapshot.depth,
+    tasks: snapshot.tasks.map((task) => ({ ...taskJson(task), ref: `${task.repo ?? ''}#${task.subissue}${suffixes.get(task.id) ?? ''}` })),
+  };
+};
 
 const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance> = {
   queued: (c) => c.white,
@@ -100,10 +104,12 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   const sorted = [...snapshot.tasks].sort(
     (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt),
   );
+  // An earlier task of a sub-issue is shown as `201~1`, as references name it.
+  const suffixes = taskSuffixes(snapshot.tasks);
   const rows = sorted.map((task) => [
     task.id,
     ...(all ? [task.repo ?? 'repository unknown'] : []),
-    task.subissue,
+    `${task.subissue}${suffixes.get(task.id) ?? ''}`,
     task.parent,
     String(task.priority),
     STATUS_COLORS[task.status](chalk)(statusText(task, now)),
