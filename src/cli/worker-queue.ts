@@ -12,6 +12,8 @@ const MONITOR_REFRESH_MS = 2000;
 const DEFAULT_CLEAN_DAYS = 7;
 /** As long as a worker gives an agent it stops itself. */
 const KILL_GRACE_MS = 5000;
+/** How often `logs --follow` looks for new output: a person watching, not a machine. */
+const LOGS_FOLLOW_POLL_MS = 300;
 
 /** The repository of the current directory, as tasks record it (src/adapters/github/repository-name.ts). */
 async function currentRepository(context: CliContext): Promise<string> {
@@ -361,6 +363,30 @@ async function main(argv: string[]): Promise<void> {
       const backend = await openBackend(context);
       const task = await removeTask(backend, await resolveTask(backend, ref, await currentRepository(context)));
       printText(`${taskLabel(task)} removed.`);
+    });
+
+  program
+    .command('logs')
+    .description("show a task's latest attempt as readable text (Claude's stream rendered; a command agent's output as is)")
+    .argument('<ref>', `${REF_HELP}; @2 for its second attempt`)
+    .option('--follow', 'keep printing while the attempt runs; end when it ends')
+    .option('--raw', 'print the output file unchanged')
+    .action(async (raw: string, options: { follow?: boolean; raw?: boolean }) => {
+      const [{ resolveTask }, { parseTaskRef }, { locateTaskLog, printTaskLog }] = await Promise.all([
+        commands(),
+        import('../queue/task-ref.js'),
+        import('../worker/task-logs.js'),
+      ]);
+      const ref = parseTaskRef(raw, { attempts: true });
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const task = await resolveTask(backend, ref, await currentRepository(context));
+      const { output, latest } = await locateTaskLog(context.paths.root, backend, task, ref.attempt);
+      const running = async () => (await backend.observeRun(task.id)).state === 'running';
+      await printTaskLog(output.file, (text) => process.stdout.write(text), {
+        raw: options.raw === true,
+        ...(options.follow && latest ? { follow: { running, intervalMs: LOGS_FOLLOW_POLL_MS } } : {}),
+      });
     });
 
   program

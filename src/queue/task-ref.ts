@@ -18,7 +18,6 @@ export type TaskRef = (
   readonly attempt?: number;
 };
 
-const NUMBER = /^[1-9]\d{0,17}$/;
 /** The sub-issue, then `~N` (an earlier task), then `@N` (an attempt). */
 const SUBISSUE_PART = /^([1-9]\d{0,17})(?:~([1-9]\d{0,3}))?(?:@([1-9]\d{0,3}))?$/;
 
