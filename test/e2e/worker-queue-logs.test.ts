@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { renderLogText } from '../../src/adapters/claude/stream-render.js';
 import { afterThisTest } from '../helpers/after-test.js';
+import { startDashboard } from '../helpers/dashboard-server.js';
 import { binPath, runBin, spawnWorker, testEnv } from '../helpers/run-bin.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
@@ -75,6 +76,20 @@ describe('worker-queue logs', () => {
       const missing = await queue(['logs', '301@2']);
       expect(missing.exitCode).toBe(1);
       expect(missing.stderr).toMatch(/#301 \(id:\d+\) has no attempt 2 here; its attempts are 1\.$/);
+
+      // The page's log link: the same text, behind the page's token, without --allow-actions.
+      const dashboard = await startDashboard(bench.home, [], { ...bench.env, WORKERS_DASHBOARD_TOKEN: 'log-test-token' });
+      const logUrl = (ref: string) => `${dashboard.url}log?task=${encodeURIComponent(ref)}`;
+      const auth = { authorization: 'Bearer log-test-token' };
+      expect((await fetch(logUrl(`${bench.repo}#301`))).status).toBe(401);
+      const page = await fetch(logUrl(`${bench.repo}#301`), { headers: auth });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(await page.text()).toBe(renderLogText(STREAM));
+      const unknown = await fetch(logUrl(`${bench.repo}#999`), { headers: auth });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.text()).toMatch(/^There is no task for sub-issue 999 of .* in the queue/);
+
       expect((await queue(['kill', '301@1'])).stderr).toContain('"301@1" names an attempt (@1); this command acts on the whole task');
     },
   );
