@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../core/errors.js';
@@ -219,6 +220,9 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       printText(`${renderQueueTable(snapshot, context.colorLevel, context.columns)}\n${renderDepthLine(snapshot)}`);
+      // A hint, on stderr: the table stays what scripts read.
+      const note = (await import('../queue/queue-views.js')).unknownRepositoryNote(snapshot);
+      if (note) process.stderr.write(`${BIN}: ${note}\n`);
     });
 
   program
@@ -387,6 +391,34 @@ async function main(argv: string[]): Promise<void> {
         raw: options.raw === true,
         ...(options.follow && latest ? { follow: { running, intervalMs: LOGS_FOLLOW_POLL_MS } } : {}),
       });
+    });
+
+  program
+    .command('assign')
+    .description('give tasks of unknown repository (queued before repositories were recorded) their repository')
+    .argument('<refs...>', 'the tasks: id:12 as list shows them, or 201 / "#201"')
+    .option('--repo <repo>', "owner/name, or a repository's directory (default: the current directory's repository)")
+    .action(async (refs: string[], options: { repo?: string }) => {
+      const [{ resolveTask, assignTasks }, { parseTaskRef, taskLabel }, { repositoryIdentity }] = await Promise.all([
+        commands(),
+        import('../queue/task-ref.js'),
+        import('../adapters/github/repository-name.js'),
+      ]);
+      const parsed = refs.map((raw) => parseTaskRef(raw));
+      const context = await loadContext();
+      // A directory names its repository as add would record it; anything else is taken as a repository's name.
+      const repo =
+        options.repo === undefined
+          ? await currentRepository(context)
+          : existsSync(options.repo)
+            ? await repositoryIdentity({ cwd: options.repo, env: context.env })
+            : options.repo;
+      validateTaskSpec({ subissue: '1', parent: '1', priority: MIN_PRIORITY, repo });
+      const backend = await openBackend(context);
+      const here = await currentRepository(context);
+      const tasks = await Promise.all(parsed.map((ref) => resolveTask(backend, ref, here)));
+      for (const task of await assignTasks(backend, tasks, repo))
+        printText(`${taskLabel(task)} now belongs to ${repo}: only its pool claims it.`);
     });
 
   program

@@ -121,6 +121,20 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   return fitTable(all ? [QUEUE_COLUMNS[0]!, { head: 'Repository', drop: 4 }, ...QUEUE_COLUMNS.slice(1)] : QUEUE_COLUMNS, rows, columns);
 }
 
+/**
+ * Under the list: tasks queued before repositories were recorded, and the command that gives
+ * them one (run in their repository's checkout); empty when there are none.
+ */
+export function unknownRepositoryNote(snapshot: QueueSnapshot): string {
+  const unknown = snapshot.tasks.filter((task) => task.repo === undefined);
+  if (unknown.length === 0) return '';
+  const refs = unknown
+    .slice(0, 5)
+    .map((task) => `id:${task.id}`)
+    .join(' ');
+  return `${unknown.length} task(s) of unknown repository, which any pool may claim: in their repository's checkout, worker-queue assign ${refs}${unknown.length > 5 ? ' ...' : ''} gives them its repository (--repo names another).`;
+}
+
 export function renderDepthLine(snapshot: QueueSnapshot): string {
   const { queued, claimed, running, done, failed, review, cancelled } = snapshot.depth;
   // Said only when there are some: most pools never kill a run.
