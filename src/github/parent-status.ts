@@ -2,6 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueTask } from '../queue/backend.js';
 import { blockerName, blockersOf } from '../queue/task-rules.js';
+import { taskSuffixes } from '../queue/task-ref.js';
 import { countPulls, type ChecksState, type PullCounts, type PullState } from './pull-request-watch.js';
 
 /*
@@ -74,6 +75,9 @@ export function buildPoolStatus(
   conditions: ReadonlyMap<string, PullRequestCondition & { readonly pr_number: number }> = new Map(),
 ): PoolStatus {
   const chosen = only.length === 0 ? tasks : tasks.filter((task) => only.includes(task.parent));
+  // An earlier task of a sub-issue (a rerun, a follow-up) is shown as `201~1`, as references name it.
+  const suffixes = taskSuffixes(tasks);
+  const name = (task: QueueTask) => `${task.subissue}${suffixes.get(task.id) ?? ''}`;
   const parents = [...new Set([...only, ...chosen.map((task) => task.parent)])];
   const of = (parent: string, status: QueueTask['status']) => chosen.filter((task) => task.parent === parent && task.status === status);
   // Only what the watcher saw of the pull request the history names now (a redone task may have a new one).
@@ -95,18 +99,18 @@ export function buildPoolStatus(
       ),
       queued: of(parent, 'queued')
         .filter((task) => blockersOf(task).length === 0)
-        .map((task) => task.subissue),
+        .map(name),
       blocked: of(parent, 'queued')
         .filter((task) => blockersOf(task).length > 0)
-        .map((task) => ({ subissue: task.subissue, blocked_by: [...blockersOf(task)] })),
+        .map((task) => ({ subissue: name(task), blocked_by: [...blockersOf(task)] })),
       running: of(parent, 'claimed').map((task) => ({
-        subissue: task.subissue,
+        subissue: name(task),
         worker_id: task.workerId,
         elapsed_ms: task.claimedAt ? Math.max(0, now.getTime() - Date.parse(task.claimedAt)) : null,
       })),
-      done: of(parent, 'done').map((task) => ({ subissue: task.subissue, ...links.get(task.subissue), ...conditionOf(task.subissue) })),
-      review: of(parent, 'review').map((task) => task.subissue),
-      failed: of(parent, 'failed').map((task) => ({ subissue: task.subissue, reason: task.lastError })),
+      done: of(parent, 'done').map((task) => ({ subissue: name(task), ...links.get(task.subissue), ...conditionOf(task.subissue) })),
+      review: of(parent, 'review').map(name),
+      failed: of(parent, 'failed').map((task) => ({ subissue: name(task), reason: task.lastError })),
     })),
     pool: {
       total: chosen.length,
