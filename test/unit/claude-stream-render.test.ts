@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LogRenderer, parseLogLine, renderLogText, summarizeToolInput, trimResult } from '../../src/adapters/claude/stream-render.js';
@@ -43,10 +43,16 @@ describe('worker-queue logs: Claude stream-json as readable text', () => {
   });
 
   it("keeps every line that is not one of Claude's events as it is: a command agent's output, the CLI's stderr", () => {
-    const output = 'building...\n{"not":"claude"}\n[1/3] ok\n';
+    const output = 'building...\n{"not":"claude"}\n{"type":"info","msg":"a command agent\'s own JSON"}\n[1/3] ok\n';
     expect(renderLogText(output)).toBe(output);
     expect(parseLogLine('{"type":"stream_event","event":{}}')).toEqual([]);
+    expect(parseLogLine('{"type":"tool_progress","tool_name":"Bash"}')).toEqual([]);
     expect(parseLogLine('{"type":"assistant",')).toEqual([{ kind: 'plain', line: '{"type":"assistant",' }]);
+  });
+
+  it('leaves no raw stream-json in the text of any captured stream', () => {
+    for (const name of readdirSync(FIXTURES).filter((file) => file.startsWith('stream_')))
+      expect(renderLogText(fixture(name)), name).not.toMatch(/^\{"/m);
   });
 
   it('summarizes a tool input by its telling field, else as compact JSON cut to one line', () => {

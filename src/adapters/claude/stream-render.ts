@@ -51,6 +51,9 @@ const lineSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stream_event') }),
 ]);
 
+/** Claude's stream-json event types (docs/CLAUDE-CODE.md section 3), shown or deliberately left out. */
+const CLAUDE_EVENT_TYPES = new Set(['system', 'assistant', 'user', 'result', 'rate_limit_event', 'stream_event', 'tool_progress']);
+
 const SUMMARY_CHARS = 120;
 const RESULT_LINES = 6;
 const RESULT_CHARS = 600;
@@ -115,9 +118,9 @@ export function parseLogLine(line: string): LogEvent[] {
   }
   const parsed = lineSchema.safeParse(json);
   if (!parsed.success) {
-    // Another event of Claude's (a type this toolkit does not show) is left out; other JSON is output.
+    // An event of Claude's this view does not show is left out; any other JSON (a command agent's own) is output.
     const type = (json as { type?: unknown }).type;
-    return typeof type === 'string' && /^[a-z_]+$/.test(type) ? [] : [{ kind: 'plain', line }];
+    return typeof type === 'string' && CLAUDE_EVENT_TYPES.has(type) ? [] : [{ kind: 'plain', line }];
   }
   const event = parsed.data;
   switch (event.type) {
