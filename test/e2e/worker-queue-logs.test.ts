@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { renderLogText } from '../../src/adapters/claude/stream-render.js';
 import { afterThisTest } from '../helpers/after-test.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
 import { binPath, runBin, spawnWorker, testEnv } from '../helpers/run-bin.js';
+import { describeEachBackend } from '../helpers/requires.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 
@@ -18,12 +19,12 @@ import { makeWorkerBench } from '../helpers/worker-harness.js';
 
 const STREAM = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'claude-captured', 'stream_tool_calls.jsonl'), 'utf8');
 
-describe('worker-queue logs', () => {
+describeEachBackend(['git'], 'worker-queue logs on the %s backend', (backendName) => {
   it(
     "says a queued task has no output yet, follows a running attempt's Claude stream as readable text until it ends, and prints it whole or raw afterwards",
     { timeout: 120_000 },
     async () => {
-      const bench = await makeWorkerBench('embedded');
+      const bench = await makeWorkerBench(backendName);
       bench.setScenario({ default: 'claude-stream-gate' });
       const queue = (args: string[]) => runBin('worker-queue', args, { home: bench.home, env: bench.env, cwd: bench.repo });
       expect((await queue(['add', '1', '300', '301'])).exitCode).toBe(0);
