@@ -9,6 +9,7 @@ import type { TimelineEntry } from '../performance/history-summary.js';
 import { NO_HOLDS, type DispatchHolds } from '../github/dispatch-holds.js';
 import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { QueueDepth, QueueTask } from '../queue/backend.js';
+import { taskSuffixes } from '../queue/task-ref.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
 
 export interface WorkerView {
@@ -131,6 +132,8 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
   const report = buildPerformanceReport({ now, thresholds: context.settings, ...data });
   const localHost = workerHost(context.settings);
   const tasks = 'tasks' in queue ? queue.tasks : [];
+  // A worker on an earlier task of its sub-issue (a second active one, added with --force) shows it as `201~1`.
+  const suffixes = taskSuffixes(tasks);
   const workers = await Promise.all(
     report.workers.map(async (row): Promise<WorkerView> => {
       const record = data.metrics.workers[workerKey(row)];
@@ -147,7 +150,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
         local,
         health: gaveUp ? 'gave-up' : row.health,
         status: row.status,
-        task: row.current_task,
+        task: held?.subissue === row.current_task ? `${row.current_task}${suffixes.get(held.id) ?? ''}` : row.current_task,
         parent: held?.parent ?? null,
         elapsed_s: row.current_task === 'none' ? null : ageS(record?.task_started_at, now),
         progress_age_s: row.current_task === 'none' ? null : ageS(record?.last_progress_at, now),
