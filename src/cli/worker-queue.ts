@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../core/errors.js';
@@ -12,6 +13,8 @@ const MONITOR_REFRESH_MS = 2000;
 const DEFAULT_CLEAN_DAYS = 7;
 /** As long as a worker gives an agent it stops itself. */
 const KILL_GRACE_MS = 5000;
+/** How often `logs --follow` looks for new output: a person watching, not a machine. */
+const LOGS_FOLLOW_POLL_MS = 300;
 
 /** The repository of the current directory, as tasks record it (src/adapters/github/repository-name.ts). */
 async function currentRepository(context: CliContext): Promise<string> {
@@ -234,6 +237,9 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       printText(`${renderQueueTable(snapshot, context.colorLevel, context.columns)}\n${renderDepthLine(snapshot)}`);
+      // A hint, on stderr: the table stays what scripts read.
+      const note = (await import('../queue/queue-views.js')).unknownRepositoryNote(snapshot);
+      if (note) process.stderr.write(`${BIN}: ${note}\n`);
     });
 
   program
@@ -296,7 +302,7 @@ async function main(argv: string[]): Promise<void> {
           import('../github/task-pulls.js'),
           import('../github/pull-request-watcher.js'),
         ]);
-      const parsed = refs.map(parseTaskRef);
+      const parsed = refs.map((ref) => parseTaskRef(ref));
       const context = await loadContext();
       const backend = await openBackend(context);
       const repo = await currentRepository(context);
@@ -363,7 +369,7 @@ async function main(argv: string[]): Promise<void> {
         import('../queue/task-ref.js'),
       ]);
       const parent = options.parent === undefined ? undefined : issueNumberArgument(options.parent);
-      const parsed = refs.map(parseTaskRef);
+      const parsed = refs.map((raw) => parseTaskRef(raw));
       const context = await loadContext();
       const force = options.force === true ? { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT } : undefined;
       const [{ resolveTask, retryTask, failedTasks }, { taskLabel }] = await Promise.all([commands(), import('../queue/task-ref.js')]);
@@ -416,6 +422,58 @@ async function main(argv: string[]): Promise<void> {
       const backend = await openBackend(context);
       const task = await removeTask(backend, await resolveTask(backend, ref, await currentRepository(context)));
       printText(`${taskLabel(task)} removed.`);
+    });
+
+  program
+    .command('logs')
+    .description("show a task's latest attempt as readable text (Claude's stream rendered; a command agent's output as is)")
+    .argument('<ref>', `${REF_HELP}; @2 for its second attempt`)
+    .option('--follow', 'keep printing while the attempt runs; end when it ends')
+    .option('--raw', 'print the output file unchanged')
+    .action(async (raw: string, options: { follow?: boolean; raw?: boolean }) => {
+      const [{ resolveTask }, { parseTaskRef }, { locateTaskLog, printTaskLog }] = await Promise.all([
+        commands(),
+        import('../queue/task-ref.js'),
+        import('../worker/task-logs.js'),
+      ]);
+      const ref = parseTaskRef(raw, { attempts: true });
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const task = await resolveTask(backend, ref, await currentRepository(context));
+      const { output, latest } = await locateTaskLog(context.paths.root, backend, task, ref.attempt);
+      const running = async () => (await backend.observeRun(task.id)).state === 'running';
+      await printTaskLog(output.file, (text) => process.stdout.write(text), {
+        raw: options.raw === true,
+        ...(options.follow && latest ? { follow: { running, intervalMs: LOGS_FOLLOW_POLL_MS } } : {}),
+      });
+    });
+
+  program
+    .command('assign')
+    .description('give tasks of unknown repository (queued before repositories were recorded) their repository')
+    .argument('<refs...>', 'the tasks: id:12 as list shows them, or 201 / "#201"')
+    .option('--repo <repo>', "owner/name, or a repository's directory (default: the current directory's repository)")
+    .action(async (refs: string[], options: { repo?: string }) => {
+      const [{ resolveTask, assignTasks }, { parseTaskRef, taskLabel }, { repositoryIdentity }] = await Promise.all([
+        commands(),
+        import('../queue/task-ref.js'),
+        import('../adapters/github/repository-name.js'),
+      ]);
+      const parsed = refs.map((raw) => parseTaskRef(raw));
+      const context = await loadContext();
+      // A directory names its repository as add would record it; anything else is taken as a repository's name.
+      const repo =
+        options.repo === undefined
+          ? await currentRepository(context)
+          : existsSync(options.repo)
+            ? await repositoryIdentity({ cwd: options.repo, env: context.env })
+            : options.repo;
+      validateTaskSpec({ subissue: '1', parent: '1', priority: MIN_PRIORITY, repo });
+      const backend = await openBackend(context);
+      const here = await currentRepository(context);
+      const tasks = await Promise.all(parsed.map((ref) => resolveTask(backend, ref, here)));
+      for (const task of await assignTasks(backend, tasks, repo))
+        printText(`${taskLabel(task)} now belongs to ${repo}: only its pool claims it.`);
     });
 
   program

@@ -3,6 +3,7 @@ import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueTask } from '../queue/backend.js';
 import { blockerName, blockersOf } from '../queue/task-rules.js';
 import type { TaskPullView } from '../queue/queue-views.js';
+import { taskSuffixes } from '../queue/task-ref.js';
 import { countPulls, type ChecksState, type PullCounts, type PullState } from './pull-request-watch.js';
 
 /*
@@ -89,6 +90,9 @@ export function buildPoolStatus(
   for (const task of chosen) groups.set(keyOf(task), [...(groups.get(keyOf(task)) ?? []), task]);
   // A parent named but without tasks is said to have none.
   for (const parent of only) if (!chosen.some((task) => task.parent === parent)) groups.set(`#${parent}`, []);
+  // An earlier task of a sub-issue (a rerun, a follow-up) is shown as `201~1`, as references name it.
+  const suffixes = taskSuffixes(tasks);
+  const name = (task: QueueTask) => `${task.subissue}${suffixes.get(task.id) ?? ''}`;
   const conditionOf = (task: QueueTask): (Partial<PullRequestLink> & Partial<PullRequestCondition>) | undefined => {
     const pull = pulls.get(task.id);
     if (pull === undefined) return undefined;
@@ -119,18 +123,18 @@ export function buildPoolStatus(
       },
       queued: of('queued')
         .filter((task) => blockersOf(task).length === 0)
-        .map((task) => task.subissue),
+        .map(name),
       blocked: of('queued')
         .filter((task) => blockersOf(task).length > 0)
-        .map((task) => ({ subissue: task.subissue, blocked_by: [...blockersOf(task)] })),
+        .map((task) => ({ subissue: name(task), blocked_by: [...blockersOf(task)] })),
       running: of('claimed').map((task) => ({
-        subissue: task.subissue,
+        subissue: name(task),
         worker_id: task.workerId,
         elapsed_ms: task.claimedAt ? Math.max(0, now.getTime() - Date.parse(task.claimedAt)) : null,
       })),
-      done: of('done').map((task) => ({ subissue: task.subissue, ...conditionOf(task) })),
-      review: of('review').map((task) => task.subissue),
-      failed: of('failed').map((task) => ({ subissue: task.subissue, reason: task.lastError })),
+      done: of('done').map((task) => ({ subissue: name(task), ...conditionOf(task) })),
+      review: of('review').map(name),
+      failed: of('failed').map((task) => ({ subissue: name(task), reason: task.lastError })),
     };
   };
   return {

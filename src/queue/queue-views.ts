@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import type { QueueBackend, QueueDepth, QueueTask, TaskStatus } from './backend.js';
 import { blockedByText, blockersOf } from './task-rules.js';
+import { taskSuffixes } from './task-ref.js';
 
 /** What `list` and `monitor` show (`list --json` prints it through snapshotJson). */
 export interface QueueSnapshot {
@@ -76,14 +77,20 @@ const statusText = (task: QueueTask, now: Date) =>
       ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
       : task.status;
 
-/** `list --json`: the snapshot in snake_case. */
-export const snapshotJson = (snapshot: QueueSnapshot) => ({
-  backend: snapshot.backend,
-  repo: snapshot.repo ?? null,
-  generated_at: snapshot.generatedAt,
-  depth: snapshot.depth,
-  tasks: snapshot.tasks.map((task) => taskJson(task, snapshot.pulls?.get(task.id))),
-});
+/** `list --json`: the snapshot in snake_case; `ref` is what a command takes for the task (`o/r#201~1` for an earlier one). */
+export const snapshotJson = (snapshot: QueueSnapshot) => {
+  const suffixes = taskSuffixes(snapshot.tasks);
+  return {
+    backend: snapshot.backend,
+    repo: snapshot.repo ?? null,
+    generated_at: snapshot.generatedAt,
+    depth: snapshot.depth,
+    tasks: snapshot.tasks.map((task) => ({
+      ...taskJson(task, snapshot.pulls?.get(task.id)),
+      ref: `${task.repo ?? ''}#${task.subissue}${suffixes.get(task.id) ?? ''}`,
+    })),
+  };
+};
 
 const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance> = {
   queued: (c) => c.white,
@@ -126,10 +133,12 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
     (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt),
   );
   const withPulls = snapshot.pulls !== undefined && snapshot.tasks.some((task) => snapshot.pulls!.has(task.id));
+  // An earlier task of a sub-issue is shown as `201~1`, as references name it.
+  const suffixes = taskSuffixes(snapshot.tasks);
   const rows = sorted.map((task) => [
     task.id,
     ...(all ? [task.repo ?? 'repository unknown'] : []),
-    task.subissue,
+    `${task.subissue}${suffixes.get(task.id) ?? ''}`,
     task.parent,
     String(task.priority),
     STATUS_COLORS[task.status](chalk)(statusText(task, now)),
@@ -142,6 +151,20 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   const status = QUEUE_COLUMNS.findIndex((column) => column.head === 'Status') + 1;
   const heads = withPulls ? [...QUEUE_COLUMNS.slice(0, status), PULL_COLUMN, ...QUEUE_COLUMNS.slice(status)] : QUEUE_COLUMNS;
   return fitTable(all ? [heads[0]!, { head: 'Repository', drop: 4 }, ...heads.slice(1)] : heads, rows, columns);
+}
+
+/**
+ * Under the list: tasks queued before repositories were recorded, and the command that gives
+ * them one (run in their repository's checkout); empty when there are none.
+ */
+export function unknownRepositoryNote(snapshot: QueueSnapshot): string {
+  const unknown = snapshot.tasks.filter((task) => task.repo === undefined);
+  if (unknown.length === 0) return '';
+  const refs = unknown
+    .slice(0, 5)
+    .map((task) => `id:${task.id}`)
+    .join(' ');
+  return `${unknown.length} task(s) of unknown repository, which any pool may claim: in their repository's checkout, worker-queue assign ${refs}${unknown.length > 5 ? ' ...' : ''} gives them its repository (--repo names another).`;
 }
 
 export function renderDepthLine(snapshot: QueueSnapshot): string {

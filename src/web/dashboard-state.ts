@@ -12,6 +12,7 @@ import type { QueueDepth, QueueTask } from '../queue/backend.js';
 import { waitingView, type WaitingView } from '../queue/blockers.js';
 import type { TaskPullView } from '../queue/queue-views.js';
 import { countPulls, type ChecksState, type PullState } from '../github/pull-request-watch.js';
+import { taskSuffixes } from '../queue/task-ref.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
 import { pageOutcomeLines } from './outcome-lines.js';
 
@@ -194,6 +195,8 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
   const localHost = workerHost(context.settings);
   const tasks = 'tasks' in queue ? queue.tasks : [];
   const pulls = sources.taskPulls === undefined ? new Map<string, TaskPullView>() : await sources.taskPulls(tasks).catch(() => new Map());
+  // A worker on an earlier task of its sub-issue (a second active one, added with --force) shows it as `201~1`.
+  const suffixes = taskSuffixes(tasks);
   const workers = await Promise.all(
     report.workers.map(async (row): Promise<WorkerView> => {
       const record = data.metrics.workers[workerKey(row)];
@@ -210,7 +213,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
         local,
         health: gaveUp ? 'gave-up' : row.health,
         status: row.status,
-        task: row.current_task,
+        task: held?.subissue === row.current_task ? `${row.current_task}${suffixes.get(held.id) ?? ''}` : row.current_task,
         parent: held?.parent ?? null,
         elapsed_s: row.current_task === 'none' ? null : ageS(record?.task_started_at, now),
         progress_age_s: row.current_task === 'none' ? null : ageS(record?.last_progress_at, now),

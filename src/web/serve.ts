@@ -200,6 +200,7 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
       },
     },
     actions: options.restartWorker === null ? null : dashboardActions(context, queue, options.restartWorker),
+    taskLog: async (ref) => (await import('./task-log.js')).renderTaskLog(context.paths, await queue(), ref, context.env),
     hub,
     state: () => live.current(),
     metrics: async () => {

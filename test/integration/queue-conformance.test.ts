@@ -179,6 +179,17 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       expect(await h.backend.list()).toHaveLength(3);
     });
 
+    it("gives a task of unknown repository its repository once; then only that repository's workers claim it", async () => {
+      const old = await h.backend.add({ subissue: '31', parent: '3', priority: 1 });
+      expect(old.repo).toBeUndefined();
+      await h.backend.assignRepository(old.id, 'o/r');
+      expect((await h.backend.get(old.id))?.repo).toBe('o/r');
+      await expect(h.backend.assignRepository(old.id, 'o/other')).rejects.toMatchObject({ kind: 'conflict' });
+      expect((await h.backend.get(old.id))?.repo).toBe('o/r');
+      expect(await h.backend.claim(1, { repo: 'o/other' })).toBeUndefined();
+      expect((await h.backend.claim(2, { repo: 'o/r' }))?.id).toBe(old.id);
+    });
+
     it('claims the lowest priority number first, then the oldest; a worker gets its held task back', async () => {
       const late = await h.backend.add({ subissue: '1', parent: '9', priority: 5 });
       const urgent = await h.backend.add({ subissue: '2', parent: '9', priority: 1 });

@@ -84,6 +84,15 @@ function button(label: string, key: string, path: string, body?: object): HTMLEl
   return b;
 }
 
+/** A link to a task's latest output as text (read-only: shown with or without actions). */
+function logLink(task: string): HTMLElement {
+  const a = el('a', 'log', 'log') as HTMLAnchorElement;
+  a.href = '/log?task=' + encodeURIComponent(task);
+  a.target = '_blank';
+  a.rel = 'noopener';
+  return a;
+}
+
 function header(s: DashboardState): void {
   // The server counts from the same health the rows show: a given-up worker is never "dead".
   const c = s.worker_counts;
@@ -142,7 +151,9 @@ function workers(s: DashboardState): void {
     const state = el('td');
     state.appendChild(el('span', w.health, 'state ' + w.health));
     row.appendChild(state);
-    row.appendChild(el('td', w.task));
+    const taskCell = el('td', w.task);
+    if (w.task !== 'none' && w.local) taskCell.append(' ', logLink(w.task));
+    row.appendChild(taskCell);
     row.appendChild(el('td', w.parent === null ? '-' : w.parent));
     row.appendChild(el('td', dur(w.elapsed_s)));
     row.appendChild(el('td', dur(w.progress_age_s)));
@@ -297,6 +308,7 @@ function render(s: DashboardState): void {
         ' on worker ' + (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) + ', ' + dur(Math.round(t.duration_ms / 1000)),
       ),
     );
+    if (t.host === s.host) li.append(' ', logLink(t.task_id));
     if (actions && t.result !== 'success')
       li.appendChild(button('retry', 'retry task ' + t.task_id, '/api/actions/retry', { task: t.task_id }));
     return li;
