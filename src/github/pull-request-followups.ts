@@ -72,7 +72,8 @@ export function decideFollowUp(input: FollowUpInput): FollowUpAction {
   return { type: 'none' };
 }
 
-function queueOnce(input: FollowUpInput, kind: TaskKind, on: string, last: string): FollowUpAction {
+/** Queue a follow-up of `kind` for `on` unless one was already queued for it, or tell the person once when FOLLOWUP_MAX is spent. */
+export function queueOnce(input: Pick<FollowUpInput, 'memory' | 'max' | 'pr'>, kind: TaskKind, on: string, last: string): FollowUpAction {
   const { memory, pr } = input;
   if (memory.acted_on[kind] === on) return { type: 'none' };
   const done = memory.counts[kind] ?? 0;

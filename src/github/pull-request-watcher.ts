@@ -26,6 +26,7 @@ import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueBackend, QueueTask, TaskKind } from '../queue/backend.js';
 import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
 import { blockerName, taskName } from '../queue/task-rules.js';
+import { updateOnMovedBase, type UpdateMethod } from './base-updates.js';
 import { decideFollowUp, emptyMemory, type FollowUpMemory } from './pull-request-followups.js';
 import {
   CHECK_STATES,
@@ -80,6 +81,8 @@ const watchedSchema = z.object({
       told: z.array(z.string()),
     })
     .optional(),
+  /** The last base check (docs/SPEC.md section 14.4): `<base sha>:<head sha>:<mergeable_state>`; absent before the first. */
+  base_check: z.string().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -192,7 +195,7 @@ async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: re
 }
 
 type KeptMemory = NonNullable<WatchedPull['followups']>;
-const keep = (memory: FollowUpMemory): KeptMemory => ({
+export const keep = (memory: FollowUpMemory): KeptMemory => ({
   counts: Object.fromEntries(Object.entries(memory.counts).filter((entry): entry is [string, number] => entry[1] !== undefined)),
   acted_on: Object.fromEntries(Object.entries(memory.acted_on).filter((entry): entry is [string, string] => entry[1] !== undefined)),
   rerun: [...memory.rerun],
@@ -392,6 +395,8 @@ export interface PullWatcherOptions {
     readonly max: number;
     queue(spec: { subissue: string; parent: string; kind: TaskKind; repo: string }): Promise<boolean>;
   };
+  /** PR_UPDATE_METHOD (docs/SPEC.md section 14.4): with follow-ups, pull requests behind a moved base are updated. */
+  readonly updateMethod?: UpdateMethod;
 }
 
 /**
@@ -501,6 +506,21 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
     });
     for (const change of result.transitions) await log.log('INFO', transitionLine(change));
     for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);
+    if (options.followUps && options.updateMethod) {
+      const openQueue = options.openBackend;
+      await updateOnMovedBase({
+        repoDir: options.cwd,
+        store,
+        hands: handsFor(options.followUps, mode, log),
+        method: options.updateMethod,
+        busy: async (subissue) => {
+          if (!openQueue) return false;
+          backend ??= openQueue();
+          const tasks = await (await backend).list();
+          return tasks.some((task) => task.subissue === subissue && (task.status === 'queued' || task.status === 'claimed'));
+        },
+      }).catch((error: unknown) => log.log('WARN', `Could not check the pull requests against their base: ${(error as Error).message}`));
+    }
     if (options.openBackend) {
       backend ??= options.openBackend();
       await releaseGithubBlockers(mode.gh, mode.repo, await backend, await store.read(), reportedCycles, log).catch((error: unknown) =>

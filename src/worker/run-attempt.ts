@@ -74,7 +74,10 @@ async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | und
 async function fetchFollowUpOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
   if (!rt.github || ts.kind === null || ts.followup_data !== null) return undefined;
   try {
-    ts.followup_data = await fetchFollowUpData(freshRateBudget(rt.github.gh), rt.github.repo, ts.branch, ts.kind);
+    ts.followup_data = await fetchFollowUpData(freshRateBudget(rt.github.gh), rt.github.repo, ts.branch, ts.kind, {
+      repo: rt.repo,
+      base: ts.base_branch,
+    });
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);
