@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mergeInOrigin, originView } from './origin-mergeability.js';
 
 /*
  * A scripted GitHub REST API on 127.0.0.1 for the real `gh` CLI. gh sends plain HTTP to
@@ -125,6 +126,14 @@ export interface GithubApi {
   changeCheckRun(id: number, change: Partial<ScriptedCheckRun>): void;
   addStatus(number: number, status: { readonly context: string; readonly state: string; readonly description?: string }): void;
   addReview(number: number, review: ScriptedReview): void;
+  /**
+   * From now on each open pull request's head commit and mergeability come from this bare
+   * repository (git merge-tree), not from hand-set values; `requireUpToDate` is branch protection's
+   * "require branches to be up to date" (a base that moved on makes it `behind`).
+   */
+  useOrigin(origin: string, options?: { readonly requireUpToDate?: boolean }): void;
+  /** Merges pull request `number` into its base in the origin, as PUT pulls/{n}/merge does; false on a conflict. */
+  mergePull(number: number): boolean;
   /** How many answers counted against the rate limit (every answer but a 304). */
   rateLimitUsed(): number;
   close(): Promise<void>;
@@ -171,6 +180,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     { id: number; user: { login: string }; state: string; author_association: string; body: string; submitted_at: string }[]
   >();
   let rateLimitUsed = 0;
+  let origin: { path: string; requireUpToDate: boolean } | undefined;
   let nextId = 9000;
   // Strictly increasing, so an update is always a new updated_at (and a new ETag).
   let tick = Date.parse('2030-01-01T00:00:00Z');
@@ -203,6 +213,19 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     html_url: `https://github.localhost/${owner}/${repo}/issues/${issue.number}`,
     repository_url: `${HOST}/repos/${owner}/${repo}`,
   });
+  /** With an origin: the head and mergeability as the repository has them now. */
+  const refresh = (pull: Pull) => {
+    const view = origin && pull.state === 'open' ? originView(origin.path, pull.base, pull.head, origin.requireUpToDate) : undefined;
+    if (!view || (view.sha === pull.sha && view.mergeable === pull.mergeable && view.mergeable_state === pull.mergeable_state)) return;
+    Object.assign(pull, view, { updated_at: stamp() });
+  };
+  const merge = (pull: Pull): boolean => {
+    refresh(pull);
+    if (!origin || pull.state !== 'open' || !mergeInOrigin(origin.path, pull.base, pull.head, `Merge pull request #${pull.number}`))
+      return false;
+    Object.assign(pull, { state: 'closed', merged: true, merged_at: new Date().toISOString(), updated_at: stamp() });
+    return true;
+  };
   const pullJson = (pull: Pull) => ({
     number: pull.number,
     title: pull.title,
@@ -241,6 +264,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
   const pullOf = (number: number): Pull => {
     const pull = pulls.find((candidate) => candidate.number === number);
     if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
+    refresh(pull);
     return pull;
   };
   const checkRunJson = (run: CheckRun) => ({
@@ -258,6 +282,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
 
   function route(method: string, url: URL, body: unknown): Answer {
     const path = url.pathname;
+    for (const open of pulls) refresh(open);
     if (method === 'GET' && path === '/user') return { status: 200, body: { login: 'scripted-user', id: 1 } };
     if (method === 'GET' && path === base) return { status: 200, body: { full_name: `${owner}/${repo}`, default_branch: 'main' } };
     const fields = (body ?? {}) as Record<string, unknown>;
@@ -298,6 +323,13 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     const pullPath = new RegExp(`^${base}/pulls/(\\d+)(/reviews)?$`).exec(path);
     const pull = pullPath ? pulls.find((candidate) => candidate.number === Number(pullPath[1])) : undefined;
     if (method === 'GET' && pull && pullPath?.[2] === undefined) return { status: 200, body: pullJson(pull) };
+    if (method === 'PUT' && new RegExp(`^${base}/pulls/(\\d+)/merge$`).test(path)) {
+      const merging = pulls.find((candidate) => candidate.number === Number(path.split('/').at(-2)));
+      if (!merging) return notFound;
+      return merge(merging)
+        ? { status: 200, body: { merged: true, message: 'Pull Request successfully merged' } }
+        : { status: 405, body: { message: 'Pull Request is not mergeable' } };
+    }
     if (method === 'GET' && pull && pullPath?.[2] === '/reviews') return { status: 200, body: reviews.get(pull.number) ?? [] };
     const commitPath = new RegExp(`^${base}/commits/([0-9a-f]{40})/(check-runs|status)$`).exec(path);
     if (method === 'GET' && commitPath?.[2] === 'check-runs') {
@@ -451,7 +483,10 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     },
     issue: (number) => issues.get(number),
     subIssuesOf: (number) => [...(issues.get(number)?.subIssues ?? [])],
-    pulls: () => pulls,
+    pulls: () => {
+      for (const open of pulls) refresh(open);
+      return pulls;
+    },
     openPull: (fields) => newPull(fields),
     changePull: (number, change) => {
       Object.assign(pullOf(number), change, { updated_at: stamp() });
@@ -489,6 +524,10 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       reviews.set(number, list);
       pull.updated_at = stamp();
     },
+    useOrigin: (path, options = {}) => {
+      origin = { path, requireUpToDate: options.requireUpToDate ?? false };
+    },
+    mergePull: (number) => merge(pullOf(number)),
     rateLimitUsed: () => rateLimitUsed,
     close: () =>
       new Promise<void>((resolve) => {
