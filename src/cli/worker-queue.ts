@@ -197,7 +197,15 @@ async function main(argv: string[]): Promise<void> {
       ]);
       const { history } = openFleetStores(context);
       const holds = () => readDispatchHolds({ ...context, env: context.env, history, now: () => context.now() });
-      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now(), context.paths.root, holds);
+      const { status, text } = await runStatus(
+        () => openBackend(context),
+        history,
+        parents,
+        context.now(),
+        context.paths.root,
+        holds,
+        process.cwd(),
+      );
       if (options.json) printJson(status);
       else printText(text);
     });

@@ -129,6 +129,28 @@ describe('siblings and a moving base', () => {
   );
 
   it(
+    '`worker-queue status` flags two open sibling pull requests that change the same file before either conflicts',
+    { timeout: 240_000 },
+    async () => {
+      const siblings = await twoPullRequests({ '2': 'shared.txt', '3': 'shared.txt' }, false);
+      const { bench } = siblings;
+      expect(pullOf(siblings, '3')).toMatchObject({ mergeable_state: 'clean' });
+      const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
+      await waitFor(() => (manager.log().match(/Following pull request #/g) ?? []).length === 2, {
+        timeoutMs: 60_000,
+        what: 'both pull requests followed',
+      });
+      await manager.stop();
+      const status = await bench.queue(['status']);
+      expect(status.exitCode, status.stderr).toBe(0);
+      const [a, b] = [siblings.pr('2'), siblings.pr('3')].sort((x, y) => x - y);
+      expect(status.stdout).toContain(`Overlap: pull requests #${a} (sub-issue #2) and #${b} (sub-issue #3) both change shared.txt:`);
+      const json = JSON.parse((await bench.queue(['status', '--json'])).stdout) as { overlaps: unknown };
+      expect(json.overlaps).toEqual([{ prs: [a, b], subissues: ['2', '3'], same_parent: true, paths: ['shared.txt'] }]);
+    },
+  );
+
+  it(
     'a commit a person pushes to the pull request’s branch while a follow-up runs survives: the follow-up’s delivery takes it in and pushes with lease',
     { timeout: 240_000 },
     async () => {
