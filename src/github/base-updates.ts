@@ -14,11 +14,10 @@ import {
   removeWorktree,
   updateOnto,
 } from '../adapters/git.js';
-import type { JsonFile } from '../core/json-store.js';
 import { conflictLine } from './conflict-summary.js';
-import { emptyMemory, queueOnce, type FollowUpMemory } from './pull-request-followups.js';
+import { emptyMemory, plainMemory as kept, queueOnce, type FollowUpMemory } from './pull-request-followups.js';
 import { isFinal } from './pull-request-watch.js';
-import { keep as kept, type FollowUpHands, type PullWatchFile, type WatchedPull } from './pull-request-watcher.js';
+import type { AfterRound, WatchedPull } from './pull-request-watcher.js';
 
 /*
  * Siblings and a moving base (docs/SPEC.md section 14.4). After each round of looks the watcher
@@ -56,14 +55,11 @@ export function pullsToCheck(pulls: readonly WatchedPull[], baseHeads: ReadonlyM
   });
 }
 
-export interface BaseUpdateDeps {
+/** The watcher's round (its file, its hands, whether a sub-issue has a task at work), and where and how to update. */
+export interface BaseUpdateDeps extends AfterRound {
   /** The repository (its origin is the pull requests' repository). */
   readonly repoDir: string;
-  readonly store: JsonFile<PullWatchFile>;
-  readonly hands: FollowUpHands;
   readonly method: UpdateMethod;
-  /** Whether a task of the sub-issue is queued or running: the pool does not push under it. */
-  readonly busy: (subissue: string) => Promise<boolean>;
 }
 
 /** One pass over the open pull requests; what a pull request got is kept in its entry. */
@@ -150,7 +146,7 @@ async function updateBranch(deps: BaseUpdateDeps, head: string, baseSha: string)
 }
 
 async function queueResolve(
-  hands: FollowUpHands,
+  hands: AfterRound['hands'],
   pull: WatchedPull,
   on: string,
   conflicts: readonly string[],

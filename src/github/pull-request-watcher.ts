@@ -26,8 +26,7 @@ import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueBackend, QueueTask, TaskKind } from '../queue/backend.js';
 import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
 import { blockerName, taskName } from '../queue/task-rules.js';
-import { updateOnMovedBase, type UpdateMethod } from './base-updates.js';
-import { decideFollowUp, emptyMemory, type FollowUpMemory } from './pull-request-followups.js';
+import { decideFollowUp, emptyMemory, plainMemory, type FollowUpMemory } from './pull-request-followups.js';
 import {
   CHECK_STATES,
   PULL_STATES,
@@ -195,12 +194,7 @@ async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: re
 }
 
 type KeptMemory = NonNullable<WatchedPull['followups']>;
-export const keep = (memory: FollowUpMemory): KeptMemory => ({
-  counts: Object.fromEntries(Object.entries(memory.counts).filter((entry): entry is [string, number] => entry[1] !== undefined)),
-  acted_on: Object.fromEntries(Object.entries(memory.acted_on).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-  rerun: [...memory.rerun],
-  told: [...memory.told],
-});
+const keep = (memory: FollowUpMemory): KeptMemory => plainMemory(memory);
 
 export interface WatchRoundDeps {
   readonly repo: string;
@@ -395,8 +389,18 @@ export interface PullWatcherOptions {
     readonly max: number;
     queue(spec: { subissue: string; parent: string; kind: TaskKind; repo: string }): Promise<boolean>;
   };
-  /** PR_UPDATE_METHOD (docs/SPEC.md section 14.4): with follow-ups, pull requests behind a moved base are updated. */
-  readonly updateMethod?: UpdateMethod;
+  /**
+   * After each round, with follow-ups: the pool's pull requests checked against their moved base
+   * (docs/SPEC.md section 14.4, src/github/base-updates.ts). `busy` says whether a task of the
+   * sub-issue is queued or running.
+   */
+  readonly afterRound?: (round: AfterRound) => Promise<void>;
+}
+
+export interface AfterRound {
+  readonly store: JsonFile<PullWatchFile>;
+  readonly hands: FollowUpHands;
+  busy(subissue: string): Promise<boolean>;
 }
 
 /**
@@ -506,20 +510,25 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
     });
     for (const change of result.transitions) await log.log('INFO', transitionLine(change));
     for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);
-    if (options.followUps && options.updateMethod) {
+    if (options.followUps && options.afterRound) {
       const openQueue = options.openBackend;
-      await updateOnMovedBase({
-        repoDir: options.cwd,
-        store,
-        hands: handsFor(options.followUps, mode, log),
-        method: options.updateMethod,
-        busy: async (subissue) => {
-          if (!openQueue) return false;
-          backend ??= openQueue();
-          const tasks = await (await backend).list();
-          return tasks.some((task) => task.subissue === subissue && (task.status === 'queued' || task.status === 'claimed'));
-        },
-      }).catch((error: unknown) => log.log('WARN', `Could not check the pull requests against their base: ${(error as Error).message}`));
+      await options
+        .afterRound({
+          store,
+          hands: handsFor(options.followUps, mode, log),
+          busy: async (subissue) => {
+            if (!openQueue) return false;
+            backend ??= openQueue();
+            const tasks = await (await backend).list();
+            return tasks.some(
+              (task) =>
+                task.subissue === subissue &&
+                (task.repo === undefined || task.repo === mode?.repo) &&
+                (task.status === 'queued' || task.status === 'claimed'),
+            );
+          },
+        })
+        .catch((error: unknown) => log.log('WARN', `Could not check the pull requests against their base: ${(error as Error).message}`));
     }
     if (options.openBackend) {
       backend ??= options.openBackend();

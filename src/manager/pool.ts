@@ -93,7 +93,12 @@ export function managerContextFor(
           now,
           openBackend,
           followUps,
-          updateMethod: settings.PR_UPDATE_METHOD,
+          afterRound: async (round) =>
+            (await import('../github/base-updates.js')).updateOnMovedBase({
+              ...round,
+              repoDir: where.cwd,
+              method: settings.PR_UPDATE_METHOD,
+            }),
         },
         log,
       );
