@@ -183,7 +183,7 @@ export async function getCommit(cwd: string, ref: string): Promise<string> {
 /**
  * Pushes `branch` to origin and makes it the branch's upstream. With `lease` (the commit the
  * branch had on origin when last seen, '' for none) the push is forced only if origin still has
- * exactly that: commits someone else pushed since are never overwritten (docs/SPEC.md section 14.4).
+ * exactly that: commits someone else pushed since are never overwritten (docs/SPEC.md section 14.5).
  */
 export async function pushBranch(cwd: string, branch: string, lease?: string): Promise<void> {
   const force = lease === undefined ? [] : [`--force-with-lease=refs/heads/${branch}:${lease}`];

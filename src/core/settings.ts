@@ -483,7 +483,7 @@ export const SETTING_DEFINITIONS = {
   FOLLOWUP_MAX: {
     ...count(3, 0, 100),
     description:
-      'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
+      'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for, resolve-conflict for a branch that conflicts with its moved base); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
   },
 
   // Siblings and a moving base (issue 26, section 3).

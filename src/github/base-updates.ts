@@ -20,7 +20,7 @@ import { isFinal } from './pull-request-watch.js';
 import type { AfterRound, WatchedPull } from './pull-request-watcher.js';
 
 /*
- * Siblings and a moving base (docs/SPEC.md section 14.4). After each round of looks the watcher
+ * Siblings and a moving base (docs/SPEC.md section 14.5). After each round of looks the watcher
  * checks every open pull request of the pool against its base as origin has it now, locally
  * (`git merge-tree`): one that conflicts becomes a resolve-conflict follow-up; one GitHub calls
  * `behind` (branch protection wants it up to date) is rebased or merged with the base by the

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { fetchOriginBranches, getCommitsTouching, getMergeBase, getMergeConflicts } from '../adapters/git.js';
 
 /*
- * What a resolve-conflict follow-up's agent is shown (docs/SPEC.md section 14.4): the paths that
+ * What a resolve-conflict follow-up's agent is shown (docs/SPEC.md section 14.5): the paths that
  * conflict between the branch and its moved base, and the commits that touched them on each side
  * since they parted, computed from the local git (merge-tree: no worktree is touched).
  */

@@ -102,7 +102,7 @@ export async function deliverPullRequest(
 }
 
 /**
- * docs/SPEC.md section 14.4: the branch as origin has it now is the head the push leases against,
+ * docs/SPEC.md section 14.5: the branch as origin has it now is the head the push leases against,
  * so commits a person pushed are never overwritten. Commits there that this branch lacks are
  * taken in first (this branch's own are replayed on them); when they conflict the delivery fails
  * for a retry, saying so, and nothing is pushed. Returns the lease ('' when origin has no branch).

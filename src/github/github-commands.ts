@@ -92,7 +92,7 @@ export async function runStatus(
   dataRoot?: string,
   /** What holds new work back (budgets, MAX_OPEN_PRS), shown above the parents. */
   readHolds?: () => Promise<DispatchHolds>,
-  /** The repository whose git says which files each open pull request changes (overlaps, docs/SPEC.md section 14.4). */
+  /** The repository whose git says which files each open pull request changes (overlaps, docs/SPEC.md section 14.5). */
   repoDir?: string,
 ): Promise<{ status: PoolStatus & { readonly holds?: DispatchHolds; readonly overlaps?: readonly Overlap[] }; text: string }> {
   const only = words.length === 0 ? [] : parseIssueList(words).map(String);

@@ -80,7 +80,7 @@ const watchedSchema = z.object({
       told: z.array(z.string()),
     })
     .optional(),
-  /** The last base check (docs/SPEC.md section 14.4): `<base sha>:<head sha>:<mergeable_state>`; absent before the first. */
+  /** The last base check (docs/SPEC.md section 14.5): `<base sha>:<head sha>:<mergeable_state>`; absent before the first. */
   base_check: z.string().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
@@ -391,7 +391,7 @@ export interface PullWatcherOptions {
   };
   /**
    * After each round, with follow-ups: the pool's pull requests checked against their moved base
-   * (docs/SPEC.md section 14.4, src/github/base-updates.ts). `busy` says whether a task of the
+   * (docs/SPEC.md section 14.5, src/github/base-updates.ts). `busy` says whether a task of the
    * sub-issue is queued or running.
    */
   readonly afterRound?: (round: AfterRound) => Promise<void>;

@@ -5,7 +5,7 @@ import type { PullWatchFile } from './pull-request-watcher.js';
 /*
  * `worker-queue status` flags open sibling pull requests of the pool (same parent, or the same
  * repository: the watcher follows one) that change the same files, before GitHub says they
- * conflict: whichever merges first may make the other conflict (docs/SPEC.md section 14.4).
+ * conflict: whichever merges first may make the other conflict (docs/SPEC.md section 14.5).
  * Cheap: each pull request's files come from the local git (the merge-base diff of what was last
  * fetched), no GitHub request.
  */

@@ -127,7 +127,7 @@ export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: s
     else if (head !== originCommit && !(await isAncestor(place.worktree, originCommit, head))) {
       // Origin has commits this branch lacks and the other way round: a person pushed, or the pool
       // rebased the pull request onto its base. The attempt starts from origin's head (docs/SPEC.md
-      // section 14.4): this branch's own commits are replayed on it, or, when they conflict, given
+      // section 14.5): this branch's own commits are replayed on it, or, when they conflict, given
       // up for origin's (they stay in the reflog).
       if (!(await rebaseBranchOnto(place.worktree, originCommit))) await resetHard(place.worktree, originCommit);
     }

@@ -9,7 +9,7 @@ import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /*
- * docs/SPEC.md section 14.4, siblings and a moving base: the real gh against the scripted GitHub,
+ * docs/SPEC.md section 14.5, siblings and a moving base: the real gh against the scripted GitHub,
  * whose mergeability is computed from the bare origin with git merge-tree; one worker process with
  * the fake agent; the manager's watcher in this process. Sub-issues 2 and 3 of parent 1 each open
  * a pull request; 2 is merged first.
