@@ -56,7 +56,7 @@ describe('siblings and a moving base', () => {
 
       const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
       await waitFor(() => manager.log().includes('queued resolve-conflict follow-up 1 of 3 for sub-issue #3'), {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         what: 'the resolve-conflict follow-up',
       });
       expect(manager.log()).toContain(`Pull request #${siblings.pr('3')}: conflicts with main in shared.txt;`);
@@ -88,7 +88,7 @@ describe('siblings and a moving base', () => {
       expect(pullOf(siblings, '3')).toMatchObject({ mergeable: true, mergeable_state: 'behind' });
 
       const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
-      await waitFor(() => pullOf(siblings, '3').mergeable_state === 'clean', { timeoutMs: 60_000, what: 'pull request 3 up to date' });
+      await waitFor(() => pullOf(siblings, '3').mergeable_state === 'clean', { timeoutMs: 120_000, what: 'pull request 3 up to date' });
       await manager.stop();
       expect(manager.log()).toContain(`Pull request #${siblings.pr('3')}: rebased onto main (`);
       expect(manager.log()).toContain(`pushed with lease over ${before.slice(0, 7)}`);
@@ -158,6 +158,8 @@ describe('siblings and a moving base', () => {
       expect((await bench.queue(['add', '5', '1', '2'])).exitCode).toBe(0);
       const worker = spawnWorker({ repo: bench.worker.repo, env: bench.env }, 1);
       await finishedRecord(bench, 1, '2');
+      // The history is written before the queue hears of the end: the follow-up waits for the task to be done.
+      await waitFor(async () => (await bench.worker.backend.list())[0]?.status === 'done', { timeoutMs: 30_000, what: 'task 2 done' });
       const [task] = await bench.worker.backend.list();
       bench.worker.setScenario({ tasks: { '2': 'gate' } });
       await bench.worker.backend.add({ subissue: '2', parent: '1', priority: 1, repo: task!.repo!, kind: 'fix-ci' });
