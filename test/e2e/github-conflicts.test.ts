@@ -98,6 +98,21 @@ describe('siblings and a moving base', () => {
       expect(siblings.originHead('3')).not.toBe(before);
       expect(bench.runsOf('3')).toBe(1);
       expect((await bench.worker.backend.list()).filter((task) => task.status === 'queued')).toEqual([]);
+
+      // A follow-up after the rebase starts from the rebased head on origin, not the local branch: each commit once.
+      const rebased = siblings.originHead('3');
+      bench.worker.setScenario({ tasks: { '3': 'gate' } });
+      writeFileSync(join(bench.worker.agentDir, 'go-3'), '');
+      await bench.worker.backend.add({ subissue: '3', parent: '1', priority: 1, repo: 'octo/widgets', kind: 'fix-ci' });
+      await waitFor(() => bench.history().filter((record) => record.task_id === '3').length === 2, {
+        timeoutMs: 60_000,
+        what: 'the follow-up finished',
+      });
+      expect(readFileSync(join(bench.worker.agentDir, 'head-3.txt'), 'utf8').trim()).toBe(rebased);
+      expect(git(bench.github.origin, 'log', '--format=%s', 'main..subissue/1-3').split('\n')).toEqual([
+        'agent: sub-issue 3 (fix-ci-3.txt)',
+        'agent: sub-issue 3 (three.txt)',
+      ]);
     },
   );
 
