@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { finishedRecord, makeGithubWorkerBench, type GithubWorkerBench } from '../helpers/github-worker-bench.js';
 import { git } from '../helpers/git-repo.js';
@@ -51,7 +52,15 @@ describe('siblings and a moving base', () => {
     async () => {
       const siblings = await twoPullRequests({ '2': 'shared.txt', '3': 'shared.txt' }, false);
       const { bench } = siblings;
-      expect(bench.github.api.mergePull(siblings.pr('2'))).toBe(true);
+      // Merged as a person (or AUTO_MERGE) would: PUT pulls/{n}/merge through the real gh.
+      const merged = await execa('gh', ['api', '-X', 'PUT', `repos/octo/widgets/pulls/${siblings.pr('2')}/merge`], {
+        env: bench.env,
+        extendEnv: false,
+        reject: false,
+      });
+      expect(merged.exitCode, merged.stderr).toBe(0);
+      expect(JSON.parse(merged.stdout)).toMatchObject({ merged: true });
+      expect(git(bench.github.origin, 'log', '-1', '--format=%s', 'main')).toBe(`Merge pull request #${siblings.pr('2')}`);
       expect(pullOf(siblings, '3')).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
 
       const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
