@@ -210,6 +210,7 @@ async function main(argv: string[]): Promise<void> {
         context.paths.root,
         holds,
         repo,
+        process.cwd(),
       );
       if (options.json) printJson(status);
       else printText(text);

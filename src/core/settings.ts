@@ -483,7 +483,14 @@ export const SETTING_DEFINITIONS = {
   FOLLOWUP_MAX: {
     ...count(3, 0, 100),
     description:
-      'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
+      'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for, resolve-conflict for a branch that conflicts with its moved base); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
+  },
+
+  // Siblings and a moving base (issue 26, section 3).
+  PR_UPDATE_METHOD: {
+    ...choice('rebase', ['rebase', 'merge'] as const),
+    description:
+      "GitHub mode: how the manager brings an open pull request of the pool up to date with its moved base branch, with no agent, when that is clean and needed (the branch now conflicts, or GitHub says `behind` because branch protection requires it up to date): `rebase` replays the branch's commits onto the base, `merge` commits a merge of the base into the branch. Either is pushed with force-with-lease against the head the pool last saw, so a person's commits are never overwritten; a conflicting update becomes a resolve-conflict follow-up instead.",
   },
 
   // Stacking on blockers (issue 27, section 1; docs/SPEC.md section 8.5).

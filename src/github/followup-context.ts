@@ -4,6 +4,7 @@ import { getJobLog, getPullDetail, listCheckRuns, listPullRequests } from '../ad
 import type { TaskKind } from '../queue/backend.js';
 import { checksOf, type FailingCheck } from './pull-request-watch.js';
 import { fetchReviewData } from './review-context.js';
+import { conflictText, readConflictSummary } from './conflict-summary.js';
 
 /*
  * What a follow-up's agent is shown (docs/SPEC.md section 14.3): for fix-ci, the failing checks
@@ -72,11 +73,14 @@ export async function fetchFollowUpData(
   kind: TaskKind,
   /** TRUSTED_COMMENTERS: logins quoted as if they had write access. */
   trusted: readonly string[] = [],
+  local?: { readonly repo: string; readonly base: string },
 ): Promise<string> {
   const pull = (await listPullRequests(gh, repo, branch)).find((candidate) => candidate.state === 'open');
   if (!pull) return `There is no open pull request for ${branch} any more.`;
   const intro = `Pull request #${pull.number} (${pull.html_url}) of branch ${branch}.`;
   if (kind === 'address-review') return `${intro}\n\n${await fetchReviewData(gh, repo, pull.number, trusted)}`;
+  // resolve-conflict: the paths and both sides' commits, from the local git against origin's base.
+  if (kind === 'resolve-conflict' && local) return `${intro}\n\n${conflictText(await readConflictSummary(local.repo, local.base, branch))}`;
   if (kind !== 'fix-ci') return intro;
   const detail = await getPullDetail(gh, repo, pull.number);
   const runs = (await listCheckRuns(gh, repo, detail.data!.head.sha)).data ?? [];

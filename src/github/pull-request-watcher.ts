@@ -26,7 +26,7 @@ import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueBackend, QueueTask, TaskKind } from '../queue/backend.js';
 import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
 import { blockerName, taskName } from '../queue/task-rules.js';
-import { decideFollowUp, emptyMemory, type FollowUpMemory } from './pull-request-followups.js';
+import { decideFollowUp, emptyMemory, plainMemory, type FollowUpMemory } from './pull-request-followups.js';
 import { retargetStackedPulls } from './stack-retarget.js';
 import {
   CHECK_STATES,
@@ -90,6 +90,8 @@ const watchedSchema = z.object({
   opened_at: z.string().nullable().optional(),
   merged_at: z.string().nullable().optional(),
   closed_at: z.string().nullable().optional(),
+  /** The last base check (docs/SPEC.md section 14.6): `<base sha>:<head sha>:<mergeable_state>`; absent before the first. */
+  base_check: z.string().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -206,12 +208,7 @@ async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: re
 }
 
 type KeptMemory = NonNullable<WatchedPull['followups']>;
-const keep = (memory: FollowUpMemory): KeptMemory => ({
-  counts: Object.fromEntries(Object.entries(memory.counts).filter((entry): entry is [string, number] => entry[1] !== undefined)),
-  acted_on: Object.fromEntries(Object.entries(memory.acted_on).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-  rerun: [...memory.rerun],
-  told: [...memory.told],
-});
+const keep = (memory: FollowUpMemory): KeptMemory => plainMemory(memory);
 
 export interface WatchRoundDeps {
   readonly repo: string;
@@ -431,6 +428,18 @@ export interface PullWatcherOptions {
     readonly max: number;
     queue(spec: { subissue: string; parent: string; kind: TaskKind; repo: string }): Promise<boolean>;
   };
+  /**
+   * After each round, with follow-ups: the pool's pull requests checked against their moved base
+   * (docs/SPEC.md section 14.6, src/github/base-updates.ts). `busy` says whether a task of the
+   * sub-issue is queued or running.
+   */
+  readonly afterRound?: (round: AfterRound) => Promise<void>;
+}
+
+export interface AfterRound {
+  readonly store: JsonFile<PullWatchFile>;
+  readonly hands: FollowUpHands;
+  busy(subissue: string): Promise<boolean>;
 }
 
 /**
@@ -566,6 +575,26 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
       { read: () => store.read(), forget: (taskId, prNumber) => forgetPull(store, taskId, prNumber) },
       log,
     ).catch((error: unknown) => log.log('WARN', `Could not retarget the stacked pull requests: ${(error as Error).message}`));
+    if (options.followUps && options.afterRound) {
+      const openQueue = options.openBackend;
+      await options
+        .afterRound({
+          store,
+          hands: handsFor(options.followUps, mode, log),
+          busy: async (subissue) => {
+            if (!openQueue) return false;
+            backend ??= openQueue();
+            const tasks = await (await backend).list();
+            return tasks.some(
+              (task) =>
+                task.subissue === subissue &&
+                (task.repo === undefined || task.repo === mode?.repo) &&
+                (task.status === 'queued' || task.status === 'claimed'),
+            );
+          },
+        })
+        .catch((error: unknown) => log.log('WARN', `Could not check the pull requests against their base: ${(error as Error).message}`));
+    }
     if (options.openBackend) {
       backend ??= options.openBackend();
       await releaseGithubBlockers(

@@ -94,6 +94,12 @@ export function managerContextFor(
           openBackend,
           followUps,
           stackOnBlockers: settings.STACK_ON_BLOCKERS,
+          afterRound: async (round) =>
+            (await import('../github/base-updates.js')).updateOnMovedBase({
+              ...round,
+              repoDir: where.cwd,
+              method: settings.PR_UPDATE_METHOD,
+            }),
         },
         log,
       );

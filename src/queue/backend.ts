@@ -32,7 +32,7 @@ export interface TaskSpec {
 }
 
 /** The kinds of follow-up (docs/SPEC.md section 14.3). */
-export const TASK_KINDS = ['fix-ci', 'address-review'] as const;
+export const TASK_KINDS = ['fix-ci', 'address-review', 'resolve-conflict'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /**

@@ -75,7 +75,10 @@ async function fetchFollowUpOnce(rt: Runtime, ts: TaskState): Promise<Settled | 
   if (!rt.github || ts.kind === null || ts.followup_data !== null) return undefined;
   try {
     const trusted = parseNameList(rt.settings.TRUSTED_COMMENTERS);
-    ts.followup_data = await fetchFollowUpData(freshRateBudget(rt.github.gh), rt.github.repo, ts.branch, ts.kind, trusted);
+    ts.followup_data = await fetchFollowUpData(freshRateBudget(rt.github.gh), rt.github.repo, ts.branch, ts.kind, trusted, {
+      repo: rt.repo,
+      base: ts.base_branch,
+    });
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);

@@ -12,6 +12,7 @@ import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sq
 import taskBlockers from './migrations/005-task-blockers.sql?raw';
 import budgetRaises from './migrations/006-budget-raises.sql?raw';
 import taskKind from './migrations/007-task-kind.sql?raw';
+import resolveConflictKind from './migrations/008-resolve-conflict-kind.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly string[] = [
   taskBlockers,
   budgetRaises,
   taskKind,
+  resolveConflictKind,
 ];
 
 /** The schema version this code reads and writes. */

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mergeInOrigin, originView } from './origin-mergeability.js';
 
 /*
  * A scripted GitHub REST API on 127.0.0.1 for the real `gh` CLI. gh sends plain HTTP to
@@ -135,6 +136,14 @@ export interface GithubApi {
    * (a push moves it); `onNewHead` runs for each head when first seen, e.g. to add its check runs.
    */
   followOrigin(origin: string, onNewHead: (pull: { readonly number: number; readonly head: string; readonly sha: string }) => void): void;
+  /**
+   * From now on each open pull request's head commit and mergeability come from this bare
+   * repository (git merge-tree), not from hand-set values; `requireUpToDate` is branch protection's
+   * "require branches to be up to date" (a base that moved on makes it `behind`).
+   */
+  useOrigin(origin: string, options?: { readonly requireUpToDate?: boolean }): void;
+  /** Merges pull request `number` into its base in the origin, as PUT pulls/{n}/merge does; false on a conflict. */
+  mergePull(number: number): boolean;
   /** How many answers counted against the rate limit (every answer but a 304). */
   rateLimitUsed(): number;
   close(): Promise<void>;
@@ -181,10 +190,11 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     { id: number; user: { login: string }; state: string; author_association: string; body: string; submitted_at: string }[]
   >();
   const reviewComments = new Map<number, Record<string, unknown>[]>();
-  let origin: { path: string; onNewHead: Parameters<GithubApi['followOrigin']>[1] } | undefined;
+  /** The bare repository pull requests follow (followOrigin, useOrigin). */
+  let origin: { path: string; requireUpToDate: boolean; onNewHead?: Parameters<GithubApi['followOrigin']>[1] } | undefined;
   /** With an origin followed, an open pull request's head is its branch's tip there. */
   const syncHead = (pull: Pull) => {
-    if (origin === undefined || pull.state !== 'open') return;
+    if (origin?.onNewHead === undefined || pull.state !== 'open') return;
     let sha = '';
     try {
       sha = execFileSync('git', ['-C', origin.path, 'rev-parse', '--verify', '-q', `refs/heads/${pull.head}`], { encoding: 'utf8' }).trim();
@@ -228,6 +238,20 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     html_url: `https://github.localhost/${owner}/${repo}/issues/${issue.number}`,
     repository_url: `${HOST}/repos/${owner}/${repo}`,
   });
+  /** With an origin: the head and mergeability as the repository has them now. */
+  const refresh = (pull: Pull) => {
+    syncHead(pull);
+    const view = origin && pull.state === 'open' ? originView(origin.path, pull.base, pull.head, origin.requireUpToDate) : undefined;
+    if (!view || (view.sha === pull.sha && view.mergeable === pull.mergeable && view.mergeable_state === pull.mergeable_state)) return;
+    Object.assign(pull, view, { updated_at: stamp() });
+  };
+  const merge = (pull: Pull): boolean => {
+    refresh(pull);
+    if (!origin || pull.state !== 'open' || !mergeInOrigin(origin.path, pull.base, pull.head, `Merge pull request #${pull.number}`))
+      return false;
+    Object.assign(pull, { state: 'closed', merged: true, merged_at: new Date().toISOString(), updated_at: stamp() });
+    return true;
+  };
   const pullJson = (pull: Pull) => ({
     number: pull.number,
     title: pull.title,
@@ -270,6 +294,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
   const pullOf = (number: number): Pull => {
     const pull = pulls.find((candidate) => candidate.number === number);
     if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
+    refresh(pull);
     return pull;
   };
   const checkRunJson = (run: CheckRun) => ({
@@ -287,6 +312,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
 
   function route(method: string, url: URL, body: unknown): Answer {
     const path = url.pathname;
+    for (const open of pulls) refresh(open);
     if (method === 'GET' && path === '/user') return { status: 200, body: { login: 'scripted-user', id: 1 } };
     if (method === 'GET' && path === base) return { status: 200, body: { full_name: `${owner}/${repo}`, default_branch: 'main' } };
     const fields = (body ?? {}) as Record<string, unknown>;
@@ -329,6 +355,13 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     const pull = pullPath ? pulls.find((candidate) => candidate.number === Number(pullPath[1])) : undefined;
     if (pull) syncHead(pull);
     if (method === 'GET' && pull && pullPath?.[2] === undefined) return { status: 200, body: pullJson(pull) };
+    if (method === 'PUT' && new RegExp(`^${base}/pulls/(\\d+)/merge$`).test(path)) {
+      const merging = pulls.find((candidate) => candidate.number === Number(path.split('/').at(-2)));
+      if (!merging) return notFound;
+      return merge(merging)
+        ? { status: 200, body: { merged: true, message: 'Pull Request successfully merged' } }
+        : { status: 405, body: { message: 'Pull Request is not mergeable' } };
+    }
     if (method === 'GET' && pull && pullPath?.[2] === '/reviews') return { status: 200, body: reviews.get(pull.number) ?? [] };
     if (method === 'GET' && pull && pullPath?.[2] === '/comments') return { status: 200, body: reviewComments.get(pull.number) ?? [] };
     if (method === 'PATCH' && pull && pullPath?.[2] === undefined) {
@@ -490,7 +523,10 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     },
     issue: (number) => issues.get(number),
     subIssuesOf: (number) => [...(issues.get(number)?.subIssues ?? [])],
-    pulls: () => pulls,
+    pulls: () => {
+      for (const open of pulls) refresh(open);
+      return pulls;
+    },
     openPull: (fields) => newPull(fields),
     changePull: (number, change) => {
       Object.assign(pullOf(number), change, { updated_at: stamp() });
@@ -544,8 +580,12 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       pull.updated_at = stamp();
     },
     followOrigin: (path, onNewHead) => {
-      origin = { path, onNewHead };
+      origin = { path, requireUpToDate: origin?.requireUpToDate ?? false, onNewHead };
     },
+    useOrigin: (path, options = {}) => {
+      origin = { path, requireUpToDate: options.requireUpToDate ?? false, ...(origin?.onNewHead ? { onNewHead: origin.onNewHead } : {}) };
+    },
+    mergePull: (number) => merge(pullOf(number)),
     rateLimitUsed: () => rateLimitUsed,
     close: () =>
       new Promise<void>((resolve) => {
