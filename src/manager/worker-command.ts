@@ -8,7 +8,7 @@ export interface WorkerLaunch {
   /** The node binary and the worker's launcher script, both absolute. */
   readonly nodePath: string;
   readonly workerBin: string;
-  /** V8 flags for the node of workers and of the manager's loop (leanNodeFlags). */
+  /** V8 flags for the node of workers and of the manager's loop (LEAN_NODE_FLAGS). */
   readonly nodeFlags: readonly string[];
   /** Where workers run (the repository they work on). */
   readonly cwd: string;
@@ -51,16 +51,13 @@ export function workerEnvironment(env: NodeJS.ProcessEnv): Record<string, string
 export const LEAN_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: '131072' };
 
 /**
- * Workers and the manager wait far more than they compute, so they trade V8's optimizing compilers
- * for memory: `--lite-mode` keeps about 8 MiB less resident per idle worker and 5 MiB in the
- * manager, at no CPU cost per task measured (docs/PERFORMANCE.md, "A task's fixed cost"). Lite mode
- * turns WebAssembly off, which neither uses (the notifier posts through node:http, not fetch); V8
- * before 12 (Node 20) warns about that on stderr unless told so, and later V8s no longer know the flag.
+ * Workers and the manager wait far more than they compute, so they go without V8's optimizing
+ * compiler: `--no-opt` keeps about 4 MiB less resident per idle worker and 2 MiB in the manager, at
+ * no CPU cost per task measured (docs/PERFORMANCE.md, "A task's fixed cost"). Not `--lite-mode`,
+ * which saves 3 MiB more but turns WebAssembly off: Node's fetch (undici) then throws at first use,
+ * and the pg client touches it (a worker on PostgreSQL died at start).
  */
-export function leanNodeFlags(v8Version: string): string[] {
-  const major = Number.parseInt(v8Version, 10);
-  return major < 12 ? ['--lite-mode', '--no-expose-wasm'] : ['--lite-mode'];
-}
+export const LEAN_NODE_FLAGS: readonly string[] = ['--no-opt'];
 
 /**
  * The pane runs `/bin/sh -c '"$@"; exit $?' hybrid-worker <node> <bin> <id>`: the words reach sh
