@@ -485,6 +485,13 @@ export const SETTING_DEFINITIONS = {
     description:
       'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
   },
+
+  // Merging what is ready (issue 26, section 4; issue 27, the merge train).
+  AUTO_MERGE: {
+    ...choice('off', ['off', 'merge', 'squash', 'rebase'] as const),
+    description:
+      "GitHub mode: the manager's watcher merges each pull request of the pool that is ready (approved by a person with write access, checks green, mergeable, not a draft) through GitHub's API with this merge method, at the head commit it judged. A parent's pull requests merge one at a time in dependency order, blockers first; the train stops at the first one not ready. Branch protection is GitHub's: a refusal is told once. off: nothing is merged.",
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -84,7 +84,17 @@ export function managerContextFor(
       const openBackend = async () => (await (await import('../queue/open-backend.js')).openQueueBackend(context)).backend;
       const followUps = { max: settings.FOLLOWUP_MAX, queue: queueFollowUp(context) };
       return startPullRequestWatcher(
-        { cwd: where.cwd, env, paths, history, intervalMs: settings.PR_POLL_INTERVAL, now, openBackend, followUps },
+        {
+          cwd: where.cwd,
+          env,
+          paths,
+          history,
+          intervalMs: settings.PR_POLL_INTERVAL,
+          now,
+          openBackend,
+          followUps,
+          ...(settings.AUTO_MERGE === 'off' ? {} : { autoMerge: settings.AUTO_MERGE }),
+        },
         log,
       );
     },

@@ -12,6 +12,7 @@ import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sq
 import taskBlockers from './migrations/005-task-blockers.sql?raw';
 import budgetRaises from './migrations/006-budget-raises.sql?raw';
 import taskKind from './migrations/007-task-kind.sql?raw';
+import pullRequestLeases from './migrations/008-pull-request-leases.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly string[] = [
   taskBlockers,
   budgetRaises,
   taskKind,
+  pullRequestLeases,
 ];
 
 /** The schema version this code reads and writes. */

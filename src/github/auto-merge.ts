@@ -1,0 +1,86 @@
+import type { JsonFile } from '../core/json-store.js';
+import type { MergeMethod, MergeOutcome } from '../adapters/github/merge-pull.js';
+import { planMergeTrain, type TrainPull } from './merge-train.js';
+import type { PullTransition, PullWatchFile, WatchedPull } from './pull-request-watcher.js';
+
+/*
+ * AUTO_MERGE (docs/SPEC.md section 14.4): after a round of looks, each parent's first pull request
+ * in dependency order is merged when it is `ready` (a person with write access approved it, checks
+ * green, mergeable, not a draft), at the head commit that was judged. GitHub's branch protection
+ * applies on top: a refusal is told once per head commit, never retried in a loop.
+ */
+
+export interface MergeHands {
+  readonly method: MergeMethod;
+  merge(pull: { readonly number: number; readonly sha: string }): Promise<MergeOutcome>;
+  /** Each task's blockers, as task ids of the same repository (the queue's tasks). */
+  blockers(): Promise<ReadonlyMap<string, readonly string[]>>;
+  tell(message: string): Promise<void>;
+  say(message: string): Promise<void>;
+}
+
+const refusedKey = (sha: string | null) => `merge-refused:${sha ?? ''}`;
+
+const trainPull = (pull: WatchedPull): TrainPull => ({
+  task_id: pull.task_id,
+  parent: pull.parent,
+  pr_number: pull.pr_number,
+  state: pull.state,
+  refused: pull.followups?.told.includes(refusedKey(pull.head_sha)) ?? false,
+});
+
+/** After a merge the base moved: the parent's other open pull requests are looked at again at once. */
+export function lookAgainAtSiblings(file: PullWatchFile, parent: string, now: Date): void {
+  for (const pull of Object.values(file.pulls)) {
+    if (pull.parent === parent && pull.state !== 'merged' && pull.state !== 'closed') pull.next_poll_at = now.toISOString();
+  }
+}
+
+/** One merge per parent whose train may move; returns the pull requests merged. */
+export async function mergeReadyPulls(deps: {
+  readonly store: JsonFile<PullWatchFile>;
+  readonly hands: MergeHands;
+  readonly now: () => Date;
+  /** On a shared queue: false when another host's watcher acts on this pull request. */
+  readonly lease?: (prNumber: number) => Promise<boolean>;
+}): Promise<PullTransition[]> {
+  const { store, hands } = deps;
+  const file = await store.read();
+  const byTask = new Map(Object.values(file.pulls).map((pull) => [pull.task_id, pull]));
+  const steps = planMergeTrain(Object.values(file.pulls).map(trainPull), await hands.blockers());
+  const merged: PullTransition[] = [];
+  for (const step of steps) {
+    const pull = step.merge === null ? undefined : byTask.get(step.merge.task_id);
+    if (pull === undefined || pull.head_sha === null) continue;
+    if (deps.lease && !(await deps.lease(pull.pr_number))) continue;
+    const outcome = await hands.merge({ number: pull.pr_number, sha: pull.head_sha });
+    const now = deps.now();
+    if (outcome.merged) {
+      await store.update((draft) => {
+        const kept = draft.pulls[pull.task_id];
+        if (kept?.pr_number !== pull.pr_number) return;
+        Object.assign(kept, { state: 'merged', checked_at: now.toISOString(), last_change_at: now.toISOString() });
+        lookAgainAtSiblings(draft, pull.parent, now);
+      });
+      merged.push({
+        task_id: pull.task_id,
+        pr_number: pull.pr_number,
+        pr_url: pull.pr_url,
+        from: { state: pull.state, checks: pull.checks },
+        to: { state: 'merged', checks: pull.checks },
+      });
+      await hands.say(`Merged pull request #${pull.pr_number} of task ${pull.task_id} (AUTO_MERGE=${hands.method}): ${pull.pr_url}.`);
+      continue;
+    }
+    const message = `GitHub refused to merge pull request #${pull.pr_number} (AUTO_MERGE=${hands.method}): ${outcome.reason} Merge it on GitHub (${pull.pr_url}) or do what its branch protection asks; the pool tries again only after a new commit.`;
+    await store.update((draft) => {
+      const kept = draft.pulls[pull.task_id];
+      if (kept?.pr_number !== pull.pr_number) return;
+      const memory = kept.followups ?? { counts: {}, acted_on: {}, rerun: [], told: [] };
+      kept.followups = { ...memory, told: [...memory.told, refusedKey(pull.head_sha)] };
+      kept.attention = { at: now.toISOString(), message };
+    });
+    await hands.tell(message);
+  }
+  return merged;
+}
