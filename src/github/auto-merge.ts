@@ -1,7 +1,7 @@
 import type { JsonFile } from '../core/json-store.js';
 import type { MergeMethod, MergeOutcome } from '../adapters/github/merge-pull.js';
 import { planMergeTrain, type TrainPull } from './merge-train.js';
-import type { PullTransition, PullWatchFile, WatchedPull } from './pull-request-watcher.js';
+import type { ChecksState, PullState } from './pull-request-watch.js';
 
 /*
  * AUTO_MERGE (docs/SPEC.md section 14.4): after a round of looks, each parent's first pull request
@@ -19,9 +19,35 @@ export interface MergeHands {
   say(message: string): Promise<void>;
 }
 
+/** What this needs of the watcher's file (pull-request-watcher.ts, which calls it). */
+interface KeptPull {
+  readonly task_id: string;
+  readonly parent: string;
+  readonly pr_number: number;
+  readonly pr_url: string;
+  state: PullState;
+  readonly checks: ChecksState;
+  readonly head_sha: string | null;
+  next_poll_at: string;
+  followups?: { counts: Record<string, number>; acted_on: Record<string, string>; rerun: string[]; told: string[] } | undefined;
+  attention?: { at: string; message: string } | null | undefined;
+}
+interface KeptFile {
+  pulls: Record<string, KeptPull>;
+}
+
+/** A pull request merged, as the watcher logs its transitions. */
+export interface MergedPull {
+  readonly task_id: string;
+  readonly pr_number: number;
+  readonly pr_url: string;
+  readonly from: { readonly state: PullState; readonly checks: ChecksState };
+  readonly to: { readonly state: PullState; readonly checks: ChecksState };
+}
+
 const refusedKey = (sha: string | null) => `merge-refused:${sha ?? ''}`;
 
-const trainPull = (pull: WatchedPull): TrainPull => ({
+const trainPull = (pull: KeptPull): TrainPull => ({
   task_id: pull.task_id,
   parent: pull.parent,
   pr_number: pull.pr_number,
@@ -30,25 +56,25 @@ const trainPull = (pull: WatchedPull): TrainPull => ({
 });
 
 /** After a merge the base moved: the parent's other open pull requests are looked at again at once. */
-export function lookAgainAtSiblings(file: PullWatchFile, parent: string, now: Date): void {
+export function lookAgainAtSiblings(file: KeptFile, parent: string, now: Date): void {
   for (const pull of Object.values(file.pulls)) {
     if (pull.parent === parent && pull.state !== 'merged' && pull.state !== 'closed') pull.next_poll_at = now.toISOString();
   }
 }
 
 /** One merge per parent whose train may move; returns the pull requests merged. */
-export async function mergeReadyPulls(deps: {
-  readonly store: JsonFile<PullWatchFile>;
+export async function mergeReadyPulls<F extends KeptFile>(deps: {
+  readonly store: JsonFile<F>;
   readonly hands: MergeHands;
   readonly now: () => Date;
   /** On a shared queue: false when another host's watcher acts on this pull request. */
   readonly lease?: (prNumber: number) => Promise<boolean>;
-}): Promise<PullTransition[]> {
+}): Promise<MergedPull[]> {
   const { store, hands } = deps;
   const file = await store.read();
   const byTask = new Map(Object.values(file.pulls).map((pull) => [pull.task_id, pull]));
   const steps = planMergeTrain(Object.values(file.pulls).map(trainPull), await hands.blockers());
-  const merged: PullTransition[] = [];
+  const merged: MergedPull[] = [];
   for (const step of steps) {
     const pull = step.merge === null ? undefined : byTask.get(step.merge.task_id);
     if (pull === undefined || pull.head_sha === null) continue;
@@ -57,7 +83,7 @@ export async function mergeReadyPulls(deps: {
     const now = deps.now();
     if (outcome.merged) {
       await store.update((draft) => {
-        const kept = draft.pulls[pull.task_id];
+        const kept: KeptPull | undefined = draft.pulls[pull.task_id];
         if (kept?.pr_number !== pull.pr_number) return;
         Object.assign(kept, { state: 'merged', checked_at: now.toISOString(), last_change_at: now.toISOString() });
         lookAgainAtSiblings(draft, pull.parent, now);
@@ -74,7 +100,7 @@ export async function mergeReadyPulls(deps: {
     }
     const message = `GitHub refused to merge pull request #${pull.pr_number} (AUTO_MERGE=${hands.method}): ${outcome.reason} Merge it on GitHub (${pull.pr_url}) or do what its branch protection asks; the pool tries again only after a new commit.`;
     await store.update((draft) => {
-      const kept = draft.pulls[pull.task_id];
+      const kept: KeptPull | undefined = draft.pulls[pull.task_id];
       if (kept?.pr_number !== pull.pr_number) return;
       const memory = kept.followups ?? { counts: {}, acted_on: {}, rerun: [], told: [] };
       kept.followups = { ...memory, told: [...memory.told, refusedKey(pull.head_sha)] };

@@ -27,7 +27,7 @@ import type { QueueBackend, QueueTask, TaskKind } from '../queue/backend.js';
 import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
 import { blockerName, taskName } from '../queue/task-rules.js';
 import { mergePull, type MergeMethod } from '../adapters/github/merge-pull.js';
-import { mergeReadyPulls, type MergeHands } from './auto-merge.js';
+import { lookAgainAtSiblings, mergeReadyPulls, type MergeHands } from './auto-merge.js';
 import { decideFollowUp, emptyMemory, type FollowUpMemory } from './pull-request-followups.js';
 import {
   CHECK_STATES,
@@ -361,6 +361,8 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     await deps.store.update((draft) => {
       // The history may have moved the task to another pull request meanwhile.
       if (draft.pulls[watched.task_id]?.pr_number === watched.pr_number) draft.pulls[watched.task_id] = next;
+      // Merged by a person: the base moved for its siblings too.
+      if (next.state === 'merged' && watched.state !== 'merged') lookAgainAtSiblings(draft, watched.parent, deps.now());
     });
     if (seen && (watched.checked_at === null || watched.state !== next.state || watched.checks !== next.checks)) {
       transitions.push({

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dataPaths, type DataPaths } from '../../../src/core/paths.js';
 import { resolveSettings } from '../../../src/core/settings.js';
+import { openFleetStores } from '../../../src/health/open-stores.js';
 import { runMonitorLoop } from '../../../src/manager/monitor-loop.js';
 import { managerContextFor, openPool } from '../../../src/manager/pool.js';
 import type { QueueBackend } from '../../../src/queue/backend.js';
@@ -8,7 +9,7 @@ import { openQueueBackend } from '../../../src/queue/open-backend.js';
 import { makeTempDir } from '../temp.js';
 import { makeTmuxSocket } from '../tmux-server.js';
 import { makeGithubBench, type GithubBench } from './gh-env.js';
-import { writePullHistory } from './pull-history.js';
+import { pullHistoryRecords } from './pull-history.js';
 
 /*
  * The manager's loop (watcher, follow-ups, merges, notifications) with the real gh against the
@@ -37,7 +38,7 @@ export async function makeManagerGithubBench(
   const env = { ...github.env, WORKER_BACKEND: 'embedded', PR_POLL_INTERVAL: '5', CHECK_INTERVAL: '200ms', ...extra };
   const settings = resolveSettings({}, { ...env, WORKERS_TMUX_SOCKET: makeTmuxSocket(), WORKERS_SESSION: 'pool' });
   const context = managerContextFor({ paths, settings, now: () => new Date(), env }, { workerBin: '/bin/true', cwd: github.repo });
-  const { backend } = await openQueueBackend({ paths, settings, env: {} });
+  const { backend } = await openQueueBackend({ paths, settings, env });
   const bench: ManagerGithubBench = {
     paths,
     github,
@@ -64,11 +65,13 @@ export async function makeManagerGithubBench(
         const task = (await backend.list()).find((candidate) => candidate.subissue === subissue);
         if (blockedBy && task) await backend.setBlockers(task.id, blockedBy);
       }
-      writePullHistory(
-        paths.historyFile,
+      // Through the history store: on PostgreSQL every host's watcher reads it from the database.
+      const { history } = openFleetStores({ paths, settings, env });
+      for (const record of pullHistoryRecords(
         github.api,
         tasks.map(({ subissue, pr }) => ({ task: subissue, pr })),
-      );
+      ))
+        await history.append(record, new Date());
     },
   };
   return bench;

@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
  * arrive in proxy form (`GET http://api.github.localhost/repos/o/r/...`): the path is taken from
  * the absolute URL. One repository, in memory: issues, sub-issues, comments, pull requests with
  * their reviews, mergeability and merged/closed state, and the check runs and commit statuses of
- * their head commits, and merges (into a bare origin when given one). Every GET answer carries an ETag; a request whose If-None-Match names it gets
+ * their head commits. Every GET answer carries an ETag; a request whose If-None-Match names it gets
  * 304 with no body, and (as on GitHub) only answers other than 304 count against the rate limit.
+ * PUT pulls/{n}/merge merges into the bare origin when the test gave one (GithubApiOptions.origin).
  */
 
 export interface ScriptedIssue {
