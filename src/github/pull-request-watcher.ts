@@ -424,7 +424,7 @@ export interface PullWatcherOptions {
     readonly max: number;
     queue(spec: { subissue: string; parent: string; kind: TaskKind; repo: string }): Promise<boolean>;
   };
-  /** AUTO_MERGE (docs/SPEC.md section 14.4): how ready pull requests are merged; absent, none is. */
+  /** AUTO_MERGE (docs/SPEC.md section 14.5): how ready pull requests are merged; absent, none is. */
   readonly autoMerge?: MergeMethod;
 }
 

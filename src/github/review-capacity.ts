@@ -1,5 +1,5 @@
 /**
- * MAX_OPEN_PRS (docs/SPEC.md section 14.4): the pool's open pull requests that no person with
+ * MAX_OPEN_PRS (docs/SPEC.md section 14.5): the pool's open pull requests that no person with
  * write access has approved, as the manager's watcher last saw them. When they reach the limit no
  * new task starts: N agents finishing is N pull requests to review. Pure.
  */
