@@ -1,4 +1,5 @@
 import type { JsonFile } from '../core/json-store.js';
+import { GithubError } from '../adapters/github/gh-api.js';
 import type { MergeMethod, MergeOutcome } from '../adapters/github/merge-pull.js';
 import { planMergeTrain, type TrainPull } from './merge-train.js';
 import type { ChecksState, PullState } from './pull-request-watch.js';
@@ -79,7 +80,15 @@ export async function mergeReadyPulls<F extends KeptFile>(deps: {
     const pull = step.merge === null ? undefined : byTask.get(step.merge.task_id);
     if (pull === undefined || pull.head_sha === null) continue;
     if (deps.lease && !(await deps.lease(pull.pr_number))) continue;
-    const outcome = await hands.merge({ number: pull.pr_number, sha: pull.head_sha });
+    let outcome: MergeOutcome;
+    try {
+      outcome = await hands.merge({ number: pull.pr_number, sha: pull.head_sha });
+    } catch (error) {
+      // A rate limit or an unreachable GitHub: the next round tries again (it is not a refusal).
+      if (!(error instanceof GithubError)) throw error;
+      await hands.say(`Could not merge pull request #${pull.pr_number} this round: ${error.message}`);
+      continue;
+    }
     const now = deps.now();
     if (outcome.merged) {
       await store.update((draft) => {

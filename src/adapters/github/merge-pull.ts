@@ -7,6 +7,9 @@ export type MergeMethod = (typeof MERGE_METHODS)[number];
 
 const mergedSchema = z.object({ sha: z.string().optional(), merged: z.boolean().optional(), message: z.string().optional() });
 
+/** What GitHub answers when it will not merge (branch protection, not mergeable, head moved); a 5xx is tried again. */
+const REFUSALS = new Set([403, 405, 409, 422]);
+
 export type MergeOutcome = { readonly merged: true; readonly sha: string | null } | { readonly merged: false; readonly reason: string };
 
 /**
@@ -31,7 +34,7 @@ export async function mergePull(
     );
     return { merged: true, sha: body.sha ?? null };
   } catch (error) {
-    if (error instanceof GithubError && (error.failure === 'refused' || error.failure === 'forbidden')) {
+    if (error instanceof GithubError && error.failure !== 'rate-limit' && REFUSALS.has(error.status ?? 0)) {
       return { merged: false, reason: error.message };
     }
     throw error;
