@@ -84,6 +84,8 @@ const watchedSchema = z.object({
     .optional(),
   /** The last thing a person must act on (follow-ups exhausted, approval needed, merge refused): notified once each. */
   attention: z.object({ at: z.string(), message: z.string() }).nullable().optional(),
+  /** On a shared queue: another host's watcher holds its lease, acts on it and tells about it. */
+  elsewhere: z.boolean().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -351,7 +353,10 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
       errors.push(`pull request #${watched.pr_number}: ${error.message}`);
       next = { ...watched, error: error.message, next_poll_at: new Date(deps.now().getTime() + deps.intervalMs).toISOString() };
     }
-    if (seen && deps.followUps && (deps.lease === undefined || (await deps.lease.take(watched.pr_number)))) {
+    const acting = seen && (deps.lease === undefined || (await deps.lease.take(watched.pr_number)));
+    // Another host's watcher acts on it (and tells about it): this host only keeps its state current.
+    if (seen && deps.lease) next = { ...next, elsewhere: !acting };
+    if (acting && deps.followUps) {
       let told: string | undefined;
       const hands = { ...deps.followUps, tell: (message: string) => ((told = message), deps.followUps!.tell(message)) };
       const followups = await actOnPull(hands, next, next.cache.reviews?.data ?? []);

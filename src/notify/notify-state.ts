@@ -38,7 +38,14 @@ const observation = z.object({
   reviews: z.string().nullable().optional(),
   pulls: z
     .record(
-      z.object({ parent: z.string(), pr_number: z.number(), pr_url: z.string(), state: z.string(), attention: z.string().nullable() }),
+      z.object({
+        parent: z.string(),
+        pr_number: z.number(),
+        pr_url: z.string(),
+        state: z.string(),
+        attention: z.string().nullable(),
+        elsewhere: z.boolean().optional(),
+      }),
     )
     .optional(),
 });

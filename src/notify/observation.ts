@@ -32,6 +32,8 @@ export interface PullSeen {
   readonly state: string;
   /** What a person must act on, in words, or null. */
   readonly attention: string | null;
+  /** Another host's manager acts on it and tells about it (a shared queue). */
+  readonly elsewhere?: boolean;
 }
 
 export interface BudgetSeen {

@@ -21,6 +21,7 @@ export function pullsSeen(file: PullWatchFile): Record<string, PullSeen> {
         pr_url: pull.pr_url,
         state: pull.state,
         attention: pull.attention?.message ?? null,
+        ...(pull.elsewhere ? { elsewhere: true } : {}),
       },
     ]),
   );
@@ -57,7 +58,9 @@ export function detectPullEvents(
   const parents = [...new Set(entries.map(([, seen]) => seen.parent))].sort();
   for (const parent of parents) {
     const ofParent = entries.filter(([, seen]) => seen.parent === parent);
-    const ready = ofParent.filter(([task, seen]) => seen.state === 'ready' && became(task, seen)).map(([, seen]) => seen);
+    const ready = ofParent
+      .filter(([task, seen]) => seen.state === 'ready' && became(task, seen) && seen.elsewhere !== true)
+      .map(([, seen]) => seen);
     if (ready.length > 0) {
       const links = ready.map((seen) => seen.pr_url);
       events.push(
@@ -75,7 +78,9 @@ export function detectPullEvents(
     }
     const allDone = ofParent.every(([, seen]) => isDone(seen.state));
     const wasAllDone = ofParent.every(([task]) => before[task] !== undefined && isDone(before[task].state));
-    if (allDone && !wasAllDone) {
+    // On a shared queue the host acting on the parent's first pull request tells it, the others not.
+    const first = [...ofParent].sort(([, a], [, b]) => a.pr_number - b.pr_number)[0]?.[1];
+    if (allDone && !wasAllDone && first?.elsewhere !== true) {
       const links = ofParent.map(([, seen]) => `${seen.pr_url} (${seen.state})`);
       events.push(
         event(
@@ -91,6 +96,7 @@ export function detectPullEvents(
   }
   for (const [task, seen] of entries) {
     const was = before[task];
+    if (seen.elsewhere === true) continue;
     if (seen.attention !== null && seen.attention !== (was?.attention ?? null)) {
       events.push(
         event('pr_needs_person', at, seen.attention, 'the pool will not act on it by itself', `open ${seen.pr_url}`, {

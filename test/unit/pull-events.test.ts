@@ -43,4 +43,15 @@ describe('pull-request notifications', () => {
     expect(detectPullEvents(now, now, AT, false)).toEqual([]);
     expect(detectPullEvents(undefined, now, AT, false)).toEqual([]);
   });
+
+  it("on a shared queue tell only what this host's watcher acts on: another host tells the rest", () => {
+    const before = { '2': seen(3, 'open', { elsewhere: true }), '3': seen(4, 'open') };
+    const now = {
+      '2': seen(3, 'ready', { elsewhere: true, attention: 'GitHub refused to merge' }),
+      '3': seen(4, 'ready'),
+    };
+    const events = detectPullEvents(before, now, AT, false);
+    // Pull request 3 (the parent's first) is the other host's: so is the parent's message.
+    expect(events.map((event) => [event.kind, event.pull_requests])).toEqual([['pr_ready', ['https://github.com/o/r/pull/4']]]);
+  });
 });
