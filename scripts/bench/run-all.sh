@@ -31,3 +31,5 @@ run node scripts/bench/setup-time.mjs 5
 run node scripts/bench/dashboard.mjs 30 60 100000
 run node scripts/bench/postgres-heartbeat.mjs 30
 run node scripts/bench/unit-suite.mjs 3
+run node scripts/bench/pr-watch.mjs 100
+run node scripts/bench/pr-followup-latency.mjs 8

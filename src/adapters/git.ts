@@ -43,6 +43,18 @@ async function run(cwd: string, args: readonly string[]): Promise<string> {
   throw new WorkersError('tool', `git ${args[0]} failed in ${cwd}: ${detail}`, { cause: result });
 }
 
+/** The URL of the `origin` remote, or undefined when there is none (or no repository). */
+export async function getOriginUrl(cwd: string): Promise<string | undefined> {
+  const result = await git(cwd, ['remote', 'get-url', 'origin']);
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+/** The top directory of the repository that holds `cwd`, or undefined outside one. */
+export async function findRepoRoot(cwd: string): Promise<string | undefined> {
+  const result = await git(cwd, ['rev-parse', '--show-toplevel']);
+  return result.exitCode === 0 && result.stdout.trim() !== '' ? result.stdout.trim() : undefined;
+}
+
 /** The top directory of the repository that holds `cwd`. */
 export async function getRepoRoot(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--show-toplevel']);
@@ -180,9 +192,14 @@ export async function getCommit(cwd: string, ref: string): Promise<string> {
   return run(cwd, ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`]);
 }
 
-/** Pushes `branch` to origin and makes it the branch's upstream. */
-export async function pushBranch(cwd: string, branch: string): Promise<void> {
-  await run(cwd, ['push', '--set-upstream', '--end-of-options', 'origin', branch]);
+/**
+ * Pushes `branch` to origin and makes it the branch's upstream. With `lease` (the commit the
+ * branch had on origin when last seen, '' for none) the push is forced only if origin still has
+ * exactly that: commits someone else pushed since are never overwritten (docs/SPEC.md section 14.6).
+ */
+export async function pushBranch(cwd: string, branch: string, lease?: string): Promise<void> {
+  const force = lease === undefined ? [] : [`--force-with-lease=refs/heads/${branch}:${lease}`];
+  await run(cwd, ['push', '--set-upstream', ...force, '--end-of-options', 'origin', branch]);
 }
 
 /** The repository's shared .git directory (the same for every worktree). */
@@ -197,12 +214,13 @@ export async function getHeadCommit(cwd: string): Promise<string> {
 
 /** Uncommitted changes in a worktree, untracked files included (ignored ones are not changes). */
 export async function hasUncommittedChanges(worktree: string): Promise<boolean> {
-  return (await run(worktree, ['status', '--porcelain', '--untracked-files=all'])) !== '';
+  // Without the index lock `status` takes to refresh it: an agent may be committing in the worktree.
+  return (await run(worktree, ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=all'])) !== '';
 }
 
 /** The paths `git status` lists as changed or untracked (ignored ones are not), relative to the worktree. */
 export async function getChangedPaths(worktree: string): Promise<string[]> {
-  const entries = (await run(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
+  const entries = (await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
   const paths: string[] = [];
   for (let index = 0; index < entries.length; index += 1) {
     const entry = entries[index]!;
@@ -254,4 +272,102 @@ export async function getGitIdentity(repo: string): Promise<{ name: string; emai
     run(repo, ['config', 'user.email']).catch(() => ''),
   ]);
   return name !== '' && email !== '' ? { name, email } : undefined;
+}
+
+/** Pushes `commit` to origin's `branch`, forced only while origin still has `lease` there. */
+export async function pushCommitWithLease(cwd: string, commit: string, branch: string, lease: string): Promise<void> {
+  await run(cwd, [
+    'push',
+    '--quiet',
+    `--force-with-lease=refs/heads/${branch}:${lease}`,
+    '--end-of-options',
+    'origin',
+    `${commit}:refs/heads/${branch}`,
+  ]);
+}
+
+/**
+ * What merging `head` into `base` would give, without touching any worktree (`git merge-tree
+ * --write-tree`, git 2.38+): the conflicted paths, none when it merges cleanly.
+ */
+export async function getMergeConflicts(cwd: string, base: string, head: string): Promise<string[]> {
+  const result = await git(cwd, ['merge-tree', '--write-tree', '--name-only', '--no-messages', '--end-of-options', base, head]);
+  if (result.exitCode === 0) return [];
+  if (result.exitCode !== 1)
+    throw new WorkersError('tool', `git merge-tree failed in ${cwd}: ${result.stderr.trim() || result.shortMessage}`);
+  return [
+    ...new Set(
+      result.stdout
+        .split('\n')
+        .slice(1)
+        .filter((line) => line !== ''),
+    ),
+  ];
+}
+
+/** The best common ancestor of two commits. */
+export async function getMergeBase(cwd: string, a: string, b: string): Promise<string> {
+  return run(cwd, ['merge-base', '--end-of-options', a, b]);
+}
+
+/** `<short sha> <subject>` of each commit in `from..to` that touched one of `paths`, newest first. */
+export async function getCommitsTouching(cwd: string, from: string, to: string, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const out = await run(cwd, ['log', '--format=%h %s', '--end-of-options', `${from}..${to}`, '--', ...paths]);
+  return out === '' ? [] : out.split('\n');
+}
+
+/** The paths `head` changed since it left `base` (the merge-base diff, as a pull request's files). */
+export async function getChangedFilesSince(cwd: string, base: string, head: string): Promise<string[]> {
+  const out = await run(cwd, ['diff', '--name-only', '--end-of-options', `${base}...${head}`]);
+  return out === '' ? [] : out.split('\n');
+}
+
+/** Fetches origin's `branches` into refs/remotes/origin/*, in one call; branches origin lacks are skipped by the caller. */
+export async function fetchOriginBranches(cwd: string, branches: readonly string[]): Promise<void> {
+  if (branches.length === 0) return;
+  const specs = branches.map((branch) => `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
+  await run(cwd, ['fetch', '--quiet', '--no-tags', 'origin', '--end-of-options', ...specs]);
+}
+
+/** A detached worktree at `commit` (for work the pool does with no agent). */
+export async function addDetachedWorktree(repo: string, path: string, commit: string): Promise<void> {
+  await run(repo, ['worktree', 'add', '--detach', '--end-of-options', path, commit]);
+}
+
+/**
+ * Brings the detached worktree's HEAD up to `base` by rebasing onto it or merging it, and returns
+ * the new commit; undefined when git stops on a conflict (the operation is aborted).
+ */
+export async function updateOnto(
+  worktree: string,
+  base: string,
+  method: 'rebase' | 'merge',
+  identity: readonly string[],
+): Promise<string | undefined> {
+  const args =
+    method === 'rebase' ? ['rebase', '--quiet', '--end-of-options', base] : ['merge', '--quiet', '--no-edit', '--end-of-options', base];
+  const result = await git(worktree, [...identity, ...args]);
+  if (result.exitCode !== 0) {
+    await git(worktree, [method, '--abort']);
+    return undefined;
+  }
+  return run(worktree, ['rev-parse', 'HEAD']);
+}
+
+/** Who commits a rebase or merge the pool makes when the repository names no one. */
+export const IDENTITY_FALLBACK: readonly string[] = ['-c', 'user.name=hybrid-workers', '-c', 'user.email=hybrid-workers@localhost'];
+
+/**
+ * Replays the worktree's branch onto `commit` (origin's head of it, which has commits the branch
+ * lacks); commits already there (the same patch) are dropped. False, with nothing changed, on a conflict.
+ */
+export async function rebaseBranchOnto(worktree: string, commit: string): Promise<boolean> {
+  const identity = (await getGitIdentity(worktree)) ? [] : IDENTITY_FALLBACK;
+  return (await updateOnto(worktree, commit, 'rebase', identity)) !== undefined;
+}
+
+/** Points the worktree's branch, index and files at `commit`. */
+export async function resetHard(worktree: string, commit: string): Promise<void> {
+  await run(worktree, ['reset', '--quiet', '--hard', '--end-of-options', commit]);
 }

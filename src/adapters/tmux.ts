@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { z } from 'zod';
 import { WorkersError } from '../core/errors.js';
 
@@ -26,20 +26,28 @@ export interface PaneCommand {
 
 export const tmuxArgv = (socket: string, args: readonly string[]) => (socket === '' ? [...args] : ['-L', socket, ...args]);
 
-export async function runTmux(options: TmuxOptions, args: readonly string[]) {
-  const result = await execa('tmux', tmuxArgv(options.socket, args), {
-    stdin: 'ignore',
-    reject: false,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+/**
+ * Through execFile, not execa: the manager runs tmux every check cycle, and execa's module and
+ * per-call set-up cost the resident manager memory and CPU (docs/PERFORMANCE.md, fixed cost).
+ * A tmux that cannot be run (missing, timed out) is an error; a tmux that said no is `ok: false`.
+ */
+export function runTmux(options: TmuxOptions, args: readonly string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const child = execFile('tmux', tmuxArgv(options.socket, args), { timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      // A tmux client stopped by the timeout's SIGTERM may still exit 0: it answered nothing.
+      const why = child.killed
+        ? `timed out after ${timeout} ms`
+        : error !== null && typeof code !== 'number' && code !== 'ENOENT'
+          ? error.message.split('\n')[0]
+          : undefined;
+      if (code === 'ENOENT') reject(new WorkersError('tool', 'tmux is not installed; install it (apt-get install tmux).'));
+      else if (why !== undefined) reject(new WorkersError('tool', `tmux failed: ${why}.`));
+      else resolve({ ok: error === null, stdout, stderr: stderr.trim() });
+    });
+    child.stdin?.end();
   });
-  if (result.failed && result.exitCode === undefined) {
-    const missing = (result as { code?: string }).code === 'ENOENT';
-    throw new WorkersError(
-      'tool',
-      missing ? 'tmux is not installed; install it (apt-get install tmux).' : `tmux failed: ${result.shortMessage}.`,
-    );
-  }
-  return { ok: result.exitCode === 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '').trim() };
 }
 
 async function tmuxOrThrow(options: TmuxOptions, args: readonly string[]): Promise<string> {

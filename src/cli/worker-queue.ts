@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../core/errors.js';
@@ -12,6 +13,8 @@ const MONITOR_REFRESH_MS = 2000;
 const DEFAULT_CLEAN_DAYS = 7;
 /** As long as a worker gives an agent it stops itself. */
 const KILL_GRACE_MS = 5000;
+/** How often `logs --follow` looks for new output: a person watching, not a machine. */
+const LOGS_FOLLOW_POLL_MS = 300;
 
 /** The repository of the current directory, as tasks record it (src/adapters/github/repository-name.ts). */
 async function currentRepository(context: CliContext): Promise<string> {
@@ -186,9 +189,10 @@ async function main(argv: string[]): Promise<void> {
     .description(
       'progress per parent issue: queued, running, done (with pull requests and what each waits for: checks, review, merge), review, failed; and the whole pool',
     )
-    .argument('[parents...]', 'parent issue numbers (default: every parent in the queue)')
+    .argument('[parents...]', "parent issue numbers (default: every parent of the current repository's tasks)")
+    .option('--all', 'every repository, each parent with its repository')
     .option('--json', 'print the progress as JSON')
-    .action(async (parents: string[], options: { json?: boolean }) => {
+    .action(async (parents: string[], options: { json?: boolean; all?: boolean }) => {
       const context = await loadContext();
       const [{ runStatus }, { openFleetStores }, { readDispatchHolds }] = await Promise.all([
         import('../github/github-commands.js'),
@@ -197,7 +201,17 @@ async function main(argv: string[]): Promise<void> {
       ]);
       const { history } = openFleetStores(context);
       const holds = () => readDispatchHolds({ ...context, env: context.env, history, now: () => context.now() });
-      const { status, text } = await runStatus(() => openBackend(context), history, parents, context.now(), context.paths.root, holds);
+      const repo = options.all ? undefined : await currentRepository(context);
+      const { status, text } = await runStatus(
+        () => openBackend(context),
+        history,
+        parents,
+        context.now(),
+        context.paths.root,
+        holds,
+        repo,
+        process.cwd(),
+      );
       if (options.json) printJson(status);
       else printText(text);
     });
@@ -211,12 +225,22 @@ async function main(argv: string[]): Promise<void> {
       const context = await loadContext();
       const whole = await (await commands()).snapshotQueue(await openBackend(context), context.now());
       const { renderDepthLine, renderQueueTable, snapshotJson, forRepository } = await import('../queue/queue-views.js');
-      const snapshot = options.all ? whole : forRepository(whole, await currentRepository(context));
+      const scoped = options.all ? whole : forRepository(whole, await currentRepository(context));
+      const [{ readTaskPulls }, { openFleetStores }] = await Promise.all([
+        import('../github/task-pulls.js'),
+        import('../health/open-stores.js'),
+      ]);
+      // The queue is listed even when the history cannot be read: the pull requests are then left out.
+      const pulls = await readTaskPulls(context.paths.root, openFleetStores(context).history, scoped.tasks).catch(() => undefined);
+      const snapshot = pulls === undefined ? scoped : { ...scoped, pulls };
       if (options.json) {
         printJson(snapshotJson(snapshot));
         return;
       }
       printText(`${renderQueueTable(snapshot, context.colorLevel, context.columns)}\n${renderDepthLine(snapshot)}`);
+      // A hint, on stderr: the table stays what scripts read.
+      const note = (await import('../queue/queue-views.js')).unknownRepositoryNote(snapshot);
+      if (note) process.stderr.write(`${BIN}: ${note}\n`);
     });
 
   program
@@ -244,19 +268,57 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('clean')
-    .description(`remove finished tasks older than DAYS (default ${DEFAULT_CLEAN_DAYS})`)
+    .description(
+      `remove finished tasks older than DAYS (default ${DEFAULT_CLEAN_DAYS}); a task whose pull request is still open stays (worker-queue release lets it go)`,
+    )
     .argument('[days]', 'age in days', String(DEFAULT_CLEAN_DAYS))
     .action(async (days: string) => {
       const age = parseDays(days);
       const context = await loadContext();
       const backend = await openBackend(context);
-      const removed = await backend.clean(age);
+      const [{ tasksWithOpenPulls, keptText }, { openPullWatchStore }, { cleanTasks }] = await Promise.all([
+        import('../github/task-pulls.js'),
+        import('../github/pull-request-watcher.js'),
+        commands(),
+      ]);
+      const kept = tasksWithOpenPulls(await backend.list(), await openPullWatchStore(context.paths).read());
+      const removed = await cleanTasks(backend, age, kept, context.now());
       const { removeOldRunFiles } = await import('../queue/runs/run-files-gc.js');
       const keep = context.settings.RUNS_KEEP_DAYS;
       const files = await removeOldRunFiles(context.paths, await backend.list(), keep, context.now());
       printText(
-        `Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).`,
+        `Removed ${removed} finished task${removed === 1 ? '' : 's'} older than ${age} day${age === 1 ? '' : 's'}, and ${files} run file${files === 1 ? '' : 's'} older than RUNS_KEEP_DAYS (${keep}).${keptText(kept)}`,
       );
+    });
+
+  program
+    .command('release')
+    .description("stop the pool acting on tasks' open pull requests: no follow-up, no merge, the watcher stops following them")
+    .argument('<refs...>', REF_HELP)
+    .action(async (refs: string[]) => {
+      const [{ resolveTask }, { taskName, parseTaskRef }, { releasePull, releasablePull, dropFollowUps }, { openPullWatchStore }] =
+        await Promise.all([
+          commands(),
+          import('../queue/task-ref.js'),
+          import('../github/task-pulls.js'),
+          import('../github/pull-request-watcher.js'),
+        ]);
+      const parsed = refs.map((ref) => parseTaskRef(ref));
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const repo = await currentRepository(context);
+      // Every reference is resolved and checked before any pull request is released: a wrong one changes nothing.
+      const tasks = await Promise.all(parsed.map((ref) => resolveTask(backend, ref, repo)));
+      const store = openPullWatchStore(context.paths);
+      const watched = await store.read();
+      for (const task of tasks) releasablePull(watched, task);
+      for (const task of tasks) {
+        const pull = await releasePull(store, task, context.now());
+        const followUps = await dropFollowUps(backend, task);
+        printText(
+          `Released pull request #${pull.pr_number} of ${taskName(task)}: the pool no longer acts on it (no follow-up, no merge), and clean may remove the task.${followUps}`,
+        );
+      }
     });
 
   program
@@ -308,7 +370,7 @@ async function main(argv: string[]): Promise<void> {
         import('../queue/task-ref.js'),
       ]);
       const parent = options.parent === undefined ? undefined : issueNumberArgument(options.parent);
-      const parsed = refs.map(parseTaskRef);
+      const parsed = refs.map((raw) => parseTaskRef(raw));
       const context = await loadContext();
       const force = options.force === true ? { paths: context.paths, lockStaleMs: context.settings.LOCK_STALE_TIMEOUT } : undefined;
       const [{ resolveTask, retryTask, failedTasks }, { taskLabel }] = await Promise.all([commands(), import('../queue/task-ref.js')]);
@@ -361,6 +423,58 @@ async function main(argv: string[]): Promise<void> {
       const backend = await openBackend(context);
       const task = await removeTask(backend, await resolveTask(backend, ref, await currentRepository(context)));
       printText(`${taskLabel(task)} removed.`);
+    });
+
+  program
+    .command('logs')
+    .description("show a task's latest attempt as readable text (Claude's stream rendered; a command agent's output as is)")
+    .argument('<ref>', `${REF_HELP}; @2 for its second attempt`)
+    .option('--follow', 'keep printing while the attempt runs; end when it ends')
+    .option('--raw', 'print the output file unchanged')
+    .action(async (raw: string, options: { follow?: boolean; raw?: boolean }) => {
+      const [{ resolveTask }, { parseTaskRef }, { locateTaskLog, printTaskLog }] = await Promise.all([
+        commands(),
+        import('../queue/task-ref.js'),
+        import('../worker/task-logs.js'),
+      ]);
+      const ref = parseTaskRef(raw, { attempts: true });
+      const context = await loadContext();
+      const backend = await openBackend(context);
+      const task = await resolveTask(backend, ref, await currentRepository(context));
+      const { output, latest } = await locateTaskLog(context.paths.root, backend, task, ref.attempt);
+      const running = async () => (await backend.observeRun(task.id)).state === 'running';
+      await printTaskLog(output.file, (text) => process.stdout.write(text), {
+        raw: options.raw === true,
+        ...(options.follow && latest ? { follow: { running, intervalMs: LOGS_FOLLOW_POLL_MS } } : {}),
+      });
+    });
+
+  program
+    .command('assign')
+    .description('give tasks of unknown repository (queued before repositories were recorded) their repository')
+    .argument('<refs...>', 'the tasks: id:12 as list shows them, or 201 / "#201"')
+    .option('--repo <repo>', "owner/name, or a repository's directory (default: the current directory's repository)")
+    .action(async (refs: string[], options: { repo?: string }) => {
+      const [{ resolveTask, assignTasks }, { parseTaskRef, taskLabel }, { repositoryIdentity }] = await Promise.all([
+        commands(),
+        import('../queue/task-ref.js'),
+        import('../adapters/github/repository-name.js'),
+      ]);
+      const parsed = refs.map((raw) => parseTaskRef(raw));
+      const context = await loadContext();
+      // A directory names its repository as add would record it; anything else is taken as a repository's name.
+      const repo =
+        options.repo === undefined
+          ? await currentRepository(context)
+          : existsSync(options.repo)
+            ? await repositoryIdentity({ cwd: options.repo, env: context.env })
+            : options.repo;
+      validateTaskSpec({ subissue: '1', parent: '1', priority: MIN_PRIORITY, repo });
+      const backend = await openBackend(context);
+      const here = await currentRepository(context);
+      const tasks = await Promise.all(parsed.map((ref) => resolveTask(backend, ref, here)));
+      for (const task of await assignTasks(backend, tasks, repo))
+        printText(`${taskLabel(task)} now belongs to ${repo}: only its pool claims it.`);
     });
 
   program

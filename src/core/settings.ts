@@ -402,7 +402,7 @@ export const SETTING_DEFINITIONS = {
   SANDBOX_ALLOW_HOSTS: {
     ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
     description:
-      "Hosts a sandboxed command agent may reach, separated by commas. Empty: the command agent has no network but its own loopback. Listed hosts are not filtered one by one: the agent then shares the host's network (docs/SPEC.md section 15).",
+      "Hosts every sandboxed run (agent, setup, verification) may reach through the worker's filtering proxy, separated by commas: `host` (any port) or `host:port`. Claude Code also reaches its model API (ANTHROPIC_BASE_URL's host, or api.anthropic.com). Empty: a command agent has no network but its own loopback (docs/SPEC.md section 15).",
   },
 
   // Every agent gets its task (issue 24, part 7): what reaches an agent's environment and prompt.
@@ -466,7 +466,7 @@ export const SETTING_DEFINITIONS = {
   SANDBOX_SETUP_HOSTS: {
     ...word('', /^[-A-Za-z0-9.,:\s[\]]{0,1024}$/, 'host names separated by commas (empty for none)'),
     description:
-      "Hosts WORKER_SETUP_CMD may reach inside the sandbox (package registries such as registry.npmjs.org), separated by commas. Empty: the setup has no network but its own loopback. Listed hosts are not filtered one by one: the setup then shares the host's network (docs/SPEC.md section 15); the agent's own runs do not.",
+      "Hosts WORKER_SETUP_CMD may reach inside the sandbox through the worker's filtering proxy (package registries such as registry.npmjs.org), separated by commas: `host` or `host:port`. Empty: the setup reaches only SANDBOX_ALLOW_HOSTS. The agent's own runs and the verification do not get these (docs/SPEC.md section 15).",
   },
   WORKER_VERIFY_CMD: {
     ...word('', /^[^\n]{0,4096}$/, 'a shell command (empty for none)'),
@@ -483,7 +483,21 @@ export const SETTING_DEFINITIONS = {
   FOLLOWUP_MAX: {
     ...count(3, 0, 100),
     description:
-      'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
+      'GitHub mode: follow-ups the manager queues per pull request and kind (fix-ci for failing checks, address-review for changes a person with write access asked for, resolve-conflict for a branch that conflicts with its moved base); then it stops and tells the person once, with the last failure. 0: no follow-ups, only the notice.',
+  },
+
+  // Siblings and a moving base (issue 26, section 3).
+  PR_UPDATE_METHOD: {
+    ...choice('rebase', ['rebase', 'merge'] as const),
+    description:
+      "GitHub mode: how the manager brings an open pull request of the pool up to date with its moved base branch, with no agent, when that is clean and needed (the branch now conflicts, or GitHub says `behind` because branch protection requires it up to date): `rebase` replays the branch's commits onto the base, `merge` commits a merge of the base into the branch. Either is pushed with force-with-lease against the head the pool last saw, so a person's commits are never overwritten; a conflicting update becomes a resolve-conflict follow-up instead.",
+  },
+
+  // Stacking on blockers (issue 27, section 1; docs/SPEC.md section 8.5).
+  STACK_ON_BLOCKERS: {
+    ...flag(false),
+    description:
+      "GitHub mode: a sub-issue whose only open blockers have open pull requests of the pool starts from the blocker's branch and opens its pull request against it, instead of waiting for the merge; when the blocker merges, the manager moves the pull request's base to the blocker's base and rebases it there (pushed with --force-with-lease; a conflict is told to the person). false: it waits.",
   },
 
   // Merging what is ready (issue 26, section 4; issue 27, the merge train).

@@ -5,7 +5,7 @@ import { planMergeTrain, type TrainPull } from './merge-train.js';
 import type { ChecksState, PullState } from './pull-request-watch.js';
 
 /*
- * AUTO_MERGE (docs/SPEC.md section 14.5): after a round of looks, each parent's first pull request
+ * AUTO_MERGE (docs/SPEC.md section 14.7): after a round of looks, each parent's first pull request
  * in dependency order is merged when it is `ready` (a person with write access approved it, checks
  * green, mergeable, not a draft), at the head commit that was judged. GitHub's branch protection
  * applies on top: a refusal is told once per head commit, never retried in a loop.

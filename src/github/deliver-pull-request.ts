@@ -1,4 +1,4 @@
-import { getHeadCommit, pushBranch } from '../adapters/git.js';
+import { fetchOriginBranch, getHeadCommit, isAncestor, pushBranch, rebaseBranchOnto } from '../adapters/git.js';
 import { GithubError, freshRateBudget, type GhContext } from '../adapters/github/gh-api.js';
 import { ensurePullRequest, type Verification } from './pull-requests.js';
 import { createComment } from '../adapters/github/rest-resources.js';
@@ -73,7 +73,12 @@ export async function deliverPullRequest(
   let pushedCommit: string;
   try {
     pushedCommit = await getHeadCommit(ts.worktree);
-    if (pushedCommit === '' || pushedCommit !== ts.pushed_commit) await pushBranch(ts.worktree, ts.branch);
+    if (pushedCommit === '' || pushedCommit !== ts.pushed_commit) {
+      const lease = await catchUpWithOrigin(ts);
+      if (typeof lease !== 'string') return lease;
+      pushedCommit = await getHeadCommit(ts.worktree);
+      await pushBranch(ts.worktree, ts.branch, lease);
+    }
   } catch (error) {
     return { inspectError: error instanceof Error ? error.message : String(error) };
   }
@@ -94,4 +99,19 @@ export async function deliverPullRequest(
     );
   }
   return { ghReady: true, hasPullRequest: true, commitsAhead, pullRequest: { number: pull.number, url: pull.html_url }, pushedCommit };
+}
+
+/**
+ * docs/SPEC.md section 14.6: the branch as origin has it now is the head the push leases against,
+ * so commits a person pushed are never overwritten. Commits there that this branch lacks are
+ * taken in first (this branch's own are replayed on them); when they conflict the delivery fails
+ * for a retry, saying so, and nothing is pushed. Returns the lease ('' when origin has no branch).
+ */
+async function catchUpWithOrigin(ts: DeliverableTask): Promise<string | GithubFailureReport> {
+  const seen = (await fetchOriginBranch(ts.worktree, ts.branch)) ?? '';
+  if (seen === '' || (await isAncestor(ts.worktree, seen, 'HEAD'))) return seen;
+  if (await rebaseBranchOnto(ts.worktree, seen)) return seen;
+  return {
+    inspectError: `origin's ${ts.branch} has commits this task's do not build on and that conflict with them (a person pushed ${seen.slice(0, 7)}?); nothing was pushed`,
+  };
 }

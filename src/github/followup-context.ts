@@ -3,6 +3,8 @@ import type { GhContext } from '../adapters/github/gh-api.js';
 import { getJobLog, getPullDetail, listCheckRuns, listPullRequests } from '../adapters/github/rest-resources.js';
 import type { TaskKind } from '../queue/backend.js';
 import { checksOf, type FailingCheck } from './pull-request-watch.js';
+import { fetchReviewData } from './review-context.js';
+import { conflictText, readConflictSummary } from './conflict-summary.js';
 
 /*
  * What a follow-up's agent is shown (docs/SPEC.md section 14.3): for fix-ci, the failing checks
@@ -14,7 +16,7 @@ import { checksOf, type FailingCheck } from './pull-request-watch.js';
 export const LOG_TAIL_LINES = 80;
 const CONTEXT_LINES = 10;
 const MAX_LOG_CHARS = 12_000;
-const FAILURE_LINE = /\berror\b|\bFAIL(ED)?\b|\bfailed\b|✗|AssertionError/i;
+const FAILURE_LINE = /\berror\b|\bFAIL(ED)?\b|\bfailed\b|\u2717|AssertionError/i;
 
 // Colour codes and control characters never reach a prompt.
 // eslint-disable-next-line no-control-regex -- matching them is the point
@@ -64,10 +66,21 @@ export function fencedChecks(checks: readonly (FailingCheck & { readonly log?: s
  * the branch's open pull request and, for fix-ci, its head's failing checks with their logs. A log
  * that cannot be read (not GitHub Actions, no permission) leaves the check's summary and link.
  */
-export async function fetchFollowUpData(gh: GhContext, repo: string, branch: string, kind: TaskKind): Promise<string> {
+export async function fetchFollowUpData(
+  gh: GhContext,
+  repo: string,
+  branch: string,
+  kind: TaskKind,
+  /** TRUSTED_COMMENTERS: logins quoted as if they had write access. */
+  trusted: readonly string[] = [],
+  local?: { readonly repo: string; readonly base: string },
+): Promise<string> {
   const pull = (await listPullRequests(gh, repo, branch)).find((candidate) => candidate.state === 'open');
   if (!pull) return `There is no open pull request for ${branch} any more.`;
   const intro = `Pull request #${pull.number} (${pull.html_url}) of branch ${branch}.`;
+  if (kind === 'address-review') return `${intro}\n\n${await fetchReviewData(gh, repo, pull.number, trusted)}`;
+  // resolve-conflict: the paths and both sides' commits, from the local git against origin's base.
+  if (kind === 'resolve-conflict' && local) return `${intro}\n\n${conflictText(await readConflictSummary(local.repo, local.base, branch))}`;
   if (kind !== 'fix-ci') return intro;
   const detail = await getPullDetail(gh, repo, pull.number);
   const runs = (await listCheckRuns(gh, repo, detail.data!.head.sha)).data ?? [];

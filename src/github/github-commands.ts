@@ -6,8 +6,10 @@ import { addIssues, renderAddIssues, type AddIssuesResult } from './add-issues.j
 import { parseIssueList, parsePriorityOption } from './intake.js';
 import type { TaskHistoryStore } from '../history/task-history-store.js';
 import { buildPoolStatus, readPullRequestLinks, renderPoolStatus, type PoolStatus } from './parent-status.js';
-import { openPullWatchStore } from './pull-request-watcher.js';
+import { openPullWatchStore, type PullWatchFile } from './pull-request-watcher.js';
+import { findOverlaps, overlapLine, readChangedPulls, type Overlap } from './sibling-overlaps.js';
 import { holdLines, NO_HOLDS, type DispatchHolds } from './dispatch-holds.js';
+import { taskPulls } from './task-pulls.js';
 
 /*
  * The GitHub commands of worker-queue: arguments are checked before GitHub or the queue is asked
@@ -71,6 +73,18 @@ export async function closedIssueWarning(
   }
 }
 
+/** Open pull requests of the shown parents that change the same files; none without a repository or a watcher's file. */
+async function siblingOverlaps(
+  repoDir: string | undefined,
+  watched: PullWatchFile | undefined,
+  only: readonly string[],
+): Promise<Overlap[]> {
+  if (repoDir === undefined || watched === undefined) return [];
+  const pulls = await readChangedPulls(repoDir, watched).catch(() => []);
+  const shown = new Set(pulls.filter((pull) => only.length === 0 || only.includes(pull.parent)).map((pull) => pull.pr_number));
+  return findOverlaps(pulls).filter((overlap) => overlap.prs.some((number) => shown.has(number)));
+}
+
 export async function runStatus(
   openBackend: () => Promise<QueueBackend>,
   history: Pick<TaskHistoryStore, 'read'>,
@@ -79,7 +93,11 @@ export async function runStatus(
   dataRoot?: string,
   /** What holds new work back (budgets, MAX_OPEN_PRS), shown above the parents. */
   readHolds?: () => Promise<DispatchHolds>,
-): Promise<{ status: PoolStatus & { readonly holds?: DispatchHolds }; text: string }> {
+  /** The repository shown (docs/SPEC.md section 8.2); undefined: every repository (--all). */
+  repo?: string,
+  /** The repository whose git says which files each open pull request changes (overlaps, docs/SPEC.md section 14.6). */
+  repoDir?: string,
+): Promise<{ status: PoolStatus & { readonly holds?: DispatchHolds; readonly overlaps?: readonly Overlap[] }; text: string }> {
   const only = words.length === 0 ? [] : parseIssueList(words).map(String);
   const [tasks, links, watched, holds] = await Promise.all([
     (await openBackend()).list(),
@@ -87,16 +105,13 @@ export async function runStatus(
     dataRoot === undefined ? undefined : openPullWatchStore({ root: dataRoot }).read(),
     readHolds === undefined ? undefined : readHolds().catch(() => NO_HOLDS),
   ]);
-  const conditions = new Map(
-    Object.values(watched?.pulls ?? {})
-      .filter((pull) => pull.checked_at !== null)
-      .map((pull) => [pull.task_id, { pr_number: pull.pr_number, pr_state: pull.state, checks: pull.checks }]),
-  );
-  const status = buildPoolStatus(tasks, links, now, only, conditions);
+  const pulls = taskPulls(tasks, links, watched ?? { version: 1, pulls: {} });
+  const status = buildPoolStatus(tasks, pulls, now, only, repo);
   const lines = holds === undefined ? [] : holdLines(holds);
+  const overlaps = await siblingOverlaps(repoDir, watched, only);
   return {
-    status: holds === undefined ? status : { ...status, holds },
-    text: [...lines, renderPoolStatus(status)].join('\n'),
+    status: { ...status, ...(holds === undefined ? {} : { holds }), ...(overlaps.length === 0 ? {} : { overlaps }) },
+    text: [...lines, renderPoolStatus(status), ...overlaps.map((overlap) => overlapLine(overlap))].join('\n'),
   };
 }
 

@@ -24,7 +24,7 @@ export type IssueContext = z.infer<typeof issueContextSchema>;
 /** Bounds of what reaches the prompt (characters). */
 export const ISSUE_BOUNDS = { title: 200, body: 8000, comment: 2000, comments: 5, parentBody: 4000, total: 24_000 } as const;
 
-const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}\n[... cut at ${max} characters]`);
+export const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}\n[... cut at ${max} characters]`);
 
 /** Terminal control characters never reach a prompt or a pane; newlines and tabs stay. */
 /**
@@ -34,7 +34,7 @@ const clip = (text: string, max: number) => (text.length <= max ? text : `${text
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const printable = (text: string) => text.replace(CONTROL, ' ').replace(BIDI, '');
+export const printable = (text: string) => text.replace(CONTROL, ' ').replace(BIDI, '');
 
 /** One line, for the `{title}` placeholder and a pull request's title. */
 export const plainTitle = (title: string) => clip(printable(title).replace(/\s+/g, ' ').trim(), ISSUE_BOUNDS.title);

@@ -1,7 +1,7 @@
 import type { PullState } from './pull-request-watch.js';
 
 /*
- * The merge train of AUTO_MERGE (docs/SPEC.md section 14.5): per parent issue, its open pull
+ * The merge train of AUTO_MERGE (docs/SPEC.md section 14.7): per parent issue, its open pull
  * requests in dependency order (a task's blockers first, then by number), and the one to merge
  * now. Pure: the watcher brings the states and the blockers. One merge per parent per round: the
  * base moved, so the others are looked at again before the next one merges.

@@ -22,6 +22,14 @@ export interface FollowUpMemory {
 
 export const emptyMemory = (): FollowUpMemory => ({ counts: {}, acted_on: {}, rerun: [], told: [] });
 
+/** The memory as the watcher's file keeps it: plain records, no absent counts. */
+export const plainMemory = (memory: FollowUpMemory) => ({
+  counts: Object.fromEntries(Object.entries(memory.counts).filter((entry): entry is [string, number] => entry[1] !== undefined)),
+  acted_on: Object.fromEntries(Object.entries(memory.acted_on).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+  rerun: [...memory.rerun],
+  told: [...memory.told],
+});
+
 export type FollowUpAction =
   | { readonly type: 'none' }
   /** Re-run these check runs once before an agent is called. */
@@ -72,7 +80,8 @@ export function decideFollowUp(input: FollowUpInput): FollowUpAction {
   return { type: 'none' };
 }
 
-function queueOnce(input: FollowUpInput, kind: TaskKind, on: string, last: string): FollowUpAction {
+/** Queue a follow-up of `kind` for `on` unless one was already queued for it, or tell the person once when FOLLOWUP_MAX is spent. */
+export function queueOnce(input: Pick<FollowUpInput, 'memory' | 'max' | 'pr'>, kind: TaskKind, on: string, last: string): FollowUpAction {
   const { memory, pr } = input;
   if (memory.acted_on[kind] === on) return { type: 'none' };
   const done = memory.counts[kind] ?? 0;

@@ -28,7 +28,8 @@ import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } fro
 import { blockerName, taskName } from '../queue/task-rules.js';
 import { mergePull, type MergeMethod } from '../adapters/github/merge-pull.js';
 import { lookAgainAtSiblings, mergeReadyPulls, type MergeHands } from './auto-merge.js';
-import { decideFollowUp, emptyMemory, type FollowUpMemory } from './pull-request-followups.js';
+import { decideFollowUp, emptyMemory, plainMemory, type FollowUpMemory } from './pull-request-followups.js';
+import { retargetStackedPulls } from './stack-retarget.js';
 import {
   CHECK_STATES,
   PULL_STATES,
@@ -86,6 +87,17 @@ const watchedSchema = z.object({
   attention: z.object({ at: z.string(), message: z.string() }).nullable().optional(),
   /** On a shared queue: another host's watcher holds its lease, acts on it and tells about it. */
   elsewhere: z.boolean().optional(),
+  /** `worker-queue release`: when a person told the pool to stop acting on it (docs/SPEC.md section 14.2). */
+  released_at: z.string().optional(),
+  /**
+   * When GitHub says it was opened, merged, closed (the watcher's own time of seeing the merge or
+   * close when GitHub gave none); absent in files written before outcomes were reported.
+   */
+  opened_at: z.string().nullable().optional(),
+  merged_at: z.string().nullable().optional(),
+  closed_at: z.string().nullable().optional(),
+  /** The last base check (docs/SPEC.md section 14.6): `<base sha>:<head sha>:<mergeable_state>`; absent before the first. */
+  base_check: z.string().optional(),
   cache: z.object({
     pull: cached(pullDetailSchema),
     reviews: cached(z.array(reviewSchema)),
@@ -174,15 +186,19 @@ async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: re
     return keep({ ...memory, told: [...memory.told, action.key] });
   }
   if (action.type === 'rerun') {
+    let rerunAny = false;
     for (const check of action.checks) {
       const rerun = await hands.rerun(check.check_run_id!);
+      rerunAny ||= rerun;
       await hands.say(
         rerun
           ? `Pull request #${watched.pr_number}: re-running the failed check ${check.name} once before an agent is called.`
           : `Pull request #${watched.pr_number}: the check ${check.name} cannot be re-run with this token.`,
       );
     }
-    return keep({ ...memory, rerun: [...memory.rerun, ...action.keys] });
+    const kept = keep({ ...memory, rerun: [...memory.rerun, ...action.keys] });
+    // Nothing could be re-run: the follow-up is decided now, not a look later (docs/SPEC.md section 14.3).
+    return rerunAny ? kept : actOnPull(hands, { ...watched, followups: kept }, reviews);
   }
   const queued = await hands.queue({ subissue: watched.task_id, parent: watched.parent, kind: action.kind });
   if (!queued) return watched.followups;
@@ -198,12 +214,7 @@ async function actOnPull(hands: FollowUpHands, watched: WatchedPull, reviews: re
 }
 
 type KeptMemory = NonNullable<WatchedPull['followups']>;
-const keep = (memory: FollowUpMemory): KeptMemory => ({
-  counts: Object.fromEntries(Object.entries(memory.counts).filter((entry): entry is [string, number] => entry[1] !== undefined)),
-  acted_on: Object.fromEntries(Object.entries(memory.acted_on).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-  rerun: [...memory.rerun],
-  told: [...memory.told],
-});
+const keep = (memory: FollowUpMemory): KeptMemory => plainMemory(memory);
 
 export interface WatchRoundDeps {
   readonly repo: string;
@@ -294,12 +305,29 @@ export async function lookAtPull(
     checked_at: now.toISOString(),
     next_poll_at: new Date(now.getTime() + delay).toISOString(),
     error: null,
+    ...outcomeTimes(watched, pull.data, verdict.state, now),
     cache: {
       ...(pull.entry ? { pull: pull.entry } : {}),
       ...(reviews.entry ? { reviews: reviews.entry } : {}),
       ...(checkRuns.entry ? { check_runs: checkRuns.entry } : {}),
       ...(statuses.entry ? { statuses: statuses.entry } : {}),
     },
+  };
+}
+
+/** The outcome times (docs/SPEC.md section 14.5): GitHub's, else the first look that saw the merge or close. */
+function outcomeTimes(
+  watched: WatchedPull,
+  pull: PullDetail,
+  state: PullState,
+  now: Date,
+): Pick<WatchedPull, 'opened_at' | 'merged_at' | 'closed_at'> {
+  const seen = (given: string | null | undefined, kept: string | null | undefined, happened: boolean) =>
+    given ?? kept ?? (happened ? now.toISOString() : null);
+  return {
+    opened_at: pull.created_at ?? watched.opened_at ?? null,
+    merged_at: seen(pull.merged_at, watched.merged_at, state === 'merged'),
+    closed_at: seen(pull.closed_at, watched.closed_at, isFinal(state)),
   };
 }
 
@@ -336,7 +364,7 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     }
     return draft;
   });
-  const due = Object.values(file.pulls).filter((pull) => !isFinal(pull.state) && Date.parse(pull.next_poll_at) <= now.getTime());
+  const due = Object.values(file.pulls).filter((pull) => isFollowed(pull) && Date.parse(pull.next_poll_at) <= now.getTime());
   const transitions: PullTransition[] = [];
   const errors: string[] = [];
   let stopped = false;
@@ -356,7 +384,8 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     const acting = seen && (deps.lease === undefined || (await deps.lease.take(watched.pr_number)));
     // Another host's watcher acts on it (and tells about it): this host only keeps its state current.
     if (seen && deps.lease) next = { ...next, elsewhere: !acting };
-    if (acting && deps.followUps) {
+    // Released while it was looked at: nothing more is done about it.
+    if (acting && deps.followUps && isFollowed((await deps.store.read()).pulls[watched.task_id] ?? watched)) {
       let told: string | undefined;
       const hands = { ...deps.followUps, tell: (message: string) => ((told = message), deps.followUps!.tell(message)) };
       const followups = await actOnPull(hands, next, next.cache.reviews?.data ?? []);
@@ -365,7 +394,9 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     }
     await deps.store.update((draft) => {
       // The history may have moved the task to another pull request meanwhile.
-      if (draft.pulls[watched.task_id]?.pr_number === watched.pr_number) draft.pulls[watched.task_id] = next;
+      const kept = draft.pulls[watched.task_id];
+      if (kept?.pr_number === watched.pr_number)
+        draft.pulls[watched.task_id] = kept.released_at === undefined ? next : { ...next, released_at: kept.released_at };
       // Merged by a person: the base moved for its siblings too.
       if (next.state === 'merged' && watched.state !== 'merged') lookAgainAtSiblings(draft, watched.parent, deps.now());
     });
@@ -395,7 +426,7 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     transitions.push(...merged);
   }
   const after = await deps.store.read();
-  const followed = Object.values(after.pulls).filter((pull) => !isFinal(pull.state));
+  const followed = Object.values(after.pulls).filter(isFollowed);
   return {
     looked: due.length,
     transitions,
@@ -403,6 +434,9 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     nextDueAt: followed.length === 0 ? null : Math.min(...followed.map((pull) => Date.parse(pull.next_poll_at))),
   };
 }
+
+/** Followed by the watcher: neither merged, closed nor released by a person. */
+export const isFollowed = (pull: Pick<WatchedPull, 'state' | 'released_at'>) => !isFinal(pull.state) && pull.released_at === undefined;
 
 export const describePull = (pull: Pick<WatchedPull, 'state' | 'checks'>) =>
   pull.state === 'merged' || pull.state === 'closed' || pull.checks === 'none' ? pull.state : `${pull.state}, checks ${pull.checks}`;
@@ -424,13 +458,27 @@ export interface PullWatcherOptions {
   readonly now: () => Date;
   /** The queue whose blocked tasks each round releases (docs/SPEC.md section 8.5). */
   readonly openBackend?: () => Promise<QueueBackend>;
+  /** STACK_ON_BLOCKERS: a blocker whose task is done with an open pull request no longer holds its dependants (section 8.5). */
+  readonly stackOnBlockers?: boolean;
   /** Follow-ups (docs/SPEC.md section 14.3): FOLLOWUP_MAX, and how a follow-up task is queued. Absent: watch only. */
   readonly followUps?: {
     readonly max: number;
     queue(spec: { subissue: string; parent: string; kind: TaskKind; repo: string }): Promise<boolean>;
   };
-  /** AUTO_MERGE (docs/SPEC.md section 14.5): how ready pull requests are merged; absent, none is. */
+  /** AUTO_MERGE (docs/SPEC.md section 14.7): how ready pull requests are merged; absent, none is. */
   readonly autoMerge?: MergeMethod;
+  /**
+   * After each round, with follow-ups: the pool's pull requests checked against their moved base
+   * (docs/SPEC.md section 14.6, src/github/base-updates.ts). `busy` says whether a task of the
+   * sub-issue is queued or running.
+   */
+  readonly afterRound?: (round: AfterRound) => Promise<void>;
+}
+
+export interface AfterRound {
+  readonly store: JsonFile<PullWatchFile>;
+  readonly hands: FollowUpHands;
+  busy(subissue: string): Promise<boolean>;
 }
 
 /**
@@ -445,6 +493,7 @@ async function releaseGithubBlockers(
   watched: PullWatchFile,
   reported: Set<string>,
   log: EventLog,
+  stack = false,
 ): Promise<void> {
   const tasks = await backend.list();
   const merged = new Set(
@@ -452,7 +501,16 @@ async function releaseGithubBlockers(
       .filter((pull) => pull.state === 'merged')
       .map((pull) => pull.task_id),
   );
-  const landed = (task: QueueTask) => (task.repo === undefined || task.repo === repo) && merged.has(task.subissue);
+  // Stacking: an open pull request is a branch to start from, so its task counts as landed.
+  const stackable = new Set(
+    stack
+      ? Object.values(watched.pulls)
+          .filter((pull) => !isFinal(pull.state))
+          .map((pull) => pull.task_id)
+      : [],
+  );
+  const landed = (task: QueueTask) =>
+    (task.repo === undefined || task.repo === repo) && (merged.has(task.subissue) || stackable.has(task.subissue));
   const done = new Set(tasks.filter((task) => task.status === 'done' && landed(task)).map(issueKey));
   const closedIssues = new Set<string>();
   for (const key of openBlockerKeys(tasks).filter((candidate) => !done.has(candidate))) {
@@ -538,6 +596,16 @@ function leaseOf(queue: QueueBackend, repo: string, options: PullWatcherOptions)
   };
 }
 
+/** Drops the kept answer for a pull request and makes its next look due at once (its base was just changed). */
+async function forgetPull(store: JsonFile<PullWatchFile>, taskId: string, prNumber: number): Promise<void> {
+  await store.update((draft) => {
+    const kept = draft.pulls[taskId];
+    if (kept?.pr_number !== prNumber) return;
+    const { pull: _pull, ...cache } = kept.cache;
+    draft.pulls[taskId] = { ...kept, cache, next_poll_at: new Date(0).toISOString() };
+  });
+}
+
 /** How long GitHub mode found off is believed before it is asked again (a person may log in). */
 const MODE_RECHECK_MS = 3_600_000;
 
@@ -585,11 +653,43 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
     });
     for (const change of result.transitions) await log.log('INFO', transitionLine(change));
     for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);
+    await retargetStackedPulls(
+      mode,
+      options.cwd,
+      { read: () => store.read(), forget: (taskId, prNumber) => forgetPull(store, taskId, prNumber) },
+      log,
+    ).catch((error: unknown) => log.log('WARN', `Could not retarget the stacked pull requests: ${(error as Error).message}`));
+    if (options.followUps && options.afterRound) {
+      const openQueue = options.openBackend;
+      await options
+        .afterRound({
+          store,
+          hands: handsFor(options.followUps, mode, log),
+          busy: async (subissue) => {
+            if (!openQueue) return false;
+            backend ??= openQueue();
+            const tasks = await (await backend).list();
+            return tasks.some(
+              (task) =>
+                task.subissue === subissue &&
+                (task.repo === undefined || task.repo === mode?.repo) &&
+                (task.status === 'queued' || task.status === 'claimed'),
+            );
+          },
+        })
+        .catch((error: unknown) => log.log('WARN', `Could not check the pull requests against their base: ${(error as Error).message}`));
+    }
     if (options.openBackend) {
       backend ??= options.openBackend();
-      await releaseGithubBlockers(mode.gh, mode.repo, await backend, await store.read(), reportedCycles, log).catch((error: unknown) =>
-        log.log('WARN', `Could not release the blocked tasks: ${(error as Error).message}`),
-      );
+      await releaseGithubBlockers(
+        mode.gh,
+        mode.repo,
+        await backend,
+        await store.read(),
+        reportedCycles,
+        log,
+        options.stackOnBlockers,
+      ).catch((error: unknown) => log.log('WARN', `Could not release the blocked tasks: ${(error as Error).message}`));
     }
     // New pull requests come from the history: it is read again at least every interval.
     nextRoundAt = Math.min(result.nextDueAt ?? Number.POSITIVE_INFINITY, options.now().getTime() + options.intervalMs);

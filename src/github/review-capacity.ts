@@ -1,5 +1,5 @@
 /**
- * MAX_OPEN_PRS (docs/SPEC.md section 14.5): the pool's open pull requests that no person with
+ * MAX_OPEN_PRS (docs/SPEC.md section 14.4): the pool's open pull requests that no person with
  * write access has approved, as the manager's watcher last saw them. When they reach the limit no
  * new task starts: N agents finishing is N pull requests to review. Pure.
  */
@@ -8,7 +8,9 @@ import type { PullWatchFile } from './pull-request-watcher.js';
 
 /** The open pull requests without an approving review from a person with write access. */
 export function unreviewedOpenPulls(file: Pick<PullWatchFile, 'pulls'>): number {
-  return Object.values(file.pulls).filter((pull) => !isFinal(pull.state) && pull.approved_by.length === 0).length;
+  // A released pull request is no longer the pool's (its state is frozen at the last look): it holds nothing.
+  return Object.values(file.pulls).filter((pull) => !isFinal(pull.state) && pull.released_at === undefined && pull.approved_by.length === 0)
+    .length;
 }
 
 /** The words of every view: "waiting for reviews: N open PRs", or null while under the limit (0: off). */

@@ -7,7 +7,8 @@ import { historyFiles, rollHistoryIfNewMonth } from './history-rollover.js';
 import { readLastLines } from '../core/log-tail.js';
 
 /** cancelled: a person killed the run (`worker-queue kill`); never the worker's failure. */
-export const TASK_RESULTS = ['success', 'review', 'failed', 'cancelled'] as const;
+/** `unverified`: GitHub mode, a draft pull request whose WORKER_VERIFY_CMD never passed (docs/SPEC.md section 15.3). */
+export const TASK_RESULTS = ['success', 'review', 'failed', 'cancelled', 'unverified'] as const;
 export const ERROR_CLASSES = [
   'worktree_error',
   'git_error',

@@ -34,7 +34,7 @@ export async function startManager(context: ManagerContext, launch: ManagerLaunc
   // A leftover session whose loop has exited would make new-session fail.
   if (await hasSession(tmux, launch.monitorSession)) await killSession(tmux, launch.monitorSession);
   await newSession(tmux, launch.monitorSession, {
-    argv: [context.launch.nodePath, launch.managerBin, 'monitor'],
+    argv: [context.launch.nodePath, ...context.launch.nodeFlags, launch.managerBin, 'monitor'],
     env: context.launch.env,
     cwd: context.launch.cwd,
   });

@@ -11,7 +11,7 @@ import type { HealthStore } from '../health/health-store.js';
 import { openHealthStore } from '../health/open-stores.js';
 import { openManagerState, type ManagerState } from '../health/manager-state.js';
 import { Supervisor } from './supervisor.js';
-import { buildWorkerCommand, workerEnvironment, type WorkerLaunch } from './worker-command.js';
+import { buildWorkerCommand, LEAN_MALLOC_ENV, workerEnvironment, leanNodeFlags, type WorkerLaunch } from './worker-command.js';
 
 /** What every manager command needs; the CLI builds it from the process, tests from a temp root. */
 export interface ManagerContext {
@@ -94,15 +94,23 @@ export function managerContextFor(
           openBackend,
           followUps,
           ...(settings.AUTO_MERGE === 'off' ? {} : { autoMerge: settings.AUTO_MERGE }),
+          stackOnBlockers: settings.STACK_ON_BLOCKERS,
+          afterRound: async (round) =>
+            (await import('../github/base-updates.js')).updateOnMovedBase({
+              ...round,
+              repoDir: where.cwd,
+              method: settings.PR_UPDATE_METHOD,
+            }),
         },
         log,
       );
     },
     launch: {
       nodePath: process.execPath,
+      nodeFlags: leanNodeFlags(process.versions.v8),
       workerBin: where.workerBin,
       cwd: where.cwd,
-      env: { ...workerEnvironment(context.env), CLAUDE_WORKERS_HOME: context.paths.root },
+      env: { ...workerEnvironment(context.env), ...LEAN_MALLOC_ENV, CLAUDE_WORKERS_HOME: context.paths.root },
     },
   };
 }

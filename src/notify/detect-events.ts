@@ -167,7 +167,8 @@ export function taskEvent(task: FinishedTask, at: string): NotifyEvent | null {
     parent: task.parent,
     ...(task.title === null ? {} : { title: task.title }),
   };
-  if (task.result === 'review')
+  // Unverified work waits for a person as review does: its error says what failed.
+  if (task.result === 'review' || task.result === 'unverified')
     return told(
       'task_review',
       at,

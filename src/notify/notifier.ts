@@ -35,7 +35,7 @@ export interface NotifierOptions {
 
 const addFinished = (counts: FinishedCounts, tasks: readonly FinishedTask[]): FinishedCounts => ({
   success: counts.success + tasks.filter((task) => task.result === 'success').length,
-  review: counts.review + tasks.filter((task) => task.result === 'review').length,
+  review: counts.review + tasks.filter((task) => task.result === 'review' || task.result === 'unverified').length,
   failed: counts.failed + tasks.filter((task) => task.result === 'failed').length,
 });
 

@@ -47,7 +47,7 @@ export interface FinishedTask {
   readonly task_id: string;
   readonly parent: string;
   readonly worker_id: number;
-  readonly result: 'success' | 'review' | 'failed' | 'cancelled';
+  readonly result: 'success' | 'review' | 'failed' | 'cancelled' | 'unverified';
   readonly error_class: string | null;
   readonly error: string | null;
   readonly title: string | null;

@@ -1,6 +1,7 @@
-import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { delimiter, join } from 'node:path';
 import { splitWords } from '../core/split-words.js';
 import type { Settings } from '../core/settings.js';
@@ -18,19 +19,39 @@ const SEND_TIMEOUT_MS = 10_000;
 /** The JSON body: Slack's incoming webhooks read `text`, Discord's `content`; the rest is the event itself. */
 export const messageBody = (message: NotifyMessage) => ({ ...message, content: message.text, source: 'hybrid-workers' });
 
+/**
+ * POSTs through node:http(s), not fetch: fetch is undici, whose HTTP parser is WebAssembly, and the
+ * manager runs in V8's lite mode, which has none (docs/PERFORMANCE.md, "A task's fixed cost").
+ * Resolves with the status; a 3xx is not followed (webhook services answer 2xx or an error).
+ */
+function postJson(url: URL, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.on('error', (error) => reject(error.name === 'AbortError' ? new Error(`no answer within ${SEND_TIMEOUT_MS / 1000} s`) : error));
+    request.end(body);
+  });
+}
+
 function webhookSink(url: string): Sink {
+  const target = new URL(url);
   return {
-    name: `webhook ${new URL(url).origin}`,
+    name: `webhook ${target.origin}`,
     async send(message) {
       try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(messageBody(message)),
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        });
-        await response.body?.cancel();
-        return response.ok ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` };
+        const status = await postJson(target, JSON.stringify(messageBody(message)));
+        return status >= 200 && status < 300 ? { ok: true } : { ok: false, reason: `HTTP ${status}` };
       } catch (error) {
         return { ok: false, reason: (error as Error).message };
       }
@@ -114,6 +135,8 @@ function desktopSink(notifySend: string): Sink {
   return {
     name: 'desktop (notify-send)',
     async send(message) {
+      // Loaded when a desktop message is sent: the resident manager carries no execa otherwise.
+      const { execa } = await import('execa');
       const result = await execa(notifySend, ['--app-name=hybrid-workers', 'hybrid-workers', message.text], {
         reject: false,
         timeout: SEND_TIMEOUT_MS,

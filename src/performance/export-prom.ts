@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { HEALTH_STATES } from '../health/classify.js';
 import { registerBucketedHistogram } from './prom-histogram.js';
+import { registerOutcomes } from './outcomes-prom.js';
 import type { CostReport, PerformanceReport } from './report.js';
 import { splitWorkerKey } from '../core/worker-ref.js';
 
@@ -125,6 +126,7 @@ export async function renderProm(report: PerformanceReport, live?: LiveFacts): P
     report.duration_histogram,
   );
   registerCost(registry, report);
+  if (report.outcomes !== undefined) registerOutcomes(registry, report.outcomes);
   const invalid = new Gauge({
     name: `${PREFIX}history_invalid_lines`,
     help: 'Lines of the task history that are not valid records.',

@@ -87,7 +87,7 @@ const SLOWEST_SHOWN = 5;
 const HOUR_MS = 3_600_000;
 
 export const emptyCost = (): CostTotals => ({ tasks_with_cost: 0, cost_usd: 0, input_tokens: 0, output_tokens: 0, num_turns: 0 });
-const emptyResults = (): Record<TaskResult, number> => ({ success: 0, review: 0, failed: 0, cancelled: 0 });
+const emptyResults = (): Record<TaskResult, number> => ({ success: 0, review: 0, failed: 0, cancelled: 0, unverified: 0 });
 
 function addCost(totals: CostTotals, record: PerformanceRecord): void {
   if (record.cost_usd !== undefined) {

@@ -6,6 +6,8 @@ import type { FleetMetrics } from '../health/health-store.js';
 import { workerHost } from '../core/worker-ref.js';
 import type { HistoryVisitor } from '../history/history-reader.js';
 import { HistoryAccumulator, type HistorySummary } from './history-summary.js';
+import { OutcomeTally, type OutcomeReport } from './outcomes.js';
+import { openPullWatchStore } from '../github/pull-request-watcher.js';
 import type { QueueState } from './report.js';
 
 export type PerformanceSettings = Pick<
@@ -33,6 +35,8 @@ export interface LoadedData {
   readonly queue: QueueState;
   /** Spend per day of BUDGET_TZ and per parent (docs/SPEC.md section 11.1). */
   readonly spend: Spend;
+  /** The pool's pull requests' outcomes (docs/SPEC.md section 14.5); absent when none is followed. */
+  readonly outcomes?: OutcomeReport;
 }
 
 export const DEFAULT_TIMELINE_LIMIT = 50;
@@ -60,11 +64,18 @@ export async function loadPerformanceData(
   const { also } = options;
   // `also` sees every record too (the dashboard's chart), from the same single read.
   const spend = new SpendTally(settings.BUDGET_TZ);
+  // The watcher's file first (small, local): the history's one read then sums only its sub-issues.
+  const watched = await openPullWatchStore(paths)
+    .read()
+    .then((file) => Object.values(file.pulls))
+    .catch(() => []);
+  const outcomes = new OutcomeTally(watched);
   const visitor: HistoryVisitor = {
-    add: (record) => (accumulator.add(record), spend.add(record), also?.add(record)),
+    add: (record) => (accumulator.add(record), spend.add(record), outcomes.add(record), also?.add(record)),
     skip: () => (accumulator.skip(), also?.skip()),
   };
   // The connections stay for the next snapshot of a live view; a short command exits without closing them.
   const [metrics, queue] = await Promise.all([stores.health.readFleet(), context.queue(), stores.history.read(visitor)]);
-  return { metrics, history: accumulator.summary(), queue, spend: spend.result(now) };
+  const outcome = outcomes.result();
+  return { metrics, history: accumulator.summary(), queue, spend: spend.result(now), ...(outcome ? { outcomes: outcome } : {}) };
 }

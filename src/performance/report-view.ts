@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../core/duration.js';
 import { chalkFor, colorEfficiency, describeCost, formatCount, formatTime, formatUsd, makeTable, type ViewOptions } from './format.js';
 import type { PerformanceReport, WorkerRow } from './report.js';
+import { outcomeLines } from './outcomes-view.js';
 import { hasSeveralHosts } from '../core/worker-ref.js';
 
 const seconds = (value: number | null) => (value === null ? '-' : formatDuration(value * 1000));
@@ -26,6 +27,7 @@ function renderOverall(report: PerformanceReport): string[] {
     `  Cost:        ${describeCost(report.cost)}`,
     `  History:     ${formatCount(history.records)} record(s)${invalid}`,
     ...spendLines(report),
+    ...outcomeLines(report.outcomes),
     '',
     queue.available
       ? `Queue (${queue.backend}): ${formatCount(queue.pending)} pending, ${formatCount(queue.running)} running`
@@ -79,7 +81,7 @@ export function renderEfficiency(row: WorkerRow, options: ViewOptions): string {
 }
 
 /** The last week's days and every parent, each with its reported spend and its unknown runs. */
-function spendLines(report: PerformanceReport): string[] {
+export function spendLines(report: PerformanceReport): string[] {
   const spend = report.spend;
   if (spend === undefined || (spend.days.length === 0 && spend.parents.length === 0)) return [];
   const text = (row: { usd: number; unknown_cost_runs: number }) =>

@@ -1,4 +1,5 @@
 import type { CostSum, Spend } from '../pause/budget.js';
+import type { OutcomeReport } from './outcomes.js';
 import { classifyHealth, type HealthState, type HealthThresholds } from '../health/classify.js';
 import type { FleetMetrics } from '../health/health-store.js';
 import { compareWorkers, splitWorkerKey, workerKey } from '../core/worker-ref.js';
@@ -18,6 +19,8 @@ export interface ReportInputs {
   readonly thresholds: HealthThresholds;
   /** Spend per day and per parent; absent: the report has none. */
   readonly spend?: Spend;
+  /** The pull requests' outcomes; absent: the pool has none followed. */
+  readonly outcomes?: OutcomeReport;
 }
 
 export interface SpendRow {
@@ -100,6 +103,8 @@ export interface PerformanceReport {
   readonly cost: CostReport;
   /** Spend per day of BUDGET_TZ and per parent issue. */
   readonly spend?: SpendReport;
+  /** Per parent and overall: time to PR and to merge, follow-up rounds, share merged, cost per merged PR. */
+  readonly outcomes?: OutcomeReport;
   readonly history: { readonly records: number; readonly invalid_lines: number };
   readonly queue: QueueState;
   readonly workers: readonly WorkerRow[];
@@ -132,7 +137,7 @@ function historyPart(history: WorkerHistory | undefined): WorkerRow['history'] {
   if (history === undefined) {
     return {
       tasks: 0,
-      results: { success: 0, review: 0, failed: 0, cancelled: 0 },
+      results: { success: 0, review: 0, failed: 0, cancelled: 0, unverified: 0 },
       average_duration_s: null,
       cost: toCostReport(emptyCost()),
     };
@@ -206,6 +211,7 @@ export function buildPerformanceReport(inputs: ReportInputs): PerformanceReport 
     },
     cost: toCostReport(history.cost),
     ...(inputs.spend === undefined ? {} : { spend: toSpendReport(inputs.spend) }),
+    ...(inputs.outcomes === undefined ? {} : { outcomes: inputs.outcomes }),
     history: { records: history.records, invalid_lines: history.invalid },
     queue: inputs.queue,
     workers,

@@ -10,6 +10,7 @@ const MARKS: Record<TaskResult, (chalk: ChalkInstance) => string> = {
   review: (chalk) => chalk.yellow('?'),
   failed: (chalk) => chalk.red('✗'),
   cancelled: (chalk) => chalk.gray('-'),
+  unverified: (chalk) => chalk.yellow('!'),
 };
 
 export function renderTimelineTable(entries: readonly TimelineEntry[], chalk: ChalkInstance): string {

@@ -32,7 +32,7 @@ export interface TaskSpec {
 }
 
 /** The kinds of follow-up (docs/SPEC.md section 14.3). */
-export const TASK_KINDS = ['fix-ci', 'address-review'] as const;
+export const TASK_KINDS = ['fix-ci', 'address-review', 'resolve-conflict'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /**
@@ -125,6 +125,11 @@ export interface QueueBackend {
    * claimable. Claim never hands out a task with open blockers, so the rule is as atomic as claim.
    */
   setBlockers(id: string, blockedBy: readonly string[]): Promise<void>;
+  /**
+   * Gives a task queued before repositories were recorded ("repository unknown") its repository;
+   * refuses (conflict) a task that has one: a task never moves between repositories.
+   */
+  assignRepository(id: string, repo: string): Promise<void>;
   /** Starts one attempt as a process that outlives the worker; increments `attempts`. */
   startRun(id: string, run: RunSpec): Promise<void>;
   observeRun(id: string): Promise<RunObservation>;

@@ -133,3 +133,28 @@ export function blockersFirst<T>(items: readonly T[], keyOf: (item: T) => string
 /** A cycle as the person reads it: `#3 -> #4 -> #3`. */
 export const cycleText = (cycle: readonly string[], repo: string | undefined) =>
   [...cycle, cycle[0]!].map((key) => (repo !== undefined && key.startsWith(`${repo}#`) ? key.slice(repo.length) : key)).join(' -> ');
+
+/** What waits on what (docs/SPEC.md section 8.5), as the page shows it from the queue `status` reads. */
+export interface WaitingView {
+  /** Each queued task an open blocker holds, e.g. `{ subissue: '202', blocked_by: ['#201'] }`. */
+  readonly blocked: readonly { readonly subissue: string; readonly parent: string; readonly blocked_by: readonly string[] }[];
+  /** Each cycle as `#7 -> #8 -> #7` (repositories named only when the tasks are of several). */
+  readonly cycles: readonly string[];
+}
+
+export function waitingView(tasks: readonly QueueTask[]): WaitingView {
+  const repos = new Set(tasks.map((task) => task.repo ?? ''));
+  const repo = repos.size === 1 ? [...repos][0] : undefined;
+  const name = (blocker: string) =>
+    blocker.includes('#') && repo !== undefined && blocker.startsWith(`${repo}#`)
+      ? blocker.slice(repo.length)
+      : blocker.includes('#')
+        ? blocker
+        : `#${blocker}`;
+  return {
+    blocked: tasks
+      .filter((task) => task.status === 'queued' && blockersOf(task).length > 0)
+      .map((task) => ({ subissue: task.subissue, parent: task.parent, blocked_by: blockersOf(task).map(name) })),
+    cycles: findCycles(tasks).map((cycle) => cycleText(cycle, repo)),
+  };
+}

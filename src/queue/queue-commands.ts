@@ -5,7 +5,7 @@ import { runningWorkerPid } from '../health/worker-pid-file.js';
 import type { QueueBackend, QueueTask } from './backend.js';
 import { planQueueTxtImport, type QueueTxtPlan } from './import-queue-txt.js';
 import type { QueueSnapshot } from './queue-views.js';
-import { isActive, isFinished } from './task-rules.js';
+import { findActiveDuplicate, isActive, isFinished, isOlderThan } from './task-rules.js';
 import { returnClaim } from './return-claim.js';
 import { findTaskByRef, refNotFound, taskLabel, type TaskRef } from './task-ref.js';
 
@@ -77,6 +77,48 @@ export async function killTask(backend: QueueBackend, task: QueueTask, graceMs: 
   }
   await backend.killRun(task.id, graceMs, { byUser: true });
   return task;
+}
+
+/**
+ * `clean DAYS`: removes the finished tasks older than `days`, but those in `keep` (a task whose
+ * pull request is still open: docs/SPEC.md section 14.2). With nothing to keep, the backend's own
+ * clean; else each old task by itself. Returns how many went.
+ */
+export async function cleanTasks(backend: QueueBackend, days: number, keep: readonly QueueTask[], now: Date): Promise<number> {
+  if (keep.length === 0) return backend.clean(days);
+  const kept = new Set(keep.map((task) => task.id));
+  const old = (await backend.list()).filter((task) => !kept.has(task.id) && isOlderThan(task, days, now));
+  for (const task of old) await backend.remove(task.id);
+  return old.length;
+}
+
+/**
+ * `assign REF... --repo R`: gives tasks of unknown repository (queued before repositories were
+ * recorded) their repository, so only that repository's pool claims them. Every task is checked
+ * before any changes: refused for a task that has a repository, and for an active task whose
+ * sub-issue already has an active task in `repo`.
+ */
+export async function assignTasks(backend: QueueBackend, chosen: readonly QueueTask[], repo: string): Promise<QueueTask[]> {
+  const tasks = await backend.list();
+  for (const task of chosen) {
+    if (task.repo !== undefined)
+      throw new WorkersError(
+        'conflict',
+        `${taskLabel(task)} already belongs to ${task.repo}; only a task of unknown repository is assigned one.`,
+      );
+    const clash = isActive(task) ? findActiveDuplicate(tasks, { subissue: task.subissue, repo }) : undefined;
+    if (clash !== undefined)
+      throw new WorkersError(
+        'conflict',
+        `${taskLabel(clash)} is already ${clash.status}; remove one of the two before giving ${taskLabel(task)} the repository ${repo}.`,
+      );
+  }
+  const assigned: QueueTask[] = [];
+  for (const task of chosen) {
+    await backend.assignRepository(task.id, repo);
+    assigned.push({ ...task, repo });
+  }
+  return assigned;
 }
 
 /** `remove REF`: deletes the task named, which must have no run in progress (the backend refuses). */

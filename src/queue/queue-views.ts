@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { fitTable, wrapLine, type FitColumn } from '../core/fit-width.js';
 import type { QueueBackend, QueueDepth, QueueTask, TaskStatus } from './backend.js';
 import { blockedByText, blockersOf } from './task-rules.js';
+import { taskSuffixes } from './task-ref.js';
 
 /** What `list` and `monitor` show (`list --json` prints it through snapshotJson). */
 export interface QueueSnapshot {
@@ -15,7 +16,29 @@ export interface QueueSnapshot {
    * queue's. Absent: every repository, with a Repository column.
    */
   readonly repo?: string;
+  /** Each task's pull request by queue id (GitHub mode; filled by src/github/task-pulls.ts). */
+  readonly pulls?: ReadonlyMap<string, TaskPullView>;
 }
+
+/**
+ * A task's pull request as the views show it: state and checks as the pull-request watcher last
+ * saw them (`released` once a person released it), null before its first look.
+ */
+export interface TaskPullView {
+  readonly number: number;
+  readonly url: string;
+  readonly state: string | null;
+  readonly checks: string | null;
+}
+
+const pullJson = (pull: TaskPullView | undefined) =>
+  pull === undefined ? null : { number: pull.number, url: pull.url, state: pull.state, checks: pull.checks };
+
+/** `#12 open, checks failing`, `#12 merged`, `#12` before the watcher looked. */
+export const pullText = (pull: TaskPullView | undefined) =>
+  pull === undefined
+    ? '-'
+    : `#${pull.number}${pull.state === null ? '' : ` ${pull.state}`}${pull.checks === null || pull.checks === 'none' || pull.state === 'merged' || pull.state === 'closed' ? '' : `, checks ${pull.checks}`}`;
 
 /** The snapshot narrowed to `repo`'s tasks (and those of unknown repository). */
 export function forRepository(snapshot: QueueSnapshot, repo: string): QueueSnapshot {
@@ -25,7 +48,7 @@ export function forRepository(snapshot: QueueSnapshot, repo: string): QueueSnaps
 }
 
 /** A task as the CLI prints it in JSON: snake_case, like every JSON output of the toolkit. */
-export const taskJson = (task: QueueTask) => ({
+export const taskJson = (task: QueueTask, pull?: TaskPullView) => ({
   id: task.id,
   repo: task.repo ?? null,
   subissue: task.subissue,
@@ -40,6 +63,7 @@ export const taskJson = (task: QueueTask) => ({
   last_error: task.lastError,
   blocked_by: [...blockersOf(task)],
   ...(task.notBefore === undefined ? {} : { not_before: task.notBefore }),
+  pull_request: pullJson(pull),
 });
 
 /**
@@ -53,14 +77,20 @@ const statusText = (task: QueueTask, now: Date) =>
       ? `${task.status}, retry in ${formatDuration(Date.parse(task.notBefore) - now.getTime())}`
       : task.status;
 
-/** `list --json`: the snapshot in snake_case. */
-export const snapshotJson = (snapshot: QueueSnapshot) => ({
-  backend: snapshot.backend,
-  repo: snapshot.repo ?? null,
-  generated_at: snapshot.generatedAt,
-  depth: snapshot.depth,
-  tasks: snapshot.tasks.map(taskJson),
-});
+/** `list --json`: the snapshot in snake_case; `ref` is what a command takes for the task (`o/r#201~1` for an earlier one). */
+export const snapshotJson = (snapshot: QueueSnapshot) => {
+  const suffixes = taskSuffixes(snapshot.tasks);
+  return {
+    backend: snapshot.backend,
+    repo: snapshot.repo ?? null,
+    generated_at: snapshot.generatedAt,
+    depth: snapshot.depth,
+    tasks: snapshot.tasks.map((task) => ({
+      ...taskJson(task, snapshot.pulls?.get(task.id)),
+      ref: `${task.repo ?? ''}#${task.subissue}${suffixes.get(task.id) ?? ''}`,
+    })),
+  };
+};
 
 const STATUS_COLORS: Record<TaskStatus, (chalk: ChalkInstance) => ChalkInstance> = {
   queued: (c) => c.white,
@@ -87,6 +117,8 @@ const QUEUE_COLUMNS: readonly FitColumn[] = [
   { head: 'Age', drop: 2 },
   { head: 'Last error', minWidth: 16 },
 ];
+/** Shown when some task has a pull request, after Status. */
+const PULL_COLUMN: FitColumn = { head: 'Pull request', drop: 5 };
 
 /** `columns`: the terminal's width, which the table fits (undefined: no limit). */
 export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 | 3, columns?: number): string {
@@ -100,19 +132,39 @@ export function renderQueueTable(snapshot: QueueSnapshot, colorLevel: 0 | 1 | 2 
   const sorted = [...snapshot.tasks].sort(
     (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.priority - b.priority || a.createdAt.localeCompare(b.createdAt),
   );
+  const withPulls = snapshot.pulls !== undefined && snapshot.tasks.some((task) => snapshot.pulls!.has(task.id));
+  // An earlier task of a sub-issue is shown as `201~1`, as references name it.
+  const suffixes = taskSuffixes(snapshot.tasks);
   const rows = sorted.map((task) => [
     task.id,
     ...(all ? [task.repo ?? 'repository unknown'] : []),
-    task.subissue,
+    `${task.subissue}${suffixes.get(task.id) ?? ''}`,
     task.parent,
     String(task.priority),
     STATUS_COLORS[task.status](chalk)(statusText(task, now)),
+    ...(withPulls ? [pullText(snapshot.pulls?.get(task.id))] : []),
     task.workerId === null ? '-' : String(task.workerId),
     String(task.attempts),
     age(task.createdAt, now),
     (task.lastError ?? '-').replace(/\s+/g, ' ').slice(0, 60),
   ]);
-  return fitTable(all ? [QUEUE_COLUMNS[0]!, { head: 'Repository', drop: 4 }, ...QUEUE_COLUMNS.slice(1)] : QUEUE_COLUMNS, rows, columns);
+  const status = QUEUE_COLUMNS.findIndex((column) => column.head === 'Status') + 1;
+  const heads = withPulls ? [...QUEUE_COLUMNS.slice(0, status), PULL_COLUMN, ...QUEUE_COLUMNS.slice(status)] : QUEUE_COLUMNS;
+  return fitTable(all ? [heads[0]!, { head: 'Repository', drop: 4 }, ...heads.slice(1)] : heads, rows, columns);
+}
+
+/**
+ * Under the list: tasks queued before repositories were recorded, and the command that gives
+ * them one (run in their repository's checkout); empty when there are none.
+ */
+export function unknownRepositoryNote(snapshot: QueueSnapshot): string {
+  const unknown = snapshot.tasks.filter((task) => task.repo === undefined);
+  if (unknown.length === 0) return '';
+  const refs = unknown
+    .slice(0, 5)
+    .map((task) => `id:${task.id}`)
+    .join(' ');
+  return `${unknown.length} task(s) of unknown repository, which any pool may claim: in their repository's checkout, worker-queue assign ${refs}${unknown.length > 5 ? ' ...' : ''} gives them its repository (--repo names another).`;
 }
 
 export function renderDepthLine(snapshot: QueueSnapshot): string {

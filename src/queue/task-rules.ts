@@ -126,6 +126,10 @@ export const taskName = (task: Pick<QueueTask, 'subissue' | 'repo'>) =>
 export const taskLabel = (task: Pick<QueueTask, 'subissue' | 'repo' | 'id'>) =>
   task.repo === undefined ? `#${task.subissue} (repository unknown, id:${task.id})` : `${task.repo}#${task.subissue} (id:${task.id})`;
 
+/** A task keeps the repository it has (assignRepository). */
+export const repositoryKept = (id: string, repo: string) =>
+  new WorkersError('conflict', `Task ${id} already belongs to ${repo}; a task's repository is never changed.`);
+
 export const duplicateError = (task: QueueTask) =>
   new WorkersError('conflict', `${taskLabel(task)} is already ${task.status}; use --force to add it again.`);
 

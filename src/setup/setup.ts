@@ -12,6 +12,7 @@ import { managerTmuxOptionsFor, openPool, tmuxOptionsFor, type ManagerContext } 
 import { openQueueBackend } from '../queue/open-backend.js';
 import { checkDependencies, dependencySpecs, installHint, type DependencyStatus } from './dependencies.js';
 import { importQueueTxtOnce } from './queue-txt-import.js';
+import { refuseSecondRepositoryPool } from './pool-repository-guard.js';
 
 export type SessionChoice = 'recreate' | 'reuse' | 'ask';
 
@@ -93,6 +94,8 @@ export async function runSetup(context: ManagerContext, launch: ManagerLaunch, r
       `Setup stopped before starting anything: ${blocking.map((status) => status.spec.name).join(', ')} must be installed or upgraded (see the hints above).`,
     );
   }
+
+  await refuseSecondRepositoryPool(context.paths, context.settings.LOCK_STALE_TIMEOUT, context.launch.cwd, env);
 
   if (sharesDatabase(context.settings)) {
     const { migrateDatabase, describeMigration } = await import('../adapters/postgres/shared-database.js');

@@ -9,7 +9,12 @@ import type { TimelineEntry } from '../performance/history-summary.js';
 import { NO_HOLDS, type DispatchHolds } from '../github/dispatch-holds.js';
 import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
 import type { QueueDepth, QueueTask } from '../queue/backend.js';
+import { waitingView, type WaitingView } from '../queue/blockers.js';
+import type { TaskPullView } from '../queue/queue-views.js';
+import { countPulls, type ChecksState, type PullState } from '../github/pull-request-watch.js';
+import { taskSuffixes } from '../queue/task-ref.js';
 import { HourlyChart, type HourBucket } from './hourly-chart.js';
+import { pageOutcomeLines } from './outcome-lines.js';
 
 export interface WorkerView {
   readonly host: string;
@@ -58,13 +63,41 @@ export interface DashboardState {
   readonly holds: DispatchHolds;
   readonly workers: readonly WorkerView[];
   readonly worker_counts: WorkerCounts;
-  readonly parents: readonly { readonly parent: string; readonly done: number; readonly total: number; readonly failed: number }[];
+  /** Blocked tasks and dependency cycles, from the queue `status` reads (docs/SPEC.md section 8.5). */
+  readonly waiting?: WaitingView;
+  /**
+   * Per parent issue and repository (null: unknown); the page shows those of `repo` (and of
+   * unknown repository) unless asked for every repository (docs/SPEC.md section 8.2).
+   */
+  readonly parents: readonly ParentView[];
+  /** The repository the dashboard was started in; absent when not known. */
+  readonly repo?: string;
   readonly alerts: readonly string[];
   readonly recent: readonly TimelineEntry[];
   readonly chart: readonly HourBucket[];
   readonly cost_today_usd: number;
+  /** The pull requests' outcomes and the spend per day and per parent, as `worker-performance report` says them. */
+  readonly outcomes: readonly string[];
   /** Whether this host's workers run their agents sandboxed, and when not, why and the fix (docs/SPEC.md section 15). */
   readonly sandbox?: SandboxState;
+}
+
+/** A parent's tasks: counts, and each pull request as the watcher last saw it (docs/SPEC.md section 14.2). */
+export interface ParentView {
+  readonly parent: string;
+  readonly repo: string | null;
+  readonly done: number;
+  readonly total: number;
+  readonly failed: number;
+  /** How many of its pull requests are in which condition, as `worker-queue status` counts them. */
+  readonly pull_requests: Record<string, number>;
+  readonly pulls: readonly {
+    readonly subissue: string;
+    readonly pr_number: number;
+    readonly pr_url: string;
+    readonly state: string | null;
+    readonly checks: string | null;
+  }[];
 }
 
 /** Where the dashboard reads from: the CLI views' own readers, plus the queue's task list. */
@@ -75,6 +108,10 @@ export interface DashboardSources {
   readonly pause: () => Promise<UsagePauseRecord | null>;
   readonly holds?: () => Promise<DispatchHolds>;
   readonly alertsLog: string;
+  /** Each task's pull request by queue id (src/github/task-pulls.ts); absent: none shown. */
+  readonly taskPulls?: (tasks: readonly QueueTask[]) => Promise<ReadonlyMap<string, TaskPullView>>;
+  /** The repository the dashboard was started in. */
+  readonly repo?: () => Promise<string>;
   /** What a worker started now would decide about the sandbox. */
   readonly sandbox?: () => Promise<SandboxState>;
 }
@@ -102,16 +139,41 @@ export function countWorkers(workers: readonly Pick<WorkerView, 'health'>[]): Wo
   return counts;
 }
 
-function parentsOf(tasks: readonly QueueTask[]): DashboardState['parents'] {
-  const byParent = new Map<string, { done: number; total: number; failed: number }>();
+function parentsOf(tasks: readonly QueueTask[], pulls: ReadonlyMap<string, TaskPullView>): ParentView[] {
+  const byParent = new Map<string, QueueTask[]>();
   for (const task of tasks) {
-    const entry = byParent.get(task.parent) ?? { done: 0, total: 0, failed: 0 };
-    entry.total += 1;
-    if (task.status === 'done' || task.status === 'review') entry.done += 1;
-    if (task.status === 'failed') entry.failed += 1;
-    byParent.set(task.parent, entry);
+    const key = `${task.repo ?? ''}#${task.parent}`;
+    byParent.set(key, [...(byParent.get(key) ?? []), task]);
   }
-  return [...byParent].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([parent, counts]) => ({ parent, ...counts }));
+  return [...byParent]
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([, group]) => {
+      const delivered = group.filter((task) => task.status === 'done');
+      const seen = delivered.flatMap((task) => {
+        const pull = pulls.get(task.id);
+        return pull?.state === null || pull?.checks === null || pull === undefined ? [] : [pull];
+      });
+      const counts = countPulls(
+        seen
+          .filter((pull) => pull.state !== 'released')
+          .map((pull) => ({ state: pull.state as PullState, checks: pull.checks as ChecksState })),
+      );
+      const released = seen.filter((pull) => pull.state === 'released').length;
+      return {
+        parent: group[0]!.parent,
+        repo: group[0]!.repo ?? null,
+        total: group.length,
+        done: group.filter((task) => task.status === 'done' || task.status === 'review').length,
+        failed: group.filter((task) => task.status === 'failed').length,
+        pull_requests: Object.fromEntries(Object.entries({ ...counts, released }).filter(([, count]) => count > 0)),
+        pulls: delivered.flatMap((task) => {
+          const pull = pulls.get(task.id);
+          return pull === undefined
+            ? []
+            : [{ subissue: task.subissue, pr_number: pull.number, pr_url: pull.url, state: pull.state, checks: pull.checks }];
+        }),
+      };
+    });
 }
 
 /** One snapshot of the pool, read as `report`, `timeline` and `worker-queue list` read it. */
@@ -119,7 +181,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
   const context = sources.performance;
   const { now } = context;
   const chart = new HourlyChart(now);
-  const [data, queue, state, pause, alerts, holds, sandbox] = await Promise.all([
+  const [data, queue, state, pause, alerts, holds, sandbox, repo] = await Promise.all([
     loadPerformanceData(context, { timelineLimit: RECENT, also: chart }),
     sources.queueTasks(),
     sources.managerState(),
@@ -127,10 +189,14 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     readLastLines(sources.alertsLog, ALERTS),
     sources.holds === undefined ? NO_HOLDS : sources.holds().catch(() => NO_HOLDS),
     sources.sandbox?.(),
+    sources.repo?.().catch(() => undefined),
   ]);
   const report = buildPerformanceReport({ now, thresholds: context.settings, ...data });
   const localHost = workerHost(context.settings);
   const tasks = 'tasks' in queue ? queue.tasks : [];
+  const pulls = sources.taskPulls === undefined ? new Map<string, TaskPullView>() : await sources.taskPulls(tasks).catch(() => new Map());
+  // A worker on an earlier task of its sub-issue (a second active one, added with --force) shows it as `201~1`.
+  const suffixes = taskSuffixes(tasks);
   const workers = await Promise.all(
     report.workers.map(async (row): Promise<WorkerView> => {
       const record = data.metrics.workers[workerKey(row)];
@@ -147,7 +213,7 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
         local,
         health: gaveUp ? 'gave-up' : row.health,
         status: row.status,
-        task: row.current_task,
+        task: held?.subissue === row.current_task ? `${row.current_task}${suffixes.get(held.id) ?? ''}` : row.current_task,
         parent: held?.parent ?? null,
         elapsed_s: row.current_task === 'none' ? null : ageS(record?.task_started_at, now),
         progress_age_s: row.current_task === 'none' ? null : ageS(record?.last_progress_at, now),
@@ -173,11 +239,14 @@ export async function buildDashboardState(sources: DashboardSources): Promise<Da
     holds,
     workers,
     worker_counts: countWorkers(workers),
-    parents: parentsOf(tasks),
+    waiting: waitingView(tasks),
+    parents: parentsOf(tasks, pulls),
+    ...(repo === undefined ? {} : { repo }),
     alerts,
     recent: data.history.timeline.entries,
     chart: chart.buckets(),
     cost_today_usd: Math.round(chart.costTodayUsd * 1e6) / 1e6,
+    outcomes: pageOutcomeLines(report),
     ...(sandbox ? { sandbox } : {}),
   };
 }

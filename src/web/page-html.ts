@@ -18,6 +18,7 @@ export const PAGE_HTML = `<!doctype html>
   <span id="queue-summary"></span>
   <span id="paused"></span>
   <span id="cost-summary"></span>
+  <span id="sandbox"></span>
   <span id="action-result" role="status" aria-live="polite"></span>
 </header>
 <main>
@@ -26,7 +27,9 @@ export const PAGE_HTML = `<!doctype html>
   </section>
   <section><h2>Throughput, last 24 hours</h2><svg id="chart" width="100%" viewBox="0 0 520 130" role="img" aria-label="tasks finished and failed per hour, last 24 hours"></svg>
     <div>blue: finished per hour; red: failed</div></section>
-  <section><h2>Parents</h2><ul id="parents"></ul></section>
+  <section><h2>Parents</h2><label><input type="checkbox" id="all-repos"> every repository</label><ul id="parents"></ul></section>
+  <section><h2>Waiting</h2><ul id="waiting"></ul></section>
+  <section><h2>Outcomes and spend</h2><ul id="outcomes"></ul></section>
   <section><h2>Recent alerts</h2><ul id="alerts"></ul></section>
   <section><h2>Recently finished</h2><ul id="recent"></ul></section>
 </main>

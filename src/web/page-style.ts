@@ -20,7 +20,7 @@ td.error { white-space: normal; color: #8a1c1c; max-width: 360px; }
 #paused { color: #fde68a; font-weight: 600; }
 ul { margin: 0; padding-left: 18px; }
 li { margin: 2px 0; }
-.result.success { color: #14532d; } .result.review { color: #713f12; } .result.failed { color: #b91c1c; } .result.cancelled { color: #6b7280; }
+.result.success { color: #14532d; } .result.review { color: #713f12; } .result.failed { color: #b91c1c; } .result.cancelled { color: #6b7280; } .result.unverified { color: #713f12; } .sandbox.off { color: #713f12; }
 svg rect.ok { fill: #60a5fa; } svg rect.bad { fill: #ef4444; }
 svg text.axis { font-size: 10px; fill: #4b5563; } svg text.title { font-style: italic; }
 svg path.axis-line { stroke: #9ca3af; fill: none; }

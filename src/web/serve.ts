@@ -12,6 +12,7 @@ import type { PerformanceContext } from '../performance/load.js';
 import { readQueueState } from '../performance/queue-state.js';
 import { openPoolPause } from '../pause/open-pool-pause.js';
 import { readDispatchHolds } from '../github/dispatch-holds.js';
+import type { PullRequestLink } from '../github/parent-status.js';
 import { openFleetStores } from '../health/open-stores.js';
 import type { QueueBackend, QueueTask } from '../queue/backend.js';
 import type { DashboardActions } from './actions.js';
@@ -39,6 +40,7 @@ export interface ServeOptions {
 }
 
 const KILL_GRACE_MS = 5000;
+const LINKS_MS = 10_000;
 
 /** Refuses before anything listens: a non-loopback address or actions without a token. */
 export function checkServeOptions(options: Pick<ServeOptions, 'host' | 'token'> & { readonly allowActions: boolean }): string | null {
@@ -133,6 +135,20 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
   });
   // Probed once per server (a bwrap run): the host's ability does not change between refreshes.
   let sandbox: Promise<SandboxState> | undefined;
+  // The repository the page shows by default: the one the server was started in, found once.
+  let repository: Promise<string> | undefined;
+  // Which pull request each task ended in: the whole history (a database query on postgres), so read
+  // at most every LINKS_MS, not at every rebuild; the watcher's small file is read each time.
+  let links: { at: number; value: Promise<ReadonlyMap<string, PullRequestLink>> } | undefined;
+  const pullLinks = () => {
+    const now = Date.now();
+    if (links === undefined || now - links.at >= LINKS_MS) {
+      const value = import('../github/parent-status.js').then(({ readPullRequestLinks }) => readPullRequestLinks(stores.history));
+      links = { at: now, value };
+      value.catch(() => (links = undefined));
+    }
+    return links.value;
+  };
   const build = () =>
     buildDashboardState({
       sandbox: () => (sandbox ??= sandboxState(context.settings.SANDBOX, context.env, process.platform)),
@@ -150,6 +166,17 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
       pause: () => pause.current(),
       holds: () => readDispatchHolds({ ...context, history: stores.history }),
       alertsLog: context.paths.alertsLog,
+      taskPulls: async (tasks) => {
+        const [{ taskPulls }, { openPullWatchStore }] = await Promise.all([
+          import('../github/task-pulls.js'),
+          import('../github/pull-request-watcher.js'),
+        ]);
+        return taskPulls(tasks, await pullLinks(), await openPullWatchStore(context.paths).read());
+      },
+      repo: () =>
+        (repository ??= import('../adapters/github/repository-name.js').then(({ repositoryIdentity }) =>
+          repositoryIdentity({ cwd: process.cwd(), env: context.env }),
+        )),
     });
   const hub = new SseHub();
   const live = new LiveState(async () => JSON.stringify(await build()), {
@@ -173,6 +200,7 @@ export async function serve(context: ServeContext, options: ServeOptions, say: (
       },
     },
     actions: options.restartWorker === null ? null : dashboardActions(context, queue, options.restartWorker),
+    taskLog: async (ref) => (await import('./task-log.js')).renderTaskLog(context.paths, await queue(), ref, context.env),
     hub,
     state: () => live.current(),
     metrics: async () => {

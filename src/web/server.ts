@@ -24,6 +24,8 @@ export interface DashboardServerOptions {
   readonly state: () => Promise<string>;
   readonly metrics: () => Promise<string>;
   readonly hub: SseHub;
+  /** `/log?task=REF`: a task's latest attempt as readable text (read-only, so served without --allow-actions). */
+  readonly taskLog?: (ref: string) => Promise<string>;
 }
 
 /** The only files served: from memory, so no request path ever reaches the file system. */
@@ -101,6 +103,18 @@ async function handleAction(
   }
 }
 
+async function handleTaskLog(response: ServerResponse, url: URL, options: DashboardServerOptions): Promise<void> {
+  const ref = url.searchParams.get('task');
+  if (options.taskLog === undefined) return sendText(response, 404, 'Not found.');
+  if (ref === null || ref.length > 300) return sendText(response, 400, 'Name the task: /log?task=201 (or owner/name#201).');
+  try {
+    send(response, 200, 'text/plain; charset=utf-8', await options.taskLog(ref));
+  } catch (error) {
+    if (!isWorkersError(error)) throw error;
+    sendText(response, error.kind === 'usage' ? 400 : 404, error.message);
+  }
+}
+
 /** The Host header without its port: `[::1]:8080` is `[::1]`, `localhost:80` is `localhost`. */
 export const hostName = (host: string) => host.replace(/:\d*$/, '').toLowerCase();
 
@@ -141,6 +155,8 @@ async function route(request: IncomingMessage, response: ServerResponse, options
       return send(response, 200, 'application/json; charset=utf-8', JSON.stringify({ actions: options.actions !== null }));
     case '/metrics':
       return send(response, 200, 'text/plain; version=0.0.4; charset=utf-8', await options.metrics());
+    case '/log':
+      return handleTaskLog(response, url, options);
     case '/events':
       options.hub.add(response, await options.state().catch(() => null));
       return undefined;

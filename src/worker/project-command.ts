@@ -47,9 +47,8 @@ export async function runProjectCommand(
 ): Promise<ProjectCommandResult> {
   const env = { ...taskEnvironment(factsOf(rt, ts)), TASK_KIND: kind };
   let run = { argv: ['sh', '-c', command], cwd: ts.worktree, env, inherit: inheritedNames([], rt.settings.AGENT_ENV_PASS) };
-  // Setup fetches packages (SANDBOX_SETUP_HOSTS); verification runs offline like a command agent.
-  const network = kind === 'setup' && rt.settings.SANDBOX_SETUP_HOSTS.trim() !== '' ? 'host' : 'none';
-  if (rt.sandbox) run = { ...run, argv: [...(await sandboxRun(rt, ts, run, { network })).argv] };
+  // Setup fetches packages (SANDBOX_SETUP_HOSTS); verification reaches only SANDBOX_ALLOW_HOSTS.
+  if (rt.sandbox) run = { ...run, argv: [...(await sandboxRun(rt, ts, run, kind)).argv] };
   const outputFile = projectCommandOutput(rt, ts, kind);
   ensureDirSync(dirname(outputFile));
   try {

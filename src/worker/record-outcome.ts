@@ -8,7 +8,7 @@ import type { TaskState } from './worker-state.js';
 import { removeTaskWorktree } from './worktree.js';
 import { traceStep } from '../core/step-trace.js';
 
-const RESULT_OF = { done: 'success', review: 'review', failed: 'failed', cancelled: 'cancelled' } as const;
+const RESULT_OF = { done: 'success', review: 'review', failed: 'failed', cancelled: 'cancelled', unverified: 'unverified' } as const;
 
 /** The agent's usage facts under the history record's names. */
 export function usageFields(usage: AgentUsage | undefined): Record<string, string | number> {
@@ -39,7 +39,8 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
     keep !== undefined ? Promise.resolve() : removeTaskWorktree(rt.repo, ts.worktree).then(() => traceStep(ts.subissue, 'removed')),
     recordAndFinish(rt, ts, resumed),
   ]);
-  await rt.sessions.forget(ts.queue_task_id);
+  // Kept for a follow-up on the task's pull request (docs/SPEC.md section 14.3).
+  await rt.sessions.retire(ts.queue_task_id, { worktree: ts.worktree, branch: ts.branch });
   await compressOutputs(rt, ts);
   rt.say(
     `task ${ts.subissue} (parent ${ts.parent}): ${RESULT_OF[final.status]} after ${ts.attempt} attempt(s)${final.error ? `: ${final.error}` : ''}`,
@@ -48,7 +49,13 @@ export async function recordFinal(rt: Runtime, ts: TaskState, resumed: boolean):
   traceStep(ts.subissue, 'end');
 }
 
-const ENDED = { done: 'ended done', review: 'ended review', failed: 'failed', cancelled: 'was cancelled' } as const;
+const ENDED = {
+  done: 'ended done',
+  review: 'ended review',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+  unverified: 'ended unverified',
+} as const;
 
 /**
  * Why the worktree stays, as gc would keep it: work in it that no branch holds (uncommitted
@@ -99,7 +106,11 @@ async function recordAndFinish(rt: Runtime, ts: TaskState, resumed: boolean): Pr
   await allDone([
     recordedNow ? saveState(rt, ts) : Promise.resolve(),
     withBackend(rt, 'finishing the task', (backend) =>
-      backend.finish(ts.queue_task_id, { status: final.status, ...(final.error ? { error: final.error } : {}) }),
+      // The queue knows no `unverified`: such a task waits there for a person, as `review`.
+      backend.finish(ts.queue_task_id, {
+        status: final.status === 'unverified' ? 'review' : final.status,
+        ...(final.error ? { error: final.error } : {}),
+      }),
     )
       .then(() => traceStep(ts.subissue, 'finished'))
       .then(() => (final.status === 'done' && !final.pull_request ? releaseDependants(rt, ts) : undefined)),

@@ -74,7 +74,11 @@ async function fetchIssueOnce(rt: Runtime, ts: TaskState): Promise<Settled | und
 async function fetchFollowUpOnce(rt: Runtime, ts: TaskState): Promise<Settled | undefined> {
   if (!rt.github || ts.kind === null || ts.followup_data !== null) return undefined;
   try {
-    ts.followup_data = await fetchFollowUpData(freshRateBudget(rt.github.gh), rt.github.repo, ts.branch, ts.kind);
+    const trusted = parseNameList(rt.settings.TRUSTED_COMMENTERS);
+    ts.followup_data = await fetchFollowUpData(freshRateBudget(rt.github.gh), rt.github.repo, ts.branch, ts.kind, trusted, {
+      repo: rt.repo,
+      base: ts.base_branch,
+    });
     return undefined;
   } catch (error) {
     const failed = githubFailure(error);
@@ -153,10 +157,22 @@ async function setUpWorktree(rt: Runtime, ts: TaskState): Promise<Settled | unde
   return undefined;
 }
 
+/**
+ * A follow-up without a session of its own continues the conversation of the sub-issue's finished
+ * task, when that ran in this worktree on this branch: the agent keeps what it knew (docs/SPEC.md
+ * section 14.3). Asked once the branch is located, since the task may have moved to a later name.
+ */
+async function recallFollowUpSession(rt: Runtime, ts: TaskState): Promise<void> {
+  if (ts.kind === null || ts.session_id !== null || !rt.settings.CLAUDE_RESUME) return;
+  const kept = await rt.sessions.recallFinished(ts.subissue, { worktree: ts.worktree, branch: ts.branch });
+  if (kept) Object.assign(ts, { session_id: kept.sessionId, session_worker: kept.workerId });
+}
+
 /** Prepares the worktree and starts the attempt's run; moves the task to phase `running`. */
 export async function startAttempt(rt: Runtime, ts: TaskState): Promise<Settled | 'gone' | 'started'> {
   const located = await locateBranch(rt, ts);
   if ('outcome' in located) return located;
+  await recallFollowUpSession(rt, ts);
   let fromBase: boolean;
   try {
     traceStep(ts.subissue, 'worktree-start');

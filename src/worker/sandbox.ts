@@ -9,6 +9,7 @@ import { WorkersError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import type { RunSpec } from '../queue/backend.js';
 import type { Runtime } from './runtime.js';
+import { allowedHosts, parseHostList, proxyFor, type SandboxRunKind } from './sandbox-network.js';
 import type { TaskState } from './worker-state.js';
 
 /** The worker's decision at start: the sandbox it runs agents in, or none, and the line that says so. */
@@ -28,30 +29,40 @@ const splitList = (text: string, separator: string | RegExp) =>
  * sandbox is a config error naming the fix; `auto` without one runs as before and says so.
  */
 export async function chooseSandbox(
-  settings: Pick<Settings, 'SANDBOX' | 'SANDBOX_RO_PATHS' | 'SANDBOX_ALLOW_HOSTS'>,
+  settings: Pick<Settings, 'SANDBOX' | 'SANDBOX_RO_PATHS' | 'SANDBOX_ALLOW_HOSTS' | 'SANDBOX_SETUP_HOSTS'>,
   env: Readonly<Record<string, string | undefined>>,
   repo: string,
   platform: string,
   uid: number,
 ): Promise<SandboxChoice> {
+  // A bad host list is a config error even where no sandbox is made.
+  parseHostList('SANDBOX_SETUP_HOSTS', settings.SANDBOX_SETUP_HOSTS);
   if (settings.SANDBOX === 'off') return { line: "sandbox: off (SANDBOX=off): the agent runs with your user's full access" };
   const probe = await probeSandbox(env, platform);
   if (!probe.available) {
     if (settings.SANDBOX === 'on') throw new WorkersError('config', `SANDBOX=on but ${probe.why}: ${probe.fix}, or set SANDBOX=auto.`);
     return { line: `sandbox: not in use, ${probe.why}; the agent runs with your user's full access: ${probe.fix}` };
   }
-  const allowHosts = splitList(settings.SANDBOX_ALLOW_HOSTS, ',');
+  const allowHosts = parseHostList('SANDBOX_ALLOW_HOSTS', settings.SANDBOX_ALLOW_HOSTS);
   const identity = await getGitIdentity(repo);
   const host: SandboxHost = {
     bwrap: probe.bwrap,
     env,
     roPaths: splitList(settings.SANDBOX_RO_PATHS, ':'),
     allowHosts,
+    node: process.execPath,
     root: uid === 0,
     ...(identity ? { identity } : {}),
   };
-  const network = allowHosts.length > 0 ? `the host's network (SANDBOX_ALLOW_HOSTS is not filtered per host)` : 'no network';
-  return { host, line: `sandbox: in use (bubblewrap ${probe.bwrap}); a command agent gets ${network}, Claude Code the host's network` };
+  const listed = settings.SANDBOX_ALLOW_HOSTS.split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .join(', ');
+  const network = listed === '' ? 'no network' : `only ${listed} (SANDBOX_ALLOW_HOSTS)`;
+  return {
+    host,
+    line: `sandbox: in use (bubblewrap ${probe.bwrap}); network through a filtering proxy: a command agent reaches ${network}, Claude Code also its model API`,
+  };
 }
 
 /** The worker's own directory for the task's branch ref while a sandboxed run may move it. */
@@ -62,7 +73,7 @@ const refDirOf = (rt: Runtime, ts: TaskState) => join(rt.paths.root, 'sandbox', 
  * in place of the branch's own ref directory, and the mount points are made. `command`: a
  * project command (WORKER_SETUP_CMD, WORKER_VERIFY_CMD) rather than the agent, with its own network.
  */
-export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec, command?: { network: 'host' | 'none' }): Promise<RunSpec> {
+export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec, command?: 'setup' | 'verify'): Promise<RunSpec> {
   const host = rt.sandbox;
   if (host === undefined) return run;
   if (!ts.branch.includes('/')) throw new Error(`the branch ${ts.branch} has no directory part for the sandbox's ref`);
@@ -80,6 +91,9 @@ export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec, comma
   // session (which a restarted worker resumes) is kept outside the throwaway home.
   const claudeState = run.env.CLAUDE_CONFIG_DIR;
   const claude = command === undefined && rt.agent.name === 'claude';
+  const kind: SandboxRunKind = command ?? (claude ? 'claude' : 'command');
+  const rules = allowedHosts(host, kind, parseHostList('SANDBOX_SETUP_HOSTS', rt.settings.SANDBOX_SETUP_HOSTS));
+  const proxy = rules.length === 0 ? undefined : { socket: await proxyFor(rt, rules), rules };
   if (claude && claudeState !== undefined) await mkdir(claudeState, { recursive: true, mode: 0o700 });
   // The usage report is bound writable only if it exists (an empty file reports nothing).
   if (run.env.AGENT_USAGE_FILE !== undefined) await writeFile(run.env.AGENT_USAGE_FILE, '', { mode: 0o600, flag: 'w' });
@@ -89,7 +103,7 @@ export async function sandboxRun(rt: Runtime, ts: TaskState, run: RunSpec, comma
     worktree: ts.worktree,
     git: { commonDir, adminDir, branch: ts.branch, refDir: join(refDir, 'ref') },
     claude,
-    ...(command ? { network: command.network } : {}),
+    ...(proxy ? { proxy } : {}),
   });
   return { ...run, argv };
 }

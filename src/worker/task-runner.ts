@@ -1,7 +1,9 @@
 import { describePause } from '../pause/usage-pause.js';
 import type { QueueTask } from '../queue/backend.js';
+import { blockerName } from '../queue/task-rules.js';
 import { retryCapMs, retryDelayMs } from './backoff.js';
 import { nextStep, type AttemptOutcome } from './outcome.js';
+import { recheckBlockers } from './claim-blockers.js';
 import { budgetInForce, budgetLine, pauseInForce } from './pause-in-force.js';
 import { recordFinal, usageFields } from './record-outcome.js';
 import { redeliver, settleRun, startAttempt, type Settled } from './run-attempt.js';
@@ -59,14 +61,20 @@ export function newTaskState(rt: Runtime, task: QueueTask): TaskState {
  */
 async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promise<'requeued' | undefined> {
   const { outcome, verdict } = settled;
+  // The session is unknown to the agent (its transcript was cleaned up, another host ran it): the
+  // same attempt starts again at once in a new session, with the full prompt; not a failed attempt.
+  // Only after a resume (`resumed`), so a new session can never loop here.
+  if (verdict?.kind === 'failed' && verdict.resumeFailed && ts.resumed && ts.session_id !== null) {
+    await startAfresh(rt, ts, ts.session_id);
+    return undefined;
+  }
+  if (verdict?.kind === 'failed' && verdict.resumeFailed) Object.assign(ts, { session_id: null, session_worker: null, resumed: false });
   if (outcome.kind === 'failure') {
     await logError(
       rt,
       `task ${ts.subissue} attempt ${ts.attempt}: ${outcome.errorClass}: ${outcome.message}${await describeRunOutput(ts.output_file)}`,
     );
   }
-  // The session is unknown to the agent: the next attempt starts a new one (and resumes nothing).
-  if (verdict?.kind === 'failed' && verdict.resumeFailed) Object.assign(ts, { session_id: null, session_worker: null, resumed: false });
   if (outcome.kind === 'failure' && outcome.errorClass === 'usage_limit') {
     await pausePool(rt, ts, settled);
     await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'usage limit: dispatch paused');
@@ -96,11 +104,12 @@ async function afterAttempt(rt: Runtime, ts: TaskState, settled: Settled): Promi
         : `task ${ts.subissue}: retrying in ${Math.round(delay)} ms (attempt ${ts.attempt + 1} of ${rt.settings.MAX_RETRIES})`,
     );
   } else if (step.kind === 'finish') {
-    // Work whose verification never passed is delivered (a draft pull request) but not done.
+    // Work whose verification never passed is delivered (a draft pull request in GitHub mode:
+    // `unverified`, which the pool never counts ready or merges) but not done.
     const unverified = step.status === 'done' && ts.verify !== null && !ts.verify.passed;
     ts.phase = 'recording';
     ts.final = {
-      status: unverified ? 'review' : step.status,
+      status: unverified ? (rt.github ? 'unverified' : 'review') : step.status,
       error: unverified
         ? `unverified: \`${rt.settings.WORKER_VERIFY_CMD.trim()}\` failed after ${ts.verify!.rounds} round(s)`
         : (step.error ?? null),
@@ -164,6 +173,7 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
   const stored = resume === null && rt.settings.CLAUDE_RESUME ? await rt.sessions.recall(task.id, task.subissue) : undefined;
   if (stored) Object.assign(ts, { session_id: stored.sessionId, session_worker: stored.workerId });
   let resumed = resume !== null;
+  let blockersRechecked = false;
   // A fresh task is not saved yet: until its run starts, the backend's claim alone is enough to resume it.
   rt.heartbeat.set({ status: ts.phase === 'backoff' ? 'recovering' : 'working', task: ts.subissue, taskStartedAt: ts.started_at });
   for (;;) {
@@ -200,6 +210,20 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
       await handBack(rt, ts, Math.max(0, ts.attempt - 1), 'budget reached', budget.scope === 'parent' ? PARENT_BUDGET_WAIT_MS : 0);
       return 'requeued';
     }
+    // A fresh claim reads its blockers again (docs/SPEC.md section 8.5): not an attempt, not a failure.
+    if (ts.phase === 'preparing' && resume === null && !blockersRechecked) {
+      blockersRechecked = true;
+      const decision = await recheckBlockers(rt, ts);
+      if (decision.kind === 'blocked') {
+        await withBackend(rt, 'marking the task blocked', (backend) => backend.setBlockers(ts.queue_task_id, decision.blockers));
+        await handBack(rt, ts, Math.max(0, ts.attempt - 1), `blocked by ${decision.blockers.map(blockerName).join(', ')}`);
+        return 'requeued';
+      }
+      if (decision.kind === 'stack') {
+        rt.say(`task ${ts.subissue}: stacked on #${decision.blocker}'s pull request #${decision.pr}: starting from ${decision.branch}`);
+        ts.base_branch = decision.branch;
+      }
+    }
     const result = ts.phase === 'preparing' ? await startAttempt(rt, ts) : await settleRun(rt, ts, resumed);
     resumed = false;
     if (result === 'started') continue;
@@ -223,6 +247,14 @@ export async function processTask(rt: Runtime, task: QueueTask, resume: TaskStat
     }
     if ((await afterAttempt(rt, ts, result)) === 'requeued') return 'requeued';
   }
+}
+
+/** The attempt runs again under the same number in a new session (a resumed session the agent did not know). */
+async function startAfresh(rt: Runtime, ts: TaskState, unknownSession: string): Promise<void> {
+  rt.say(`task ${ts.subissue}: the agent has no session ${unknownSession} any more; attempt ${ts.attempt} starts a new one`);
+  await rt.sessions.forgetFinished(ts.subissue, unknownSession);
+  Object.assign(ts, { phase: 'preparing', session_id: null, session_worker: null, resumed: false, output_file: null });
+  await saveState(rt, ts);
 }
 
 /** The agent's next round, at once: it continues its session with the verification's output (docs/SPEC.md section 15.3). */

@@ -1,3 +1,4 @@
+import { closeProxies, openAgentProxy } from './sandbox-network.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openHealthLog } from '../health/health-service.js';
@@ -118,6 +119,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
   };
   heartbeat.start();
   await rt.changes.start(deps.backend);
+  await openAgentProxy(rt);
   rt.say(
     `worker ${deps.workerId} started (backend ${deps.backend.name}, agent ${deps.agent.name}, repo ${deps.repo}, base ${deps.baseBranch})`,
   );
@@ -231,6 +233,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
     }
   } finally {
     rt.changes.stop();
+    await closeProxies(rt);
     await heartbeat.stop();
     await rt.stateFile.update((draft) => {
       draft.status = 'stopped';

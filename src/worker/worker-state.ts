@@ -20,7 +20,8 @@ export type TaskPhase = (typeof TASK_PHASES)[number];
 const finalSchema = z.object({
   /** The pull request the task ended in (GitHub mode). */
   pull_request: z.object({ number: z.number().int().positive(), url: z.string() }).nullable().default(null),
-  status: z.enum(['done', 'review', 'failed', 'cancelled']),
+  /** `unverified`: the queue's `review`, recorded as its own outcome (docs/SPEC.md section 15.3). */
+  status: z.enum(['done', 'review', 'failed', 'cancelled', 'unverified']),
   error: z.string().nullable(),
   error_class: z.enum(ERROR_CLASSES).nullable(),
   ended_at: z.string(),

@@ -12,7 +12,9 @@ import {
   hasBranch,
   isAncestor,
   pruneWorktrees,
+  rebaseBranchOnto,
   removeWorktree,
+  resetHard,
 } from '../adapters/git.js';
 
 const ID = /^\d{1,12}$/;
@@ -122,6 +124,13 @@ export async function ensureTaskWorktree(repo: string, place: TaskPlace, base: s
   if (originCommit !== undefined) {
     const head = await getHeadCommit(place.worktree);
     if (head !== originCommit && (await isAncestor(place.worktree, head, originCommit))) await fastForward(place.worktree, originCommit);
+    else if (head !== originCommit && !(await isAncestor(place.worktree, originCommit, head))) {
+      // Origin has commits this branch lacks and the other way round: a person pushed, or the pool
+      // rebased the pull request onto its base. The attempt starts from origin's head (docs/SPEC.md
+      // section 14.6): this branch's own commits are replayed on it, or, when they conflict, given
+      // up for origin's (they stay in the reflog).
+      if (!(await rebaseBranchOnto(place.worktree, originCommit))) await resetHard(place.worktree, originCommit);
+    }
   }
   return { reused: made.reused, fromBase: made.fromBase && originCommit === undefined };
 }

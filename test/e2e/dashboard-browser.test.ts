@@ -7,10 +7,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterEach, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/paths.js';
 import { managerStateFile } from '../../src/health/manager-state.js';
+import { openPullWatchStore } from '../../src/github/pull-request-watcher.js';
 import { UsagePause } from '../../src/pause/usage-pause.js';
 import { startDashboard } from '../helpers/dashboard-server.js';
+import { writePullHistory } from '../helpers/github-api/pull-history.js';
 import { describeWith } from '../helpers/requires.js';
-import { binPath, REPO_ROOT } from '../helpers/run-bin.js';
+import { binPath, REPO_ROOT, runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
@@ -54,6 +56,30 @@ const spawnBin = (name: string, args: string[], env: Record<string, string>, cwd
   children.push(child);
   return child;
 };
+
+/** The watcher's record of a merged pull request of the fixture's task 1101 (opened as its run ended, merged an hour later). */
+function writeMergedPull(home: string): void {
+  mkdirSync(join(home, 'github'), { recursive: true });
+  const pull = {
+    task_id: '1101',
+    parent: '100',
+    pr_number: 5,
+    pr_url: 'https://github.com/octo/widgets/pull/5',
+    state: 'merged',
+    checks: 'passing',
+    failing: [],
+    approved_by: ['maintainer'],
+    head_sha: null,
+    last_change_at: '2026-11-26T10:04:00Z',
+    checked_at: '2026-11-26T10:04:00Z',
+    next_poll_at: '2026-11-26T10:04:30Z',
+    error: null,
+    opened_at: '2026-11-26T09:04:00Z',
+    merged_at: '2026-11-26T10:04:00Z',
+    cache: {},
+  };
+  writeFileSync(join(home, 'github', 'pull-requests.json'), JSON.stringify({ version: 1, pulls: { '1101': pull } }));
+}
 
 // Real worker processes (dist/, fake agent, embedded queue), the real health monitor, the built
 // server, and Debian's chromium through playwright-core. `npm run build` first.
@@ -105,10 +131,11 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
   it('with actions allowed and the pool paused: a resume button that lifts the pause, a restart button per worker, no script error', async () => {
     const home = makeTempDir('hw-page-');
     cpSync(fileURLToPath(new URL('../fixtures/performance/basic', import.meta.url)), home, { recursive: true });
+    writeMergedPull(home);
     const pause = new UsagePause({ paths: dataPaths(home), now: () => new Date(), random: () => 0, jitterMaxMs: 0 });
     await pause.pauseFor({ resetsAt: new Date(Date.now() + 3_600_000), limitType: 'five_hour', source: 'worker-1', message: 'limit' });
     const token = 'page-test-token';
-    const dashboard = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: token });
+    const dashboard = await startDashboard(home, ['--allow-actions'], { WORKERS_DASHBOARD_TOKEN: token, SANDBOX: 'off' });
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -122,6 +149,10 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     });
     expect(errors).toEqual([]);
     expect(await page.locator('#paused').textContent()).toMatch(/^paused until \S+ \(five_hour\)resume$/);
+    // Whether agents run sandboxed, and when not, why and the fix (docs/SPEC.md section 15).
+    expect(await page.locator('#sandbox.off').textContent()).toBe(
+      "Sandbox: off (SANDBOX=off): agents run with your user's full access and the narrow tool list; set SANDBOX=auto to use it",
+    );
     const rows = await page.locator('#workers tbody tr').count();
     expect(rows).toBeGreaterThan(0);
     expect(await page.locator('#workers tbody button', { hasText: 'restart' }).count()).toBe(rows);
@@ -132,6 +163,18 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
       what: 'the pause gone from the page',
     });
     expect(await pause.current()).toBeNull();
+    // docs/SPEC.md section 14.5: the outcomes and the spend per day and per parent.
+    const outcomes = await page.locator('#outcomes li').allTextContents();
+    expect(outcomes[0]).toMatch(
+      /^All pull requests: 1 PR\(s\): 1 merged \(100%\), 0 open, 0 closed; start to PR median 4m00s \(1\); PR to merge median 1h00m \(1\); .*cost per merged PR \$0\.2100$/,
+    );
+    expect(outcomes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Parent #100: 1 PR/),
+        expect.stringMatching(/^Spend\/day: /),
+        expect.stringMatching(/^Spend\/parent: .*#100 \$/),
+      ]),
+    );
     expect(errors).toEqual([]);
   }, 120_000);
 
@@ -167,7 +210,7 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     if (count('gave-up') > 0) expected.push(`${count('gave-up')} gave up`);
     expect(await page.locator('#workers-summary').textContent()).toBe(`workers: ${expected.join(', ')}`);
     expect(await page.locator('#workers tbody tr').count()).toBeGreaterThan(0);
-    for (const list of ['#parents', '#alerts', '#recent']) expect(await page.locator(`${list} li`).count()).toBeGreaterThan(0);
+    for (const list of ['#parents', '#outcomes', '#alerts', '#recent']) expect(await page.locator(`${list} li`).count()).toBeGreaterThan(0);
     expect(await page.locator('#queue-summary').textContent()).toMatch(/^queue \(embedded\): \d+ queued/);
     expect(await page.locator('#cost-summary').textContent()).not.toBe('');
     expect(await page.locator('#chart text').allTextContents()).toEqual(
@@ -277,4 +320,54 @@ describeWith(['chromium', 'git'], 'the dashboard page in a real browser', () => 
     expect(await many.page.locator('tr[data-worker="2"] button', { hasText: 'kill task' }).isEnabled()).toBe(true);
     expect(many.errors).toEqual([]);
   }, 180_000);
+
+  it('shows what waits on what: a task blocked by #201, and a dependency cycle', async () => {
+    const bench = await makeWorkerBench('embedded');
+    const queue = (args: string[]) => runBin('worker-queue', args, { home: bench.home, cwd: bench.repo, env: bench.env });
+    for (const args of [
+      ['add', '5', '1', '201'],
+      ['add', '5', '1', '202', '--after', '#201'],
+      ['add', '5', '6', '7', '--after', '#8'],
+      ['add', '5', '6', '8', '--after', '#7'],
+    ])
+      expect((await queue(args)).exitCode).toBe(0);
+    const { page, errors } = await openPage((await startDashboard(bench.home, [], bench.env)).url);
+    expect(errors).toEqual([]);
+    expect(await page.locator('#waiting li').allTextContents()).toEqual([
+      '#202 blocked by #201',
+      '#7 blocked by #8',
+      '#8 blocked by #7',
+      'dependency cycle: #7 -> #8 -> #7',
+    ]);
+  }, 120_000);
+  it("shows the current repository's parents with each pull request's state and checks; every repository with ?all", async () => {
+    const bench = await makeWorkerBench('embedded');
+    for (const [subissue, parent, repo] of [
+      ['2', '1', 'octo/widgets'],
+      ['8', '7', 'octo/gadgets'],
+    ] as const) {
+      const task = await bench.backend.add({ subissue, parent, priority: 5, repo });
+      await bench.backend.claim(1, { repo });
+      await bench.backend.finish(task.id, { status: 'done' });
+    }
+    writePullHistory(bench.paths.historyFile, { owner: 'octo', repo: 'widgets' }, [{ task: '2', pr: 5 }]);
+    await openPullWatchStore(bench.paths).update((draft) => {
+      draft.pulls['2'] = {
+        ...{ task_id: '2', parent: '1', pr_number: 5, pr_url: 'https://github.localhost/octo/widgets/pull/5' },
+        ...{ state: 'open', checks: 'failing', failing: [], approved_by: [], head_sha: null, error: null, cache: {} },
+        ...{ last_change_at: '2030-01-01T00:00:00Z', checked_at: '2030-01-01T00:00:00Z', next_poll_at: '2030-01-01T00:00:00Z' },
+      };
+    });
+    const { url } = await startDashboard(bench.home, [], { WORKERS_DASHBOARD_TOKEN: '', GITHUB_REPOSITORY: 'octo/widgets' });
+    const { page, errors } = await openPage(url);
+    expect(await page.locator('#parents > li').allTextContents()).toEqual([
+      'parent 1: 1 / 1 done; pull requests: 1 failing#2: pull request #5 open, checks failing',
+    ]);
+    const all = await openPage(`${url}?all`);
+    expect(await all.page.locator('#parents > li').allTextContents()).toEqual([
+      'parent 7 (octo/gadgets): 1 / 1 done',
+      'parent 1 (octo/widgets): 1 / 1 done; pull requests: 1 failing#2: pull request #5 open, checks failing',
+    ]);
+    expect([...errors, ...all.errors]).toEqual([]);
+  }, 60_000);
 });

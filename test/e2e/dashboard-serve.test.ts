@@ -155,6 +155,19 @@ describe('worker-performance serve', () => {
     expect(state.worker_counts).toMatchObject({ gave_up: 1, dead });
   });
 
+  it("/api/state names a worker's task as references do: an earlier task of its sub-issue as 1234~1", async () => {
+    const home = fixtureRoot();
+    const settings = resolveSettings({}, { WORKER_BACKEND: 'embedded' });
+    const { backend } = await openQueueBackend({ paths: dataPaths(home), settings, env: { WORKER_BACKEND: 'embedded' } });
+    await backend.add({ subissue: '1234', parent: '1', priority: 1, repo: 'acme/widgets' });
+    await backend.claim(1);
+    // A deliberate second run of the sub-issue, queued while worker 1 works the first: that one is now the earlier task.
+    await backend.add({ subissue: '1234', parent: '1', priority: 1, repo: 'acme/widgets' }, { force: true });
+    const { url } = await startDashboard(home, [], { WORKERS_DASHBOARD_TOKEN: '' });
+    const state = (await (await fetch(`${url}api/state`)).json()) as { workers: { id: number; task: string }[] };
+    expect(state.workers.find((row) => row.id === 1)?.task).toBe('1234~1');
+  });
+
   it('stops on SIGTERM at once although a client holds half a request', async () => {
     const dashboard = await startDashboard(fixtureRoot(), [], { WORKERS_DASHBOARD_TOKEN: '' });
     const { hostname, port } = new URL(dashboard.url);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finishedRecord, makeGithubWorkerBench, type GithubWorkerBench } from '../helpers/github-worker-bench.js';
 import { git } from '../helpers/git-repo.js';
-import { spawnWorker } from '../helpers/run-bin.js';
+import { runBin, spawnWorker } from '../helpers/run-bin.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /*
  * docs/SPEC.md section 15.3: WORKER_VERIFY_CMD judges the agent's commits before the pull
@@ -57,7 +58,7 @@ describe('the agent verifies its work before the pull request', () => {
   );
 
   it(
-    'a verification that never passes opens a draft pull request that says so, and the task ends for review',
+    'a verification that never passes opens a draft pull request that says so, and the task ends unverified in the history and the timeline, held for review in the queue, never done',
     { timeout: 180_000 },
     async () => {
       const { bench, record } = await runOneTask('echo "3 tests failed: expected 4, got 5"; exit 1');
@@ -66,9 +67,15 @@ describe('the agent verifies its work before the pull request', () => {
       expect(pulls[0]).toMatchObject({ state: 'open', draft: true });
       expect(pulls[0]!.body).toContain('verification failed after 2 round(s)');
       expect(pulls[0]!.body).toContain('3 tests failed: expected 4, got 5');
-      expect(record).toMatchObject({ result: 'review', pr_number: pulls[0]!.number, verified: false, verify_rounds: 2 });
+      expect(record).toMatchObject({ result: 'unverified', pr_number: pulls[0]!.number, verified: false, verify_rounds: 2 });
       expect(String(record.error)).toMatch(/^unverified: /);
       expect(bench.runsOf('2')).toBe(2);
+      // The queue holds it for a person (review), never done: nothing waiting on it is released.
+      await waitFor(async () => (await bench.worker.backend.list()).find((task) => task.subissue === '2' && task.status === 'review'), {
+        what: 'the task held for review in the queue',
+      });
+      const timeline = await runBin('worker-performance', ['timeline'], { home: bench.worker.home, env: bench.env });
+      expect(timeline.stdout).toMatch(/unverified: pull request #\d+/);
     },
   );
 });

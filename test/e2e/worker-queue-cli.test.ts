@@ -118,7 +118,10 @@ describe('worker-queue (embedded backend)', () => {
     [['add', '1', '10', '1;touch PWNED'], /subissue issue id "1;touch PWNED" is not a positive number/],
     [['add', '1', '10', '$(touch PWNED)'], /subissue issue id "\$\(touch PWNED\)"/],
     [['add', '1', '10', '1\'"\n2'], /is not a positive number/],
-    [['retry', 'x'], /"x" names no task: give a sub-issue as 201, #201 or owner\/name#201, or a queue id as id:12\./],
+    [
+      ['retry', 'x'],
+      /"x" names no task: give a sub-issue as 201, #201 or owner\/name#201 \(201~1 for its task before the current one\), or a queue id as id:12\./,
+    ],
     [['kill', 'id:x'], /The queue id in "id:x" is not a number/],
     [['remove', '-1'], /./],
     [['clean', 'soon'], /DAYS must be a whole number/],

@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /*
- * AUTO_MERGE and the pull-request notifications (docs/SPEC.md sections 13 and 14.5): the manager's
+ * AUTO_MERGE and the pull-request notifications (docs/SPEC.md sections 13 and 14.7): the manager's
  * loop with the real gh against the scripted GitHub, which merges into the bench's bare origin.
  */
 

@@ -76,6 +76,7 @@ describe("the manager's pull-request watcher", () => {
         conflicting: 0,
         merged: 1,
         closed: 0,
+        released: 0,
       });
       expect(json.parents[0]?.done.find((task) => task.subissue === '2')).toEqual(
         expect.objectContaining({ pr_state: 'open', checks: 'failing' }),

@@ -106,7 +106,7 @@ describeWith(['postgres'], 'health and history of two hosts in one database', ()
         'beta/3',
       ]);
       expect(performance.history.records).toBe(2);
-      expect(performance.overall.results).toEqual({ success: 1, review: 0, failed: 1, cancelled: 0 });
+      expect(performance.overall.results).toEqual({ success: 1, review: 0, failed: 1, cancelled: 0, unverified: 0 });
 
       const timeline = JSON.parse((await alpha.run('worker-performance', ['timeline', '--json'])).stdout);
       expect(timeline.entries.map((entry: { host: string; task_id: string }) => `${entry.host}:${entry.task_id}`).sort()).toEqual([

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileTaskHistory } from '../../src/history/task-history-store.js';
-import { ghPullReader, openPullWatchStore, watchRound } from '../../src/github/pull-request-watcher.js';
+import { ghPullReader, openPullWatchStore, watchRound, type FollowUpHands } from '../../src/github/pull-request-watcher.js';
 import { makeGithubBench, type GithubBench } from '../helpers/github-api/gh-env.js';
 import { writePullHistory } from '../helpers/github-api/pull-history.js';
 import { makeTempDir } from '../helpers/temp.js';
@@ -20,7 +20,7 @@ function dataRootWith(bench: GithubBench, tasks: readonly { task: string; pr: nu
 }
 
 /** One round of the watcher at `at`, every pull request due. */
-function watcherOf(bench: GithubBench, root: string, history: FileTaskHistory) {
+function watcherOf(bench: GithubBench, root: string, history: FileTaskHistory, followUps?: FollowUpHands) {
   const store = openPullWatchStore({ root });
   let at = Date.parse('2030-01-01T00:02:00Z');
   const round = async () => {
@@ -32,6 +32,7 @@ function watcherOf(bench: GithubBench, root: string, history: FileTaskHistory) {
       history,
       now: () => new Date(at),
       intervalMs: 30_000,
+      ...(followUps ? { followUps } : {}),
     });
     return (await store.read()).pulls;
   };
@@ -106,4 +107,41 @@ describe('the pull-request watcher', () => {
     await round();
     expect(bench.api.requests.length).toBe(before);
   });
+
+  it('keeps when GitHub says the pull request was opened and merged (docs/SPEC.md section 14.5)', { timeout: 60_000 }, async () => {
+    const bench = await makeGithubBench();
+    const pull = bench.api.openPull({ head: 'subissue/1-2' });
+    const { root, history } = dataRootWith(bench, [{ task: '2', pr: pull.number }]);
+    const round = watcherOf(bench, root, history);
+    const open = (await round())['2']!;
+    expect(open).toMatchObject({ state: 'open', merged_at: null, closed_at: null });
+    expect(Number.isNaN(Date.parse(open.opened_at!))).toBe(false);
+    bench.api.closePull(pull.number, { merged: true });
+    const merged = (await round())['2']!;
+    expect(merged).toMatchObject({ state: 'merged', opened_at: open.opened_at });
+    expect(Date.parse(merged.merged_at!)).toBeGreaterThanOrEqual(Date.parse(open.opened_at!));
+  });
+
+  it(
+    'a failing check the token may not re-run queues its fix-ci follow-up at the same look, not a look later',
+    { timeout: 60_000 },
+    async () => {
+      const bench = await makeGithubBench();
+      const pull = bench.api.openPull({ head: 'subissue/1-2' });
+      bench.api.addCheckRun(pull.number, { name: 'lint', conclusion: 'failure', title: 'unused import', onRerun: false });
+      const { root, history } = dataRootWith(bench, [{ task: '2', pr: pull.number }]);
+      const queued: string[] = [];
+      const said: string[] = [];
+      const hands: FollowUpHands = {
+        max: 3,
+        queue: async (spec) => (queued.push(`${spec.subissue}:${spec.kind}`), true),
+        rerun: async () => false,
+        tell: async (message) => void said.push(message),
+        say: async (message) => void said.push(message),
+      };
+      await watcherOf(bench, root, history, hands)();
+      expect(said[0]).toBe(`Pull request #${pull.number}: the check lint cannot be re-run with this token.`);
+      expect(queued).toEqual(['2:fix-ci']);
+    },
+  );
 });

@@ -93,16 +93,20 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
       expect(await h.backend.claim(2, { repo: 'acme/a' })).toMatchObject({ id: a.id, repo: 'acme/a' });
     });
 
-    it("records a follow-up's kind (fix-ci, address-review) with the task; a task itself has none; an unknown kind is refused", async () => {
+    it("records a follow-up's kind (fix-ci, address-review, resolve-conflict) with the task; a task itself has none; an unknown kind is refused", async () => {
       const plain = await h.backend.add({ subissue: '515', parent: '1', priority: 5, repo: 'acme/a' });
       const followUp = await h.backend.add({ subissue: '516', parent: '1', priority: 1, repo: 'acme/a', kind: 'fix-ci' });
-      await h.backend.addMany([{ subissue: '517', parent: '1', priority: 1, repo: 'acme/a', kind: 'address-review' }]);
+      await h.backend.addMany([
+        { subissue: '517', parent: '1', priority: 1, repo: 'acme/a', kind: 'address-review' },
+        { subissue: '519', parent: '1', priority: 1, repo: 'acme/a', kind: 'resolve-conflict' },
+      ]);
       expect(followUp.kind).toBe('fix-ci');
       const fresh = await (await h.open()).list();
       expect(fresh.map((task) => [task.subissue, task.kind ?? null])).toEqual([
         ['515', null],
         ['516', 'fix-ci'],
         ['517', 'address-review'],
+        ['519', 'resolve-conflict'],
       ]);
       expect(plain.kind).toBeUndefined();
       await expect(h.backend.add({ subissue: '518', parent: '1', priority: 1, kind: 'rm -rf' as never })).rejects.toThrow(/task kind/);
@@ -177,6 +181,17 @@ function describeConformance(name: QueueBackend['name'], tools: readonly Tool[],
         kind: 'usage',
       });
       expect(await h.backend.list()).toHaveLength(3);
+    });
+
+    it("gives a task of unknown repository its repository once; then only that repository's workers claim it", async () => {
+      const old = await h.backend.add({ subissue: '31', parent: '3', priority: 1 });
+      expect(old.repo).toBeUndefined();
+      await h.backend.assignRepository(old.id, 'o/r');
+      expect((await h.backend.get(old.id))?.repo).toBe('o/r');
+      await expect(h.backend.assignRepository(old.id, 'o/other')).rejects.toMatchObject({ kind: 'conflict' });
+      expect((await h.backend.get(old.id))?.repo).toBe('o/r');
+      expect(await h.backend.claim(1, { repo: 'o/other' })).toBeUndefined();
+      expect((await h.backend.claim(2, { repo: 'o/r' }))?.id).toBe(old.id);
     });
 
     it('claims the lowest priority number first, then the oldest; a worker gets its held task back', async () => {

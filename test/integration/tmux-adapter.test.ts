@@ -9,6 +9,7 @@ import {
   listWorkerPanes,
   newSession,
   respawnPane,
+  runTmux,
   splitPane,
   tagPane,
 } from '../../src/adapters/tmux.js';
@@ -21,6 +22,21 @@ import { waitFor } from '../helpers/wait-for.js';
 const SLEEP = ['sleep', '1000'];
 
 describeWith(['tmux'], 'tmux adapter against a real tmux server', () => {
+  it('answers what tmux said, and says in one sentence when tmux hangs or cannot be run', async () => {
+    const tmux = { socket: makeTmuxSocket() };
+    await newSession(tmux, 'pool', { argv: SLEEP });
+    expect(await runTmux(tmux, ['has-session', '-t', '=nosuch'])).toMatchObject({ ok: false, stderr: expect.stringMatching(/nosuch/) });
+    // wait-for blocks until the channel is signalled, which nobody does.
+    await expect(runTmux({ ...tmux, timeoutMs: 300 }, ['wait-for', 'never'])).rejects.toThrow('tmux failed: timed out after 300 ms.');
+    const path = process.env.PATH;
+    process.env.PATH = makeTempDir('hw-no-tmux-');
+    try {
+      await expect(runTmux(tmux, ['list-sessions'])).rejects.toThrow('tmux is not installed; install it (apt-get install tmux).');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('creates, tags, finds by @worker_id (not by position) and kills panes', async () => {
     const tmux = { socket: makeTmuxSocket() };
     expect(await hasSession(tmux, 'pool')).toBe(false);

@@ -6,6 +6,7 @@ import { dataPaths } from '../../src/core/paths.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
 import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
 import { openPool, type ManagerContext } from '../../src/manager/pool.js';
+import { leanNodeFlags } from '../../src/manager/worker-command.js';
 import { requestScale, scaleSettled, settle } from '../../src/manager/pool-requests.js';
 import { buildStatus } from '../../src/manager/status.js';
 import { workerPidOf } from '../../src/manager/worker-actions.js';
@@ -26,7 +27,13 @@ function managerContext(overrides: Partial<Settings>, mode = 'idle'): ManagerCon
     paths: dataPaths(root),
     settings: { ...DEFAULT_SETTINGS, WORKERS_TMUX_SOCKET: makeTmuxSocket(), WORKERS_SESSION: 'pool', ...overrides },
     now: () => new Date(),
-    launch: { nodePath: process.execPath, workerBin: script, cwd: root, env: { HW_MODE: mode } },
+    launch: {
+      nodePath: process.execPath,
+      nodeFlags: leanNodeFlags(process.versions.v8),
+      workerBin: script,
+      cwd: root,
+      env: { HW_MODE: mode },
+    },
   };
 }
 

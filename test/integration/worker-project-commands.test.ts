@@ -13,8 +13,8 @@ import { makeWorkerBench, startTestWorker, stopWorkers, type RunningWorker } fro
 
 /*
  * docs/SPEC.md sections 15.2 and 15.3: WORKER_SETUP_CMD and WORKER_VERIFY_CMD run in the task's
- * sandbox, the setup with the network SANDBOX_SETUP_HOSTS gives it, the verification without.
- * A server on the host's 127.0.0.1 tells which of them reached the host's network.
+ * sandbox, the setup with the hosts SANDBOX_SETUP_HOSTS gives it through the filtering proxy, the
+ * verification without. A server on the host's 127.0.0.1 tells which of them reached it.
  */
 
 const running: RunningWorker[] = [];
@@ -22,14 +22,20 @@ afterEach(async () => {
   await stopWorkers(running);
 });
 
-/** A script that tries the host's server and writes what happened to `file` in the worktree. */
+/**
+ * A script that tries the host's server and writes what happened to `file` in the worktree: through
+ * HTTPS_PROXY (a CONNECT) when the sandbox gives one, else directly.
+ */
 const reachScript = (dir: string, port: number) => {
   const script = join(dir, 'reach.cjs');
   writeFileSync(
     script,
-    `const s = require('net').connect(${port}, '127.0.0.1');
-s.on('connect', () => { require('fs').writeFileSync(process.argv[2], 'reached\\n'); s.end(); });
-s.on('error', () => require('fs').writeFileSync(process.argv[2], 'blocked\\n'));`,
+    `const proxy = process.env.HTTPS_PROXY ? new URL(process.env.HTTPS_PROXY) : undefined;
+const s = proxy ? require('net').connect(Number(proxy.port), proxy.hostname) : require('net').connect(${port}, '127.0.0.1');
+const say = (what) => { require('fs').writeFileSync(process.argv[2], what + '\\n'); s.destroy(); };
+s.on('connect', () => (proxy ? s.write('CONNECT 127.0.0.1:${port} HTTP/1.1\\r\\nHost: 127.0.0.1:${port}\\r\\n\\r\\n') : say('reached')));
+s.on('data', (data) => say(/^HTTP\\/1\\.1 200/.test(String(data)) ? 'reached' : 'blocked'));
+s.on('error', () => say('blocked'));`,
   );
   return script;
 };
@@ -46,7 +52,7 @@ describeWith(['bwrap'], 'the project commands inside the sandbox', () => {
         SANDBOX: 'on',
         // The machine's /tmp is not visible inside: the script's directory is shown read-only.
         SANDBOX_RO_PATHS: scripts,
-        SANDBOX_SETUP_HOSTS: 'registry.npmjs.org',
+        SANDBOX_SETUP_HOSTS: `127.0.0.1:${server.port}`,
         WORKER_SETUP_CMD: `node ${script} .setup-net`,
         WORKER_VERIFY_CMD: `node ${script} .verify-net; sleep 0.2; test -f work.txt && grep -q reached .setup-net`,
       };

@@ -36,7 +36,11 @@ function plantHome(): { home: string; sshKey: string; ghHosts: string } {
 
 describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (SANDBOX=on)', () => {
   it('fails every escape (secrets, other files, other refs, hooks, config, push, local server, the worker) while its own commit lands on its branch', async () => {
-    const bench = await makeWorkerBench('embedded', { SANDBOX: 'on' });
+    const server = await countingServer();
+    // Allowed through the filtering proxy; `server` is not, directly or through it.
+    const allowed = await countingServer();
+    const sandboxSettings = { SANDBOX: 'on', SANDBOX_ALLOW_HOSTS: `127.0.0.1:${allowed.port}` };
+    const bench = await makeWorkerBench('embedded', sandboxSettings);
     const { home, sshKey, ghHosts } = plantHome();
     const remote = makeTempDir('hw-remote-');
     git(remote, 'init', '-q', '--bare');
@@ -45,7 +49,6 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
     const other = join(bench.repo, '.worktrees', 'subissue-300');
     git(bench.repo, 'worktree', 'add', '-q', other, 'subissue/1-300');
     const outsideDir = makeTempDir('hw-outside-');
-    const server = await countingServer();
     const targets = join(makeTempDir('hw-targets-'), 'targets.json');
     const secrets = { GH_TOKEN: 'ghs_planted', ANTHROPIC_API_KEY: 'sk-ant-planted', HOME: home };
     writeFileSync(
@@ -57,10 +60,11 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
         otherWorktree: other,
         workerPid: process.pid,
         port: server.port,
+        allowedPort: allowed.port,
       }),
     );
     const env = { ...process.env, ...secrets };
-    const settings = resolveSettings({}, { ...bench.env, SANDBOX: 'on' });
+    const settings = resolveSettings({}, { ...bench.env, ...sandboxSettings });
     const { backend } = await openQueueBackend({ paths: bench.paths, settings, env });
     const sandbox = await chooseSandbox(settings, env, bench.repo, process.platform, process.getuid?.() ?? -1);
     expect(sandbox.line).toMatch(/^sandbox: in use/);
@@ -96,13 +100,24 @@ describe.skipIf(!probe.available)('a hostile command agent inside the sandbox (S
     // sandbox's own throwaway copy (a new ref in its private ref directory), so the host decides.
     expect(tries).toMatchObject(
       Object.fromEntries(
-        ['read-ssh-key', 'read-gh-hosts', 'see-secrets', 'git-push', 'signal-worker', 'reach-local-server'].map((name) => [
-          name,
-          'blocked',
-        ]),
+        [
+          'read-ssh-key',
+          'read-gh-hosts',
+          'see-secrets',
+          'git-push',
+          'signal-worker',
+          'reach-local-server',
+          'proxy-connect-refused',
+          'proxy-http-refused',
+        ].map((name) => [name, 'blocked']),
       ),
     );
-    expect(Object.keys(tries)).toHaveLength(12);
+    expect(tries['proxy-connect-allowed']).toBe('reached');
+    expect(Object.keys(tries)).toHaveLength(15);
+    expect(allowed.connections()).toBe(1);
+    // Each refusal is a line in the worker's log.
+    const refusals = readFileSync(join(bench.paths.errorsDir, 'worker-1.log'), 'utf8').match(/sandbox proxy: refused 127\.0\.0\.1:\d+/g);
+    expect(refusals).toEqual([`sandbox proxy: refused 127.0.0.1:${server.port}`, `sandbox proxy: refused 127.0.0.1:${server.port}`]);
     // What the agent cannot judge from inside, checked on the host.
     expect(existsSync(join(outsideDir, 'escaped.txt'))).toBe(false);
     expect(existsSync(join(other, 'pwned.txt'))).toBe(false);

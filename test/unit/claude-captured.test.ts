@@ -52,6 +52,8 @@ const EXPECTED: Record<string, Expected> = {
   // result is `terminal_reason: "api_error"` with no status, which is not a transient error.
   'stream_403_permission.jsonl': { kind: 'auth_failure', status: 403, hasResult: true },
   'stream_not_logged_in.jsonl': { kind: 'auth_failure', hasResult: true },
+  // Captured the same way for `worker-queue logs`: text, Write and Bash calls, a refused Bash call, the result.
+  'stream_tool_calls.jsonl': { kind: 'success', costUsd: 0.0007359999999999999, numTurns: 4, hasResult: true },
   // Hook payloads, not CLI output: tolerated (no crash, no result), never a usage limit.
   'hooks_observed.log': { kind: 'agent_error', hasResult: false },
   'hooks_settings.json': { kind: 'agent_error', hasResult: false },
@@ -88,9 +90,11 @@ describe('captured claude 2.1.332 outputs', () => {
   it('gives the same result when a stream arrives byte by byte, split inside UTF-8 characters', () => {
     for (const name of capturedFiles().filter((file) => file.startsWith('stream_'))) {
       const bytes = readFileSync(join(FIXTURES, name));
-      const parser = new ClaudeStreamParser();
+      // One clock for both: progress times would otherwise differ by the milliseconds between them.
+      const now = () => NOW;
+      const parser = new ClaudeStreamParser({ now });
       for (let index = 0; index < bytes.length; index += 7) parser.write(bytes.subarray(index, index + 7));
-      const whole = parseClaudeStream(bytes.toString('utf8'));
+      const whole = parseClaudeStream(bytes.toString('utf8'), { now });
       expect(parser.end(), name).toEqual(whole);
     }
   });

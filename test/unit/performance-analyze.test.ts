@@ -20,7 +20,7 @@ async function reportWith(workers: Partial<WorkerRow>[], queue: QueueState): Pro
 /** A worker's history part with these results. */
 const historyOf = (success: number, review: number, failed: number, cancelled = 0): WorkerRow['history'] => ({
   tasks: success + review + failed + cancelled,
-  results: { success, review, failed, cancelled },
+  results: { success, review, failed, cancelled, unverified: 0 },
   average_duration_s: 60,
   cost: { tasks_with_cost: 0, total_usd: 0, per_task_usd: null, input_tokens: 0, output_tokens: 0, num_turns: 0 },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { visibleWidth } from '../../src/core/text-table.js';
 import type { QueueTask } from '../../src/queue/backend.js';
-import { renderMonitorFrame, renderQueueTable, type QueueSnapshot } from '../../src/queue/queue-views.js';
+import { renderMonitorFrame, renderQueueTable, snapshotJson, type QueueSnapshot } from '../../src/queue/queue-views.js';
 
 const task = (id: number, fields: Partial<QueueTask>): QueueTask => ({
   id: String(id),
@@ -54,5 +54,23 @@ describe('worker-queue list and monitor views', () => {
     expect(table).toContain('Attempts');
     expect(table).toMatch(/│ Attempts │ Age\s+│ Last error/);
     expect(table).toContain('│ agent_error: the agent exited with code 1: fatal: could not  │');
+  });
+});
+
+describe('earlier tasks of one sub-issue in list', () => {
+  it('shows a follow-up or rerun before the current task as 201~1, and list --json gives each task the reference to type', () => {
+    const rerun: QueueSnapshot = {
+      ...snapshot,
+      tasks: [
+        task(4, { subissue: '201', repo: 'acme/widgets', status: 'done', createdAt: '2026-01-01T00:00:00.000Z' }),
+        task(5, { subissue: '201', repo: 'acme/widgets', status: 'queued', createdAt: '2026-01-01T01:00:00.000Z' }),
+      ],
+    };
+    const cells = renderQueueTable(rerun, 0)
+      .split('\n')
+      .map((row) => row.split(/[\s│|]+/).filter(Boolean));
+    expect(cells.find((row) => row[0] === '5')?.[1]).toBe('201');
+    expect(cells.find((row) => row[0] === '4')?.[1]).toBe('201~1');
+    expect(snapshotJson(rerun).tasks.map((entry) => entry.ref)).toEqual(['acme/widgets#201~1', 'acme/widgets#201']);
   });
 });

@@ -29,7 +29,7 @@ describe('the hold after an authentication failure', () => {
 });
 
 describe('TaskSessions', () => {
-  it('keeps the latest session of each task for whichever worker takes it up, per sub-issue, until forgotten', async () => {
+  it('keeps the latest session of each task for whichever worker takes it up, per sub-issue, until the task is finished', async () => {
     const paths = stateDir();
     const now = () => new Date('2026-11-28T00:00:00Z');
     const sessions = new TaskSessions(paths, 5000, now);
@@ -39,8 +39,31 @@ describe('TaskSessions', () => {
     expect(await other.recall('7', '42')).toEqual({ sessionId: 'aaaaaaaa-0000-4000-8000-000000000002', workerId: 2 });
     expect(await other.recall('7', '43')).toBeUndefined();
     expect(await other.recall('8', '42')).toBeUndefined();
-    await other.forget('7');
+    await other.retire('7', { worktree: '/w/42', branch: 'subissue/1-42' });
     expect(await sessions.recall('7', '42')).toBeUndefined();
+  });
+
+  it("keep a finished task's session for the sub-issue's follow-ups in the same worktree and branch, until the agent says it is gone", async () => {
+    const paths = stateDir();
+    const sessions = new TaskSessions(paths, 5000, () => new Date('2026-11-28T00:00:00Z'));
+    const place = { worktree: '/w/42', branch: 'subissue/1-42' };
+    await sessions.remember('7', '42', { sessionId: 'aaaaaaaa-0000-4000-8000-000000000003', workerId: 3 });
+    await sessions.retire('7', place);
+    expect(await sessions.recallFinished('42', place)).toEqual({ sessionId: 'aaaaaaaa-0000-4000-8000-000000000003', workerId: 3 });
+    expect(await sessions.recallFinished('42', { ...place, worktree: '/elsewhere/42' })).toBeUndefined();
+    expect(await sessions.recallFinished('42', { ...place, branch: 'subissue/1-42-2' })).toBeUndefined();
+    // Another session's failure leaves it; its own removes it.
+    await sessions.forgetFinished('42', 'aaaaaaaa-0000-4000-8000-000000000009');
+    expect(await sessions.recallFinished('42', place)).toBeDefined();
+    await sessions.forgetFinished('42', 'aaaaaaaa-0000-4000-8000-000000000003');
+    expect(await sessions.recallFinished('42', place)).toBeUndefined();
+    // Past 30 days a kept session goes with the next write.
+    await sessions.remember('8', '43', { sessionId: 'aaaaaaaa-0000-4000-8000-000000000004', workerId: 1 });
+    await sessions.retire('8', { worktree: '/w/43', branch: 'subissue/1-43' });
+    const later = new TaskSessions(paths, 5000, () => new Date('2027-01-28T00:00:00Z'));
+    await later.remember('9', '44', { sessionId: 'aaaaaaaa-0000-4000-8000-000000000005', workerId: 1 });
+    await later.retire('9', { worktree: '/w/44', branch: 'subissue/1-44' });
+    expect(await later.recallFinished('43', { worktree: '/w/43', branch: 'subissue/1-43' })).toBeUndefined();
   });
 });
 

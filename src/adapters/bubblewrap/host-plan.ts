@@ -1,5 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, sep } from 'node:path';
+import type { HostRule } from './filter-proxy.js';
+import { noProxyFor } from './net-bridge.js';
 import { BASE_KEEP_ENV, CLAUDE_KEEP_ENV, sandboxArgv, type GitBoundary, type SandboxPlan } from './sandbox-argv.js';
 
 /** What a worker knows about its host once, at start (docs/SPEC.md section 15). */
@@ -9,8 +11,10 @@ export interface SandboxHost {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** SANDBOX_RO_PATHS, split. */
   readonly roPaths: readonly string[];
-  /** SANDBOX_ALLOW_HOSTS, split: a command agent then shares the host's network. */
-  readonly allowHosts: readonly string[];
+  /** SANDBOX_ALLOW_HOSTS, parsed: every run may reach them through the filtering proxy. */
+  readonly allowHosts: readonly HostRule[];
+  /** The node that runs the proxy's bridge inside the sandbox (the worker's own). */
+  readonly node: string;
   readonly root: boolean;
   /** The author of the agent's commits (the user's own git identity), if one is configured. */
   readonly identity?: { readonly name: string; readonly email: string };
@@ -21,10 +25,10 @@ export interface SandboxedRun {
   readonly env: Readonly<Record<string, string>>;
   readonly worktree: string;
   readonly git: GitBoundary;
-  /** Claude Code: keeps its configuration and credentials, and reaches the model API over the host's network. */
+  /** Claude Code: keeps its configuration and credentials. */
   readonly claude: boolean;
-  /** Overrides the network the agent would get: WORKER_SETUP_CMD's comes from SANDBOX_SETUP_HOSTS. */
-  readonly network?: 'host' | 'none';
+  /** The worker's filtering proxy for this run and the hosts it allows; absent: no network but the sandbox's loopback. */
+  readonly proxy?: { readonly socket: string; readonly rules: readonly HostRule[] };
 }
 
 /** The system, read-only; everything else of the host's root is absent. */
@@ -89,7 +93,8 @@ export function sandboxedArgv(host: SandboxHost, run: SandboxedRun): string[] {
   const pathVar = host.env.PATH ?? '/usr/bin:/bin';
   const exists = (path: string) => existsSync(path);
   const inputs = namedFiles(run.env, RUN_INPUT_FILES);
-  const shown = [...toolchainPaths(pathVar, home), ...programFiles(run.argv, pathVar), ...inputs, ...host.roPaths].filter(
+  const bridge = run.proxy ? programFiles([host.node], pathVar) : [];
+  const shown = [...toolchainPaths(pathVar, home), ...programFiles(run.argv, pathVar), ...bridge, ...inputs, ...host.roPaths].filter(
     (path) => isAbsolute(path) && exists(path),
   );
   const hidden = shown.flatMap((dir) => CREDENTIAL_FILES.map((file) => join(dir, file))).filter(exists);
@@ -101,7 +106,6 @@ export function sandboxedArgv(host: SandboxHost, run: SandboxedRun): string[] {
       : []),
     ...namedFiles(run.env, RUN_OUTPUT_FILES),
   ];
-  const network = run.network ?? (run.claude || host.allowHosts.length > 0 ? 'host' : 'none');
   const identity: Record<string, string> = host.identity
     ? {
         GIT_AUTHOR_NAME: host.identity.name,
@@ -112,14 +116,14 @@ export function sandboxedArgv(host: SandboxHost, run: SandboxedRun): string[] {
     : {};
   const plan: SandboxPlan = {
     bwrap: host.bwrap,
-    systemDirs: [...SYSTEM_DIRS, ...(network === 'host' ? ['/run/systemd/resolve'] : [])].filter(exists),
+    systemDirs: SYSTEM_DIRS.filter(exists),
     home,
     readOnly: shown,
     hidden,
     writable: writable.filter(exists),
     worktree: run.worktree,
     git: run.git,
-    network,
+    network: run.proxy ? { socket: run.proxy.socket, node: host.node, noProxy: noProxyFor(run.proxy.rules) } : 'none',
     keepEnv: [...BASE_KEEP_ENV, ...(run.claude ? CLAUDE_KEEP_ENV : []), ...Object.keys(run.env)],
     setEnv: { HOME: home, TMPDIR: '/tmp', ...identity },
     root: host.root,

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { findOnPath } from '../../core/find-on-path.js';
 
 /** Whether this host can make the agent's sandbox, and if not, why and what fixes it. */
@@ -29,6 +28,8 @@ export async function probeSandbox(env: Readonly<Record<string, string | undefin
       why: 'bubblewrap (bwrap) is not installed',
       fix: 'install bubblewrap (apt-get install bubblewrap, dnf install bubblewrap)',
     };
+  // execa is loaded where it is used: an idle worker that never probes carries none of it (docs/PERFORMANCE.md, fixed cost).
+  const { execa } = await import('execa');
   const result = await execa(
     bwrap,
     [

@@ -1,4 +1,5 @@
 import { dirname, join, posix } from 'node:path';
+import { NET_BRIDGE_SCRIPT } from './net-bridge.js';
 
 /**
  * The bubblewrap command line that runs one agent attempt inside the boundary of docs/SPEC.md
@@ -20,14 +21,24 @@ export interface SandboxPlan {
   readonly writable: readonly string[];
   readonly worktree: string;
   readonly git: GitBoundary;
-  /** `none`: only the sandbox's own loopback; `host`: the host's network, not filtered. */
-  readonly network: 'none' | 'host';
+  /** Always its own network namespace: only its own loopback, and the filtering proxy when one is given. */
+  readonly network: 'none' | SandboxProxy;
   /** Names (or `PREFIX_*` patterns) of the variables the agent keeps; all others are removed. */
   readonly keepEnv: readonly string[];
   /** Variables set in the sandbox (never secrets: they are visible in the process list). */
   readonly setEnv: Readonly<Record<string, string>>;
   /** Running as root: drop every capability so the read-only mounts cannot be remounted. */
   readonly root: boolean;
+}
+
+/** The way out through the worker's filtering proxy (docs/SPEC.md section 15.4). */
+export interface SandboxProxy {
+  /** The proxy's unix socket; its directory is shown read-only, so a restarted worker's new socket is seen. */
+  readonly socket: string;
+  /** The node that runs the bridge inside (it must be visible there). */
+  readonly node: string;
+  /** NO_PROXY inside. */
+  readonly noProxy: string;
 }
 
 /**
@@ -97,12 +108,16 @@ export function sandboxArgv(plan: SandboxPlan, inner: readonly string[]): string
   // The worktree's `.git` file points the worker's own git at the git directory: the agent may not repoint it.
   add('--ro-bind', join(plan.worktree, '.git'), join(plan.worktree, '.git'));
   add('--remount-ro', '/');
-  add('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
-  if (plan.network === 'none') add('--unshare-net');
+  const proxy = plan.network === 'none' ? undefined : plan.network;
+  if (proxy) add('--ro-bind', dirname(proxy.socket), dirname(proxy.socket));
+  add('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net');
   add('--die-with-parent', '--new-session');
   if (plan.root) add('--cap-drop', 'ALL');
   for (const [name, value] of Object.entries(plan.setEnv)) add('--setenv', name, value);
-  add('--chdir', plan.worktree, '--', ...inner);
+  if (proxy) add('--setenv', 'NO_PROXY', proxy.noProxy, '--setenv', 'no_proxy', proxy.noProxy);
+  add('--chdir', plan.worktree, '--');
+  if (proxy) add(proxy.node, '-e', NET_BRIDGE_SCRIPT, proxy.socket);
+  add(...inner);
   return args;
 }
 

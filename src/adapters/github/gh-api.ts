@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { WorkersError } from '../../core/errors.js';
 
 /*
@@ -148,6 +147,8 @@ async function callOnce(context: GhContext, request: GhRequest): Promise<GhRespo
   const args = ['api', '--include', '-X', request.method ?? 'GET', '-H', 'Accept: application/vnd.github+json', request.path];
   for (const [name, value] of Object.entries(request.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (request.body !== undefined) args.push('--input', '-');
+  // Loaded on first use, so a worker outside GitHub mode carries no execa (docs/PERFORMANCE.md, fixed cost).
+  const { execa } = await import('execa');
   const result = await execa('gh', args, {
     cwd: context.cwd,
     env: { ...context.env, GH_PROMPT_DISABLED: '1', GH_NO_UPDATE_NOTIFIER: '1' },

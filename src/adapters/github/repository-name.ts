@@ -1,5 +1,5 @@
-import { execa } from 'execa';
 import { usageError } from '../../core/errors.js';
+import { findRepoRoot, getOriginUrl } from '../git.js';
 
 /*
  * Which GitHub repository a command works on: `--repo`, else GITHUB_REPOSITORY (the name GitHub
@@ -23,11 +23,6 @@ export function repositoryFromUrl(url: string, host: string): string | undefined
     `^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)${hostPattern}(?::\\d+)?[:/]([^/]+/[^/]+?)(?:\\.git)?/?$`,
   ).exec(url.trim());
   return match && NAME.test(match[1]!) ? match[1] : undefined;
-}
-
-export async function getOriginUrl(cwd: string): Promise<string | undefined> {
-  const result = await execa('git', ['remote', 'get-url', 'origin'], { cwd, reject: false, stdin: 'ignore' });
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
 export interface RepositorySource {
@@ -82,6 +77,5 @@ export async function repositoryIdentity(source: Omit<RepositorySource, 'flag'>)
   if (github) return github.name;
   const url = await getOriginUrl(source.cwd);
   if (url) return normaliseRemoteUrl(url);
-  const top = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: source.cwd, reject: false, stdin: 'ignore' });
-  return top.exitCode === 0 && top.stdout.trim() !== '' ? top.stdout.trim() : source.cwd;
+  return (await findRepoRoot(source.cwd)) ?? source.cwd;
 }

@@ -191,6 +191,10 @@ export const pullDetailSchema = z.object({
     .transform((at) => at ?? null),
   head: z.object({ sha: z.string(), ref: z.string() }),
   base: z.object({ sha: z.string().optional(), ref: z.string() }),
+  // When it was opened, merged, closed: the pool's outcome times (docs/SPEC.md section 14.5).
+  created_at: z.string().nullable().optional(),
+  merged_at: z.string().nullable().optional(),
+  closed_at: z.string().nullable().optional(),
 });
 export type PullDetail = z.infer<typeof pullDetailSchema>;
 

@@ -12,7 +12,8 @@ import repositoryAndCancelled from './migrations/004-repository-and-cancelled.sq
 import taskBlockers from './migrations/005-task-blockers.sql?raw';
 import budgetRaises from './migrations/006-budget-raises.sql?raw';
 import taskKind from './migrations/007-task-kind.sql?raw';
-import pullRequestLeases from './migrations/008-pull-request-leases.sql?raw';
+import resolveConflictKind from './migrations/008-resolve-conflict-kind.sql?raw';
+import pullRequestLeases from './migrations/009-pull-request-leases.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly string[] = [
   taskBlockers,
   budgetRaises,
   taskKind,
+  resolveConflictKind,
   pullRequestLeases,
 ];
 

@@ -84,6 +84,15 @@ function button(label: string, key: string, path: string, body?: object): HTMLEl
   return b;
 }
 
+/** A link to a task's latest output as text (read-only: shown with or without actions). */
+function logLink(task: string): HTMLElement {
+  const a = el('a', 'log', 'log') as HTMLAnchorElement;
+  a.href = '/log?task=' + encodeURIComponent(task);
+  a.target = '_blank';
+  a.rel = 'noopener';
+  return a;
+}
+
 function header(s: DashboardState): void {
   // The server counts from the same health the rows show: a given-up worker is never "dead".
   const c = s.worker_counts;
@@ -142,7 +151,9 @@ function workers(s: DashboardState): void {
     const state = el('td');
     state.appendChild(el('span', w.health, 'state ' + w.health));
     row.appendChild(state);
-    row.appendChild(el('td', w.task));
+    const taskCell = el('td', w.task);
+    if (w.task !== 'none' && w.local) taskCell.append(' ', logLink(w.task));
+    row.appendChild(taskCell);
     row.appendChild(el('td', w.parent === null ? '-' : w.parent));
     row.appendChild(el('td', dur(w.elapsed_s)));
     row.appendChild(el('td', dur(w.progress_age_s)));
@@ -215,13 +226,79 @@ function chart(s: DashboardState): void {
   svg.appendChild(svgText(CHART.left - 4, CHART.top - 1, 'tasks / hour', 'start', 'axis title'));
 }
 
+/** As `worker-queue status` says them. */
+const COUNT_WORDS: Record<string, string> = { waiting_review: 'waiting for review', changes_requested: 'changes requested' };
+
+/** `#12 open, checks failing`; `#12` before the watcher looked at it. */
+function pullText(p: DashboardState['parents'][number]['pulls'][number]): string {
+  const checks = p.checks === null || p.checks === 'none' || p.state === 'merged' || p.state === 'closed' ? '' : ', checks ' + p.checks;
+  return 'pull request #' + p.pr_number + (p.state === null ? '' : ' ' + p.state) + checks;
+}
+
+/** The current repository's parents (and those of unknown repository), or every repository's with "every repository" ticked (?all). */
+function parents(s: DashboardState): void {
+  const all = (byId('all-repos') as HTMLInputElement).checked || s.repo === undefined;
+  const shown = s.parents.filter((p) => all || p.repo === null || p.repo === s.repo);
+  list('parents', shown, (p) => {
+    const counts = Object.entries(p.pull_requests).map(([state, count]) => count + ' ' + (COUNT_WORDS[state] ?? state));
+    const li = el(
+      'li',
+      'parent ' +
+        p.parent +
+        (all ? ' (' + (p.repo === null ? 'repository unknown' : p.repo) + ')' : '') +
+        ': ' +
+        p.done +
+        ' / ' +
+        p.total +
+        ' done' +
+        (p.failed ? ', ' + p.failed + ' failed' : '') +
+        (counts.length > 0 ? '; pull requests: ' + counts.join(', ') : ''),
+    );
+    li.setAttribute('data-parent', p.parent);
+    if (p.pulls.length > 0) {
+      const sub = el('ul');
+      p.pulls.forEach((pull) => {
+        const item = el('li', '#' + pull.subissue + ': ');
+        item.setAttribute('data-subissue', pull.subissue);
+        const link = el('a', pullText(pull));
+        // Only a web address is a link: the data never supplies a script URL.
+        if (/^https?:\/\//.test(pull.pr_url)) link.setAttribute('href', pull.pr_url);
+        item.appendChild(link);
+        sub.appendChild(item);
+      });
+      li.appendChild(sub);
+    }
+    return li;
+  });
+}
+
+let last: DashboardState | undefined;
+
+/** Whether agents run in the sandbox; when not, why and the fix (docs/SPEC.md section 15). */
+function sandbox(s: DashboardState): void {
+  const span = byId('sandbox');
+  span.textContent = s.sandbox ? s.sandbox.line : '';
+  span.className = s.sandbox ? (s.sandbox.in_use ? 'sandbox on' : 'sandbox off') : '';
+}
+
 function render(s: DashboardState): void {
+  last = s;
   header(s);
+  sandbox(s);
   workers(s);
   chart(s);
-  list('parents', s.parents, (p) =>
-    el('li', 'parent ' + p.parent + ': ' + p.done + ' / ' + p.total + ' done' + (p.failed ? ', ' + p.failed + ' failed' : '')),
+  parents(s);
+  // What waits on what (docs/SPEC.md section 8.5): blocked tasks, then the cycles nothing in starts.
+  const waiting = s.waiting ?? { blocked: [], cycles: [] };
+  list(
+    'waiting',
+    [
+      ...waiting.blocked.map((b) => '#' + b.subissue + ' blocked by ' + b.blocked_by.join(', ')),
+      ...waiting.cycles.map((c) => 'dependency cycle: ' + c),
+    ],
+    (text) => el('li', text),
   );
+  list('outcomes', s.outcomes ?? [], (line) => el('li', line));
   list('alerts', s.alerts.slice().reverse(), (a) => el('li', a));
   list('recent', s.recent, (t) => {
     const li = el('li', t.ended_at.slice(11, 19) + ' task ' + t.task_id + ' (parent ' + t.parent + ') ');
@@ -231,12 +308,19 @@ function render(s: DashboardState): void {
         ' on worker ' + (t.host === s.host ? t.worker_id : t.host + '/' + t.worker_id) + ', ' + dur(Math.round(t.duration_ms / 1000)),
       ),
     );
+    if (t.host === s.host) li.append(' ', logLink(t.task_id));
     if (actions && t.result !== 'success')
       li.appendChild(button('retry', 'retry task ' + t.task_id, '/api/actions/retry', { task: t.task_id }));
     return li;
   });
   document.body.setAttribute('data-generated-at', s.generated_at);
 }
+
+const allRepos = byId('all-repos') as HTMLInputElement;
+allRepos.checked = new URLSearchParams(location.search).has('all');
+allRepos.onchange = () => {
+  if (last !== undefined) parents(last);
+};
 
 const banner = byId('banner');
 fetch('/api/capabilities', { credentials: 'same-origin' })

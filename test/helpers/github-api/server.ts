@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mergeInOrigin, originView } from './origin-mergeability.js';
 
 /*
  * A scripted GitHub REST API on 127.0.0.1 for the real `gh` CLI. gh sends plain HTTP to
@@ -74,6 +75,8 @@ interface Pull {
   /** The head commit's SHA (made up unless given): check runs and statuses hang on it. */
   sha: string;
   updated_at: string;
+  created_at?: string;
+  closed_at?: string | null;
 }
 
 export interface ScriptedCheckRun {
@@ -97,6 +100,8 @@ export interface ScriptedReview {
   /** OWNER, MEMBER, COLLABORATOR have write access; CONTRIBUTOR, NONE do not. */
   readonly association: string;
   readonly body?: string;
+  /** Its inline comments (GET pulls/{n}/comments), by the reviewer. */
+  readonly comments?: readonly { readonly path: string; readonly line: number; readonly body: string }[];
 }
 
 export type PullChange = Partial<Pick<Pull, 'state' | 'merged' | 'draft' | 'mergeable' | 'mergeable_state' | 'sha'>>;
@@ -127,6 +132,19 @@ export interface GithubApi {
   changeCheckRun(id: number, change: Partial<ScriptedCheckRun>): void;
   addStatus(number: number, status: { readonly context: string; readonly state: string; readonly description?: string }): void;
   addReview(number: number, review: ScriptedReview): void;
+  /**
+   * From now on a pull request's head commit is its branch's tip in the bare repository `origin`
+   * (a push moves it); `onNewHead` runs for each head when first seen, e.g. to add its check runs.
+   */
+  followOrigin(origin: string, onNewHead: (pull: { readonly number: number; readonly head: string; readonly sha: string }) => void): void;
+  /**
+   * From now on each open pull request's head commit and mergeability come from this bare
+   * repository (git merge-tree), not from hand-set values; `requireUpToDate` is branch protection's
+   * "require branches to be up to date" (a base that moved on makes it `behind`).
+   */
+  useOrigin(origin: string, options?: { readonly requireUpToDate?: boolean }): void;
+  /** Merges pull request `number` into its base in the origin, as PUT pulls/{n}/merge does; false on a conflict. */
+  mergePull(number: number): boolean;
   /** How many answers counted against the rate limit (every answer but a 304). */
   rateLimitUsed(): number;
   close(): Promise<void>;
@@ -178,6 +196,22 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     number,
     { id: number; user: { login: string }; state: string; author_association: string; body: string; submitted_at: string }[]
   >();
+  const reviewComments = new Map<number, Record<string, unknown>[]>();
+  /** The bare repository pull requests follow (followOrigin, useOrigin). */
+  let origin: { path: string; requireUpToDate: boolean; onNewHead?: Parameters<GithubApi['followOrigin']>[1] } | undefined;
+  /** With an origin followed, an open pull request's head is its branch's tip there. */
+  const syncHead = (pull: Pull) => {
+    if (origin?.onNewHead === undefined || pull.state !== 'open') return;
+    let sha = '';
+    try {
+      sha = execFileSync('git', ['-C', origin.path, 'rev-parse', '--verify', '-q', `refs/heads/${pull.head}`], { encoding: 'utf8' }).trim();
+    } catch {
+      return;
+    }
+    if (sha === '' || sha === pull.sha) return;
+    Object.assign(pull, { sha, updated_at: stamp() });
+    origin.onNewHead({ number: pull.number, head: pull.head, sha });
+  };
   let rateLimitUsed = 0;
   let nextId = 9000;
   // Strictly increasing, so an update is always a new updated_at (and a new ETag).
@@ -211,6 +245,20 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     html_url: `https://github.localhost/${owner}/${repo}/issues/${issue.number}`,
     repository_url: `${HOST}/repos/${owner}/${repo}`,
   });
+  /** With an origin: the head and mergeability as the repository has them now. */
+  const refresh = (pull: Pull) => {
+    syncHead(pull);
+    const view = origin && pull.state === 'open' ? originView(origin.path, pull.base, pull.head, origin.requireUpToDate) : undefined;
+    if (!view || (view.sha === pull.sha && view.mergeable === pull.mergeable && view.mergeable_state === pull.mergeable_state)) return;
+    Object.assign(pull, view, { updated_at: stamp() });
+  };
+  const merge = (pull: Pull): boolean => {
+    refresh(pull);
+    if (!origin || pull.state !== 'open' || !mergeInOrigin(origin.path, pull.base, pull.head, `Merge pull request #${pull.number}`))
+      return false;
+    close(pull, true);
+    return true;
+  };
   const pullJson = (pull: Pull) => ({
     number: pull.number,
     title: pull.title,
@@ -222,6 +270,8 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     mergeable: pull.state === 'open' ? pull.mergeable : null,
     mergeable_state: pull.mergeable_state,
     updated_at: pull.updated_at,
+    created_at: pull.created_at ?? pull.updated_at,
+    closed_at: pull.closed_at ?? null,
     html_url: `https://github.localhost/${owner}/${repo}/pull/${pull.number}`,
     head: { ref: pull.head, label: `${owner}:${pull.head}`, sha: pull.sha },
     base: { ref: pull.base, sha: 'b'.repeat(40) },
@@ -242,13 +292,16 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       mergeable_state: 'clean',
       sha: createHash('sha1').update(`${fields.head}#${number}`).digest('hex'),
       updated_at: stamp(),
+      created_at: new Date().toISOString(),
     };
     pulls.push(pull);
+    syncHead(pull);
     return pull;
   };
   const pullOf = (number: number): Pull => {
     const pull = pulls.find((candidate) => candidate.number === number);
     if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
+    refresh(pull);
     return pull;
   };
   const checkRunJson = (run: CheckRun) => ({
@@ -263,6 +316,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
 
   const close = (pull: Pull, merged: boolean) => {
     Object.assign(pull, { state: 'closed', merged, merged_at: merged ? new Date().toISOString() : null, updated_at: stamp() });
+    pull.closed_at = new Date().toISOString();
     // As GitHub does when a pull request merges into the default branch: "Closes #N" closes #N.
     if (merged && pull.base === 'main')
       for (const match of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?) #(\d+)/gi)) {
@@ -271,8 +325,10 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       }
   };
   /** The merge in the bare origin, as GitHub makes it: a merge commit, or one commit on the base (squash, rebase); null on a conflict. */
-  const mergeInOrigin = (pull: Pull, method: string): string | null => {
-    const origin = options.origin!;
+  /** The bare origin a merge through the API lands in: the option, else the one useOrigin named. */
+  const originPath = () => options.origin ?? origin?.path;
+  const mergeViaApi = (pull: Pull, method: string): string | null => {
+    const origin = originPath()!;
     const run = (...args: string[]) =>
       execFileSync('git', args, { cwd: origin, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
     const baseSha = run('rev-parse', `refs/heads/${pull.base}`);
@@ -305,6 +361,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
 
   function route(method: string, url: URL, body: unknown): Answer {
     const path = url.pathname;
+    for (const open of pulls) refresh(open);
     if (method === 'GET' && path === '/user') return { status: 200, body: { login: 'scripted-user', id: 1 } };
     if (method === 'GET' && path === base) return { status: 200, body: { full_name: `${owner}/${repo}`, default_branch: 'main' } };
     const fields = (body ?? {}) as Record<string, unknown>;
@@ -317,6 +374,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       // GitHub's defaults: open pull requests only, newest first.
       const head = url.searchParams.get('head');
       const state = url.searchParams.get('state') ?? 'open';
+      pulls.forEach(syncHead);
       const listed = pulls.filter(
         (pull) => (head === null || `${owner}:${pull.head}` === head) && (state === 'all' || pull.state === state),
       );
@@ -345,21 +403,30 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     const mergePath = new RegExp(`^${base}/pulls/(\\d+)/merge$`).exec(path);
     const merging = mergePath ? pulls.find((candidate) => candidate.number === Number(mergePath[1])) : undefined;
     if (method === 'PUT' && merging) {
+      refresh(merging);
       const refused = { status: 405, body: { message: 'Pull Request is not mergeable' } };
       if (merging.state !== 'open' || merging.mergeable === false || merging.draft) return refused;
       if (typeof fields.sha === 'string' && fields.sha !== merging.sha)
         return { status: 409, body: { message: 'Head branch was modified. Review and try the merge again.' } };
       const method = String(fields.merge_method ?? 'merge');
       const sha =
-        options.origin === undefined ? createHash('sha1').update(`merge#${merging.number}`).digest('hex') : mergeInOrigin(merging, method);
+        originPath() === undefined ? createHash('sha1').update(`merge#${merging.number}`).digest('hex') : mergeViaApi(merging, method);
       if (sha === null) return refused;
       close(merging, true);
       return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
     }
-    const pullPath = new RegExp(`^${base}/pulls/(\\d+)(/reviews)?$`).exec(path);
+    const pullPath = new RegExp(`^${base}/pulls/(\\d+)(/reviews|/comments)?$`).exec(path);
     const pull = pullPath ? pulls.find((candidate) => candidate.number === Number(pullPath[1])) : undefined;
+    if (pull) syncHead(pull);
     if (method === 'GET' && pull && pullPath?.[2] === undefined) return { status: 200, body: pullJson(pull) };
     if (method === 'GET' && pull && pullPath?.[2] === '/reviews') return { status: 200, body: reviews.get(pull.number) ?? [] };
+    if (method === 'GET' && pull && pullPath?.[2] === '/comments') return { status: 200, body: reviewComments.get(pull.number) ?? [] };
+    if (method === 'PATCH' && pull && pullPath?.[2] === undefined) {
+      // Only the base is scripted (a stacked pull request retargeted after its blocker merged).
+      if (typeof fields.base === 'string') pull.base = fields.base;
+      pull.updated_at = stamp();
+      return { status: 200, body: pullJson(pull) };
+    }
     const commitPath = new RegExp(`^${base}/commits/([0-9a-f]{40})/(check-runs|status)$`).exec(path);
     if (method === 'GET' && commitPath?.[2] === 'check-runs') {
       const runs = checkRuns.filter((run) => run.sha === commitPath[1]).map(checkRunJson);
@@ -505,7 +572,10 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     },
     issue: (number) => issues.get(number),
     subIssuesOf: (number) => [...(issues.get(number)?.subIssues ?? [])],
-    pulls: () => pulls,
+    pulls: () => {
+      for (const open of pulls) refresh(open);
+      return pulls;
+    },
     openPull: (fields) => newPull(fields),
     changePull: (number, change) => {
       Object.assign(pullOf(number), change, { updated_at: stamp() });
@@ -532,8 +602,23 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     addReview: (number, review) => {
       const pull = pullOf(number);
       const list = reviews.get(number) ?? [];
+      const id = nextId++;
+      const inline = reviewComments.get(number) ?? [];
+      for (const comment of review.comments ?? [])
+        inline.push({
+          id: nextId++,
+          pull_request_review_id: id,
+          path: comment.path,
+          line: comment.line,
+          original_line: comment.line,
+          body: comment.body,
+          user: { login: review.login },
+          author_association: review.association,
+          commit_id: pull.sha,
+        });
+      reviewComments.set(number, inline);
       list.push({
-        id: nextId++,
+        id,
         user: { login: review.login },
         state: review.state,
         author_association: review.association,
@@ -543,6 +628,13 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       reviews.set(number, list);
       pull.updated_at = stamp();
     },
+    followOrigin: (path, onNewHead) => {
+      origin = { path, requireUpToDate: origin?.requireUpToDate ?? false, onNewHead };
+    },
+    useOrigin: (path, options = {}) => {
+      origin = { path, requireUpToDate: options.requireUpToDate ?? false, ...(origin?.onNewHead ? { onNewHead: origin.onNewHead } : {}) };
+    },
+    mergePull: (number) => merge(pullOf(number)),
     rateLimitUsed: () => rateLimitUsed,
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,7 +2,12 @@ import type { ContentBlock } from './sse.js';
 
 /** One scripted answer to a `POST /v1/messages`. */
 export type ScriptedAnswer =
-  | { readonly kind: 'message'; readonly content: readonly ContentBlock[] }
+  | {
+      readonly kind: 'message';
+      readonly content: readonly ContentBlock[];
+      /** The tokens the answer reports (default 11 in, 7 out): what the CLI's total_cost_usd is computed from. */
+      readonly usage?: { readonly input: number; readonly output: number };
+    }
   /** No answer: the request is held open until the server closes (a run busy mid-request). */
   | { readonly kind: 'hold' }
   | {
@@ -44,6 +49,10 @@ export const apiError = (status: number, errorType: string, message: string, hea
   message,
   ...(headers ? { headers } : {}),
 });
+
+/** The same answer reporting `usage` tokens. */
+export const withUsage = (answer: ScriptedAnswer, usage: { readonly input: number; readonly output: number }): ScriptedAnswer =>
+  answer.kind === 'message' ? { ...answer, usage } : answer;
 
 export const hold = (): ScriptedAnswer => ({ kind: 'hold' });
 

@@ -43,7 +43,13 @@ function answerMessages(response: ServerResponse, answer: ScriptedAnswer, body: 
     sendJson(response, answer.status, { type: 'error', error: { type: answer.errorType, message: answer.message } }, { ...answer.headers });
     return answer.status;
   }
-  const message = { id: `msg_scripted_${index}`, model: body.model ?? MODEL, content: answer.content, inputTokens: 11, outputTokens: 7 };
+  const message = {
+    id: `msg_scripted_${index}`,
+    model: body.model ?? MODEL,
+    content: answer.content,
+    inputTokens: answer.usage?.input ?? 11,
+    outputTokens: answer.usage?.output ?? 7,
+  };
   if (body.stream === true) {
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': 'req_scripted' });
     response.end(sseBody(message));

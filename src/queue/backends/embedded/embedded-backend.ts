@@ -23,6 +23,7 @@ import {
   isClaimableBy,
   isOlderThan,
   isReady,
+  repositoryKept,
   validateBlockers,
   validateTaskSpec,
   withoutActiveDuplicates,
@@ -128,6 +129,13 @@ export class EmbeddedBackend implements QueueBackend {
     await this.mutate(id, (current) => {
       if (valid.length === 0) delete current.blockedBy;
       else current.blockedBy = valid;
+    });
+  }
+
+  async assignRepository(id: string, repo: string): Promise<void> {
+    await this.mutate(id, (current) => {
+      if (current.repo !== undefined) throw repositoryKept(id, current.repo);
+      current.repo = repo;
     });
   }
 

@@ -27,7 +27,7 @@ import { notFound, type BackendOptions } from '../../backend-options.js';
 import type { EmbeddedRun } from '../embedded/embedded-store.js';
 import { isLocalRunInProgress, observeLocalRun, startLocalRun } from '../../runs/local-run.js';
 import { isRunResultName, removeRunFiles, runFilesFor } from '../../runs/run-files.js';
-import { duplicateError, validateBlockers, validateTaskSpec, withoutActiveDuplicates } from '../../task-rules.js';
+import { duplicateError, repositoryKept, validateBlockers, validateTaskSpec, withoutActiveDuplicates } from '../../task-rules.js';
 import { watchDirs } from '../../runs/watch-dirs.js';
 
 export interface PostgresBackendOptions extends BackendOptions {
@@ -230,6 +230,15 @@ export class PostgresBackend implements QueueBackend {
       row.id,
       validateBlockers(blockedBy, row.subissue),
     ]);
+  }
+
+  async assignRepository(id: string, repo: string): Promise<void> {
+    const row = await this.requireRow(id);
+    const set = await this.options.database.query('UPDATE hw_tasks SET repo = $2 WHERE id = $1 AND repo IS NULL RETURNING id', [
+      row.id,
+      repo,
+    ]);
+    if (set.rows.length === 0) throw repositoryKept(id, (await this.requireRow(id)).repo ?? 'another repository');
   }
 
   async renewLeases(workerId: number): Promise<void> {

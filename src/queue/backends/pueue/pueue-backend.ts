@@ -40,6 +40,7 @@ import {
   isClaimableBy,
   withoutActiveDuplicates,
   isOlderThan,
+  repositoryKept,
   validateBlockers,
   validateTaskSpec,
 } from '../../task-rules.js';
@@ -185,6 +186,15 @@ export class PueueBackend implements QueueBackend {
     const valid = validateBlockers(blockedBy, entry.view.subissue);
     await this.updateRecord(entry.key, (record) => {
       record.blockedBy = valid;
+    });
+  }
+
+  async assignRepository(id: string, repo: string): Promise<void> {
+    const entry = await this.require(id);
+    if (entry.view.repo !== undefined) throw repositoryKept(id, entry.view.repo);
+    await this.updateRecord(entry.key, (record) => {
+      if (record.repo !== undefined) throw repositoryKept(id, record.repo);
+      record.repo = repo;
     });
   }
 

@@ -25,6 +25,8 @@ const recordSchema = z.object({
   killedByUser: z.boolean().optional(),
   /** The open blockers once changed after `add` (HW_BLOCKED_BY holds those it was added with). */
   blockedBy: z.array(z.string()).optional(),
+  /** The repository given to a task added without HW_REPO (`worker-queue assign`). */
+  repo: z.string().optional(),
 });
 
 const recordsSchema = z.object({ version: z.literal(1), records: z.record(recordSchema) });
@@ -92,7 +94,7 @@ export function toQueueTask(task: PueueTask, record: PueueRecord | undefined): Q
     subissue: task.envs[TASK_ENV.subissue] ?? (task.label ?? '').replace(/^subissue-/, ''),
     parent: task.envs[TASK_ENV.parent] ?? '',
     priority: Number(task.envs[TASK_ENV.priority] ?? 0),
-    ...(task.envs[TASK_ENV.repo] ? { repo: task.envs[TASK_ENV.repo] } : {}),
+    ...(task.envs[TASK_ENV.repo] ? { repo: task.envs[TASK_ENV.repo] } : record?.repo ? { repo: record.repo } : {}),
     ...(blockedBy.length === 0 ? {} : { blockedBy }),
     ...kindOf(task.envs[TASK_ENV.kind]),
     status: record && record.status !== 'queued' ? record.status : statusFromPueue(task),
