@@ -499,6 +499,13 @@ export const SETTING_DEFINITIONS = {
     description:
       "GitHub mode: a sub-issue whose only open blockers have open pull requests of the pool starts from the blocker's branch and opens its pull request against it, instead of waiting for the merge; when the blocker merges, the manager moves the pull request's base to the blocker's base and rebases it there (pushed with --force-with-lease; a conflict is told to the person). false: it waits.",
   },
+
+  // Merging what is ready (issue 26, section 4; issue 27, the merge train).
+  AUTO_MERGE: {
+    ...choice('off', ['off', 'merge', 'squash', 'rebase'] as const),
+    description:
+      "GitHub mode: the manager's watcher merges each pull request of the pool that is ready (approved by a person with write access, checks green, mergeable, not a draft) through GitHub's API with this merge method, at the head commit it judged. A parent's pull requests merge one at a time in dependency order, blockers first; the train stops at the first one not ready. Branch protection is GitHub's: a refusal is told once. off: nothing is merged.",
+  },
 } as const satisfies Record<string, SettingDefinition<unknown>>;
 
 export type SettingName = keyof typeof SETTING_DEFINITIONS;

@@ -26,6 +26,8 @@ import type { TaskHistoryStore } from '../history/task-history-store.js';
 import type { QueueBackend, QueueTask, TaskKind } from '../queue/backend.js';
 import { cycleText, findCycles, issueKey, openBlockerKeys, releaseBlockers } from '../queue/blockers.js';
 import { blockerName, taskName } from '../queue/task-rules.js';
+import { mergePull, type MergeMethod } from '../adapters/github/merge-pull.js';
+import { lookAgainAtSiblings, mergeReadyPulls, type MergeHands } from './auto-merge.js';
 import { decideFollowUp, emptyMemory, plainMemory, type FollowUpMemory } from './pull-request-followups.js';
 import { retargetStackedPulls } from './stack-retarget.js';
 import {
@@ -81,6 +83,10 @@ const watchedSchema = z.object({
       told: z.array(z.string()),
     })
     .optional(),
+  /** The last thing a person must act on (follow-ups exhausted, approval needed, merge refused): notified once each. */
+  attention: z.object({ at: z.string(), message: z.string() }).nullable().optional(),
+  /** On a shared queue: another host's watcher holds its lease, acts on it and tells about it. */
+  elsewhere: z.boolean().optional(),
   /** `worker-queue release`: when a person told the pool to stop acting on it (docs/SPEC.md section 14.2). */
   released_at: z.string().optional(),
   /**
@@ -221,6 +227,18 @@ export interface WatchRoundDeps {
   readonly concurrency?: number;
   /** Follow-ups: absent, the watcher only watches. */
   readonly followUps?: FollowUpHands;
+  /** AUTO_MERGE (auto-merge.ts): absent, nothing is merged. */
+  readonly merges?: MergeHands;
+  /** A queue shared by several hosts: only the holder of a pull request's lease acts on it. */
+  readonly lease?: PullLease;
+}
+
+/** One watcher per pull request across the fleet (docs/SPEC.md section 14.2). */
+export interface PullLease {
+  /** Renews every lease this watcher holds (each round). */
+  renew(): Promise<void>;
+  /** Takes or renews the lease of one pull request; false when another watcher holds it. */
+  take(prNumber: number): Promise<boolean>;
 }
 
 export interface PullTransition {
@@ -322,6 +340,7 @@ const isOfRepo = (url: string, repo: string) => url.toLowerCase().includes(`/${r
  */
 export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
   const now = deps.now();
+  await deps.lease?.renew();
   const links = await readPulls(deps.history);
   const file = await deps.store.update((draft) => {
     for (const link of links.values()) {
@@ -362,16 +381,24 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
       errors.push(`pull request #${watched.pr_number}: ${error.message}`);
       next = { ...watched, error: error.message, next_poll_at: new Date(deps.now().getTime() + deps.intervalMs).toISOString() };
     }
+    const acting = seen && (deps.lease === undefined || (await deps.lease.take(watched.pr_number)));
+    // Another host's watcher acts on it (and tells about it): this host only keeps its state current.
+    if (seen && deps.lease) next = { ...next, elsewhere: !acting };
     // Released while it was looked at: nothing more is done about it.
-    if (seen && deps.followUps && isFollowed((await deps.store.read()).pulls[watched.task_id] ?? watched)) {
-      const followups = await actOnPull(deps.followUps, next, next.cache.reviews?.data ?? []);
+    if (acting && deps.followUps && isFollowed((await deps.store.read()).pulls[watched.task_id] ?? watched)) {
+      let told: string | undefined;
+      const hands = { ...deps.followUps, tell: (message: string) => ((told = message), deps.followUps!.tell(message)) };
+      const followups = await actOnPull(hands, next, next.cache.reviews?.data ?? []);
       if (followups !== undefined) next = { ...next, followups };
+      if (told !== undefined) next = { ...next, attention: { at: deps.now().toISOString(), message: told } };
     }
     await deps.store.update((draft) => {
       // The history may have moved the task to another pull request meanwhile.
       const kept = draft.pulls[watched.task_id];
       if (kept?.pr_number === watched.pr_number)
         draft.pulls[watched.task_id] = kept.released_at === undefined ? next : { ...next, released_at: kept.released_at };
+      // Merged by a person: the base moved for its siblings too.
+      if (next.state === 'merged' && watched.state !== 'merged') lookAgainAtSiblings(draft, watched.parent, deps.now());
     });
     if (seen && (watched.checked_at === null || watched.state !== next.state || watched.checks !== next.checks)) {
       transitions.push({
@@ -388,6 +415,16 @@ export async function watchRound(deps: WatchRoundDeps): Promise<WatchRound> {
     for (let watched = pending.shift(); watched; watched = pending.shift()) await lookAt(watched);
   });
   await Promise.all(workers);
+  if (deps.merges && !stopped) {
+    const lease = deps.lease;
+    const merged = await mergeReadyPulls({
+      store: deps.store,
+      hands: deps.merges,
+      now: deps.now,
+      ...(lease ? { lease: (prNumber: number) => lease.take(prNumber) } : {}),
+    });
+    transitions.push(...merged);
+  }
   const after = await deps.store.read();
   const followed = Object.values(after.pulls).filter(isFollowed);
   return {
@@ -428,6 +465,8 @@ export interface PullWatcherOptions {
     readonly max: number;
     queue(spec: { subissue: string; parent: string; kind: TaskKind; repo: string }): Promise<boolean>;
   };
+  /** AUTO_MERGE (docs/SPEC.md section 14.7): how ready pull requests are merged; absent, none is. */
+  readonly autoMerge?: MergeMethod;
   /**
    * After each round, with follow-ups: the pool's pull requests checked against their moved base
    * (docs/SPEC.md section 14.6, src/github/base-updates.ts). `busy` says whether a task of the
@@ -515,6 +554,48 @@ function handsFor(
   };
 }
 
+/** Each task's blockers of the same repository, as task ids: the merge train's order. */
+async function sameRepoBlockers(queue: QueueBackend, repo: string): Promise<Map<string, string[]>> {
+  const blockers = new Map<string, string[]>();
+  for (const task of await queue.list()) {
+    if (task.repo !== undefined && task.repo !== repo) continue;
+    const ids = (task.blockedBy ?? []).flatMap((blocker) => {
+      const hash = blocker.lastIndexOf('#');
+      if (hash === -1) return [blocker];
+      return blocker.slice(0, hash) === repo ? [blocker.slice(hash + 1)] : [];
+    });
+    if (ids.length > 0) blockers.set(task.subissue, [...(blockers.get(task.subissue) ?? []), ...ids]);
+  }
+  return blockers;
+}
+
+function mergeHandsFor(method: MergeMethod, mode: { repo: string; gh: GhContext }, queue: QueueBackend, log: EventLog): MergeHands {
+  return {
+    method,
+    merge: (pull) => mergePull(mode.gh, mode.repo, { ...pull, method }),
+    blockers: () => sameRepoBlockers(queue, mode.repo),
+    tell: (message) => log.log('ALERT', message),
+    say: (message) => log.log('INFO', message),
+  };
+}
+
+/**
+ * A queue shared by several hosts leases each pull request to one watcher (its host and data
+ * root): the lease outlives a few rounds, so a watcher that stopped hands its pull requests on.
+ */
+function leaseOf(queue: QueueBackend, repo: string, options: PullWatcherOptions): { lease?: PullLease } {
+  const leases = queue.capabilities.pullRequestLeases;
+  if (leases === undefined) return {};
+  const holder = `${queue.host ?? 'local'}:${options.paths.root}`;
+  const ttlMs = Math.max(60_000, 4 * options.intervalMs);
+  return {
+    lease: {
+      renew: () => leases.renew(holder, ttlMs),
+      take: (prNumber) => leases.take(`${repo}#${prNumber}`, holder, ttlMs),
+    },
+  };
+}
+
 /** Drops the kept answer for a pull request and makes its next look due at once (its base was just changed). */
 async function forgetPull(store: JsonFile<PullWatchFile>, taskId: string, prNumber: number): Promise<void> {
   await store.update((draft) => {
@@ -558,6 +639,7 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
       if (mode) await log.log('INFO', `Watching the pool's pull requests in ${mode.repo} (every ${options.intervalMs / 1000} s at most).`);
     }
     if (!mode || nowMs < nextRoundAt) return;
+    const queue = options.openBackend ? await (backend ??= options.openBackend()) : undefined;
     const result = await watchRound({
       repo: mode.repo,
       reader: ghPullReader(mode.gh, mode.repo),
@@ -566,6 +648,8 @@ export function startPullRequestWatcher(options: PullWatcherOptions, log: EventL
       now: options.now,
       intervalMs: options.intervalMs,
       ...(options.followUps ? { followUps: handsFor(options.followUps, mode, log) } : {}),
+      ...(options.autoMerge && queue ? { merges: mergeHandsFor(options.autoMerge, mode, queue, log) } : {}),
+      ...(queue ? leaseOf(queue, mode.repo, options) : {}),
     });
     for (const change of result.transitions) await log.log('INFO', transitionLine(change));
     for (const error of result.errors) await log.log('WARN', `Could not look at ${error}`);

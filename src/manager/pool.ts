@@ -93,6 +93,7 @@ export function managerContextFor(
           now,
           openBackend,
           followUps,
+          ...(settings.AUTO_MERGE === 'off' ? {} : { autoMerge: settings.AUTO_MERGE }),
           stackOnBlockers: settings.STACK_ON_BLOCKERS,
           afterRound: async (round) =>
             (await import('../github/base-updates.js')).updateOnMovedBase({

@@ -16,6 +16,9 @@ export const NOTIFY_KINDS = [
   'budget_warning',
   'budget_reached',
   'review_wait',
+  'pr_ready',
+  'parent_ready',
+  'pr_needs_person',
   'test',
 ] as const;
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];

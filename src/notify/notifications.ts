@@ -14,6 +14,7 @@ import { parseEventFilter } from './events.js';
 import { Notifier, type DeliveredParent } from './notifier.js';
 import { openNotifyState } from './notify-state.js';
 import { observe } from './observe.js';
+import { pullsSeen } from './pull-events.js';
 import { configuredSinks, type Sink } from './sinks.js';
 
 export interface NotifyContext {
@@ -120,6 +121,7 @@ export function createNotifier(context: NotifyContext, log: EventLog, sinks = li
     activeTasks: throttledActiveTasks(backend),
     budgets: () => budgets.looks(),
     reviews: async () => (settings.MAX_OPEN_PRS === 0 ? null : reviewWait(await openPullWatchStore(paths).read(), settings.MAX_OPEN_PRS)),
+    pulls: async () => pullsSeen(await openPullWatchStore(paths).read()),
   };
   return new Notifier({
     state: openNotifyState(paths, log, settings.LOCK_STALE_TIMEOUT),
@@ -132,6 +134,7 @@ export function createNotifier(context: NotifyContext, log: EventLog, sinks = li
     coalesceMs: settings.NOTIFY_COALESCE,
     perMinute: settings.NOTIFY_RATE_LIMIT,
     deliveredParent: deliveredParentOf(backend, history),
+    autoMerge: settings.AUTO_MERGE !== 'off',
   });
 }
 

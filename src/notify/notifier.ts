@@ -7,6 +7,7 @@ import { historyEnd, readFinishedSince, type HistoryPosition } from './history-t
 import type { NotifyState } from './notify-state.js';
 import type { FinishedTask, Observation } from './observation.js';
 import { addToOutbox, takeDue, toMessage } from './outbox.js';
+import { detectPullEvents } from './pull-events.js';
 import type { Sink } from './sinks.js';
 
 /** A parent whose sub-issues are all done: how many, and the pull requests they ended in. */
@@ -28,6 +29,8 @@ export interface NotifierOptions {
   readonly perMinute: number;
   /** null while some sub-issue of the parent is not done (or the queue cannot be asked). */
   readonly deliveredParent?: (parent: string) => Promise<DeliveredParent | null>;
+  /** AUTO_MERGE is on: a ready pull request's message says the pool merges it. */
+  readonly autoMerge?: boolean;
 }
 
 const addFinished = (counts: FinishedCounts, tasks: readonly FinishedTask[]): FinishedCounts => ({
@@ -74,6 +77,7 @@ export class Notifier {
         ...detectEvents(saved.look, look, at, finished),
         ...read.tasks.flatMap((task) => taskEvent(task, at) ?? []),
         ...(await this.deliveredParents(read.tasks, at)),
+        ...(await this.pullEvents(saved.look, look, at)),
       ];
       if (events.some((event) => event.kind === 'queue_drained')) finished = { success: 0, review: 0, failed: 0 };
     }
@@ -139,6 +143,18 @@ export class Notifier {
         `The ${delivery.message.kind} notification ${delivery.message.id} to ${delivery.sink} was being sent when the manager stopped; it may have arrived, so it is not sent again.`,
       );
     }
+  }
+
+  /** A parent_ready is kept only when every sub-issue of the parent is done (not only those with a pull request). */
+  private async pullEvents(before: Observation, now: Observation, at: string): Promise<NotifyEvent[]> {
+    const events = detectPullEvents(before.pulls, now.pulls, at, this.options.autoMerge ?? false);
+    const ask = this.options.deliveredParent;
+    const kept: NotifyEvent[] = [];
+    for (const event of events) {
+      if (event.kind === 'parent_ready' && ask !== undefined && (await ask(event.parent!).catch(() => null)) === null) continue;
+      kept.push(event);
+    }
+    return kept;
   }
 
   private async deliveredParents(tasks: readonly FinishedTask[], at: string): Promise<NotifyEvent[]> {

@@ -36,6 +36,18 @@ const observation = z.object({
   active_tasks: z.number().nullable(),
   budgets: z.record(z.object({ level: z.enum(['ok', 'warning', 'reached']), text: z.string(), command: z.string() })).optional(),
   reviews: z.string().nullable().optional(),
+  pulls: z
+    .record(
+      z.object({
+        parent: z.string(),
+        pr_number: z.number(),
+        pr_url: z.string(),
+        state: z.string(),
+        attention: z.string().nullable(),
+        elsewhere: z.boolean().optional(),
+      }),
+    )
+    .optional(),
 });
 
 /**

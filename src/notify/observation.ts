@@ -21,6 +21,19 @@ export interface Observation {
   readonly budgets?: Readonly<Record<string, BudgetSeen>>;
   /** "waiting for reviews: N open PRs", or null (MAX_OPEN_PRS off or under it). */
   readonly reviews?: string | null;
+  /** The pool's pull requests as the watcher last saw them, per task (absent: not looked at). */
+  readonly pulls?: Readonly<Record<string, PullSeen>>;
+}
+
+export interface PullSeen {
+  readonly parent: string;
+  readonly pr_number: number;
+  readonly pr_url: string;
+  readonly state: string;
+  /** What a person must act on, in words, or null. */
+  readonly attention: string | null;
+  /** Another host's manager acts on it and tells about it (a shared queue). */
+  readonly elsewhere?: boolean;
 }
 
 export interface BudgetSeen {

@@ -4,7 +4,7 @@ import type { Metrics } from '../health/metrics-schema.js';
 import type { ManagerState } from '../health/manager-state.js';
 import { budgetKey, describeBudget, raiseCommand, type BudgetLook } from '../pause/budget.js';
 import { PERSON_HOLD, type UsagePauseRecord } from '../pause/usage-pause.js';
-import type { Observation, WorkerLook } from './observation.js';
+import type { Observation, PullSeen, WorkerLook } from './observation.js';
 
 export type ObserveSettings = Pick<Settings, 'DEAD_WORKER_THRESHOLD' | 'SLOW_TASK_THRESHOLD' | 'PROGRESS_STALL_THRESHOLD'>;
 
@@ -18,6 +18,8 @@ export interface ObservationSources {
   readonly budgets?: () => Promise<readonly BudgetLook[]>;
   /** The review wait (MAX_OPEN_PRS), or null. */
   readonly reviews?: () => Promise<string | null>;
+  /** The watcher's pull requests (GitHub mode). */
+  readonly pulls?: () => Promise<Readonly<Record<string, PullSeen>>>;
 }
 
 const stalled = (record: Metrics['workers'][string], now: Date, thresholdMs: number) => {
@@ -29,7 +31,7 @@ const stalled = (record: Metrics['workers'][string], now: Date, thresholdMs: num
 
 /** One look at the pool: health from metrics.json, restarts and give-ups from the manager's state. */
 export async function observe(sources: ObservationSources, settings: ObserveSettings, now: Date): Promise<Observation> {
-  const [metrics, state, pause, active, budgets, reviews] = await Promise.all([
+  const [metrics, state, pause, active, budgets, reviews, pulls] = await Promise.all([
     sources.metrics(),
     sources.managerState(),
     sources.pause(),
@@ -37,6 +39,7 @@ export async function observe(sources: ObservationSources, settings: ObserveSett
     // A spend that cannot be read is no news: the next look tries again.
     sources.budgets?.().catch(() => []) ?? [],
     sources.reviews?.().catch(() => null) ?? null,
+    sources.pulls?.().catch(() => undefined),
   ]);
   const ids = new Set([...Object.keys(metrics.workers), ...Object.keys(state.workers)]);
   const workers: Record<string, WorkerLook> = {};
@@ -60,5 +63,6 @@ export async function observe(sources: ObservationSources, settings: ObserveSett
       budgets.map((look) => [budgetKey(look), { level: look.level, text: describeBudget(look), command: raiseCommand(look) }]),
     ),
     reviews,
+    ...(pulls === undefined ? {} : { pulls }),
   };
 }

@@ -22,7 +22,13 @@ const MAX_TEXT = 1800;
 
 /** What makes two events the same news; a restart is news each time it happens. */
 const sameNews = (a: NotifyEvent, b: NotifyEvent) =>
-  a.kind !== 'worker_restarted' && a.kind === b.kind && a.worker === b.worker && a.task === b.task && a.parent === b.parent;
+  a.kind !== 'worker_restarted' &&
+  a.kind === b.kind &&
+  a.worker === b.worker &&
+  a.task === b.task &&
+  a.parent === b.parent &&
+  // Another pull request of the same parent ready is news too (it joins the same message).
+  (a.pull_requests ?? []).join(' ') === (b.pull_requests ?? []).join(' ');
 
 /** Adds events to the group of their kind still open, or opens one; an event the group already holds is told once. */
 export function addToOutbox(outbox: readonly PendingGroup[], events: readonly NotifyEvent[], nowMs: number): PendingGroup[] {

@@ -190,4 +190,17 @@ export interface QueueCapabilities {
   readonly database?: Database;
   /** How often an idle worker looks at the queue when `watch`'s hints may be missed (POSTGRES_POLL_INTERVAL). */
   readonly idlePollMs?: number;
+  /**
+   * A queue shared by several hosts: one pull-request watcher per pull request across the fleet
+   * (docs/SPEC.md section 14.2). The single-host backends have one watcher per data root already.
+   */
+  readonly pullRequestLeases?: PullRequestLeases;
+}
+
+/** A lease per pull request, taken and renewed by the watcher that acts on it (follow-ups, merges). */
+export interface PullRequestLeases {
+  /** Takes or renews the lease of `key` for `holder`; false while another holder's lease runs. By the database's clock. */
+  take(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Renews every lease `holder` holds. */
+  renew(holder: string, ttlMs: number): Promise<void>;
 }

@@ -1,15 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dataPaths, type DataPaths } from '../../src/core/paths.js';
-import { resolveSettings } from '../../src/core/settings.js';
-import { runMonitorLoop } from '../../src/manager/monitor-loop.js';
-import { managerContextFor, openPool } from '../../src/manager/pool.js';
 import type { QueueBackend } from '../../src/queue/backend.js';
-import { openQueueBackend } from '../../src/queue/open-backend.js';
-import { makeGithubBench, type GithubBench } from '../helpers/github-api/gh-env.js';
-import { writePullHistory } from '../helpers/github-api/pull-history.js';
-import { makeTempDir } from '../helpers/temp.js';
-import { makeTmuxSocket } from '../helpers/tmux-server.js';
+import { makeManagerGithubBench } from '../helpers/github-api/manager-bench.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /*
@@ -17,54 +8,7 @@ import { waitFor } from '../helpers/wait-for.js';
  * same branch (docs/SPEC.md section 14.3): real gh, the scripted GitHub, the embedded queue.
  */
 
-interface Bench {
-  readonly paths: DataPaths;
-  readonly github: GithubBench;
-  readonly backend: QueueBackend;
-  /** The manager's log so far. */
-  log(): string;
-  /** Runs the manager's loop until `stop` is called. */
-  startManager(): { stop(): Promise<void> };
-  /** A done task of sub-issue `subissue` whose pull request is `pr`, in the history. */
-  delivered(tasks: readonly { subissue: string; pr: number }[]): Promise<void>;
-}
-
-async function makeBench(extra: Record<string, string> = {}): Promise<Bench> {
-  const paths = dataPaths(makeTempDir('hw-followups-'));
-  const github = await makeGithubBench();
-  const env = { ...github.env, WORKER_BACKEND: 'embedded', PR_POLL_INTERVAL: '5', CHECK_INTERVAL: '200ms', ...extra };
-  const settings = resolveSettings({}, { ...env, WORKERS_TMUX_SOCKET: makeTmuxSocket(), WORKERS_SESSION: 'pool' });
-  const context = managerContextFor({ paths, settings, now: () => new Date(), env }, { workerBin: '/bin/true', cwd: github.repo });
-  const { backend } = await openQueueBackend({ paths, settings, env: {} });
-  return {
-    paths,
-    github,
-    backend,
-    log: () => (existsSync(paths.managerLog) ? readFileSync(paths.managerLog, 'utf8') : ''),
-    startManager: () => {
-      const controller = new AbortController();
-      const done = runMonitorLoop(context, openPool(context), { signal: controller.signal });
-      return {
-        stop: async () => {
-          controller.abort();
-          await done;
-        },
-      };
-    },
-    delivered: async (tasks) => {
-      for (const { subissue } of tasks) {
-        const task = await backend.add({ subissue, parent: '1', priority: 5, repo: 'octo/widgets' });
-        await backend.claim(1);
-        await backend.finish(task.id, { status: 'done' });
-      }
-      writePullHistory(
-        paths.historyFile,
-        github.api,
-        tasks.map(({ subissue, pr }) => ({ task: subissue, pr })),
-      );
-    },
-  };
-}
+const makeBench = makeManagerGithubBench;
 
 const queued = async (backend: QueueBackend) => (await backend.list()).filter((task) => task.status === 'queued');
 

@@ -50,7 +50,7 @@ describe('notification events from two looks at the pool', () => {
   });
 
   it('NOTIFY_EVENTS: all, a list, and an unknown name refused', () => {
-    expect(parseEventFilter('all').size).toBe(15);
+    expect(parseEventFilter('all').size).toBe(18);
     expect([...parseEventFilter('worker_dead, task_failed')].sort()).toEqual(['task_failed', 'test', 'worker_dead']);
     expect(() => parseEventFilter('worker_dead,typo')).toThrow(/unknown event "typo"/);
   });

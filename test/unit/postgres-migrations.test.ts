@@ -29,6 +29,7 @@ const SHIPPED = [
   '0f64fdc47a061202115dbd5a5bc2651fc26a92614f8378d39cac6f63f4d5556b',
   'e7cf06a4a6e653f4d583e8b0b071a9e3cedfc00faa7bd102c5e676cb0d4c6275',
   '8b31551c817b4262bc934f943219248cfa18bcab0589807dc2e78160b5fc2b5b',
+  'e69ab86c1d1f42608b82f1e894c37db7d080d4bdabb8b4a954da9f5bb02fe14d',
 ];
 
 describe('postgres migrations', () => {

@@ -41,7 +41,7 @@ export interface GhContext {
 export interface GhRequest {
   /** A REST path such as `repos/o/r/issues/1` (with a query string where needed). */
   readonly path: string;
-  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Sent as a JSON body through `--input -` (strings and numbers keep their JSON types). */
   readonly body?: Readonly<Record<string, unknown>>;
   /** What is asked for, in the error sentence: "issue #12 of o/r". */

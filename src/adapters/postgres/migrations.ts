@@ -13,6 +13,7 @@ import taskBlockers from './migrations/005-task-blockers.sql?raw';
 import budgetRaises from './migrations/006-budget-raises.sql?raw';
 import taskKind from './migrations/007-task-kind.sql?raw';
 import resolveConflictKind from './migrations/008-resolve-conflict-kind.sql?raw';
+import pullRequestLeases from './migrations/009-pull-request-leases.sql?raw';
 
 /**
  * Migration N is migrations/NNN-name.sql, imported as its text: `?raw` is vite's form (vitest runs
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly string[] = [
   budgetRaises,
   taskKind,
   resolveConflictKind,
+  pullRequestLeases,
 ];
 
 /** The schema version this code reads and writes. */

@@ -18,11 +18,12 @@ export interface GithubBench {
 
 /** The scripted GitHub, a gh config directory of its own, a repository and its bare origin; closed after the test. */
 export async function makeGithubBench(options: GithubApiOptions = {}, repo = makeGitRepo()): Promise<GithubBench> {
-  const api = await startGithubApi(options);
-  afterThisTest(() => api.close());
-  const env = { PATH: process.env.PATH ?? '', HOME: makeTempDir('hw-gh-home-'), ...api.env(makeTempDir('hw-gh-config-')) };
   const origin = makeTempDir('hw-origin-');
   execFileSync('git', ['init', '-q', '--bare', origin]);
+  // A merge through the API lands in this origin (the branch the worker pushed).
+  const api = await startGithubApi({ origin, ...options });
+  afterThisTest(() => api.close());
+  const env = { PATH: process.env.PATH ?? '', HOME: makeTempDir('hw-gh-home-'), ...api.env(makeTempDir('hw-gh-config-')) };
   git(repo, 'remote', 'add', 'origin', origin);
   git(repo, 'push', '-q', 'origin', 'main');
   const notices: string[] = [];

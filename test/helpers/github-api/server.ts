@@ -12,6 +12,7 @@ import { mergeInOrigin, originView } from './origin-mergeability.js';
  * their reviews, mergeability and merged/closed state, and the check runs and commit statuses of
  * their head commits. Every GET answer carries an ETag; a request whose If-None-Match names it gets
  * 304 with no body, and (as on GitHub) only answers other than 304 count against the rate limit.
+ * PUT pulls/{n}/merge merges into the bare origin when the test gave one (GithubApiOptions.origin).
  */
 
 export interface ScriptedIssue {
@@ -156,6 +157,12 @@ export interface GithubApiOptions {
   /** Sub-issues per page unless the request asks for fewer (to exercise pagination). */
   readonly pageSize?: number;
   readonly token?: string;
+  /**
+   * A bare repository standing for the GitHub repository: a merge through the API (PUT
+   * pulls/{n}/merge) really merges (or squashes) the head branch into the base there. Absent: a
+   * merge only marks the pull request merged.
+   */
+  readonly origin?: string;
 }
 
 const HOST = 'http://api.github.localhost';
@@ -249,7 +256,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     refresh(pull);
     if (!origin || pull.state !== 'open' || !mergeInOrigin(origin.path, pull.base, pull.head, `Merge pull request #${pull.number}`))
       return false;
-    Object.assign(pull, { state: 'closed', merged: true, merged_at: new Date().toISOString(), updated_at: stamp() });
+    close(pull, true);
     return true;
   };
   const pullJson = (pull: Pull) => ({
@@ -307,6 +314,48 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     output: { title: run.title ?? null, summary: run.summary ?? null },
   });
 
+  const close = (pull: Pull, merged: boolean) => {
+    Object.assign(pull, { state: 'closed', merged, merged_at: merged ? new Date().toISOString() : null, updated_at: stamp() });
+    pull.closed_at = new Date().toISOString();
+    // As GitHub does when a pull request merges into the default branch: "Closes #N" closes #N.
+    if (merged && pull.base === 'main')
+      for (const match of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?) #(\d+)/gi)) {
+        const closed = issues.get(Number(match[1]));
+        if (closed) closed.state = 'closed';
+      }
+  };
+  /** The merge in the bare origin, as GitHub makes it: a merge commit, or one commit on the base (squash, rebase); null on a conflict. */
+  /** The bare origin a merge through the API lands in: the option, else the one useOrigin named. */
+  const originPath = () => options.origin ?? origin?.path;
+  const mergeViaApi = (pull: Pull, method: string): string | null => {
+    const origin = originPath()!;
+    const run = (...args: string[]) =>
+      execFileSync('git', args, { cwd: origin, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const baseSha = run('rev-parse', `refs/heads/${pull.base}`);
+    let headSha: string;
+    try {
+      headSha = run('rev-parse', '--verify', '-q', `refs/heads/${pull.head}`);
+    } catch {
+      // A pull request the test opened without pushing its branch: only marked merged.
+      return createHash('sha1').update(`merge#${pull.number}`).digest('hex');
+    }
+    let tree: string;
+    try {
+      tree = run('merge-tree', '--write-tree', baseSha, headSha).split('\n')[0]!;
+    } catch {
+      return null;
+    }
+    const parents = method === 'merge' ? ['-p', baseSha, '-p', headSha] : ['-p', baseSha];
+    const env = { ...process.env, GIT_AUTHOR_NAME: 'GitHub', GIT_AUTHOR_EMAIL: 'noreply@github.localhost' };
+    const commit = execFileSync('git', ['commit-tree', tree, ...parents, '-m', `${pull.title} (#${pull.number})`], {
+      cwd: origin,
+      encoding: 'utf8',
+      env: { ...env, GIT_COMMITTER_NAME: 'GitHub', GIT_COMMITTER_EMAIL: 'noreply@github.localhost' },
+    }).trim();
+    run('update-ref', `refs/heads/${pull.base}`, commit, baseSha);
+    return commit;
+  };
+
   type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
   const notFound: Answer = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
 
@@ -351,17 +400,25 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
       });
       return { status: 201, body: pullJson(pull) };
     }
+    const mergePath = new RegExp(`^${base}/pulls/(\\d+)/merge$`).exec(path);
+    const merging = mergePath ? pulls.find((candidate) => candidate.number === Number(mergePath[1])) : undefined;
+    if (method === 'PUT' && merging) {
+      refresh(merging);
+      const refused = { status: 405, body: { message: 'Pull Request is not mergeable' } };
+      if (merging.state !== 'open' || merging.mergeable === false || merging.draft) return refused;
+      if (typeof fields.sha === 'string' && fields.sha !== merging.sha)
+        return { status: 409, body: { message: 'Head branch was modified. Review and try the merge again.' } };
+      const method = String(fields.merge_method ?? 'merge');
+      const sha =
+        originPath() === undefined ? createHash('sha1').update(`merge#${merging.number}`).digest('hex') : mergeViaApi(merging, method);
+      if (sha === null) return refused;
+      close(merging, true);
+      return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+    }
     const pullPath = new RegExp(`^${base}/pulls/(\\d+)(/reviews|/comments)?$`).exec(path);
     const pull = pullPath ? pulls.find((candidate) => candidate.number === Number(pullPath[1])) : undefined;
     if (pull) syncHead(pull);
     if (method === 'GET' && pull && pullPath?.[2] === undefined) return { status: 200, body: pullJson(pull) };
-    if (method === 'PUT' && new RegExp(`^${base}/pulls/(\\d+)/merge$`).test(path)) {
-      const merging = pulls.find((candidate) => candidate.number === Number(path.split('/').at(-2)));
-      if (!merging) return notFound;
-      return merge(merging)
-        ? { status: 200, body: { merged: true, message: 'Pull Request successfully merged' } }
-        : { status: 405, body: { message: 'Pull Request is not mergeable' } };
-    }
     if (method === 'GET' && pull && pullPath?.[2] === '/reviews') return { status: 200, body: reviews.get(pull.number) ?? [] };
     if (method === 'GET' && pull && pullPath?.[2] === '/comments') return { status: 200, body: reviewComments.get(pull.number) ?? [] };
     if (method === 'PATCH' && pull && pullPath?.[2] === undefined) {
@@ -502,15 +559,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     closePull: (number, closing = {}) => {
       const pull = pulls.find((candidate) => candidate.number === number);
       if (!pull) throw new Error(`the scripted GitHub has no pull request #${number}`);
-      const merged = closing.merged ?? false;
-      Object.assign(pull, { state: 'closed', merged, merged_at: merged ? new Date().toISOString() : null, updated_at: stamp() });
-      pull.closed_at = new Date().toISOString();
-      // As GitHub does when a pull request merges into the default branch: "Closes #N" closes #N.
-      if (merged && pull.base === 'main')
-        for (const match of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?) #(\d+)/gi)) {
-          const closed = issues.get(Number(match[1]));
-          if (closed) closed.state = 'closed';
-        }
+      close(pull, closing.merged ?? false);
     },
     addComment: (number, comment) => {
       issues.get(number)!.comments.push({

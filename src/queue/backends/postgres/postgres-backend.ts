@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { WorkersError } from '../../../core/errors.js';
 import type { Database } from '../../../adapters/postgres/database.js';
+import { pullRequestLeasesOf } from './pull-request-leases.js';
 import { listenFor } from '../../../adapters/postgres/listener.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../../../adapters/process.js';
 import type {
@@ -144,6 +145,7 @@ export class PostgresBackend implements QueueBackend {
       actOnKillRequests: (graceMs) => this.actOnKillRequests(graceMs),
       database: this.options.database,
       idlePollMs: this.options.idlePollMs,
+      pullRequestLeases: pullRequestLeasesOf(this.options.database),
     };
   }
 
