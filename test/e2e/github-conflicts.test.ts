@@ -60,7 +60,9 @@ describe('siblings and a moving base', () => {
       });
       expect(merged.exitCode, merged.stderr).toBe(0);
       expect(JSON.parse(merged.stdout)).toMatchObject({ merged: true });
-      expect(git(bench.github.origin, 'log', '-1', '--format=%s', 'main')).toBe(`Merge pull request #${siblings.pr('2')}`);
+      expect(git(bench.github.origin, 'log', '-1', '--format=%s', 'main')).toBe(
+        `Merge pull request #${siblings.pr('2')} from octo/subissue/1-2`,
+      );
       expect(pullOf(siblings, '3')).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
 
       const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);

@@ -245,6 +245,9 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     html_url: `https://github.localhost/${owner}/${repo}/issues/${issue.number}`,
     repository_url: `${HOST}/repos/${owner}/${repo}`,
   });
+  /** GitHub's subject for the commit a merge makes: a merge commit names the branch, a squash or rebase the title. */
+  const mergeMessage = (pull: Pull, method: string) =>
+    method === 'merge' ? `Merge pull request #${pull.number} from ${owner}/${pull.head}` : `${pull.title} (#${pull.number})`;
   /** With an origin: the head and mergeability as the repository has them now. */
   const refresh = (pull: Pull) => {
     syncHead(pull);
@@ -254,8 +257,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
   };
   const merge = (pull: Pull): boolean => {
     refresh(pull);
-    if (!origin || pull.state !== 'open' || !mergeInOrigin(origin.path, pull.base, pull.head, `Merge pull request #${pull.number}`))
-      return false;
+    if (!origin || pull.state !== 'open' || !mergeInOrigin(origin.path, pull.base, pull.head, mergeMessage(pull, 'merge'))) return false;
     close(pull, true);
     return true;
   };
@@ -347,7 +349,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     }
     const parents = method === 'merge' ? ['-p', baseSha, '-p', headSha] : ['-p', baseSha];
     const env = { ...process.env, GIT_AUTHOR_NAME: 'GitHub', GIT_AUTHOR_EMAIL: 'noreply@github.localhost' };
-    const commit = execFileSync('git', ['commit-tree', tree, ...parents, '-m', `${pull.title} (#${pull.number})`], {
+    const commit = execFileSync('git', ['commit-tree', tree, ...parents, '-m', mergeMessage(pull, method)], {
       cwd: origin,
       encoding: 'utf8',
       env: { ...env, GIT_COMMITTER_NAME: 'GitHub', GIT_COMMITTER_EMAIL: 'noreply@github.localhost' },
