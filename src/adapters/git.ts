@@ -202,9 +202,21 @@ export async function pushBranch(cwd: string, branch: string, lease?: string): P
   await run(cwd, ['push', '--set-upstream', ...force, '--end-of-options', 'origin', branch]);
 }
 
-/** The repository's shared .git directory (the same for every worktree). */
-export async function getGitCommonDir(cwd: string): Promise<string> {
-  return run(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+const commonDirs = new Map<string, Promise<string>>();
+
+/**
+ * The repository's shared .git directory (the same for every worktree). Asked once per directory
+ * per process: it does not change while a worker runs, and a worker asks for every task (a git
+ * process is most of a task's fixed cost: docs/PERFORMANCE.md). A failed answer is not kept.
+ */
+export function getGitCommonDir(cwd: string): Promise<string> {
+  let answer = commonDirs.get(cwd);
+  if (answer === undefined) {
+    answer = run(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+    commonDirs.set(cwd, answer);
+    answer.catch(() => commonDirs.delete(cwd));
+  }
+  return answer;
 }
 
 /** The commit the worktree's HEAD points at; empty when it has none yet. */
@@ -234,6 +246,17 @@ export async function getChangedPaths(worktree: string): Promise<string[]> {
 
 export async function hasRemotes(repo: string): Promise<boolean> {
   return (await run(repo, ['remote'])) !== '';
+}
+
+/**
+ * What a worktree holds that no branch does, in one git process: uncommitted changes (untracked
+ * files included, ignored ones not) and whether HEAD is detached (only then can it hold commits no
+ * branch has: see getCommitsOnNoBranch).
+ */
+export async function getWorktreeLeftovers(worktree: string): Promise<{ dirty: boolean; detached: boolean }> {
+  // Without the index lock `status` takes to refresh it, as hasUncommittedChanges.
+  const lines = (await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=all'])).split('\n');
+  return { dirty: lines.some((line) => line !== '' && !line.startsWith('#')), detached: lines.includes('# branch.head (detached)') };
 }
 
 /** Commits the worktree's HEAD has that no branch holds (made on a detached HEAD, say). */

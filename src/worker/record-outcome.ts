@@ -1,7 +1,7 @@
 import type { AgentUsage } from '../agent/agent-adapter.js';
 import { withErrorClass } from '../core/error-text.js';
 import { existsSync } from 'node:fs';
-import { getCommitsAhead, getCommitsOnNoBranch, hasUncommittedChanges } from '../adapters/git.js';
+import { getCommitsAhead, getCommitsOnNoBranch, getWorktreeLeftovers } from '../adapters/git.js';
 import { compressLargeOutputs } from './compress-run-output.js';
 import { runOutputFile, saveState, withBackend, type Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
@@ -63,8 +63,9 @@ const ENDED = {
  */
 async function keepReason(rt: Runtime, ts: TaskState): Promise<string | undefined> {
   if (!existsSync(ts.worktree)) return undefined;
-  if (await hasUncommittedChanges(ts.worktree).catch(() => false)) return 'it has uncommitted changes';
-  const stray = await getCommitsOnNoBranch(ts.worktree).catch(() => 0);
+  const { dirty, detached } = await getWorktreeLeftovers(ts.worktree).catch(() => ({ dirty: false, detached: true }));
+  if (dirty) return 'it has uncommitted changes';
+  const stray = detached ? await getCommitsOnNoBranch(ts.worktree).catch(() => 0) : 0;
   if (stray > 0) return `${stray} commit(s) on its HEAD are on no branch`;
   if (
     (ts.final!.status === 'failed' || ts.final!.status === 'cancelled') &&
