@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { finishedRecord, makeGithubWorkerBench, type GithubWorkerBench } from '../helpers/github-worker-bench.js';
 import { git } from '../helpers/git-repo.js';
-import { startWatchingManager } from '../helpers/pull-watcher-manager.js';
+import { startManagerLoop } from '../helpers/manager-loop.js';
 import { spawnWorker } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -65,7 +65,7 @@ describe('siblings and a moving base', () => {
       );
       expect(pullOf(siblings, '3')).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
 
-      const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
+      const manager = startManagerLoop(bench.worker.paths, bench.worker.repo, bench.env);
       await waitFor(() => manager.log().includes('queued resolve-conflict follow-up 1 of 3 for sub-issue #3'), {
         timeoutMs: 120_000,
         what: 'the resolve-conflict follow-up',
@@ -98,7 +98,7 @@ describe('siblings and a moving base', () => {
       expect(bench.github.api.mergePull(siblings.pr('2'))).toBe(true);
       expect(pullOf(siblings, '3')).toMatchObject({ mergeable: true, mergeable_state: 'behind' });
 
-      const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
+      const manager = startManagerLoop(bench.worker.paths, bench.worker.repo, bench.env);
       await waitFor(() => pullOf(siblings, '3').mergeable_state === 'clean', { timeoutMs: 120_000, what: 'pull request 3 up to date' });
       await manager.stop();
       expect(manager.log()).toContain(`Pull request #${siblings.pr('3')}: rebased onto main (`);
@@ -137,7 +137,7 @@ describe('siblings and a moving base', () => {
       expect(bench.github.api.mergePull(siblings.pr('2'))).toBe(true);
       const mainAfter = git(bench.github.origin, 'rev-parse', 'main');
 
-      const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
+      const manager = startManagerLoop(bench.worker.paths, bench.worker.repo, bench.env);
       // The watcher has checked pull request 3 against the moved base when its entry records that base.
       const checked = () => {
         const file = JSON.parse(readFileSync(join(bench.worker.home, 'github', 'pull-requests.json'), 'utf8')) as {
@@ -161,7 +161,7 @@ describe('siblings and a moving base', () => {
       const siblings = await twoPullRequests({ '2': 'shared.txt', '3': 'shared.txt' }, false);
       const { bench } = siblings;
       expect(pullOf(siblings, '3')).toMatchObject({ mergeable_state: 'clean' });
-      const manager = startWatchingManager(bench.worker.paths, bench.worker.repo, bench.env);
+      const manager = startManagerLoop(bench.worker.paths, bench.worker.repo, bench.env);
       await waitFor(() => (manager.log().match(/Following pull request #/g) ?? []).length === 2, {
         timeoutMs: 60_000,
         what: 'both pull requests followed',
