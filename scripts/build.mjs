@@ -104,7 +104,7 @@ await declarations;
 // single character lies above U+00FF: then all of it takes two (1 MB more in every worker). esbuild
 // escapes strings but not regular expression literals, so write those characters as \u escapes.
 for (const { out } of commands) {
-  const wide = [...readFileSync(`${staging}/${out}.cjs`, 'utf8')].find((char) => char.charCodeAt(0) > 0xff);
+  const wide = /[\u0100-\uffff]/.exec(readFileSync(`${staging}/${out}.cjs`, 'utf8'))?.[0];
   if (wide) {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(`dist/${out}.cjs holds ${JSON.stringify(wide)}: write it as a \\u escape in the source's regular expression.`);

@@ -224,12 +224,6 @@ export async function getHeadCommit(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
 }
 
-/** Uncommitted changes in a worktree, untracked files included (ignored ones are not changes). */
-export async function hasUncommittedChanges(worktree: string): Promise<boolean> {
-  // Without the index lock `status` takes to refresh it: an agent may be committing in the worktree.
-  return (await run(worktree, ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=all'])) !== '';
-}
-
 /** The paths `git status` lists as changed or untracked (ignored ones are not), relative to the worktree. */
 export async function getChangedPaths(worktree: string): Promise<string[]> {
   const entries = (await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
@@ -254,7 +248,7 @@ export async function hasRemotes(repo: string): Promise<boolean> {
  * branch has: see getCommitsOnNoBranch).
  */
 export async function getWorktreeLeftovers(worktree: string): Promise<{ dirty: boolean; detached: boolean }> {
-  // Without the index lock `status` takes to refresh it, as hasUncommittedChanges.
+  // Without the index lock `status` takes to refresh it: an agent may be committing in the worktree.
   const lines = (await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=all'])).split('\n');
   return { dirty: lines.some((line) => line !== '' && !line.startsWith('#')), detached: lines.includes('# branch.head (detached)') };
 }

@@ -2,11 +2,11 @@ import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   getCommitsAhead,
+  getWorktreeLeftovers,
   getUnpushedCount,
   getWorktrees,
   hasBranch,
   hasRemotes,
-  hasUncommittedChanges,
   pruneWorktrees,
   removeWorktree,
 } from '../adapters/git.js';
@@ -60,7 +60,7 @@ async function factsOf(
     if (!(await hasBranch(repo, branch))) continue;
     unsaved += withRemote ? await getUnpushedCount(repo, branch) : await getCommitsAhead(repo, baseBranch, branch);
   }
-  return { tasks, dirty: await hasUncommittedChanges(path), unsaved, withRemote };
+  return { tasks, dirty: (await getWorktreeLeftovers(path)).dirty, unsaved, withRemote };
 }
 
 /** A worktree git cannot inspect is kept, with what git said. */
