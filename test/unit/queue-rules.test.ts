@@ -2,21 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { QueueTask } from '../../src/queue/backend.js';
 import { planQueueTxtImport } from '../../src/queue/import-queue-txt.js';
 import { compareForClaim, isOlderThan, parsePriority, validateTaskSpec } from '../../src/queue/task-rules.js';
+import { queueTask } from '../helpers/queue-task.js';
 
-const task = (id: string, priority: number, createdAt: string, extra: Partial<QueueTask> = {}): QueueTask => ({
-  id,
-  subissue: id,
-  parent: '1',
-  priority,
-  status: 'queued',
-  workerId: null,
-  attempts: 0,
-  createdAt,
-  claimedAt: null,
-  finishedAt: null,
-  lastError: null,
-  ...extra,
-});
+const task = (id: string, priority: number, createdAt: string, extra: Partial<QueueTask> = {}): QueueTask =>
+  queueTask({ id, priority, createdAt, ...extra });
 
 describe('claim order and task rules', () => {
   it('orders by priority number, then age, then id', () => {

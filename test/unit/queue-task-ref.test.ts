@@ -2,21 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { normaliseRemoteUrl } from '../../src/adapters/github/repository-name.js';
 import type { QueueTask } from '../../src/queue/backend.js';
 import { findTaskByRef, parseTaskRef, taskSuffixes } from '../../src/queue/task-ref.js';
+import { queueTask } from '../helpers/queue-task.js';
 
-const task = (id: string, subissue: string, fields: Partial<QueueTask> = {}): QueueTask => ({
-  id,
-  subissue,
-  parent: '9',
-  priority: 1,
-  status: 'done',
-  workerId: null,
-  attempts: 1,
-  createdAt: `2026-01-01T00:00:0${id}.000Z`,
-  claimedAt: null,
-  finishedAt: null,
-  lastError: null,
-  ...fields,
-});
+const task = (id: string, subissue: string, fields: Partial<QueueTask> = {}): QueueTask =>
+  queueTask({ id, subissue, parent: '9', status: 'done', attempts: 1, createdAt: `2026-01-01T00:00:0${id}.000Z`, ...fields });
 
 describe('task references', () => {
   it('a bare number or #N is a sub-issue, never a queue id; id:N is the queue id; owner/name#N names the repository', () => {

@@ -2,21 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { visibleWidth } from '../../src/core/text-table.js';
 import type { QueueTask } from '../../src/queue/backend.js';
 import { renderMonitorFrame, renderQueueTable, snapshotJson, type QueueSnapshot } from '../../src/queue/queue-views.js';
+import { queueTask } from '../helpers/queue-task.js';
 
-const task = (id: number, fields: Partial<QueueTask>): QueueTask => ({
-  id: String(id),
-  subissue: String(1000 + id),
-  parent: '77',
-  priority: 2,
-  status: 'queued',
-  workerId: null,
-  attempts: 0,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  claimedAt: null,
-  finishedAt: null,
-  lastError: null,
-  ...fields,
-});
+const task = (id: number, fields: Partial<QueueTask>): QueueTask =>
+  queueTask({ id: String(id), subissue: String(1000 + id), parent: '77', priority: 2, ...fields });
 
 const snapshot: QueueSnapshot = {
   backend: 'pueue',

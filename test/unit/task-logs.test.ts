@@ -4,21 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { QueueBackend, QueueTask } from '../../src/queue/backend.js';
 import { attemptOutputs, locateTaskLog } from '../../src/worker/task-logs.js';
 import { makeTempDir } from '../helpers/temp.js';
+import { queueTask } from '../helpers/queue-task.js';
 
-const task: QueueTask = {
-  id: '0',
-  subissue: '201',
-  parent: '200',
-  priority: 1,
-  repo: 'acme/widgets',
-  status: 'failed',
-  workerId: 2,
-  attempts: 2,
-  createdAt: '2026-03-01T10:00:00.000Z',
-  claimedAt: '2026-03-01T10:00:01.000Z',
-  finishedAt: '2026-03-01T10:05:00.000Z',
-  lastError: null,
-};
+const task: QueueTask = queueTask({
+  ...{ id: '0', subissue: '201', parent: '200', repo: 'acme/widgets', status: 'failed', workerId: 2, attempts: 2 },
+  ...{ createdAt: '2026-03-01T10:00:00.000Z', claimedAt: '2026-03-01T10:00:01.000Z', finishedAt: '2026-03-01T10:05:00.000Z' },
+});
 
 const pueue = { name: 'pueue' } as QueueBackend;
 

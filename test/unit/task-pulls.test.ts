@@ -3,6 +3,7 @@ import type { PullWatchFile, WatchedPull } from '../../src/github/pull-request-w
 import { reviewWait } from '../../src/github/review-capacity.js';
 import { pullRepoOf, taskPulls, tasksWithOpenPulls } from '../../src/github/task-pulls.js';
 import type { QueueTask } from '../../src/queue/backend.js';
+import { queueTask } from '../helpers/queue-task.js';
 
 const watched = (task: string, pr: number, extra: Partial<WatchedPull> = {}): WatchedPull => ({
   task_id: task,
@@ -22,20 +23,12 @@ const watched = (task: string, pr: number, extra: Partial<WatchedPull> = {}): Wa
   ...extra,
 });
 
-const task = (id: string, subissue: string, repo?: string): QueueTask => ({
-  id,
-  subissue,
-  parent: '1',
-  priority: 5,
-  status: 'done',
-  workerId: null,
-  attempts: 1,
-  createdAt: '2030-01-01T00:00:00Z',
-  claimedAt: null,
-  finishedAt: '2030-01-01T00:01:00Z',
-  lastError: null,
-  ...(repo === undefined ? {} : { repo }),
-});
+const task = (id: string, subissue: string, repo?: string): QueueTask =>
+  queueTask({
+    ...{ id, subissue, priority: 5, status: 'done', attempts: 1 },
+    ...{ createdAt: '2030-01-01T00:00:00Z', finishedAt: '2030-01-01T00:01:00Z' },
+    ...(repo === undefined ? {} : { repo }),
+  });
 
 describe("tasks' pull requests", () => {
   it('a released pull request holds no new work (MAX_OPEN_PRS) and lets clean remove its task', () => {
