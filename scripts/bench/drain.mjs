@@ -133,6 +133,8 @@ async function pool(workers, tasks) {
     WORKERS_TMUX_SOCKET: socket,
     WORKER_BACKEND: 'embedded',
     WORKER_AGENT_CMD: agentCommand,
+    // The sandbox's start cost is measured on its own (sandbox-start.mjs); Pueue and xargs have none.
+    SANDBOX: 'off',
     NO_COLOR: '1',
     ...(STEPS ? { HW_STEP_TRACE: traceFile } : {}),
   };

@@ -224,18 +224,29 @@ export async function getHeadCommit(cwd: string): Promise<string> {
   return run(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
 }
 
-/** The paths `git status` lists as changed or untracked (ignored ones are not), relative to the worktree. */
-export async function getChangedPaths(worktree: string): Promise<string[]> {
-  const entries = (await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
+/** Fields before the path in `git status --porcelain=v2` records: changed, renamed or copied, unmerged, untracked. */
+const FIELDS_BEFORE_PATH: Readonly<Record<string, number>> = { '1': 8, '2': 9, u: 10, '?': 1 };
+
+/**
+ * In one git process: the commit HEAD points at (empty when none yet) and the paths `git status`
+ * lists as changed or untracked (ignored ones are not), relative to the worktree.
+ */
+export async function getWorktreeStatus(worktree: string): Promise<{ head: string; paths: string[] }> {
+  const entries = (
+    await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all'])
+  ).split('\0');
+  let head = '';
   const paths: string[] = [];
   for (let index = 0; index < entries.length; index += 1) {
     const entry = entries[index]!;
-    if (entry.length < 4) continue;
-    paths.push(entry.slice(3));
+    if (entry.startsWith('# branch.oid ')) head = /^[0-9a-f]+$/.test(entry.slice(13)) ? entry.slice(13) : '';
+    const fields = FIELDS_BEFORE_PATH[entry.slice(0, entry.indexOf(' '))];
+    if (fields === undefined) continue;
+    paths.push(entry.split(' ').slice(fields).join(' '));
     // A rename or copy is followed by its source path.
-    if (entry[0] === 'R' || entry[0] === 'C') index += 1;
+    if (entry.startsWith('2 ')) index += 1;
   }
-  return paths;
+  return { head, paths };
 }
 
 export async function hasRemotes(repo: string): Promise<boolean> {

@@ -99,6 +99,13 @@ export interface QueueDepth {
   readonly cancelled: number;
 }
 
+/**
+ * What a backend's watch saw change: the tasks (or the pool's pause), or a run's result. A worker
+ * waiting for its run's end wakes only for results: in a busy pool the queue changes several
+ * times per task, and each wake is a read of the whole queue.
+ */
+export type QueueChange = 'queue' | 'run';
+
 export interface QueueBackend {
   readonly name: 'pueue' | 'embedded' | 'postgres';
   /** A queue shared by several hosts (postgres): this host's name (WORKER_HOST). */
@@ -150,11 +157,11 @@ export interface QueueBackend {
   clean(days: number): Promise<number>;
   depth(): Promise<QueueDepth>;
   /**
-   * Calls `listener` when the queue or a run's result may have changed: a hint to look again
-   * (it may also fire for nothing), never a replacement for polling. Resolves to the function
-   * that stops watching. A backend without it is only polled.
+   * Calls `listener` when the queue or a run's result may have changed, saying which: a hint to
+   * look again (it may also fire for nothing), never a replacement for polling. Resolves to the
+   * function that stops watching. A backend without it is only polled.
    */
-  watch?(listener: () => void): Promise<() => void>;
+  watch?(listener: (change: QueueChange) => void): Promise<() => void>;
   /** What only some backends can do; callers ask for a capability, never for a backend's name. */
   readonly capabilities: QueueCapabilities;
   /** Why a run of this backend can be gone without a result, for the worker's message. */

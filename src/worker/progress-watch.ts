@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getChangedPaths, getHeadCommit } from '../adapters/git.js';
+import { getHeadCommit, getWorktreeStatus } from '../adapters/git.js';
 import { formatDuration } from '../core/duration.js';
 import type { Runtime } from './runtime.js';
 import type { TaskState } from './worker-state.js';
@@ -47,7 +47,7 @@ export class ProgressWatch {
 
   async check(): Promise<ProgressVerdict> {
     const nowMs = this.rt.now().getTime();
-    if ((await this.outputGrew()) || (await this.committed(nowMs)) || (await this.filesChanged(nowMs))) {
+    if ((await this.outputGrew()) || (await this.worktreeMoved(nowMs))) {
       this.lastMs = nowMs;
       this.rt.heartbeat.progress(new Date(nowMs).toISOString());
       if (this.alerted) this.rt.heartbeat.setStatus('working');
@@ -85,12 +85,26 @@ export class ProgressWatch {
     return true;
   }
 
-  /** The changed files' sizes and times differ from the last look (the first look sets them). */
-  private async filesChanged(nowMs: number): Promise<boolean> {
-    if (nowMs - this.changesCheckedMs < Math.min(WORKTREE_CHECK_MS, this.rt.settings.PROGRESS_STALL_THRESHOLD / 4)) return false;
-    this.changesCheckedMs = nowMs;
-    const paths = await getChangedPaths(this.ts.worktree).catch(() => undefined);
-    if (paths === undefined) return false;
+  /**
+   * A new commit, or the changed files' sizes and times differ from the last look (the first look
+   * sets both). When the files are due, one `git status` answers both (the first look of every
+   * run: a process fewer per task); in between, HEAD alone is asked.
+   */
+  private async worktreeMoved(nowMs: number): Promise<boolean> {
+    if (nowMs - this.changesCheckedMs >= Math.min(WORKTREE_CHECK_MS, this.rt.settings.PROGRESS_STALL_THRESHOLD / 4)) {
+      this.changesCheckedMs = nowMs;
+      this.commitCheckedMs = nowMs;
+      const status = await getWorktreeStatus(this.ts.worktree).catch(() => undefined);
+      if (status === undefined) return false;
+      const moved = this.headMoved(status.head);
+      return (await this.filesChanged(status.paths)) || moved;
+    }
+    if (nowMs - this.commitCheckedMs < COMMIT_CHECK_MS) return false;
+    this.commitCheckedMs = nowMs;
+    return this.headMoved(await getHeadCommit(this.ts.worktree));
+  }
+
+  private async filesChanged(paths: readonly string[]): Promise<boolean> {
     const facts = await Promise.all(
       paths.map((path) =>
         stat(join(this.ts.worktree, path)).then(
@@ -105,10 +119,7 @@ export class ProgressWatch {
     return changed;
   }
 
-  private async committed(nowMs: number): Promise<boolean> {
-    if (nowMs - this.commitCheckedMs < COMMIT_CHECK_MS) return false;
-    this.commitCheckedMs = nowMs;
-    const head = await getHeadCommit(this.ts.worktree);
+  private headMoved(head: string): boolean {
     const moved = this.head !== undefined && head !== this.head;
     this.head = head;
     return moved;

@@ -355,7 +355,7 @@ export async function settleRun(rt: Runtime, ts: TaskState, resumed: boolean): P
         await withBackend(rt, 'stopping the run', (backend) => backend.killRun(ts.queue_task_id, grace));
         return failure('timeout', `the agent ran longer than TASK_TIMEOUT (${formatDuration(rt.settings.TASK_TIMEOUT)}) and was stopped`);
       }
-      await rt.changes.sleep(rt.control, Math.min(pollDelay(rt.now().getTime() - startedMs), left), mark);
+      await rt.changes.sleep(rt.control, Math.min(pollDelay(rt.now().getTime() - startedMs), left), mark, 'run');
     }
   } catch (error) {
     return backendFailed(error);

@@ -11,15 +11,15 @@ import { waitFor } from '../helpers/wait-for.js';
 describe('watching the queue', () => {
   it('watchDirs reports the matching names only, in a directory it creates if missing', async () => {
     const dir = join(makeTempDir('hw-watch-'), 'runs');
-    let seen = 0;
-    const stop = await watchDirs([{ dir, matches: (name) => name.endsWith('.result.json') }], () => (seen += 1));
+    const seen: string[] = [];
+    const stop = await watchDirs([{ dir, matches: (name) => name.endsWith('.result.json'), change: 'run' }], (change) => seen.push(change));
     try {
       writeFileSync(join(dir, '1-1.pid.json'), '{}');
       writeFileSync(join(dir, '1-1.result.json.9.tmp'), '{}');
       // inotify keeps the order: once the rename is seen, the writes before it were seen and ignored.
       renameSync(join(dir, '1-1.result.json.9.tmp'), join(dir, '1-1.result.json'));
-      await waitFor(() => seen > 0, { what: 'the result file event' });
-      expect(seen).toBe(1);
+      await waitFor(() => seen.length > 0, { what: 'the result file event' });
+      expect(seen).toEqual(['run']);
     } finally {
       stop();
     }
@@ -30,11 +30,12 @@ describe('watching the queue', () => {
     const settings = { ...DEFAULT_SETTINGS, WORKER_BACKEND: 'embedded' as const };
     const open = async () => (await openQueueBackend({ paths: dataPaths(root), settings, env: process.env })).backend;
     const watching = await open();
-    let seen = 0;
-    const stop = await watching.watch!(() => (seen += 1));
+    const seen: string[] = [];
+    const stop = await watching.watch!((change) => seen.push(change));
     try {
       await (await open()).add({ subissue: '1', parent: '1', priority: 1 });
-      await waitFor(() => seen > 0, { what: 'the queue change' });
+      await waitFor(() => seen.length > 0, { what: 'the queue change' });
+      expect(seen.every((change) => change === 'queue')).toBe(true);
     } finally {
       stop();
     }

@@ -1,10 +1,13 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { ensureDirSync } from '../../core/fs-safe.js';
+import type { QueueChange } from '../backend.js';
 
 export interface WatchedDir {
   readonly dir: string;
   /** The file names whose changes matter. */
   readonly matches: (name: string) => boolean;
+  /** What a change of such a file is. */
+  readonly change: QueueChange;
 }
 
 /**
@@ -12,13 +15,13 @@ export interface WatchedDir {
  * removed (fs.watch: inotify on Linux). Resolves to the function that stops watching. A directory
  * that cannot be watched (inotify limits, a file in the way) is skipped: callers poll anyway.
  */
-export async function watchDirs(dirs: readonly WatchedDir[], listener: () => void): Promise<() => void> {
+export async function watchDirs(dirs: readonly WatchedDir[], listener: (change: QueueChange) => void): Promise<() => void> {
   const watchers: FSWatcher[] = [];
-  for (const { dir, matches } of dirs) {
+  for (const { dir, matches, change } of dirs) {
     try {
       ensureDirSync(dir);
       const watcher = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === null || matches(name)) listener();
+        if (name === null || matches(name)) listener(change);
       });
       watcher.on('error', () => watcher.close());
       watchers.push(watcher);

@@ -9,6 +9,7 @@ import type {
   RunSpec,
   TaskSpec,
   FinishedStatus,
+  QueueChange,
 } from '../../backend.js';
 import { embeddedQueueFile, openEmbeddedStore, type EmbeddedStore, type EmbeddedTask } from './embedded-store.js';
 import { readSetAside, salvageQueue, setAsideQueueFiles, type Salvaged } from './embedded-salvage.js';
@@ -218,12 +219,12 @@ export class EmbeddedBackend implements QueueBackend {
     return countDepth(tasks.map(toQueueTask), running);
   }
 
-  watch(listener: () => void): Promise<() => void> {
+  watch(listener: (change: QueueChange) => void): Promise<() => void> {
     const queueFile = basename(this.store.path);
     return watchDirs(
       [
-        { dir: this.options.queueDir, matches: (name) => name === queueFile },
-        { dir: this.runsDir, matches: isRunResultName },
+        { dir: this.options.queueDir, matches: (name) => name === queueFile, change: 'queue' },
+        { dir: this.runsDir, matches: isRunResultName, change: 'run' },
       ],
       listener,
     );

@@ -36,7 +36,38 @@ export const taskSchema = z.object({
   run: runSchema.nullable(),
 });
 
-const storeSchema = z.object({ version: z.literal(1), nextId: z.number().int().positive(), tasks: z.array(taskSchema) });
+/**
+ * The JSON text of every task this process has seen pass the schema unchanged. A worker reads the
+ * queue file about ten times a task and most reads follow a write that changed one task, so only
+ * the tasks not seen before are validated (zod was the largest part of a worker's own CPU time in
+ * a busy pool: docs/PERFORMANCE.md, "A task's fixed cost"). A task is remembered only when the
+ * schema gives it back exactly as it was, so handing back the parsed object is the schema's output.
+ */
+const validTaskTexts = new Set<string>();
+
+const taskListSchema = z.array(z.unknown()).transform((items, ctx): EmbeddedTask[] => {
+  // Bounded by the queue itself: texts of tasks that have changed since are dropped now and then.
+  if (validTaskTexts.size > 2 * items.length + 256) validTaskTexts.clear();
+  const tasks: EmbeddedTask[] = [];
+  for (const [index, item] of items.entries()) {
+    const text = JSON.stringify(item);
+    if (validTaskTexts.has(text)) {
+      tasks.push(item as EmbeddedTask);
+      continue;
+    }
+    const parsed = taskSchema.safeParse(item);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, ...issue.path], message: issue.message });
+      return z.NEVER;
+    }
+    if (JSON.stringify(parsed.data) === text) validTaskTexts.add(text);
+    tasks.push(parsed.data);
+  }
+  return tasks;
+});
+
+const storeSchema = z.object({ version: z.literal(1), nextId: z.number().int().positive(), tasks: taskListSchema });
 
 export type EmbeddedRun = z.infer<typeof runSchema>;
 export type EmbeddedTask = z.infer<typeof taskSchema>;

@@ -22,6 +22,7 @@ import type {
   TaskSpec,
   QueueCapabilities,
   FinishedStatus,
+  QueueChange,
 } from '../../backend.js';
 import { notFound, type BackendOptions } from '../../backend-options.js';
 import type { EmbeddedRun } from '../embedded/embedded-store.js';
@@ -364,9 +365,9 @@ export class PostgresBackend implements QueueBackend {
    * NOTIFY on every change of the tasks or the pool-wide pause (triggers), plus this host's run
    * results; a dropped LISTEN connection is opened again and then reports a change.
    */
-  async watch(listener: () => void): Promise<() => void> {
-    const stopListening = await listenFor(this.options.database, ['hw_queue', 'hw_pause'], listener);
-    const stopDirs = await watchDirs([{ dir: this.runsDir, matches: isRunResultName }], listener);
+  async watch(listener: (change: QueueChange) => void): Promise<() => void> {
+    const stopListening = await listenFor(this.options.database, ['hw_queue', 'hw_pause'], () => listener('queue'));
+    const stopDirs = await watchDirs([{ dir: this.runsDir, matches: isRunResultName, change: 'run' }], listener);
     return () => {
       stopDirs();
       stopListening();
