@@ -33,6 +33,23 @@ const deferCommanderChildProcess = {
   },
 };
 
+// A dynamic import() of a node builtin stays import() in a CommonJS bundle, and the vm Script a
+// bundle runs in (run-bundle) has no loader for it: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING at the
+// call. Made a module of the bundle, it becomes a require() at first use, which is what the source
+// means by importing it late (a builtin a process may never need, such as node:http).
+const builtinDynamicImports = {
+  name: 'builtin-dynamic-imports',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'late-builtin' } : undefined,
+    );
+    esbuild.onLoad({ filter: /.*/, namespace: 'late-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 // The dashboard's script runs in the browser: src/web/browser/page.ts bundled for it, in place of
 // src/web/page-script.ts (which bundles it on first use when the sources run, with these options).
 let pageScriptText;
@@ -81,7 +98,7 @@ await build({
   outdir: staging,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  plugins: [deferCommanderChildProcess, pageScriptInline],
+  plugins: [deferCommanderChildProcess, builtinDynamicImports, pageScriptInline],
   // A command finds its siblings (bin/<name>.js) from its own location.
   define: { 'import.meta.url': '__bundleUrl', __PACKAGE_VERSION__: JSON.stringify(version) },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },

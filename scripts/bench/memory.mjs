@@ -2,7 +2,10 @@
 // embedded queue, started by `worker-manager scale` + `start` on a private tmux socket) against a
 // bare idle Node process (`node -e 'setInterval(() => {}, 1e3)'`) measured in the same run.
 // VmRSS from /proc/<pid>/status after the processes have settled; the median of ROUNDS samples
-// one second apart. Usage: npm run build && node scripts/bench/memory.mjs [ROUNDS=5]
+// one second apart. Also each process's own memory, what no other process shares (USS: the private
+// pages of /proc/<pid>/smaps_rollup; the pages of the node binary that every node process maps
+// count in each one's RSS but exist once), which is what each more worker costs.
+// Usage: npm run build && node scripts/bench/memory.mjs [ROUNDS=5]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { makePool, median, sleep, until } from './manager-pool.mjs';
@@ -10,7 +13,11 @@ import { makePool, median, sleep, until } from './manager-pool.mjs';
 const ROUNDS = Number(process.argv[2] ?? 5);
 const SETTLE_MS = 5000;
 const GOAL_MB = 8;
-const status = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const field = (file) => (pid, name) =>
+  Number(new RegExp(`${name}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))[1]) / 1024;
+const status = field('status');
+const rollup = field('smaps_rollup');
+const unique = (pid) => rollup(pid, 'Private_Clean') + rollup(pid, 'Private_Dirty');
 
 const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e3)'], { stdio: 'ignore' });
 const pool = makePool({});
@@ -22,20 +29,25 @@ try {
   const workers = [...pool.panes().values()].map((pane) => pool.workerPid(pane.pid)).filter(Boolean);
   await sleep(SETTLE_MS);
   const samples = { bare: [], worker: [], manager: [] };
+  const own = { bare: [], worker: [], manager: [] };
+  const pids = { bare: [bare.pid], worker: workers, manager: [manager] };
   for (let round = 0; round < ROUNDS; round += 1) {
-    samples.bare.push(status(bare.pid, 'VmRSS'));
-    samples.worker.push(median(workers.map((pid) => status(pid, 'VmRSS'))));
-    samples.manager.push(status(manager, 'VmRSS'));
+    for (const name of Object.keys(pids)) {
+      samples[name].push(median(pids[name].map((pid) => status(pid, 'VmRSS'))));
+      own[name].push(median(pids[name].map(unique)));
+    }
     await sleep(1000);
   }
   const base = median(samples.bare);
+  const ownBase = median(own.bare);
   console.log(`resident memory (VmRSS), idle, median of ${ROUNDS} samples, node ${process.version}`);
-  console.log(`  bare node (setInterval):  ${base.toFixed(1)} MiB`);
+  console.log(`  bare node (setInterval):  ${base.toFixed(1)} MiB (its own, unshared: ${ownBase.toFixed(1)} MiB)`);
   for (const name of ['worker', 'manager']) {
     const value = median(samples[name]);
     const above = value - base;
+    const ownAbove = median(own[name]) - ownBase;
     console.log(
-      `  ${`${name}:`.padEnd(25)} ${value.toFixed(1)} MiB, ${above.toFixed(1)} MiB above bare node (goal <= ${GOAL_MB} MiB: ${above <= GOAL_MB ? 'met' : 'not met'})`,
+      `  ${`${name}:`.padEnd(25)} ${value.toFixed(1)} MiB, ${above.toFixed(1)} MiB above bare node (goal <= ${GOAL_MB} MiB: ${above <= GOAL_MB ? 'met' : 'not met'}); its own ${median(own[name]).toFixed(1)} MiB, ${ownAbove.toFixed(1)} MiB above bare node's own`,
     );
   }
 } finally {

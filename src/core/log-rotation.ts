@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import { errnoCode } from './errors.js';
 
 export interface RotationPolicy {
@@ -18,7 +17,8 @@ export function configureLogRotation(next: RotationPolicy): void {
   policy = next;
 }
 
-const gzipAsync = promisify(gzip);
+// zlib is loaded at the first rotation: most processes never rotate a log.
+const gzipAsync = async (data: Buffer) => promisify((await import('node:zlib')).gzip)(data);
 /** A rotation lock older than this was left by a killed rotator. */
 const STALE_LOCK_MS = 30_000;
 

@@ -1,7 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 
 /**
  * Compresses each output file larger than `maxBytes` into `<file>.gz` and removes the plain one.
@@ -18,6 +17,8 @@ export async function compressLargeOutputs(files: readonly string[], maxBytes: n
     );
     if (size <= maxBytes) continue;
     const partial = `${file}.gz.partial`;
+    // zlib is loaded with the first large output, not with the worker.
+    const { createGzip } = await import('node:zlib');
     await pipeline(createReadStream(file), createGzip(), createWriteStream(partial, { mode: 0o600 }));
     await rename(partial, `${file}.gz`);
     await rm(file, { force: true });

@@ -61,7 +61,7 @@ async function startClaimed(options: StartWorkerOptions): Promise<{ control: Wor
   const { health, history } = openFleetStores({ paths: options.paths, settings: options.settings, env: options.env, now: options.now });
   const control = new WorkerControl(drainFile(options.paths, options.workerId));
   const { repositoryIdentity } = await import('../adapters/github/repository-name.js');
-  const taskRepo = await repositoryIdentity({ cwd: repo, env: options.env });
+  const taskRepo = await repositoryIdentity({ cwd: repo, env: options.env, topLevel: repo });
   options.say(`working the tasks of ${taskRepo}`);
   await recordWorkerRepository(options.paths, options.workerId, taskRepo, options.settings.LOCK_STALE_TIMEOUT);
   const done = runWorker({

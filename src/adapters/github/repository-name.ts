@@ -31,13 +31,16 @@ export interface RepositorySource {
   readonly cwd: string;
 }
 
-/** The repository and where it came from, or undefined when none is known. */
-export async function findRepository(source: RepositorySource): Promise<{ name: string; from: string } | undefined> {
+/** The repository and where it came from, or undefined when none is known. `originUrl`: how origin's URL is read. */
+export async function findRepository(
+  source: RepositorySource,
+  originUrl: () => Promise<string | undefined> = () => getOriginUrl(source.cwd),
+): Promise<{ name: string; from: string } | undefined> {
   if (source.flag !== undefined) return { name: verifyRepositoryName(source.flag, '--repo'), from: '--repo' };
   const fromEnv = source.env.GITHUB_REPOSITORY;
   if (fromEnv !== undefined && fromEnv !== '')
     return { name: verifyRepositoryName(fromEnv, 'GITHUB_REPOSITORY'), from: 'GITHUB_REPOSITORY' };
-  const url = await getOriginUrl(source.cwd);
+  const url = await originUrl();
   const name = url ? repositoryFromUrl(url, source.env.GH_HOST || 'github.com') : undefined;
   return name ? { name, from: 'the origin remote' } : undefined;
 }
@@ -70,12 +73,15 @@ export function normaliseRemoteUrl(url: string): string {
 /**
  * The repository a task belongs to (docs/SPEC.md section 3): GitHub `owner/name` where known,
  * else the normalised URL of `origin` (clones on several hosts are one repository), else the
- * repository's top-level path.
+ * repository's top-level path (`topLevel` when the caller knows it already). Origin's URL is read
+ * once: every git process is part of a worker's start.
  */
-export async function repositoryIdentity(source: Omit<RepositorySource, 'flag'>): Promise<string> {
-  const github = await findRepository(source).catch(() => undefined);
+export async function repositoryIdentity(source: Omit<RepositorySource, 'flag'> & { readonly topLevel?: string }): Promise<string> {
+  let url: Promise<string | undefined> | undefined;
+  const originUrl = () => (url ??= getOriginUrl(source.cwd));
+  const github = await findRepository(source, originUrl).catch(() => undefined);
   if (github) return github.name;
-  const url = await getOriginUrl(source.cwd);
-  if (url) return normaliseRemoteUrl(url);
-  return (await findRepoRoot(source.cwd)) ?? source.cwd;
+  const origin = await originUrl();
+  if (origin) return normaliseRemoteUrl(origin);
+  return source.topLevel ?? (await findRepoRoot(source.cwd)) ?? source.cwd;
 }
