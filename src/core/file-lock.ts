@@ -220,9 +220,12 @@ async function acquire(path: string, staleMs: number): Promise<HeldLock> {
   }
   const deadline = Date.now() + lockPatienceMs(staleMs);
   let pause = 1;
+  let lookedAt = Number.NEGATIVE_INFINITY;
   try {
     for (;;) {
-      if (tryTake(path, prepared)) return { since: Date.now(), token };
+      const look = Date.now() - lookedAt >= OWNER_LOOK_MS;
+      if (look) lookedAt = Date.now();
+      if (tryTake(path, prepared, look)) return { since: Date.now(), token };
       if (Date.now() >= deadline) {
         const holder = inspectLock(path);
         const who = holder ? describeHolder(holder) : 'held by another process';
@@ -237,8 +240,16 @@ async function acquire(path: string, staleMs: number): Promise<HeldLock> {
   }
 }
 
-/** One attempt: the rename, or else the takeover of a lock whose owner is gone. */
-function tryTake(path: string, prepared: string): boolean {
+/**
+ * How often a waiter looks at who holds the lock (an owner file read and a /proc look): a held
+ * lock is tried every few milliseconds, and in a busy pool most of those tries found a live
+ * holder at the cost of the look (docs/PERFORMANCE.md, "A task's fixed cost"). A dead holder is
+ * still taken over at the first try, or within this long.
+ */
+const OWNER_LOOK_MS = 100;
+
+/** One attempt: the rename, or else (when `look`) the takeover of a lock whose owner is gone. */
+function tryTake(path: string, prepared: string, look: boolean): boolean {
   const dir = lockDir(path);
   try {
     renameSync(prepared, dir);
@@ -247,6 +258,7 @@ function tryTake(path: string, prepared: string): boolean {
     const code = errnoCode(error);
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw cannotLock(path, error);
   }
+  if (!look) return false;
   const owner = readOwner(dir);
   // No owner: released a moment ago; the next attempt takes it.
   if (owner === undefined) return false;
