@@ -62,8 +62,9 @@ async function latency() {
       (want) =>
         new Promise((resolve) => {
           const check = () => {
+            // The task's cell: its number, then (for a task of this host) a link to its log.
             const cell = document.querySelector('tr[data-worker="1"] td:nth-child(3)');
-            if (cell && cell.textContent === want) resolve(performance.timeOrigin + performance.now());
+            if (cell?.firstChild?.textContent === want) resolve(performance.timeOrigin + performance.now());
             else requestAnimationFrame(check);
           };
           check();

@@ -128,14 +128,19 @@ async function startHosts(name, hosts, agentCommand, env, perHost = WORKERS_PER_
       hosts.map(async (host) => {
         const home = join(work, name, host);
         const repo = makeRepo(join(name, `${host}-repo`));
+        // One repository seen from every host (the same origin): a task added on one host is every
+        // host's to claim (docs/SPEC.md section 3).
+        const origin = join(work, name, 'origin.git');
+        if (!existsSync(origin)) execFileSync('git', ['init', '-q', '--bare', origin]);
+        execFileSync('git', ['-C', repo, 'remote', 'add', 'origin', origin]);
         const hostEnv = { ...env(host), WORKER_HOST: host };
         const workers = await Promise.all(
           Array.from({ length: perHost }, (_u, index) => startWorker(home, repo, agentCommand, { id: index + 1, env: hostEnv })),
         );
-        return { host, home, workers };
+        return { host, home, repo, workers };
       }),
     )
-  ).flatMap(({ host, home, workers }) => workers.map((worker) => ({ host, home, worker })));
+  ).flatMap(({ host, home, repo, workers }) => workers.map((worker) => ({ host, home, repo, worker })));
 }
 
 async function addToStart(base, trials, env) {
@@ -157,6 +162,7 @@ async function addToStart(base, trials, env) {
       const subissue = String(9000 + trial);
       const before = Date.now();
       execFileSync(process.execPath, [join(ROOT, 'bin', 'worker-queue.js'), 'add', '1', '2', subissue], {
+        cwd: pool[0].repo,
         env: { ...process.env, ...env, CLAUDE_WORKERS_HOME: home, WORKER_HOST: 'fleet-1' },
         stdio: 'ignore',
       });

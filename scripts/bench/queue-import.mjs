@@ -71,6 +71,9 @@ if (pueueOnPath && pueueLines > 0) {
     report('pueue', pueueLines, times);
   } finally {
     execFileSync('pueue', ['-c', configPath, 'shutdown'], { stdio: 'ignore' });
-    rmSync(dir, { recursive: true, force: true });
+    // The daemon writes its state as it exits, after `shutdown` has returned; its pid file goes last.
+    for (let tries = 0; tries < 100 && existsSync(join(dir, 'pueue.pid')); tries += 1) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }

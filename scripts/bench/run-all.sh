@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the project once, in one session, so their medians and ratios are
 # comparable (see docs/PERFORMANCE.md). Needs hyperfine, tmux, git; Pueue for the Pueue rows.
-# Takes about 10 minutes. Usage: npm run bench  (or bash scripts/bench/run-all.sh > results.txt)
+# Takes about 25 minutes. Usage: npm run bench  (or bash scripts/bench/run-all.sh > results.txt)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 npm run build --silent
@@ -19,6 +19,7 @@ run node scripts/bench/worker-dispatch.mjs 25
 run node scripts/bench/worker-overhead.mjs 40
 run node scripts/bench/drain.mjs 4x40,8x80 3
 run node scripts/bench/memory.mjs 5
+run node scripts/bench/lock-contention.mjs 8 150 3
 run node scripts/bench/manager-restart.mjs 10
 run node scripts/bench/manager-idle.mjs 60 16,64
 run node scripts/bench/performance-report.mjs

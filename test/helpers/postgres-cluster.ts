@@ -7,7 +7,7 @@ import { appendFileSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { POSTGRES_BIN as BIN } from './requires.js';
+import { POSTGRES_BIN as BIN } from './postgres-bin.js';
 
 export const CLUSTER_USER = 'hw';
 export const CLUSTER_PASSWORD = 'hw-secret-pw';

@@ -5,9 +5,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, it } from 'vitest';
-
-/** PostgreSQL's server programs (Debian keeps them off PATH); the private clusters run them from here. */
-export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+import { POSTGRES_BIN } from './postgres-bin.js';
 
 export type Tool = 'git' | 'tmux' | 'pueue' | 'gh' | 'claude' | 'postgres' | 'chromium' | 'promtool' | 'jq' | 'bwrap';
 
