@@ -228,10 +228,11 @@ export async function getHeadCommit(cwd: string): Promise<string> {
 const FIELDS_BEFORE_PATH: Readonly<Record<string, number>> = { '1': 8, '2': 9, u: 10, '?': 1 };
 
 /**
- * In one git process: the commit HEAD points at (empty when none yet) and the paths `git status`
- * lists as changed or untracked (ignored ones are not), relative to the worktree.
+ * In one git process: the commit HEAD points at (empty when none yet), whether HEAD is detached, and
+ * the paths `git status` lists as changed or untracked (ignored ones are not), relative to the worktree.
  */
-export async function getWorktreeStatus(worktree: string): Promise<{ head: string; paths: string[] }> {
+export async function getWorktreeStatus(worktree: string): Promise<{ head: string; detached: boolean; paths: string[] }> {
+  // Without the index lock `status` takes to refresh it: an agent may be committing in the worktree.
   const entries = (
     await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all'])
   ).split('\0');
@@ -246,7 +247,7 @@ export async function getWorktreeStatus(worktree: string): Promise<{ head: strin
     // A rename or copy is followed by its source path.
     if (entry.startsWith('2 ')) index += 1;
   }
-  return { head, paths };
+  return { head, detached: entries.includes('# branch.head (detached)'), paths };
 }
 
 export async function hasRemotes(repo: string): Promise<boolean> {
@@ -259,9 +260,8 @@ export async function hasRemotes(repo: string): Promise<boolean> {
  * branch has: see getCommitsOnNoBranch).
  */
 export async function getWorktreeLeftovers(worktree: string): Promise<{ dirty: boolean; detached: boolean }> {
-  // Without the index lock `status` takes to refresh it: an agent may be committing in the worktree.
-  const lines = (await run(worktree, ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=all'])).split('\n');
-  return { dirty: lines.some((line) => line !== '' && !line.startsWith('#')), detached: lines.includes('# branch.head (detached)') };
+  const { paths, detached } = await getWorktreeStatus(worktree);
+  return { dirty: paths.length > 0, detached };
 }
 
 /** Commits the worktree's HEAD has that no branch holds (made on a detached HEAD, say). */

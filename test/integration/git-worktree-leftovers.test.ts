@@ -35,7 +35,7 @@ describeWith(['git'], 'what a finished worktree still holds, in one git process'
     writeFileSync(join(repo, 'kept.txt'), 'one\n');
     git(repo, 'add', '.');
     commit('files');
-    expect(await getWorktreeStatus(repo)).toEqual({ head: await getHeadCommit(repo), paths: [] });
+    expect(await getWorktreeStatus(repo)).toEqual({ head: await getHeadCommit(repo), detached: false, paths: [] });
     git(repo, 'mv', 'old name.txt', 'new name.txt');
     writeFileSync(join(repo, 'kept.txt'), 'two\n');
     mkdirSync(join(repo, 'dir'));
