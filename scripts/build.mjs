@@ -10,6 +10,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { lazyZodBinding } from './lazy-zod-binding.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { bin, version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -98,7 +99,7 @@ await build({
   outdir: staging,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  plugins: [deferCommanderChildProcess, builtinDynamicImports, pageScriptInline],
+  plugins: [deferCommanderChildProcess, builtinDynamicImports, lazyZodBinding, pageScriptInline],
   // A command finds its siblings (bin/<name>.js) from its own location.
   define: { 'import.meta.url': '__bundleUrl', __PACKAGE_VERSION__: JSON.stringify(version) },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
