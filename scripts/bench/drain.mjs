@@ -9,7 +9,9 @@
 // into a paused group, its daemon stopped meanwhile). Concurrent `git worktree add` in one
 // repository races ("failed to read .git/worktrees/.../commondir"); the yardstick's own command
 // retries it. Each size runs ROUNDS rounds of the three, interleaved, on fresh repositories; prints
-// the medians and the ratios. Usage: npm run build && node scripts/bench/drain.mjs [SIZES=4x40,8x80] [ROUNDS=3]
+// the medians and the ratios. --files N: each repository holds N more files (the checkout a real
+// repository costs every task; the default is one file).
+// Usage: npm run build && node scripts/bench/drain.mjs [--steps] [--files N] [SIZES=4x40,8x80] [ROUNDS=3]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +19,9 @@ import { withPueueDaemon, pueueOnPath } from './queue-common.mjs';
 import { ROOT, makeRepo, median, openBackend, quantile, sleep, work } from './worker-common.mjs';
 
 const STEPS = process.argv.includes('--steps');
-const args = process.argv.slice(2).filter((arg) => arg !== '--steps');
+const filesAt = process.argv.indexOf('--files');
+const FILES = filesAt === -1 ? 0 : Number(process.argv[filesAt + 1]);
+const args = process.argv.slice(2).filter((arg, index) => arg !== '--steps' && index !== filesAt - 2 && index !== filesAt - 1);
 const SIZES = (args[0] ?? (STEPS ? '1x20,4x40' : '4x40,8x80')).split(',').map((size) => size.split('x').map(Number));
 const ROUNDS = Number(args[1] ?? (STEPS ? 1 : 3));
 // --steps: the pool only, with the worker's step trace (HW_STEP_TRACE, src/core/step-trace.ts) and
@@ -64,7 +68,7 @@ chmodSync(taskScript, 0o755);
 let serial = 0;
 const fresh = (label) => {
   serial += 1;
-  return makeRepo(`${label}-${serial}`);
+  return makeRepo(`${label}-${serial}`, FILES);
 };
 const commitsOn = (repo, prefix) =>
   execFileSync('git', ['-C', repo, 'for-each-ref', '--format=%(refname)', `refs/heads/${prefix}`], { encoding: 'utf8' })
@@ -235,7 +239,9 @@ for (const [workers, tasks] of SIZES) {
 
 const fmt = (entry) => (entry ? `${entry.median.toFixed(2)} s (${entry.values.map((v) => v.toFixed(2)).join(', ')})` : 'n/a');
 const ratio = (a, b) => (a && b ? `${(a.median / b.median).toFixed(2)}x` : 'n/a');
-console.log(`drain: N trivial tasks (worktree add, one fake-agent commit, worktree remove), median of ${ROUNDS} rounds`);
+console.log(
+  `drain: N trivial tasks (worktree add, one fake-agent commit, worktree remove)${FILES ? ` in a repository of ${FILES + 1} files` : ''}, median of ${ROUNDS} rounds`,
+);
 console.log('| workers x tasks | pool | bare Pueue | xargs floor | pool / Pueue | pool / floor |');
 console.log('|---|---|---|---|---|---|');
 for (const row of rows)

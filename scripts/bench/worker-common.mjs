@@ -1,7 +1,7 @@
 // Shared by the worker benchmarks: a temp repo, a data root, the queue library and a worker
 // process (both from the build: `npm run build` first).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,8 @@ export const work = mkdtempSync(join(tmpdir(), 'hw-bench-worker-'));
 export const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function makeRepo(name = 'repo') {
+/** A repository on main with one commit: README.md, and `files` more files in 100 directories when asked for. */
+export function makeRepo(name = 'repo', files = 0) {
   const repo = join(work, name);
   execFileSync('mkdir', ['-p', repo]);
   git(repo, 'init', '-q', '-b', 'main');
@@ -23,7 +24,12 @@ export function makeRepo(name = 'repo') {
   ])
     git(repo, 'config', key, value);
   writeFileSync(join(repo, 'README.md'), '# bench\n');
-  git(repo, 'add', 'README.md');
+  for (let index = 0; index < files; index += 1) {
+    const dir = join(repo, 'src', `d${index % 100}`);
+    if (index < 100) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `f${index}.txt`), `file ${index}\n`.repeat(40));
+  }
+  git(repo, 'add', '.');
   git(repo, 'commit', '-q', '-m', 'initial');
   return repo;
 }

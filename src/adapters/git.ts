@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { WorkersError } from '../core/errors.js';
 
 /**
@@ -133,6 +133,22 @@ export async function addWorktree(repo: string, path: string, branch: string, op
       ? ['worktree', 'add', '--end-of-options', path, branch]
       : ['worktree', 'add', '-b', branch, '--end-of-options', path, options.from];
   await run(repo, args);
+}
+
+/**
+ * Whether the worktree's checkout was completed: `git worktree add` writes the index after the
+ * files, so one stopped mid-way (its worker killed) has none. Read from the worktree's `.git` file
+ * (`gitdir: <dir>`), with no git process.
+ */
+export function hasCheckout(worktree: string): boolean {
+  let gitDir = join(worktree, '.git');
+  try {
+    const link = /^gitdir: (.+)$/m.exec(readFileSync(gitDir, 'utf8'))?.[1];
+    if (link !== undefined) gitDir = resolve(worktree, link);
+  } catch {
+    // A directory (a main checkout) or nothing: looked at as it is.
+  }
+  return existsSync(join(gitDir, 'index'));
 }
 
 export async function removeWorktree(repo: string, path: string): Promise<void> {

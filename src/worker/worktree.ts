@@ -10,6 +10,7 @@ import {
   getHeadCommit,
   getWorktrees,
   hasBranch,
+  hasCheckout,
   isAncestor,
   pruneWorktrees,
   rebaseBranchOnto,
@@ -157,7 +158,11 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
     const path = canonical(entry.path);
     const here = path === target;
     if (!here && entry.branch !== place.branch) continue;
-    if (here && entry.branch === place.branch && !entry.prunable && existsSync(place.worktree)) return { reused: true, fromBase: false };
+    // Reused only whole: a worktree whose checkout was cut short (its worker killed during `git
+    // worktree add`) has part of the files and no index, and is made again.
+    if (here && entry.branch === place.branch && !entry.prunable && existsSync(place.worktree) && hasCheckout(place.worktree)) {
+      return { reused: true, fromBase: false };
+    }
     if (entry.prunable || !existsSync(entry.path)) {
       pruned = true;
     } else if (here || path.startsWith(ours)) {

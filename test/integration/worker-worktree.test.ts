@@ -27,6 +27,8 @@ describeWith(['git'], 'task worktrees (real git)', () => {
     expect(place).toEqual({ worktree: join(repo, '.worktrees', 'subissue-12'), branch: 'subissue/3-12' });
     await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false, fromBase: true });
     expect(git(place.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('subissue/3-12');
+    expect(readFileSync(join(place.worktree, 'README.md'), 'utf8')).toBe('# test repository\n');
+    expect(git(place.worktree, 'status', '--porcelain')).toBe('');
     expect(git(repo, 'status', '--porcelain')).toBe('');
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
     await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: true, fromBase: false });
@@ -53,6 +55,26 @@ describeWith(['git'], 'task worktrees (real git)', () => {
     expect(git(place.worktree, 'rev-parse', 'HEAD')).toBe(earlier);
     expect(existsSync(join(place.worktree, 'junk.txt'))).toBe(false);
     expect(existsSync(join(place.worktree, 'earlier.txt'))).toBe(true);
+  });
+
+  it('makes again a worktree whose checkout a killed worker cut short, instead of running the agent in part of the files', async () => {
+    const repo = makeGitRepo();
+    writeFileSync(join(repo, 'second.txt'), 'second\n');
+    git(repo, 'add', 'second.txt');
+    git(repo, 'commit', '-q', '-m', 'a second file');
+    const place = taskPlace(repo, '9', '2');
+    await ensureTaskWorktree(repo, place, 'main');
+    // What a SIGKILL in the middle of `git worktree add` leaves (seen with a 3,000-file repository):
+    // the worktree locked as "initializing", an index.lock and no index, only some of the files.
+    const admin = join(repo, '.git', 'worktrees', 'subissue-9');
+    rmSync(join(admin, 'index'));
+    writeFileSync(join(admin, 'index.lock'), '');
+    writeFileSync(join(admin, 'locked'), 'initializing');
+    rmSync(join(place.worktree, 'second.txt'));
+    await expect(ensureTaskWorktree(repo, place, 'main')).resolves.toEqual({ reused: false, fromBase: false });
+    expect(readFileSync(join(place.worktree, 'second.txt'), 'utf8')).toBe('second\n');
+    expect(git(place.worktree, 'status', '--porcelain')).toBe('');
+    expect(git(repo, 'worktree', 'list', '--porcelain')).not.toContain('locked');
   });
 
   it('prunes a registered worktree whose directory is gone', async () => {
