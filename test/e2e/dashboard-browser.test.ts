@@ -15,6 +15,7 @@ import { describeWith } from '../helpers/requires.js';
 import { binPath, REPO_ROOT, runBin } from '../helpers/run-bin.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { watchedPull } from '../helpers/watched-pull.js';
 import { makeWorkerBench } from '../helpers/worker-harness.js';
 
 /** Debian's chromium (scripts/install-system-deps.sh installs it); never a downloaded browser. */
@@ -60,24 +61,18 @@ const spawnBin = (name: string, args: string[], env: Record<string, string>, cwd
 /** The watcher's record of a merged pull request of the fixture's task 1101 (opened as its run ended, merged an hour later). */
 function writeMergedPull(home: string): void {
   mkdirSync(join(home, 'github'), { recursive: true });
-  const pull = {
-    task_id: '1101',
+  const pull = watchedPull('1101', 5, {
     parent: '100',
-    pr_number: 5,
     pr_url: 'https://github.com/octo/widgets/pull/5',
     state: 'merged',
     checks: 'passing',
-    failing: [],
     approved_by: ['maintainer'],
-    head_sha: null,
     last_change_at: '2026-11-26T10:04:00Z',
     checked_at: '2026-11-26T10:04:00Z',
     next_poll_at: '2026-11-26T10:04:30Z',
-    error: null,
     opened_at: '2026-11-26T09:04:00Z',
     merged_at: '2026-11-26T10:04:00Z',
-    cache: {},
-  };
+  });
   writeFileSync(join(home, 'github', 'pull-requests.json'), JSON.stringify({ version: 1, pulls: { '1101': pull } }));
 }
 

@@ -3,45 +3,20 @@ import { baseCheckKey, decideBaseAction, pullsToCheck } from '../../src/github/b
 import { conflictLine, conflictText } from '../../src/github/conflict-summary.js';
 import type { WatchedPull } from '../../src/github/pull-request-watcher.js';
 import { findOverlaps, overlapLine } from '../../src/github/sibling-overlaps.js';
+import { cachedPull, watchedPull } from '../helpers/watched-pull.js';
 
 const BASE = 'a'.repeat(40);
 const HEAD = 'c'.repeat(40);
 
 function watched(task: string, fields: Partial<WatchedPull> = {}, mergeableState = 'clean'): WatchedPull {
-  return {
-    task_id: task,
-    parent: '1',
-    pr_number: Number(task) + 10,
-    pr_url: `https://github.localhost/o/r/pull/${Number(task) + 10}`,
-    state: 'open',
+  const number = Number(task) + 10;
+  return watchedPull(task, number, {
     checks: 'passing',
-    failing: [],
-    approved_by: [],
     head_sha: HEAD,
-    last_change_at: '2030-01-01T00:00:00Z',
-    checked_at: '2030-01-01T00:00:00Z',
     next_poll_at: '2030-01-01T00:00:30Z',
-    error: null,
-    cache: {
-      pull: {
-        path: 'p',
-        etag: 'e',
-        data: {
-          number: Number(task) + 10,
-          html_url: '',
-          state: 'open',
-          merged: false,
-          draft: false,
-          mergeable: true,
-          mergeable_state: mergeableState,
-          updated_at: null,
-          head: { sha: HEAD, ref: `subissue/1-${task}` },
-          base: { ref: 'main' },
-        },
-      },
-    },
+    cache: cachedPull(number, { sha: HEAD, ref: `subissue/1-${task}` }, 'main', { mergeable_state: mergeableState }),
     ...fields,
-  };
+  });
 }
 
 describe('what a pull request needs when its base moves', () => {

@@ -6,10 +6,11 @@ import { taskHistoryRecordSchema } from '../../src/history/task-history.js';
 import { parseCanonicalRecord } from '../../src/history/canonical-record.js';
 import { DurationWindow } from '../../src/performance/duration-window.js';
 import { readHistory } from '../../src/history/history-reader.js';
-import { toPerformanceRecord, type PerformanceRecord } from '../../src/history/history-record.js';
+import { toPerformanceRecord } from '../../src/history/history-record.js';
 import { HistoryAccumulator } from '../../src/performance/history-summary.js';
 import { parseIsoTime } from '../../src/core/iso-time.js';
 import { TopN } from '../../src/performance/top-n.js';
+import { performanceRecord } from '../helpers/performance-record.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 const valid = {
@@ -77,22 +78,6 @@ describe('history record validation', () => {
   });
 });
 
-const record = (overrides: Partial<PerformanceRecord>): PerformanceRecord => ({
-  task_id: '1',
-  parent: '1',
-  worker_id: 1,
-  attempts: 1,
-  result: 'success',
-  error_class: null,
-  cost_usd: undefined,
-  input_tokens: undefined,
-  output_tokens: undefined,
-  num_turns: undefined,
-  endedAt: 0,
-  durationMs: 1000,
-  ...overrides,
-});
-
 describe('bounded aggregation', () => {
   it('DurationWindow gives nearest-rank quantiles over the most recent values only', () => {
     const window = new DurationWindow(4);
@@ -129,7 +114,7 @@ describe('bounded aggregation', () => {
     });
     for (let i = 0; i < 30_000; i += 1) {
       accumulator.add(
-        record({
+        performanceRecord({
           task_id: String(i),
           worker_id: 1 + (i % 3),
           endedAt: now.getTime() - (30_000 - i) * 1000,

@@ -9,6 +9,8 @@ import { emptyStats } from '../../src/health/metrics-schema.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildReport } from '../../src/performance/commands.js';
+import { performanceRecord } from '../helpers/performance-record.js';
+import { watchedPull } from '../helpers/watched-pull.js';
 import { fixtureContext } from './performance-fixture.js';
 
 /*
@@ -19,27 +21,8 @@ import { fixtureContext } from './performance-fixture.js';
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
-const run = (
-  task: string,
-  parent: string,
-  startMin: number,
-  endMin: number,
-  extra: Partial<PerformanceRecord> = {},
-): PerformanceRecord => ({
-  task_id: task,
-  parent,
-  worker_id: 1,
-  attempts: 1,
-  result: 'success',
-  error_class: null,
-  cost_usd: undefined,
-  input_tokens: undefined,
-  output_tokens: undefined,
-  num_turns: undefined,
-  endedAt: T0 + endMin * 60_000,
-  durationMs: (endMin - startMin) * 60_000,
-  ...extra,
-});
+const run = (task: string, parent: string, startMin: number, endMin: number, extra: Partial<PerformanceRecord> = {}): PerformanceRecord =>
+  performanceRecord({ task_id: task, parent, endedAt: T0 + endMin * 60_000, durationMs: (endMin - startMin) * 60_000, ...extra });
 
 const pull = (task: string, parent: string, number: number, fields: Partial<OutcomePull>): OutcomePull => ({
   task_id: task,
@@ -161,22 +144,15 @@ describe('pull request outcomes', () => {
     mkdirSync(join(context.paths.root, 'github'));
     // The fixture's task 1101 of parent 100 ran 09:00 to 09:04; its record named no pull request, so
     // the time to PR is unknown, but the share merged and the cost are known.
-    const pull = {
-      task_id: '1101',
+    const pull = watchedPull('1101', 5, {
       parent: '100',
-      pr_number: 5,
       pr_url: 'https://github.com/octo/widgets/pull/5',
       state: 'merged',
       checks: 'passing',
-      failing: [],
-      approved_by: [],
-      head_sha: null,
       last_change_at: '2026-11-26T10:00:00Z',
       checked_at: '2026-11-26T10:00:00Z',
       next_poll_at: '2026-11-26T10:00:30Z',
-      error: null,
-      cache: {},
-    };
+    });
     writeFileSync(join(context.paths.root, 'github', 'pull-requests.json'), JSON.stringify({ version: 1, pulls: { '1101': pull } }));
     const report = await buildReport(context);
     expect(report.outcomes?.overall).toMatchObject({

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { countPulls, pollDelayMs, pullVerdict, type PullSnapshot } from '../../src/github/pull-request-watch.js';
 import type { Review } from '../../src/adapters/github/rest-resources.js';
+import { pullData } from '../helpers/watched-pull.js';
 
-const pull: PullSnapshot['pull'] = {
-  number: 7,
+const pull: PullSnapshot['pull'] = pullData(7, { sha: 'a'.repeat(40), ref: 'subissue/1-2' }, 'main', {
   html_url: 'https://github.com/o/r/pull/7',
-  state: 'open',
-  merged: false,
-  draft: false,
-  mergeable: true,
-  mergeable_state: 'clean',
-  updated_at: null,
-  head: { sha: 'a'.repeat(40), ref: 'subissue/1-2' },
-  base: { ref: 'main' },
-};
+});
 const passing = [{ id: 1, name: 'ci', status: 'completed', conclusion: 'success', details_url: null, output: { title: '', summary: '' } }];
 const review = (user: string, state: string, author_association = 'COLLABORATOR'): Review => ({
   id: 1,

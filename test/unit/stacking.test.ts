@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideAtClaim, retargetsDue, stackBase } from '../../src/github/stacking.js';
 import type { PullWatchFile, WatchedPull } from '../../src/github/pull-request-watcher.js';
+import { cachedPull, watchedPull } from '../helpers/watched-pull.js';
 
 /* docs/SPEC.md section 8.5: what a claimed task does with its open blockers, and which stacked pull requests move. */
 
@@ -44,39 +45,15 @@ describe('the decision at claim', () => {
   });
 });
 
-const watched = (task: string, number: number, state: WatchedPull['state'], head: string, base: string): WatchedPull => ({
-  task_id: task,
-  parent: '1',
-  pr_number: number,
-  pr_url: `https://github.localhost/${REPO}/pull/${number}`,
-  state,
-  checks: 'none',
-  failing: [],
-  approved_by: [],
-  head_sha: null,
-  last_change_at: '2030-01-01T00:00:00Z',
-  checked_at: '2030-01-01T00:00:00Z',
-  next_poll_at: '2030-01-01T00:00:00Z',
-  error: null,
-  cache: {
-    pull: {
-      path: `repos/${REPO}/pulls/${number}`,
-      etag: 'W/"x"',
-      data: {
-        number,
-        html_url: '',
-        state: state === 'merged' || state === 'closed' ? 'closed' : 'open',
-        merged: state === 'merged',
-        draft: false,
-        mergeable: true,
-        mergeable_state: 'clean',
-        updated_at: null,
-        head: { sha: 'a'.repeat(40), ref: head },
-        base: { ref: base },
-      },
-    },
-  },
-});
+const watched = (task: string, number: number, state: WatchedPull['state'], head: string, base: string): WatchedPull =>
+  watchedPull(task, number, {
+    pr_url: `https://github.localhost/${REPO}/pull/${number}`,
+    state,
+    cache: cachedPull(number, { sha: 'a'.repeat(40), ref: head }, base, {
+      state: state === 'merged' || state === 'closed' ? 'closed' : 'open',
+      merged: state === 'merged',
+    }),
+  });
 
 describe('the stacked pull requests to retarget', () => {
   it("moves an open pull request based on a merged blocker's branch to that blocker's base, and nothing else", () => {

@@ -4,24 +4,10 @@ import { reviewWait } from '../../src/github/review-capacity.js';
 import { pullRepoOf, taskPulls, tasksWithOpenPulls } from '../../src/github/task-pulls.js';
 import type { QueueTask } from '../../src/queue/backend.js';
 import { queueTask } from '../helpers/queue-task.js';
+import { watchedPull } from '../helpers/watched-pull.js';
 
-const watched = (task: string, pr: number, extra: Partial<WatchedPull> = {}): WatchedPull => ({
-  task_id: task,
-  parent: '1',
-  pr_number: pr,
-  pr_url: `https://github.com/octo/widgets/pull/${pr}`,
-  state: 'open',
-  checks: 'failing',
-  failing: [],
-  approved_by: [],
-  head_sha: null,
-  last_change_at: '2030-01-01T00:00:00Z',
-  checked_at: '2030-01-01T00:00:00Z',
-  next_poll_at: '2030-01-01T00:00:00Z',
-  error: null,
-  cache: {},
-  ...extra,
-});
+const watched = (task: string, pr: number, extra: Partial<WatchedPull> = {}): WatchedPull =>
+  watchedPull(task, pr, { pr_url: `https://github.com/octo/widgets/pull/${pr}`, checks: 'failing', ...extra });
 
 const task = (id: string, subissue: string, repo?: string): QueueTask =>
   queueTask({
