@@ -41,6 +41,19 @@ ${STEPS ? `code=$?; echo "- $TASK_ID agent-end $(date +%s%3N)" >> "${traceFile}"
 );
 chmodSync(agentCommand, 0o755);
 const FINISHED = new Set(['done', 'review', 'failed']);
+// The machine's CPU time (all cores, user and system, /proc/stat) beside the wall clock: on a
+// machine with fewer cores than workers the drain is CPU-bound, and this is what each way spends.
+const cpuSeconds = () => {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq] = ticks;
+  return (user + nice + system + irq + softirq) / 100;
+};
+/** Starts the clock; the returned function stops it: { seconds, cpu } (wall and machine CPU seconds). */
+const startClock = () => {
+  const wall = performance.now();
+  const cpu = cpuSeconds();
+  return () => ({ seconds: (performance.now() - wall) / 1000, cpu: cpuSeconds() - cpu });
+};
 // How often the pool's queue and Pueue's status are looked at for the end: the same for both.
 const POLL_MS = 50;
 
@@ -77,13 +90,13 @@ const commitsOn = (repo, prefix) =>
 
 async function floor(workers, tasks) {
   const repo = fresh('xargs');
-  const started = performance.now();
+  const stop = startClock();
   const result = spawnSync('sh', ['-c', `seq 1 ${tasks} | xargs -P ${workers} -I{} "${taskScript}" "${repo}" {}`], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const seconds = (performance.now() - started) / 1000;
+  const time = stop();
   if (result.status !== 0 || commitsOn(repo, 't/') !== tasks) throw new Error(`xargs: exit ${result.status}`);
-  return seconds;
+  return time;
 }
 
 async function bareQueue(workers, tasks) {
@@ -109,7 +122,7 @@ async function bareQueue(workers, tasks) {
     for (let index = 1; index <= tasks; index += 1) pueue('add', '--', taskScript, repo, String(index));
     pueue('shutdown');
     await new Promise((resolve) => child.once('exit', resolve));
-    const started = performance.now();
+    const stop = startClock();
     child = daemon();
     await waitUp();
     pueue('start', '--group', 'default');
@@ -118,11 +131,11 @@ async function bareQueue(workers, tasks) {
       if (states.every((state) => typeof state === 'object' && 'Done' in state)) break;
       await sleep(POLL_MS);
     }
-    const seconds = (performance.now() - started) / 1000;
+    const time = stop();
     const done = commitsOn(repo, 't/');
     child.unref();
     if (done !== tasks) throw new Error(`pueue: ${done} of ${tasks} tasks committed`);
-    return seconds;
+    return time;
   });
 }
 
@@ -146,7 +159,7 @@ async function pool(workers, tasks) {
   for (let index = 1; index <= tasks; index += 1) await backend.add({ subissue: String(index), parent: '1', priority: 1 });
   const bin = (name) => join(ROOT, 'bin', `${name}.js`);
   try {
-    const started = performance.now();
+    const stop = startClock();
     const setup = spawnSync(process.execPath, [bin('setup-hybrid-enhanced'), String(workers)], { cwd: repo, env, stdio: 'ignore' });
     if (setup.status !== 0) throw new Error(`setup-hybrid-enhanced exited ${setup.status}`);
     // A plain read of the queue file, not the library (its validation would take CPU from the pool).
@@ -159,11 +172,11 @@ async function pool(workers, tasks) {
       }
     };
     while (finished() < tasks) await sleep(POLL_MS);
-    const seconds = (performance.now() - started) / 1000;
+    const time = stop();
     const list = await backend.list();
     const notDone = list.filter((task) => task.status !== 'done');
     if (notDone.length > 0) throw new Error(`pool: ${notDone.length} tasks not done (${notDone[0].status})`);
-    return seconds;
+    return time;
   } finally {
     spawnSync(process.execPath, [bin('worker-manager'), 'shutdown', '--now'], { cwd: repo, env, stdio: 'ignore' });
     spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
@@ -173,7 +186,7 @@ async function pool(workers, tasks) {
 if (STEPS) {
   for (const [workers, tasks] of SIZES) {
     writeFileSync(traceFile, '');
-    const seconds = await pool(workers, tasks);
+    const { seconds } = await pool(workers, tasks);
     printSteps(workers, tasks, seconds, readFileSync(traceFile, 'utf8'));
   }
   rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
@@ -225,16 +238,19 @@ const runners = [['pool', pool], ...(pueueOnPath ? [['bare Pueue', bareQueue]] :
 const rows = [];
 for (const [workers, tasks] of SIZES) {
   const times = Object.fromEntries(runners.map(([name]) => [name, []]));
+  const cpu = Object.fromEntries(runners.map(([name]) => [name, []]));
   for (let round = 0; round < ROUNDS; round += 1)
     for (const [name, run] of runners) {
-      times[name].push(await run(workers, tasks));
-      process.stderr.write(`  ${workers}x${tasks} round ${round + 1} ${name}: ${times[name].at(-1).toFixed(2)} s\n`);
+      const time = await run(workers, tasks);
+      times[name].push(time.seconds);
+      cpu[name].push(time.cpu);
+      process.stderr.write(
+        `  ${workers}x${tasks} round ${round + 1} ${name}: ${time.seconds.toFixed(2)} s, CPU ${time.cpu.toFixed(2)} s\n`,
+      );
     }
-  rows.push({
-    workers,
-    tasks,
-    ...Object.fromEntries(Object.entries(times).map(([name, values]) => [name, { values, median: median(values) }])),
-  });
+  const summary = (series) =>
+    Object.fromEntries(Object.entries(series).map(([name, values]) => [name, { values, median: median(values) }]));
+  rows.push({ workers, tasks, ...summary(times), cpu: summary(cpu) });
 }
 
 const fmt = (entry) => (entry ? `${entry.median.toFixed(2)} s (${entry.values.map((v) => v.toFixed(2)).join(', ')})` : 'n/a');
@@ -247,5 +263,12 @@ console.log('|---|---|---|---|---|---|');
 for (const row of rows)
   console.log(
     `| ${row.workers} x ${row.tasks} | ${fmt(row.pool)} | ${fmt(row['bare Pueue'])} | ${fmt(row['xargs floor'])} | ${ratio(row.pool, row['bare Pueue'])} | ${ratio(row.pool, row['xargs floor'])} |`,
+  );
+console.log('CPU time of the whole machine during each drain (user and system, all cores), median of the rounds');
+console.log('| workers x tasks | pool | bare Pueue | xargs floor | pool / Pueue | pool / floor |');
+console.log('|---|---|---|---|---|---|');
+for (const { workers, tasks, cpu } of rows)
+  console.log(
+    `| ${workers} x ${tasks} | ${fmt(cpu.pool)} | ${fmt(cpu['bare Pueue'])} | ${fmt(cpu['xargs floor'])} | ${ratio(cpu.pool, cpu['bare Pueue'])} | ${ratio(cpu.pool, cpu['xargs floor'])} |`,
   );
 if (existsSync(work)) rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
