@@ -1,11 +1,14 @@
 import { CommanderError } from 'commander';
 import { isWorkersError, systemError } from '../core/errors.js';
+import { restoreExtraCaCerts } from '../core/extra-ca-certs.js';
 
 /**
  * The one place that turns a command's result or error into output and an exit code. A command
  * resolves to its exit code (0 when it returns nothing).
  */
 export async function runCli(binName: string, main: (argv: string[]) => Promise<number | void>): Promise<void> {
+  // A worker or the manager started without it (src/core/extra-ca-certs.ts) gives it back to its children.
+  restoreExtraCaCerts(process.env);
   try {
     process.exitCode = (await main(process.argv)) ?? 0;
   } catch (error) {

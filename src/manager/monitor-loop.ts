@@ -26,6 +26,9 @@ export interface MonitorOptions {
 export async function runMonitorLoop(context: ManagerContext, pool: Pool, options: MonitorOptions): Promise<void> {
   const { paths, settings } = context;
   const nowMs = () => context.now().getTime();
+  // Monotonic, for the pass's duration; not performance.now(): the global performance object
+  // loads perf_hooks, 1.2 MiB resident in an idle manager (docs/PERFORMANCE.md, "The fifth round").
+  const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
   let woken = false;
   let wake: () => void = () => undefined;
   const watcher = await watchDeathEvents(deathEventsFile(paths), () => {
@@ -65,7 +68,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
   try {
     while (!options.signal.aborted) {
       woken = false;
-      const started = performance.now();
+      const started = monotonicMs();
       let nextRestartAt: number | null = null;
       try {
         nextRestartAt = (await pool.supervisor.pass()).nextRestartAt;
@@ -77,7 +80,7 @@ export async function runMonitorLoop(context: ManagerContext, pool: Pool, option
       await alertStoppedLockHolders(paths, pool.log, settings.LOCK_STALE_TIMEOUT, alertedLocks).catch(() => undefined);
       // Both looks are tried again at the next check; a failed one must not stop the loop.
       await checkPueueRestart().catch(() => undefined);
-      const wallMs = performance.now() - started;
+      const wallMs = monotonicMs() - started;
       // The pid file also tells `status` (and the benchmarks) how long the last check took.
       record(Math.round(wallMs * 100) / 100);
       // After the pass, outside its lock: the claims of workers that will not come back. A queue

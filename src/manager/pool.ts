@@ -11,7 +11,14 @@ import type { HealthStore } from '../health/health-store.js';
 import { openHealthStore } from '../health/open-stores.js';
 import { openManagerState, type ManagerState } from '../health/manager-state.js';
 import { Supervisor } from './supervisor.js';
-import { buildWorkerCommand, LEAN_MALLOC_ENV, LEAN_NODE_FLAGS, workerEnvironment, type WorkerLaunch } from './worker-command.js';
+import {
+  buildWorkerCommand,
+  leanCertificateEnv,
+  LEAN_MALLOC_ENV,
+  LEAN_NODE_FLAGS,
+  workerEnvironment,
+  type WorkerLaunch,
+} from './worker-command.js';
 
 /** What every manager command needs; the CLI builds it from the process, tests from a temp root. */
 export interface ManagerContext {
@@ -110,7 +117,12 @@ export function managerContextFor(
       nodeFlags: LEAN_NODE_FLAGS,
       workerBin: where.workerBin,
       cwd: where.cwd,
-      env: { ...workerEnvironment(context.env), ...LEAN_MALLOC_ENV, CLAUDE_WORKERS_HOME: context.paths.root },
+      env: {
+        ...workerEnvironment(context.env),
+        ...LEAN_MALLOC_ENV,
+        ...leanCertificateEnv(context.env, context.settings),
+        CLAUDE_WORKERS_HOME: context.paths.root,
+      },
     },
   };
 }
