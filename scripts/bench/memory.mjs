@@ -21,7 +21,12 @@ const status = field('status');
 const rollup = field('smaps_rollup');
 const unique = (pid) => rollup(pid, 'Private_Clean') + rollup(pid, 'Private_Dirty');
 
-const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e3)'], { stdio: 'ignore' });
+const idleNode = (env) => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e3)'], { stdio: 'ignore', env });
+const bare = idleNode(process.env);
+// The pool starts workers and the manager without NODE_EXTRA_CA_CERTS (src/core/extra-ca-certs.ts),
+// which Node 20 parses at every start: where it is set, bare node is measured without it too.
+const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...envWithoutCerts } = process.env;
+const bareWithoutCerts = extraCaCerts ? idleNode(envWithoutCerts) : undefined;
 const pool = makePool({});
 try {
   pool.wm('scale', '2');
@@ -30,9 +35,14 @@ try {
   const manager = pool.loop().pid;
   const workers = [...pool.panes().values()].map((pane) => pool.workerPid(pane.pid)).filter(Boolean);
   await sleep(SETTLE_MS);
-  const samples = { bare: [], worker: [], manager: [] };
-  const own = { bare: [], worker: [], manager: [] };
-  const pids = { bare: [bare.pid], worker: workers, manager: [manager] };
+  const pids = {
+    bare: [bare.pid],
+    ...(bareWithoutCerts ? { bareWithoutCerts: [bareWithoutCerts.pid] } : {}),
+    worker: workers,
+    manager: [manager],
+  };
+  const samples = Object.fromEntries(Object.keys(pids).map((name) => [name, []]));
+  const own = Object.fromEntries(Object.keys(pids).map((name) => [name, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const name of Object.keys(pids)) {
       samples[name].push(median(pids[name].map((pid) => status(pid, 'VmRSS'))));
@@ -44,6 +54,11 @@ try {
   const ownBase = median(own.bare);
   console.log(`resident memory (VmRSS), idle, median of ${ROUNDS} samples, node ${process.version}`);
   console.log(`  bare node (setInterval):  ${base.toFixed(1)} MiB (its own, unshared: ${ownBase.toFixed(1)} MiB)`);
+  if (bareWithoutCerts) {
+    console.log(
+      `  bare node without NODE_EXTRA_CA_CERTS (${extraCaCerts}): ${median(samples.bareWithoutCerts).toFixed(1)} MiB (its own ${median(own.bareWithoutCerts).toFixed(1)} MiB)`,
+    );
+  }
   for (const name of ['worker', 'manager']) {
     const value = median(samples[name]);
     const above = value - base;
@@ -54,5 +69,6 @@ try {
   }
 } finally {
   bare.kill();
+  bareWithoutCerts?.kill();
   await pool.cleanup();
 }
