@@ -10,6 +10,19 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** Workers hung up by the kill may still be writing their last heartbeat into the data root. */
+function removeWhenQuiet(dir) {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if (tries === 50) throw error;
+      spawnSync('sleep', ['0.1']);
+    }
+  }
+}
+
 function setupOnce(index) {
   const work = mkdtempSync(join(tmpdir(), 'hw-bench-setup-'));
   const repo = join(work, 'repo');
@@ -44,7 +57,7 @@ function setupOnce(index) {
   const beating = performance.now();
   spawnSync(process.execPath, [join(root, 'bin', 'worker-manager.js'), 'stop'], { cwd: repo, env, stdio: 'ignore' });
   spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  rmSync(work, { recursive: true, force: true });
+  removeWhenQuiet(work);
   if (setup.status !== 0) throw new Error(`setup exited ${setup.status}`);
   return { command: setupDone - started, heartbeating: beating - started };
 }
