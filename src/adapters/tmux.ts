@@ -165,6 +165,9 @@ export async function newSession(
   { remainOnExit = false } = {},
 ): Promise<string> {
   const keepDead = remainOnExit ? [';', 'set-option', '-w', '-t', windowTarget(session), 'remain-on-exit', 'on'] : [];
+  // new-session's -e also goes into the session's environment, which every later pane and window
+  // of the session inherits, a shell a user opens there too: the first pane keeps its copy only.
+  const paneOnly = Object.keys(command.env ?? {}).flatMap((name) => [';', 'set-environment', '-t', `=${session}`, '-u', name]);
   const out = await tmuxOrThrow(options, [
     'new-session',
     '-d',
@@ -179,6 +182,7 @@ export async function newSession(
     '#{pane_id}',
     ...paneCommandArgs(command),
     ...keepDead,
+    ...paneOnly,
   ]);
   return out.trim();
 }

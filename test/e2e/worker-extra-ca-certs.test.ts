@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { expect, it } from 'vitest';
@@ -20,7 +21,7 @@ const startedWith = (pid: number): Record<string, string> =>
   );
 
 describeWith(['git', 'tmux'], 'NODE_EXTRA_CA_CERTS in a pool (src/core/extra-ca-certs.ts)', () => {
-  it('workers and the manager start without the certificates, and the agent still gets the variable as the user set it', async () => {
+  it('workers and the manager start without the certificates; the agent and a shell opened in the session get the variable as the user set it', async () => {
     const caFile = join(makeTempDir(), 'corporate-ca.pem');
     writeFileSync(caFile, rootCertificates.slice(0, 3).join('\n'));
     const settings = { NODE_EXTRA_CA_CERTS: caFile, AGENT_ENV_PASS: `${FAKE_AGENT_PASS},NODE_EXTRA_CA_CERTS` };
@@ -45,6 +46,23 @@ describeWith(['git', 'tmux'], 'NODE_EXTRA_CA_CERTS in a pool (src/core/extra-ca-
         expect(pid, name).toBeGreaterThan(0);
         expect(startedWith(pid!), name).toMatchObject({ NODE_EXTRA_CA_CERTS: '', [CARRIED_NAME]: caFile });
       }
+      // A shell the user opens in the workers' session has the variable as they set it.
+      const windowEnv = join(pool.bench.home, 'window.env');
+      execFileSync('tmux', [
+        '-L',
+        pool.socket,
+        'new-window',
+        '-d',
+        '-t',
+        '=hw-workers:9',
+        '--',
+        'sh',
+        '-c',
+        `env > ${windowEnv}; sleep 60`,
+      ]);
+      await waitFor(() => existsSync(windowEnv) && readFileSync(windowEnv, 'utf8').includes('PATH='), { what: "the window's environment" });
+      expect(readFileSync(windowEnv, 'utf8')).toContain(`\nNODE_EXTRA_CA_CERTS=${caFile}\n`);
+      expect(readFileSync(windowEnv, 'utf8')).not.toContain(CARRIED_NAME);
     });
   });
 });

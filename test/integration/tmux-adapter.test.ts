@@ -57,6 +57,31 @@ describeWith(['tmux'], 'tmux adapter against a real tmux server', () => {
     expect(await findWorkerPane(tmux, 'pool', 1)).toBeUndefined();
   });
 
+  it("keeps a new session's first-pane environment out of the panes and windows opened in it later", async () => {
+    const tmux = { socket: makeTmuxSocket() };
+    const dir = makeTempDir();
+    const envOf = (pid: number) =>
+      Object.fromEntries(
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .filter((entry) => entry.startsWith('HW_'))
+          .map((entry) => entry.split('=')),
+      );
+    const first = await newSession(tmux, 'pool', { argv: SLEEP, env: { HW_FIRST_ONLY: 'first', HW_SHARED: '' } });
+    await splitPane(tmux, 'pool', { argv: SLEEP });
+    // A shell a user opens in the session: it gets the server's environment, not the first pane's.
+    await runTmux(tmux, ['new-window', '-d', '-t', '=pool:9', '--', 'sh', '-c', `env > ${join(dir, 'window.env')}; sleep 1000`]);
+    await waitFor(() => readFileSync(join(dir, 'window.env'), 'utf8').includes('PATH='), { what: "the window's environment" });
+    const panes = (await runTmux(tmux, ['list-panes', '-s', '-t', '=pool', '-F', '#{pane_id} #{pane_pid}'])).stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    const pidOf = (id: string) => Number(panes.find(([paneId]) => paneId === id)![1]);
+    expect(envOf(pidOf(first))).toEqual({ HW_FIRST_ONLY: 'first', HW_SHARED: '' });
+    for (const [paneId, pid] of panes.filter(([paneId]) => paneId !== first)) expect(envOf(Number(pid)), paneId).toEqual({});
+    expect(readFileSync(join(dir, 'window.env'), 'utf8')).not.toMatch(/^HW_/m);
+  });
+
   it('respawns the same pane with an argv that no shell parses, with its environment', async () => {
     const tmux = { socket: makeTmuxSocket() };
     const dir = makeTempDir();
