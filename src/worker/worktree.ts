@@ -160,7 +160,7 @@ async function repairTaskWorktree(repo: string, place: TaskPlace, base: string):
     if (!here && entry.branch !== place.branch) continue;
     // Reused only whole: a worktree whose checkout was cut short (its worker killed during `git
     // worktree add`) has part of the files and no index, and is made again.
-    if (here && entry.branch === place.branch && !entry.prunable && existsSync(place.worktree) && hasCheckout(place.worktree)) {
+    if (here && entry.branch === place.branch && !entry.prunable && hasCheckout(place.worktree)) {
       return { reused: true, fromBase: false };
     }
     if (entry.prunable || !existsSync(entry.path)) {
