@@ -5,20 +5,12 @@ import { rootCertificates } from 'node:tls';
 import { expect, it } from 'vitest';
 import { CARRIED_NAME } from '../../src/core/extra-ca-certs.js';
 import { runningManagerPid } from '../../src/manager/manager-process.js';
+import { startedEnvironment } from '../helpers/process-scan.js';
 import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { FAKE_AGENT_PASS } from '../helpers/worker-harness.js';
 import { withManagerBench } from './worker-manager-helpers.js';
-
-/** The environment a process was started with (what its node read at start), as name to value. */
-const startedWith = (pid: number): Record<string, string> =>
-  Object.fromEntries(
-    readFileSync(`/proc/${pid}/environ`, 'utf8')
-      .split('\0')
-      .filter(Boolean)
-      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-  );
 
 describeWith(['git', 'tmux'], 'NODE_EXTRA_CA_CERTS in a pool (src/core/extra-ca-certs.ts)', () => {
   it('workers and the manager start without the certificates; the agent and a shell opened in the session get the variable as the user set it', async () => {
@@ -44,7 +36,7 @@ describeWith(['git', 'tmux'], 'NODE_EXTRA_CA_CERTS in a pool (src/core/extra-ca-
         ['manager', manager],
       ] as const) {
         expect(pid, name).toBeGreaterThan(0);
-        expect(startedWith(pid!), name).toMatchObject({ NODE_EXTRA_CA_CERTS: '', [CARRIED_NAME]: caFile });
+        expect(startedEnvironment(pid!), name).toMatchObject({ NODE_EXTRA_CA_CERTS: '', [CARRIED_NAME]: caFile });
       }
       // A shell the user opens in the workers' session has the variable as they set it.
       const windowEnv = join(pool.bench.home, 'window.env');

@@ -20,3 +20,13 @@ export function processesMentioning(marker: string): number[] {
   }
   return found;
 }
+
+/** The environment a process was started with (what it read at its start), as name to value. */
+export function startedEnvironment(pid: number): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+}

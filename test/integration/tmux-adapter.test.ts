@@ -14,6 +14,7 @@ import {
   tagPane,
 } from '../../src/adapters/tmux.js';
 import { deathHookCommand } from '../../src/manager/death-events.js';
+import { startedEnvironment } from '../helpers/process-scan.js';
 import { describeWith } from '../helpers/requires.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { makeTmuxSocket, tmuxOn } from '../helpers/tmux-server.js';
@@ -60,13 +61,7 @@ describeWith(['tmux'], 'tmux adapter against a real tmux server', () => {
   it("keeps a new session's first-pane environment out of the panes and windows opened in it later", async () => {
     const tmux = { socket: makeTmuxSocket() };
     const dir = makeTempDir();
-    const envOf = (pid: number) =>
-      Object.fromEntries(
-        readFileSync(`/proc/${pid}/environ`, 'utf8')
-          .split('\0')
-          .filter((entry) => entry.startsWith('HW_'))
-          .map((entry) => entry.split('=')),
-      );
+    const envOf = (pid: number) => Object.fromEntries(Object.entries(startedEnvironment(pid)).filter(([name]) => name.startsWith('HW_')));
     const first = await newSession(tmux, 'pool', { argv: SLEEP, env: { HW_FIRST_ONLY: 'first', HW_SHARED: '' } });
     await splitPane(tmux, 'pool', { argv: SLEEP });
     // A shell a user opens in the session: it gets the server's environment, not the first pane's.
